@@ -1,0 +1,404 @@
+package io.lb4j.api;
+
+import static io.lb4j.api.internal.Checks.checkCharset;
+import static io.lb4j.api.internal.Checks.checkRange;
+import static io.lb4j.api.internal.Checks.checkState;
+import static io.lb4j.api.internal.Checks.checkZeroOrRange;
+import static io.lb4j.api.internal.Checks.format;
+
+import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.api.health.OutlierDetectionPolicy;
+import io.lb4j.api.persistence.SessionPersistence;
+import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A listener: a frontend protocol and port that forwards to backends over a backend protocol, with a
+ * scheduling algorithm, health checking, session persistence and timeouts. It is the configuration a
+ * load balancer, a gateway or a client-side pool is built from.
+ *
+ * <p>Defaults follow the reference cloud balancer: weighted round robin; a TCP health check for TCP
+ * listeners and {@code HEAD /} for HTTP(S) listeners (UDP listeners: checks off, because a UDP backend
+ * need not accept TCP); no persistence; Layer-7 request timeout 60 s (a slower backend gets a 504);
+ * Layer-4 idle timeout 900 s; accept backlog 1024. Timeouts accept values down to 10 ms so that embedded
+ * users and tests need not wait.
+ *
+ * <p>The accept backlog is a request to the operating system, which caps it at
+ * {@code net.core.somaxconn} (often 128 or 4096 on Linux). When the backlog is full the kernel stops
+ * answering SYNs and clients time out; raise {@code somaxconn} as well as this value.
+ *
+ * <p>Immutable and thread-safe; build with {@link #builder(String, Protocol, int)}.
+ *
+ * @since 0.1.0
+ */
+public final class Listener {
+
+  /** The default Layer-7 request (read) timeout. */
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+  /** The default Layer-4 idle timeout. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(900);
+  /** The default cap on the size of a request's header block, in bytes (Layer 7). */
+  public static final int DEFAULT_MAX_REQUEST_HEADER_SIZE = 32 * 1024;
+  /** The default accept backlog (the OS caps it at net.core.somaxconn). */
+  public static final int DEFAULT_ACCEPT_BACKLOG = 1024;
+  /** The default floor of slow start, as a percentage of the full weight. */
+  public static final int DEFAULT_SLOW_START_FLOOR_PERCENT = 10;
+
+  private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
+  private static final Duration MAX_REQUEST_TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration MAX_IDLE_TIMEOUT = Duration.ofSeconds(900);
+  private static final Duration MAX_DRAIN_TIMEOUT = Duration.ofSeconds(900);
+  private static final Duration MAX_SLOW_START = Duration.ofSeconds(900);
+
+  private final String name;
+  private final Protocol frontendProtocol;
+  private final int frontendPort;
+  private final Protocol backendProtocol;
+  private final int backendPort;
+  private final SchedulingAlgorithm scheduler;
+  private final HealthCheckPolicy healthCheck;
+  private final OutlierDetectionPolicy outlierDetection;
+  private final SessionPersistence sessionPersistence;
+  private final Duration requestTimeout;
+  private final Duration idleTimeout;
+  private final int maxRequestHeaderSize;
+  private final int acceptBacklog;
+  private final Duration drainTimeout;
+  private final Duration slowStartWindow;
+  private final int slowStartFloorPercent;
+
+  private Listener(Builder b) {
+    this.name = b.name;
+    this.frontendProtocol = b.frontendProtocol;
+    this.frontendPort = b.frontendPort;
+    this.backendProtocol = b.backendProtocol != null ? b.backendProtocol : defaultBackendProtocol(b.frontendProtocol);
+    this.backendPort = b.backendPort;
+    this.scheduler = b.scheduler;
+    this.healthCheck = b.healthCheck != null ? b.healthCheck : defaultHealthCheck(b.frontendProtocol);
+    this.outlierDetection = b.outlierDetection;
+    this.sessionPersistence = b.sessionPersistence;
+    this.requestTimeout = b.requestTimeout;
+    this.idleTimeout = b.idleTimeout;
+    this.maxRequestHeaderSize = b.maxRequestHeaderSize;
+    this.acceptBacklog = b.acceptBacklog;
+    this.drainTimeout = b.drainTimeout;
+    this.slowStartWindow = b.slowStartWindow;
+    this.slowStartFloorPercent = b.slowStartFloorPercent;
+  }
+
+  /**
+   * A builder for a listener.
+   *
+   * @param name 1-80 characters of A-Z a-z 0-9 '-' '_' '.'
+   * @param frontendProtocol the protocol clients speak
+   * @param frontendPort the port clients connect to, 1-65535, or 0 to let the operating system choose
+   *     one when the listener is started (and for client-side pools, which bind nothing)
+   */
+  public static Builder builder(String name, Protocol frontendProtocol, int frontendPort) {
+    return new Builder(name, frontendProtocol, frontendPort);
+  }
+
+  /** A builder holding this listener's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder(name, frontendProtocol, frontendPort);
+    b.backendProtocol = backendProtocol;
+    b.backendPort = backendPort;
+    b.scheduler = scheduler;
+    b.healthCheck = healthCheck;
+    b.outlierDetection = outlierDetection;
+    b.sessionPersistence = sessionPersistence;
+    b.requestTimeout = requestTimeout;
+    b.idleTimeout = idleTimeout;
+    b.maxRequestHeaderSize = maxRequestHeaderSize;
+    b.acceptBacklog = acceptBacklog;
+    b.drainTimeout = drainTimeout;
+    b.slowStartWindow = slowStartWindow;
+    b.slowStartFloorPercent = slowStartFloorPercent;
+    return b;
+  }
+
+  private static Protocol defaultBackendProtocol(Protocol frontend) {
+    return frontend == Protocol.HTTPS ? Protocol.HTTP : frontend;
+  }
+
+  private static HealthCheckPolicy defaultHealthCheck(Protocol frontend) {
+    switch (frontend) {
+      case HTTP:
+      case HTTPS:
+        return HealthCheckPolicy.http();
+      case UDP:
+        return HealthCheckPolicy.disabled();
+      default:
+        return HealthCheckPolicy.defaults();
+    }
+  }
+
+  /** The listener's name. */
+  public String name() {
+    return name;
+  }
+
+  /** The protocol clients speak. */
+  public Protocol frontendProtocol() {
+    return frontendProtocol;
+  }
+
+  /** The port clients connect to; 0 when the operating system chooses it. */
+  public int frontendPort() {
+    return frontendPort;
+  }
+
+  /** The protocol spoken to backends. */
+  public Protocol backendProtocol() {
+    return backendProtocol;
+  }
+
+  /** The port traffic is forwarded to, or 0 for each backend's own port. */
+  public int backendPort() {
+    return backendPort;
+  }
+
+  /** The port traffic for {@code backend} is forwarded to. */
+  public int backendPortFor(Backend backend) {
+    return backendPort == 0 ? backend.port() : backendPort;
+  }
+
+  /** The scheduling algorithm. */
+  public SchedulingAlgorithm scheduler() {
+    return scheduler;
+  }
+
+  /** Active health checking. */
+  public HealthCheckPolicy healthCheck() {
+    return healthCheck;
+  }
+
+  /** Passive health checking (off by default). */
+  public OutlierDetectionPolicy outlierDetection() {
+    return outlierDetection;
+  }
+
+  /** Session persistence. */
+  public SessionPersistence sessionPersistence() {
+    return sessionPersistence;
+  }
+
+  /** Layer 7: how long a backend may take to answer before the client gets 504. */
+  public Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  /** Layer 4: how long a connection may stay idle before it is closed. */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /** Layer 7: the largest request header block accepted, in bytes. */
+  public int maxRequestHeaderSize() {
+    return maxRequestHeaderSize;
+  }
+
+  /** The accept backlog requested from the OS (capped by net.core.somaxconn). */
+  public int acceptBacklog() {
+    return acceptBacklog;
+  }
+
+  /**
+   * How long a removed or drained backend keeps serving its existing connections and sessions before
+   * it is dropped; {@link Duration#ZERO} (the default) drops a removed backend at once.
+   */
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  /** How long a new or recovered backend ramps up to its full weight; {@link Duration#ZERO} is off. */
+  public Duration slowStartWindow() {
+    return slowStartWindow;
+  }
+
+  /** The share of its weight a backend starts slow start with, in percent. */
+  public int slowStartFloorPercent() {
+    return slowStartFloorPercent;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof Listener)) {
+      return false;
+    }
+    Listener l = (Listener) o;
+    return name.equals(l.name) && frontendProtocol == l.frontendProtocol && frontendPort == l.frontendPort
+        && backendProtocol == l.backendProtocol && backendPort == l.backendPort && scheduler == l.scheduler
+        && healthCheck.equals(l.healthCheck) && outlierDetection.equals(l.outlierDetection)
+        && sessionPersistence.equals(l.sessionPersistence) && requestTimeout.equals(l.requestTimeout)
+        && idleTimeout.equals(l.idleTimeout) && maxRequestHeaderSize == l.maxRequestHeaderSize
+        && acceptBacklog == l.acceptBacklog && drainTimeout.equals(l.drainTimeout)
+        && slowStartWindow.equals(l.slowStartWindow) && slowStartFloorPercent == l.slowStartFloorPercent;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, frontendProtocol, frontendPort, backendProtocol, backendPort, scheduler,
+        healthCheck, outlierDetection, sessionPersistence, requestTimeout, idleTimeout,
+        maxRequestHeaderSize, acceptBacklog, drainTimeout, slowStartWindow, slowStartFloorPercent);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder("Listener{").append(name).append(' ')
+        .append(frontendProtocol).append(':').append(frontendPort == 0 ? "auto" : String.valueOf(frontendPort))
+        .append(" -> ").append(backendProtocol).append(':')
+        .append(backendPort == 0 ? "backend" : String.valueOf(backendPort))
+        .append(" scheduler=").append(scheduler.code())
+        .append(" healthCheck=").append(healthCheck)
+        .append(" persistence=").append(sessionPersistence);
+    if (outlierDetection.enabled()) {
+      s.append(" outlierDetection=").append(outlierDetection);
+    }
+    if (frontendProtocol.isLayer7()) {
+      s.append(" requestTimeout=").append(format(requestTimeout))
+          .append(" maxRequestHeaderSize=").append(maxRequestHeaderSize);
+    } else {
+      s.append(" idleTimeout=").append(format(idleTimeout));
+    }
+    s.append(" backlog=").append(acceptBacklog);
+    if (!drainTimeout.isZero()) {
+      s.append(" drainTimeout=").append(format(drainTimeout));
+    }
+    if (!slowStartWindow.isZero()) {
+      s.append(" slowStart=").append(format(slowStartWindow)).append(" from ").append(slowStartFloorPercent).append('%');
+    }
+    return s.append('}').toString();
+  }
+
+  /**
+   * Builds a {@link Listener}. Each setter validates its value ({@link IllegalArgumentException} naming
+   * the field, value and allowed range); {@link #build()} checks rules that span fields
+   * ({@link IllegalStateException}). Not thread-safe.
+   */
+  public static final class Builder {
+    private final String name;
+    private final Protocol frontendProtocol;
+    private final int frontendPort;
+    private Protocol backendProtocol;
+    private int backendPort;
+    private SchedulingAlgorithm scheduler = SchedulingAlgorithm.WEIGHTED_ROUND_ROBIN;
+    private HealthCheckPolicy healthCheck;
+    private OutlierDetectionPolicy outlierDetection = OutlierDetectionPolicy.disabled();
+    private SessionPersistence sessionPersistence = SessionPersistence.none();
+    private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private int maxRequestHeaderSize = DEFAULT_MAX_REQUEST_HEADER_SIZE;
+    private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
+    private Duration drainTimeout = Duration.ZERO;
+    private Duration slowStartWindow = Duration.ZERO;
+    private int slowStartFloorPercent = DEFAULT_SLOW_START_FLOOR_PERCENT;
+
+    private Builder(String name, Protocol frontendProtocol, int frontendPort) {
+      this.name = checkCharset("listener.name", name, 1, 80, "A-Z a-z 0-9 '-' '_' '.'",
+          c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+              || c == '-' || c == '_' || c == '.');
+      this.frontendProtocol = Objects.requireNonNull(frontendProtocol, "listener.frontendProtocol");
+      this.frontendPort = checkRange("listener.frontendPort", frontendPort, 0, 65535);
+    }
+
+    /** The protocol spoken to backends (default: HTTP for HTTP and HTTPS, else the frontend's). */
+    public Builder backendProtocol(Protocol protocol) {
+      this.backendProtocol = Objects.requireNonNull(protocol, "listener.backendProtocol");
+      return this;
+    }
+
+    /** The port traffic is forwarded to, 1-65535 (default: each backend's own port). */
+    public Builder backendPort(int port) {
+      this.backendPort = checkRange("listener.backendPort", port, 1, 65535);
+      return this;
+    }
+
+    /** The scheduling algorithm (default weighted round robin). */
+    public Builder scheduler(SchedulingAlgorithm algorithm) {
+      this.scheduler = Objects.requireNonNull(algorithm, "listener.scheduler");
+      return this;
+    }
+
+    /** Active health checking (default: TCP for TCP, HTTP HEAD / for HTTP(S), off for UDP). */
+    public Builder healthCheck(HealthCheckPolicy policy) {
+      this.healthCheck = Objects.requireNonNull(policy, "listener.healthCheck");
+      return this;
+    }
+
+    /** Passive health checking (default off). */
+    public Builder outlierDetection(OutlierDetectionPolicy policy) {
+      this.outlierDetection = Objects.requireNonNull(policy, "listener.outlierDetection");
+      return this;
+    }
+
+    /** Session persistence (default none); the cookie modes need an HTTP or HTTPS frontend. */
+    public Builder sessionPersistence(SessionPersistence persistence) {
+      this.sessionPersistence = Objects.requireNonNull(persistence, "listener.sessionPersistence");
+      return this;
+    }
+
+    /** Layer 7: the backend's time to answer, 10ms-180s (default 60s); a slower backend gets a 504. */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = checkRange("listener.requestTimeout", timeout, MIN_TIMEOUT, MAX_REQUEST_TIMEOUT);
+      return this;
+    }
+
+    /** Layer 4: how long a connection may stay idle, 10ms-900s (default 900s). */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = checkRange("listener.idleTimeout", timeout, MIN_TIMEOUT, MAX_IDLE_TIMEOUT);
+      return this;
+    }
+
+    /** Layer 7: the largest request header block in bytes, 1024-1048576 (default 32768). */
+    public Builder maxRequestHeaderSize(int bytes) {
+      this.maxRequestHeaderSize = checkRange("listener.maxRequestHeaderSize", bytes, 1024, 1024 * 1024);
+      return this;
+    }
+
+    /** The accept backlog, 1-65535 (default 1024); the OS caps it at net.core.somaxconn. */
+    public Builder acceptBacklog(int backlog) {
+      this.acceptBacklog = checkRange("listener.acceptBacklog", backlog, 1, 65535);
+      return this;
+    }
+
+    /** Connection draining: 0 (off, the default) or 10ms-900s. */
+    public Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = checkZeroOrRange("listener.drainTimeout", timeout, MIN_TIMEOUT, MAX_DRAIN_TIMEOUT);
+      return this;
+    }
+
+    /** Slow start: 0 (off, the default) or 10ms-900s (cloud balancers allow 30-900s). */
+    public Builder slowStartWindow(Duration window) {
+      this.slowStartWindow = checkZeroOrRange("listener.slowStartWindow", window, MIN_TIMEOUT, MAX_SLOW_START);
+      return this;
+    }
+
+    /** The weight a backend starts slow start with, 1-100 percent of its weight (default 10). */
+    public Builder slowStartFloorPercent(int percent) {
+      this.slowStartFloorPercent = checkRange("listener.slowStartFloorPercent", percent, 1, 100);
+      return this;
+    }
+
+    /**
+     * Builds the listener.
+     *
+     * @throws IllegalStateException when the backend protocol does not fit the frontend protocol, or
+     *     cookie persistence is set on a Layer-4 listener
+     */
+    public Listener build() {
+      Protocol backend = backendProtocol != null ? backendProtocol : defaultBackendProtocol(frontendProtocol);
+      boolean compatible = frontendProtocol.isLayer7() ? backend.isLayer7() : backend == frontendProtocol;
+      checkState(compatible, "listener.backendProtocol " + backend + " cannot serve listener.frontendProtocol "
+          + frontendProtocol + " (expected: " + (frontendProtocol.isLayer7() ? "HTTP or HTTPS" : frontendProtocol) + ")");
+      checkState(!sessionPersistence.mode().isCookie() || frontendProtocol.isLayer7(),
+          "listener.sessionPersistence " + sessionPersistence.mode()
+              + " needs an HTTP or HTTPS listener, but listener.frontendProtocol is " + frontendProtocol);
+      return new Listener(this);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Session persistence policies. */
+package io.lb4j.api.persistence;

@@ -1,0 +1,9 @@
+/** lb4j's pure API. No dependencies. */
+module io.lb4j.api {
+  exports io.lb4j.api;
+  exports io.lb4j.api.health;
+  exports io.lb4j.api.persistence;
+  exports io.lb4j.api.scheduler;
+  // Shared argument checks, for lb4j's own implementation module only.
+  exports io.lb4j.api.internal to io.lb4j.impl;
+}
