@@ -398,8 +398,9 @@ public final class HealthCheckPolicy {
     /** HTTP only: the status classes that count as healthy, a non-empty subset of 2xx 3xx 4xx 5xx. */
     public Builder normalStatuses(Set<StatusClass> classes) {
       Objects.requireNonNull(classes, "healthCheck.normalStatuses");
-      checkArgument(!classes.isEmpty() && !classes.contains(null), "healthCheck.normalStatuses",
-          "a non-empty subset of [2xx, 3xx, 4xx, 5xx]", classes);
+      // Iterate rather than contains(null): immutable sets (Set.of) throw on a null query.
+      checkArgument(!classes.isEmpty() && classes.stream().allMatch(Objects::nonNull),
+          "healthCheck.normalStatuses", "a non-empty subset of [2xx, 3xx, 4xx, 5xx]", classes);
       this.normalStatuses = EnumSet.copyOf(classes);
       httpFieldSet = true;
       return this;
