@@ -48,7 +48,14 @@ public interface Scheduler {
   void update(Collection<Candidate> candidates);
 
   /**
-   * Ends the request or connection a pick returned {@code backend} for. A no-op for schedulers that do
+   * Counts a request or connection sent to {@code backend} without a {@link #pick} (session persistence
+   * routed it), so connection-aware schedulers see it; it must be {@link #release released} like a pick.
+   * A no-op for schedulers that do not count connections, and for backends not in the set.
+   */
+  default void acquire(Backend backend) {}
+
+  /**
+   * Ends the request or connection a pick (or {@link #acquire}) returned {@code backend} for. A no-op for schedulers that do
    * not count connections, and for backends no longer in the set.
    */
   default void release(Backend backend) {}
