@@ -1,0 +1,254 @@
+package io.lb4j.impl.scheduler;
+
+import io.lb4j.api.scheduler.Candidate;
+import io.lb4j.api.scheduler.PickResult;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * One immutable cycle of a smooth weighted round robin: maps a sequence number to a pick in O(1), with no
+ * allocation. Built once per update, read by any number of threads.
+ *
+ * <p><b>Table mode</b> (total weight, after dividing by the weights' gcd, at most {@link #TABLE_LIMIT}):
+ * the whole cycle is precomputed as an array of results, so a pick is one array load. The order is
+ * earliest-deadline-first over "backend i's k-th pick is due by k x W / w_i", where a pick may not be
+ * served before its release time (k-1) x W / w_i. Because the deadlines are feasible (utilisation is
+ * exactly 1), every backend's count after t picks stays strictly within 1 of t x share, so over any
+ * window of consecutive picks, including windows that wrap around the cycle, it stays strictly within
+ * 2 of window x share. Each backend gets exactly its weight's share over each whole cycle; with
+ * weights 5, 1, 1 the cycle is {@code a b a a c a a}.
+ *
+ * <p><b>Generation mode</b> (larger totals: thousands of backends with co-prime weights): the table
+ * would take megabytes, so the cycle is kept as M = max(weight) generations. Backends are grouped by
+ * weight (at most 100 groups); group c takes part in generation g when (w_c x g + offset_c) mod M &lt;
+ * w_c, which happens for exactly w_c of the M generations, so shares are exact per cycle and a backend
+ * appears at most once per generation. A pick jumps through a block index to the right (generation,
+ * group) entry and indexes into the group, so its cost does not depend on the backend count; memory is
+ * O(M x groups) (at most 100 x 100 entries), not O(total weight). The
+ * window bound here is measured, not proven: at most 2.01 over random weights for 1,500-10,000 backends
+ * (tests hold it under 2.5).
+ */
+final class WrrSchedule {
+
+  /** Largest table: 65,536 references, 256 KiB with compressed oops. */
+  static final int TABLE_LIMIT = 1 << 16;
+
+  /** Table mode: the cycle. For an empty set, a one-element cycle holding the "no backend" result. */
+  private final PickResult[] table;
+
+  // Generation mode (table == null). The cycle is a sequence of "entries": one group's members, in
+  // order, inside one generation. Entry k covers positions [entryStart[k], entryStart[k + 1]).
+  private final int cycle;
+  private final int[] entryStart; // ascending; entryStart[entries] = cycle (sentinel)
+  private final int[] entryFirstMember; // index into members of the entry's group's first member
+  private final int[] blockEntry; // blockEntry[p >>> blockShift] = the entry holding position p rounded down
+  private final int blockShift;
+  private final PickResult[] members; // eligible backends, grouped by weight
+
+  private WrrSchedule(PickResult[] table) {
+    this.table = table;
+    this.cycle = table.length;
+    this.entryStart = null;
+    this.entryFirstMember = null;
+    this.blockEntry = null;
+    this.blockShift = 0;
+    this.members = null;
+  }
+
+  private WrrSchedule(int cycle, int[] entryStart, int[] entryFirstMember, int[] blockEntry, int blockShift,
+      PickResult[] members) {
+    this.table = null;
+    this.cycle = cycle;
+    this.entryStart = entryStart;
+    this.entryFirstMember = entryFirstMember;
+    this.blockEntry = blockEntry;
+    this.blockShift = blockShift;
+    this.members = members;
+  }
+
+  /** A schedule whose every pick is {@code none}. */
+  static WrrSchedule empty(PickResult none) {
+    return new WrrSchedule(new PickResult[] {none});
+  }
+
+  /**
+   * Builds the cycle for {@code eligible} (non-empty); {@code weighted == false} treats every weight as 1.
+   */
+  static WrrSchedule build(List<Candidate> eligible, boolean weighted) {
+    int n = eligible.size();
+    PickResult[] results = new PickResult[n];
+    int[] weights = new int[n];
+    int gcd = 0;
+    for (int i = 0; i < n; i++) {
+      results[i] = PickResult.of(eligible.get(i).backend());
+      weights[i] = weighted ? eligible.get(i).weight() : 1;
+      gcd = gcd(gcd, weights[i]);
+    }
+    long total = 0;
+    for (int i = 0; i < n; i++) {
+      weights[i] /= gcd;
+      total += weights[i];
+    }
+    if (total <= TABLE_LIMIT) {
+      return new WrrSchedule(edfTable(results, weights, (int) total));
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("candidates must have a total weight of at most "
+          + Integer.MAX_VALUE + ", was " + total);
+    }
+    return generations(results, weights, (int) total);
+  }
+
+  /** Cycle length: the sum of the gcd-reduced weights (1 for the empty schedule). */
+  int cycle() {
+    return cycle;
+  }
+
+  /** True when the cycle is precomputed as a table. */
+  boolean isTable() {
+    return table != null;
+  }
+
+  /** The pick at position {@code seq mod cycle}; {@code seq} must be non-negative. */
+  PickResult pick(long seq) {
+    PickResult[] t = table;
+    if (t != null) {
+      return t[(int) (seq % t.length)];
+    }
+    return pickFromGenerations((int) (seq % cycle));
+  }
+
+  /**
+   * The block index jumps to the entry holding the start of pos's block; blocks are about as many as
+   * entries, so the forward walk takes about one step, whatever the number of backends.
+   */
+  private PickResult pickFromGenerations(int pos) {
+    int k = blockEntry[pos >>> blockShift];
+    while (entryStart[k + 1] <= pos) {
+      k++;
+    }
+    return members[entryFirstMember[k] + pos - entryStart[k]];
+  }
+
+  /**
+   * Earliest deadline first with release times, in O(W log n). Backend i's k-th pick (k from 1) is
+   * released at (k-1) W / w_i and due by k W / w_i; comparisons cross-multiply, so no rounding.
+   */
+  private static PickResult[] edfTable(PickResult[] results, int[] w, int total) {
+    int n = w.length;
+    int[] count = new int[n];
+    // A queue's key only changes for the element just polled, never for one inside a queue.
+    PriorityQueue<Integer> waiting = new PriorityQueue<>(n, (a, b) -> {
+      int c = Long.compare((long) count[a] * w[b], (long) count[b] * w[a]); // release time
+      return c != 0 ? c : Integer.compare(a, b);
+    });
+    PriorityQueue<Integer> ready = new PriorityQueue<>(n, (a, b) -> {
+      int c = Long.compare((long) (count[a] + 1) * w[b], (long) (count[b] + 1) * w[a]); // deadline
+      return c != 0 ? c : Integer.compare(a, b);
+    });
+    for (int i = 0; i < n; i++) {
+      waiting.add(i);
+    }
+    PickResult[] table = new PickResult[total];
+    for (int t = 0; t < total; t++) {
+      // Released by time t: count * W / w <= t.
+      while (!waiting.isEmpty() && (long) count[waiting.peek()] * total <= (long) t * w[waiting.peek()]) {
+        ready.add(waiting.poll());
+      }
+      // Never empty: by time t, sum(floor(t w_i / W) + 1) > t picks are released and only t were made.
+      int i = ready.poll();
+      table[t] = results[i];
+      count[i]++;
+      if (count[i] < w[i]) {
+        waiting.add(i);
+      }
+    }
+    return table;
+  }
+
+  private static WrrSchedule generations(PickResult[] results, int[] w, int total) {
+    int maxWeight = 0;
+    for (int x : w) {
+      maxWeight = Math.max(maxWeight, x);
+    }
+    // Group members by weight, heaviest first; groups keep the candidates' order inside.
+    int[] groupSize = new int[maxWeight + 1];
+    for (int x : w) {
+      groupSize[x]++;
+    }
+    int[] groupWeights = new int[maxWeight + 1];
+    int groups = 0;
+    for (int x = maxWeight; x >= 1; x--) {
+      if (groupSize[x] > 0) {
+        groupWeights[groups++] = x;
+      }
+    }
+    int[] groupFirst = new int[groups];
+    int[] nextSlot = new int[maxWeight + 1];
+    int first = 0;
+    for (int c = 0; c < groups; c++) {
+      groupFirst[c] = first;
+      nextSlot[groupWeights[c]] = first;
+      first += groupSize[groupWeights[c]];
+    }
+    PickResult[] members = new PickResult[results.length];
+    for (int i = 0; i < results.length; i++) {
+      members[nextSlot[w[i]]++] = results[i];
+    }
+    int m = maxWeight;
+    int[] offset = new int[groups];
+    for (int c = 0; c < groups; c++) {
+      // Spread the groups' generations apart (golden-ratio offsets) so generation sizes stay even.
+      offset[c] = (int) ((c * 0.6180339887498949 % 1.0) * m);
+    }
+    int entries = 0;
+    for (int g = 0; g < m; g++) {
+      for (int c = 0; c < groups; c++) {
+        if (inGeneration(groupWeights[c], offset[c], g, m)) {
+          entries++;
+        }
+      }
+    }
+    int[] entryStart = new int[entries + 1];
+    int[] entryFirstMember = new int[entries];
+    int e = 0;
+    int pos = 0;
+    for (int g = 0; g < m; g++) {
+      for (int c = 0; c < groups; c++) {
+        if (inGeneration(groupWeights[c], offset[c], g, m)) {
+          entryStart[e] = pos;
+          entryFirstMember[e] = groupFirst[c];
+          pos += groupSize[groupWeights[c]];
+          e++;
+        }
+      }
+    }
+    entryStart[entries] = pos;
+    assert pos == total : pos + " != " + total;
+    // Blocks of 2^shift positions, about one block per entry.
+    int shift = Math.max(0, 31 - Integer.numberOfLeadingZeros(Math.max(1, total / entries)));
+    int[] blockEntry = new int[(total >>> shift) + 1];
+    int k = 0;
+    for (int b = 0; b < blockEntry.length; b++) {
+      while (entryStart[k + 1] <= b << shift && k + 1 < entries) {
+        k++;
+      }
+      blockEntry[b] = k;
+    }
+    return new WrrSchedule(total, entryStart, entryFirstMember, blockEntry, shift, members);
+  }
+
+  /** Group of weight w is in w of every m consecutive generations, spaced as evenly as integers allow. */
+  private static boolean inGeneration(int w, int offset, int g, int m) {
+    return ((long) w * g + offset) % m < w;
+  }
+
+  private static int gcd(int a, int b) {
+    while (b != 0) {
+      int t = a % b;
+      a = b;
+      b = t;
+    }
+    return a;
+  }
+}

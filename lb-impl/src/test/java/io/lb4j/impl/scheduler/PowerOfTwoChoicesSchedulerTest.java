@@ -1,0 +1,86 @@
+package io.lb4j.impl.scheduler;
+
+import static io.lb4j.impl.scheduler.Fixtures.backend;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lb4j.api.Backend;
+import io.lb4j.api.RequestContext;
+import io.lb4j.api.scheduler.Scheduler;
+import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PowerOfTwoChoicesSchedulerTest {
+
+  private static Scheduler p2c(long seed, int... weights) {
+    Scheduler s = Schedulers.create(SchedulingAlgorithm.LEAST_REQUEST_P2C, seed);
+    s.update(Fixtures.weighted(weights));
+    return s;
+  }
+
+  @Test
+  void pick_withTwoBackends_alwaysTakesTheLessLoaded() {
+    Scheduler s = p2c(1, 100, 100);
+
+    // With exactly two backends both are always compared: picks without release alternate loads.
+    Map<String, Integer> counts = Fixtures.count(s, 1_000);
+
+    assertThat(counts).containsEntry("b0", 500).containsEntry("b1", 500);
+  }
+
+  @Test
+  void pick_comparesLoadPerUnitOfWeight() {
+    Scheduler s = p2c(2, 100, 25);
+
+    Map<String, Integer> counts = Fixtures.count(s, 1_000);
+
+    assertThat(counts).containsEntry("b0", 800).containsEntry("b1", 200);
+  }
+
+  @Test
+  void pick_keepsLoadsWithinOneOfEachOther_whenRequestsStayOpen() {
+    Scheduler s = p2c(3, 100, 100, 100, 100, 100, 100, 100, 100);
+    Fixtures.count(s, 8_000);
+
+    for (int i = 0; i < 8; i++) {
+      // Two random choices keep the max load within a few of the mean (here exactly balanced or close).
+      assertThat(s.activeRequests(backend("b" + i, 100))).isBetween(990, 1010);
+    }
+  }
+
+  @Test
+  void pick_withSameSeed_isReproducible() {
+    Scheduler a = p2c(77, 10, 20, 30, 40, 50);
+    Scheduler b = p2c(77, 10, 20, 30, 40, 50);
+    List<String> sa = new ArrayList<>();
+    List<String> sb = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      Backend x = a.pick(RequestContext.EMPTY).backend();
+      Backend y = b.pick(RequestContext.EMPTY).backend();
+      sa.add(x.id());
+      sb.add(y.id());
+      if (i % 3 == 0) {
+        a.release(x);
+        b.release(y);
+      }
+    }
+
+    assertThat(sa).isEqualTo(sb);
+  }
+
+  @Test
+  void release_returnsEveryCountToZero() {
+    Scheduler s = p2c(4, 100, 50, 10);
+    List<Backend> picked = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      picked.add(s.pick(RequestContext.EMPTY).backend());
+    }
+    picked.forEach(s::release);
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(s.activeRequests(backend("b" + i, 100))).isZero();
+    }
+  }
+}
