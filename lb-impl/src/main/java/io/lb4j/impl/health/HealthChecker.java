@@ -1,0 +1,500 @@
+package io.lb4j.impl.health;
+
+import static io.lb4j.api.internal.Checks.checkRange;
+
+import io.lb4j.api.Backend;
+import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.api.health.HealthStatus;
+import io.lb4j.api.health.HealthTransition;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Active health checking of a set of backends under one {@link HealthCheckPolicy}: real TCP handshakes
+ * or HTTP requests on a schedule, turned into a HEALTHY/UNHEALTHY status per backend by the policy's
+ * thresholds, with one {@link HealthTransition} event per change.
+ *
+ * <p><b>Status rules.</b> A new backend starts UNHEALTHY and gets no traffic until checked; its first
+ * successful probe makes it HEALTHY at once (Envoy's choice: nobody has seen it work before that, and
+ * once one check has passed there is nothing to gain by waiting for more). With
+ * {@link HealthCheckPolicy#startHealthy()} it starts HEALTHY instead, for trusted registries. After
+ * that a healthy backend turns unhealthy after {@code unhealthyThreshold} consecutive failures and an
+ * unhealthy one healthy after {@code healthyThreshold} consecutive successes. With checks disabled
+ * every backend counts as HEALTHY: a failed backend keeps getting traffic and clients see errors (the
+ * reference's 502s), so disable checks only when something else (outlier detection) takes their place.
+ *
+ * <p><b>Probes.</b> TCP: a non-blocking connect to {@code host:checkPort}; success is a completed
+ * handshake; the socket is closed at once without sending data. HTTP: {@code HEAD} (or {@code GET})
+ * {@code path} with {@code Host:} the policy's domain or else the backend's address,
+ * {@code User-Agent: lb4j-health-check/<version>} (so backends can filter probes out of their logs) and
+ * {@code Connection: close}; success is a status in the normal classes; redirects are not followed; the
+ * connection is closed as soon as the status line is read. Every probe must finish within the
+ * response timeout. Results ({@link #lastResult}) name their cause: {@code ok}, {@code HTTP 200},
+ * {@code connect refused}, {@code timeout after 5s}, {@code HTTP 503 not in [2xx, 3xx]},
+ * {@code connection reset}, {@code connection closed before HTTP status}, {@code unreachable: ...}.
+ *
+ * <p><b>Timing.</b> Each backend is probed every {@code interval} (or {@code edgeInterval} while its
+ * status is changing), starting at a random point within the first interval and each probe delayed by
+ * a random 0 to {@code jitterPercent} of the interval, so thousands of backends never probe in step. A
+ * probe never overlaps the previous one of the same backend, and a probe that overruns its interval
+ * (timeout longer than interval) is followed by a full interval of rest, so a slow backend delays only
+ * itself. Detection latency of a backend that stops answering is therefore at most
+ * {@code responseTimeout x unhealthyThreshold + interval x (unhealthyThreshold - 1)} plus jitter (19 s
+ * with the defaults); one that refuses connections is caught within about
+ * {@code interval x (unhealthyThreshold - 1)}. With {@link HealthCheckPolicy#skipWhenTrafficSucceeds()}
+ * the probe of a healthy backend is skipped when real traffic to it succeeded
+ * ({@link #recordTrafficSuccess}) within the last interval.
+ *
+ * <p><b>Threading.</b> All probes of a checker run on one daemon thread named
+ * {@code lb4j-health-io-N} with non-blocking sockets, not a thread per backend; at most
+ * {@link Builder#maxProbesInFlight(int)} probes are in flight, later ones wait their turn. Every public
+ * method is thread-safe and non-blocking, except {@link #add} (which resolves the host name once) and
+ * {@link #close} (which waits for the thread to end). Transition listeners run on the probe thread (or,
+ * for a policy change made before {@link #start}, on the starting thread's loop once it runs): keep
+ * them short and never block in them.
+ *
+ * <p><b>Lifecycle.</b> {@link #builder} then {@link #build}: nothing runs yet; {@link #add} backends
+ * any time; {@link #start} starts the thread (idempotent); {@link #close} stops every probe, closes
+ * every socket and ends the thread (idempotent). A closed checker cannot be restarted.
+ *
+ * <p><b>Logging.</b> Transitions at WARN (to unhealthy) and INFO (to healthy), start and policy changes
+ * at INFO; every probe at DEBUG (failures) or TRACE (successes) only.
+ */
+public final class HealthChecker implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
+
+  /** The {@code User-Agent} of HTTP probes. */
+  static final String USER_AGENT = "lb4j-health-check/" + version();
+
+  private static final int NEW = 0;
+  private static final int STARTED = 1;
+  private static final int CLOSED = 2;
+
+  private final Clock clock;
+  private final ConcurrentHashMap<String, Target> targets = new ConcurrentHashMap<>();
+  private final CopyOnWriteArrayList<Subscription> listeners = new CopyOnWriteArrayList<>();
+  private final ProbeLoop loop;
+  private final Object lifecycleLock = new Object();
+  private volatile PolicyView view;
+  private int lifecycle = NEW;
+
+  private HealthChecker(Builder b) {
+    this.clock = b.clock;
+    this.view = new PolicyView(b.policy);
+    this.loop = new ProbeLoop(this, b.random, b.maxProbesInFlight);
+  }
+
+  /** A builder for a checker under {@code policy}. */
+  public static Builder builder(HealthCheckPolicy policy) {
+    return new Builder(policy);
+  }
+
+  /** Starts probing every added backend; does nothing if already started. */
+  public void start() {
+    synchronized (lifecycleLock) {
+      if (lifecycle == CLOSED) {
+        throw new IllegalStateException("health checker is closed");
+      }
+      if (lifecycle == STARTED) {
+        return;
+      }
+      try {
+        loop.start();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open a selector for health checks", e);
+      }
+      lifecycle = STARTED;
+    }
+    log.info("health checking started: {}, {} backends", view.policy, targets.size());
+  }
+
+  /**
+   * Adds {@code backend} (or replaces a backend with the same id and another address). Its status
+   * starts as the policy says ({@link HealthCheckPolicy#startHealthy()}) and, if the checker is
+   * started, its probes begin within one interval. Adding a backend equal to one already present
+   * (same id, host and port) keeps the existing status. Resolves the host name once, here.
+   */
+  public void add(Backend backend) {
+    Objects.requireNonNull(backend, "backend");
+    checkNotClosed();
+    Target existing = targets.get(backend.id());
+    if (existing != null && existing.backend.equals(backend)) {
+      return;
+    }
+    Target t = new Target(backend, resolve(backend.host()), view.policy.startHealthy());
+    Target old = targets.put(backend.id(), t);
+    if (old != null) {
+      loop.execute(() -> loop.remove(old));
+    }
+    loop.execute(() -> loop.add(t));
+    log.debug("health check added {}", backend);
+  }
+
+  /** Stops checking the backend with {@code backendId} at once (an in-flight probe is abandoned). */
+  public void remove(String backendId) {
+    Objects.requireNonNull(backendId, "backendId");
+    Target t = targets.remove(backendId);
+    if (t != null) {
+      loop.execute(() -> loop.remove(t));
+      log.debug("health check removed {}", t.backend);
+    }
+  }
+
+  /**
+   * The backend's status: always HEALTHY while checks are disabled; UNHEALTHY for an id this checker
+   * does not know (nobody vouches for it).
+   */
+  public HealthStatus status(String backendId) {
+    if (!view.enabled) {
+      return HealthStatus.HEALTHY;
+    }
+    Target t = targets.get(backendId);
+    return t != null && t.state.isHealthy() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY;
+  }
+
+  /** The last probe's result, for example {@code connect refused}; "" before the first probe. */
+  public String lastResult(String backendId) {
+    Target t = targets.get(backendId);
+    return t == null ? "" : t.lastResult;
+  }
+
+  /**
+   * Records that real traffic to the backend succeeded just now. With
+   * {@link HealthCheckPolicy#skipWhenTrafficSucceeds()} the next probe of a healthy backend is
+   * skipped if this happened within the last interval. Cheap enough for every request: a map lookup
+   * and at most one volatile write per millisecond per backend.
+   */
+  public void recordTrafficSuccess(String backendId) {
+    Target t = targets.get(backendId);
+    if (t != null) {
+      long now = System.nanoTime();
+      // Skipping the write when the stored value is under 1 ms old keeps busy backends from
+      // bouncing the cache line between request threads; the probe check needs no finer time.
+      if (now - t.lastTrafficSuccess > 1_000_000L) {
+        t.lastTrafficSuccess = now;
+      }
+    }
+  }
+
+  /**
+   * Switches to {@code policy}. Disabling makes every backend HEALTHY (one transition each for those
+   * that were not) and stops all probes; enabling again keeps each backend's status and restarts the
+   * probes at random points within the new interval. Thresholds apply from the next result.
+   */
+  public void setPolicy(HealthCheckPolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    checkNotClosed();
+    PolicyView old = view;
+    if (old.policy.equals(policy)) {
+      return;
+    }
+    view = new PolicyView(policy);
+    log.info("health check policy changed: {} -> {}", old.policy, policy);
+    loop.execute(() -> {
+      loop.policyChanged(targets.values());
+      if (!policy.enabled()) {
+        for (Target t : targets.values()) {
+          if (t.state.force(true) == HealthStateMachine.BECAME_HEALTHY) {
+            emit(t, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, "health check disabled");
+          }
+        }
+      }
+    });
+  }
+
+  /** The current policy. */
+  public HealthCheckPolicy policy() {
+    return view.policy;
+  }
+
+  /**
+   * Registers {@code listener} for every transition; close the returned handle to unregister. A
+   * listener that throws is logged and does not affect others.
+   */
+  public AutoCloseable onTransition(Consumer<HealthTransition> listener) {
+    Subscription s = new Subscription(Objects.requireNonNull(listener, "listener"));
+    listeners.add(s);
+    return () -> listeners.remove(s);
+  }
+
+  /** A snapshot of the probe counters and the lateness of probe starts, for monitoring and benchmarks. */
+  public Metrics metrics() {
+    return new Metrics(loop.stats, loop.inFlight());
+  }
+
+  /** Stops every probe, closes every socket and ends the probe thread; idempotent. */
+  @Override
+  public void close() {
+    int was;
+    synchronized (lifecycleLock) {
+      was = lifecycle;
+      lifecycle = CLOSED;
+    }
+    if (was == STARTED) {
+      loop.shutdown();
+      log.info("health checking stopped");
+    }
+  }
+
+  // ---- package-private, called by the probe loop ----
+
+  PolicyView view() {
+    return view;
+  }
+
+  Collection<Target> targetsForLoop() {
+    return targets.values();
+  }
+
+  /** Applies one probe result (probe thread). */
+  void onProbeResult(Target t, boolean success, String cause, long latencyNanos) {
+    t.lastResult = cause;
+    PolicyView v = view;
+    int change = t.state.record(success, v.healthyThreshold, v.unhealthyThreshold);
+    if (success) {
+      if (log.isTraceEnabled()) {
+        log.trace("health check {} {}: {} in {} us", t.id, t.backend.authority(), cause, latencyNanos / 1000);
+      }
+    } else if (log.isDebugEnabled()) {
+      log.debug("health check {} {} failed: {} after {} us", t.id, t.backend.authority(), cause,
+          latencyNanos / 1000);
+    }
+    if (change == HealthStateMachine.BECAME_HEALTHY) {
+      emit(t, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, cause);
+    } else if (change == HealthStateMachine.BECAME_UNHEALTHY) {
+      emit(t, HealthStatus.HEALTHY, HealthStatus.UNHEALTHY, cause);
+    }
+  }
+
+  /** The HTTP request bytes for {@code t} under {@code v}. */
+  byte[] httpRequest(Target t, PolicyView v) {
+    String host = v.policy.domain();
+    if (host == null) {
+      String h = t.backend.host();
+      host = (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + v.policy.portFor(t.backend);
+    }
+    String request = v.requestLineAndFixedHeaders + "Host: " + host + "\r\nUser-Agent: " + USER_AGENT
+        + "\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+    return request.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private void emit(Target t, HealthStatus from, HealthStatus to, String cause) {
+    HealthTransition tr = new HealthTransition(t.backend, from, to, cause, clock.instant());
+    if (to == HealthStatus.UNHEALTHY) {
+      log.warn("backend {} ({}) is now UNHEALTHY: {}", t.id, t.backend.authority(), cause);
+    } else {
+      log.info("backend {} ({}) is now HEALTHY: {}", t.id, t.backend.authority(), cause);
+    }
+    for (Subscription s : listeners) {
+      try {
+        s.listener.accept(tr);
+      } catch (RuntimeException e) {
+        log.warn("health transition listener {} failed on {}", s.listener, tr, e);
+      }
+    }
+  }
+
+  private void checkNotClosed() {
+    synchronized (lifecycleLock) {
+      if (lifecycle == CLOSED) {
+        throw new IllegalStateException("health checker is closed");
+      }
+    }
+  }
+
+  private static InetAddress resolve(String host) {
+    try {
+      return InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      log.warn("health check cannot resolve backend host {}: every probe will fail", host);
+      return null;
+    }
+  }
+
+  private static String version() {
+    String v = HealthChecker.class.getPackage().getImplementationVersion();
+    return v != null ? v : "dev";
+  }
+
+  /** One registration; identity-based so the same consumer may be registered twice. */
+  private static final class Subscription {
+    final Consumer<HealthTransition> listener;
+
+    Subscription(Consumer<HealthTransition> listener) {
+      this.listener = listener;
+    }
+  }
+
+  /**
+   * Builds a {@link HealthChecker}; nothing runs until {@link HealthChecker#start()}. Not thread-safe.
+   */
+  public static final class Builder {
+    /** The default cap on probes in flight. */
+    public static final int DEFAULT_MAX_PROBES_IN_FLIGHT = 1024;
+
+    private final HealthCheckPolicy policy;
+    private Clock clock = Clock.systemUTC();
+    private int maxProbesInFlight = DEFAULT_MAX_PROBES_IN_FLIGHT;
+    private RandomGenerator random;
+
+    private Builder(HealthCheckPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /** The clock that stamps transitions (default UTC system clock); probe timing uses nanoTime. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The most probes in flight at once, 1-65536 (default 1024); later probes wait their turn. */
+    public Builder maxProbesInFlight(int max) {
+      this.maxProbesInFlight = checkRange("healthChecker.maxProbesInFlight", max, 1, 65_536);
+      return this;
+    }
+
+    /** The source of jitter; used only by the probe thread. */
+    public Builder random(RandomGenerator random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /** A seeded source of jitter, for reproducible schedules. */
+    public Builder random(long seed) {
+      this.random = new SplittableRandom(seed);
+      return this;
+    }
+
+    /** Builds the checker; it starts with {@link HealthChecker#start()}. */
+    public HealthChecker build() {
+      if (random == null) {
+        random = new SplittableRandom();
+      }
+      return new HealthChecker(this);
+    }
+  }
+
+  /**
+   * Probe counters and the lateness of probe starts (how long after its scheduled time, jitter
+   * included, each probe actually started) since the checker was built. Immutable snapshot; subtract
+   * two snapshots with {@link #since} to measure a period.
+   */
+  public static final class Metrics {
+    private final long[] counters;
+    private final long[] lateness;
+    private final int inFlight;
+
+    Metrics(ProbeStats stats, int inFlight) {
+      this.counters = new long[ProbeStats.COUNTERS];
+      for (int i = 0; i < counters.length; i++) {
+        counters[i] = stats.counters.get(i);
+      }
+      this.lateness = new long[ProbeStats.BUCKETS];
+      for (int i = 0; i < lateness.length; i++) {
+        lateness[i] = stats.lateness.get(i);
+      }
+      this.inFlight = inFlight;
+    }
+
+    private Metrics(long[] counters, long[] lateness, int inFlight) {
+      this.counters = counters;
+      this.lateness = lateness;
+      this.inFlight = inFlight;
+    }
+
+    /** Probes started. */
+    public long probesStarted() {
+      return counters[ProbeStats.STARTED];
+    }
+
+    /** Probes skipped because real traffic succeeded recently. */
+    public long probesSkipped() {
+      return counters[ProbeStats.SKIPPED];
+    }
+
+    /** Probes that had to wait for the in-flight cap. */
+    public long probesDeferred() {
+      return counters[ProbeStats.DEFERRED];
+    }
+
+    /** Probes that succeeded. */
+    public long probesSucceeded() {
+      return counters[ProbeStats.SUCCEEDED];
+    }
+
+    /** Probes that failed. */
+    public long probesFailed() {
+      return counters[ProbeStats.FAILED];
+    }
+
+    /** Probes in flight when the snapshot was taken (approximate: read without synchronisation). */
+    public int inFlight() {
+      return inFlight;
+    }
+
+    /** The largest lateness of a probe start since the checker was built (not reduced by {@link #since}). */
+    public Duration maxLateness() {
+      return Duration.ofNanos(counters[ProbeStats.MAX_LATENESS]);
+    }
+
+    /**
+     * The {@code percentile} (0-100) of probe start lateness, as the upper edge of its 100 us bucket;
+     * 102.4 ms means "at least that".
+     */
+    public Duration latenessPercentile(double percentile) {
+      long total = 0;
+      for (long c : lateness) {
+        total += c;
+      }
+      if (total == 0) {
+        return Duration.ZERO;
+      }
+      long rank = (long) Math.ceil(total * percentile / 100.0);
+      long seen = 0;
+      for (int i = 0; i < lateness.length; i++) {
+        seen += lateness[i];
+        if (seen >= rank) {
+          return Duration.ofNanos((i + 1) * ProbeStats.BUCKET_NANOS);
+        }
+      }
+      return Duration.ofNanos(lateness.length * ProbeStats.BUCKET_NANOS);
+    }
+
+    /** The counts of this snapshot minus those of {@code earlier}. */
+    public Metrics since(Metrics earlier) {
+      long[] c = counters.clone();
+      for (int i = 0; i < c.length; i++) {
+        if (i != ProbeStats.MAX_LATENESS) {
+          c[i] -= earlier.counters[i];
+        }
+      }
+      long[] l = lateness.clone();
+      for (int i = 0; i < l.length; i++) {
+        l[i] -= earlier.lateness[i];
+      }
+      return new Metrics(c, l, inFlight);
+    }
+
+    @Override
+    public String toString() {
+      return "Metrics{started=" + probesStarted() + " skipped=" + probesSkipped() + " deferred="
+          + probesDeferred() + " ok=" + probesSucceeded() + " failed=" + probesFailed() + " inFlight="
+          + inFlight + " p99Lateness=" + latenessPercentile(99).toNanos() / 1000 + "us}";
+    }
+  }
+}

@@ -1,0 +1,502 @@
+package io.lb4j.impl.health;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The event loop of one {@link HealthChecker}: a single daemon thread ({@code lb4j-health-io-N}) that
+ * owns a {@link Selector}, a timer heap and every probe's socket.
+ *
+ * <p>Timers and I/O share the thread, the way Netty's event loops do: a probe is due, it is started
+ * (non-blocking connect), its completion or timeout is handled, and the next probe of that backend is
+ * put back on the heap. Nothing else touches a {@link Target}'s probe fields, so they need no
+ * synchronisation. Other threads talk to the loop only through {@link #execute(Runnable)}.
+ *
+ * <p>Scheduling: every backend keeps an un-jittered cadence ({@link Target#base}) advanced by one
+ * interval per probe, and each probe is delayed by a random 0..jitter on top, so probes/s equal the
+ * configured rate exactly and backends never line up. A probe that overruns its interval (only
+ * possible when the timeout exceeds the interval) is followed by a full interval of rest: a slow
+ * backend delays only itself, is never probed twice at once, and the detection-latency bound
+ * {@code timeout x threshold + interval x (threshold - 1)} holds.
+ *
+ * <p>Sockets are closed with {@code SO_LINGER 0}: the kernel sends RST and the probing side keeps no
+ * TIME_WAIT entry, so thousands of probes a second do not exhaust ephemeral ports (the reference's
+ * "insufficient client ports"; HAProxy closes its checks the same way). The backend sees a reset
+ * instead of a FIN; a TCP check sends no data, so there is nothing to lose.
+ */
+final class ProbeLoop implements Runnable {
+
+  private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
+  private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+  private static final String OK = "ok";
+  private static final String CONNECT_REFUSED = "connect refused";
+  private static final String CLOSED_BEFORE_STATUS = "connection closed before HTTP status";
+  private static final String INVALID_RESPONSE = "invalid HTTP response";
+  private static final String RESET = "connection reset";
+  private static final int HEAD_BYTES = 16;
+  private static final byte[] HTTP_PREFIX = "HTTP/".getBytes(StandardCharsets.US_ASCII);
+
+  private final HealthChecker owner;
+  private final RandomGenerator random;
+  private final int maxInFlight;
+  private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+  private final TimerHeap heap = new TimerHeap();
+  private final ArrayDeque<Target> queued = new ArrayDeque<>();
+  private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(512);
+  final ProbeStats stats = new ProbeStats();
+
+  private volatile Selector selector;
+  private Thread thread;
+  private volatile boolean running;
+  private int inFlight;
+
+  ProbeLoop(HealthChecker owner, RandomGenerator random, int maxInFlight) {
+    this.owner = owner;
+    this.random = random;
+    this.maxInFlight = maxInFlight;
+  }
+
+  /** Opens the selector and starts the thread. Called once. */
+  void start() throws IOException {
+    selector = Selector.open();
+    running = true;
+    thread = new Thread(this, "lb4j-health-io-" + THREAD_IDS.incrementAndGet());
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Stops the thread and closes every socket; waits for the thread unless called from it. */
+  void shutdown() {
+    running = false;
+    Selector s = selector;
+    if (s == null) {
+      return;
+    }
+    s.wakeup();
+    if (Thread.currentThread() != thread) {
+      boolean interrupted = false;
+      while (thread.isAlive()) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Runs {@code command} on the loop thread (queued until the loop starts). */
+  void execute(Runnable command) {
+    commands.add(command);
+    Selector s = selector;
+    if (s != null) {
+      s.wakeup();
+    }
+  }
+
+  int inFlight() {
+    return inFlight;
+  }
+
+  @Override
+  public void run() {
+    try {
+      while (running) {
+        runCommands();
+        fireTimers(System.nanoTime());
+        startQueued();
+        Target next = heap.peek();
+        if (!commands.isEmpty()) {
+          selector.selectNow(this::onSelected);
+        } else if (next == null) {
+          selector.select(this::onSelected);
+        } else {
+          long waitNanos = next.deadline - System.nanoTime();
+          if (waitNanos <= 0) {
+            selector.selectNow(this::onSelected);
+          } else {
+            // select() takes milliseconds; round up so a timer never fires before its deadline.
+            selector.select(this::onSelected, (waitNanos + 999_999) / 1_000_000);
+          }
+        }
+      }
+    } catch (Throwable e) {
+      log.error("health check loop stopped by an unexpected error; backends keep their last status", e);
+    } finally {
+      closeEverything();
+    }
+  }
+
+  private void runCommands() {
+    Runnable c;
+    while ((c = commands.poll()) != null) {
+      try {
+        c.run();
+      } catch (RuntimeException e) {
+        log.warn("health check command failed", e);
+      }
+    }
+  }
+
+  private void fireTimers(long now) {
+    for (;;) {
+      Target t = heap.peek();
+      if (t == null || t.deadline - now > 0) {
+        return;
+      }
+      heap.poll();
+      if (t.phase == Target.IN_FLIGHT) {
+        finish(t, false, owner.view().timeoutCause);
+      } else if (t.phase == Target.WAITING) {
+        due(t, now);
+      }
+    }
+  }
+
+  private void startQueued() {
+    while (inFlight < maxInFlight && !queued.isEmpty()) {
+      Target t = queued.poll();
+      if (t.phase == Target.QUEUED) {
+        PolicyView v = owner.view();
+        if (v.enabled) {
+          startProbe(t, v, System.nanoTime());
+        } else {
+          t.phase = Target.WAITING;
+        }
+      }
+    }
+  }
+
+  // ---- commands (loop thread) ----
+
+  /** Starts probing {@code t}: first probe at a random point within the first interval. */
+  void add(Target t) {
+    if (t.phase == Target.REMOVED) {
+      return;
+    }
+    PolicyView v = owner.view();
+    if (v.enabled) {
+      scheduleFirst(t, v, System.nanoTime());
+    }
+  }
+
+  /** Stops probing {@code t} at once, closing an in-flight probe. */
+  void remove(Target t) {
+    if (t.phase == Target.IN_FLIGHT) {
+      abort(t);
+    }
+    heap.remove(t);
+    t.phase = Target.REMOVED;
+  }
+
+  /** Applies a new policy: stops everything when disabled, else restarts each cadence at random. */
+  void policyChanged(Iterable<Target> targets) {
+    PolicyView v = owner.view();
+    long now = System.nanoTime();
+    for (Target t : targets) {
+      if (t.phase == Target.REMOVED) {
+        continue;
+      }
+      if (!v.enabled) {
+        if (t.phase == Target.IN_FLIGHT) {
+          abort(t);
+        }
+        heap.remove(t);
+        t.phase = Target.WAITING;
+      } else if (t.phase == Target.WAITING) {
+        scheduleFirst(t, v, now);
+      }
+    }
+    if (!v.enabled) {
+      queued.clear();
+    }
+  }
+
+  // ---- scheduling ----
+
+  private void scheduleFirst(Target t, PolicyView v, long now) {
+    t.phase = Target.WAITING;
+    // The random initial offset spreads a start or reload of thousands of backends over an interval.
+    t.base = now + random.nextLong(v.intervalNanos);
+    t.due = t.base;
+    heap.schedule(t, t.due);
+  }
+
+  private void scheduleNext(Target t, PolicyView v, long now) {
+    t.phase = Target.WAITING;
+    long nextBase = t.base + v.intervalFor(t.state);
+    if (now - nextBase > 0) {
+      nextBase = now + v.intervalFor(t.state);
+    }
+    t.base = nextBase;
+    t.due = nextBase + (v.jitterMaxNanos > 0 ? random.nextLong(v.jitterMaxNanos + 1) : 0);
+    heap.schedule(t, t.due);
+  }
+
+  private void due(Target t, long now) {
+    PolicyView v = owner.view();
+    if (!v.enabled) {
+      return;
+    }
+    if (v.skipWhenTrafficSucceeds && t.state.isHealthy()) {
+      long last = t.lastTrafficSuccess;
+      if (last != 0 && now - last < v.intervalNanos) {
+        stats.count(ProbeStats.SKIPPED);
+        scheduleNext(t, v, now);
+        return;
+      }
+    }
+    if (inFlight >= maxInFlight) {
+      stats.count(ProbeStats.DEFERRED);
+      t.phase = Target.QUEUED;
+      queued.add(t);
+      return;
+    }
+    startProbe(t, v, now);
+  }
+
+  // ---- probes ----
+
+  private void startProbe(Target t, PolicyView v, long now) {
+    t.phase = Target.IN_FLIGHT;
+    t.probeStart = now;
+    t.headLength = 0;
+    t.pendingWrite = null;
+    inFlight++;
+    stats.started(now - t.due);
+    if (t.address == null) {
+      finish(t, false, "unresolved host " + t.backend.host());
+      return;
+    }
+    int port = v.policy.portFor(t.backend);
+    if (t.checkAddress == null || t.checkAddress.getPort() != port) {
+      t.checkAddress = new InetSocketAddress(t.address, port);
+    }
+    heap.schedule(t, now + v.timeoutNanos);
+    try {
+      SocketChannel ch = SocketChannel.open();
+      t.channel = ch;
+      ch.configureBlocking(false);
+      ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+      if (ch.connect(t.checkAddress)) {
+        connected(t, v);
+      } else {
+        t.key = ch.register(selector, SelectionKey.OP_CONNECT, t);
+      }
+    } catch (IOException e) {
+      finish(t, false, connectCause(e));
+    }
+  }
+
+  private void onSelected(SelectionKey k) {
+    Target t = (Target) k.attachment();
+    if (!k.isValid() || t.phase != Target.IN_FLIGHT || t.key != k) {
+      return;
+    }
+    int ready = k.readyOps();
+    PolicyView v = owner.view();
+    if ((ready & SelectionKey.OP_CONNECT) != 0) {
+      try {
+        if (!t.channel.finishConnect()) {
+          return;
+        }
+      } catch (IOException e) {
+        finish(t, false, connectCause(e));
+        return;
+      }
+      connected(t, v);
+    } else if ((ready & SelectionKey.OP_WRITE) != 0) {
+      writeRequest(t);
+    } else if ((ready & SelectionKey.OP_READ) != 0) {
+      readStatus(t, v);
+    }
+  }
+
+  private void connected(Target t, PolicyView v) {
+    if (!v.http) {
+      finish(t, true, OK);
+      return;
+    }
+    if (t.requestFor != v) {
+      t.request = owner.httpRequest(t, v);
+      t.requestFor = v;
+    }
+    t.pendingWrite = ByteBuffer.wrap(t.request);
+    writeRequest(t);
+  }
+
+  private void writeRequest(Target t) {
+    try {
+      t.channel.write(t.pendingWrite);
+      int ops = t.pendingWrite.hasRemaining() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+      if (t.key == null) {
+        t.key = t.channel.register(selector, ops, t);
+      } else {
+        t.key.interestOps(ops);
+      }
+    } catch (IOException e) {
+      finish(t, false, ioCause(e));
+    }
+  }
+
+  private void readStatus(Target t, PolicyView v) {
+    ByteBuffer buf = readBuffer;
+    buf.clear();
+    int n;
+    try {
+      n = t.channel.read(buf);
+    } catch (IOException e) {
+      finish(t, false, ioCause(e));
+      return;
+    }
+    if (n < 0) {
+      finish(t, false, CLOSED_BEFORE_STATUS);
+      return;
+    }
+    buf.flip();
+    if (t.head == null) {
+      t.head = new byte[HEAD_BYTES];
+    }
+    while (buf.hasRemaining() && t.headLength < HEAD_BYTES) {
+      t.head[t.headLength++] = buf.get();
+    }
+    int status = parseStatus(t.head, t.headLength);
+    if (status == NEED_MORE) {
+      if (t.headLength < HEAD_BYTES) {
+        return;
+      }
+      status = MALFORMED;
+    }
+    if (status == MALFORMED) {
+      finish(t, false, INVALID_RESPONSE);
+      return;
+    }
+    // Only the status line matters: close now, without reading the body or following redirects.
+    finish(t, v.isNormal(status), v.statusCause(status));
+  }
+
+  static final int NEED_MORE = -1;
+  static final int MALFORMED = -2;
+
+  /** Parses {@code HTTP/1.1 503} from the first bytes of a response. */
+  static int parseStatus(byte[] b, int len) {
+    for (int i = 0; i < HTTP_PREFIX.length; i++) {
+      if (i >= len) {
+        return NEED_MORE;
+      }
+      if (b[i] != HTTP_PREFIX[i]) {
+        return MALFORMED;
+      }
+    }
+    int space = -1;
+    for (int i = HTTP_PREFIX.length; i < len; i++) {
+      if (b[i] == ' ') {
+        space = i;
+        break;
+      }
+    }
+    if (space < 0) {
+      return NEED_MORE;
+    }
+    if (len < space + 4) {
+      return NEED_MORE;
+    }
+    int status = 0;
+    for (int i = space + 1; i <= space + 3; i++) {
+      int d = b[i] - '0';
+      if (d < 0 || d > 9) {
+        return MALFORMED;
+      }
+      status = status * 10 + d;
+    }
+    return status < 100 ? MALFORMED : status;
+  }
+
+  private void finish(Target t, boolean success, String cause) {
+    closeChannel(t);
+    heap.remove(t);
+    inFlight--;
+    long now = System.nanoTime();
+    PolicyView v = owner.view();
+    stats.count(success ? ProbeStats.SUCCEEDED : ProbeStats.FAILED);
+    if (!v.enabled) {
+      t.phase = Target.WAITING;
+      return;
+    }
+    owner.onProbeResult(t, success, cause, now - t.probeStart);
+    scheduleNext(t, v, now);
+  }
+
+  /** Ends an in-flight probe without a result (removal, checks disabled). */
+  private void abort(Target t) {
+    closeChannel(t);
+    heap.remove(t);
+    inFlight--;
+    t.phase = Target.WAITING;
+  }
+
+  private static void closeChannel(Target t) {
+    SocketChannel ch = t.channel;
+    if (ch != null) {
+      t.channel = null;
+      t.key = null;
+      t.pendingWrite = null;
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // The socket is gone either way; nothing to report.
+      }
+    }
+  }
+
+  private void closeEverything() {
+    for (Target t : owner.targetsForLoop()) {
+      closeChannel(t);
+    }
+    heap.clear();
+    queued.clear();
+    try {
+      selector.close();
+    } catch (IOException ignored) {
+      // Closing: nothing to do.
+    }
+  }
+
+  // ---- causes ----
+
+  static String connectCause(IOException e) {
+    String msg = String.valueOf(e.getMessage());
+    if (e instanceof ConnectException && msg.contains("refused")) {
+      return CONNECT_REFUSED;
+    }
+    if (e instanceof NoRouteToHostException) {
+      return "unreachable: " + msg;
+    }
+    return "connect failed: " + msg;
+  }
+
+  static String ioCause(IOException e) {
+    String msg = String.valueOf(e.getMessage());
+    if (msg.contains("reset") || msg.contains("Broken pipe")) {
+      return RESET;
+    }
+    return "io error: " + msg;
+  }
+}

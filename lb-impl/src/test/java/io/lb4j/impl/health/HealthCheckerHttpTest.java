@@ -1,0 +1,251 @@
+package io.lb4j.impl.health;
+
+import static io.lb4j.api.health.HealthStatus.HEALTHY;
+import static io.lb4j.api.health.HealthStatus.UNHEALTHY;
+import static io.lb4j.impl.health.Loopback.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lb4j.api.Backend;
+import io.lb4j.api.health.HealthCheckMethod;
+import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.api.health.HealthCheckType;
+import io.lb4j.api.health.HealthTransition;
+import io.lb4j.api.health.StatusClass;
+import io.lb4j.impl.health.Loopback.Http;
+import io.lb4j.impl.health.Loopback.SilentServer;
+import io.lb4j.impl.health.Loopback.Transitions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class HealthCheckerHttpTest {
+
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
+    }
+  }
+
+  private <T extends AutoCloseable> T track(T c) {
+    closeables.add(c);
+    return c;
+  }
+
+  static HealthCheckPolicy.Builder http() {
+    return HealthCheckPolicy.builder().type(HealthCheckType.HTTP).interval(Duration.ofMillis(20))
+        .responseTimeout(Duration.ofSeconds(2));
+  }
+
+  private HealthChecker started(HealthCheckPolicy policy, Transitions transitions, Backend... backends) {
+    HealthChecker c = track(HealthChecker.builder(policy).random(1).build());
+    c.onTransition(transitions);
+    for (Backend b : backends) {
+      c.add(b);
+    }
+    c.start();
+    return c;
+  }
+
+  @Test
+  void headIsTheDefaultMethod_withBackendAddressAsHost_andAnLb4jUserAgent() {
+    Http server = track(new Http(Loopback.nextHost()));
+    Transitions transitions = new Transitions();
+    started(http().build(), transitions, Backend.of("a", server.host, server.port()));
+
+    HealthTransition t = transitions.next();
+    assertThat(t.to()).isEqualTo(HEALTHY);
+    assertThat(t.cause()).isEqualTo("HTTP 200");
+    assertThat(server.methods.get(0)).isEqualTo("HEAD");
+    assertThat(server.paths.get(0)).isEqualTo("/");
+    assertThat(server.hosts.get(0)).isEqualTo(server.host + ":" + server.port());
+    assertThat(server.userAgents.get(0)).startsWith("lb4j-health-check/");
+  }
+
+  @Test
+  void getMethod_path_andDomain_areSentAsConfigured() {
+    Http server = track(new Http(Loopback.nextHost()));
+    Transitions transitions = new Transitions();
+    started(http().method(HealthCheckMethod.GET).path("/status.html").domain("app.example.com").build(),
+        transitions, Backend.of("a", server.host, server.port()));
+
+    transitions.next();
+    assertThat(server.methods.get(0)).isEqualTo("GET");
+    assertThat(server.paths.get(0)).isEqualTo("/status.html");
+    assertThat(server.hosts.get(0)).isEqualTo("app.example.com");
+  }
+
+  @Test
+  void notFound_isUnhealthyByDefault_withTheStatusAndClassesInTheCause() {
+    Http server = track(new Http(Loopback.nextHost()));
+    server.status.set(404);
+    Transitions transitions = new Transitions();
+    HealthChecker checker = started(http().build(), transitions, Backend.of("a", server.host, server.port()));
+
+    await("three probes", () -> server.requests.get() >= 3);
+    assertThat(checker.status("a")).isEqualTo(UNHEALTHY);
+    assertThat(checker.lastResult("a")).isEqualTo("HTTP 404 not in [2xx, 3xx]");
+    assertThat(transitions.all).isEmpty();
+  }
+
+  @Test
+  void notFound_isHealthyWhen4xxIsANormalClass() {
+    Http server = track(new Http(Loopback.nextHost()));
+    server.status.set(404);
+    Transitions transitions = new Transitions();
+    started(http().normalStatuses(StatusClass.HTTP_2XX, StatusClass.HTTP_4XX).build(), transitions,
+        Backend.of("a", server.host, server.port()));
+
+    HealthTransition t = transitions.next();
+    assertThat(t.to()).isEqualTo(HEALTHY);
+    assertThat(t.cause()).isEqualTo("HTTP 404");
+  }
+
+  @Test
+  void serverError_turnsAHealthyBackendUnhealthy_withTheStatusInTheCause() {
+    Http server = track(new Http(Loopback.nextHost()));
+    Transitions transitions = new Transitions();
+    started(http().unhealthyThreshold(2).build(), transitions, Backend.of("a", server.host, server.port()));
+    assertThat(transitions.next().to()).isEqualTo(HEALTHY);
+
+    server.status.set(503);
+
+    HealthTransition down = transitions.next();
+    assertThat(down.to()).isEqualTo(UNHEALTHY);
+    assertThat(down.cause()).isEqualTo("HTTP 503 not in [2xx, 3xx]");
+  }
+
+  @Test
+  void redirect_isNotFollowed_andCountsAsNormalWhen3xxIs() {
+    Http server = track(new Http(Loopback.nextHost()));
+    server.status.set(301);
+    Transitions transitions = new Transitions();
+    started(http().build(), transitions, Backend.of("a", server.host, server.port()));
+
+    assertThat(transitions.next().cause()).isEqualTo("HTTP 301");
+    await("more probes", () -> server.requests.get() >= 3);
+    assertThat(server.paths).containsOnly("/");
+  }
+
+  @Test
+  void serverThatAcceptsButNeverAnswers_failsWithATimeout() throws Exception {
+    SilentServer silent = track(new SilentServer(Loopback.nextHost()));
+    String host = silent.channel.socket().getInetAddress().getHostAddress();
+    Transitions transitions = new Transitions();
+    HealthChecker checker = started(http().startHealthy(true).unhealthyThreshold(1)
+        .responseTimeout(Duration.ofMillis(100)).build(), transitions, Backend.of("a", host, silent.port));
+
+    HealthTransition down = transitions.next();
+    assertThat(down.to()).isEqualTo(UNHEALTHY);
+    assertThat(down.cause()).isEqualTo("timeout after 100ms");
+    assertThat(checker.lastResult("a")).isEqualTo("timeout after 100ms");
+  }
+
+  @Test
+  void closedPort_failsWithConnectRefused() {
+    String host = Loopback.nextHost();
+    int port = Loopback.closedPort(host);
+    Transitions transitions = new Transitions();
+    started(http().startHealthy(true).unhealthyThreshold(1).build(), transitions, Backend.of("a", host, port));
+
+    assertThat(transitions.next().cause()).isEqualTo("connect refused");
+  }
+
+  @Test
+  void connectionClosedWithoutAnswer_isItsOwnCause() throws Exception {
+    String host = Loopback.nextHost();
+    ServerSocketChannel server = track(ServerSocketChannel.open());
+    server.bind(new InetSocketAddress(host, 0));
+    Thread closer = new Thread(() -> {
+      while (server.isOpen()) {
+        try (SocketChannel c = server.accept()) {
+          c.read(ByteBuffer.allocate(1024));
+        } catch (IOException e) {
+          return;
+        }
+      }
+    });
+    closer.setDaemon(true);
+    closer.start();
+    Transitions transitions = new Transitions();
+    int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+    started(http().startHealthy(true).unhealthyThreshold(1).build(), transitions, Backend.of("a", host, port));
+
+    assertThat(transitions.next().cause()).isEqualTo("connection closed before HTTP status");
+  }
+
+  @Test
+  void garbageResponse_isAnInvalidHttpResponse() throws Exception {
+    String host = Loopback.nextHost();
+    ServerSocketChannel server = track(ServerSocketChannel.open());
+    server.bind(new InetSocketAddress(host, 0));
+    Thread answerer = new Thread(() -> {
+      while (server.isOpen()) {
+        try (SocketChannel c = server.accept()) {
+          c.write(ByteBuffer.wrap("SSH-2.0-OpenSSH_9.2\r\n".getBytes(StandardCharsets.US_ASCII)));
+        } catch (IOException e) {
+          return;
+        }
+      }
+    });
+    answerer.setDaemon(true);
+    answerer.start();
+    Transitions transitions = new Transitions();
+    int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+    started(http().startHealthy(true).unhealthyThreshold(1).build(), transitions, Backend.of("a", host, port));
+
+    assertThat(transitions.next().cause()).isEqualTo("invalid HTTP response");
+  }
+
+  @Test
+  void flappingBackend_alternatesTransitionsInOrder() {
+    Http server = track(new Http(Loopback.nextHost()));
+    server.flap = true;
+    Transitions transitions = new Transitions();
+    started(http().unhealthyThreshold(1).healthyThreshold(1).build(), transitions,
+        Backend.of("a", server.host, server.port()));
+
+    for (int i = 0; i < 6; i++) {
+      HealthTransition t = transitions.next();
+      assertThat(t.to()).isEqualTo(i % 2 == 0 ? HEALTHY : UNHEALTHY);
+      assertThat(t.cause()).isEqualTo(i % 2 == 0 ? "HTTP 200" : "HTTP 503 not in [2xx, 3xx]");
+    }
+  }
+
+  @Test
+  void edgeInterval_confirmsAFailureStreakWithTheSameTransitions() {
+    Http server = track(new Http(Loopback.nextHost()));
+    Transitions transitions = new Transitions();
+    started(http().interval(Duration.ofSeconds(1)).edgeInterval(Duration.ofMillis(10)).unhealthyThreshold(3)
+        .build(), transitions, Backend.of("a", server.host, server.port()));
+    assertThat(transitions.next().to()).isEqualTo(HEALTHY);
+    server.status.set(500);
+
+    HealthTransition down = transitions.next();
+    assertThat(down.to()).isEqualTo(UNHEALTHY);
+    assertThat(down.cause()).isEqualTo("HTTP 500 not in [2xx, 3xx]");
+  }
+
+  @Test
+  void parseStatus_readsTheStatusCodeOrAsksForMoreBytes() {
+    byte[] full = "HTTP/1.1 503 Service Unavailable".getBytes(StandardCharsets.US_ASCII);
+    assertThat(ProbeLoop.parseStatus(full, 16)).isEqualTo(503);
+    assertThat(ProbeLoop.parseStatus(full, 11)).isEqualTo(ProbeLoop.NEED_MORE);
+    assertThat(ProbeLoop.parseStatus(full, 3)).isEqualTo(ProbeLoop.NEED_MORE);
+    assertThat(ProbeLoop.parseStatus("HTTP/1.0 200 OK".getBytes(StandardCharsets.US_ASCII), 15)).isEqualTo(200);
+    assertThat(ProbeLoop.parseStatus("SSH-2.0-Open".getBytes(StandardCharsets.US_ASCII), 12))
+        .isEqualTo(ProbeLoop.MALFORMED);
+    assertThat(ProbeLoop.parseStatus("HTTP/1.1 2x0 OK".getBytes(StandardCharsets.US_ASCII), 15))
+        .isEqualTo(ProbeLoop.MALFORMED);
+  }
+}
