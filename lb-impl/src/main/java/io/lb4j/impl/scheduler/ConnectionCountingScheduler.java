@@ -80,6 +80,15 @@ abstract class ConnectionCountingScheduler implements Scheduler {
     snapshot = new Snapshot(eligible, Map.copyOf(counts), set.none);
   }
 
+  /** Counts a request that session persistence sent to {@code backend} without a pick. */
+  @Override
+  public void acquire(Backend backend) {
+    ActiveCount count = snapshot.counts.get(Objects.requireNonNull(backend, "backend").id());
+    if (count != null) {
+      count.increment();
+    }
+  }
+
   @Override
   public void release(Backend backend) {
     ActiveCount count = snapshot.counts.get(Objects.requireNonNull(backend, "backend").id());
