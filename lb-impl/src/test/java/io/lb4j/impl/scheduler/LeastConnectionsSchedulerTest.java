@@ -62,6 +62,19 @@ class LeastConnectionsSchedulerTest {
   }
 
   @Test
+  void acquire_countsAStickyRequestSoTheNextPickAvoidsThatBackend() {
+    Scheduler s = wlc(Fixtures.equal(2));
+    Backend b0 = backend("b0", 100);
+    s.acquire(b0);
+    assertThat(s.activeRequests(b0)).isEqualTo(1);
+    assertThat(pick(s).id()).isEqualTo("b1");
+    s.release(b0);
+    assertThat(s.activeRequests(b0)).isZero();
+    s.acquire(backend("gone", 100)); // not a member: ignored
+    assertThat(s.activeRequests(backend("gone", 100))).isZero();
+  }
+
+  @Test
   void release_neverMakesCountNegative() {
     Scheduler s = wlc(Fixtures.equal(1));
     Backend b = pick(s);
