@@ -17,7 +17,6 @@ import java.util.Collection;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -87,7 +86,7 @@ public final class HealthChecker implements AutoCloseable {
 
   private final Clock clock;
   private final ConcurrentHashMap<String, Target> targets = new ConcurrentHashMap<>();
-  private final CopyOnWriteArrayList<Subscription> listeners = new CopyOnWriteArrayList<>();
+  private final TransitionListeners listeners = new TransitionListeners(log);
   private final ProbeLoop loop;
   private final Object lifecycleLock = new Object();
   private volatile PolicyView view;
@@ -227,9 +226,7 @@ public final class HealthChecker implements AutoCloseable {
    * listener that throws is logged and does not affect others.
    */
   public AutoCloseable onTransition(Consumer<HealthTransition> listener) {
-    Subscription s = new Subscription(Objects.requireNonNull(listener, "listener"));
-    listeners.add(s);
-    return () -> listeners.remove(s);
+    return listeners.add(listener);
   }
 
   /** A snapshot of the probe counters and the lateness of probe starts, for monitoring and benchmarks. */
@@ -300,13 +297,7 @@ public final class HealthChecker implements AutoCloseable {
     } else {
       log.info("backend {} ({}) is now HEALTHY: {}", t.id, t.backend.authority(), cause);
     }
-    for (Subscription s : listeners) {
-      try {
-        s.listener.accept(tr);
-      } catch (RuntimeException e) {
-        log.warn("health transition listener {} failed on {}", s.listener, tr, e);
-      }
-    }
+    listeners.emit(tr);
   }
 
   private void checkNotClosed() {
@@ -329,15 +320,6 @@ public final class HealthChecker implements AutoCloseable {
   private static String version() {
     String v = HealthChecker.class.getPackage().getImplementationVersion();
     return v != null ? v : "dev";
-  }
-
-  /** One registration; identity-based so the same consumer may be registered twice. */
-  private static final class Subscription {
-    final Consumer<HealthTransition> listener;
-
-    Subscription(Consumer<HealthTransition> listener) {
-      this.listener = listener;
-    }
   }
 
   /**

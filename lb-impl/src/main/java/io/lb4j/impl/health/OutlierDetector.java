@@ -1,0 +1,343 @@
+package io.lb4j.impl.health;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.lb4j.api.Backend;
+import io.lb4j.api.Outcome;
+import io.lb4j.api.health.HealthStatus;
+import io.lb4j.api.health.HealthTransition;
+import io.lb4j.api.health.OutlierDetectionPolicy;
+import io.lb4j.api.internal.Checks;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Passive health checking (outlier detection): the outcomes of real traffic, reported with
+ * {@link #report}, eject a backend that keeps failing, using one resilience4j {@link CircuitBreaker}
+ * per backend.
+ *
+ * <p><b>Ejection.</b> A backend is ejected after {@code consecutiveFailures} failures in a row (any
+ * {@link Outcome#isFailure() failure}: connect failure, timeout, reset, 5xx), or, when
+ * {@code failureRatePercent} is above 0, when that share of its last {@code slidingWindowSize} calls
+ * failed (the breaker's count-based window; judged once the window is full). An ejected backend is
+ * out for {@code baseEjectionTime}; then its next {@code trialCalls} reported outcomes are trial calls
+ * (the breaker's half-open state): if the breaker's rule still trips on them (all failed, or the
+ * failure rate is still too high) the backend is ejected again for one more {@code baseEjectionTime}
+ * than the last time, at most {@code maxEjectionTime}; otherwise it is back. While trial calls are
+ * pending {@link #isEjected} is false: traffic is not throttled, the first outcomes decide.
+ *
+ * <p><b>Cap.</b> Never more than {@code maxEjectionPercent} of the backends are ejected at once, but
+ * one may always be (so a pool of three with 10% can still eject its one bad backend). A backend that
+ * trips while the cap is reached is not ejected; its breaker is reset and it must trip again.
+ *
+ * <p><b>With active checks.</b> A backend should get traffic only when both layers agree (the
+ * facade's job); {@link #activeCheckSucceeded} ends an ejection early when
+ * {@code activeCheckEndsEjection} is set.
+ *
+ * <p><b>Events.</b> An ejection is a HEALTHY to UNHEALTHY {@link HealthTransition} with a cause such as
+ * {@code ejected after 5 consecutive failures (last: HTTP 503)}; a return is UNHEALTHY to HEALTHY.
+ * Logged at WARN and INFO; re-ejections and refusals by the cap at INFO and DEBUG.
+ *
+ * <p><b>Threading.</b> Thread-safe; {@link #report} and {@link #isEjected} are lock-free and are
+ * meant for the request path ({@code report} allocates nothing of its own: the failure signal handed
+ * to the breaker is a shared stackless exception). Ejection bookkeeping (rare) takes a lock. Listeners
+ * run on the thread whose report or call caused the transition. Time comes from the injected
+ * {@link Clock}. No thread is started; nothing to close.
+ */
+public final class OutlierDetector {
+
+  private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
+  /** Passed to the breaker for failures: preallocated and stackless, so a failure allocates nothing. */
+  private static final Throwable FAILURE = new BackendFailure();
+
+  private final OutlierDetectionPolicy policy;
+  private final Clock clock;
+  private final CircuitBreakerConfig breakerConfig;
+  private final ConcurrentHashMap<String, Ejectee> backends = new ConcurrentHashMap<>();
+  private final TransitionListeners listeners = new TransitionListeners(log);
+  private final Object lock = new Object();
+  private int ejected; // guarded by lock
+
+  /** A detector under {@code policy}, reading time from {@code clock}. */
+  public OutlierDetector(OutlierDetectionPolicy policy, Clock clock) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    boolean rateRule = policy.failureRatePercent() > 0;
+    // Without the rate rule the breaker's own window is the last N calls at a 100% threshold, which is
+    // exactly "N consecutive failures"; with it, the window is the rate rule and the consecutive rule
+    // is counted here. The open-state wait is driven by this class (from the injected clock), so the
+    // breaker's own wait is set beyond any ejection and automatic transitions stay off.
+    int window = rateRule ? policy.slidingWindowSize() : policy.consecutiveFailures();
+    this.breakerConfig = CircuitBreakerConfig.custom()
+        .slidingWindow(window, window, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+        .failureRateThreshold(rateRule ? policy.failureRatePercent() : 100f)
+        .permittedNumberOfCallsInHalfOpenState(policy.trialCalls())
+        .waitDurationInOpenState(Duration.ofDays(1))
+        .automaticTransitionFromOpenToHalfOpenEnabled(false)
+        .writableStackTraceEnabled(false)
+        .build();
+  }
+
+  /** A detector under {@code policy} with the system UTC clock. */
+  public OutlierDetector(OutlierDetectionPolicy policy) {
+    this(policy, Clock.systemUTC());
+  }
+
+  /** The policy. */
+  public OutlierDetectionPolicy policy() {
+    return policy;
+  }
+
+  /** Starts tracking {@code backend} (not ejected); a backend already tracked keeps its breaker. */
+  public void add(Backend backend) {
+    Objects.requireNonNull(backend, "backend");
+    backends.computeIfAbsent(backend.id(),
+        id -> new Ejectee(backend, CircuitBreaker.of("lb4j-outlier-" + id, breakerConfig)));
+  }
+
+  /** Stops tracking the backend and drops its breaker; frees its place under the ejection cap. */
+  public void remove(String backendId) {
+    Ejectee e = backends.remove(backendId);
+    if (e != null) {
+      synchronized (lock) {
+        if (e.ejected) {
+          e.ejected = false;
+          ejected--;
+        }
+      }
+    }
+  }
+
+  /** Records the outcome of one real request to the backend; unknown ids are ignored. */
+  public void report(String backendId, Outcome outcome) {
+    Objects.requireNonNull(outcome, "outcome");
+    if (!policy.enabled()) {
+      return;
+    }
+    Ejectee e = backends.get(backendId);
+    if (e == null) {
+      return;
+    }
+    boolean failure = outcome.isFailure();
+    if (failure) {
+      e.lastFailureKind = outcome.kind();
+      e.lastFailureStatus = outcome.statusCode();
+      e.consecutive.incrementAndGet();
+    } else {
+      e.consecutive.set(0);
+    }
+    if (e.ejected) {
+      if (e.breaker.getState() == CircuitBreaker.State.OPEN) {
+        if (clock.millis() < e.ejectedUntil) {
+          return; // a straggler sent before the ejection: the ejection already judged it
+        }
+        synchronized (lock) {
+          if (e.ejected && e.breaker.getState() == CircuitBreaker.State.OPEN) {
+            e.breaker.transitionToHalfOpenState();
+            e.halfOpen = true;
+          }
+        }
+      }
+      record(e, failure);
+      afterTrial(e);
+      return;
+    }
+    record(e, failure);
+    // The rate rule can trip on a success too: the call that fills the window decides.
+    if ((failure && e.consecutive.get() >= policy.consecutiveFailures())
+        || e.breaker.getState() == CircuitBreaker.State.OPEN) {
+      eject(e);
+    }
+  }
+
+  /** True while the backend is ejected and its ejection time has not run out. */
+  public boolean isEjected(String backendId) {
+    if (!policy.enabled()) {
+      return false;
+    }
+    Ejectee e = backends.get(backendId);
+    return e != null && e.ejected && !e.halfOpen && clock.millis() < e.ejectedUntil;
+  }
+
+  /**
+   * An active health check of the backend succeeded: ends its ejection at once when the policy's
+   * {@code activeCheckEndsEjection} is set, else does nothing.
+   */
+  public void activeCheckSucceeded(String backendId) {
+    if (!policy.enabled() || !policy.activeCheckEndsEjection()) {
+      return;
+    }
+    Ejectee e = backends.get(backendId);
+    if (e != null && e.ejected) {
+      end(e, "ejection ended early by a successful active check");
+    }
+  }
+
+  /** Registers {@code listener} for ejections and returns; close the handle to unregister. */
+  public AutoCloseable onTransition(Consumer<HealthTransition> listener) {
+    return listeners.add(listener);
+  }
+
+  /** The number of backends ejected now (trial calls pending included). */
+  public int ejectedCount() {
+    synchronized (lock) {
+      return ejected;
+    }
+  }
+
+  /** Number of breakers held: one per tracked backend. */
+  int breakerCount() {
+    return backends.size();
+  }
+
+  /** The backend's breaker, or null; for tests. */
+  CircuitBreaker breaker(String backendId) {
+    Ejectee e = backends.get(backendId);
+    return e == null ? null : e.breaker;
+  }
+
+  private static void record(Ejectee e, boolean failure) {
+    // Duration 0: lb4j judges slowness through timeouts, not the breaker's slow-call rule.
+    if (failure) {
+      e.breaker.onError(0, TimeUnit.NANOSECONDS, FAILURE);
+    } else {
+      e.breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void eject(Ejectee e) {
+    String cause;
+    long ejectionMillis;
+    synchronized (lock) {
+      if (e.ejected || backends.get(e.id) != e) {
+        return;
+      }
+      int cap = Math.max(1, backends.size() * policy.maxEjectionPercent() / 100);
+      if (ejected >= cap) {
+        e.breaker.reset();
+        e.consecutive.set(0);
+        log.debug("backend {} not ejected: {} of {} backends already ejected (max {}%)", e.id, ejected,
+            backends.size(), policy.maxEjectionPercent());
+        return;
+      }
+      boolean consecutive = e.consecutive.get() >= policy.consecutiveFailures();
+      cause = consecutive
+          ? "ejected after " + policy.consecutiveFailures() + " consecutive failures (last: " + last(e) + ")"
+          : "ejected: " + Math.round(e.breaker.getMetrics().getFailureRate()) + "% of the last "
+              + policy.slidingWindowSize() + " calls failed (last: " + last(e) + ")";
+      if (e.breaker.getState() == CircuitBreaker.State.CLOSED) {
+        e.breaker.transitionToOpenState();
+      }
+      e.ejections = 1;
+      ejectionMillis = ejectionMillis(1);
+      e.ejectedUntil = clock.millis() + ejectionMillis;
+      e.halfOpen = false;
+      e.ejected = true;
+      ejected++;
+    }
+    log.warn("backend {} ({}) {} for {}", e.id, e.backend.authority(), cause,
+        Checks.format(Duration.ofMillis(ejectionMillis)));
+    listeners.emit(new HealthTransition(e.backend, HealthStatus.HEALTHY, HealthStatus.UNHEALTHY, cause,
+        clock.instant()));
+  }
+
+  private void afterTrial(Ejectee e) {
+    CircuitBreaker.State s = e.breaker.getState();
+    if (s == CircuitBreaker.State.CLOSED) {
+      end(e, "returned after " + policy.trialCalls() + " trial calls");
+    } else if (s == CircuitBreaker.State.OPEN) {
+      long ejectionMillis;
+      synchronized (lock) {
+        if (!e.ejected || !e.halfOpen) {
+          return; // another reporter already handled this re-ejection
+        }
+        e.halfOpen = false;
+        e.ejections++;
+        ejectionMillis = ejectionMillis(e.ejections);
+        e.ejectedUntil = clock.millis() + ejectionMillis;
+      }
+      log.info("backend {} ({}) failed its trial calls (last: {}), ejected again for {}", e.id,
+          e.backend.authority(), last(e), Checks.format(Duration.ofMillis(ejectionMillis)));
+    }
+  }
+
+  private void end(Ejectee e, String cause) {
+    synchronized (lock) {
+      if (!e.ejected) {
+        return;
+      }
+      if (e.breaker.getState() != CircuitBreaker.State.CLOSED) {
+        e.breaker.reset();
+      }
+      e.ejected = false;
+      e.halfOpen = false;
+      e.ejections = 0;
+      e.consecutive.set(0);
+      ejected--;
+    }
+    log.info("backend {} ({}) is back: {}", e.id, e.backend.authority(), cause);
+    listeners.emit(new HealthTransition(e.backend, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, cause,
+        clock.instant()));
+  }
+
+  /** base x n, at most max: the n-th consecutive ejection's length. */
+  private long ejectionMillis(int n) {
+    long base = policy.baseEjectionTime().toMillis();
+    long max = policy.maxEjectionTime().toMillis();
+    return n >= max / base + 1 ? max : Math.min(max, base * n);
+  }
+
+  private static String last(Ejectee e) {
+    Outcome.Kind k = e.lastFailureKind;
+    if (k == null) {
+      return "unknown";
+    }
+    switch (k) {
+      case SERVER_ERROR:
+        return e.lastFailureStatus > 0 ? "HTTP " + e.lastFailureStatus : "server error";
+      case CONNECT_FAILURE:
+        return "connect failure";
+      case TIMEOUT:
+        return "timeout";
+      case RESET:
+        return "reset";
+      default:
+        return k.name();
+    }
+  }
+
+  /** Per-backend passive state. */
+  private static final class Ejectee {
+    final Backend backend;
+    final String id;
+    final CircuitBreaker breaker;
+    final AtomicInteger consecutive = new AtomicInteger();
+    volatile Outcome.Kind lastFailureKind;
+    volatile int lastFailureStatus;
+    // Written under the detector's lock, read without it.
+    volatile boolean ejected;
+    volatile boolean halfOpen;
+    volatile long ejectedUntil;
+    int ejections;
+
+    Ejectee(Backend backend, CircuitBreaker breaker) {
+      this.backend = backend;
+      this.id = backend.id();
+      this.breaker = breaker;
+    }
+  }
+
+  /** The failure signal handed to the breaker; carries no stack trace. */
+  private static final class BackendFailure extends RuntimeException {
+    BackendFailure() {
+      super("backend failure reported to lb4j outlier detection", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,201 @@
+package io.lb4j.impl.health;
+
+import static io.lb4j.api.health.HealthStatus.HEALTHY;
+import static io.lb4j.api.health.HealthStatus.UNHEALTHY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.lb4j.api.Backend;
+import io.lb4j.api.Outcome;
+import io.lb4j.api.health.HealthTransition;
+import io.lb4j.api.health.OutlierDetectionPolicy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OutlierDetectorTest {
+
+  private static final Outcome OK = Outcome.success();
+  private static final Outcome HTTP_503 = Outcome.httpStatus(503, Duration.ofMillis(3));
+  private static final Outcome TIMEOUT = Outcome.failure(Outcome.Kind.TIMEOUT, Duration.ofSeconds(1));
+
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private final List<HealthTransition> transitions = new ArrayList<>();
+
+  private OutlierDetector detector(OutlierDetectionPolicy policy, int backends) {
+    OutlierDetector d = new OutlierDetector(policy, clock);
+    d.onTransition(transitions::add);
+    for (int i = 0; i < backends; i++) {
+      d.add(Backend.of("b" + i, "127.0.0.1", 8000 + i));
+    }
+    return d;
+  }
+
+  private static void fail(OutlierDetector d, String id, int times, Outcome outcome) {
+    for (int i = 0; i < times; i++) {
+      d.report(id, outcome);
+    }
+  }
+
+  @Test
+  void fiveConsecutiveFailures_ejectTheBackend_withTheLastFailureInTheCause() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().build(), 1);
+    fail(d, "b0", 4, TIMEOUT);
+    assertThat(d.isEjected("b0")).isFalse();
+
+    d.report("b0", HTTP_503);
+
+    assertThat(d.isEjected("b0")).isTrue();
+    assertThat(transitions).hasSize(1);
+    HealthTransition t = transitions.get(0);
+    assertThat(t.from()).isEqualTo(HEALTHY);
+    assertThat(t.to()).isEqualTo(UNHEALTHY);
+    assertThat(t.cause()).isEqualTo("ejected after 5 consecutive failures (last: HTTP 503)");
+    assertThat(t.at()).isEqualTo(clock.instant());
+  }
+
+  @Test
+  void aSuccess_resetsTheFailureStreak() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().build(), 1);
+    fail(d, "b0", 4, HTTP_503);
+    d.report("b0", OK);
+    fail(d, "b0", 4, HTTP_503);
+    assertThat(d.isEjected("b0")).isFalse();
+    assertThat(transitions).isEmpty();
+  }
+
+  @Test
+  void failureRateRule_ejectsWhenTheWindowIsFullAndTheRateReached() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().consecutiveFailures(1000)
+        .failureRatePercent(50).slidingWindowSize(10).build(), 1);
+    for (int i = 0; i < 9; i++) {
+      d.report("b0", i % 2 == 0 ? TIMEOUT : OK);
+    }
+    assertThat(d.isEjected("b0")).isFalse();
+    d.report("b0", OK);
+    assertThat(d.isEjected("b0")).isTrue();
+    assertThat(transitions.get(0).cause()).isEqualTo("ejected: 50% of the last 10 calls failed (last: timeout)");
+  }
+
+  @Test
+  void maxEjectionPercent_capsEjections_butOneMayAlwaysBeEjected() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().maxEjectionPercent(10).build(), 3);
+    fail(d, "b0", 5, HTTP_503);
+    fail(d, "b1", 5, HTTP_503);
+
+    assertThat(d.isEjected("b0")).as("10% of 3 rounds to 0, yet one may be ejected").isTrue();
+    assertThat(d.isEjected("b1")).isFalse();
+    assertThat(d.ejectedCount()).isEqualTo(1);
+    assertThat(transitions).extracting(t -> t.backend().id()).containsExactly("b0");
+    assertThat(d.breaker("b1").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  @Test
+  void maxEjectionPercent_allowsItsShareOfALargerPool() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().maxEjectionPercent(20).build(), 10);
+    for (int i = 0; i < 4; i++) {
+      fail(d, "b" + i, 5, HTTP_503);
+    }
+    assertThat(d.ejectedCount()).isEqualTo(2);
+    assertThat(transitions).extracting(t -> t.backend().id()).containsExactly("b0", "b1");
+  }
+
+  @Test
+  void ejectionTime_growsWithEachFailedTrial_andIsCapped() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().baseEjectionTime(Duration.ofSeconds(10))
+        .maxEjectionTime(Duration.ofSeconds(25)).trialCalls(1).build(), 1);
+    fail(d, "b0", 5, HTTP_503);
+
+    assertEjectedFor(d, Duration.ofSeconds(10));
+    d.report("b0", HTTP_503); // the failed trial call
+    assertEjectedFor(d, Duration.ofSeconds(20));
+    d.report("b0", HTTP_503);
+    assertEjectedFor(d, Duration.ofSeconds(25));
+    d.report("b0", HTTP_503);
+    assertEjectedFor(d, Duration.ofSeconds(25));
+
+    d.report("b0", OK); // a successful trial call
+    assertThat(d.isEjected("b0")).isFalse();
+    assertThat(d.ejectedCount()).isZero();
+    assertThat(transitions).extracting(HealthTransition::to).containsExactly(UNHEALTHY, HEALTHY);
+    assertThat(transitions.get(1).cause()).isEqualTo("returned after 1 trial calls");
+
+    fail(d, "b0", 5, HTTP_503);
+    assertEjectedFor(d, Duration.ofSeconds(10));
+  }
+
+  private void assertEjectedFor(OutlierDetector d, Duration duration) {
+    assertThat(d.isEjected("b0")).isTrue();
+    clock.advance(duration.minusMillis(1));
+    assertThat(d.isEjected("b0")).as("ejected until %s", duration).isTrue();
+    clock.advance(Duration.ofMillis(1));
+    assertThat(d.isEjected("b0")).as("free after %s", duration).isFalse();
+  }
+
+  @Test
+  void reportsDuringTheEjection_doNotExtendIt() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().baseEjectionTime(Duration.ofSeconds(10))
+        .build(), 1);
+    fail(d, "b0", 5, HTTP_503);
+    fail(d, "b0", 20, HTTP_503);
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(d.isEjected("b0")).isFalse();
+  }
+
+  @Test
+  void successfulActiveCheck_endsTheEjectionEarly() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().build(), 1);
+    fail(d, "b0", 5, HTTP_503);
+
+    d.activeCheckSucceeded("b0");
+
+    assertThat(d.isEjected("b0")).isFalse();
+    assertThat(d.ejectedCount()).isZero();
+    assertThat(transitions).extracting(HealthTransition::cause).containsExactly(
+        "ejected after 5 consecutive failures (last: HTTP 503)",
+        "ejection ended early by a successful active check");
+    assertThat(d.breaker("b0").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  @Test
+  void successfulActiveCheck_changesNothingWhenThePolicySaysSo() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().activeCheckEndsEjection(false).build(), 1);
+    fail(d, "b0", 5, HTTP_503);
+    d.activeCheckSucceeded("b0");
+    assertThat(d.isEjected("b0")).isTrue();
+    assertThat(transitions).hasSize(1);
+  }
+
+  @Test
+  void remove_dropsTheBreaker_andFreesItsPlaceUnderTheCap() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().maxEjectionPercent(10).build(), 3);
+    fail(d, "b0", 5, HTTP_503);
+    assertThat(d.breakerCount()).isEqualTo(3);
+
+    d.remove("b0");
+
+    assertThat(d.breakerCount()).isEqualTo(2);
+    assertThat(d.breaker("b0")).isNull();
+    assertThat(d.isEjected("b0")).isFalse();
+    assertThat(d.ejectedCount()).isZero();
+    fail(d, "b1", 5, HTTP_503);
+    assertThat(d.isEjected("b1")).isTrue();
+  }
+
+  @Test
+  void disabledPolicy_neverEjects() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.disabled(), 1);
+    fail(d, "b0", 100, HTTP_503);
+    assertThat(d.isEjected("b0")).isFalse();
+    assertThat(transitions).isEmpty();
+  }
+
+  @Test
+  void unknownBackend_isIgnored() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().build(), 0);
+    fail(d, "ghost", 10, HTTP_503);
+    assertThat(d.isEjected("ghost")).isFalse();
+  }
+}
