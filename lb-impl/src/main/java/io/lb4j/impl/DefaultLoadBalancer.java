@@ -1,0 +1,626 @@
+package io.lb4j.impl;
+
+import io.lb4j.api.Backend;
+import io.lb4j.api.BackendState;
+import io.lb4j.api.BackendView;
+import io.lb4j.api.Listener;
+import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.LoadBalancerEvent;
+import io.lb4j.api.LoadBalancerEvent.MembershipChange;
+import io.lb4j.api.Outcome;
+import io.lb4j.api.Protocol;
+import io.lb4j.api.RequestContext;
+import io.lb4j.api.Selection;
+import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.api.health.HealthStatus;
+import io.lb4j.api.health.HealthTransition;
+import io.lb4j.api.scheduler.Candidate;
+import io.lb4j.api.scheduler.NoBackendReason;
+import io.lb4j.api.scheduler.PickResult;
+import io.lb4j.api.scheduler.Scheduler;
+import io.lb4j.impl.health.HealthChecker;
+import io.lb4j.impl.health.OutlierDetector;
+import io.lb4j.impl.persistence.Binding;
+import io.lb4j.impl.persistence.SessionAffinity;
+import io.lb4j.impl.scheduler.Schedulers;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link LoadBalancer} built by {@link LoadBalancers}: a scheduler, active and passive health
+ * checking and session persistence over one pool of backends.
+ *
+ * <p><b>Data path.</b> {@link #select} reads two immutable snapshots (the member map here, the
+ * candidate set inside the scheduler) and the members' volatile fields; it takes no lock, and the only
+ * allocation on a plain pick is the {@link Selection} handle, which makes release idempotent.
+ *
+ * <p><b>Control path.</b> Membership, weight, health and drain changes run under one lock, recompute
+ * the candidates and publish them to the scheduler (copy-on-write). Events are delivered after the lock
+ * is released, so a consumer may call back into the load balancer.
+ *
+ * <p><b>Threads.</b> Health checking runs on the checker's own small pool; when slow start or
+ * draining is configured, one daemon timer thread ({@code lb4j-lb-<listener>}) advances ramps and
+ * drain deadlines. {@link #close()} stops both.
+ */
+final class DefaultLoadBalancer implements LoadBalancer {
+
+  private static final Logger log = LoggerFactory.getLogger(DefaultLoadBalancer.class);
+
+  private enum Lifecycle { NEW, STARTED, CLOSED }
+
+  private final Listener listener;
+  private final Scheduler scheduler;
+  private final SessionAffinity affinity;
+  private final boolean persistent;
+  private final HealthChecker checker;
+  private final OutlierDetector outliers;
+  private final Clock clock;
+  private final LongSupplier nanoTime;
+  private final long slowStartNanos;
+  private final long drainNanos;
+  private final Object lock = new Object();
+  private final CopyOnWriteArraySet<Consumer<? super LoadBalancerEvent>> consumers = new CopyOnWriteArraySet<>();
+
+  /** Members by id, in the order they were added; replaced (never mutated) under {@link #lock}. */
+  private volatile Map<String, Member> members = Collections.emptyMap();
+  private volatile HealthCheckPolicy healthPolicy;
+  private volatile Lifecycle lifecycle = Lifecycle.NEW;
+  /** Fail-open mode; written under {@link #lock}, read by select. */
+  private volatile boolean panic;
+  private ScheduledExecutorService timer;
+
+  DefaultLoadBalancer(LoadBalancers.Builder b) {
+    this.listener = b.listener;
+    this.clock = b.clock;
+    this.nanoTime = b.nanoTime;
+    this.healthPolicy = listener.healthCheck();
+    this.scheduler = Schedulers.create(listener.scheduler(), b.seed);
+    SessionAffinity.Builder affinityBuilder = SessionAffinity.builder(listener.sessionPersistence())
+        .secure(listener.frontendProtocol() == Protocol.HTTPS)
+        .clock(b.clock)
+        .nanoTime(b.nanoTime);
+    if (b.cookieKeys != null) {
+      affinityBuilder.keys(b.cookieKeys);
+    }
+    this.affinity = affinityBuilder.build();
+    this.persistent = listener.sessionPersistence().enabled();
+    this.slowStartNanos = listener.slowStartWindow().toNanos();
+    this.drainNanos = listener.drainTimeout().toNanos();
+    this.checker = HealthChecker.builder(healthPolicy).clock(b.clock).maxProbesInFlight(b.maxProbesInFlight).build();
+    this.checker.onTransition(this::onActiveHealth);
+    if (listener.outlierDetection().enabled()) {
+      this.outliers = new OutlierDetector(listener.outlierDetection(), b.clock);
+      this.outliers.onTransition(this::onPassiveHealth);
+    } else {
+      this.outliers = null;
+    }
+    for (Backend backend : b.backends) {
+      addMember(backend, false);
+    }
+  }
+
+  @Override
+  public Listener listener() {
+    return listener;
+  }
+
+  @Override
+  public LoadBalancer start() {
+    synchronized (lock) {
+      if (lifecycle != Lifecycle.NEW) {
+        return this;
+      }
+      lifecycle = Lifecycle.STARTED;
+      // Fail-open needs to notice a backend's first failed check, which causes no transition.
+      long failOpenNanos = healthPolicy.enabled() && healthPolicy.panicThresholdPercent() > 0
+          ? healthPolicy.interval().toNanos() * 20 : 0;
+      if (slowStartNanos > 0 || drainNanos > 0 || failOpenNanos > 0) {
+        long periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(TimeUnit.SECONDS.toNanos(1),
+            Math.min(positiveOr(failOpenNanos), Math.min(positiveOr(slowStartNanos), positiveOr(drainNanos))) / 20));
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+          Thread thread = new Thread(r, "lb4j-lb-" + listener.name());
+          thread.setDaemon(true);
+          return thread;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        t.scheduleWithFixedDelay(this::refreshQuietly, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+        timer = t;
+      }
+    }
+    checker.start();
+    log.info("load balancer '{}' started with {} backends: {}", listener.name(), members.size(), listener);
+    return this;
+  }
+
+  private static long positiveOr(long nanos) {
+    return nanos > 0 ? nanos : Long.MAX_VALUE;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Data path
+
+  @Override
+  public Selection select(RequestContext context) {
+    if (lifecycle == Lifecycle.CLOSED) {
+      return Selections.none(NoBackendReason.NO_BACKENDS);
+    }
+    Binding binding = persistent ? affinity.find(context) : null;
+    Member previous = null;
+    if (binding != null && !binding.isInvalid()) {
+      previous = members.get(binding.backendId());
+      if (previous != null && canKeepSession(previous)) {
+        scheduler.acquire(previous.backend);
+        previous.active.incrementAndGet();
+        previous.picks.increment();
+        return new Selections.Picked(this, previous, previous.backend, context, affinity.onHit(context, binding), false);
+      }
+    }
+    PickResult pick = scheduler.pick(context);
+    if (!pick.hasBackend()) {
+      if (!consumers.isEmpty()) {
+        publish(new LoadBalancerEvent.NoEligibleBackend(pick.reason(), clock.instant()));
+      }
+      return Selections.none(pick.reason());
+    }
+    Backend backend = pick.backend();
+    // The scheduler's snapshot may name a member removed a moment ago; it was eligible when the pick
+    // started, so it is still served, just without a member to count on.
+    Member member = members.get(backend.id());
+    if (member != null) {
+      member.active.incrementAndGet();
+      member.picks.increment();
+    }
+    boolean moved = binding != null;
+    String setCookie = persistent ? affinity.bind(context, backend) : null;
+    if (moved && !consumers.isEmpty()) {
+      String cause = binding.isInvalid() ? "session cookie invalid, expired or unknown"
+          : previous == null ? "backend removed" : whyNotUsable(previous);
+      publish(new LoadBalancerEvent.SessionMoved(previous == null ? null : previous.backend, backend, cause,
+          clock.instant()));
+    }
+    return new Selections.Picked(this, member, backend, context, setCookie, moved);
+  }
+
+  /**
+   * A session stays on its backend while the backend is healthy and enabled and either takes new
+   * traffic or is inside a drain window (draining keeps existing sessions working).
+   */
+  private boolean canKeepSession(Member m) {
+    if (!m.backend.enabled() || !(panic ? m.checked : m.healthy && !m.ejected)) {
+      return false;
+    }
+    if (m.state == BackendState.ACTIVE && m.backend.weight() > 0) {
+      return true;
+    }
+    return m.drainWindow && nanoTime.getAsLong() - m.drainDeadline < 0;
+  }
+
+  private String whyNotUsable(Member m) {
+    if (!m.backend.enabled()) {
+      return "backend disabled";
+    }
+    if (m.ejected) {
+      return "backend ejected by outlier detection";
+    }
+    if (!m.healthy) {
+      return "backend unhealthy";
+    }
+    return m.state == BackendState.DRAINING ? "backend drained and its drain timeout passed" : "backend drained (weight 0)";
+  }
+
+  void released(Selections.Picked selection) {
+    scheduler.release(selection.backend);
+    if (persistent) {
+      affinity.release(selection.context);
+    }
+    Member m = selection.member;
+    if (m != null && m.active.decrementAndGet() == 0 && m.state == BackendState.DRAINING && !persistent) {
+      // The last connection of a removed backend ended and no session can still need it: drop it now.
+      refreshQuietly();
+    }
+  }
+
+  @Override
+  public void report(Selection selection, Outcome outcome) {
+    if (!(selection instanceof Selections.Picked) || ((Selections.Picked) selection).owner != this) {
+      return;
+    }
+    String id = selection.backend().id();
+    if (outliers != null) {
+      outliers.report(id, outcome);
+    }
+    if (!outcome.isFailure() && healthPolicy.skipWhenTrafficSucceeds()) {
+      checker.recordTrafficSuccess(id);
+    }
+  }
+
+  @Override
+  public void observeSetCookie(Selection selection, String setCookieHeader) {
+    if (persistent && selection.hasBackend() && setCookieHeader != null) {
+      affinity.observeSetCookie(selection.backend(), setCookieHeader);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Control path
+
+  @Override
+  public void addBackend(Backend backend) {
+    addMember(backend, true);
+  }
+
+  private void addMember(Backend backend, boolean announce) {
+    List<LoadBalancerEvent> events = new ArrayList<>();
+    synchronized (lock) {
+      requireOpen();
+      if (members.containsKey(backend.id())) {
+        throw new IllegalArgumentException("backend.id must be unique in the pool, was '" + backend.id()
+            + "' (already a member" + (members.get(backend.id()).state == BackendState.DRAINING ? ", draining)" : ")"));
+      }
+      Member m = new Member(backend, false);
+      Map<String, Member> next = new LinkedHashMap<>(members);
+      next.put(backend.id(), m);
+      members = Collections.unmodifiableMap(next);
+      affinity.memberAdded(backend.id());
+      if (outliers != null) {
+        outliers.add(backend);
+      }
+      if (announce) {
+        events.add(new LoadBalancerEvent.MembershipChanged(backend, MembershipChange.ADDED, clock.instant()));
+      }
+    }
+    // Outside the lock: the checker may deliver a transition from its own thread at any time, and
+    // that callback takes our lock.
+    checker.add(backend);
+    synchronized (lock) {
+      Member m = members.get(backend.id());
+      if (m != null) {
+        m.healthy = checker.status(backend.id()) == HealthStatus.HEALTHY;
+        m.checked = m.healthy;
+        if (m.healthy && lifecycle == Lifecycle.STARTED && slowStartNanos > 0) {
+          m.rampStart = nanoTime.getAsLong();
+        }
+        publishCandidates(events);
+      }
+    }
+    if (announce) {
+      log.info("load balancer '{}': added {}", listener.name(), backend);
+    }
+    deliver(events);
+  }
+
+  @Override
+  public boolean removeBackend(String backendId) {
+    List<LoadBalancerEvent> events = new ArrayList<>();
+    boolean dropped;
+    synchronized (lock) {
+      Member m = members.get(backendId);
+      if (m == null || lifecycle == Lifecycle.CLOSED) {
+        return false;
+      }
+      if (m.state == BackendState.DRAINING) {
+        return true;
+      }
+      if (drainNanos > 0 && (persistent || m.active.get() > 0)) {
+        m.state = BackendState.DRAINING;
+        m.drainDeadline = nanoTime.getAsLong() + drainNanos;
+        m.drainWindow = true;
+        publishCandidates(events);
+        events.add(new LoadBalancerEvent.MembershipChanged(m.backend, MembershipChange.DRAINING, clock.instant()));
+        dropped = false;
+      } else {
+        drop(List.of(m), events);
+        dropped = true;
+      }
+    }
+    if (dropped) {
+      afterDrop(backendId);
+    }
+    log.info("load balancer '{}': {} {}", listener.name(), dropped ? "removed" : "draining", backendId);
+    deliver(events);
+    return true;
+  }
+
+  /** Removes members for good and publishes the new set. Caller holds {@link #lock}. */
+  private void drop(List<Member> gone, List<LoadBalancerEvent> events) {
+    Map<String, Member> next = new LinkedHashMap<>(members);
+    for (Member m : gone) {
+      next.remove(m.id());
+      affinity.memberRemoved(m.id());
+      events.add(new LoadBalancerEvent.MembershipChanged(m.backend, MembershipChange.REMOVED, clock.instant()));
+    }
+    members = Collections.unmodifiableMap(next);
+    publishCandidates(events);
+  }
+
+  private void afterDrop(String backendId) {
+    checker.remove(backendId);
+    if (outliers != null) {
+      outliers.remove(backendId);
+    }
+  }
+
+  @Override
+  public void setWeight(String backendId, int weight) {
+    List<LoadBalancerEvent> events = new ArrayList<>();
+    synchronized (lock) {
+      requireOpen();
+      Member m = members.get(backendId);
+      if (m == null) {
+        throw new IllegalArgumentException("backendId must name a member of the pool, was '" + backendId + "'");
+      }
+      Backend old = m.backend;
+      Backend updated = old.withWeight(weight);
+      if (updated == old) {
+        return;
+      }
+      m.backend = updated;
+      long now = nanoTime.getAsLong();
+      // Weight 0 with a drain timeout: no new picks, but sessions keep working for the drain window.
+      m.drainWindow = weight == 0 && drainNanos > 0;
+      if (m.drainWindow) {
+        m.drainDeadline = now + drainNanos;
+      }
+      if (old.weight() == 0 && weight > 0 && slowStartNanos > 0 && lifecycle == Lifecycle.STARTED) {
+        m.rampStart = now;
+      }
+      publishCandidates(events);
+      events.add(new LoadBalancerEvent.MembershipChanged(updated, MembershipChange.UPDATED, clock.instant()));
+    }
+    log.info("load balancer '{}': weight of {} set to {}", listener.name(), backendId, weight);
+    deliver(events);
+  }
+
+  @Override
+  public void setHealthCheck(HealthCheckPolicy policy) {
+    Objects.requireNonNull(policy, "healthCheck");
+    synchronized (lock) {
+      requireOpen();
+      healthPolicy = policy;
+    }
+    checker.setPolicy(policy);
+    List<LoadBalancerEvent> events = new ArrayList<>();
+    synchronized (lock) {
+      for (Member m : members.values()) {
+        m.healthy = checker.status(m.id()) == HealthStatus.HEALTHY;
+        m.checked |= m.healthy;
+      }
+      publishCandidates(events);
+    }
+    log.info("load balancer '{}': health check set to {}", listener.name(), policy);
+    deliver(events);
+  }
+
+  private void onActiveHealth(HealthTransition t) {
+    List<LoadBalancerEvent> events = new ArrayList<>();
+    synchronized (lock) {
+      Member m = members.get(t.backend().id());
+      if (m == null || lifecycle == Lifecycle.CLOSED) {
+        return;
+      }
+      boolean healthy = t.to() == HealthStatus.HEALTHY;
+      m.healthy = healthy;
+      m.checked = true;
+      if (healthy && slowStartNanos > 0 && lifecycle == Lifecycle.STARTED) {
+        m.rampStart = nanoTime.getAsLong();
+      }
+      publishCandidates(events);
+      events.add(new LoadBalancerEvent.HealthChanged(t));
+    }
+    if (t.to() == HealthStatus.HEALTHY && outliers != null) {
+      outliers.activeCheckSucceeded(t.backend().id());
+    }
+    deliver(events);
+  }
+
+  private void onPassiveHealth(HealthTransition t) {
+    List<LoadBalancerEvent> events = new ArrayList<>();
+    synchronized (lock) {
+      Member m = members.get(t.backend().id());
+      if (m == null || lifecycle == Lifecycle.CLOSED) {
+        return;
+      }
+      m.ejected = t.to() == HealthStatus.UNHEALTHY;
+      publishCandidates(events);
+      events.add(new LoadBalancerEvent.HealthChanged(t));
+    }
+    deliver(events);
+  }
+
+  /** Advances slow-start ramps and drain deadlines. The timer calls it; tests call it after moving time. */
+  void refresh() {
+    List<LoadBalancerEvent> events = new ArrayList<>();
+    List<Member> expired = new ArrayList<>();
+    synchronized (lock) {
+      if (lifecycle == Lifecycle.CLOSED) {
+        return;
+      }
+      long now = nanoTime.getAsLong();
+      boolean ramping = false;
+      for (Member m : members.values()) {
+        if (!m.checked && !checker.lastResult(m.id()).isEmpty()) {
+          m.checked = true;
+          ramping = true; // not a ramp, but the candidate set must be published again
+        }
+        if (m.rampStart != Long.MIN_VALUE) {
+          ramping = true;
+          if (now - m.rampStart >= slowStartNanos) {
+            m.rampStart = Long.MIN_VALUE;
+          }
+        }
+        if (m.drainWindow && now - m.drainDeadline >= 0) {
+          m.drainWindow = false;
+        }
+        if (m.state == BackendState.DRAINING && (!m.drainWindow || (!persistent && m.active.get() == 0))) {
+          expired.add(m);
+        }
+      }
+      if (!expired.isEmpty()) {
+        drop(expired, events);
+      } else if (ramping) {
+        publishCandidates(events);
+      }
+    }
+    for (Member m : expired) {
+      afterDrop(m.id());
+      log.info("load balancer '{}': drained and removed {}", listener.name(), m.id());
+    }
+    deliver(events);
+  }
+
+  private void refreshQuietly() {
+    try {
+      refresh();
+    } catch (RuntimeException e) {
+      log.warn("load balancer '{}': refresh failed", listener.name(), e);
+    }
+  }
+
+  /**
+   * Recomputes every member's candidate (health, effective weight) and publishes the set to the
+   * scheduler. Caller holds {@link #lock}.
+   *
+   * <p>Fail-open ("panic"): when the share of healthy backends falls below the policy's threshold,
+   * health is ignored and every backend whose health is known (checked at least once) may be picked.
+   * Backends nobody has checked yet are neither counted nor picked, so a pool that just started does not
+   * send traffic to backends never seen working.
+   */
+  private void publishCandidates(List<LoadBalancerEvent> events) {
+    long now = nanoTime.getAsLong();
+    int serving = 0;
+    int healthy = 0;
+    for (Member m : members.values()) {
+      if (m.checked && m.state == BackendState.ACTIVE && m.backend.enabled() && m.backend.weight() > 0) {
+        serving++;
+        if (m.healthy && !m.ejected) {
+          healthy++;
+        }
+      }
+    }
+    int threshold = healthPolicy.enabled() ? healthPolicy.panicThresholdPercent() : 0;
+    boolean nowPanic = threshold > 0 && serving > 0 && healthy * 100 < threshold * serving;
+    if (nowPanic != panic) {
+      panic = nowPanic;
+      int percent = serving == 0 ? 0 : healthy * 100 / serving;
+      events.add(new LoadBalancerEvent.PanicModeChanged(nowPanic, percent, clock.instant()));
+      if (nowPanic) {
+        log.warn("load balancer '{}': only {}% of backends healthy, below {}%: fail-open, picking among all",
+            listener.name(), percent, threshold);
+      } else {
+        log.info("load balancer '{}': {}% of backends healthy, fail-open ended", listener.name(), percent);
+      }
+    }
+    List<Candidate> candidates = new ArrayList<>(members.size());
+    for (Member m : members.values()) {
+      boolean eligible = nowPanic ? m.checked : m.healthy && !m.ejected;
+      candidates.add(new Candidate(m.backend, eligible, effectiveWeight(m, now)));
+    }
+    scheduler.update(candidates);
+  }
+
+  /** The weight schedulers use now: 0 while draining, ramping from the floor during slow start. */
+  private int effectiveWeight(Member m, long now) {
+    int weight = m.backend.weight();
+    if (m.state == BackendState.DRAINING || weight == 0) {
+      return 0;
+    }
+    long rampStart = m.rampStart;
+    if (rampStart == Long.MIN_VALUE || slowStartNanos == 0) {
+      return weight;
+    }
+    long elapsed = now - rampStart;
+    if (elapsed >= slowStartNanos) {
+      return weight;
+    }
+    int floor = Math.max(1, weight * listener.slowStartFloorPercent() / 100);
+    return (int) Math.max(1, floor + (weight - floor) * Math.max(0, elapsed) / slowStartNanos);
+  }
+
+  private void requireOpen() {
+    if (lifecycle == Lifecycle.CLOSED) {
+      throw new IllegalStateException("load balancer '" + listener.name() + "' is closed");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Views and events
+
+  @Override
+  public List<BackendView> view() {
+    long now = nanoTime.getAsLong();
+    List<BackendView> views = new ArrayList<>();
+    for (Member m : members.values()) {
+      boolean draining = m.state == BackendState.DRAINING || (m.drainWindow && now - m.drainDeadline < 0);
+      views.add(new BackendView(m.backend, draining ? BackendState.DRAINING : BackendState.ACTIVE,
+          m.healthy ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY, m.ejected, effectiveWeight(m, now),
+          checker.lastResult(m.id()), m.active.get(), m.picks.sum()));
+    }
+    return Collections.unmodifiableList(views);
+  }
+
+  @Override
+  public AutoCloseable subscribe(Consumer<? super LoadBalancerEvent> consumer) {
+    Objects.requireNonNull(consumer, "consumer");
+    consumers.add(consumer);
+    return () -> consumers.remove(consumer);
+  }
+
+  private void publish(LoadBalancerEvent event) {
+    for (Consumer<? super LoadBalancerEvent> c : consumers) {
+      try {
+        c.accept(event);
+      } catch (RuntimeException e) {
+        log.warn("load balancer '{}': event consumer failed on {}", listener.name(), event, e);
+      }
+    }
+  }
+
+  private void deliver(List<LoadBalancerEvent> events) {
+    for (LoadBalancerEvent e : events) {
+      publish(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    ScheduledExecutorService t;
+    synchronized (lock) {
+      if (lifecycle == Lifecycle.CLOSED) {
+        return;
+      }
+      lifecycle = Lifecycle.CLOSED;
+      t = timer;
+      timer = null;
+    }
+    checker.close();
+    if (t != null) {
+      t.shutdownNow();
+      try {
+        if (!t.awaitTermination(10, TimeUnit.SECONDS)) {
+          log.warn("load balancer '{}': timer did not stop within 10s", listener.name());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    log.info("load balancer '{}' closed", listener.name());
+  }
+
+  @Override
+  public String toString() {
+    return "LoadBalancer{" + listener.name() + " " + members.size() + " backends " + lifecycle + "}";
+  }
+}
