@@ -4,31 +4,50 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
+import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.Outcome;
 import io.lb4j.api.Protocol;
+import io.lb4j.api.RequestContext;
+import io.lb4j.api.Selection;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
-import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.LoadBalancers;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Keeps README's quick start compiling and true: the body below is the README snippet. */
+/** Keeps README's quick start compiling and true: the block between the markers is the README snippet. */
 class QuickStartTest {
 
   @Test
-  void readmeQuickStart_buildsAValidListener() {
-    Listener listener = Listener.builder("web", Protocol.HTTP, 0)
-        .scheduler(SchedulingAlgorithm.WEIGHTED_ROUND_ROBIN)
-        .healthCheck(HealthCheckPolicy.http().toBuilder()
-            .path("/health").interval(Duration.ofMillis(500)).build())
-        .sessionPersistence(SessionPersistence.insertCookie(Duration.ofMinutes(30)))
-        .build();
-    List<Backend> backends = List.of(
-        Backend.of("a", "127.0.0.1", 8081, 3),
-        Backend.of("b", "127.0.0.1", 8082, 1));
-    System.out.println(listener);   // every value was validated by build()
-
-    assertThat(listener.healthCheck().path()).isEqualTo("/health");
-    assertThat(backends).extracting(Backend::weight).containsExactly(3, 1);
+  void readmeQuickStart_selectsAHealthyBackendAndSetsASessionCookie() throws Exception {
+    List<String> sentTo = new ArrayList<>();
+    try (HttpBackend a = new HttpBackend("a", "127.0.0.1"); HttpBackend b = new HttpBackend("b", "127.0.0.2")) {
+      int portA = a.port();
+      int portB = b.port();
+      // --- README quick start ---
+      Listener listener = Listener.builder("web", Protocol.HTTP, 0)
+          .healthCheck(HealthCheckPolicy.http().toBuilder().path("/health").interval(Duration.ofMillis(200)).build())
+          .sessionPersistence(SessionPersistence.insertCookie(Duration.ofMinutes(30)))
+          .build();
+      try (LoadBalancer lb = LoadBalancers.builder(listener)
+          .backend(Backend.of("a", "127.0.0.1", portA, 3))
+          .backend(Backend.of("b", "127.0.0.2", portB, 1))
+          .build().start()) {
+        lb.awaitAnyHealthy(Duration.ofSeconds(10)); // new backends get no traffic until checked
+        try (Selection s = lb.select(RequestContext.builder().cookieHeader("theme=dark").build())) {
+          if (!s.hasBackend()) {
+            throw new IllegalStateException("502: " + s.reason().description());
+          }
+          // send the request to s.backend().authority(); add s.setCookie() to the response if not null
+          lb.report(s, Outcome.httpStatus(200, Duration.ofMillis(3)));
+      // --- end of README quick start ---
+          sentTo.add(s.backend().id());
+          assertThat(s.setCookie()).startsWith("LB4J_SESSION=");
+        }
+      }
+    }
+    assertThat(sentTo).hasSize(1);
   }
 }

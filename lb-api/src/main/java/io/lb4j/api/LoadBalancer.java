@@ -1,6 +1,7 @@
 package io.lb4j.api;
 
 import io.lb4j.api.health.HealthCheckPolicy;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -24,6 +25,17 @@ public interface LoadBalancer extends AutoCloseable {
 
   /** Starts health checking. Idempotent. */
   LoadBalancer start();
+
+  /**
+   * Waits until at least one backend can take new traffic (healthy, enabled, weight above 0), for
+   * example after {@link #start()} while the first health checks run: a new backend gets no traffic
+   * until it has been checked.
+   *
+   * @return true when a backend is available, false when {@code timeout} passed first or the load
+   *     balancer is closed
+   * @throws InterruptedException when the waiting thread is interrupted
+   */
+  boolean awaitAnyHealthy(Duration timeout) throws InterruptedException;
 
   /**
    * Selects a backend for one request or connection. Never returns null and never throws because no

@@ -24,6 +24,7 @@ import io.lb4j.impl.persistence.Binding;
 import io.lb4j.impl.persistence.SessionAffinity;
 import io.lb4j.impl.scheduler.Schedulers;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -78,6 +79,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private volatile Map<String, Member> members = Collections.emptyMap();
   private volatile HealthCheckPolicy healthPolicy;
   private volatile Lifecycle lifecycle = Lifecycle.NEW;
+  /** Whether the last published candidate set had an eligible backend; guarded by {@link #lock}. */
+  private boolean anyEligible;
   /** Fail-open mode; written under {@link #lock}, read by select. */
   private volatile boolean panic;
   private ScheduledExecutorService timer;
@@ -143,6 +146,21 @@ final class DefaultLoadBalancer implements LoadBalancer {
     checker.start();
     log.info("load balancer '{}' started with {} backends: {}", listener.name(), members.size(), listener);
     return this;
+  }
+
+  @Override
+  public boolean awaitAnyHealthy(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (lifecycle != Lifecycle.CLOSED && !anyEligible) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(lock, left);
+      }
+      return anyEligible && lifecycle != Lifecycle.CLOSED;
+    }
   }
 
   private static long positiveOr(long nanos) {
@@ -524,11 +542,18 @@ final class DefaultLoadBalancer implements LoadBalancer {
       }
     }
     List<Candidate> candidates = new ArrayList<>(members.size());
+    boolean any = false;
     for (Member m : members.values()) {
-      boolean eligible = nowPanic ? m.checked : m.healthy && !m.ejected;
-      candidates.add(new Candidate(m.backend, eligible, effectiveWeight(m, now)));
+      boolean usable = nowPanic ? m.checked : m.healthy && !m.ejected;
+      Candidate c = new Candidate(m.backend, usable, effectiveWeight(m, now));
+      any |= c.eligible();
+      candidates.add(c);
     }
     scheduler.update(candidates);
+    if (any != anyEligible) {
+      anyEligible = any;
+      lock.notifyAll(); // wakes awaitAnyHealthy
+    }
   }
 
   /** The weight schedulers use now: 0 while draining, ramping from the floor during slow start. */
@@ -602,6 +627,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
         return;
       }
       lifecycle = Lifecycle.CLOSED;
+      lock.notifyAll();
       t = timer;
       timer = null;
     }

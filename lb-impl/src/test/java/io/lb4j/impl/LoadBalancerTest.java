@@ -112,6 +112,21 @@ class LoadBalancerTest {
   }
 
   @Test
+  void awaitAnyHealthy_returnsOnceTheFirstCheckPassesAndFalseWhenNoneCan() throws Exception {
+    TcpBackend a = backend("127.0.0.1");
+    LoadBalancer lb = start(LoadBalancers.builder(l4().healthCheck(FAST_TCP).build())
+        .backend(Backend.of("a", a.host(), a.port())));
+    assertThat(lb.awaitAnyHealthy(Await.DEADLINE)).isTrue();
+    assertThat(lb.select(RequestContext.EMPTY).hasBackend()).isTrue();
+
+    LoadBalancer dead = start(LoadBalancers.builder(l4().healthCheck(FAST_TCP).build())
+        .backend(Backend.of("dead", "127.0.0.1", closedPort())));
+    assertThat(dead.awaitAnyHealthy(Duration.ofMillis(200))).isFalse();
+    dead.close();
+    assertThat(dead.awaitAnyHealthy(Duration.ofSeconds(5))).isFalse();
+  }
+
+  @Test
   void select_beforeAnyCheckFindsNoHealthyBackend() {
     LoadBalancer lb = LoadBalancers.builder(l4().healthCheck(HealthCheckPolicy.defaults()).build())
         .backend(Backend.of("a", "127.0.0.1", 1)).build();
@@ -208,6 +223,30 @@ class LoadBalancerTest {
     assertThat(s.sessionMoved()).isTrue();
     assertThat(s.setCookie()).isNotNull();
     s.release();
+  }
+
+  @Test
+  void serverCookie_followsTheApplicationsCookieToTheBackendThatSetIt() {
+    LoadBalancer lb = start(LoadBalancers.builder(l7().healthCheck(TRUSTED)
+            .sessionPersistence(SessionPersistence.serverCookie("JSESSIONID")).build())
+        .backend(Backend.of("a", "127.0.0.1", 1))
+        .backend(Backend.of("b", "127.0.0.1", 2)));
+    Selection login = lb.select(RequestContext.EMPTY);
+    String owner = login.backend().id();
+    lb.observeSetCookie(login, "JSESSIONID=user-17; Path=/; HttpOnly");
+    login.release();
+    RequestContext withSession = RequestContext.builder().cookieHeader("theme=x; JSESSIONID=user-17").build();
+    for (int i = 0; i < 20; i++) {
+      try (Selection s = lb.select(withSession)) {
+        assertThat(s.backend().id()).isEqualTo(owner);
+        assertThat(s.setCookie()).isNull(); // the application owns this cookie; the balancer sets none
+      }
+    }
+    lb.setWeight(owner, 0);
+    try (Selection s = lb.select(withSession)) {
+      assertThat(s.backend().id()).isNotEqualTo(owner);
+      assertThat(s.sessionMoved()).isTrue();
+    }
   }
 
   @Test
