@@ -127,12 +127,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
         return this;
       }
       lifecycle = Lifecycle.STARTED;
-      // Fail-open needs to notice a backend's first failed check, which causes no transition.
-      long failOpenNanos = healthPolicy.enabled() && healthPolicy.panicThresholdPercent() > 0
-          ? healthPolicy.interval().toNanos() * 20 : 0;
-      if (slowStartNanos > 0 || drainNanos > 0 || failOpenNanos > 0) {
-        long periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(TimeUnit.SECONDS.toNanos(1),
-            Math.min(positiveOr(failOpenNanos), Math.min(positiveOr(slowStartNanos), positiveOr(drainNanos))) / 20));
+      long periodNanos = timerPeriodNanos();
+      if (periodNanos > 0) {
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
           Thread thread = new Thread(r, "lb4j-lb-" + listener.name());
           thread.setDaemon(true);
@@ -163,8 +159,27 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
   }
 
-  private static long positiveOr(long nanos) {
-    return nanos > 0 ? nanos : Long.MAX_VALUE;
+  /**
+   * How often the timer runs {@link #refresh()}, or 0 when nothing needs it: a twentieth of the slow-start
+   * window and of the drain timeout, so ramps move in small steps and drains end close to their deadline;
+   * with fail-open, once per check interval, to notice a backend's first failed check (which causes no
+   * transition). Between 10 ms and 1 s.
+   */
+  private long timerPeriodNanos() {
+    long period = Long.MAX_VALUE;
+    if (slowStartNanos > 0) {
+      period = Math.min(period, slowStartNanos / 20);
+    }
+    if (drainNanos > 0) {
+      period = Math.min(period, drainNanos / 20);
+    }
+    if (healthPolicy.enabled() && healthPolicy.panicThresholdPercent() > 0) {
+      period = Math.min(period, healthPolicy.interval().toNanos());
+    }
+    if (period == Long.MAX_VALUE) {
+      return 0;
+    }
+    return Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(TimeUnit.SECONDS.toNanos(1), period));
   }
 
   // ---------------------------------------------------------------------------------------------
