@@ -145,16 +145,32 @@ public abstract class SessionAffinity {
     }
   }
 
-  static <K> Cache<K, Binding> table(SessionPersistence policy, Duration expireAfterAccess, LongSupplier nanoTime) {
-    Caffeine<Object, Object> b = Caffeine.newBuilder()
-        .maximumSize(policy.maxEntries())
-        .ticker(nanoTime::getAsLong)
-        // Maintenance on the caller's thread: no ForkJoinPool task, nothing left running after close.
-        .executor(Runnable::run);
-    if (expireAfterAccess != null) {
-      b.expireAfterAccess(expireAfterAccess);
+  /** The modes that keep a table of bindings: bounded, optionally expiring after last use. */
+  abstract static class Tabled<K> extends SessionAffinity {
+    final Cache<K, Binding> table;
+
+    Tabled(SessionPersistence policy, Duration expireAfterAccess, LongSupplier nanoTime) {
+      super(policy);
+      Caffeine<Object, Object> b = Caffeine.newBuilder()
+          .maximumSize(policy.maxEntries())
+          .ticker(nanoTime::getAsLong)
+          // Maintenance on the caller's thread: no ForkJoinPool task, nothing left running after close.
+          .executor(Runnable::run);
+      if (expireAfterAccess != null) {
+        b.expireAfterAccess(expireAfterAccess);
+      }
+      this.table = b.build();
     }
-    return b.build();
+
+    @Override
+    public final long tableSize() {
+      return table.estimatedSize();
+    }
+
+    @Override
+    public final void cleanUp() {
+      table.cleanUp();
+    }
   }
 
   /** No persistence. */
@@ -179,14 +195,12 @@ public abstract class SessionAffinity {
    * a connection). With timeout 0, an entry lives exactly while its client has connections open: each
    * binding counts them, and the last release removes it.
    */
-  static final class SourceIp extends SessionAffinity {
-    private final Cache<InetAddress, Binding> table;
+  static final class SourceIp extends Tabled<InetAddress> {
     private final boolean whileConnected;
 
     SourceIp(SessionPersistence policy, LongSupplier nanoTime) {
-      super(policy);
+      super(policy, policy.timeout().isZero() ? null : policy.timeout(), nanoTime);
       this.whileConnected = policy.timeout().isZero();
-      this.table = table(policy, whileConnected ? null : policy.timeout(), nanoTime);
     }
 
     @Override
@@ -244,16 +258,6 @@ public abstract class SessionAffinity {
     private static Binding decrement(InetAddress client, Binding b) {
       Counted c = (Counted) b;
       return --c.open <= 0 ? null : c;
-    }
-
-    @Override
-    public long tableSize() {
-      return table.estimatedSize();
-    }
-
-    @Override
-    public void cleanUp() {
-      table.cleanUp();
     }
 
     /** A binding that counts its client's open connections; mutated only inside compute(). */
@@ -330,14 +334,12 @@ public abstract class SessionAffinity {
    * Server cookie: learns {@code cookie value -> backend} from the backends' {@code Set-Cookie} headers
    * and follows it. A {@code Set-Cookie} that deletes the cookie ({@code Max-Age=0}) forgets the value.
    */
-  static final class ServerCookie extends SessionAffinity {
-    private final Cache<String, Binding> table;
+  static final class ServerCookie extends Tabled<String> {
     private final String cookieName;
 
     ServerCookie(SessionPersistence policy, LongSupplier nanoTime) {
-      super(policy);
+      super(policy, policy.timeout(), nanoTime);
       this.cookieName = policy.cookieName();
-      this.table = table(policy, policy.timeout(), nanoTime);
     }
 
     @Override
@@ -372,16 +374,6 @@ public abstract class SessionAffinity {
       } else {
         table.put(value, new Binding(backend.id()));
       }
-    }
-
-    @Override
-    public long tableSize() {
-      return table.estimatedSize();
-    }
-
-    @Override
-    public void cleanUp() {
-      table.cleanUp();
     }
   }
 }
