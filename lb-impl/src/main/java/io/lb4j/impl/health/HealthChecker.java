@@ -135,7 +135,10 @@ public final class HealthChecker implements AutoCloseable {
     if (existing != null && existing.backend.equals(backend)) {
       return;
     }
-    Target t = new Target(backend, resolve(backend.host()), view.policy.startHealthy());
+    PolicyView v = view;
+    // Added while checks are off, a backend counts as healthy like every other; enabling checks later
+    // keeps that status, so no backend changes status without a transition event.
+    Target t = new Target(backend, resolve(backend.host()), !v.enabled || v.policy.startHealthy());
     Target old = targets.put(backend.id(), t);
     if (old != null) {
       loop.execute(() -> loop.remove(old));

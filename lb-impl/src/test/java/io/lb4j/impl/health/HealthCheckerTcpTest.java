@@ -306,6 +306,30 @@ class HealthCheckerTcpTest {
     assertThat(checker.metrics().inFlight()).isLessThanOrEqualTo(1);
   }
 
+  @Test
+  void backendAddedWhileDisabled_staysHealthyWhenChecksAreEnabled() {
+    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    Transitions transitions = new Transitions();
+    HealthChecker checker = checker(HealthCheckPolicy.disabled(), transitions);
+    checker.start();
+    checker.add(Backend.of("a", server.host, server.port()));
+
+    checker.setPolicy(fast().build());
+
+    await("a probe", () -> checker.metrics().probesSucceeded() > 0);
+    assertThat(checker.status("a")).isEqualTo(HEALTHY);
+    assertThat(transitions.all).isEmpty();
+  }
+
+  @Test
+  void builder_rejectsAnOutOfRangeInFlightCapWithTheFieldInTheMessage() {
+    assertThatThrownBy(() -> HealthChecker.builder(HealthCheckPolicy.defaults()).maxProbesInFlight(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("healthChecker.maxProbesInFlight must be between 1 and 65536, was 0");
+    assertThatThrownBy(() -> HealthChecker.builder(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("policy");
+  }
+
   static int healthThreads() {
     int n = 0;
     for (Thread t : Thread.getAllStackTraces().keySet()) {
