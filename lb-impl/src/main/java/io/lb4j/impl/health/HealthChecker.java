@@ -62,9 +62,8 @@ import org.slf4j.LoggerFactory;
  * {@code lb4j-health-io-N} with non-blocking sockets, not a thread per backend; at most
  * {@link Builder#maxProbesInFlight(int)} probes are in flight, later ones wait their turn. Every public
  * method is thread-safe and non-blocking, except {@link #add} (which resolves the host name once) and
- * {@link #close} (which waits for the thread to end). Transition listeners run on the probe thread (or,
- * for a policy change made before {@link #start}, on the starting thread's loop once it runs): keep
- * them short and never block in them.
+ * {@link #close} (which waits for the thread to end). Transition listeners run on the probe thread:
+ * keep them short and never block in them (a slow listener delays every probe of this checker).
  *
  * <p><b>Lifecycle.</b> {@link #builder} then {@link #build}: nothing runs yet; {@link #add} backends
  * any time; {@link #start} starts the thread (idempotent); {@link #close} stops every probe, closes

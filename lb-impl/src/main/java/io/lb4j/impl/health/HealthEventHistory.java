@@ -4,6 +4,7 @@ import static io.lb4j.api.internal.Checks.checkRange;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.lb4j.api.health.HealthTransition;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,8 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Register it as a listener: {@code checker.onTransition(history::record)}. Thread-safe; recording
  * is lock-free apart from Caffeine's own buffering; queries scan the retained events (bounded by
- * {@code maximumSize}) and return new lists, oldest first. Expiry uses the injected {@link Clock}, so
- * tests move time instead of sleeping. No thread is started; nothing to close.
+ * {@code maximumSize}) and return new lists, oldest first. Expiry uses the JVM's monotonic time, or an
+ * injected {@link Clock} so tests move time instead of sleeping. No thread is started; nothing to close.
  */
 public final class HealthEventHistory {
 
@@ -51,9 +52,14 @@ public final class HealthEventHistory {
     this.maximumSize = b.maximumSize;
     this.retention = b.retention;
     Clock clock = b.clock;
+    // Without an injected clock, age events on the monotonic ticker so a wall-clock step cannot
+    // expire them early or keep them too long.
+    Ticker ticker = clock == null
+        ? Ticker.systemTicker()
+        : () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
     this.events = Caffeine.newBuilder()
         .expireAfterWrite(b.retention)
-        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+        .ticker(ticker)
         // Maintenance runs on the recording thread: no ForkJoinPool task per write, and expiry is
         // deterministic under a test clock.
         .executor(Runnable::run)
@@ -136,7 +142,7 @@ public final class HealthEventHistory {
   public static final class Builder {
     private Duration retention = DEFAULT_RETENTION;
     private int maximumSize = DEFAULT_MAXIMUM_SIZE;
-    private Clock clock = Clock.systemUTC();
+    private Clock clock;
 
     private Builder() {}
 
@@ -153,7 +159,7 @@ public final class HealthEventHistory {
       return this;
     }
 
-    /** The clock that ages events (default UTC system clock). */
+    /** The clock that ages events (default: the JVM's monotonic time). */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

@@ -158,11 +158,12 @@ class HealthCheckerTcpTest {
     assertThat(checker.status("first")).isEqualTo(UNHEALTHY);
     checker.add(Backend.of("third", third.host, third.port()));
     assertThat(transitions.next().backend().id()).isEqualTo("third");
-    // Several more rounds of the others prove the loop moved on; a probe already in the kernel's
-    // accept queue at removal may still be counted once.
+    // Several more rounds of the others prove the loop moved on. The removal is applied by the loop
+    // shortly after remove() returns: a probe that completed just before (still in the server's accept
+    // queue) and one started in that last loop turn may still be counted, but no more.
     int thirdSoFar = third.accepted.get();
     await("more probes of the third backend", () -> third.accepted.get() >= thirdSoFar + 5);
-    assertThat(first.accepted.get()).isLessThanOrEqualTo(acceptedAtRemoval + 1);
+    assertThat(first.accepted.get()).isLessThanOrEqualTo(acceptedAtRemoval + 2);
     assertThat(transitions.all).hasSize(3);
   }
 

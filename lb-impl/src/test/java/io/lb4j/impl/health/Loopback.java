@@ -172,6 +172,10 @@ final class Loopback {
       t.start();
     }
 
+    int accepted() {
+      return held.size();
+    }
+
     @Override
     public void close() throws IOException {
       channel.close();
