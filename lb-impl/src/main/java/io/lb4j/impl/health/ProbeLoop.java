@@ -242,12 +242,16 @@ final class ProbeLoop implements Runnable {
 
   private void scheduleNext(Target t, PolicyView v, long now) {
     t.phase = Target.WAITING;
-    long nextBase = t.base + v.intervalFor(t.state);
+    long interval = v.intervalFor(t.state);
+    long nextBase = t.base + interval;
     if (now - nextBase > 0) {
-      nextBase = now + v.intervalFor(t.state);
+      nextBase = now + interval;
     }
     t.base = nextBase;
-    t.due = nextBase + (v.jitterMaxNanos > 0 ? random.nextLong(v.jitterMaxNanos + 1) : 0);
+    // Jitter is a share of the interval in use, so edge-interval probes are not delayed by a share of
+    // the (longer) normal interval.
+    long jitterMax = interval / 100 * v.jitterPercent;
+    t.due = nextBase + (jitterMax > 0 ? random.nextLong(jitterMax + 1) : 0);
     heap.schedule(t, t.due);
   }
 

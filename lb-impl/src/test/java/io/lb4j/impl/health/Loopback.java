@@ -112,8 +112,10 @@ final class Loopback {
         channel = ch;
         Thread t = new Thread(() -> {
           while (ch.isOpen()) {
-            try (SocketChannel c = ch.accept()) {
+            try {
+              SocketChannel c = ch.accept();
               accepted.incrementAndGet();
+              c.close();
             } catch (IOException e) {
               return;
             }
