@@ -51,12 +51,18 @@ import org.slf4j.LoggerFactory;
  * a random 0 to {@code jitterPercent} of the interval, so thousands of backends never probe in step. A
  * probe never overlaps the previous one of the same backend, and a probe that overruns its interval
  * (timeout longer than interval) is followed by a full interval of rest, so a slow backend delays only
- * itself. Detection latency of a backend that stops answering is therefore at most
- * {@code responseTimeout x unhealthyThreshold + interval x (unhealthyThreshold - 1)} plus jitter (19 s
- * with the defaults); one that refuses connections is caught within about
- * {@code interval x (unhealthyThreshold - 1)}. With {@link HealthCheckPolicy#skipWhenTrafficSucceeds()}
+ * itself and is never probed back to back. With {@link HealthCheckPolicy#skipWhenTrafficSucceeds()}
  * the probe of a healthy backend is skipped when real traffic to it succeeded
  * ({@link #recordTrafficSuccess}) within the last interval.
+ *
+ * <p><b>Detection latency</b> (N = {@code unhealthyThreshold}, jitter adds up to
+ * {@code jitterPercent} of an interval per probe). After a backend breaks, its next probe starts within
+ * one interval. A backend that refuses connections fails each probe at once and is unhealthy between
+ * {@code interval x (N - 1)} and {@code interval x N} after it broke (4-6 s with the defaults). One
+ * that stops answering: when {@code responseTimeout <= interval} probes keep their cadence and it is
+ * unhealthy within {@code interval x N + responseTimeout}; when the timeout is longer (the defaults,
+ * 5 s against 2 s) its failing probes take {@code responseTimeout x N + interval x (N - 1)} from the
+ * first of them, 19 s with the defaults, so at most 21 s after it broke.
  *
  * <p><b>Threading.</b> All probes of a checker run on one daemon thread named
  * {@code lb4j-health-io-N} with non-blocking sockets, not a thread per backend; at most
