@@ -94,6 +94,7 @@ public final class HealthChecker implements AutoCloseable {
   private final TransitionListeners listeners = new TransitionListeners(log);
   private final ProbeLoop loop;
   private final Object lifecycleLock = new Object();
+  private final OutlierDetector outlierDetector;
   private volatile PolicyView view;
   private int lifecycle = NEW;
 
@@ -101,6 +102,7 @@ public final class HealthChecker implements AutoCloseable {
     this.clock = b.clock;
     this.view = new PolicyView(b.policy);
     this.loop = new ProbeLoop(this, b.random, b.maxProbesInFlight);
+    this.outlierDetector = b.outlierDetector;
   }
 
   /** A builder for a checker under {@code policy}. */
@@ -279,6 +281,9 @@ public final class HealthChecker implements AutoCloseable {
       log.debug("health check {} {} failed: {} after {} us", t.id, t.backend.authority(), cause,
           latencyNanos / 1000);
     }
+    if (success && outlierDetector != null) {
+      outlierDetector.activeCheckSucceeded(t.id);
+    }
     if (change == HealthStateMachine.BECAME_HEALTHY) {
       emit(t, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, cause);
     } else if (change == HealthStateMachine.BECAME_UNHEALTHY) {
@@ -341,6 +346,7 @@ public final class HealthChecker implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private int maxProbesInFlight = DEFAULT_MAX_PROBES_IN_FLIGHT;
     private RandomGenerator random;
+    private OutlierDetector outlierDetector;
 
     private Builder(HealthCheckPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -367,6 +373,16 @@ public final class HealthChecker implements AutoCloseable {
     /** A seeded source of jitter, for reproducible schedules. */
     public Builder random(long seed) {
       this.random = new SplittableRandom(seed);
+      return this;
+    }
+
+    /**
+     * The pool's passive checker: every successful probe is passed to
+     * {@link OutlierDetector#activeCheckSucceeded}, which ends an ejection early when its policy says so
+     * (a map lookup and a volatile read when the backend is not ejected).
+     */
+    public Builder outlierDetector(OutlierDetector detector) {
+      this.outlierDetector = Objects.requireNonNull(detector, "outlierDetector");
       return this;
     }
 

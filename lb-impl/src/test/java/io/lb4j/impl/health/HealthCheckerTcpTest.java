@@ -323,6 +323,31 @@ class HealthCheckerTcpTest {
   }
 
   @Test
+  void successfulProbe_endsAPassiveEjectionEarly() {
+    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    Backend b = Backend.of("a", server.host, server.port());
+    OutlierDetector detector = new OutlierDetector(io.lb4j.api.health.OutlierDetectionPolicy.builder()
+        .baseEjectionTime(Duration.ofHours(1)).maxEjectionTime(Duration.ofHours(1)).build());
+    detector.add(b);
+    Transitions passive = new Transitions();
+    detector.onTransition(passive);
+    for (int i = 0; i < 5; i++) {
+      detector.report("a", io.lb4j.api.Outcome.httpStatus(502, Duration.ZERO));
+    }
+    assertThat(passive.next().to()).isEqualTo(UNHEALTHY);
+    assertThat(detector.isEjected("a")).isTrue();
+
+    HealthChecker checker = track(HealthChecker.builder(fast().build()).outlierDetector(detector).build());
+    checker.add(b);
+    checker.start();
+
+    HealthTransition back = passive.next();
+    assertThat(back.to()).isEqualTo(HEALTHY);
+    assertThat(back.cause()).isEqualTo("ejection ended early by a successful active check");
+    assertThat(detector.isEjected("a")).isFalse();
+  }
+
+  @Test
   void builder_rejectsAnOutOfRangeInFlightCapWithTheFieldInTheMessage() {
     assertThatThrownBy(() -> HealthChecker.builder(HealthCheckPolicy.defaults()).maxProbesInFlight(0))
         .isInstanceOf(IllegalArgumentException.class)
