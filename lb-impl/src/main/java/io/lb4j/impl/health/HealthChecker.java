@@ -13,7 +13,6 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -262,10 +261,6 @@ public final class HealthChecker implements AutoCloseable {
 
   PolicyView view() {
     return view;
-  }
-
-  Collection<Target> targetsForLoop() {
-    return targets.values();
   }
 
   /** Applies one probe result (probe thread). */

@@ -472,8 +472,10 @@ final class ProbeLoop implements Runnable {
   }
 
   private void closeEverything() {
-    for (Target t : owner.targetsForLoop()) {
-      closeChannel(t);
+    // Every in-flight probe is in the heap (keyed by its timeout), including one of a backend whose
+    // removal command never ran, so walking the heap closes every socket.
+    for (int i = 0; i < heap.size(); i++) {
+      closeChannel(heap.get(i));
     }
     heap.clear();
     queued.clear();

@@ -170,6 +170,20 @@ class HealthCheckerHttpTest {
   }
 
   @Test
+  void close_closesAProbeStillInFlight() throws Exception {
+    SilentServer hung = track(new SilentServer(Loopback.nextHost()));
+    String hungHost = hung.channel.socket().getInetAddress().getHostAddress();
+    HealthChecker checker = HealthChecker.builder(http().responseTimeout(Duration.ofSeconds(60)).build()).build();
+    checker.add(Backend.of("hung", hungHost, hung.port));
+    checker.start();
+    await("the probe to connect", () -> hung.accepted() >= 1);
+
+    checker.close();
+
+    await("the probe's socket to be closed", () -> hung.clientClosed(0));
+  }
+
+  @Test
   void closedPort_failsWithConnectRefused() {
     String host = Loopback.nextHost();
     int port = Loopback.closedPort(host);

@@ -178,6 +178,17 @@ final class Loopback {
       return held.size();
     }
 
+    /** True once the client side of accepted connection {@code i} is gone (EOF or reset). */
+    boolean clientClosed(int i) {
+      try {
+        SocketChannel c = held.get(i);
+        c.configureBlocking(false);
+        return c.read(java.nio.ByteBuffer.allocate(4096)) < 0;
+      } catch (IOException e) {
+        return true; // reset by the peer
+      }
+    }
+
     @Override
     public void close() throws IOException {
       channel.close();
