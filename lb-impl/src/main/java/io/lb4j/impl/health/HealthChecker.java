@@ -13,7 +13,6 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,20 +50,25 @@ import org.slf4j.LoggerFactory;
  * a random 0 to {@code jitterPercent} of the interval, so thousands of backends never probe in step. A
  * probe never overlaps the previous one of the same backend, and a probe that overruns its interval
  * (timeout longer than interval) is followed by a full interval of rest, so a slow backend delays only
- * itself. Detection latency of a backend that stops answering is therefore at most
- * {@code responseTimeout x unhealthyThreshold + interval x (unhealthyThreshold - 1)} plus jitter (19 s
- * with the defaults); one that refuses connections is caught within about
- * {@code interval x (unhealthyThreshold - 1)}. With {@link HealthCheckPolicy#skipWhenTrafficSucceeds()}
+ * itself and is never probed back to back. With {@link HealthCheckPolicy#skipWhenTrafficSucceeds()}
  * the probe of a healthy backend is skipped when real traffic to it succeeded
  * ({@link #recordTrafficSuccess}) within the last interval.
+ *
+ * <p><b>Detection latency</b> (N = {@code unhealthyThreshold}, jitter adds up to
+ * {@code jitterPercent} of an interval per probe). After a backend breaks, its next probe starts within
+ * one interval. A backend that refuses connections fails each probe at once and is unhealthy between
+ * {@code interval x (N - 1)} and {@code interval x N} after it broke (4-6 s with the defaults). One
+ * that stops answering: when {@code responseTimeout <= interval} probes keep their cadence and it is
+ * unhealthy within {@code interval x N + responseTimeout}; when the timeout is longer (the defaults,
+ * 5 s against 2 s) its failing probes take {@code responseTimeout x N + interval x (N - 1)} from the
+ * first of them, 19 s with the defaults, so at most 21 s after it broke.
  *
  * <p><b>Threading.</b> All probes of a checker run on one daemon thread named
  * {@code lb4j-health-io-N} with non-blocking sockets, not a thread per backend; at most
  * {@link Builder#maxProbesInFlight(int)} probes are in flight, later ones wait their turn. Every public
  * method is thread-safe and non-blocking, except {@link #add} (which resolves the host name once) and
- * {@link #close} (which waits for the thread to end). Transition listeners run on the probe thread (or,
- * for a policy change made before {@link #start}, on the starting thread's loop once it runs): keep
- * them short and never block in them.
+ * {@link #close} (which waits for the thread to end). Transition listeners run on the probe thread:
+ * keep them short and never block in them (a slow listener delays every probe of this checker).
  *
  * <p><b>Lifecycle.</b> {@link #builder} then {@link #build}: nothing runs yet; {@link #add} backends
  * any time; {@link #start} starts the thread (idempotent); {@link #close} stops every probe, closes
@@ -89,6 +93,7 @@ public final class HealthChecker implements AutoCloseable {
   private final TransitionListeners listeners = new TransitionListeners(log);
   private final ProbeLoop loop;
   private final Object lifecycleLock = new Object();
+  private final OutlierDetector outlierDetector;
   private volatile PolicyView view;
   private int lifecycle = NEW;
 
@@ -96,6 +101,7 @@ public final class HealthChecker implements AutoCloseable {
     this.clock = b.clock;
     this.view = new PolicyView(b.policy);
     this.loop = new ProbeLoop(this, b.random, b.maxProbesInFlight);
+    this.outlierDetector = b.outlierDetector;
   }
 
   /** A builder for a checker under {@code policy}. */
@@ -135,7 +141,10 @@ public final class HealthChecker implements AutoCloseable {
     if (existing != null && existing.backend.equals(backend)) {
       return;
     }
-    Target t = new Target(backend, resolve(backend.host()), view.policy.startHealthy());
+    PolicyView v = view;
+    // Added while checks are off, a backend counts as healthy like every other; enabling checks later
+    // keeps that status, so no backend changes status without a transition event.
+    Target t = new Target(backend, resolve(backend.host()), !v.enabled || v.policy.startHealthy());
     Target old = targets.put(backend.id(), t);
     if (old != null) {
       loop.execute(() -> loop.remove(old));
@@ -254,10 +263,6 @@ public final class HealthChecker implements AutoCloseable {
     return view;
   }
 
-  Collection<Target> targetsForLoop() {
-    return targets.values();
-  }
-
   /** Applies one probe result (probe thread). */
   void onProbeResult(Target t, boolean success, String cause, long latencyNanos) {
     t.lastResult = cause;
@@ -270,6 +275,9 @@ public final class HealthChecker implements AutoCloseable {
     } else if (log.isDebugEnabled()) {
       log.debug("health check {} {} failed: {} after {} us", t.id, t.backend.authority(), cause,
           latencyNanos / 1000);
+    }
+    if (success && outlierDetector != null) {
+      outlierDetector.activeCheckSucceeded(t.id);
     }
     if (change == HealthStateMachine.BECAME_HEALTHY) {
       emit(t, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, cause);
@@ -333,6 +341,7 @@ public final class HealthChecker implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private int maxProbesInFlight = DEFAULT_MAX_PROBES_IN_FLIGHT;
     private RandomGenerator random;
+    private OutlierDetector outlierDetector;
 
     private Builder(HealthCheckPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -359,6 +368,16 @@ public final class HealthChecker implements AutoCloseable {
     /** A seeded source of jitter, for reproducible schedules. */
     public Builder random(long seed) {
       this.random = new SplittableRandom(seed);
+      return this;
+    }
+
+    /**
+     * The pool's passive checker: every successful probe is passed to
+     * {@link OutlierDetector#activeCheckSucceeded}, which ends an ejection early when its policy says so
+     * (a map lookup and a volatile read when the backend is not ejected).
+     */
+    public Builder outlierDetector(OutlierDetector detector) {
+      this.outlierDetector = Objects.requireNonNull(detector, "outlierDetector");
       return this;
     }
 

@@ -18,7 +18,7 @@ final class PolicyView {
   final long timeoutNanos;
   final long intervalNanos;
   final long edgeIntervalNanos;
-  final long jitterMaxNanos;
+  final int jitterPercent;
   final int healthyThreshold;
   final int unhealthyThreshold;
   final boolean skipWhenTrafficSucceeds;
@@ -36,7 +36,7 @@ final class PolicyView {
     this.timeoutNanos = p.responseTimeout().toNanos();
     this.intervalNanos = p.interval().toNanos();
     this.edgeIntervalNanos = p.edgeInterval().toNanos();
-    this.jitterMaxNanos = intervalNanos / 100 * p.jitterPercent();
+    this.jitterPercent = p.jitterPercent();
     this.healthyThreshold = p.healthyThreshold();
     this.unhealthyThreshold = p.unhealthyThreshold();
     this.skipWhenTrafficSucceeds = p.skipWhenTrafficSucceeds();

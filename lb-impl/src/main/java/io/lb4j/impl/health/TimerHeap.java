@@ -22,6 +22,11 @@ final class TimerHeap {
     return size == 0;
   }
 
+  /** The target at heap position {@code i}, 0 <= i < size(), in no particular order. */
+  Target get(int i) {
+    return heap[i];
+  }
+
   Target peek() {
     return size == 0 ? null : heap[0];
   }

@@ -152,6 +152,38 @@ class HealthCheckerHttpTest {
   }
 
   @Test
+  void hungBackend_delaysOnlyItself_andIsNeverProbedTwiceAtOnce() throws Exception {
+    SilentServer hung = track(new SilentServer(Loopback.nextHost()));
+    Http healthy = track(new Http(Loopback.nextHost()));
+    String hungHost = hung.channel.socket().getInetAddress().getHostAddress();
+    Transitions transitions = new Transitions();
+    HealthChecker checker = started(http().responseTimeout(Duration.ofSeconds(10)).build(), transitions,
+        Backend.of("hung", hungHost, hung.port), Backend.of("healthy", healthy.host, healthy.port()));
+
+    await("the hung backend's first probe", () -> hung.accepted() >= 1);
+    int before = healthy.requests.get();
+    await("ten more probes of the healthy backend", () -> healthy.requests.get() >= before + 10);
+
+    assertThat(checker.lastResult("hung")).as("its first probe is still waiting").isEmpty();
+    assertThat(hung.accepted()).as("connections to the hung backend").isEqualTo(1);
+    assertThat(checker.status("healthy")).isEqualTo(HEALTHY);
+  }
+
+  @Test
+  void close_closesAProbeStillInFlight() throws Exception {
+    SilentServer hung = track(new SilentServer(Loopback.nextHost()));
+    String hungHost = hung.channel.socket().getInetAddress().getHostAddress();
+    HealthChecker checker = HealthChecker.builder(http().responseTimeout(Duration.ofSeconds(60)).build()).build();
+    checker.add(Backend.of("hung", hungHost, hung.port));
+    checker.start();
+    await("the probe to connect", () -> hung.accepted() >= 1);
+
+    checker.close();
+
+    await("the probe's socket to be closed", () -> hung.clientClosed(0));
+  }
+
+  @Test
   void closedPort_failsWithConnectRefused() {
     String host = Loopback.nextHost();
     int port = Loopback.closedPort(host);

@@ -111,6 +111,26 @@ class HealthStateMachineTest {
   }
 
   @Test
+  void record_allocatesNothing() {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    HealthStateMachine s = new HealthStateMachine(false);
+    long id = Thread.currentThread().getId();
+    int changes = 0;
+    for (int i = 0; i < 200_000; i++) { // warm up so the measured loop runs compiled code
+      changes += s.record(i % 7 != 0, 2, 2);
+    }
+    long before = mx.getThreadAllocatedBytes(id);
+    for (int i = 0; i < 1_000_000; i++) {
+      changes += s.record(i % 7 != 0, 2, 2);
+    }
+    long allocated = mx.getThreadAllocatedBytes(id) - before;
+    assertThat(changes).isPositive();
+    // A few hundred bytes of slack for the measurement itself; one object per result would be 16 MB.
+    assertThat(allocated).isLessThan(1024);
+  }
+
+  @Test
   void concurrentFailures_produceExactlyOneTransition() throws InterruptedException {
     for (int round = 0; round < 50; round++) {
       HealthStateMachine s = new HealthStateMachine(true);

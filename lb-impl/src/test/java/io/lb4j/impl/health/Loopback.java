@@ -112,8 +112,10 @@ final class Loopback {
         channel = ch;
         Thread t = new Thread(() -> {
           while (ch.isOpen()) {
-            try (SocketChannel c = ch.accept()) {
+            try {
+              SocketChannel c = ch.accept();
               accepted.incrementAndGet();
+              c.close();
             } catch (IOException e) {
               return;
             }
@@ -170,6 +172,21 @@ final class Loopback {
       }, "test-silent-" + host);
       t.setDaemon(true);
       t.start();
+    }
+
+    int accepted() {
+      return held.size();
+    }
+
+    /** True once the client side of accepted connection {@code i} is gone (EOF or reset). */
+    boolean clientClosed(int i) {
+      try {
+        SocketChannel c = held.get(i);
+        c.configureBlocking(false);
+        return c.read(java.nio.ByteBuffer.allocate(4096)) < 0;
+      } catch (IOException e) {
+        return true; // reset by the peer
+      }
     }
 
     @Override

@@ -193,6 +193,42 @@ class OutlierDetectorTest {
   }
 
   @Test
+  void concurrentReports_neverEjectMoreThanTheCap_andEmitOneTransitionPerEjection() throws Exception {
+    List<HealthTransition> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    OutlierDetector d = new OutlierDetector(OutlierDetectionPolicy.builder().maxEjectionPercent(30).build(),
+        clock);
+    d.onTransition(seen::add);
+    for (int i = 0; i < 10; i++) {
+      d.add(Backend.of("b" + i, "127.0.0.1", 8000 + i));
+    }
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    for (int k = 0; k < 4; k++) {
+      Thread t = new Thread(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int round = 0; round < 200; round++) {
+          for (int i = 0; i < 10; i++) {
+            d.report("b" + i, HTTP_503);
+          }
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    go.countDown();
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertThat(d.ejectedCount()).isEqualTo(3);
+    assertThat(seen).hasSize(3).allMatch(t -> t.to() == UNHEALTHY);
+    assertThat(seen).extracting(t -> t.backend().id()).doesNotHaveDuplicates();
+  }
+
+  @Test
   void unknownBackend_isIgnored() {
     OutlierDetector d = detector(OutlierDetectionPolicy.builder().build(), 0);
     fail(d, "ghost", 10, HTTP_503);
