@@ -1,7 +1,9 @@
 package io.lb4j.api;
 
 import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.api.health.HealthTransition;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -71,6 +73,12 @@ public interface LoadBalancer extends AutoCloseable {
 
   /** Replaces the health-check policy (for example to disable checks); running probes switch over. */
   void setHealthCheck(HealthCheckPolicy policy);
+
+  /**
+   * Health transitions (active and passive) of one backend with {@code from <= at < to}, oldest first.
+   * Kept for 3 days and at most 10,000 events per pool, like a cloud balancer's health-check log.
+   */
+  List<HealthTransition> healthHistory(String backendId, Instant from, Instant to);
 
   /** A snapshot of every backend, in the order they were added. */
   List<BackendView> view();

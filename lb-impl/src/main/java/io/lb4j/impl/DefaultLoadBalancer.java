@@ -19,12 +19,14 @@ import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.impl.health.HealthChecker;
+import io.lb4j.impl.health.HealthEventHistory;
 import io.lb4j.impl.health.OutlierDetector;
 import io.lb4j.impl.persistence.Binding;
 import io.lb4j.impl.persistence.SessionAffinity;
 import io.lb4j.impl.scheduler.Schedulers;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -68,6 +70,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private final boolean persistent;
   private final HealthChecker checker;
   private final OutlierDetector outliers;
+  private final HealthEventHistory history;
   private final Clock clock;
   private final LongSupplier nanoTime;
   private final long slowStartNanos;
@@ -102,14 +105,18 @@ final class DefaultLoadBalancer implements LoadBalancer {
     this.persistent = listener.sessionPersistence().enabled();
     this.slowStartNanos = listener.slowStartWindow().toNanos();
     this.drainNanos = listener.drainTimeout().toNanos();
-    this.checker = HealthChecker.builder(healthPolicy).clock(b.clock).maxProbesInFlight(b.maxProbesInFlight).build();
-    this.checker.onTransition(this::onActiveHealth);
+    this.history = HealthEventHistory.builder().clock(b.clock).build();
+    HealthChecker.Builder checkerBuilder = HealthChecker.builder(healthPolicy).clock(b.clock)
+        .maxProbesInFlight(b.maxProbesInFlight).random(b.seed);
     if (listener.outlierDetection().enabled()) {
       this.outliers = new OutlierDetector(listener.outlierDetection(), b.clock);
-      this.outliers.onTransition(this::onPassiveHealth);
+      this.outliers.onTransition(t -> onHealthTransition(t, false));
+      checkerBuilder.outlierDetector(outliers); // a successful probe may end an ejection early
     } else {
       this.outliers = null;
     }
+    this.checker = checkerBuilder.build();
+    this.checker.onTransition(t -> onHealthTransition(t, true));
     for (Backend backend : b.backends) {
       addMember(backend, false);
     }
@@ -437,40 +444,37 @@ final class DefaultLoadBalancer implements LoadBalancer {
     deliver(events);
   }
 
-  private void onActiveHealth(HealthTransition t) {
+  /**
+   * A health transition from active checking ({@code active}) or outlier detection. A backend that turns
+   * eligible again starts slow start, as a new one does.
+   */
+  private void onHealthTransition(HealthTransition t, boolean active) {
+    history.record(t);
     List<LoadBalancerEvent> events = new ArrayList<>();
     synchronized (lock) {
       Member m = members.get(t.backend().id());
       if (m == null || lifecycle == Lifecycle.CLOSED) {
         return;
       }
-      boolean healthy = t.to() == HealthStatus.HEALTHY;
-      m.healthy = healthy;
-      m.checked = true;
-      if (healthy && slowStartNanos > 0 && lifecycle == Lifecycle.STARTED) {
+      boolean wasUsable = m.healthy && !m.ejected;
+      if (active) {
+        m.healthy = t.to() == HealthStatus.HEALTHY;
+        m.checked = true;
+      } else {
+        m.ejected = t.to() == HealthStatus.UNHEALTHY;
+      }
+      if (!wasUsable && m.healthy && !m.ejected && slowStartNanos > 0 && lifecycle == Lifecycle.STARTED) {
         m.rampStart = nanoTime.getAsLong();
       }
       publishCandidates(events);
       events.add(new LoadBalancerEvent.HealthChanged(t));
     }
-    if (t.to() == HealthStatus.HEALTHY && outliers != null) {
-      outliers.activeCheckSucceeded(t.backend().id());
-    }
     deliver(events);
   }
 
-  private void onPassiveHealth(HealthTransition t) {
-    List<LoadBalancerEvent> events = new ArrayList<>();
-    synchronized (lock) {
-      Member m = members.get(t.backend().id());
-      if (m == null || lifecycle == Lifecycle.CLOSED) {
-        return;
-      }
-      m.ejected = t.to() == HealthStatus.UNHEALTHY;
-      publishCandidates(events);
-      events.add(new LoadBalancerEvent.HealthChanged(t));
-    }
-    deliver(events);
+  @Override
+  public List<HealthTransition> healthHistory(String backendId, Instant from, Instant to) {
+    return history.query(Objects.requireNonNull(backendId, "backendId"), from, to);
   }
 
   /** Advances slow-start ramps and drain deadlines. The timer calls it; tests call it after moving time. */

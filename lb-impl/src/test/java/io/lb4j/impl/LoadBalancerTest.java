@@ -169,6 +169,8 @@ class LoadBalancerTest {
     b.start();
     awaitHealth(lb, "b", HealthStatus.HEALTHY);
     assertThat(selectMany(lb, 100)).containsEntry("a", 50).containsEntry("b", 50);
+    assertThat(lb.healthHistory("b", java.time.Instant.EPOCH, java.time.Instant.now().plusSeconds(60)))
+        .extracting(t -> t.to()).containsSubsequence(HealthStatus.HEALTHY, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY);
   }
 
   @Test
