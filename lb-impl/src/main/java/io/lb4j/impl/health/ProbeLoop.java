@@ -48,6 +48,7 @@ final class ProbeLoop implements Runnable {
   private static final String CLOSED_BEFORE_STATUS = "connection closed before HTTP status";
   private static final String INVALID_RESPONSE = "invalid HTTP response";
   private static final String RESET = "connection reset";
+  private static final String OK_RESET_AFTER_HANDSHAKE = "ok (reset by the backend after the handshake)";
   private static final int HEAD_BYTES = 16;
   private static final byte[] HTTP_PREFIX = "HTTP/".getBytes(StandardCharsets.US_ASCII);
 
@@ -323,7 +324,10 @@ final class ProbeLoop implements Runnable {
           return;
         }
       } catch (IOException e) {
-        finish(t, false, connectCause(e));
+        // A reset (not a refusal) means the SYN-ACK came back and the backend reset the connection
+        // before we looked: the handshake completed, which is all a TCP check asks.
+        boolean handshakeCompleted = !v.http && !(e instanceof ConnectException) && isReset(e);
+        finish(t, handshakeCompleted, handshakeCompleted ? OK_RESET_AFTER_HANDSHAKE : connectCause(e));
         return;
       }
       connected(t, v);
@@ -499,9 +503,13 @@ final class ProbeLoop implements Runnable {
     return "connect failed: " + msg;
   }
 
+  static boolean isReset(IOException e) {
+    return String.valueOf(e.getMessage()).contains("reset");
+  }
+
   static String ioCause(IOException e) {
     String msg = String.valueOf(e.getMessage());
-    if (msg.contains("reset") || msg.contains("Broken pipe")) {
+    if (isReset(e) || msg.contains("Broken pipe")) {
       return RESET;
     }
     return "io error: " + msg;

@@ -69,6 +69,36 @@ class HealthCheckerTcpTest {
     assertThat(checker.metrics().probesSucceeded()).isPositive();
   }
 
+  @Test
+  void resetRightAfterTheHandshake_isHealthyForATcpCheck() {
+    // The handshake completed, which is all a TCP check asks; a refused connect is another error
+    // (ECONNREFUSED). Regression: the reset used to race finishConnect and count as a failure.
+    TcpServer server = track(TcpServer.startResetting(Loopback.nextHost()));
+    Transitions transitions = new Transitions();
+    HealthChecker checker = checker(fast().startHealthy(true).unhealthyThreshold(1).build(), transitions);
+    checker.add(Backend.of("a", server.host, server.port()));
+    checker.start();
+
+    await("100 accepted probes", () -> server.accepted.get() >= 100);
+    await("100 results", () -> checker.metrics().probesSucceeded() + checker.metrics().probesFailed() >= 100);
+    assertThat(checker.metrics().probesFailed()).isZero();
+    assertThat(checker.status("a")).isEqualTo(HEALTHY);
+  }
+
+  @Test
+  void resetRightAfterTheHandshake_isAFailureForAnHttpCheck() {
+    TcpServer server = track(TcpServer.startResetting(Loopback.nextHost()));
+    Transitions transitions = new Transitions();
+    HealthChecker checker = checker(fast().type(HealthCheckType.HTTP).startHealthy(true).unhealthyThreshold(1).build(),
+        transitions);
+    checker.add(Backend.of("a", server.host, server.port()));
+    checker.start();
+
+    HealthTransition t = transitions.next();
+    assertThat(t.to()).isEqualTo(UNHEALTHY);
+    assertThat(t.cause()).containsIgnoringCase("reset");
+  }
+
   @ParameterizedTest
   @ValueSource(ints = {1, 2, 3})
   void transitionsBothWays_afterExactlyThresholdConsecutiveResults(int threshold) {

@@ -7,6 +7,7 @@ import io.lb4j.api.health.HealthTransition;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.ServerSocket;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -85,6 +86,7 @@ final class Loopback {
   static final class TcpServer implements AutoCloseable {
     final String host;
     final AtomicInteger accepted = new AtomicInteger();
+    private boolean resetOnAccept;
     private volatile ServerSocketChannel channel;
     private volatile Thread acceptor;
     private int port;
@@ -95,6 +97,14 @@ final class Loopback {
 
     static TcpServer start(String host) {
       TcpServer s = new TcpServer(host);
+      s.listen(0);
+      return s;
+    }
+
+    /** A server that completes each handshake and then resets the connection at once (SO_LINGER 0). */
+    static TcpServer startResetting(String host) {
+      TcpServer s = new TcpServer(host);
+      s.resetOnAccept = true;
       s.listen(0);
       return s;
     }
@@ -115,6 +125,9 @@ final class Loopback {
             try {
               SocketChannel c = ch.accept();
               accepted.incrementAndGet();
+              if (resetOnAccept) {
+                c.setOption(StandardSocketOptions.SO_LINGER, 0);
+              }
               c.close();
             } catch (IOException e) {
               return;
