@@ -24,12 +24,15 @@ import java.util.Set;
  * lower bounds of the timeout and interval go down to 10 ms (cloud balancers stop at 1 s) so that
  * embedded users and tests can check fast.
  *
- * <p><b>Detection latency.</b> A healthy backend that stops answering is marked unhealthy after
- * {@code unhealthyThreshold} consecutive failures. Each times out, and probes start an interval apart,
- * so the worst case is {@code responseTimeout x unhealthyThreshold + interval x (unhealthyThreshold - 1)}:
- * 19 s with the defaults. A backend that refuses connections fails each probe at once, so it is marked
- * unhealthy within about {@code interval x (unhealthyThreshold - 1)} (4 s with the defaults). Jitter adds
- * up to {@code jitterPercent} of an interval per probe.
+ * <p><b>Detection latency.</b> After a backend breaks, its next probe starts within one interval (plus
+ * jitter, up to {@code jitterPercent} of an interval per probe), and it turns unhealthy after
+ * {@code unhealthyThreshold} consecutive failures. A backend that refuses connections fails each probe at
+ * once: it is unhealthy between {@code interval x (unhealthyThreshold - 1)} and
+ * {@code interval x unhealthyThreshold} after it broke (4-6 s with the defaults). One that stops answering
+ * makes each probe wait for the timeout; when the timeout exceeds the interval (the defaults: 5 s against
+ * 2 s) the failing probes take {@code responseTimeout x unhealthyThreshold + interval x (unhealthyThreshold
+ * - 1)}: 19 s with the defaults, at most 21 s after the backend broke. When {@code responseTimeout <=
+ * interval}, it is unhealthy within {@code unhealthyThreshold x interval + responseTimeout}.
  *
  * <p><b>Disabled checks.</b> With checks disabled every backend counts as healthy: a failed backend
  * keeps receiving its share of traffic and clients see errors (the 502s the reference describes) until
