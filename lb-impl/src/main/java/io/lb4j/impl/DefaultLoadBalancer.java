@@ -325,8 +325,10 @@ final class DefaultLoadBalancer implements LoadBalancer {
     // Outside the lock: the checker may deliver a transition from its own thread at any time, and
     // that callback takes our lock.
     checker.add(backend);
+    boolean removedMeanwhile;
     synchronized (lock) {
       Member m = members.get(backend.id());
+      removedMeanwhile = m == null;
       if (m != null) {
         m.healthy = checker.status(backend.id()) == HealthStatus.HEALTHY;
         m.checked = m.healthy;
@@ -335,6 +337,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
         }
         publishCandidates(events);
       }
+    }
+    if (removedMeanwhile) {
+      checker.remove(backend.id()); // a concurrent removeBackend ran before checker.add
     }
     if (announce) {
       log.info("load balancer '{}': added {}", listener.name(), backend);
@@ -401,6 +406,10 @@ final class DefaultLoadBalancer implements LoadBalancer {
       Member m = members.get(backendId);
       if (m == null) {
         throw new IllegalArgumentException("backendId must name a member of the pool, was '" + backendId + "'");
+      }
+      if (m.state == BackendState.DRAINING) {
+        throw new IllegalStateException("backend '" + backendId
+            + "' is draining after its removal; add it again once it is gone");
       }
       Backend old = m.backend;
       Backend updated = old.withWeight(weight);

@@ -301,6 +301,9 @@ class LoadBalancerTest {
     }
     assertThatThrownBy(() -> lb.addBackend(Backend.of(first, "127.0.0.1", 9)))
         .hasMessage("backend.id must be unique in the pool, was '" + first + "' (already a member, draining)");
+    assertThatThrownBy(() -> lb.setWeight(first, 50))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("backend '" + first + "' is draining after its removal; add it again once it is gone");
 
     time.advance(Duration.ofSeconds(31));
     lb.refresh();
