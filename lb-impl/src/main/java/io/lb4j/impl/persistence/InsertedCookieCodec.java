@@ -123,9 +123,14 @@ final class InsertedCookieCodec {
     return new VerifiedCookie(backendId, value, expiresAt, key);
   }
 
+  /**
+   * The cache slot of a value: a hash of its last 8 characters only, which in a genuine cookie are part
+   * of the MAC and uniformly random. Forged values may collide on purpose; that only evicts a cache entry
+   * and costs a re-validation, because a hit still requires the whole value to match.
+   */
   private static int slot(String s, int start, int end) {
     int h = 0x811c9dc5;
-    for (int i = start; i < end; i++) {
+    for (int i = Math.max(start, end - 8); i < end; i++) {
       h = (h ^ s.charAt(i)) * 0x01000193;
     }
     return (h ^ (h >>> 16)) & (CACHE_SIZE - 1);
