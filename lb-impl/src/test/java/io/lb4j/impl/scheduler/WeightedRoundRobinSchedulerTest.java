@@ -5,6 +5,7 @@ import static io.lb4j.impl.scheduler.Fixtures.randomWeights;
 import static io.lb4j.impl.scheduler.Fixtures.sequence;
 import static io.lb4j.impl.scheduler.Fixtures.weighted;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
@@ -266,7 +267,7 @@ class WeightedRoundRobinSchedulerTest {
 
   @Test
   void create_rejectsNullAlgorithm() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Schedulers.create(null))
+    assertThatThrownBy(() -> Schedulers.create(null))
         .isInstanceOf(NullPointerException.class).hasMessage("algorithm");
   }
 }
