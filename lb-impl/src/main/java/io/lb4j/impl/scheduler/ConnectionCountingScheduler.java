@@ -23,28 +23,24 @@ import java.util.Objects;
  */
 abstract class ConnectionCountingScheduler implements Scheduler {
 
-  /** One eligible backend in a snapshot. */
-  static final class Entry {
-    final PickResult result;
-    final int weight;
-    final ActiveCount active;
-
-    Entry(Backend backend, int weight, ActiveCount active) {
-      this.result = PickResult.of(backend);
-      this.weight = weight;
-      this.active = active;
-    }
-  }
-
-  /** Immutable after construction; published through a volatile field. */
+  /**
+   * Immutable after construction; published through a volatile field. The eligible backends are kept as
+   * parallel arrays rather than an array of entry objects, so a scan reads weights and count references
+   * sequentially and only dereferences the counts: one cache miss per backend instead of two.
+   */
   static final class Snapshot {
-    final Entry[] eligible;
+    final PickResult[] results;
+    final int[] weights;
+    final ActiveCount[] active;
     final Map<String, ActiveCount> counts;
-    /** Returned when {@code eligible} is empty. */
+    /** Returned when there is no eligible backend. */
     final PickResult none;
 
-    Snapshot(Entry[] eligible, Map<String, ActiveCount> counts, PickResult none) {
-      this.eligible = eligible;
+    Snapshot(PickResult[] results, int[] weights, ActiveCount[] active, Map<String, ActiveCount> counts,
+        PickResult none) {
+      this.results = results;
+      this.weights = weights;
+      this.active = active;
       this.counts = counts;
       this.none = none;
     }
@@ -55,7 +51,8 @@ abstract class ConnectionCountingScheduler implements Scheduler {
 
   ConnectionCountingScheduler(long seed) {
     this.sequence = new StripedSequence(seed);
-    this.snapshot = new Snapshot(new Entry[0], Map.of(), CandidateSet.of(List.of()).none);
+    this.snapshot = new Snapshot(new PickResult[0], new int[0], new ActiveCount[0], Map.of(),
+        CandidateSet.of(List.of()).none);
   }
 
   /**
@@ -72,12 +69,17 @@ abstract class ConnectionCountingScheduler implements Scheduler {
       ActiveCount count = old.get(id);
       counts.put(id, count != null ? count : new ActiveCount());
     }
-    Entry[] eligible = new Entry[set.eligible.size()];
-    for (int i = 0; i < eligible.length; i++) {
+    int n = set.eligible.size();
+    PickResult[] results = new PickResult[n];
+    int[] weights = new int[n];
+    ActiveCount[] active = new ActiveCount[n];
+    for (int i = 0; i < n; i++) {
       Candidate c = set.eligible.get(i);
-      eligible[i] = new Entry(c.backend(), c.weight(), counts.get(c.backend().id()));
+      results[i] = PickResult.of(c.backend());
+      weights[i] = c.weight();
+      active[i] = counts.get(c.backend().id());
     }
-    snapshot = new Snapshot(eligible, Map.copyOf(counts), set.none);
+    snapshot = new Snapshot(results, weights, active, Map.copyOf(counts), set.none);
   }
 
   /** Counts a request that session persistence sent to {@code backend} without a pick. */

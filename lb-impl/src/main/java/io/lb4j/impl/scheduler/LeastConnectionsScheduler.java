@@ -27,32 +27,32 @@ final class LeastConnectionsScheduler extends ConnectionCountingScheduler {
   @Override
   public PickResult pick(RequestContext context) {
     Snapshot s = snapshot;
-    Entry[] e = s.eligible;
-    int n = e.length;
+    ActiveCount[] active = s.active;
+    int[] weights = s.weights;
+    int n = active.length;
     if (n == 0) {
       return s.none;
     }
     int start = (int) (sequence.next() % n);
-    Entry best = e[start];
-    int bestActive = best.active.get();
+    int best = start;
+    int bestActive = active[start].get();
     for (int k = 1; k < n; k++) {
       int i = start + k;
       if (i >= n) {
         i -= n;
       }
-      Entry candidate = e[i];
-      int active = candidate.active.get();
-      if (lessLoaded(active, candidate.weight, bestActive, best.weight)) {
-        best = candidate;
-        bestActive = active;
+      int a = active[i].get();
+      if (lessLoaded(a, weights[i], bestActive, weights[best])) {
+        best = i;
+        bestActive = a;
       }
     }
-    best.active.increment();
-    return best.result;
+    active[best].increment();
+    return s.results[best];
   }
 
   @Override
   public String toString() {
-    return "wlc scheduler, " + snapshot.eligible.length + " eligible";
+    return "wlc scheduler, " + snapshot.results.length + " eligible";
   }
 }

@@ -28,32 +28,31 @@ final class PowerOfTwoChoicesScheduler extends ConnectionCountingScheduler {
   @Override
   public PickResult pick(RequestContext context) {
     Snapshot s = snapshot;
-    Entry[] e = s.eligible;
-    int n = e.length;
+    ActiveCount[] active = s.active;
+    int n = active.length;
     if (n <= 1) {
       if (n == 0) {
         return s.none;
       }
-      e[0].active.increment();
-      return e[0].result;
+      active[0].increment();
+      return s.results[0];
     }
     long r = RequestContext.mix64(sequence.next() * 0x9E3779B97F4A7C15L);
-    // Two unbiased-enough indices from the two halves of r by multiply-shift (Lemire), no division:
+    // Two indices from the two halves of r by multiply-shift (Lemire), no division, bias below 2^-22:
     // i in [0, n), j in [0, n - 1) shifted past i, so j != i.
     int i = (int) (((r >>> 32) * n) >>> 32);
     int j = (int) (((r & 0xFFFFFFFFL) * (n - 1)) >>> 32);
     if (j >= i) {
       j++;
     }
-    Entry a = e[i];
-    Entry b = e[j];
-    Entry winner = lessLoaded(b.active.get(), b.weight, a.active.get(), a.weight) ? b : a;
-    winner.active.increment();
-    return winner.result;
+    int[] weights = s.weights;
+    int winner = lessLoaded(active[j].get(), weights[j], active[i].get(), weights[i]) ? j : i;
+    active[winner].increment();
+    return s.results[winner];
   }
 
   @Override
   public String toString() {
-    return "p2c scheduler, " + snapshot.eligible.length + " eligible";
+    return "p2c scheduler, " + snapshot.results.length + " eligible";
   }
 }

@@ -2,8 +2,8 @@ package io.lb4j.impl.scheduler;
 
 import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.PickResult;
+import java.util.Arrays;
 import java.util.List;
-import java.util.PriorityQueue;
 
 /**
  * One immutable cycle of a smooth weighted round robin: maps a sequence number to a pick in O(1), with no
@@ -12,29 +12,46 @@ import java.util.PriorityQueue;
  * <p><b>Table mode</b> (total weight, after dividing by the weights' gcd, at most {@link #TABLE_LIMIT}):
  * the whole cycle is precomputed as an array of results, so a pick is one array load. The order is
  * earliest-deadline-first over "backend i's k-th pick is due by k x W / w_i", where a pick may not be
- * served before its release time (k-1) x W / w_i. Because the deadlines are feasible (utilisation is
- * exactly 1), every backend's count after t picks stays strictly within 1 of t x share, so over any
- * window of consecutive picks, including windows that wrap around the cycle, it stays strictly within
- * 2 of window x share. Each backend gets exactly its weight's share over each whole cycle; with
- * weights 5, 1, 1 the cycle is {@code a b a a c a a}.
+ * served before its release time (k-1) x W / w_i. Release times keep a backend from running ahead by a
+ * whole pick, and EDF meets every deadline because the demand is feasible (utilisation exactly 1, the
+ * Liu-Layland condition), which keeps it from falling behind by one; so every backend's count after t
+ * picks stays strictly within 1 of t x share, and over any window of consecutive picks, including
+ * windows that wrap around the cycle, strictly within 2 of window x share. (The tests check this bound
+ * exhaustively, over every window of whole cycles of random weight sets.) Each backend gets exactly its
+ * weight's share over each whole cycle; with weights 5, 1, 1 the cycle is {@code a b a a c a a}.
  *
- * <p><b>Generation mode</b> (larger totals: thousands of backends with co-prime weights): the table
- * would take megabytes, so the cycle is kept as M = max(weight) generations. Backends are grouped by
+ * <p><b>Compact table mode</b> (reduced total up to {@link #INDEX_TABLE_LIMIT}, at most 65,536
+ * backends): the same cycle as two-byte backend indices, at most 1 MiB; a pick is two array loads.
+ * This covers 10,000 backends with random weights 1-100 (~500,000 entries). The build is O(W) plus
+ * heap work per weight class (see {@code edfOrder}), a few milliseconds at that size.
+ *
+ * <p><b>Generation mode</b> (larger totals: tens of thousands of backends with co-prime weights): a
+ * table would exceed 1 MiB, so the cycle is kept as M = max(weight) generations. Backends are grouped by
  * weight (at most 100 groups); group c takes part in generation g when (w_c x g + offset_c) mod M &lt;
  * w_c, which happens for exactly w_c of the M generations, so shares are exact per cycle and a backend
  * appears at most once per generation. A pick jumps through a block index to the right (generation,
  * group) entry and indexes into the group, so its cost does not depend on the backend count; memory is
- * O(M x groups) (at most 100 x 100 entries), not O(total weight). The
- * window bound here is measured, not proven: at most 2.01 over random weights for 1,500-10,000 backends
- * (tests hold it under 2.5).
+ * O(M x groups) (at most 100 x 100 entries), not O(total weight). The window bound here is measured,
+ * not proven: at most 2.01 over random weights for 2,000-12,000 backends (tests hold it under 2.5).
  */
 final class WrrSchedule {
 
   /** Largest table: 65,536 references, 256 KiB with compressed oops. */
   static final int TABLE_LIMIT = 1 << 16;
 
+  /**
+   * Largest compact table: 524,288 two-byte backend indices, 1 MiB, used when the reference table would
+   * be too large and there are at most 65,536 eligible backends (10,000 backends with random weights
+   * 1-100 need about 505,000 entries).
+   */
+  static final int INDEX_TABLE_LIMIT = 1 << 19;
+
   /** Table mode: the cycle. For an empty set, a one-element cycle holding the "no backend" result. */
   private final PickResult[] table;
+
+  // Compact table mode: the cycle as backend indices into results.
+  private final char[] indexTable;
+  private final PickResult[] results;
 
   // Generation mode (table == null). The cycle is a sequence of "entries": one group's members, in
   // order, inside one generation. Entry k covers positions [entryStart[k], entryStart[k + 1]).
@@ -47,6 +64,8 @@ final class WrrSchedule {
 
   private WrrSchedule(PickResult[] table) {
     this.table = table;
+    this.indexTable = null;
+    this.results = null;
     this.cycle = table.length;
     this.entryStart = null;
     this.entryFirstMember = null;
@@ -58,12 +77,26 @@ final class WrrSchedule {
   private WrrSchedule(int cycle, int[] entryStart, int[] entryFirstMember, int[] blockEntry, int blockShift,
       PickResult[] members) {
     this.table = null;
+    this.indexTable = null;
+    this.results = null;
     this.cycle = cycle;
     this.entryStart = entryStart;
     this.entryFirstMember = entryFirstMember;
     this.blockEntry = blockEntry;
     this.blockShift = blockShift;
     this.members = members;
+  }
+
+  private WrrSchedule(char[] indexTable, PickResult[] results) {
+    this.table = null;
+    this.indexTable = indexTable;
+    this.results = results;
+    this.cycle = indexTable.length;
+    this.entryStart = null;
+    this.entryFirstMember = null;
+    this.blockEntry = null;
+    this.blockShift = 0;
+    this.members = null;
   }
 
   /** A schedule whose every pick is {@code none}. */
@@ -90,7 +123,20 @@ final class WrrSchedule {
       total += weights[i];
     }
     if (total <= TABLE_LIMIT) {
-      return new WrrSchedule(edfTable(results, weights, (int) total));
+      int[] order = edfOrder(weights, (int) total);
+      PickResult[] table = new PickResult[order.length];
+      for (int t = 0; t < order.length; t++) {
+        table[t] = results[order[t]];
+      }
+      return new WrrSchedule(table);
+    }
+    if (total <= INDEX_TABLE_LIMIT && n <= Character.MAX_VALUE + 1) {
+      int[] order = edfOrder(weights, (int) total);
+      char[] indices = new char[order.length];
+      for (int t = 0; t < order.length; t++) {
+        indices[t] = (char) order[t];
+      }
+      return new WrrSchedule(indices, results);
     }
     if (total > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("candidates must have a total weight of at most "
@@ -104,9 +150,14 @@ final class WrrSchedule {
     return cycle;
   }
 
-  /** True when the cycle is precomputed as a table. */
+  /** True when the cycle is precomputed as a table (of results or of compact indices). */
   boolean isTable() {
-    return table != null;
+    return table != null || indexTable != null;
+  }
+
+  /** True when the cycle is precomputed as compact indices. */
+  boolean isIndexTable() {
+    return indexTable != null;
   }
 
   /** The pick at position {@code seq mod cycle}; {@code seq} must be non-negative. */
@@ -114,6 +165,10 @@ final class WrrSchedule {
     PickResult[] t = table;
     if (t != null) {
       return t[(int) (seq % t.length)];
+    }
+    char[] indices = indexTable;
+    if (indices != null) {
+      return results[indices[(int) (seq % indices.length)]];
     }
     return pickFromGenerations((int) (seq % cycle));
   }
@@ -131,39 +186,138 @@ final class WrrSchedule {
   }
 
   /**
-   * Earliest deadline first with release times, in O(W log n). Backend i's k-th pick (k from 1) is
-   * released at (k-1) W / w_i and due by k W / w_i; comparisons cross-multiply, so no rounding.
+   * Earliest deadline first with release times. Backend i's k-th pick (k from 1) is released at
+   * (k-1) W / w_i and due by k W / w_i; comparisons cross-multiply, so no rounding.
+   *
+   * <p>Backends of equal weight have identical release times and deadlines, so the heaps hold weight
+   * classes (at most 100), not backends: a class's k-th "epoch" is one pick of each member, in candidate
+   * order, all due at the same deadline. Any tie order is a valid EDF schedule, so the bound holds, and
+   * the build is O(W + epochs x log classes): 10,000 backends with co-prime weights (W ~ 500,000) build
+   * in a few milliseconds.
    */
-  private static PickResult[] edfTable(PickResult[] results, int[] w, int total) {
+  private static int[] edfOrder(int[] w, int total) {
     int n = w.length;
-    int[] count = new int[n];
-    // A queue's key only changes for the element just polled, never for one inside a queue.
-    PriorityQueue<Integer> waiting = new PriorityQueue<>(n, (a, b) -> {
-      int c = Long.compare((long) count[a] * w[b], (long) count[b] * w[a]); // release time
-      return c != 0 ? c : Integer.compare(a, b);
-    });
-    PriorityQueue<Integer> ready = new PriorityQueue<>(n, (a, b) -> {
-      int c = Long.compare((long) (count[a] + 1) * w[b], (long) (count[b] + 1) * w[a]); // deadline
-      return c != 0 ? c : Integer.compare(a, b);
-    });
-    for (int i = 0; i < n; i++) {
-      waiting.add(i);
+    int maxWeight = 0;
+    for (int x : w) {
+      maxWeight = Math.max(maxWeight, x);
     }
-    PickResult[] table = new PickResult[total];
+    int[] classOfWeight = new int[maxWeight + 1];
+    Arrays.fill(classOfWeight, -1);
+    int classes = 0;
+    for (int x : w) {
+      if (classOfWeight[x] < 0) {
+        classOfWeight[x] = classes++;
+      }
+    }
+    int[] classWeight = new int[classes];
+    int[] classSize = new int[classes];
+    for (int x : w) {
+      classWeight[classOfWeight[x]] = x;
+      classSize[classOfWeight[x]]++;
+    }
+    int[] classFirst = new int[classes + 1];
+    for (int c = 0; c < classes; c++) {
+      classFirst[c + 1] = classFirst[c] + classSize[c];
+    }
+    int[] members = new int[n]; // members of class c: members[classFirst[c] .. classFirst[c + 1])
+    int[] fill = classFirst.clone();
+    for (int i = 0; i < n; i++) {
+      members[fill[classOfWeight[w[i]]]++] = i;
+    }
+    int[] epochs = new int[classes]; // completed epochs: every member picked that many times
+    int[] next = new int[classes]; // next member to pick in the current epoch
+    // A heap's key only changes for a class outside both heaps (between pop and push).
+    IntHeap waiting = new IntHeap(classes) { // by release time epochs / weight, then class
+      @Override
+      boolean less(int a, int b) {
+        long x = (long) epochs[a] * classWeight[b];
+        long y = (long) epochs[b] * classWeight[a];
+        return x < y || (x == y && a < b);
+      }
+    };
+    IntHeap ready = new IntHeap(classes) { // by deadline (epochs + 1) / weight, then class
+      @Override
+      boolean less(int a, int b) {
+        long x = (long) (epochs[a] + 1) * classWeight[b];
+        long y = (long) (epochs[b] + 1) * classWeight[a];
+        return x < y || (x == y && a < b);
+      }
+    };
+    for (int c = 0; c < classes; c++) {
+      waiting.push(c);
+    }
+    int[] order = new int[total];
     for (int t = 0; t < total; t++) {
-      // Released by time t: count * W / w <= t.
-      while (!waiting.isEmpty() && (long) count[waiting.peek()] * total <= (long) t * w[waiting.peek()]) {
-        ready.add(waiting.poll());
+      // Released by time t: epochs * W <= t * weight.
+      while (waiting.size > 0 && (long) epochs[waiting.peek()] * total <= (long) t * classWeight[waiting.peek()]) {
+        ready.push(waiting.pop());
       }
       // Never empty: by time t, sum(floor(t w_i / W) + 1) > t picks are released and only t were made.
-      int i = ready.poll();
-      table[t] = results[i];
-      count[i]++;
-      if (count[i] < w[i]) {
-        waiting.add(i);
+      int c = ready.peek();
+      order[t] = members[classFirst[c] + next[c]++];
+      if (next[c] == classSize[c]) {
+        ready.pop();
+        next[c] = 0;
+        epochs[c]++;
+        if (epochs[c] < classWeight[c]) {
+          waiting.push(c);
+        }
       }
     }
-    return table;
+    return order;
+  }
+
+  /** A binary min-heap of ints ordered by {@link #less}. Build-time helper, not thread-safe. */
+  private abstract static class IntHeap {
+    final int[] heap;
+    int size;
+
+    IntHeap(int capacity) {
+      heap = new int[capacity];
+    }
+
+    abstract boolean less(int a, int b);
+
+    int peek() {
+      return heap[0];
+    }
+
+    void push(int x) {
+      int i = size++;
+      while (i > 0) {
+        int parent = (i - 1) >>> 1;
+        if (!less(x, heap[parent])) {
+          break;
+        }
+        heap[i] = heap[parent];
+        i = parent;
+      }
+      heap[i] = x;
+    }
+
+    int pop() {
+      int top = heap[0];
+      int x = heap[--size];
+      int i = 0;
+      while (true) {
+        int child = 2 * i + 1;
+        if (child >= size) {
+          break;
+        }
+        if (child + 1 < size && less(heap[child + 1], heap[child])) {
+          child++;
+        }
+        if (!less(heap[child], x)) {
+          break;
+        }
+        heap[i] = heap[child];
+        i = child;
+      }
+      if (size > 0) {
+        heap[i] = x;
+      }
+      return top;
+    }
   }
 
   private static WrrSchedule generations(PickResult[] results, int[] w, int total) {

@@ -11,6 +11,7 @@ import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,7 +68,7 @@ class ConcurrentPickTest {
     Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 
     runTogether(THREADS, () -> {
-      Map<String, Integer> local = new java.util.HashMap<>();
+      Map<String, Integer> local = new HashMap<>();
       for (int i = 0; i < cycle * cyclesPerThread; i++) {
         local.merge(s.pick(RequestContext.EMPTY).backend().id(), 1, Integer::sum);
       }

@@ -183,4 +183,24 @@ class RingHashSchedulerTest {
 
     assertThat(s.points()).isEqualTo(2 * (100 + 1 + 40));
   }
+  @Test
+  void update_changingOneWeight_movesKeysOnlyToOrFromThatBackend() {
+    List<Candidate> all = Fixtures.equal(10);
+    Scheduler s = hash(SchedulingAlgorithm.CONSISTENT_HASH, all);
+    String[] before = assign(s, SchedulingAlgorithm.CONSISTENT_HASH);
+    List<Candidate> lighter = new ArrayList<>(all);
+    lighter.set(6, new Candidate(backend("b6", 100), true, 30)); // slow start or partial drain
+    s.update(lighter);
+
+    String[] after = assign(s, SchedulingAlgorithm.CONSISTENT_HASH);
+
+    int moved = 0;
+    for (int i = 0; i < KEYS; i++) {
+      if (!before[i].equals(after[i])) {
+        assertThat(before[i]).isEqualTo("b6");
+        moved++;
+      }
+    }
+    assertThat(moved).isPositive();
+  }
 }
