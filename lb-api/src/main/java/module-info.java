@@ -1,4 +1,6 @@
 /** lb4j's pure API. No dependencies. */
+// "module": the qualified export below names lb-impl, which is compiled after this module.
+@SuppressWarnings("module")
 module io.lb4j.api {
   exports io.lb4j.api;
   exports io.lb4j.api.health;
