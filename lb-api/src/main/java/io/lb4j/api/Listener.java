@@ -212,7 +212,11 @@ public final class Listener {
     return drainTimeout;
   }
 
-  /** How long a new or recovered backend ramps up to its full weight; {@link Duration#ZERO} is off. */
+  /**
+   * How long a new or recovered backend ramps up to its full weight, from {@link #slowStartFloorPercent()};
+   * {@link Duration#ZERO} is off. Applies to wrr, rr (a ramping backend gets that fraction of a share), wlc
+   * and p2c; hash schedulers keep full weights so that keys do not move during the ramp.
+   */
   public Duration slowStartWindow() {
     return slowStartWindow;
   }

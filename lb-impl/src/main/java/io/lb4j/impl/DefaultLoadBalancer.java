@@ -18,6 +18,7 @@ import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
+import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.health.HealthChecker;
 import io.lb4j.impl.health.HealthEventHistory;
 import io.lb4j.impl.health.OutlierDetector;
@@ -103,7 +104,11 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
     this.affinity = affinityBuilder.build();
     this.persistent = listener.sessionPersistence().enabled();
-    this.slowStartNanos = listener.slowStartWindow().toNanos();
+    // Slow start applies to wrr, rr, wlc and p2c. Hash schedulers keep full weights: ramping a ring's
+    // weights would move keys at every step, breaking the stickiness they exist for.
+    boolean hashing = listener.scheduler() == SchedulingAlgorithm.SOURCE_IP_HASH
+        || listener.scheduler() == SchedulingAlgorithm.CONSISTENT_HASH;
+    this.slowStartNanos = hashing ? 0 : listener.slowStartWindow().toNanos();
     this.drainNanos = listener.drainTimeout().toNanos();
     this.history = HealthEventHistory.builder().clock(b.clock).build();
     HealthChecker.Builder checkerBuilder = HealthChecker.builder(healthPolicy).clock(b.clock)

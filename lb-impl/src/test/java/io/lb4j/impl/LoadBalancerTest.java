@@ -372,6 +372,16 @@ class LoadBalancerTest {
     assertThat(effectiveWeight(lb, "new")).isEqualTo(100);
   }
 
+  @Test
+  void slowStart_doesNotRampHashSchedulers_soKeysStayPut() {
+    LoadBalancer lb = start(LoadBalancers.builder(l4().healthCheck(TRUSTED).scheduler(SchedulingAlgorithm.CONSISTENT_HASH)
+            .slowStartWindow(Duration.ofSeconds(100)).build())
+        .nanoTime(new FakeNanoTime())
+        .backend(Backend.of("old", "127.0.0.1", 1, 100)));
+    lb.addBackend(Backend.of("new", "127.0.0.1", 2, 100));
+    assertThat(effectiveWeight(lb, "new")).isEqualTo(100);
+  }
+
   private static int effectiveWeight(LoadBalancer lb, String id) {
     return lb.view().stream().filter(v -> v.backend().id().equals(id)).findFirst().orElseThrow().effectiveWeight();
   }

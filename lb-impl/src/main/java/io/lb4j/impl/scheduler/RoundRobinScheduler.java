@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Smooth weighted round robin ({@code wrr}) and plain round robin ({@code rr}, every eligible backend
- * weight 1). Thread-safe; picks are lock-free and allocation-free.
+ * weight 1, except a backend in slow start, which gets the fraction of a share its ramp has reached). Thread-safe; picks are lock-free and allocation-free.
  *
  * <p>A pick is {@code schedule.pick(sequence.next())}: one volatile read of the current
  * {@link WrrSchedule}, one striped counter increment and one array load (see {@link WrrSchedule} for

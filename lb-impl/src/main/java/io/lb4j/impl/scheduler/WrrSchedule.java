@@ -105,8 +105,19 @@ final class WrrSchedule {
   }
 
   /**
-   * Builds the cycle for {@code eligible} (non-empty); {@code weighted == false} treats every weight as 1.
+   * Builds the cycle for {@code eligible} (non-empty). {@code weighted == false} (round robin) ignores
+   * the weights themselves and gives every backend a full share, except one whose effective weight is
+   * below its configured weight (slow start), which gets that fraction of a share.
    */
+  /** Round robin's share of a candidate, in percent: 100 unless slow start lowered its weight. */
+  static int rampPercent(Candidate c) {
+    int configured = c.backend().weight();
+    if (configured == 0 || c.weight() >= configured) {
+      return 100;
+    }
+    return Math.max(1, c.weight() * 100 / configured);
+  }
+
   static WrrSchedule build(List<Candidate> eligible, boolean weighted) {
     int n = eligible.size();
     PickResult[] results = new PickResult[n];
@@ -114,7 +125,7 @@ final class WrrSchedule {
     int gcd = 0;
     for (int i = 0; i < n; i++) {
       results[i] = PickResult.of(eligible.get(i).backend());
-      weights[i] = weighted ? eligible.get(i).weight() : 1;
+      weights[i] = weighted ? eligible.get(i).weight() : rampPercent(eligible.get(i));
       gcd = gcd(gcd, weights[i]);
     }
     long total = 0;

@@ -239,6 +239,17 @@ class WeightedRoundRobinSchedulerTest {
   }
 
   @Test
+  void roundRobin_givesABackendInSlowStartOnlyItsRampedFractionOfAShare() {
+    RoundRobinScheduler s = (RoundRobinScheduler) Schedulers.create(SchedulingAlgorithm.ROUND_ROBIN, 3);
+    io.lb4j.api.Backend warm = io.lb4j.api.Backend.of("warm", "127.0.0.1", 1, 80);
+    io.lb4j.api.Backend cold = io.lb4j.api.Backend.of("cold", "127.0.0.1", 2, 80);
+    // cold ramps at 20 of 80 (a quarter of its weight): a quarter of warm's share.
+    s.update(List.of(Candidate.of(warm), new Candidate(cold, true, 20)));
+
+    assertThat(count(s, 500)).containsEntry("warm", 400).containsEntry("cold", 100);
+  }
+
+  @Test
   void roundRobin_cyclesInCandidateOrder() {
     RoundRobinScheduler s = (RoundRobinScheduler) Schedulers.create(SchedulingAlgorithm.ROUND_ROBIN, 3);
     s.update(weighted(5, 5, 5));
