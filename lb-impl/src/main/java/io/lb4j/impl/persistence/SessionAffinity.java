@@ -231,8 +231,13 @@ public abstract class SessionAffinity {
     @Override
     public String onHit(RequestContext context, Binding binding) {
       if (whileConnected) {
-        // compute() runs under the entry's lock, so counting and removal at zero cannot interleave.
-        table.asMap().computeIfPresent(context.clientAddress(), SourceIp::increment);
+        // compute() runs under the entry's lock, so counting and removal at zero cannot interleave. The
+        // entry may have gone since find() (the client's last other connection just ended): bring it back.
+        table.asMap().compute(context.clientAddress(), (client, b) -> {
+          Counted c = b != null ? (Counted) b : new Counted(binding.backendId());
+          c.open++;
+          return c;
+        });
       }
       return null;
     }
@@ -248,11 +253,6 @@ public abstract class SessionAffinity {
       } else {
         table.getIfPresent(client); // restarts the idle timer: the timeout counts from the last release
       }
-    }
-
-    private static Binding increment(InetAddress client, Binding b) {
-      ((Counted) b).open++;
-      return b;
     }
 
     private static Binding decrement(InetAddress client, Binding b) {

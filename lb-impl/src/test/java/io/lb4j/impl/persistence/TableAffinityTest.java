@@ -87,6 +87,19 @@ class TableAffinityTest {
   }
 
   @Test
+  void sourceIp_timeoutZero_hitWhoseEntryEndedMeanwhileIsCountedAgain() {
+    SessionAffinity s = sourceIp(Duration.ZERO, 100);
+    s.bind(client(1), a);
+    Binding found = s.find(client(1));
+    s.release(client(1));                        // the last connection ends between find and onHit
+    assertThat(s.find(client(1))).isNull();
+    s.onHit(client(1), found);                   // the new connection still counts, on the same backend
+    assertThat(s.find(client(1)).backendId()).isEqualTo("a");
+    s.release(client(1));
+    assertThat(s.find(client(1))).isNull();
+  }
+
+  @Test
   void sourceIp_tableStaysBoundedUnderAFloodOfAddresses() {
     SessionAffinity s = sourceIp(Duration.ofSeconds(3600), 1_000);
     for (int i = 0; i < 100_000; i++) {
