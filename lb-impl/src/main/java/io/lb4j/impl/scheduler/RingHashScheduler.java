@@ -16,13 +16,18 @@ import java.util.List;
  * the client address when there is no key). Thread-safe; a pick is lock-free, allocation-free and O(1)
  * on average.
  *
- * <p><b>Ring.</b> Each eligible backend owns {@value #POINTS_PER_WEIGHT} x weight points, placed by
- * hashing its id with the replica number. A key goes to the owner of the first point at or after the
- * key's hash. A backend's points depend only on its own id and weight, never on the other backends, so:
- * the same key maps to the same backend while the eligible set is unchanged, in every process of a
- * fleet (hashes are fixed functions, independent of the JVM); and when a backend leaves (removed,
+ * <p><b>Ring.</b> Each eligible backend owns {@value #POINTS_AT_LARGEST_WEIGHT} x weight / (the largest
+ * weight among all candidates) points, at least one, placed by hashing its id with the replica number.
+ * Weights are relative, so this gives weights 1 and 100 the same balance (about +-12% of a fair share);
+ * a fixed number of points per unit of weight would leave small weights with a ring of a few points and
+ * some backends with many times the keys of others. A key goes to the owner of the first point at or
+ * after the key's hash. A backend's points depend on its own id and weight and on the largest weight
+ * (of all candidates, so health changes do not rescale the ring), so while the largest weight is
+ * unchanged: the same key maps to the same backend while the eligible set is unchanged, in every process
+ * of a fleet (hashes are fixed functions, independent of the JVM); when a backend leaves (removed,
  * unhealthy, drained) only the keys that were on it move, and when it comes back only those keys move
- * back. A weight change moves keys only to or from the re-weighted backend.
+ * back; a weight change moves keys only to or from the re-weighted backend. Changing the largest weight
+ * rescales every backend's points and moves some keys between the others too.
  *
  * <p><b>Lookup.</b> Ring entries are packed longs, sorted: the point's position (high 44 bits, sign
  * flipped so signed order is unsigned order) and the owner's index (low 20 bits, so at most 1,048,575
@@ -33,7 +38,7 @@ import java.util.List;
  */
 final class RingHashScheduler implements Scheduler {
 
-  static final int POINTS_PER_WEIGHT = 2;
+  static final int POINTS_AT_LARGEST_WEIGHT = 200;
   private static final int OWNER_BITS = 20;
   private static final long OWNER_MASK = (1L << OWNER_BITS) - 1;
   private static final int MAX_OWNERS = (int) OWNER_MASK;
@@ -123,18 +128,24 @@ final class RingHashScheduler implements Scheduler {
       throw new IllegalArgumentException("candidates must have at most " + MAX_OWNERS
           + " eligible backends for " + algorithm.code() + ", was " + eligible.size());
     }
+    int largestWeight = 1;
+    for (Candidate c : set.all) {
+      largestWeight = Math.max(largestWeight, c.weight());
+    }
     PickResult[] owners = new PickResult[eligible.size()];
+    int[] replicas = new int[eligible.size()];
     int points = 0;
     for (int i = 0; i < owners.length; i++) {
       owners[i] = PickResult.of(eligible.get(i).backend());
-      points += eligible.get(i).weight() * POINTS_PER_WEIGHT;
+      replicas[i] = Math.max(1, (POINTS_AT_LARGEST_WEIGHT * eligible.get(i).weight() + largestWeight - 1) / largestWeight);
+      points += replicas[i];
     }
     long[] entries = new long[points];
     int k = 0;
     for (int i = 0; i < owners.length; i++) {
       Candidate c = eligible.get(i);
       long idHash = RequestContext.hash(c.backend().id());
-      for (int replica = 0; replica < c.weight() * POINTS_PER_WEIGHT; replica++) {
+      for (int replica = 0; replica < replicas[i]; replica++) {
         long position = RequestContext.mix64(idHash + (replica + 1) * 0x9E3779B97F4A7C15L);
         entries[k++] = ((position ^ Long.MIN_VALUE) & ~OWNER_MASK) | i;
       }
