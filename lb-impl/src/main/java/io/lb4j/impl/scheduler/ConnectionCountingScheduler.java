@@ -31,6 +31,8 @@ abstract class ConnectionCountingScheduler implements Scheduler {
   static final class Snapshot {
     final PickResult[] results;
     final int[] weights;
+    /** cumulativeWeights[i] = weights[0] + ... + weights[i]; at most 100 x 1,048,575, so an int. */
+    final int[] cumulativeWeights;
     final ActiveCount[] active;
     final Map<String, ActiveCount> counts;
     /** Returned when there is no eligible backend. */
@@ -40,6 +42,12 @@ abstract class ConnectionCountingScheduler implements Scheduler {
         PickResult none) {
       this.results = results;
       this.weights = weights;
+      this.cumulativeWeights = new int[weights.length];
+      int sum = 0;
+      for (int i = 0; i < weights.length; i++) {
+        sum += weights[i];
+        cumulativeWeights[i] = sum;
+      }
       this.active = active;
       this.counts = counts;
       this.none = none;
@@ -103,6 +111,27 @@ abstract class ConnectionCountingScheduler implements Scheduler {
   public int activeRequests(Backend backend) {
     ActiveCount count = snapshot.counts.get(Objects.requireNonNull(backend, "backend").id());
     return count == null ? 0 : count.get();
+  }
+
+  /**
+   * The index that owns the point {@code u} (a 64-bit value read as a fraction of 1) on the line of
+   * cumulative weights: index i with probability weights[i] / total when u is uniform. Allocation-free,
+   * O(log n). Multiply-shift maps u's top 32 bits onto [0, total) without division.
+   */
+  static int weightedIndex(int[] cumulativeWeights, long u) {
+    int total = cumulativeWeights[cumulativeWeights.length - 1];
+    int target = (int) (((u >>> 32) * total) >>> 32);
+    int lo = 0;
+    int hi = cumulativeWeights.length - 1;
+    while (lo < hi) { // first index whose cumulative weight exceeds target
+      int mid = (lo + hi) >>> 1;
+      if (cumulativeWeights[mid] > target) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;
   }
 
   /** True when a's load per unit of weight is below b's: a.active / a.weight < b.active / b.weight. */

@@ -8,10 +8,12 @@ import io.lb4j.api.scheduler.SchedulingAlgorithm;
  * Weighted least connections ({@code wlc}): the eligible backend with the fewest active requests per unit
  * of weight. Thread-safe; a pick scans the snapshot (O(n)), takes no lock and allocates nothing.
  *
- * <p>Ties are broken round-robin: each pick starts its scan at the next position of a rotating counter
- * and keeps the first strict minimum it meets, so equally loaded backends take turns instead of the
- * first one always winning. An update resets nothing but the snapshot: counts carry over by id and the
- * rotation continues.
+ * <p>Ties are broken in proportion to weight, the way nginx breaks them with weighted round robin: each
+ * pick starts its scan at a point of a low-discrepancy sequence (the striped counter times the golden
+ * ratio, a Weyl sequence) laid over the cumulative weights, and keeps the first strict minimum it meets.
+ * So equally loaded backends take turns, and when nothing is in flight (short sequential requests, where
+ * every load is 0) weights 100 and 1 still get 100:1 instead of half each. An update resets nothing but
+ * the snapshot: counts carry over by id and the sequence continues.
  */
 final class LeastConnectionsScheduler extends ConnectionCountingScheduler {
 
@@ -33,7 +35,8 @@ final class LeastConnectionsScheduler extends ConnectionCountingScheduler {
     if (n == 0) {
       return s.none;
     }
-    int start = (int) (sequence.next() % n);
+    // Consecutive values of seq x 2^64/phi spread evenly over [0, 2^64): proportional and well mixed.
+    int start = weightedIndex(s.cumulativeWeights, sequence.next() * 0x9E3779B97F4A7C15L);
     int best = start;
     int bestActive = active[start].get();
     for (int k = 1; k < n; k++) {

@@ -6,8 +6,10 @@ import io.lb4j.api.scheduler.SchedulingAlgorithm;
 
 /**
  * Least request with the power of two choices ({@code p2c}): two distinct eligible backends chosen at
- * random, the one with fewer active requests per unit of weight wins (the first on a tie). Thread-safe;
- * a pick is O(1), lock-free and allocation-free.
+ * random, the first in proportion to weight and the second uniformly; the one with fewer active requests
+ * per unit of weight wins, the first on a tie. Drawing the first by weight makes ties (nothing in flight,
+ * as with short sequential requests) split traffic by weight rather than evenly. Thread-safe; a pick is
+ * O(log n) for the weighted draw, lock-free and allocation-free.
  *
  * <p>The random numbers come from the scheduler's striped sequence run through a 64-bit mixer (the
  * SplitMix64 idea: consecutive integers, multiplied by the golden gamma and avalanched, are a good
@@ -38,9 +40,9 @@ final class PowerOfTwoChoicesScheduler extends ConnectionCountingScheduler {
       return s.results[0];
     }
     long r = RequestContext.mix64(sequence.next() * 0x9E3779B97F4A7C15L);
-    // Two indices from the two halves of r by multiply-shift (Lemire), no division, bias below 2^-22:
-    // i in [0, n), j in [0, n - 1) shifted past i, so j != i.
-    int i = (int) (((r >>> 32) * n) >>> 32);
+    // i in proportion to weight (from r's top half), so that ties (nothing in flight) split traffic by
+    // weight; j uniform in [0, n - 1) by multiply-shift on r's low half, shifted past i, so j != i.
+    int i = weightedIndex(s.cumulativeWeights, r);
     int j = (int) (((r & 0xFFFFFFFFL) * (n - 1)) >>> 32);
     if (j >= i) {
       j++;

@@ -11,6 +11,7 @@ import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,6 +40,22 @@ class LeastConnectionsSchedulerTest {
     }
 
     assertThat(firsts).containsExactlyInAnyOrder("b0", "b1", "b2");
+  }
+
+  @Test
+  void pick_withNothingInFlight_splitsTrafficByWeight() {
+    // Regression: ties were broken by plain rotation, so sequential pick-release gave 100:1 weights
+    // half of the traffic each.
+    Scheduler s = wlc(Fixtures.weighted(100, 1));
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 10_100; i++) {
+      Backend b = pick(s);
+      counts.merge(b.id(), 1, Integer::sum);
+      s.release(b);
+    }
+
+    assertThat(counts.get("b1")).isBetween(90, 110);
+    assertThat(counts.get("b0")).isBetween(9_990, 10_010);
   }
 
   @Test

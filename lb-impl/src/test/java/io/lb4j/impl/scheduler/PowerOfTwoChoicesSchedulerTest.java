@@ -8,6 +8,7 @@ import io.lb4j.api.RequestContext;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,23 @@ class PowerOfTwoChoicesSchedulerTest {
     Scheduler s = Schedulers.create(SchedulingAlgorithm.LEAST_REQUEST_P2C, seed);
     s.update(Fixtures.weighted(weights));
     return s;
+  }
+
+  @Test
+  void pick_withNothingInFlight_splitsTrafficByWeight() {
+    Scheduler s = Schedulers.create(SchedulingAlgorithm.LEAST_REQUEST_P2C, 11);
+    s.update(Fixtures.weighted(100, 10, 1));
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 11_100; i++) {
+      Backend b = s.pick(RequestContext.EMPTY).backend();
+      counts.merge(b.id(), 1, Integer::sum);
+      s.release(b);
+    }
+
+    // Expected 10,000 / 1,000 / 100; the draws are seeded, the bounds are several standard deviations.
+    assertThat(counts.get("b0")).isBetween(9_700, 10_300);
+    assertThat(counts.get("b1")).isBetween(850, 1_150);
+    assertThat(counts.get("b2")).isBetween(60, 140);
   }
 
   @Test

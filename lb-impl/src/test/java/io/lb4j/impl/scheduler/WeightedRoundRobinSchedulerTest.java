@@ -7,6 +7,7 @@ import static io.lb4j.impl.scheduler.Fixtures.weighted;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lb4j.api.Backend;
 import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import java.util.ArrayList;
@@ -241,8 +242,8 @@ class WeightedRoundRobinSchedulerTest {
   @Test
   void roundRobin_givesABackendInSlowStartOnlyItsRampedFractionOfAShare() {
     RoundRobinScheduler s = (RoundRobinScheduler) Schedulers.create(SchedulingAlgorithm.ROUND_ROBIN, 3);
-    io.lb4j.api.Backend warm = io.lb4j.api.Backend.of("warm", "127.0.0.1", 1, 80);
-    io.lb4j.api.Backend cold = io.lb4j.api.Backend.of("cold", "127.0.0.1", 2, 80);
+    Backend warm = Backend.of("warm", "127.0.0.1", 1, 80);
+    Backend cold = Backend.of("cold", "127.0.0.1", 2, 80);
     // cold ramps at 20 of 80 (a quarter of its weight): a quarter of warm's share.
     s.update(List.of(Candidate.of(warm), new Candidate(cold, true, 20)));
 
