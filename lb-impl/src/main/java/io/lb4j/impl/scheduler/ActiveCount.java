@@ -20,8 +20,10 @@ final class ActiveCount extends ActiveCountValue {
   }
 
   /**
-   * One fewer active request, but never below zero: a release that has no matching pick (for example
-   * after the count started over because the backend was removed and re-added) is ignored.
+   * One fewer active request, but never below zero. A release with no matching pick is ignored only
+   * when the count is already 0: after a backend is removed and re-added its count starts over, and a
+   * release of a request picked before the removal then lowers the new count (it reads one too low until
+   * the new request ends). Telling the two apart would need a generation per pick in the selection.
    */
   void decrement() {
     int v;

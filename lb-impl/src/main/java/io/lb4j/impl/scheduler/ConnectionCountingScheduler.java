@@ -2,11 +2,11 @@ package io.lb4j.impl.scheduler;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.scheduler.Candidate;
+import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -18,8 +18,10 @@ import java.util.Objects;
  * <p><b>Counts.</b> A pick increments the chosen backend's count; {@link #release} decrements it, never
  * below zero. The count of a backend lives as long as the backend is in the candidate set, whatever its
  * health, weight or enabled flag (a draining backend's connections stay counted); a backend left out of
- * an update loses its count, and a later {@code release} for it is a no-op. Two picks that race may see
- * the same counts and choose the same backend; the counts themselves are never lost.
+ * an update loses its count, and a later {@code release} for it is a no-op; if it comes back, its count
+ * starts at 0 and releases of requests picked before it left lower the new count (see
+ * {@link ActiveCount#decrement}). Two picks that race may see the same counts and choose the same
+ * backend; the counts themselves are never lost.
  */
 abstract class ConnectionCountingScheduler implements Scheduler {
 
@@ -60,7 +62,7 @@ abstract class ConnectionCountingScheduler implements Scheduler {
   ConnectionCountingScheduler(long seed) {
     this.sequence = new StripedSequence(seed);
     this.snapshot = new Snapshot(new PickResult[0], new int[0], new ActiveCount[0], Map.of(),
-        CandidateSet.of(List.of()).none);
+        PickResult.noBackend(NoBackendReason.NO_BACKENDS));
   }
 
   /**

@@ -74,7 +74,7 @@ final class RingHashScheduler implements Scheduler {
     this.algorithm = algorithm;
     this.addressFirst = algorithm == SchedulingAlgorithm.SOURCE_IP_HASH;
     this.ring = new Ring(new long[0], new PickResult[0], new int[] {0, 0}, 63,
-        CandidateSet.of(List.of()).none);
+        PickResult.noBackend(NoBackendReason.NO_BACKENDS));
   }
 
   @Override
@@ -137,7 +137,8 @@ final class RingHashScheduler implements Scheduler {
     int points = 0;
     for (int i = 0; i < owners.length; i++) {
       owners[i] = PickResult.of(eligible.get(i).backend());
-      replicas[i] = Math.max(1, (POINTS_AT_LARGEST_WEIGHT * eligible.get(i).weight() + largestWeight - 1) / largestWeight);
+      int weight = eligible.get(i).weight();
+      replicas[i] = Math.max(1, (POINTS_AT_LARGEST_WEIGHT * weight + largestWeight - 1) / largestWeight);
       points += replicas[i];
     }
     long[] entries = new long[points];

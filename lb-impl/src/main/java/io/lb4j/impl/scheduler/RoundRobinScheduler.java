@@ -2,15 +2,16 @@ package io.lb4j.impl.scheduler;
 
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.scheduler.Candidate;
+import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import java.util.Collection;
-import java.util.List;
 
 /**
  * Smooth weighted round robin ({@code wrr}) and plain round robin ({@code rr}, every eligible backend
- * weight 1, except a backend in slow start, which gets the fraction of a share its ramp has reached). Thread-safe; picks are lock-free and allocation-free.
+ * weight 1, except a backend in slow start, which gets the fraction of a share its ramp has reached).
+ * Thread-safe; picks are lock-free and allocation-free.
  *
  * <p>A pick is {@code schedule.pick(sequence.next())}: one volatile read of the current
  * {@link WrrSchedule}, one striped counter increment and one array load (see {@link WrrSchedule} for
@@ -33,7 +34,7 @@ final class RoundRobinScheduler implements Scheduler {
     this.algorithm = weighted ? SchedulingAlgorithm.WEIGHTED_ROUND_ROBIN : SchedulingAlgorithm.ROUND_ROBIN;
     this.weighted = weighted;
     this.sequence = new StripedSequence(seed);
-    this.schedule = WrrSchedule.empty(CandidateSet.of(List.of()).none);
+    this.schedule = WrrSchedule.empty(PickResult.noBackend(NoBackendReason.NO_BACKENDS));
   }
 
   @Override

@@ -18,7 +18,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>{@code wrr}, {@code rr}: position counters keep running (no backend is flooded after a change);
  *       the cycle is rebuilt. Exact shares over each whole cycle; over any window of consecutive picks
  *       from one counter stripe a backend's count is strictly within 2 of window x share (about 2 for
- *       tens of thousands of backends with co-prime weights, whose cycle exceeds 1 MiB as a table). Threads pick from a few independent counter
+ *       tens of thousands of backends with co-prime weights, whose cycle exceeds 1 MiB as a table).
+ *       Threads pick from a few independent counter
  *       stripes, so across threads the shares are exact once every stripe has made whole cycles.
  *   <li>{@code wlc}, {@code p2c}: active-request counts are kept by backend id, whatever the backend's
  *       health, weight or enabled flag; a removed backend's count is dropped.

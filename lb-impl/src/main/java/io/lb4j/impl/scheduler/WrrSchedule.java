@@ -104,11 +104,6 @@ final class WrrSchedule {
     return new WrrSchedule(new PickResult[] {none});
   }
 
-  /**
-   * Builds the cycle for {@code eligible} (non-empty). {@code weighted == false} (round robin) ignores
-   * the weights themselves and gives every backend a full share, except one whose effective weight is
-   * below its configured weight (slow start), which gets that fraction of a share.
-   */
   /** Round robin's share of a candidate, in percent: 100 unless slow start lowered its weight. */
   static int rampPercent(Candidate c) {
     int configured = c.backend().weight();
@@ -118,6 +113,11 @@ final class WrrSchedule {
     return Math.max(1, c.weight() * 100 / configured);
   }
 
+  /**
+   * Builds the cycle for {@code eligible} (non-empty). {@code weighted == false} (round robin) ignores
+   * the weights themselves and gives every backend a full share, except one whose effective weight is
+   * below its configured weight (slow start), which gets that fraction of a share.
+   */
   static WrrSchedule build(List<Candidate> eligible, boolean weighted) {
     int n = eligible.size();
     PickResult[] results = new PickResult[n];
