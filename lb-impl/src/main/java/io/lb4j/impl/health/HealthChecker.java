@@ -214,8 +214,12 @@ public final class HealthChecker implements AutoCloseable {
     view = new PolicyView(policy);
     log.info("health check policy changed: {} -> {}", old.policy, policy);
     loop.execute(() -> {
-      loop.policyChanged(targets.values());
-      if (!policy.enabled()) {
+      // Decide from the view current when the task runs, not from this call's policy: a later
+      // setPolicy may already have replaced it (disable then re-enable before the loop ran), and
+      // forcing backends healthy under an enabled policy would pass off unchecked ones as healthy.
+      PolicyView current = view;
+      loop.policyChanged(current, targets.values());
+      if (!current.enabled) {
         for (Target t : targets.values()) {
           if (t.state.force(true) == HealthStateMachine.BECAME_HEALTHY) {
             emit(t, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, "health check disabled");

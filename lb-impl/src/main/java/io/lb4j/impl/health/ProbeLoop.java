@@ -209,8 +209,7 @@ final class ProbeLoop implements Runnable {
   }
 
   /** Applies a new policy: stops everything when disabled, else restarts each cadence at random. */
-  void policyChanged(Iterable<Target> targets) {
-    PolicyView v = owner.view();
+  void policyChanged(PolicyView v, Iterable<Target> targets) {
     long now = System.nanoTime();
     for (Target t : targets) {
       if (t.phase == Target.REMOVED) {

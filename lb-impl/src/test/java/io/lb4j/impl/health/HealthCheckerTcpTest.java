@@ -248,6 +248,27 @@ class HealthCheckerTcpTest {
   }
 
   @Test
+  void disableThenReEnableBeforeTheLoopRuns_neverMarksAnUncheckedDeadBackendHealthy() {
+    // Regression: the queued disable task forced every backend healthy from the policy it was queued
+    // with, although by the time it ran checks were enabled again.
+    String host = Loopback.nextHost();
+    int deadPort = Loopback.closedPort(host);
+    Transitions transitions = new Transitions();
+    HealthCheckPolicy enabled = fast().build();
+    HealthChecker checker = checker(enabled, transitions);
+    checker.add(Backend.of("dead", host, deadPort));
+    checker.setPolicy(HealthCheckPolicy.disabled());
+    checker.setPolicy(enabled);
+
+    checker.start();
+
+    await("three failed probes", () -> checker.metrics().probesFailed() >= 3);
+    assertThat(checker.status("dead")).isEqualTo(UNHEALTHY);
+    assertThat(checker.lastResult("dead")).isEqualTo("connect refused");
+    assertThat(transitions.all).isEmpty();
+  }
+
+  @Test
   void close_leavesNoHealthThreadBehind() {
     TcpServer server = track(TcpServer.start(Loopback.nextHost()));
     Transitions transitions = new Transitions();
