@@ -12,9 +12,14 @@ import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.impl.health.Loopback.TcpServer;
 import io.lb4j.impl.health.Loopback.Transitions;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -266,6 +271,53 @@ class HealthCheckerTcpTest {
     assertThat(checker.status("dead")).isEqualTo(UNHEALTHY);
     assertThat(checker.lastResult("dead")).isEqualTo("connect refused");
     assertThat(transitions.all).isEmpty();
+  }
+
+  @Test
+  void clockThatThrowsOnce_doesNotStopHealthChecking() {
+    // Regression: a RuntimeException from a callback run by the loop (here the clock stamping the
+    // first transition) ended the probe thread silently; probes stopped while the checker said started.
+    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    AtomicBoolean threw = new AtomicBoolean();
+    Clock throwingOnce = new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public Instant instant() {
+        if (threw.compareAndSet(false, true)) {
+          throw new IllegalStateException("clock bug");
+        }
+        return Instant.EPOCH;
+      }
+    };
+    HealthChecker checker = track(HealthChecker.builder(fast().unhealthyThreshold(1).build())
+        .clock(throwingOnce).random(42).build());
+    Transitions transitions = new Transitions();
+    checker.onTransition(transitions);
+    checker.add(Backend.of("a", server.host, server.port()));
+    checker.start();
+
+    await("the clock to throw", threw::get);
+    long succeededAfterThrow = checker.metrics().probesSucceeded();
+    await("five more successful probes",
+        () -> checker.metrics().probesSucceeded() >= succeededAfterThrow + 5);
+    assertThat(checker.status("a")).as("the result that hit the bad clock still counted").isEqualTo(HEALTHY);
+    assertThat(transitions.all).as("the throw lost only that transition's event").isEmpty();
+
+    server.stop();
+
+    HealthTransition down = transitions.next();
+    assertThat(down.to()).isEqualTo(UNHEALTHY);
+    assertThat(down.cause()).isEqualTo("connect refused");
+    assertThat(down.at()).isEqualTo(Instant.EPOCH);
   }
 
   @Test
