@@ -93,6 +93,43 @@ class OutlierDetectorTest {
   }
 
   @Test
+  void expiredEjectionWithNoTraffic_givesUpItsPlaceUnderTheCap() {
+    // Regression: b0's ejection ran out but, with no report to start its trial, it kept the only
+    // place under the cap for good, so b1 could never be ejected.
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().maxEjectionPercent(10).build(), 3);
+    fail(d, "b0", 5, HTTP_503);
+    clock.advance(Duration.ofHours(2));
+
+    fail(d, "b1", 5, HTTP_503);
+
+    assertThat(d.isEjected("b1")).isTrue();
+    assertThat(d.isEjected("b0")).isFalse();
+    assertThat(d.ejectedCount()).isEqualTo(1);
+    assertThat(transitions).extracting(t -> t.backend().id() + " " + t.to() + " " + t.cause()).containsExactly(
+        "b0 UNHEALTHY ejected after 5 consecutive failures (last: HTTP 503)",
+        "b0 HEALTHY ejection time ran out with no trial calls",
+        "b1 UNHEALTHY ejected after 5 consecutive failures (last: HTTP 503)");
+    assertThat(d.breaker("b0").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+
+    fail(d, "b0", 5, HTTP_503);
+    assertThat(d.isEjected("b0")).as("b1's ejection still holds the place").isFalse();
+  }
+
+  @Test
+  void expiredEjectionInItsTrial_keepsItsPlaceUnderTheCap() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().maxEjectionPercent(10).trialCalls(3).build(), 3);
+    fail(d, "b0", 5, HTTP_503);
+    clock.advance(Duration.ofHours(2));
+    d.report("b0", OK); // the first of three trial calls
+
+    fail(d, "b1", 5, HTTP_503);
+
+    assertThat(d.isEjected("b1")).isFalse();
+    assertThat(d.ejectedCount()).isEqualTo(1);
+    assertThat(transitions).extracting(t -> t.backend().id()).containsExactly("b0");
+  }
+
+  @Test
   void maxEjectionPercent_allowsItsShareOfALargerPool() {
     OutlierDetector d = detector(OutlierDetectionPolicy.builder().maxEjectionPercent(20).build(), 10);
     for (int i = 0; i < 4; i++) {
