@@ -50,11 +50,13 @@ import org.slf4j.LoggerFactory;
  * {@code ejected after 5 consecutive failures (last: HTTP 503)}; a return is UNHEALTHY to HEALTHY.
  * Logged at WARN and INFO; re-ejections and refusals by the cap at INFO and DEBUG.
  *
- * <p><b>Threading.</b> Thread-safe; {@link #report} and {@link #isEjected} are lock-free and are
- * meant for the request path ({@code report} allocates nothing of its own: the failure signal handed
- * to the breaker is a shared stackless exception). Ejection bookkeeping (rare) takes a lock. Listeners
- * run on the thread whose report or call caused the transition. Time comes from the injected
- * {@link Clock}. No thread is started; nothing to close.
+ * <p><b>Threading.</b> Thread-safe and meant for the request path. {@link #isEjected} is lock-free.
+ * {@link #report} takes one short per-backend lock, inside the breaker (resilience4j's count-based
+ * window records each call under {@code synchronized}), so reports for one backend serialise while
+ * different backends never contend; it allocates nothing of its own (the failure signal handed to
+ * the breaker is a shared stackless exception). Ejection bookkeeping (rare) takes a detector-wide
+ * lock. Listeners run on the thread whose report or call caused the transition. Time comes from the
+ * injected {@link Clock}. No thread is started; nothing to close.
  */
 public final class OutlierDetector {
 
