@@ -211,7 +211,7 @@ final class ProbeLoop implements Runnable {
       if (t.phase == Target.QUEUED) {
         PolicyView v = owner.view();
         if (v.enabled) {
-          startProbe(t, v, System.nanoTime());
+          startProbe(t, v);
         } else {
           t.phase = Target.WAITING;
         }
@@ -307,12 +307,15 @@ final class ProbeLoop implements Runnable {
       queued.add(t);
       return;
     }
-    startProbe(t, v, now);
+    startProbe(t, v);
   }
 
   // ---- probes ----
 
-  private void startProbe(Target t, PolicyView v, long now) {
+  private void startProbe(Target t, PolicyView v) {
+    // Its own reading, not the batch's: fireTimers handles every due timer with one timestamp, and
+    // a probe started late in a batch would under-report its lateness and time out early.
+    long now = System.nanoTime();
     t.phase = Target.IN_FLIGHT;
     t.probeStart = now;
     t.headLength = 0;
