@@ -203,12 +203,21 @@ public final class HealthChecker implements AutoCloseable {
     Target t = targets.get(backendId);
     if (t != null) {
       long now = System.nanoTime();
-      // Skipping the write when the stored value is under 1 ms old keeps busy backends from
-      // bouncing the cache line between request threads; the probe check needs no finer time.
-      if (now - t.lastTrafficSuccess > 1_000_000L) {
+      if (trafficSuccessIsNews(t.lastTrafficSuccess, now)) {
         t.lastTrafficSuccess = now;
       }
     }
+  }
+
+  /**
+   * Whether a traffic success at {@code now} should be stored over {@code last} (0: none yet).
+   * Skipping the write when the stored value is under 1 ms old keeps busy backends from bouncing the
+   * cache line between request threads; the probe check needs no finer time. The 0 test is explicit
+   * because nanoTime may be negative: {@code now - 0} would then never exceed 1 ms and nothing would
+   * ever be recorded.
+   */
+  static boolean trafficSuccessIsNews(long last, long now) {
+    return last == 0 || now - last > 1_000_000L;
   }
 
   /**

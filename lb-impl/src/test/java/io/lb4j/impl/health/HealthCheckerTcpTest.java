@@ -384,6 +384,18 @@ class HealthCheckerTcpTest {
   }
 
   @Test
+  void trafficSuccess_isRecordedAlsoWhenNanoTimeIsNegative() {
+    // Regression: 0 meant "none yet" only implicitly, through now - 0 > 1 ms, which never holds for
+    // a negative System.nanoTime() (allowed by its contract), so no success was ever recorded.
+    long negative = -5_000_000_000L;
+    assertThat(HealthChecker.trafficSuccessIsNews(0, negative)).isTrue();
+    assertThat(HealthChecker.trafficSuccessIsNews(0, 42)).isTrue();
+    assertThat(HealthChecker.trafficSuccessIsNews(negative, negative + 1_000_000L))
+        .as("under 1 ms later: not worth a write").isFalse();
+    assertThat(HealthChecker.trafficSuccessIsNews(negative, negative + 1_000_001L)).isTrue();
+  }
+
+  @Test
   void probesInFlightCap_defersProbesButEveryBackendIsStillChecked() throws Exception {
     Loopback.SilentServer hung = new Loopback.SilentServer(Loopback.nextHost());
     closeables.add(hung);
