@@ -476,7 +476,7 @@ public final class HealthChecker implements AutoCloseable {
       return counters[ProbeStats.FAILED];
     }
 
-    /** Probes in flight when the snapshot was taken (approximate: read without synchronisation). */
+    /** Probes in flight when the snapshot was taken. */
     public int inFlight() {
       return inFlight;
     }

@@ -64,7 +64,8 @@ final class ProbeLoop implements Runnable {
   private volatile Selector selector;
   private Thread thread;
   private volatile boolean running;
-  private int inFlight;
+  // Written by the loop thread only (so ++/-- lose nothing); volatile for metrics() on other threads.
+  private volatile int inFlight;
 
   ProbeLoop(HealthChecker owner, RandomGenerator random, int maxInFlight) {
     this.owner = owner;
