@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 class OutlierDetectorTest {
@@ -231,14 +233,14 @@ class OutlierDetectorTest {
 
   @Test
   void concurrentReports_neverEjectMoreThanTheCap_andEmitOneTransitionPerEjection() throws Exception {
-    List<HealthTransition> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<HealthTransition> seen = new CopyOnWriteArrayList<>();
     OutlierDetector d = new OutlierDetector(OutlierDetectionPolicy.builder().maxEjectionPercent(30).build(),
         clock);
     d.onTransition(seen::add);
     for (int i = 0; i < 10; i++) {
       d.add(Backend.of("b" + i, "127.0.0.1", 8000 + i));
     }
-    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch go = new CountDownLatch(1);
     List<Thread> threads = new ArrayList<>();
     for (int k = 0; k < 4; k++) {
       Thread t = new Thread(() -> {
