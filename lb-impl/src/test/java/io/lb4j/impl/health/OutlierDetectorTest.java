@@ -268,6 +268,54 @@ class OutlierDetectorTest {
   }
 
   @Test
+  void concurrentReports_afterEjectionsRanOut_stillNeverEjectMoreThanTheCap() throws Exception {
+    List<HealthTransition> seen = new CopyOnWriteArrayList<>();
+    OutlierDetector d = new OutlierDetector(OutlierDetectionPolicy.builder().maxEjectionPercent(30).build(),
+        clock);
+    d.onTransition(seen::add);
+    for (int i = 0; i < 10; i++) {
+      d.add(Backend.of("b" + i, "127.0.0.1", 8000 + i));
+    }
+    for (int i = 0; i < 3; i++) {
+      fail(d, "b" + i, 5, HTTP_503);
+    }
+    // All three places are held by ejections whose time ran out: each new trip at the cap may end
+    // them while their own reports start trials and re-eject them, all at once.
+    clock.advance(Duration.ofHours(2));
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    for (int k = 0; k < 4; k++) {
+      Thread t = new Thread(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int round = 0; round < 200; round++) {
+          for (int i = 0; i < 10; i++) {
+            d.report("b" + i, HTTP_503);
+          }
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    go.countDown();
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertThat(d.ejectedCount()).isEqualTo(3);
+    int ejectedNow = 0;
+    for (int i = 0; i < 10; i++) {
+      ejectedNow += d.isEjected("b" + i) ? 1 : 0;
+    }
+    assertThat(ejectedNow).isEqualTo(3);
+    long out = seen.stream().filter(t -> t.to() == UNHEALTHY).count();
+    long back = seen.stream().filter(t -> t.to() == HEALTHY).count();
+    assertThat(out - back).as("ejection events minus return events").isEqualTo(3);
+  }
+
+  @Test
   void unknownBackend_isIgnored() {
     OutlierDetector d = detector(OutlierDetectionPolicy.builder().build(), 0);
     fail(d, "ghost", 10, HTTP_503);
