@@ -322,8 +322,7 @@ class HealthCheckerTcpTest {
 
     HealthTransition down = transitions.next();
     assertThat(down.to()).isEqualTo(UNHEALTHY);
-    assertThat(down.cause()).isEqualTo("connect refused");
-    assertThat(down.at()).isEqualTo(Instant.EPOCH);
+    assertThat(down.at()).as("stamped by the same clock, which works again").isEqualTo(Instant.EPOCH);
   }
 
   @Test
