@@ -93,6 +93,8 @@ public final class HealthChecker implements AutoCloseable {
   private final TransitionListeners listeners = new TransitionListeners(log);
   private final ProbeLoop loop;
   private final Object lifecycleLock = new Object();
+  /** Orders {@link #add}'s view read and map put against {@link #setPolicy}'s view change. */
+  private final Object policyLock = new Object();
   private final OutlierDetector outlierDetector;
   private volatile PolicyView view;
   private int lifecycle = NEW;
@@ -141,11 +143,21 @@ public final class HealthChecker implements AutoCloseable {
     if (existing != null && existing.backend.equals(backend)) {
       return;
     }
-    PolicyView v = view;
-    // Added while checks are off, a backend counts as healthy like every other; enabling checks later
-    // keeps that status, so no backend changes status without a transition event.
-    Target t = new Target(backend, resolve(backend.host()), !v.enabled || v.policy.startHealthy());
-    Target old = targets.put(backend.id(), t);
+    InetAddress address = resolve(backend.host());
+    Target t;
+    Target old;
+    // Reading the view and publishing the target under policyLock keeps a concurrent setPolicy out of
+    // the gap: a disable task queued after this put sees the target, and one queued before it means
+    // this add read the disabled view. Without the lock the disable task could walk the map between
+    // the two, leaving the target unhealthy while status() said HEALTHY, and silently UNHEALTHY once
+    // checks were enabled again.
+    synchronized (policyLock) {
+      PolicyView v = view;
+      // Added while checks are off, a backend counts as healthy like every other; enabling checks
+      // later keeps that status, so no backend changes status without a transition event.
+      t = new Target(backend, address, !v.enabled || v.policy.startHealthy());
+      old = targets.put(backend.id(), t);
+    }
     if (old != null) {
       loop.execute(() -> loop.remove(old));
     }
@@ -191,12 +203,21 @@ public final class HealthChecker implements AutoCloseable {
     Target t = targets.get(backendId);
     if (t != null) {
       long now = System.nanoTime();
-      // Skipping the write when the stored value is under 1 ms old keeps busy backends from
-      // bouncing the cache line between request threads; the probe check needs no finer time.
-      if (now - t.lastTrafficSuccess > 1_000_000L) {
+      if (trafficSuccessIsNews(t.lastTrafficSuccess, now)) {
         t.lastTrafficSuccess = now;
       }
     }
+  }
+
+  /**
+   * Whether a traffic success at {@code now} should be stored over {@code last} (0: none yet).
+   * Skipping the write when the stored value is under 1 ms old keeps busy backends from bouncing the
+   * cache line between request threads; the probe check needs no finer time. The 0 test is explicit
+   * because nanoTime may be negative: {@code now - 0} would then never exceed 1 ms and nothing would
+   * ever be recorded.
+   */
+  static boolean trafficSuccessIsNews(long last, long now) {
+    return last == 0 || now - last > 1_000_000L;
   }
 
   /**
@@ -207,15 +228,27 @@ public final class HealthChecker implements AutoCloseable {
   public void setPolicy(HealthCheckPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     checkNotClosed();
-    PolicyView old = view;
-    if (old.policy.equals(policy)) {
-      return;
+    PolicyView old;
+    synchronized (policyLock) {
+      old = view;
+      if (old.policy.equals(policy)) {
+        return;
+      }
+      view = new PolicyView(policy);
+      queuePolicyChange();
     }
-    view = new PolicyView(policy);
     log.info("health check policy changed: {} -> {}", old.policy, policy);
+  }
+
+  /** Queues the loop's side of a policy change; called under policyLock, after the view is set. */
+  private void queuePolicyChange() {
     loop.execute(() -> {
-      loop.policyChanged(targets.values());
-      if (!policy.enabled()) {
+      // Decide from the view current when the task runs, not from this call's policy: a later
+      // setPolicy may already have replaced it (disable then re-enable before the loop ran), and
+      // forcing backends healthy under an enabled policy would pass off unchecked ones as healthy.
+      PolicyView current = view;
+      loop.policyChanged(current, targets.values());
+      if (!current.enabled) {
         for (Target t : targets.values()) {
           if (t.state.force(true) == HealthStateMachine.BECAME_HEALTHY) {
             emit(t, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, "health check disabled");
@@ -443,7 +476,7 @@ public final class HealthChecker implements AutoCloseable {
       return counters[ProbeStats.FAILED];
     }
 
-    /** Probes in flight when the snapshot was taken (approximate: read without synchronisation). */
+    /** Probes in flight when the snapshot was taken. */
     public int inFlight() {
       return inFlight;
     }

@@ -10,6 +10,8 @@ import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.internal.Checks;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +37,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Cap.</b> Never more than {@code maxEjectionPercent} of the backends are ejected at once, but
  * one may always be (so a pool of three with 10% can still eject its one bad backend). A backend that
- * trips while the cap is reached is not ejected; its breaker is reset and it must trip again.
+ * trips while the cap is reached is not ejected; its breaker is reset and it must trip again. An
+ * ejection whose time ran out with no trial under way (no traffic was reported since, for example
+ * because active checks or draining keep the backend out) gives its place up when another backend
+ * trips at the cap: it ends, with an UNHEALTHY to HEALTHY event, and the one that tripped takes it.
  *
  * <p><b>With active checks.</b> A backend should get traffic only when both layers agree (the
  * facade's job); {@link #activeCheckSucceeded} ends an ejection early when
@@ -45,17 +50,20 @@ import org.slf4j.LoggerFactory;
  * {@code ejected after 5 consecutive failures (last: HTTP 503)}; a return is UNHEALTHY to HEALTHY.
  * Logged at WARN and INFO; re-ejections and refusals by the cap at INFO and DEBUG.
  *
- * <p><b>Threading.</b> Thread-safe; {@link #report} and {@link #isEjected} are lock-free and are
- * meant for the request path ({@code report} allocates nothing of its own: the failure signal handed
- * to the breaker is a shared stackless exception). Ejection bookkeeping (rare) takes a lock. Listeners
- * run on the thread whose report or call caused the transition. Time comes from the injected
- * {@link Clock}. No thread is started; nothing to close.
+ * <p><b>Threading.</b> Thread-safe and meant for the request path. {@link #isEjected} is lock-free.
+ * {@link #report} takes one short per-backend lock, inside the breaker (resilience4j's count-based
+ * window records each call under {@code synchronized}), so reports for one backend serialise while
+ * different backends never contend; it allocates nothing of its own (the failure signal handed to
+ * the breaker is a shared stackless exception). Ejection bookkeeping (rare) takes a detector-wide
+ * lock. Listeners run on the thread whose report or call caused the transition. Time comes from the
+ * injected {@link Clock}. No thread is started; nothing to close.
  */
 public final class OutlierDetector {
 
   private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
   /** Passed to the breaker for failures: preallocated and stackless, so a failure allocates nothing. */
   private static final Throwable FAILURE = new BackendFailure();
+  private static final String EXPIRED = "ejection time ran out with no trial calls";
 
   private final OutlierDetectionPolicy policy;
   private final Clock clock;
@@ -213,39 +221,86 @@ public final class OutlierDetector {
   }
 
   private void eject(Ejectee e) {
-    String cause;
-    long ejectionMillis;
+    String cause = null;
+    long ejectionMillis = 0;
+    List<Ejectee> expired = null;
     synchronized (lock) {
       if (e.ejected || backends.get(e.id) != e) {
         return;
       }
       int cap = Math.max(1, backends.size() * policy.maxEjectionPercent() / 100);
       if (ejected >= cap) {
+        expired = endExpired(clock.millis());
+      }
+      if (ejected >= cap) {
         e.breaker.reset();
         e.consecutive.set(0);
         log.debug("backend {} not ejected: {} of {} backends already ejected (max {}%)", e.id, ejected,
             backends.size(), policy.maxEjectionPercent());
-        return;
+      } else {
+        cause = ejectLocked(e);
+        ejectionMillis = ejectionMillis(1);
       }
-      boolean consecutive = e.consecutive.get() >= policy.consecutiveFailures();
-      cause = consecutive
-          ? "ejected after " + policy.consecutiveFailures() + " consecutive failures (last: " + last(e) + ")"
-          : "ejected: " + Math.round(e.breaker.getMetrics().getFailureRate()) + "% of the last "
-              + policy.slidingWindowSize() + " calls failed (last: " + last(e) + ")";
-      if (e.breaker.getState() == CircuitBreaker.State.CLOSED) {
-        e.breaker.transitionToOpenState();
+    }
+    if (expired != null) {
+      for (Ejectee x : expired) {
+        log.info("backend {} ({}) is back: {}", x.id, x.backend.authority(), EXPIRED);
+        listeners.emit(new HealthTransition(x.backend, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, EXPIRED,
+            clock.instant()));
       }
-      e.ejections = 1;
-      ejectionMillis = ejectionMillis(1);
-      e.ejectedUntil = clock.millis() + ejectionMillis;
-      e.halfOpen = false;
-      e.ejected = true;
-      ejected++;
+    }
+    if (cause == null) {
+      return;
     }
     log.warn("backend {} ({}) {} for {}", e.id, e.backend.authority(), cause,
         Checks.format(Duration.ofMillis(ejectionMillis)));
     listeners.emit(new HealthTransition(e.backend, HealthStatus.HEALTHY, HealthStatus.UNHEALTHY, cause,
         clock.instant()));
+  }
+
+  /**
+   * Ends every ejection whose time ran out with no trial under way (no traffic was reported since,
+   * for example because the backend is also actively unhealthy or drained), so it stops holding a
+   * place under the cap; returns them for their events, or null. Under the lock. Such an entry would
+   * otherwise count until its next report, which may never come. One in a trial keeps its place: its
+   * outcome may eject it again.
+   */
+  private List<Ejectee> endExpired(long now) {
+    List<Ejectee> ended = null;
+    for (Ejectee x : backends.values()) {
+      if (x.ejected && !x.halfOpen && now >= x.ejectedUntil) {
+        if (x.breaker.getState() != CircuitBreaker.State.CLOSED) {
+          x.breaker.reset();
+        }
+        x.ejected = false;
+        x.ejections = 0;
+        x.consecutive.set(0);
+        ejected--;
+        if (ended == null) {
+          ended = new ArrayList<>();
+        }
+        ended.add(x);
+      }
+    }
+    return ended;
+  }
+
+  /** Ejects {@code e} for the first time and returns the cause; under the lock, with a free place. */
+  private String ejectLocked(Ejectee e) {
+    boolean consecutive = e.consecutive.get() >= policy.consecutiveFailures();
+    String cause = consecutive
+        ? "ejected after " + policy.consecutiveFailures() + " consecutive failures (last: " + last(e) + ")"
+        : "ejected: " + Math.round(e.breaker.getMetrics().getFailureRate()) + "% of the last "
+            + policy.slidingWindowSize() + " calls failed (last: " + last(e) + ")";
+    if (e.breaker.getState() == CircuitBreaker.State.CLOSED) {
+      e.breaker.transitionToOpenState();
+    }
+    e.ejections = 1;
+    e.ejectedUntil = clock.millis() + ejectionMillis(1);
+    e.halfOpen = false;
+    e.ejected = true;
+    ejected++;
+    return cause;
   }
 
   private void afterTrial(Ejectee e) {

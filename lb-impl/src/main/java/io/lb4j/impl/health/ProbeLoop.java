@@ -64,7 +64,8 @@ final class ProbeLoop implements Runnable {
   private volatile Selector selector;
   private Thread thread;
   private volatile boolean running;
-  private int inFlight;
+  // Written by the loop thread only (so ++/-- lose nothing); volatile for metrics() on other threads.
+  private volatile int inFlight;
 
   ProbeLoop(HealthChecker owner, RandomGenerator random, int maxInFlight) {
     this.owner = owner;
@@ -126,20 +127,22 @@ final class ProbeLoop implements Runnable {
         startQueued();
         Target next = heap.peek();
         if (!commands.isEmpty()) {
-          selector.selectNow(this::onSelected);
+          selector.selectNow(this::onSelectedGuarded);
         } else if (next == null) {
-          selector.select(this::onSelected);
+          selector.select(this::onSelectedGuarded);
         } else {
           long waitNanos = next.deadline - System.nanoTime();
           if (waitNanos <= 0) {
-            selector.selectNow(this::onSelected);
+            selector.selectNow(this::onSelectedGuarded);
           } else {
             // select() takes milliseconds; round up so a timer never fires before its deadline.
-            selector.select(this::onSelected, (waitNanos + 999_999) / 1_000_000);
+            selector.select(this::onSelectedGuarded, (waitNanos + 999_999) / 1_000_000);
           }
         }
       }
     } catch (Throwable e) {
+      // Only an Error (or a broken selector) gets here: every callback that runs foreign code (the
+      // clock, listeners, the outlier detector, the random generator, logging) is guarded below.
       log.error("health check loop stopped by an unexpected error; backends keep their last status", e);
     } finally {
       closeEverything();
@@ -164,11 +167,42 @@ final class ProbeLoop implements Runnable {
         return;
       }
       heap.poll();
-      if (t.phase == Target.IN_FLIGHT) {
-        finish(t, false, owner.view().timeoutCause);
-      } else if (t.phase == Target.WAITING) {
-        due(t, now);
+      try {
+        if (t.phase == Target.IN_FLIGHT) {
+          finish(t, false, owner.view().timeoutCause);
+        } else if (t.phase == Target.WAITING) {
+          due(t, now);
+        }
+      } catch (RuntimeException e) {
+        // One bad callback must not end the loop: that would stop every backend's checks for good
+        // while the checker still looks started.
+        log.warn("health check of backend {} failed unexpectedly", t.id, e);
+        reschedule(t);
       }
+    }
+  }
+
+  private void onSelectedGuarded(SelectionKey k) {
+    try {
+      onSelected(k);
+    } catch (RuntimeException e) {
+      Target t = (Target) k.attachment();
+      log.warn("health check of backend {} failed unexpectedly", t.id, e);
+      reschedule(t);
+    }
+  }
+
+  /**
+   * After an unexpected exception: puts {@code t} back on the heap if it fell off it, so its checks go
+   * on (plain interval, no jitter: the random generator may be what threw). An in-flight probe keeps
+   * its timeout timer and ends through it.
+   */
+  private void reschedule(Target t) {
+    PolicyView v = owner.view();
+    if (t.phase == Target.WAITING && t.heapIndex < 0 && v.enabled) {
+      t.base = System.nanoTime() + v.intervalNanos;
+      t.due = t.base;
+      heap.schedule(t, t.due);
     }
   }
 
@@ -178,7 +212,7 @@ final class ProbeLoop implements Runnable {
       if (t.phase == Target.QUEUED) {
         PolicyView v = owner.view();
         if (v.enabled) {
-          startProbe(t, v, System.nanoTime());
+          startProbe(t, v);
         } else {
           t.phase = Target.WAITING;
         }
@@ -209,8 +243,7 @@ final class ProbeLoop implements Runnable {
   }
 
   /** Applies a new policy: stops everything when disabled, else restarts each cadence at random. */
-  void policyChanged(Iterable<Target> targets) {
-    PolicyView v = owner.view();
+  void policyChanged(PolicyView v, Iterable<Target> targets) {
     long now = System.nanoTime();
     for (Target t : targets) {
       if (t.phase == Target.REMOVED) {
@@ -275,12 +308,15 @@ final class ProbeLoop implements Runnable {
       queued.add(t);
       return;
     }
-    startProbe(t, v, now);
+    startProbe(t, v);
   }
 
   // ---- probes ----
 
-  private void startProbe(Target t, PolicyView v, long now) {
+  private void startProbe(Target t, PolicyView v) {
+    // Its own reading, not the batch's: fireTimers handles every due timer with one timestamp, and
+    // a probe started late in a batch would under-report its lateness and time out early.
+    long now = System.nanoTime();
     t.phase = Target.IN_FLIGHT;
     t.probeStart = now;
     t.headLength = 0;
@@ -449,7 +485,14 @@ final class ProbeLoop implements Runnable {
       t.phase = Target.WAITING;
       return;
     }
-    owner.onProbeResult(t, success, cause, now - t.probeStart);
+    try {
+      owner.onProbeResult(t, success, cause, now - t.probeStart);
+    } catch (RuntimeException e) {
+      // The state machine has applied the result before anything foreign (logging, the outlier
+      // detector, the clock, listeners) runs, so at worst this result's log line, outlier notice or
+      // transition event is lost; the backend's status and its next probe are not.
+      log.warn("health check result of backend {} ({}) could not be fully applied", t.id, cause, e);
+    }
     scheduleNext(t, v, now);
   }
 

@@ -3,6 +3,7 @@ package io.lb4j.impl.health;
 import io.lb4j.api.Backend;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
@@ -43,7 +44,7 @@ final class Target {
   /** The HTTP request for {@link #requestFor}; rebuilt when the policy changes. */
   byte[] request;
   PolicyView requestFor;
-  java.nio.ByteBuffer pendingWrite;
+  ByteBuffer pendingWrite;
   /** First bytes of the HTTP response, up to the status code. */
   byte[] head;
   int headLength;

@@ -157,7 +157,8 @@ class HealthCheckerHttpTest {
     Http healthy = track(new Http(Loopback.nextHost()));
     String hungHost = hung.channel.socket().getInetAddress().getHostAddress();
     Transitions transitions = new Transitions();
-    HealthChecker checker = started(http().responseTimeout(Duration.ofSeconds(10)).build(), transitions,
+    // 60 s: the hung probe must still be waiting after ten healthy probes on a slow, loaded machine.
+    HealthChecker checker = started(http().responseTimeout(Duration.ofSeconds(60)).build(), transitions,
         Backend.of("hung", hungHost, hung.port), Backend.of("healthy", healthy.host, healthy.port()));
 
     await("the hung backend's first probe", () -> hung.accepted() >= 1);

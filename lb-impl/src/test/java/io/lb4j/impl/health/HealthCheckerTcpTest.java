@@ -7,14 +7,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lb4j.api.Backend;
+import io.lb4j.api.Outcome;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthTransition;
+import io.lb4j.api.health.OutlierDetectionPolicy;
+import io.lb4j.impl.health.Loopback.Http;
+import io.lb4j.impl.health.Loopback.SilentServer;
 import io.lb4j.impl.health.Loopback.TcpServer;
 import io.lb4j.impl.health.Loopback.Transitions;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -248,21 +259,92 @@ class HealthCheckerTcpTest {
   }
 
   @Test
-  void close_leavesNoHealthThreadBehind() {
+  void disableThenReEnableBeforeTheLoopRuns_neverMarksAnUncheckedDeadBackendHealthy() {
+    // Regression: the queued disable task forced every backend healthy from the policy it was queued
+    // with, although by the time it ran checks were enabled again.
+    String host = Loopback.nextHost();
+    int deadPort = Loopback.closedPort(host);
+    Transitions transitions = new Transitions();
+    HealthCheckPolicy enabled = fast().build();
+    HealthChecker checker = checker(enabled, transitions);
+    checker.add(Backend.of("dead", host, deadPort));
+    checker.setPolicy(HealthCheckPolicy.disabled());
+    checker.setPolicy(enabled);
+
+    checker.start();
+
+    await("three failed probes", () -> checker.metrics().probesFailed() >= 3);
+    assertThat(checker.status("dead")).isEqualTo(UNHEALTHY);
+    assertThat(checker.lastResult("dead")).isEqualTo("connect refused");
+    assertThat(transitions.all).isEmpty();
+  }
+
+  @Test
+  void clockThatThrowsOnce_doesNotStopHealthChecking() {
+    // Regression: a RuntimeException from a callback run by the loop (here the clock stamping the
+    // first transition) ended the probe thread silently; probes stopped while the checker said started.
+    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    AtomicBoolean threw = new AtomicBoolean();
+    Clock throwingOnce = new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public Instant instant() {
+        if (threw.compareAndSet(false, true)) {
+          throw new IllegalStateException("clock bug");
+        }
+        return Instant.EPOCH;
+      }
+    };
+    HealthChecker checker = track(HealthChecker.builder(fast().unhealthyThreshold(1).build())
+        .clock(throwingOnce).random(42).build());
+    Transitions transitions = new Transitions();
+    checker.onTransition(transitions);
+    checker.add(Backend.of("a", server.host, server.port()));
+    checker.start();
+
+    await("the clock to throw", threw::get);
+    long succeededAfterThrow = checker.metrics().probesSucceeded();
+    await("five more successful probes",
+        () -> checker.metrics().probesSucceeded() >= succeededAfterThrow + 5);
+    assertThat(checker.status("a")).as("the result that hit the bad clock still counted").isEqualTo(HEALTHY);
+    assertThat(transitions.all).as("the throw lost only that transition's event").isEmpty();
+
+    server.stop();
+
+    HealthTransition down = transitions.next();
+    assertThat(down.to()).isEqualTo(UNHEALTHY);
+    assertThat(down.at()).as("stamped by the same clock, which works again").isEqualTo(Instant.EPOCH);
+  }
+
+  @Test
+  void close_endsThisCheckersThreadBeforeReturning() {
     TcpServer server = track(TcpServer.start(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     HealthChecker checker = HealthChecker.builder(fast().build()).build();
     checker.onTransition(transitions);
     checker.add(Backend.of("a", server.host, server.port()));
+    // Only the threads this start() created: other checkers in the JVM (other tests) may have theirs.
+    Set<Thread> before = healthThreads();
     checker.start();
     checker.start();
+    Set<Thread> own = healthThreads();
+    own.removeAll(before);
+    assertThat(own).as("one probe thread, also when started twice").hasSize(1);
     transitions.next();
-    assertThat(healthThreads()).isPositive().isLessThanOrEqualTo(4);
 
     checker.close();
-    checker.close();
 
-    await("no lb4j-health thread", () -> healthThreads() == 0);
+    assertThat(own).noneMatch(Thread::isAlive);
+    checker.close();
     assertThatThrownBy(() -> checker.add(Backend.of("b", server.host, server.port())))
         .isInstanceOf(IllegalStateException.class).hasMessage("health checker is closed");
   }
@@ -311,12 +393,23 @@ class HealthCheckerTcpTest {
   }
 
   @Test
+  void trafficSuccess_isRecordedAlsoWhenNanoTimeIsNegative() {
+    // Regression: 0 meant "none yet" only implicitly, through now - 0 > 1 ms, which never holds for
+    // a negative System.nanoTime() (allowed by its contract), so no success was ever recorded.
+    long negative = -5_000_000_000L;
+    assertThat(HealthChecker.trafficSuccessIsNews(0, negative)).isTrue();
+    assertThat(HealthChecker.trafficSuccessIsNews(0, 42)).isTrue();
+    assertThat(HealthChecker.trafficSuccessIsNews(negative, negative + 1_000_000L))
+        .as("under 1 ms later: not worth a write").isFalse();
+    assertThat(HealthChecker.trafficSuccessIsNews(negative, negative + 1_000_001L)).isTrue();
+  }
+
+  @Test
   void probesInFlightCap_defersProbesButEveryBackendIsStillChecked() throws Exception {
-    Loopback.SilentServer hung = new Loopback.SilentServer(Loopback.nextHost());
-    closeables.add(hung);
-    List<Loopback.Http> servers = new ArrayList<>();
+    SilentServer hung = track(new SilentServer(Loopback.nextHost()));
+    List<Http> servers = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      servers.add(track(new Loopback.Http(Loopback.nextHost())));
+      servers.add(track(new Http(Loopback.nextHost())));
     }
     Transitions transitions = new Transitions();
     HealthCheckPolicy http = fast().type(HealthCheckType.HTTP).responseTimeout(Duration.ofMillis(200))
@@ -336,7 +429,13 @@ class HealthCheckerTcpTest {
     await("a probe deferred by the cap", () -> checker.metrics().probesDeferred() > 0);
     assertThat(checker.lastResult("hung")).isEqualTo("timeout after 200ms");
     assertThat(checker.status("hung")).isEqualTo(UNHEALTHY);
-    assertThat(checker.metrics().inFlight()).isLessThanOrEqualTo(1);
+    // Started minus finished is what is in flight (nothing is aborted here); a snapshot reads the
+    // started count first, so a probe ending or starting while it is taken cannot inflate it.
+    for (int i = 0; i < 20; i++) {
+      HealthChecker.Metrics m = checker.metrics();
+      assertThat(m.probesStarted() - m.probesSucceeded() - m.probesFailed()).as("probes in flight, cap 1")
+          .isBetween(0L, 1L);
+    }
   }
 
   @Test
@@ -358,13 +457,13 @@ class HealthCheckerTcpTest {
   void successfulProbe_endsAPassiveEjectionEarly() {
     TcpServer server = track(TcpServer.start(Loopback.nextHost()));
     Backend b = Backend.of("a", server.host, server.port());
-    OutlierDetector detector = new OutlierDetector(io.lb4j.api.health.OutlierDetectionPolicy.builder()
+    OutlierDetector detector = new OutlierDetector(OutlierDetectionPolicy.builder()
         .baseEjectionTime(Duration.ofHours(1)).maxEjectionTime(Duration.ofHours(1)).build());
     detector.add(b);
     Transitions passive = new Transitions();
     detector.onTransition(passive);
     for (int i = 0; i < 5; i++) {
-      detector.report("a", io.lb4j.api.Outcome.httpStatus(502, Duration.ZERO));
+      detector.report("a", Outcome.httpStatus(502, Duration.ZERO));
     }
     assertThat(passive.next().to()).isEqualTo(UNHEALTHY);
     assertThat(detector.isEjected("a")).isTrue();
@@ -388,13 +487,13 @@ class HealthCheckerTcpTest {
         .isInstanceOf(NullPointerException.class).hasMessage("policy");
   }
 
-  static int healthThreads() {
-    int n = 0;
+  static Set<Thread> healthThreads() {
+    Set<Thread> threads = new HashSet<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().startsWith("lb4j-health-") && t.isAlive()) {
-        n++;
+        threads.add(t);
       }
     }
-    return n;
+    return threads;
   }
 }

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -196,7 +197,7 @@ final class Loopback {
       try {
         SocketChannel c = held.get(i);
         c.configureBlocking(false);
-        return c.read(java.nio.ByteBuffer.allocate(4096)) < 0;
+        return c.read(ByteBuffer.allocate(4096)) < 0;
       } catch (IOException e) {
         return true; // reset by the peer
       }

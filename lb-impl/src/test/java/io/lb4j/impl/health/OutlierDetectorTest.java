@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 class OutlierDetectorTest {
@@ -90,6 +92,43 @@ class OutlierDetectorTest {
     assertThat(d.ejectedCount()).isEqualTo(1);
     assertThat(transitions).extracting(t -> t.backend().id()).containsExactly("b0");
     assertThat(d.breaker("b1").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  @Test
+  void expiredEjectionWithNoTraffic_givesUpItsPlaceUnderTheCap() {
+    // Regression: b0's ejection ran out but, with no report to start its trial, it kept the only
+    // place under the cap for good, so b1 could never be ejected.
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().maxEjectionPercent(10).build(), 3);
+    fail(d, "b0", 5, HTTP_503);
+    clock.advance(Duration.ofHours(2));
+
+    fail(d, "b1", 5, HTTP_503);
+
+    assertThat(d.isEjected("b1")).isTrue();
+    assertThat(d.isEjected("b0")).isFalse();
+    assertThat(d.ejectedCount()).isEqualTo(1);
+    assertThat(transitions).extracting(t -> t.backend().id() + " " + t.to() + " " + t.cause()).containsExactly(
+        "b0 UNHEALTHY ejected after 5 consecutive failures (last: HTTP 503)",
+        "b0 HEALTHY ejection time ran out with no trial calls",
+        "b1 UNHEALTHY ejected after 5 consecutive failures (last: HTTP 503)");
+    assertThat(d.breaker("b0").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+
+    fail(d, "b0", 5, HTTP_503);
+    assertThat(d.isEjected("b0")).as("b1's ejection still holds the place").isFalse();
+  }
+
+  @Test
+  void expiredEjectionInItsTrial_keepsItsPlaceUnderTheCap() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().maxEjectionPercent(10).trialCalls(3).build(), 3);
+    fail(d, "b0", 5, HTTP_503);
+    clock.advance(Duration.ofHours(2));
+    d.report("b0", OK); // the first of three trial calls
+
+    fail(d, "b1", 5, HTTP_503);
+
+    assertThat(d.isEjected("b1")).isFalse();
+    assertThat(d.ejectedCount()).isEqualTo(1);
+    assertThat(transitions).extracting(t -> t.backend().id()).containsExactly("b0");
   }
 
   @Test
@@ -194,14 +233,14 @@ class OutlierDetectorTest {
 
   @Test
   void concurrentReports_neverEjectMoreThanTheCap_andEmitOneTransitionPerEjection() throws Exception {
-    List<HealthTransition> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<HealthTransition> seen = new CopyOnWriteArrayList<>();
     OutlierDetector d = new OutlierDetector(OutlierDetectionPolicy.builder().maxEjectionPercent(30).build(),
         clock);
     d.onTransition(seen::add);
     for (int i = 0; i < 10; i++) {
       d.add(Backend.of("b" + i, "127.0.0.1", 8000 + i));
     }
-    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch go = new CountDownLatch(1);
     List<Thread> threads = new ArrayList<>();
     for (int k = 0; k < 4; k++) {
       Thread t = new Thread(() -> {
@@ -226,6 +265,54 @@ class OutlierDetectorTest {
     assertThat(d.ejectedCount()).isEqualTo(3);
     assertThat(seen).hasSize(3).allMatch(t -> t.to() == UNHEALTHY);
     assertThat(seen).extracting(t -> t.backend().id()).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void concurrentReports_afterEjectionsRanOut_stillNeverEjectMoreThanTheCap() throws Exception {
+    List<HealthTransition> seen = new CopyOnWriteArrayList<>();
+    OutlierDetector d = new OutlierDetector(OutlierDetectionPolicy.builder().maxEjectionPercent(30).build(),
+        clock);
+    d.onTransition(seen::add);
+    for (int i = 0; i < 10; i++) {
+      d.add(Backend.of("b" + i, "127.0.0.1", 8000 + i));
+    }
+    for (int i = 0; i < 3; i++) {
+      fail(d, "b" + i, 5, HTTP_503);
+    }
+    // All three places are held by ejections whose time ran out: each new trip at the cap may end
+    // them while their own reports start trials and re-eject them, all at once.
+    clock.advance(Duration.ofHours(2));
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    for (int k = 0; k < 4; k++) {
+      Thread t = new Thread(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int round = 0; round < 200; round++) {
+          for (int i = 0; i < 10; i++) {
+            d.report("b" + i, HTTP_503);
+          }
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    go.countDown();
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertThat(d.ejectedCount()).isEqualTo(3);
+    int ejectedNow = 0;
+    for (int i = 0; i < 10; i++) {
+      ejectedNow += d.isEjected("b" + i) ? 1 : 0;
+    }
+    assertThat(ejectedNow).isEqualTo(3);
+    long out = seen.stream().filter(t -> t.to() == UNHEALTHY).count();
+    long back = seen.stream().filter(t -> t.to() == HEALTHY).count();
+    assertThat(out - back).as("ejection events minus return events").isEqualTo(3);
   }
 
   @Test
