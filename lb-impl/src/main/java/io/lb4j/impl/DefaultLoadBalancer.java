@@ -175,7 +175,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
    * How often the timer runs {@link #refresh()}, or 0 when nothing needs it: a twentieth of the slow-start
    * window and of the drain timeout, so ramps move in small steps and drains end close to their deadline;
    * with fail-open, once per check interval, to notice a backend's first failed check (which causes no
-   * transition). Between 10 ms and 1 s.
+   * transition); with outlier detection, a twentieth of the base ejection time, to notice an ejection
+   * that ran out (the detector reports none: the backend's next outcomes decide). Between 10 ms and 1 s.
    */
   private long timerPeriodNanos() {
     long period = Long.MAX_VALUE;
@@ -187,6 +188,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
     if (healthPolicy.enabled() && healthPolicy.panicThresholdPercent() > 0) {
       period = Math.min(period, healthPolicy.interval().toNanos());
+    }
+    if (outliers != null) {
+      period = Math.min(period, listener.outlierDetection().baseEjectionTime().toNanos() / 20);
     }
     if (period == Long.MAX_VALUE) {
       return 0;
@@ -500,14 +504,20 @@ final class DefaultLoadBalancer implements LoadBalancer {
         return;
       }
       long now = nanoTime.getAsLong();
-      boolean ramping = false;
+      boolean republish = false;
       for (Member m : members.values()) {
         if (!m.checked && !checker.lastResult(m.id()).isEmpty()) {
           m.checked = true;
-          ramping = true; // not a ramp, but the candidate set must be published again
+          republish = true;
+        }
+        if (m.ejected && outliers != null && !outliers.isEjected(m.id())) {
+          // The ejection ran out: let trial traffic through; its outcomes re-eject or clear the backend.
+          m.ejected = false;
+          republish = true;
+          log.info("load balancer '{}': ejection of {} ran out, trial traffic allowed", listener.name(), m.id());
         }
         if (m.rampStart != Long.MIN_VALUE) {
-          ramping = true;
+          republish = true;
           if (now - m.rampStart >= slowStartNanos) {
             m.rampStart = Long.MIN_VALUE;
           }
@@ -521,7 +531,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
       }
       if (!expired.isEmpty()) {
         drop(expired, events);
-      } else if (ramping) {
+      } else if (republish) {
         publishCandidates(events);
       }
     }

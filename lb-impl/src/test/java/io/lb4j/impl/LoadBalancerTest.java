@@ -21,6 +21,7 @@ import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.persistence.CookieKeyRing;
+import io.lb4j.impl.persistence.MutableClock;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -484,6 +485,37 @@ class LoadBalancerTest {
     }
     Await.until("b ejected", () -> lb.view().get(1).ejected());
     assertThat(selectMany(lb, 50)).containsOnlyKeys("a");
+  }
+
+  @Test
+  void outlierDetection_letsTrialTrafficThroughWhenTheEjectionRunsOut() {
+    MutableClock clock = new MutableClock();
+    DefaultLoadBalancer lb = (DefaultLoadBalancer) start(LoadBalancers.builder(l4().healthCheck(TRUSTED)
+            .outlierDetection(OutlierDetectionPolicy.builder().consecutiveFailures(2).maxEjectionPercent(50)
+                .baseEjectionTime(Duration.ofSeconds(30)).maxEjectionTime(Duration.ofSeconds(300)).build()).build())
+        .clock(clock)
+        .backend(Backend.of("a", "127.0.0.1", 1))
+        .backend(Backend.of("b", "127.0.0.1", 2)));
+    for (int i = 0; i < 2; i++) {
+      Selection s = lb.select(RequestContext.ofKey(i));
+      lb.report(s, s.backend().id().equals("b")
+          ? Outcome.failure(Outcome.Kind.TIMEOUT, Duration.ofSeconds(1)) : Outcome.success());
+      s.release();
+    }
+    for (int i = 0; i < 4 && !lb.view().get(1).ejected(); i++) {
+      try (Selection s = lb.select(RequestContext.EMPTY)) {
+        if (s.backend().id().equals("b")) {
+          lb.report(s, Outcome.failure(Outcome.Kind.TIMEOUT, Duration.ofSeconds(1)));
+        }
+      }
+    }
+    assertThat(lb.view().get(1).ejected()).isTrue();
+    assertThat(selectMany(lb, 20)).containsOnlyKeys("a");
+
+    clock.advance(Duration.ofSeconds(31));
+    lb.refresh();
+    assertThat(lb.view().get(1).ejected()).isFalse();
+    assertThat(selectMany(lb, 20)).containsKeys("a", "b");
   }
 
   @Test

@@ -8,14 +8,14 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock tests move by hand: wall time for cookies and a nanosecond ticker for tables. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
   private final AtomicLong nanos = new AtomicLong(1_700_000_000_000_000_000L);
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     nanos.addAndGet(d.toNanos());
   }
 
-  long nanoTime() {
+  public long nanoTime() {
     return nanos.get();
   }
 
