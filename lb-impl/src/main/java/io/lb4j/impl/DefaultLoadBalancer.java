@@ -510,11 +510,15 @@ final class DefaultLoadBalancer implements LoadBalancer {
           m.checked = true;
           republish = true;
         }
-        if (m.ejected && outliers != null && !outliers.isEjected(m.id())) {
-          // The ejection ran out: let trial traffic through; its outcomes re-eject or clear the backend.
-          m.ejected = false;
+        // Reconcile with the detector: an ejection that ran out emits no event (trial traffic must now
+        // flow, and its outcomes re-eject or clear the backend), and the detector's events can reach us
+        // out of order when two threads report at once. Either way the state is right within one period.
+        boolean ejected = outliers != null && outliers.isEjected(m.id());
+        if (ejected != m.ejected) {
+          m.ejected = ejected;
           republish = true;
-          log.info("load balancer '{}': ejection of {} ran out, trial traffic allowed", listener.name(), m.id());
+          log.info("load balancer '{}': {} is {}", listener.name(), m.id(),
+              ejected ? "ejected" : "no longer ejected (ejection ran out), trial traffic allowed");
         }
         if (m.rampStart != Long.MIN_VALUE) {
           republish = true;
