@@ -630,8 +630,20 @@ final class DefaultLoadBalancer implements LoadBalancer {
   // ---------------------------------------------------------------------------------------------
   // Views and events
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Taken under the control lock, so the view shows only states already published to the scheduler:
+   * a backend shown HEALTHY receives picks. Not for the request path.
+   */
   @Override
   public List<BackendView> view() {
+    synchronized (lock) {
+      return viewLocked();
+    }
+  }
+
+  private List<BackendView> viewLocked() {
     long now = nanoTime.getAsLong();
     List<BackendView> views = new ArrayList<>();
     for (Member m : members.values()) {
