@@ -21,7 +21,7 @@ import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.persistence.CookieKeyRing;
-import io.lb4j.impl.persistence.MutableClock;
+import io.lb4j.impl.testing.MutableClock;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -9,6 +9,7 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.health.OutlierDetectionPolicy;
+import io.lb4j.impl.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

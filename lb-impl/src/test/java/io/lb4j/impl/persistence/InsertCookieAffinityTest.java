@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lb4j.api.Backend;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.persistence.SessionPersistence;
+import io.lb4j.impl.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;

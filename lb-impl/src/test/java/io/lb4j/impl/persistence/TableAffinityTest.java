@@ -6,6 +6,7 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.persistence.SessionPersistence.Mode;
+import io.lb4j.impl.testing.MutableClock;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
