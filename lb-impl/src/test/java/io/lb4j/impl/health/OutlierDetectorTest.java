@@ -241,28 +241,7 @@ class OutlierDetectorTest {
     for (int i = 0; i < 10; i++) {
       d.add(Backend.of("b" + i, "127.0.0.1", 8000 + i));
     }
-    CountDownLatch go = new CountDownLatch(1);
-    List<Thread> threads = new ArrayList<>();
-    for (int k = 0; k < 4; k++) {
-      Thread t = new Thread(() -> {
-        try {
-          go.await();
-        } catch (InterruptedException e) {
-          return;
-        }
-        for (int round = 0; round < 200; round++) {
-          for (int i = 0; i < 10; i++) {
-            d.report("b" + i, HTTP_503);
-          }
-        }
-      });
-      t.start();
-      threads.add(t);
-    }
-    go.countDown();
-    for (Thread t : threads) {
-      t.join();
-    }
+    failAllFromFourThreadsAtOnce(d);
     assertThat(d.ejectedCount()).isEqualTo(3);
     assertThat(seen).hasSize(3).allMatch(t -> t.to() == UNHEALTHY);
     assertThat(seen).extracting(t -> t.backend().id()).doesNotHaveDuplicates();
@@ -283,6 +262,27 @@ class OutlierDetectorTest {
     // All three places are held by ejections whose time ran out: each new trip at the cap may end
     // them while their own reports start trials and re-eject them, all at once.
     clock.advance(Duration.ofHours(2));
+    failAllFromFourThreadsAtOnce(d);
+    assertThat(d.ejectedCount()).isEqualTo(3);
+    int ejectedNow = 0;
+    for (int i = 0; i < 10; i++) {
+      ejectedNow += d.isEjected("b" + i) ? 1 : 0;
+    }
+    assertThat(ejectedNow).isEqualTo(3);
+    long out = seen.stream().filter(t -> t.to() == UNHEALTHY).count();
+    long back = seen.stream().filter(t -> t.to() == HEALTHY).count();
+    assertThat(out - back).as("ejection events minus return events").isEqualTo(3);
+  }
+
+  @Test
+  void unknownBackend_isIgnored() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().build(), 0);
+    fail(d, "ghost", 10, HTTP_503);
+    assertThat(d.isEjected("ghost")).isFalse();
+  }
+
+  /** Four threads released together each report 200 rounds of 503s for b0-b9. */
+  private static void failAllFromFourThreadsAtOnce(OutlierDetector d) throws InterruptedException {
     CountDownLatch go = new CountDownLatch(1);
     List<Thread> threads = new ArrayList<>();
     for (int k = 0; k < 4; k++) {
@@ -303,23 +303,8 @@ class OutlierDetectorTest {
     }
     go.countDown();
     for (Thread t : threads) {
-      t.join();
+      t.join(60_000);
+      assertThat(t.isAlive()).as("reporting thread finished within 60s").isFalse();
     }
-    assertThat(d.ejectedCount()).isEqualTo(3);
-    int ejectedNow = 0;
-    for (int i = 0; i < 10; i++) {
-      ejectedNow += d.isEjected("b" + i) ? 1 : 0;
-    }
-    assertThat(ejectedNow).isEqualTo(3);
-    long out = seen.stream().filter(t -> t.to() == UNHEALTHY).count();
-    long back = seen.stream().filter(t -> t.to() == HEALTHY).count();
-    assertThat(out - back).as("ejection events minus return events").isEqualTo(3);
-  }
-
-  @Test
-  void unknownBackend_isIgnored() {
-    OutlierDetector d = detector(OutlierDetectionPolicy.builder().build(), 0);
-    fail(d, "ghost", 10, HTTP_503);
-    assertThat(d.isEjected("ghost")).isFalse();
   }
 }
