@@ -21,8 +21,9 @@ import java.util.Objects;
  * <p>Defaults follow the reference cloud balancer: weighted round robin; a TCP health check for TCP
  * listeners and {@code HEAD /} for HTTP(S) listeners (UDP listeners: checks off, because a UDP backend
  * need not accept TCP); no persistence; Layer-7 request timeout 60 s (a slower backend gets a 504);
- * Layer-4 idle timeout 900 s; accept backlog 1024. Timeouts accept values down to 10 ms so that embedded
- * users and tests need not wait.
+ * Layer-4 idle timeout 900 s; accept backlog 1024. The request timeout ranges over 1-180 s and the idle
+ * timeout over 10-900 s, as on the reference balancer; the drain timeout and the slow-start window accept
+ * values down to 10 ms so that tests need not wait.
  *
  * <p>The accept backlog is a request to the operating system, which caps it at
  * {@code net.core.somaxconn} (often 128 or 4096 on Linux). When the backlog is full the kernel stops
@@ -46,7 +47,9 @@ public final class Listener {
   public static final int DEFAULT_SLOW_START_FLOOR_PERCENT = 10;
 
   private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
+  private static final Duration MIN_REQUEST_TIMEOUT = Duration.ofSeconds(1);
   private static final Duration MAX_REQUEST_TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration MAX_IDLE_TIMEOUT = Duration.ofSeconds(900);
   private static final Duration MAX_DRAIN_TIMEOUT = Duration.ofSeconds(900);
   private static final Duration MAX_SLOW_START = Duration.ofSeconds(900);
@@ -346,15 +349,15 @@ public final class Listener {
       return this;
     }
 
-    /** Layer 7: the backend's time to answer, 10ms-180s (default 60s); a slower backend gets a 504. */
+    /** Layer 7: the backend's time to answer, 1s-180s (default 60s); a slower backend gets a 504. */
     public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = checkRange("listener.requestTimeout", timeout, MIN_TIMEOUT, MAX_REQUEST_TIMEOUT);
+      this.requestTimeout = checkRange("listener.requestTimeout", timeout, MIN_REQUEST_TIMEOUT, MAX_REQUEST_TIMEOUT);
       return this;
     }
 
-    /** Layer 4: how long a connection may stay idle, 10ms-900s (default 900s). */
+    /** Layer 4: how long a connection may stay idle, 10s-900s (default 900s). */
     public Builder idleTimeout(Duration timeout) {
-      this.idleTimeout = checkRange("listener.idleTimeout", timeout, MIN_TIMEOUT, MAX_IDLE_TIMEOUT);
+      this.idleTimeout = checkRange("listener.idleTimeout", timeout, MIN_IDLE_TIMEOUT, MAX_IDLE_TIMEOUT);
       return this;
     }
 
