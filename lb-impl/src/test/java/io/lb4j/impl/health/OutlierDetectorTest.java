@@ -235,12 +235,7 @@ class OutlierDetectorTest {
   @Test
   void concurrentReports_neverEjectMoreThanTheCap_andEmitOneTransitionPerEjection() throws Exception {
     List<HealthTransition> seen = new CopyOnWriteArrayList<>();
-    OutlierDetector d = new OutlierDetector(OutlierDetectionPolicy.builder().maxEjectionPercent(30).build(),
-        clock);
-    d.onTransition(seen::add);
-    for (int i = 0; i < 10; i++) {
-      d.add(Backend.of("b" + i, "127.0.0.1", 8000 + i));
-    }
+    OutlierDetector d = tenBackendsCappedAtThree(seen);
     failAllFromFourThreadsAtOnce(d);
     assertThat(d.ejectedCount()).isEqualTo(3);
     assertThat(seen).hasSize(3).allMatch(t -> t.to() == UNHEALTHY);
@@ -250,12 +245,7 @@ class OutlierDetectorTest {
   @Test
   void concurrentReports_afterEjectionsRanOut_stillNeverEjectMoreThanTheCap() throws Exception {
     List<HealthTransition> seen = new CopyOnWriteArrayList<>();
-    OutlierDetector d = new OutlierDetector(OutlierDetectionPolicy.builder().maxEjectionPercent(30).build(),
-        clock);
-    d.onTransition(seen::add);
-    for (int i = 0; i < 10; i++) {
-      d.add(Backend.of("b" + i, "127.0.0.1", 8000 + i));
-    }
+    OutlierDetector d = tenBackendsCappedAtThree(seen);
     for (int i = 0; i < 3; i++) {
       fail(d, "b" + i, 5, HTTP_503);
     }
@@ -306,5 +296,16 @@ class OutlierDetectorTest {
       t.join(60_000);
       assertThat(t.isAlive()).as("reporting thread finished within 60s").isFalse();
     }
+  }
+
+  /** A detector over b0-b9 with a 30% cap (three ejections), reporting transitions to {@code seen}. */
+  private OutlierDetector tenBackendsCappedAtThree(List<HealthTransition> seen) {
+    OutlierDetector d = new OutlierDetector(OutlierDetectionPolicy.builder().maxEjectionPercent(30).build(),
+        clock);
+    d.onTransition(seen::add);
+    for (int i = 0; i < 10; i++) {
+      d.add(Backend.of("b" + i, "127.0.0.1", 8000 + i));
+    }
+    return d;
   }
 }

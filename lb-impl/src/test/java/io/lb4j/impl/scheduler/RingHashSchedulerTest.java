@@ -108,10 +108,7 @@ class RingHashSchedulerTest {
     Scheduler s = hash(SchedulingAlgorithm.CONSISTENT_HASH,
         List.of(healthy("heavy", 100), healthy("light", 50), healthy("other", 100)));
 
-    Map<String, Integer> counts = new HashMap<>();
-    for (String id : assign(s, SchedulingAlgorithm.CONSISTENT_HASH)) {
-      counts.merge(id, 1, Integer::sum);
-    }
+    Map<String, Integer> counts = keysPerBackend(s);
 
     // Expected 40% / 20% / 40%; a 200-point ring is within a few percent.
     assertThat(counts.get("light")).isBetween(KEYS * 15 / 100, KEYS * 25 / 100);
@@ -122,10 +119,7 @@ class RingHashSchedulerTest {
   void pick_withEqualWeights_keepsEveryBackendNearItsShare() {
     Scheduler s = hash(SchedulingAlgorithm.CONSISTENT_HASH, Fixtures.equal(20));
 
-    Map<String, Integer> counts = new HashMap<>();
-    for (String id : assign(s, SchedulingAlgorithm.CONSISTENT_HASH)) {
-      counts.merge(id, 1, Integer::sum);
-    }
+    Map<String, Integer> counts = keysPerBackend(s);
 
     assertThat(counts).hasSize(20);
     counts.values().forEach(c -> assertThat(c).isBetween(KEYS / 20 * 6 / 10, KEYS / 20 * 14 / 10));
@@ -190,10 +184,7 @@ class RingHashSchedulerTest {
     // 200,000 keys (47x apart); weights are relative, so weight 1 must balance like weight 100.
     Scheduler s = hash(SchedulingAlgorithm.CONSISTENT_HASH, Fixtures.weighted(1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
 
-    Map<String, Integer> counts = new HashMap<>();
-    for (String id : assign(s, SchedulingAlgorithm.CONSISTENT_HASH)) {
-      counts.merge(id, 1, Integer::sum);
-    }
+    Map<String, Integer> counts = keysPerBackend(s);
 
     assertThat(counts).hasSize(10);
     counts.values().forEach(c -> assertThat(c).isBetween(KEYS / 10 * 6 / 10, KEYS / 10 * 14 / 10));
@@ -217,5 +208,14 @@ class RingHashSchedulerTest {
       }
     }
     assertThat(moved).isPositive();
+  }
+
+  /** How many of the test keys each backend owns under consistent hash. */
+  private static Map<String, Integer> keysPerBackend(Scheduler s) {
+    Map<String, Integer> counts = new HashMap<>();
+    for (String id : assign(s, SchedulingAlgorithm.CONSISTENT_HASH)) {
+      counts.merge(id, 1, Integer::sum);
+    }
+    return counts;
   }
 }
