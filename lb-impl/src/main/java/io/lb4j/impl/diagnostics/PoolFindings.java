@@ -1,0 +1,195 @@
+package io.lb4j.impl.diagnostics;
+
+import io.lb4j.api.BackendState;
+import io.lb4j.api.BackendView;
+import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.api.health.HealthCheckType;
+import io.lb4j.api.health.HealthStatus;
+import io.lb4j.api.health.HealthTransition;
+import io.lb4j.api.internal.Checks;
+import io.lb4j.api.scheduler.NoBackendReason;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The findings that need only the pool: no eligible backend, active checks passing while traffic fails,
+ * flapping, and persistence concentrating load. Reads the pool's view and health history; stateless.
+ */
+final class PoolFindings {
+
+  private final Diagnostics settings;
+
+  PoolFindings(Diagnostics settings) {
+    this.settings = settings;
+  }
+
+  void examine(LoadBalancer pool, List<BackendView> backends, Instant now, List<Finding> out) {
+    noEligibleBackend(pool, backends, out);
+    shallowCheck(pool, backends, now, out);
+    flapping(pool, backends, now, out);
+    persistenceSkew(pool, backends, out);
+  }
+
+  /** True when the backend can take new picks now: active, enabled, weight above 0, healthy, not ejected. */
+  static boolean eligible(BackendView v) {
+    return v.state() == BackendState.ACTIVE && v.backend().enabled() && v.effectiveWeight() > 0
+        && v.health() == HealthStatus.HEALTHY && !v.ejected();
+  }
+
+  private static void noEligibleBackend(LoadBalancer pool, List<BackendView> backends, List<Finding> out) {
+    if (backends.stream().anyMatch(PoolFindings::eligible)) {
+      return;
+    }
+    NoBackendReason reason;
+    if (backends.isEmpty()) {
+      reason = NoBackendReason.NO_BACKENDS;
+    } else if (backends.stream().anyMatch(v -> v.health() == HealthStatus.HEALTHY && !v.ejected())) {
+      reason = NoBackendReason.ALL_DRAINED;
+    } else {
+      reason = NoBackendReason.ALL_UNHEALTHY;
+    }
+    Map<String, String> evidence = new LinkedHashMap<>();
+    evidence.put("reason", reason.name());
+    for (BackendView v : backends) {
+      evidence.put(Diagnostics.subject(v.backend()), describe(v));
+    }
+    String fix;
+    switch (reason) {
+      case NO_BACKENDS:
+        fix = "Add backends (LoadBalancer.addBackend).";
+        break;
+      case ALL_DRAINED:
+        fix = "Give a healthy backend a weight above 0 and enable it (LoadBalancer.setWeight), or add backends.";
+        break;
+      default:
+        fix = "Bring the backends back (each one's last check result says why it failed), or fix the health check"
+            + " if they serve traffic (see check-fails-port-open); HealthCheckPolicy.panicThresholdPercent sends"
+            + " traffic to all of them when too few are healthy.";
+    }
+    out.add(new Finding(FindingCode.NO_ELIGIBLE_BACKEND, Severity.ERROR, "pool " + pool.listener().name(),
+        "no backend can take traffic: " + reason.description() + " (every request gets no backend: a gateway's 502)",
+        evidence, fix));
+  }
+
+  private static String describe(BackendView v) {
+    StringBuilder s = new StringBuilder().append(v.health());
+    if (v.ejected()) {
+      s.append(", ejected");
+    }
+    if (v.state() == BackendState.DRAINING) {
+      s.append(", draining");
+    }
+    if (!v.backend().enabled()) {
+      s.append(", disabled");
+    }
+    s.append(", weight ").append(v.backend().weight());
+    s.append(", last check: ").append(v.lastCheck().isEmpty() ? "none yet" : v.lastCheck());
+    return s.toString();
+  }
+
+  /**
+   * Passive checking ejected a backend that the active check calls healthy: real requests fail while the
+   * probe succeeds, typically a static check page while the application's dynamic path is broken.
+   */
+  private void shallowCheck(LoadBalancer pool, List<BackendView> backends, Instant now, List<Finding> out) {
+    HealthCheckPolicy check = pool.listener().healthCheck();
+    if (!check.enabled() || !pool.listener().outlierDetection().enabled()) {
+      return;
+    }
+    for (BackendView v : backends) {
+      if (v.health() != HealthStatus.HEALTHY || !v.ejected()) {
+        continue;
+      }
+      List<HealthTransition> history = pool.healthHistory(v.backend().id(), now.minus(settings.flappingWindow),
+          now.plusNanos(1));
+      long ejections = history.stream().filter(t -> t.to() == HealthStatus.UNHEALTHY && t.cause().startsWith("ejected"))
+          .count();
+      Map<String, String> evidence = new LinkedHashMap<>();
+      evidence.put("activeCheck", describeCheck(check) + ": " + v.lastCheck());
+      evidence.put("ejectionsInWindow", ejections + " in the last " + Checks.format(settings.flappingWindow));
+      history.stream().filter(t -> t.cause().startsWith("ejected")).reduce((a, b) -> b)
+          .ifPresent(t -> evidence.put("lastEjection", t.cause() + " at " + t.at()));
+      out.add(new Finding(FindingCode.SHALLOW_HEALTH_CHECK, Severity.WARNING, Diagnostics.subject(v.backend()),
+          "real traffic fails (the backend was ejected) while the active check passes: the check is too shallow",
+          evidence, "Point the HTTP check at a path that exercises what requests need (HealthCheckPolicy.path, a"
+              + " cheap page served by the same application and dependencies), and fix the failing application."));
+    }
+  }
+
+  static String describeCheck(HealthCheckPolicy check) {
+    if (check.type() == HealthCheckType.TCP) {
+      return "TCP connect";
+    }
+    return "HTTP " + check.method() + " " + check.path() + (check.domain() == null ? "" : " Host: " + check.domain())
+        + " expecting " + HealthCheckPolicy.labels(check.normalStatuses());
+  }
+
+  /** More than the allowed number of health transitions of one backend within the window. */
+  private void flapping(LoadBalancer pool, List<BackendView> backends, Instant now, List<Finding> out) {
+    Instant from = now.minus(settings.flappingWindow);
+    for (BackendView v : backends) {
+      List<HealthTransition> history = pool.healthHistory(v.backend().id(), from, now.plusNanos(1));
+      if (history.size() <= settings.flappingTransitions) {
+        continue;
+      }
+      Map<String, String> evidence = new LinkedHashMap<>();
+      evidence.put("transitions", history.size() + " in the last " + Checks.format(settings.flappingWindow));
+      evidence.put("allowed", String.valueOf(settings.flappingTransitions));
+      int shown = Math.min(4, history.size());
+      for (int i = history.size() - shown; i < history.size(); i++) {
+        HealthTransition t = history.get(i);
+        evidence.put("transition " + (i + 1), t.from() + " -> " + t.to() + " (" + t.cause() + ") at " + t.at());
+      }
+      out.add(new Finding(FindingCode.FLAPPING, Severity.WARNING, Diagnostics.subject(v.backend()),
+          "the backend's health changed " + history.size() + " times in " + Checks.format(settings.flappingWindow)
+              + ": each change moves traffic and sessions, which lowers throughput",
+          evidence, "Find why the backend fails intermittently (load, a dependency); meanwhile raise"
+              + " HealthCheckPolicy.healthyThreshold and unhealthyThreshold so a single result does not flip it."));
+    }
+  }
+
+  /** Persistence on, and one backend's share of picks far above its weighted share. */
+  private void persistenceSkew(LoadBalancer pool, List<BackendView> backends, List<Finding> out) {
+    if (!pool.listener().sessionPersistence().enabled()) {
+      return;
+    }
+    long totalPicks = 0;
+    long totalWeight = 0;
+    for (BackendView v : backends) {
+      if (v.state() == BackendState.ACTIVE && v.backend().enabled()) {
+        totalPicks += v.picks();
+        totalWeight += v.backend().weight();
+      }
+    }
+    if (totalPicks < settings.persistenceMinPicks || totalWeight == 0) {
+      return;
+    }
+    for (BackendView v : backends) {
+      if (v.state() != BackendState.ACTIVE || !v.backend().enabled()) {
+        continue;
+      }
+      double share = (double) v.picks() / totalPicks;
+      double weighted = (double) v.backend().weight() / totalWeight;
+      if (share * 100 <= weighted * settings.persistenceSkewPercent) {
+        continue;
+      }
+      Map<String, String> evidence = new LinkedHashMap<>();
+      evidence.put("picks", v.picks() + " of " + totalPicks + " (" + percent(share) + ")");
+      evidence.put("weightedShare", percent(weighted) + " (weight " + v.backend().weight() + " of " + totalWeight + ")");
+      evidence.put("allowed", settings.persistenceSkewPercent + "% of the weighted share");
+      evidence.put("persistence", pool.listener().sessionPersistence().toString());
+      out.add(new Finding(FindingCode.PERSISTENCE_SKEW, Severity.WARNING, Diagnostics.subject(v.backend()),
+          "session persistence concentrates load: the backend took " + percent(share) + " of picks for a weighted"
+              + " share of " + percent(weighted),
+          evidence, "A few heavy clients stay on one backend. Turn persistence off where the application does not"
+              + " need it (and always for stress tests), or shorten SessionPersistence's timeout."));
+    }
+  }
+
+  private static String percent(double fraction) {
+    return Math.round(fraction * 1000) / 10.0 + "%";
+  }
+}
