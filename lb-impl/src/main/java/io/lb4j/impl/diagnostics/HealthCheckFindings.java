@@ -49,8 +49,8 @@ final class HealthCheckFindings {
       List<Finding> out) {
     int probes = 0;
     for (BackendView v : backends) {
-      if (v.health() != HealthStatus.UNHEALTHY || v.lastCheck().isEmpty() || v.lastCheck().startsWith("ok")) {
-        continue; // never checked, or unhealthy only through passive ejection
+      if (v.health() != HealthStatus.UNHEALTHY || !failed(v.lastCheck())) {
+        continue; // healthy, never checked, or recovering (its last probe succeeded)
       }
       if (probes++ >= settings.maxPortProbes) {
         return;
@@ -72,6 +72,12 @@ final class HealthCheckFindings {
           "the backend is unhealthy but its traffic port accepts connections: the health check is likely wrong",
           evidence, likelyFix(check, checkPort, trafficPort, v.lastCheck())));
     }
+  }
+
+  /** Whether a probe result is a failure: not empty (never probed), not {@code ok...}, not a normal status. */
+  static boolean failed(String lastCheck) {
+    return !lastCheck.isEmpty() && !lastCheck.startsWith("ok")
+        && !(lastCheck.startsWith("HTTP ") && !lastCheck.contains(" not in "));
   }
 
   private boolean accepts(String host, int port) {

@@ -1,0 +1,213 @@
+package io.lb4j.impl.diagnostics;
+
+import static io.lb4j.impl.diagnostics.Loop.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lb4j.api.Backend;
+import io.lb4j.api.Listener;
+import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.Outcome;
+import io.lb4j.api.Protocol;
+import io.lb4j.api.RequestContext;
+import io.lb4j.api.Selection;
+import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.api.health.HealthCheckType;
+import io.lb4j.api.health.HealthStatus;
+import io.lb4j.api.health.OutlierDetectionPolicy;
+import io.lb4j.api.persistence.SessionPersistence;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class PoolFindingsTest {
+
+  private static final HealthCheckPolicy FAST_TCP = HealthCheckPolicy.builder().interval(Duration.ofMillis(20))
+      .responseTimeout(Duration.ofMillis(10)).unhealthyThreshold(1).healthyThreshold(1).build();
+  private static final HealthCheckPolicy FAST_HTTP = HealthCheckPolicy.builder().type(HealthCheckType.HTTP)
+      .interval(Duration.ofMillis(20)).responseTimeout(Duration.ofMillis(10)).unhealthyThreshold(1)
+      .healthyThreshold(1).build();
+  private static final HealthCheckPolicy TRUSTED = HealthCheckPolicy.builder().startHealthy(true)
+      .interval(Duration.ofSeconds(50)).responseTimeout(Duration.ofSeconds(1)).build();
+
+  private final Loop loop = new Loop();
+  /** Host checks off (no /proc here), so the reports hold only what the tests provoke. */
+  private final Diagnostics diagnostics = Diagnostics.builder().procRoot(java.nio.file.Path.of("/nonexistent-proc"))
+      .build();
+
+  @AfterEach
+  void close() throws Exception {
+    loop.close();
+  }
+
+  private static Listener.Builder tcp(HealthCheckPolicy check) {
+    return Listener.builder("pool", Protocol.TCP, 0).healthCheck(check);
+  }
+
+  @Test
+  void noEligibleBackend_allUnhealthy_namesEachBackendsLastCheck() {
+    String host = Loop.host();
+    LoadBalancer pool = loop.pool(tcp(FAST_TCP).build(), Backend.of("a", host, Loop.refusingPort(host)),
+        Backend.of("b", host, Loop.refusingPort(host)));
+    await("both backends checked", () -> pool.view().stream().noneMatch(v -> v.lastCheck().isEmpty()));
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.NO_ELIGIBLE_BACKEND);
+
+    assertThat(f.severity()).isEqualTo(Severity.ERROR);
+    assertThat(f.evidence()).containsEntry("reason", "ALL_UNHEALTHY");
+    assertThat(f.evidence().get("backend a (" + pool.view().get(0).backend().authority() + ")"))
+        .contains("UNHEALTHY").contains("connect refused");
+    assertThat(f.summary()).contains("all backends are unhealthy");
+  }
+
+  @Test
+  void noEligibleBackend_allDrained() {
+    LoadBalancer pool = loop.pool(tcp(TRUSTED).build(), Backend.of("a", Loop.host(), 9, 0));
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.NO_ELIGIBLE_BACKEND);
+
+    assertThat(f.evidence()).containsEntry("reason", "ALL_DRAINED");
+    assertThat(f.fix()).contains("setWeight");
+  }
+
+  @Test
+  void noEligibleBackend_noneConfigured() {
+    LoadBalancer pool = loop.pool(tcp(TRUSTED).build());
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.NO_ELIGIBLE_BACKEND);
+
+    assertThat(f.evidence()).containsOnlyKeys("reason").containsEntry("reason", "NO_BACKENDS");
+  }
+
+  @Test
+  void noEligibleBackend_silentWhileOneBackendServes() throws Exception {
+    String host = Loop.host();
+    try (java.net.ServerSocket up = new java.net.ServerSocket(0, 50, InetAddress.getByName(host))) {
+      LoadBalancer pool = loop.pool(tcp(FAST_TCP).build(), Backend.of("up", host, up.getLocalPort()),
+          Backend.of("down", host, Loop.refusingPort(host)));
+      assertThat(pool.awaitAnyHealthy(Loop.DEADLINE)).isTrue();
+
+      assertThat(diagnostics.examine(pool).findings(FindingCode.NO_ELIGIBLE_BACKEND)).isEmpty();
+    }
+  }
+
+  @Test
+  void shallowHealthCheck_whenTrafficFailsWhileTheProbeSucceeds() throws Exception {
+    Loop.App app = loop.app().status("/app", 500); // the check page works, the application does not
+    LoadBalancer pool = loop.pool(shallowPool(), app.backend("a"));
+
+    sendTraffic(pool, app, 5);
+    await("the backend ejected", () -> pool.view().get(0).ejected());
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.SHALLOW_HEALTH_CHECK);
+    assertThat(f.subject()).isEqualTo("backend a (" + app.host + ":" + app.port() + ")");
+    assertThat(f.evidence().get("activeCheck")).isEqualTo("HTTP HEAD / expecting [2xx, 3xx]: HTTP 200");
+    assertThat(f.evidence().get("ejectionsInWindow")).startsWith("1 in the last");
+    assertThat(f.evidence().get("lastEjection")).contains("5 consecutive failures").contains("HTTP 500");
+  }
+
+  @Test
+  void shallowHealthCheck_silentWhenTrafficSucceeds() throws Exception {
+    Loop.App app = loop.app();
+    LoadBalancer pool = loop.pool(shallowPool(), app.backend("a"));
+
+    sendTraffic(pool, app, 5);
+
+    assertThat(pool.view().get(0).ejected()).isFalse();
+    assertThat(diagnostics.examine(pool).findings(FindingCode.SHALLOW_HEALTH_CHECK)).isEmpty();
+  }
+
+  private static Listener shallowPool() {
+    return Listener.builder("web", Protocol.HTTP, 0).healthCheck(FAST_HTTP.toBuilder()
+            .responseTimeout(Duration.ofSeconds(2)).interval(Duration.ofMillis(50)).build())
+        .outlierDetection(OutlierDetectionPolicy.builder().consecutiveFailures(5).activeCheckEndsEjection(false)
+            .baseEjectionTime(Duration.ofMinutes(10)).maxEjectionTime(Duration.ofMinutes(10)).build())
+        .build();
+  }
+
+  /** Sends {@code n} real requests for /app through the pool and reports what the application answered. */
+  private static void sendTraffic(LoadBalancer pool, Loop.App app, int n) throws InterruptedException {
+    assertThat(pool.awaitAnyHealthy(Loop.DEADLINE)).isTrue();
+    for (int i = 0; i < n; i++) {
+      try (Selection s = pool.select(RequestContext.builder().build())) {
+        assertThat(s.hasBackend()).isTrue();
+        pool.report(s, Outcome.httpStatus(app.get("/app"), Duration.ofMillis(1)));
+      }
+    }
+  }
+
+  @Test
+  void flapping_whenHealthChangesMoreOftenThanAllowed() {
+    Loop.App app = loop.app();
+    app.flap = true;
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0).healthCheck(FAST_HTTP.toBuilder()
+        .responseTimeout(Duration.ofSeconds(2)).build()).build(), app.backend("a"));
+    await("5 transitions", () -> history(pool, "a").size() >= 5);
+
+    Report report = Diagnostics.builder().procRoot(java.nio.file.Path.of("/nonexistent-proc"))
+        .flapping(4, Duration.ofMinutes(5)).build().examine(pool);
+
+    Finding f = only(report, FindingCode.FLAPPING);
+    assertThat(f.evidence().get("allowed")).isEqualTo("4");
+    assertThat(f.evidence().get("transitions")).endsWith("in the last 300s");
+    assertThat(f.evidence()).containsKey("transition 5");
+  }
+
+  @Test
+  void flapping_silentForASteadyBackend() {
+    Loop.App app = loop.app();
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0).healthCheck(FAST_HTTP.toBuilder()
+        .responseTimeout(Duration.ofSeconds(2)).build()).build(), app.backend("a"));
+    await("healthy", () -> pool.view().get(0).health() == HealthStatus.HEALTHY);
+
+    Report report = Diagnostics.builder().procRoot(java.nio.file.Path.of("/nonexistent-proc"))
+        .flapping(1, Duration.ofMinutes(5)).build().examine(pool);
+
+    assertThat(history(pool, "a")).hasSize(1); // unchecked -> healthy, once
+    assertThat(report.findings(FindingCode.FLAPPING)).isEmpty();
+  }
+
+  private static List<io.lb4j.api.health.HealthTransition> history(LoadBalancer pool, String id) {
+    return pool.healthHistory(id, Instant.EPOCH, Instant.now().plusSeconds(60));
+  }
+
+  @Test
+  void persistenceSkew_whenOneClientSticksToOneBackend() throws Exception {
+    LoadBalancer pool = loop.pool(sticky(), Backend.of("a", Loop.host(), 80), Backend.of("b", Loop.host(), 80));
+
+    for (int i = 0; i < 200; i++) {
+      pool.select(RequestContext.ofClient(InetAddress.getByName("10.0.0.1"))).release();
+    }
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.PERSISTENCE_SKEW);
+    assertThat(f.evidence()).containsEntry("picks", "200 of 200 (100.0%)")
+        .containsEntry("weightedShare", "50.0% (weight 100 of 200)")
+        .containsEntry("allowed", "150% of the weighted share");
+  }
+
+  @Test
+  void persistenceSkew_silentWhenClientsSpread() throws UnknownHostException {
+    LoadBalancer pool = loop.pool(sticky(), Backend.of("a", Loop.host(), 80), Backend.of("b", Loop.host(), 80));
+
+    for (int i = 0; i < 200; i++) {
+      pool.select(RequestContext.ofClient(InetAddress.getByName("10.0." + (i / 250) + "." + (1 + i % 250))))
+          .release();
+    }
+
+    assertThat(pool.view()).allSatisfy(v -> assertThat(v.picks()).isEqualTo(100));
+    assertThat(diagnostics.examine(pool).findings(FindingCode.PERSISTENCE_SKEW)).isEmpty();
+  }
+
+  private static Listener sticky() {
+    return tcp(TRUSTED).sessionPersistence(SessionPersistence.sourceIp(Duration.ofSeconds(600))).build();
+  }
+
+  static Finding only(Report report, FindingCode code) {
+    List<Finding> found = report.findings(code);
+    assertThat(found).as(report.toText()).hasSize(1);
+    return found.get(0);
+  }
+}
