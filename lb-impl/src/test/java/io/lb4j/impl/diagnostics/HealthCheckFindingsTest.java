@@ -1,0 +1,180 @@
+package io.lb4j.impl.diagnostics;
+
+import static io.lb4j.impl.diagnostics.PoolFindingsTest.only;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lb4j.api.Backend;
+import io.lb4j.api.Listener;
+import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.Protocol;
+import io.lb4j.api.health.HealthCheckMethod;
+import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.api.health.HealthCheckType;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class HealthCheckFindingsTest {
+
+  private static HealthCheckPolicy.Builder fastHttp() {
+    return HealthCheckPolicy.builder().type(HealthCheckType.HTTP).interval(Duration.ofMillis(20))
+        .responseTimeout(Duration.ofSeconds(2)).unhealthyThreshold(1).healthyThreshold(1);
+  }
+
+  /** Checks that do not run again during a test: only their settings are examined. */
+  private static HealthCheckPolicy.Builder idle() {
+    return HealthCheckPolicy.builder().interval(Duration.ofSeconds(50)).responseTimeout(Duration.ofSeconds(1));
+  }
+
+  private final Loop loop = new Loop();
+  private final Diagnostics diagnostics = Diagnostics.builder().procRoot(Path.of("/nonexistent-proc")).build();
+
+  @AfterEach
+  void close() throws Exception {
+    loop.close();
+  }
+
+  private LoadBalancer checkedPool(HealthCheckPolicy check, Backend backend) {
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0).healthCheck(check).build(), backend);
+    Loop.await("a failed check", () -> HealthCheckFindings.failed(pool.view().get(0).lastCheck()));
+    return pool;
+  }
+
+  @Test
+  void checkFailsPortOpen_wrongPath_saysWhatTheProbeGot() {
+    Loop.App app = loop.app().status("/health", 404);
+    LoadBalancer pool = checkedPool(fastHttp().path("/health").build(), app.backend("a"));
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.CHECK_FAILS_PORT_OPEN);
+
+    assertThat(f.severity()).isEqualTo(Severity.ERROR);
+    assertThat(f.evidence()).containsEntry("trafficPort", app.host + ":" + app.port() + " accepts connections")
+        .containsEntry("check", "HTTP HEAD /health expecting [2xx, 3xx] on port " + app.port())
+        .containsEntry("hostHeader", app.host + ":" + app.port() + " (the backend's address)")
+        .containsEntry("lastCheck", "HTTP 404 not in [2xx, 3xx]");
+    assertThat(f.fix()).contains("HealthCheckPolicy.path").contains("404 means a wrong path");
+  }
+
+  @Test
+  void checkFailsPortOpen_wrongCheckPort_namesBothPorts() {
+    Loop.App app = loop.app();
+    int closed = Loop.refusingPort(app.host);
+    LoadBalancer pool = checkedPool(fastHttp().port(closed).build(), app.backend("a"));
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.CHECK_FAILS_PORT_OPEN);
+
+    assertThat(f.evidence()).containsEntry("lastCheck", "connect refused");
+    assertThat(f.fix()).startsWith("The check probes port " + closed + " while traffic goes to port " + app.port());
+  }
+
+  @Test
+  void checkFailsPortOpen_silentWhenTheBackendIsReallyDown() {
+    String host = Loop.host();
+    LoadBalancer pool = checkedPool(fastHttp().build(), Backend.of("a", host, Loop.refusingPort(host)));
+
+    Report report = diagnostics.examine(pool);
+
+    assertThat(report.findings(FindingCode.NO_ELIGIBLE_BACKEND)).hasSize(1);
+    assertThat(report.findings(FindingCode.CHECK_FAILS_PORT_OPEN)).isEmpty();
+  }
+
+  @Test
+  void checkFailsPortOpen_probesNoMoreThanTheCap() {
+    Loop.App app = loop.app().status("/health", 404);
+    LoadBalancer pool = checkedPool(fastHttp().path("/health").build(), app.backend("a"));
+
+    Report report = Diagnostics.builder().procRoot(Path.of("/nonexistent-proc")).maxPortProbes(0).build()
+        .examine(pool);
+
+    assertThat(report.findings(FindingCode.CHECK_FAILS_PORT_OPEN)).isEmpty();
+  }
+
+  @Test
+  void timeoutNotBelowInterval_withTheReferenceDefaults() {
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.TCP, 0).build());
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.CHECK_TIMEOUT_NOT_BELOW_INTERVAL);
+
+    assertThat(f.evidence()).containsEntry("responseTimeout", "5s").containsEntry("interval", "2s")
+        .containsEntry("hungBackendDetectedAfter", "19s");
+  }
+
+  @Test
+  void timeoutNotBelowInterval_equalCountsAsNotBelow() {
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.TCP, 0)
+        .healthCheck(idle().responseTimeout(Duration.ofSeconds(50)).build()).build());
+
+    assertThat(diagnostics.examine(pool).findings(FindingCode.CHECK_TIMEOUT_NOT_BELOW_INTERVAL)).hasSize(1);
+  }
+
+  @Test
+  void timeoutNotBelowInterval_silentWhenShorter() {
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.TCP, 0)
+        .healthCheck(idle().interval(Duration.ofSeconds(2)).responseTimeout(Duration.ofMillis(1999)).build()).build());
+
+    assertThat(diagnostics.examine(pool).findings(FindingCode.CHECK_TIMEOUT_NOT_BELOW_INTERVAL)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/health.php", "/status.jsp", "/check.aspx", "/cgi/check.cgi", "/health?full=1",
+      "/app.php/health"})
+  void dynamicCheckPath(String path) {
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0)
+        .healthCheck(idle().type(HealthCheckType.HTTP).path(path).build()).build());
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.DYNAMIC_CHECK_PATH);
+
+    assertThat(f.evidence()).containsEntry("path", path);
+    assertThat(f.fix()).contains("static page");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/", "/health.html", "/status", "/php/health.txt"})
+  void dynamicCheckPath_silentForStaticPaths(String path) {
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0)
+        .healthCheck(idle().type(HealthCheckType.HTTP).path(path).build()).build());
+
+    assertThat(diagnostics.examine(pool).findings(FindingCode.DYNAMIC_CHECK_PATH)).isEmpty();
+  }
+
+  @Test
+  void probeVolume_perBackendAndTotal_withTheOptionsThatReduceIt() {
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0)
+            .healthCheck(idle().type(HealthCheckType.HTTP).method(HealthCheckMethod.GET).interval(Duration.ofSeconds(1))
+                .responseTimeout(Duration.ofMillis(500)).build()).build(),
+        Backend.of("a", Loop.host(), 80), Backend.of("b", Loop.host(), 80));
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.PROBE_VOLUME);
+
+    assertThat(f.severity()).isEqualTo(Severity.INFO);
+    assertThat(f.evidence()).containsEntry("probesPerMinutePerBackend", "60")
+        .containsEntry("probesPerMinuteTotal", "120 (2 backends)")
+        .containsEntry("skipWhenTrafficSucceeds", "false");
+    assertThat(f.fix()).contains("use method HEAD").contains("skipWhenTrafficSucceeds(true)")
+        .contains("detects failures later").contains("TCP check writes no log line but cannot see HTTP errors");
+  }
+
+  @Test
+  void probeVolume_silentBelowTheThresholdAndForTcpChecks() {
+    Backend a = Backend.of("a", Loop.host(), 80);
+    LoadBalancer slow = loop.pool(Listener.builder("slow", Protocol.HTTP, 0)
+        .healthCheck(idle().type(HealthCheckType.HTTP).interval(Duration.ofMillis(2001)).build()).build(), a);
+    LoadBalancer tcp = loop.pool(Listener.builder("tcp", Protocol.HTTP, 0)
+        .healthCheck(idle().type(HealthCheckType.TCP).interval(Duration.ofMillis(100)).build()).build(), a);
+
+    assertThat(diagnostics.examine(slow).findings(FindingCode.PROBE_VOLUME)).isEmpty();
+    assertThat(diagnostics.examine(tcp).findings(FindingCode.PROBE_VOLUME)).isEmpty();
+  }
+
+  @Test
+  void noHealthFindings_whenChecksAreDisabled() {
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0)
+        .healthCheck(HealthCheckPolicy.disabled()).build(), Backend.of("a", Loop.host(), 80));
+
+    assertThat(diagnostics.examine(pool).findings()).extracting(Finding::code)
+        .doesNotContain(FindingCode.PROBE_VOLUME, FindingCode.CHECK_TIMEOUT_NOT_BELOW_INTERVAL);
+  }
+}
