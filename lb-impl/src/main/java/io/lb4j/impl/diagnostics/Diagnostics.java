@@ -32,7 +32,7 @@ import java.util.Objects;
  * {@link ListenerSnapshot}s; on Linux the host's {@code /proc} (reverse-path filtering, accept queues,
  * {@code somaxconn}, TIME_WAIT sockets). An unhealthy backend's traffic port is probed with one real TCP
  * connect, and backend host names are resolved, so an examination may take up to
- * {@link Builder#portProbeTimeout} per probed backend; it never runs on a request path. A source that
+ * {@link Builder#portProbeTimeout(Duration)} per probed backend; it never runs on a request path. A source that
  * cannot be read (no {@code /proc}, another OS) gives a {@link FindingCode#SOURCE_UNAVAILABLE} finding; an
  * examination never throws because of the host.
  *

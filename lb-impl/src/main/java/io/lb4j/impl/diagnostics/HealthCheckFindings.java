@@ -18,8 +18,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The findings about active health checking: a backend unhealthy while its traffic port accepts
- * connections (found by connecting to it for real), a response timeout not shorter than the interval, a
+ * The findings about active health checking: an unhealthy backend, and whether its traffic port accepts
+ * connections (found by connecting to it for real: then the check is likely wrong), a response timeout not shorter than the interval, a
  * dynamic-looking check path, and the probe volume. Stateless.
  */
 final class HealthCheckFindings {
@@ -38,39 +38,47 @@ final class HealthCheckFindings {
     if (!check.enabled()) {
       return;
     }
-    failsWhilePortOpen(listener, check, backends, out);
+    unhealthyBackends(listener, check, backends, out);
     timeoutNotBelowInterval(listener, check, out);
     dynamicPath(listener, check, out);
     probeVolume(listener, check, backends.size(), out);
   }
 
-  /** Connects to each checked, unhealthy backend's traffic port: accepted means the check, not the backend, is off. */
-  private void failsWhilePortOpen(Listener listener, HealthCheckPolicy check, List<BackendView> backends,
+  /**
+   * Each checked, unhealthy backend: its traffic port is probed with a real connect. Accepted means the
+   * check, not the application, is likely wrong; refused or silent means the backend is down.
+   */
+  private void unhealthyBackends(Listener listener, HealthCheckPolicy check, List<BackendView> backends,
       List<Finding> out) {
     int probes = 0;
     for (BackendView v : backends) {
       if (v.health() != HealthStatus.UNHEALTHY || !failed(v.lastCheck())) {
         continue; // healthy, never checked, or recovering (its last probe succeeded)
       }
-      if (probes++ >= settings.maxPortProbes) {
-        return;
-      }
       Backend b = v.backend();
       int trafficPort = listener.backendPortFor(b);
-      if (!accepts(b.host(), trafficPort)) {
-        continue;
-      }
       int checkPort = check.portFor(b);
       Map<String, String> evidence = new LinkedHashMap<>();
-      evidence.put("trafficPort", b.host() + ":" + trafficPort + " accepts connections");
-      evidence.put("check", PoolFindings.describeCheck(check) + " on port " + checkPort);
-      if (check.type() == HealthCheckType.HTTP) {
-        evidence.put("hostHeader", check.domain() != null ? check.domain() : b.authority() + " (the backend's address)");
-      }
       evidence.put("lastCheck", v.lastCheck());
-      out.add(new Finding(FindingCode.CHECK_FAILS_PORT_OPEN, Severity.ERROR, Diagnostics.subject(b),
-          "the backend is unhealthy but its traffic port accepts connections: the health check is likely wrong",
-          evidence, likelyFix(check, checkPort, trafficPort, v.lastCheck())));
+      evidence.put("check", PoolFindings.describeCheck(check) + " on port " + checkPort);
+      Boolean accepts = probes++ < settings.maxPortProbes ? accepts(b.host(), trafficPort) : null;
+      if (Boolean.TRUE.equals(accepts)) {
+        evidence.put("trafficPort", b.host() + ":" + trafficPort + " accepts connections");
+        if (check.type() == HealthCheckType.HTTP) {
+          evidence.put("hostHeader", check.domain() != null ? check.domain() : b.authority() + " (the backend's address)");
+        }
+        out.add(new Finding(FindingCode.CHECK_FAILS_PORT_OPEN, Severity.ERROR, Diagnostics.subject(b),
+            "the backend is unhealthy but its traffic port accepts connections: the health check is likely wrong",
+            evidence, likelyFix(check, checkPort, trafficPort, v.lastCheck())));
+        continue;
+      }
+      evidence.put("trafficPort", b.host() + ":" + trafficPort + (accepts == null
+          ? " not probed (diagnostics.maxPortProbes reached)" : " does not accept connections"));
+      out.add(new Finding(FindingCode.BACKEND_UNHEALTHY, Severity.WARNING, Diagnostics.subject(b),
+          "the backend is unhealthy (" + v.lastCheck() + ") and gets no new traffic", evidence,
+          "Start the application on " + b.host() + ":" + trafficPort + " or remove the backend"
+              + " (LoadBalancer.removeBackend); if it runs, look for a firewall rule or an overload that stops it"
+              + " from accepting."));
     }
   }
 

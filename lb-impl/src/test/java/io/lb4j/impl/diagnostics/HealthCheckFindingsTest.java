@@ -71,18 +71,22 @@ class HealthCheckFindingsTest {
   }
 
   @Test
-  void checkFailsPortOpen_silentWhenTheBackendIsReallyDown() {
+  void backendUnhealthy_andNoCheckFinding_whenTheBackendIsReallyDown() {
     String host = Loop.host();
-    LoadBalancer pool = checkedPool(fastHttp().build(), Backend.of("a", host, Loop.refusingPort(host)));
+    int port = Loop.refusingPort(host);
+    LoadBalancer pool = checkedPool(fastHttp().build(), Backend.of("a", host, port));
 
     Report report = diagnostics.examine(pool);
 
-    assertThat(report.findings(FindingCode.NO_ELIGIBLE_BACKEND)).hasSize(1);
+    Finding f = only(report, FindingCode.BACKEND_UNHEALTHY);
+    assertThat(f.severity()).isEqualTo(Severity.WARNING);
+    assertThat(f.evidence()).containsEntry("lastCheck", "connect refused")
+        .containsEntry("trafficPort", host + ":" + port + " does not accept connections");
     assertThat(report.findings(FindingCode.CHECK_FAILS_PORT_OPEN)).isEmpty();
   }
 
   @Test
-  void checkFailsPortOpen_probesNoMoreThanTheCap() {
+  void unhealthyBackends_probesNoMoreThanTheCap() {
     Loop.App app = loop.app().status("/health", 404);
     LoadBalancer pool = checkedPool(fastHttp().path("/health").build(), app.backend("a"));
 
@@ -90,6 +94,19 @@ class HealthCheckFindingsTest {
         .examine(pool);
 
     assertThat(report.findings(FindingCode.CHECK_FAILS_PORT_OPEN)).isEmpty();
+    assertThat(only(report, FindingCode.BACKEND_UNHEALTHY).evidence().get("trafficPort"))
+        .endsWith(" not probed (diagnostics.maxPortProbes reached)");
+  }
+
+  @Test
+  void unhealthyBackends_silentWhileHealthy() {
+    Loop.App app = loop.app();
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0).healthCheck(fastHttp().build()).build(),
+        app.backend("a"));
+    Loop.await("healthy", () -> pool.view().get(0).health() == io.lb4j.api.health.HealthStatus.HEALTHY);
+
+    assertThat(diagnostics.examine(pool).findings()).extracting(Finding::code)
+        .doesNotContain(FindingCode.BACKEND_UNHEALTHY, FindingCode.CHECK_FAILS_PORT_OPEN);
   }
 
   @Test
