@@ -193,7 +193,8 @@ final class HealthCheckFindings {
       fix.append("skipWhenTrafficSucceeds(true) skips probes of busy backends; ");
     }
     fix.append("a longer interval detects failures later; a TCP check writes no log line but cannot see HTTP errors;"
-        + " a separate check site with logging off misses failures of the real site.");
+        + " a separate check site (HealthCheckPolicy.domain) with logging off misses failures of the real site;"
+        + " disabling checks leaves a dead backend its share of traffic.");
     out.add(new Finding(FindingCode.PROBE_VOLUME, Severity.INFO, "listener " + listener.name(),
         "active checks send " + format(perBackend) + " HTTP requests per minute to each backend, "
             + format(perBackend * backendCount) + " in total, each a line in the backend's access log",

@@ -21,7 +21,8 @@ import java.util.TreeSet;
  */
 final class HostFindings {
 
-  private static final String TIME_WAIT_STATE = "06";
+  private static final String ESTABLISHED = "01";
+  private static final String TIME_WAIT = "06";
 
   private final ProcFs proc;
   private final int timeWaitThreshold;
@@ -185,15 +186,19 @@ final class HostFindings {
       out.add(unavailable(proc.path("net/tcp").toString(), "TCP socket tables (net/tcp, net/tcp6) could not be read"));
       return;
     }
-    Map<String, Integer> counts = new HashMap<>();
-    count(v4, counts);
-    count(v6, counts);
+    Map<String, Integer> timeWait = new HashMap<>();
+    Map<String, Integer> established = new HashMap<>();
+    count(v4, TIME_WAIT, timeWait);
+    count(v6, TIME_WAIT, timeWait);
+    count(v4, ESTABLISHED, established);
+    count(v6, ESTABLISHED, established);
     long[] range = proc.longs("sys/net/ipv4/ip_local_port_range");
     long[] reuse = proc.longs("sys/net/ipv4/tcp_tw_reuse");
     for (Map.Entry<Backend, InetAddress> e : addresses.entrySet()) {
       Backend b = e.getKey();
       int port = listener.backendPortFor(b);
-      int n = counts.getOrDefault(e.getValue().getHostAddress() + " " + port, 0);
+      String key = e.getValue().getHostAddress() + " " + port;
+      int n = timeWait.getOrDefault(key, 0);
       if (n < timeWaitThreshold) {
         continue;
       }
@@ -201,6 +206,10 @@ final class HostFindings {
       evidence.put("timeWaitSockets", String.valueOf(n));
       evidence.put("threshold", String.valueOf(timeWaitThreshold));
       evidence.put("backend", e.getValue().getHostAddress() + ":" + port);
+      int open = established.getOrDefault(key, 0);
+      // A pool keeps a few connections open for long; one connection per request leaves closed ones behind.
+      evidence.put("establishedSockets", open + (open * 10 < n ? " (connections look unpooled: " + n
+          + " closed recently for " + open + " open)" : ""));
       if (range != null && range.length == 2) {
         evidence.put("net.ipv4.ip_local_port_range", range[0] + " " + range[1] + " ("
             + (range[1] - range[0] + 1) + " ports)");
@@ -216,14 +225,14 @@ final class HostFindings {
     }
   }
 
-  /** Adds the TIME_WAIT sockets of one table to {@code counts}, keyed by remote address and port. */
-  private static void count(List<String> table, Map<String, Integer> counts) {
+  /** Adds the sockets in {@code state} of one table to {@code counts}, keyed by remote address and port. */
+  private static void count(List<String> table, String state, Map<String, Integer> counts) {
     if (table == null) {
       return;
     }
     for (String line : table) {
       String[] f = line.trim().split("\\s+");
-      if (f.length < 4 || !f[3].equals(TIME_WAIT_STATE)) {
+      if (f.length < 4 || !f[3].equals(state)) {
         continue;
       }
       int colon = f[2].indexOf(':');

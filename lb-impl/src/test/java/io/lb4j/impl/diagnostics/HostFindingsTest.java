@@ -197,7 +197,8 @@ class HostFindingsTest {
     assertThat(f.evidence()).containsEntry("timeWaitSockets", "3").containsEntry("threshold", "3")
         .containsEntry("backend", "127.1.200.1:8080")
         .containsEntry("net.ipv4.ip_local_port_range", "32768 60999 (28232 ports)")
-        .containsEntry("net.ipv4.tcp_tw_reuse", "2");
+        .containsEntry("net.ipv4.tcp_tw_reuse", "2")
+        .containsEntry("establishedSockets", "1");
     assertThat(f.fix()).contains("keep-alive").contains("SO_LINGER 0");
   }
 
@@ -217,7 +218,8 @@ class HostFindingsTest {
       Loop.await("20 sockets in TIME_WAIT", () -> !diagnostics.examine(pool).findings(FindingCode.TIME_WAIT_PILE_UP)
           .isEmpty());
       assertThat(only(diagnostics.examine(pool), FindingCode.TIME_WAIT_PILE_UP).evidence())
-          .containsEntry("timeWaitSockets", "20");
+          .containsEntry("timeWaitSockets", "20")
+          .containsEntry("establishedSockets", "0 (connections look unpooled: 20 closed recently for 0 open)");
     }
   }
 
