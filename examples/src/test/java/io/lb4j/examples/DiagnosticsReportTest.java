@@ -85,8 +85,9 @@ class DiagnosticsReportTest {
 
   private static void acceptAndClose(ServerSocket server) {
     while (!server.isClosed()) {
-      try (Socket ignored = server.accept()) {
-        // answers nothing: a port that accepts but is not the HTTP application
+      try (Socket c = server.accept()) {
+        // reads the request (closing with unread bytes would reset) and answers nothing: not the HTTP application
+        c.getInputStream().read(new byte[4096]);
       } catch (IOException e) {
         return;
       }

@@ -109,6 +109,10 @@ final class HealthCheckFindings {
           + " HealthCheckPolicy.path at a page that exists and answers 2xx (a 404 means a wrong path, a 400 or"
           + " 421 a wrong domain), or add that status class to normalStatuses.";
     }
+    if (lastCheck.contains("before HTTP status") || lastCheck.contains("invalid HTTP response")) {
+      return "Port " + checkPort + " accepts connections but does not answer HTTP: another service listens there,"
+          + " or one that expects TLS; check the backend's port, or use a TCP check if it is not an HTTP service.";
+    }
     if (lastCheck.startsWith("timeout")) {
       return "The port accepts connections but the check times out: the check page is slow or the application"
           + " overloaded; use a static page and a responseTimeout the page can meet.";

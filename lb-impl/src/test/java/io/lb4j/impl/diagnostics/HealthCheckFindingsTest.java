@@ -71,6 +71,30 @@ class HealthCheckFindingsTest {
   }
 
   @Test
+  void checkFailsPortOpen_aPortThatDoesNotSpeakHttp() throws Exception {
+    String host = Loop.host();
+    try (java.net.ServerSocket notHttp = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName(host))) {
+      Thread closer = new Thread(() -> {
+        while (!notHttp.isClosed()) {
+          try (java.net.Socket c = notHttp.accept()) {
+            c.getInputStream().read(new byte[4096]); // reads the request (a close with unread bytes resets) and answers nothing
+          } catch (java.io.IOException e) {
+            return;
+          }
+        }
+      }, "test-not-http");
+      closer.setDaemon(true);
+      closer.start();
+      LoadBalancer pool = checkedPool(fastHttp().build(), Backend.of("a", host, notHttp.getLocalPort()));
+
+      Finding f = only(diagnostics.examine(pool), FindingCode.CHECK_FAILS_PORT_OPEN);
+
+      assertThat(f.evidence()).containsEntry("lastCheck", "connection closed before HTTP status");
+      assertThat(f.fix()).startsWith("Port " + notHttp.getLocalPort() + " accepts connections but does not answer HTTP");
+    }
+  }
+
+  @Test
   void backendUnhealthy_andNoCheckFinding_whenTheBackendIsReallyDown() {
     String host = Loop.host();
     int port = Loop.refusingPort(host);
