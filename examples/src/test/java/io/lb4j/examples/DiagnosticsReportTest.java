@@ -53,6 +53,7 @@ class DiagnosticsReportTest {
           .backend(Backend.of("b", "127.0.0.3", notHttp.getLocalPort()))
           .backend(Backend.of("c", "127.0.0.4", down))
           .build().start()) {
+        assertThat(lb.awaitAnyHealthy(Duration.ofSeconds(30))).isTrue();
         awaitChecked(lb);
         // --- README diagnostics ---
         Diagnostics diagnostics = Diagnostics.builder().build();
