@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Produces the report README shows: a pool with a healthy backend, one whose port answers but not with
  * HTTP, one that is down, a dynamic check page, and a listener that counted 504s and 431s. The report is
- * written to {@code examples/target/diagnostics-report.txt} (and {@code .json}).
+ * written to {@code examples/target/diagnostics-report.txt} (and {@code .json}); the block between the
+ * markers is README's snippet.
  */
 class DiagnosticsReportTest {
 
@@ -59,8 +60,8 @@ class DiagnosticsReportTest {
         Diagnostics diagnostics = Diagnostics.builder().build();
         ListenerSnapshot web = ListenerSnapshot.builder(listener, "0.0.0.0", 8080) // from the listener's metrics
             .gatewayTimeouts(12).responseTimeP99(Duration.ofSeconds(52)).headersTooLarge(3).build();
-        Report report = diagnostics.examine(lb, List.of(web));
-        System.out.println(report.toText()); // report.toJson() for tooling
+        Report report = diagnostics.examine(lb, List.of(web));   // diagnostics.examine(lb) for a client-side pool
+        System.out.println(report.toText());                     // report.toJson() for tooling
         // --- end of README diagnostics ---
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target", "diagnostics-report.txt"), report.toText());
