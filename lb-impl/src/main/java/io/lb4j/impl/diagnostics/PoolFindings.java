@@ -91,8 +91,10 @@ final class PoolFindings {
   }
 
   /**
-   * Passive checking ejected a backend that the active check calls healthy: real requests fail while the
-   * probe succeeds, typically a static check page while the application's dynamic path is broken.
+   * Real traffic ejected a backend that the active check keeps calling healthy: ejected now, or at least
+   * twice within the window, with no failed active check in it. With {@code activeCheckEndsEjection} (the
+   * default) each passing probe ends the ejection, so the pattern shows in the history, not in the state.
+   * Typically a static check page while the application's dynamic path is broken.
    */
   private void shallowCheck(LoadBalancer pool, List<BackendView> backends, Instant now, List<Finding> out) {
     HealthCheckPolicy check = pool.listener().healthCheck();
@@ -100,23 +102,46 @@ final class PoolFindings {
       return;
     }
     for (BackendView v : backends) {
-      if (v.health() != HealthStatus.HEALTHY || !v.ejected()) {
+      if (v.health() != HealthStatus.HEALTHY) {
         continue;
       }
       List<HealthTransition> history = pool.healthHistory(v.backend().id(), now.minus(settings.flappingWindow),
           now.plusNanos(1));
-      long ejections = history.stream().filter(t -> t.to() == HealthStatus.UNHEALTHY && t.cause().startsWith("ejected"))
-          .count();
+      long ejections = 0;
+      long activeFailures = 0;
+      HealthTransition lastEjection = null;
+      for (HealthTransition t : history) {
+        if (t.to() != HealthStatus.UNHEALTHY) {
+          continue;
+        }
+        if (isEjection(t)) {
+          ejections++;
+          lastEjection = t;
+        } else {
+          activeFailures++;
+        }
+      }
+      if (activeFailures > 0 || !(v.ejected() || ejections >= 2)) {
+        continue;
+      }
       Map<String, String> evidence = new LinkedHashMap<>();
       evidence.put("activeCheck", describeCheck(check) + ": " + v.lastCheck());
-      evidence.put("ejectionsInWindow", ejections + " in the last " + Checks.format(settings.flappingWindow));
-      history.stream().filter(t -> t.cause().startsWith("ejected")).reduce((a, b) -> b)
-          .ifPresent(t -> evidence.put("lastEjection", t.cause() + " at " + t.at()));
+      evidence.put("ejectedNow", String.valueOf(v.ejected()));
+      evidence.put("ejectionsInWindow", ejections + " in the last " + Checks.format(settings.flappingWindow)
+          + ", with no failed active check");
+      if (lastEjection != null) {
+        evidence.put("lastEjection", lastEjection.cause() + " at " + lastEjection.at());
+      }
       out.add(new Finding(FindingCode.SHALLOW_HEALTH_CHECK, Severity.WARNING, Diagnostics.subject(v.backend()),
           "real traffic fails (the backend was ejected) while the active check passes: the check is too shallow",
           evidence, "Point the HTTP check at a path that exercises what requests need (HealthCheckPolicy.path, a"
               + " cheap page served by the same application and dependencies), and fix the failing application."));
     }
+  }
+
+  /** Whether a transition is an ejection by outlier detection (its causes start with "ejected"). */
+  private static boolean isEjection(HealthTransition t) {
+    return t.cause().startsWith("ejected");
   }
 
   static String describeCheck(HealthCheckPolicy check) {

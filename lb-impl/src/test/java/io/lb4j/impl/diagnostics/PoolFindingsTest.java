@@ -105,8 +105,29 @@ class PoolFindingsTest {
     Finding f = only(diagnostics.examine(pool), FindingCode.SHALLOW_HEALTH_CHECK);
     assertThat(f.subject()).isEqualTo("backend a (" + app.host + ":" + app.port() + ")");
     assertThat(f.evidence().get("activeCheck")).isEqualTo("HTTP HEAD / expecting [2xx, 3xx]: HTTP 200");
-    assertThat(f.evidence().get("ejectionsInWindow")).startsWith("1 in the last");
+    assertThat(f.evidence()).containsEntry("ejectedNow", "true");
+    assertThat(f.evidence().get("ejectionsInWindow")).startsWith("1 in the last").endsWith("with no failed active check");
     assertThat(f.evidence().get("lastEjection")).contains("5 consecutive failures").contains("HTTP 500");
+  }
+
+  @Test
+  void shallowHealthCheck_seenInTheHistory_whenEachPassingProbeEndsTheEjection() throws Exception {
+    Loop.App app = loop.app().status("/app", 500);
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0).healthCheck(FAST_HTTP.toBuilder()
+            .responseTimeout(Duration.ofSeconds(2)).interval(Duration.ofMillis(50)).build())
+        .outlierDetection(OutlierDetectionPolicy.builder().consecutiveFailures(5).build()).build(), app.backend("a"));
+
+    for (int round = 1; round <= 2; round++) {
+      sendTraffic(pool, app, 5);
+      int ejections = round;
+      await("ejection " + round, () -> history(pool, "a").stream()
+          .filter(t -> t.cause().startsWith("ejected")).count() == ejections);
+      await("the ejection ended by a passing probe", () -> !pool.view().get(0).ejected());
+    }
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.SHALLOW_HEALTH_CHECK);
+    assertThat(f.evidence()).containsEntry("ejectedNow", "false");
+    assertThat(f.evidence().get("ejectionsInWindow")).startsWith("2 in the last");
   }
 
   @Test
