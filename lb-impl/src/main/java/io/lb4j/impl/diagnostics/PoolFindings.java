@@ -69,8 +69,16 @@ final class PoolFindings {
             + " if they serve traffic (see check-fails-port-open); HealthCheckPolicy.panicThresholdPercent sends"
             + " traffic to all of them when too few are healthy.";
     }
+    int panicPercent = pool.listener().healthCheck().panicThresholdPercent();
+    // Fail-open picks every checked backend that is active, enabled and weighted, healthy or not.
+    boolean failOpen = reason == NoBackendReason.ALL_UNHEALTHY && panicPercent > 0 && backends.stream()
+        .anyMatch(v -> !v.lastCheck().isEmpty() && v.effectiveWeight() > 0 && v.backend().enabled());
+    if (failOpen) {
+      evidence.put("failOpen", "panicThresholdPercent " + panicPercent + ": picks go to unhealthy backends");
+    }
     out.add(new Finding(FindingCode.NO_ELIGIBLE_BACKEND, Severity.ERROR, "pool " + pool.listener().name(),
-        "no backend can take traffic: " + reason.description() + " (every request gets no backend: a gateway's 502)",
+        failOpen ? "no healthy backend: " + reason.description() + "; fail-open sends traffic to them anyway"
+            : "no backend can take traffic: " + reason.description() + " (every request gets no backend: a gateway's 502)",
         evidence, fix));
   }
 

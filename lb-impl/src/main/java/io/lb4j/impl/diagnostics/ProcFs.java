@@ -19,6 +19,10 @@ import java.util.Map;
  */
 final class ProcFs {
 
+  /**
+   * The kernel prints each 32-bit word of an address as a number ({@code %08X}) in its own byte order, so
+   * on little-endian hosts 127.0.0.1 reads {@code 0100007F}; the JVM's native order is the kernel's.
+   */
   private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
   private final Path root;

@@ -64,6 +64,20 @@ class PoolFindingsTest {
   }
 
   @Test
+  void noEligibleBackend_saysWhenFailOpenSendsTrafficToUnhealthyBackends() {
+    String host = Loop.host();
+    LoadBalancer pool = loop.pool(tcp(FAST_TCP.toBuilder().panicThresholdPercent(50).build()).build(),
+        Backend.of("a", host, Loop.refusingPort(host)));
+    await("checked", () -> !pool.view().get(0).lastCheck().isEmpty());
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.NO_ELIGIBLE_BACKEND);
+
+    assertThat(f.summary()).isEqualTo("no healthy backend: all backends are unhealthy; fail-open sends traffic to them"
+        + " anyway");
+    assertThat(f.evidence()).containsEntry("failOpen", "panicThresholdPercent 50: picks go to unhealthy backends");
+  }
+
+  @Test
   void noEligibleBackend_allDrained() {
     LoadBalancer pool = loop.pool(tcp(TRUSTED).build(), Backend.of("a", Loop.host(), 9, 0));
 
