@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -114,7 +115,7 @@ public final class Report {
       Json.name(s, "code");
       Json.string(s, f.code().id()).append(',');
       Json.name(s, "severity");
-      Json.string(s, f.severity().name().toLowerCase(java.util.Locale.ROOT)).append(',');
+      Json.string(s, f.severity().name().toLowerCase(Locale.ROOT)).append(',');
       Json.name(s, "subject");
       Json.string(s, f.subject()).append(',');
       Json.name(s, "summary");

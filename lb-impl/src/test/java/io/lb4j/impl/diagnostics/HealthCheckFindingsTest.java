@@ -10,7 +10,11 @@ import io.lb4j.api.Protocol;
 import io.lb4j.api.health.HealthCheckMethod;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
-import java.nio.file.Path;
+import io.lb4j.api.health.HealthStatus;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +34,7 @@ class HealthCheckFindingsTest {
   }
 
   private final Loop loop = new Loop();
-  private final Diagnostics diagnostics = Diagnostics.builder().procRoot(Path.of("/nonexistent-proc")).build();
+  private final Diagnostics diagnostics = Loop.withoutHost().build();
 
   @AfterEach
   void close() throws Exception {
@@ -73,12 +77,12 @@ class HealthCheckFindingsTest {
   @Test
   void checkFailsPortOpen_aPortThatDoesNotSpeakHttp() throws Exception {
     String host = Loop.host();
-    try (java.net.ServerSocket notHttp = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName(host))) {
+    try (ServerSocket notHttp = new ServerSocket(0, 50, InetAddress.getByName(host))) {
       Thread closer = new Thread(() -> {
         while (!notHttp.isClosed()) {
-          try (java.net.Socket c = notHttp.accept()) {
+          try (Socket c = notHttp.accept()) {
             c.getInputStream().read(new byte[4096]); // reads the request (a close with unread bytes resets) and answers nothing
-          } catch (java.io.IOException e) {
+          } catch (IOException e) {
             return;
           }
         }
@@ -114,7 +118,7 @@ class HealthCheckFindingsTest {
     Loop.App app = loop.app().status("/health", 404);
     LoadBalancer pool = checkedPool(fastHttp().path("/health").build(), app.backend("a"));
 
-    Report report = Diagnostics.builder().procRoot(Path.of("/nonexistent-proc")).maxPortProbes(0).build()
+    Report report = Loop.withoutHost().maxPortProbes(0).build()
         .examine(pool);
 
     assertThat(report.findings(FindingCode.CHECK_FAILS_PORT_OPEN)).isEmpty();
@@ -127,7 +131,7 @@ class HealthCheckFindingsTest {
     Loop.App app = loop.app();
     LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0).healthCheck(fastHttp().build()).build(),
         app.backend("a"));
-    Loop.await("healthy", () -> pool.view().get(0).health() == io.lb4j.api.health.HealthStatus.HEALTHY);
+    Loop.await("healthy", () -> pool.view().get(0).health() == HealthStatus.HEALTHY);
 
     assertThat(diagnostics.examine(pool).findings()).extracting(Finding::code)
         .doesNotContain(FindingCode.BACKEND_UNHEALTHY, FindingCode.CHECK_FAILS_PORT_OPEN);

@@ -12,9 +12,9 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +30,7 @@ class ListenerFindingsTest {
       .requestTimeout(Duration.ofSeconds(10)).maxRequestHeaderSize(8192).build();
 
   private final Loop loop = new Loop();
-  private final Diagnostics diagnostics = Diagnostics.builder().procRoot(Path.of("/nonexistent-proc")).build();
+  private final Diagnostics diagnostics = Loop.withoutHost().build();
 
   @AfterEach
   void close() throws Exception {
@@ -130,8 +130,8 @@ class ListenerFindingsTest {
         .badGateway("connect refused", 2).badGateway("reset", 0).build())), FindingCode.BAD_GATEWAY);
 
     assertThat(f.summary()).startsWith("6 requests were answered 502");
-    assertThat(f.evidence()).containsExactly(java.util.Map.entry("502 no backend", "4"),
-        java.util.Map.entry("502 connect refused", "2"), java.util.Map.entry("502 reset", "0"));
+    assertThat(f.evidence()).containsExactly(Map.entry("502 no backend", "4"),
+        Map.entry("502 connect refused", "2"), Map.entry("502 reset", "0"));
   }
 
   @Test
@@ -152,7 +152,7 @@ class ListenerFindingsTest {
 
   @Test
   void slowBackend_thresholdIsConfigurable() {
-    Diagnostics strict = Diagnostics.builder().procRoot(Path.of("/nonexistent-proc")).slowResponsePercent(50).build();
+    Diagnostics strict = Loop.withoutHost().slowResponsePercent(50).build();
 
     assertThat(strict.examine(web(), List.of(snapshot().responseTimeP99(Duration.ofMillis(5001)).build()))
         .findings(FindingCode.SLOW_BACKEND)).hasSize(1);

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +60,14 @@ final class Loop implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Diagnostics that find no {@code /proc}: the host findings reduce to one "could not look", so a report
+   * holds what the test provokes in the pool.
+   */
+  static Diagnostics.Builder withoutHost() {
+    return Diagnostics.builder().procRoot(Path.of("/nonexistent-proc"));
   }
 
   <T extends AutoCloseable> T track(T closeable) {

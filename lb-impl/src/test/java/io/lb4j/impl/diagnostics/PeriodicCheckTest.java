@@ -11,8 +11,8 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.impl.diagnostics.PeriodicCheck.Change;
 import io.lb4j.impl.diagnostics.PeriodicCheck.Kind;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,7 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +62,41 @@ class PeriodicCheckTest {
   }
 
   @Test
+  void concurrentRuns_neverOverlap_soEachAppearanceAndClearingIsCountedOnce() throws Exception {
+    Finding flap = finding(FindingCode.FLAPPING, "backend a", "1");
+    AtomicInteger examinations = new AtomicInteger();
+    // Present in every other examination: serialized runs see it appear and clear alternately.
+    PeriodicCheck check = PeriodicCheck.reporting(() -> examinations.incrementAndGet() % 2 == 1 ? report(flap)
+        : report(), c -> { });
+    int threads = 4;
+    int runsEach = 250;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Future<List<Change>>> results = new ArrayList<>();
+    CountDownLatch go = new CountDownLatch(1);
+    for (int t = 0; t < threads; t++) {
+      results.add(pool.submit(() -> {
+        go.await(30, TimeUnit.SECONDS);
+        List<Change> mine = new ArrayList<>();
+        for (int i = 0; i < runsEach; i++) {
+          mine.addAll(check.runOnce());
+        }
+        return mine;
+      }));
+    }
+    go.countDown();
+    List<Change> all = new ArrayList<>();
+    for (Future<List<Change>> r : results) {
+      all.addAll(r.get(60, TimeUnit.SECONDS));
+    }
+    pool.shutdown();
+    assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(examinations.get()).isEqualTo(threads * runsEach);
+    assertThat(all.stream().filter(c -> c.kind() == Kind.APPEARED).count()).isEqualTo(threads * runsEach / 2);
+    assertThat(all.stream().filter(c -> c.kind() == Kind.CLEARED).count()).isEqualTo(threads * runsEach / 2);
+  }
+
+  @Test
   void aFailingExaminationChangesNothing() {
     AtomicReference<Report> next = new AtomicReference<>(report(finding(FindingCode.FLAPPING, "backend a", "1")));
     PeriodicCheck check = PeriodicCheck.reporting(() -> {
@@ -80,7 +119,7 @@ class PeriodicCheckTest {
     String host = Loop.host();
     HealthCheckPolicy fast = HealthCheckPolicy.builder().interval(Duration.ofMillis(20))
         .responseTimeout(Duration.ofMillis(500)).unhealthyThreshold(1).healthyThreshold(1).build();
-    Diagnostics diagnostics = Diagnostics.builder().procRoot(Path.of("/nonexistent-proc")).build();
+    Diagnostics diagnostics = Loop.withoutHost().build();
     List<Change> changes = new CopyOnWriteArrayList<>();
     try (Loop loop = new Loop()) {
       ServerSocket backend = new ServerSocket(0, 50, InetAddress.getByName(host));
@@ -100,7 +139,7 @@ class PeriodicCheckTest {
       });
       try (ServerSocket back = new ServerSocket()) {
         back.setReuseAddress(true);
-        back.bind(new java.net.InetSocketAddress(host, port), 50);
+        back.bind(new InetSocketAddress(host, port), 50);
         Loop.await("the finding cleared", () -> {
           check.runOnce();
           return changes.stream().anyMatch(c -> c.kind() == Kind.CLEARED

@@ -13,9 +13,11 @@ import io.lb4j.api.Selection;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthStatus;
+import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,9 +36,7 @@ class PoolFindingsTest {
       .interval(Duration.ofSeconds(50)).responseTimeout(Duration.ofSeconds(1)).build();
 
   private final Loop loop = new Loop();
-  /** Host checks off (no /proc here), so the reports hold only what the tests provoke. */
-  private final Diagnostics diagnostics = Diagnostics.builder().procRoot(java.nio.file.Path.of("/nonexistent-proc"))
-      .build();
+  private final Diagnostics diagnostics = Loop.withoutHost().build();
 
   @AfterEach
   void close() throws Exception {
@@ -99,7 +99,7 @@ class PoolFindingsTest {
   @Test
   void noEligibleBackend_silentWhileOneBackendServes() throws Exception {
     String host = Loop.host();
-    try (java.net.ServerSocket up = new java.net.ServerSocket(0, 50, InetAddress.getByName(host))) {
+    try (ServerSocket up = new ServerSocket(0, 50, InetAddress.getByName(host))) {
       LoadBalancer pool = loop.pool(tcp(FAST_TCP).build(), Backend.of("up", host, up.getLocalPort()),
           Backend.of("down", host, Loop.refusingPort(host)));
       assertThat(pool.awaitAnyHealthy(Loop.DEADLINE)).isTrue();
@@ -182,8 +182,7 @@ class PoolFindingsTest {
         .responseTimeout(Duration.ofSeconds(2)).build()).build(), app.backend("a"));
     await("5 transitions", () -> history(pool, "a").size() >= 5);
 
-    Report report = Diagnostics.builder().procRoot(java.nio.file.Path.of("/nonexistent-proc"))
-        .flapping(4, Duration.ofMinutes(5)).build().examine(pool);
+    Report report = Loop.withoutHost().flapping(4, Duration.ofMinutes(5)).build().examine(pool);
 
     Finding f = only(report, FindingCode.FLAPPING);
     assertThat(f.evidence().get("allowed")).isEqualTo("4");
@@ -198,14 +197,13 @@ class PoolFindingsTest {
         .responseTimeout(Duration.ofSeconds(2)).build()).build(), app.backend("a"));
     await("healthy", () -> pool.view().get(0).health() == HealthStatus.HEALTHY);
 
-    Report report = Diagnostics.builder().procRoot(java.nio.file.Path.of("/nonexistent-proc"))
-        .flapping(1, Duration.ofMinutes(5)).build().examine(pool);
+    Report report = Loop.withoutHost().flapping(1, Duration.ofMinutes(5)).build().examine(pool);
 
     assertThat(history(pool, "a")).hasSize(1); // unchecked -> healthy, once
     assertThat(report.findings(FindingCode.FLAPPING)).isEmpty();
   }
 
-  private static List<io.lb4j.api.health.HealthTransition> history(LoadBalancer pool, String id) {
+  private static List<HealthTransition> history(LoadBalancer pool, String id) {
     return pool.healthHistory(id, Instant.EPOCH, Instant.now().plusSeconds(60));
   }
 
