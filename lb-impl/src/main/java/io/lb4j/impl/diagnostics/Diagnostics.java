@@ -74,10 +74,10 @@ public final class Diagnostics {
   final int slowResponsePercent;
   final Duration portProbeTimeout;
   final int maxPortProbes;
-  private final PoolFindings pool;
-  private final HealthCheckFindings health;
-  private final ListenerFindings listeners;
-  private final HostFindings host;
+  private final PoolFindings poolFindings;
+  private final HealthCheckFindings healthFindings;
+  private final ListenerFindings listenerFindings;
+  private final HostFindings hostFindings;
 
   private Diagnostics(Builder b) {
     this.clock = b.clock;
@@ -89,10 +89,10 @@ public final class Diagnostics {
     this.slowResponsePercent = b.slowResponsePercent;
     this.portProbeTimeout = b.portProbeTimeout;
     this.maxPortProbes = b.maxPortProbes;
-    this.pool = new PoolFindings(this);
-    this.health = new HealthCheckFindings(this);
-    this.listeners = new ListenerFindings(this);
-    this.host = new HostFindings(new ProcFs(b.procRoot), b.timeWaitThreshold);
+    this.poolFindings = new PoolFindings(this);
+    this.healthFindings = new HealthCheckFindings(this);
+    this.listenerFindings = new ListenerFindings(this);
+    this.hostFindings = new HostFindings(new ProcFs(b.procRoot), b.timeWaitThreshold);
   }
 
   /** A builder with every default. */
@@ -121,11 +121,11 @@ public final class Diagnostics {
     List<Finding> out = new ArrayList<>();
     Map<Backend, InetAddress> addresses = resolve(view);
     if (served) {
-      guarded("listeners", out, () -> listeners.examine(pool.listener(), addresses, snapshots, out));
+      guarded("listeners", out, () -> listenerFindings.examine(pool.listener(), addresses, snapshots, out));
     }
-    guarded("pool", out, () -> this.pool.examine(pool, view, now, out));
-    guarded("health checks", out, () -> health.examine(pool.listener(), view, out));
-    guarded("host", out, () -> host.examine(pool.listener(), addresses, snapshots, out));
+    guarded("pool", out, () -> poolFindings.examine(pool, view, now, out));
+    guarded("health checks", out, () -> healthFindings.examine(pool.listener(), view, out));
+    guarded("host", out, () -> hostFindings.examine(pool.listener(), addresses, snapshots, out));
     return new Report(pool.listener().name(), now, out);
   }
 
@@ -188,7 +188,10 @@ public final class Diagnostics {
       return this;
     }
 
-    /** The clock that stamps reports and ends the flapping window (default UTC system clock). */
+    /**
+     * The clock that stamps reports and ends the flapping window (default UTC system clock); give it the
+     * pool's clock when the pool was built with another one, since health history is stamped by the pool.
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "diagnostics.clock");
       return this;

@@ -134,7 +134,7 @@ final class HealthCheckFindings {
     evidence.put("unhealthyThreshold", String.valueOf(check.unhealthyThreshold()));
     evidence.put("hungBackendDetectedAfter", Checks.format(Duration.ofMillis(detectionMillis)));
     out.add(new Finding(FindingCode.CHECK_TIMEOUT_NOT_BELOW_INTERVAL, Severity.INFO,
-        "listener " + listener.name(),
+        "pool " + listener.name(),
         "the health check's response timeout is not shorter than its interval: a hung backend is detected only"
             + " after " + Checks.format(Duration.ofMillis(detectionMillis)),
         evidence, "Set HealthCheckPolicy.responseTimeout below the interval (for example 1s against 2s) so a"
@@ -154,7 +154,7 @@ final class HealthCheckFindings {
     Map<String, String> evidence = new LinkedHashMap<>();
     evidence.put("path", path);
     evidence.put("looksDynamic", why);
-    out.add(new Finding(FindingCode.DYNAMIC_CHECK_PATH, Severity.WARNING, "listener " + listener.name(),
+    out.add(new Finding(FindingCode.DYNAMIC_CHECK_PATH, Severity.WARNING, "pool " + listener.name(),
         "the health check path " + path + " looks dynamic: checks then depend on the script runtime and load it",
         evidence, "Check a simple static page (for example /health.html); to also catch a broken dynamic path,"
             + " turn on outlier detection, which watches real traffic."));
@@ -199,7 +199,7 @@ final class HealthCheckFindings {
     fix.append("a longer interval detects failures later; a TCP check writes no log line but cannot see HTTP errors;"
         + " a separate check site (HealthCheckPolicy.domain) with logging off misses failures of the real site;"
         + " disabling checks leaves a dead backend its share of traffic.");
-    out.add(new Finding(FindingCode.PROBE_VOLUME, Severity.INFO, "listener " + listener.name(),
+    out.add(new Finding(FindingCode.PROBE_VOLUME, Severity.INFO, "pool " + listener.name(),
         "active checks send " + format(perBackend) + " HTTP requests per minute to each backend, "
             + format(perBackend * backendCount) + " in total, each a line in the backend's access log",
         evidence, fix.toString()));

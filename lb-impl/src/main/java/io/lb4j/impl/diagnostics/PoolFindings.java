@@ -152,6 +152,7 @@ final class PoolFindings {
     return t.cause().startsWith("ejected");
   }
 
+  /** {@code HTTP HEAD /health expecting [2xx, 3xx]} or {@code TCP connect}: how findings show a check. */
   static String describeCheck(HealthCheckPolicy check) {
     if (check.type() == HealthCheckType.TCP) {
       return "TCP connect";
@@ -184,7 +185,10 @@ final class PoolFindings {
     }
   }
 
-  /** Persistence on, and one backend's share of picks far above its weighted share. */
+  /**
+   * Persistence on, and one backend's share of picks far above its weighted share. Picks count from when
+   * each backend joined, so only backends eligible now are compared (a backend that was down took fewer).
+   */
   private void persistenceSkew(LoadBalancer pool, List<BackendView> backends, List<Finding> out) {
     if (!pool.listener().sessionPersistence().enabled()) {
       return;
@@ -192,7 +196,7 @@ final class PoolFindings {
     long totalPicks = 0;
     long totalWeight = 0;
     for (BackendView v : backends) {
-      if (v.state() == BackendState.ACTIVE && v.backend().enabled()) {
+      if (eligible(v)) {
         totalPicks += v.picks();
         totalWeight += v.backend().weight();
       }
@@ -201,7 +205,7 @@ final class PoolFindings {
       return;
     }
     for (BackendView v : backends) {
-      if (v.state() != BackendState.ACTIVE || !v.backend().enabled()) {
+      if (!eligible(v)) {
         continue;
       }
       double share = (double) v.picks() / totalPicks;
@@ -210,7 +214,7 @@ final class PoolFindings {
         continue;
       }
       Map<String, String> evidence = new LinkedHashMap<>();
-      evidence.put("picks", v.picks() + " of " + totalPicks + " (" + percent(share) + ")");
+      evidence.put("picks", v.picks() + " of " + totalPicks + " (" + percent(share) + ", since it joined)");
       evidence.put("weightedShare", percent(weighted) + " (weight " + v.backend().weight() + " of " + totalWeight + ")");
       evidence.put("allowed", settings.persistenceSkewPercent + "% of the weighted share");
       evidence.put("persistence", pool.listener().sessionPersistence().toString());

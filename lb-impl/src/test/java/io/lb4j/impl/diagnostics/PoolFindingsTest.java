@@ -216,7 +216,7 @@ class PoolFindingsTest {
     }
 
     Finding f = only(diagnostics.examine(pool), FindingCode.PERSISTENCE_SKEW);
-    assertThat(f.evidence()).containsEntry("picks", "200 of 200 (100.0%)")
+    assertThat(f.evidence()).containsEntry("picks", "200 of 200 (100.0%, since it joined)")
         .containsEntry("weightedShare", "50.0% (weight 100 of 200)")
         .containsEntry("allowed", "150% of the weighted share");
   }
