@@ -29,6 +29,8 @@ public enum FindingCode {
   HEADERS_TOO_LARGE("headers-too-large"),
   /** Requests were refused as malformed (400 answers). */
   MALFORMED_REQUESTS("malformed-requests"),
+  /** Health checks and outlier detection are both off: a dead backend keeps its share of traffic. */
+  CHECKS_DISABLED("checks-disabled"),
   /** A backend failed its active checks and its traffic port does not accept connections: it is down. */
   BACKEND_UNHEALTHY("backend-unhealthy"),
   /** A backend is unhealthy while its traffic port accepts connections: the check is likely misconfigured. */

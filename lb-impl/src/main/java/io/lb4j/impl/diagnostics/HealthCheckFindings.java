@@ -36,6 +36,7 @@ final class HealthCheckFindings {
   void examine(Listener listener, List<BackendView> backends, List<Finding> out) {
     HealthCheckPolicy check = listener.healthCheck();
     if (!check.enabled()) {
+      checksDisabled(listener, backends.size(), out);
       return;
     }
     unhealthyBackends(listener, check, backends, out);
@@ -80,6 +81,21 @@ final class HealthCheckFindings {
               + " (LoadBalancer.removeBackend); if it runs, look for a firewall rule or an overload that stops it"
               + " from accepting."));
     }
+  }
+
+  /** Nothing watches the backends: neither active checks nor outlier detection. */
+  private static void checksDisabled(Listener listener, int backendCount, List<Finding> out) {
+    if (listener.outlierDetection().enabled() || backendCount == 0) {
+      return;
+    }
+    Map<String, String> evidence = new LinkedHashMap<>();
+    evidence.put("healthCheck", listener.healthCheck().toString());
+    evidence.put("outlierDetection", listener.outlierDetection().toString());
+    out.add(new Finding(FindingCode.CHECKS_DISABLED, Severity.WARNING, "pool " + listener.name(),
+        "health checks and outlier detection are off: every backend counts as healthy, and a dead one keeps its"
+            + " share of traffic (clients see 502s)",
+        evidence, "Enable a health check (HealthCheckPolicy.defaults() or http()), or outlier detection"
+            + " (OutlierDetectionPolicy.builder()) if checks must stay off, as for a stress test."));
   }
 
   /** Whether a probe result is a failure: not empty (never probed), not {@code ok...}, not a normal status. */

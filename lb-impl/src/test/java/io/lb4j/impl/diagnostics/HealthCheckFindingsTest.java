@@ -11,6 +11,7 @@ import io.lb4j.api.health.HealthCheckMethod;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthStatus;
+import io.lb4j.api.health.OutlierDetectionPolicy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -215,11 +216,28 @@ class HealthCheckFindingsTest {
   }
 
   @Test
-  void noHealthFindings_whenChecksAreDisabled() {
+  void checksDisabled_andNoOtherCheckFinding_whenNothingWatchesTheBackends() {
     LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0)
         .healthCheck(HealthCheckPolicy.disabled()).build(), Backend.of("a", Loop.host(), 80));
 
-    assertThat(diagnostics.examine(pool).findings()).extracting(Finding::code)
+    Report report = diagnostics.examine(pool);
+
+    Finding f = only(report, FindingCode.CHECKS_DISABLED);
+    assertThat(f.evidence()).containsEntry("healthCheck", "HealthCheckPolicy{disabled}")
+        .containsEntry("outlierDetection", "OutlierDetectionPolicy{disabled}");
+    assertThat(report.findings()).extracting(Finding::code)
         .doesNotContain(FindingCode.PROBE_VOLUME, FindingCode.CHECK_TIMEOUT_NOT_BELOW_INTERVAL);
+  }
+
+  @Test
+  void checksDisabled_silentWithOutlierDetectionOrChecksOn() {
+    Backend a = Backend.of("a", Loop.host(), 80);
+    LoadBalancer passive = loop.pool(Listener.builder("passive", Protocol.HTTP, 0)
+        .healthCheck(HealthCheckPolicy.disabled())
+        .outlierDetection(OutlierDetectionPolicy.builder().build()).build(), a);
+    LoadBalancer active = loop.pool(Listener.builder("active", Protocol.HTTP, 0).healthCheck(idle().build()).build(), a);
+
+    assertThat(diagnostics.examine(passive).findings(FindingCode.CHECKS_DISABLED)).isEmpty();
+    assertThat(diagnostics.examine(active).findings(FindingCode.CHECKS_DISABLED)).isEmpty();
   }
 }
