@@ -18,9 +18,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The findings about active health checking: an unhealthy backend, and whether its traffic port accepts
- * connections (found by connecting to it for real: then the check is likely wrong), a response timeout not shorter than the interval, a
- * dynamic-looking check path, and the probe volume. Stateless.
+ * The findings about active health checking: checks off altogether, an unhealthy backend and whether its
+ * traffic port accepts connections (found by connecting to it for real: then the check is likely wrong), a
+ * response timeout not shorter than the interval, a dynamic-looking check path, and the probe volume.
+ * Stateless.
  */
 final class HealthCheckFindings {
 
@@ -66,7 +67,8 @@ final class HealthCheckFindings {
       if (Boolean.TRUE.equals(accepts)) {
         evidence.put("trafficPort", b.host() + ":" + trafficPort + " accepts connections");
         if (check.type() == HealthCheckType.HTTP) {
-          evidence.put("hostHeader", check.domain() != null ? check.domain() : b.authority() + " (the backend's address)");
+          evidence.put("hostHeader",
+              check.domain() != null ? check.domain() : b.authority() + " (the backend's address)");
         }
         out.add(new Finding(FindingCode.CHECK_FAILS_PORT_OPEN, Severity.ERROR, Diagnostics.subject(b),
             "the backend is unhealthy but its traffic port accepts connections: the health check is likely wrong",
@@ -222,6 +224,7 @@ final class HealthCheckFindings {
   }
 
   private static String format(double perMinute) {
-    return perMinute == Math.rint(perMinute) ? String.valueOf((long) perMinute) : String.format(Locale.ROOT, "%.1f", perMinute);
+    return perMinute == Math.rint(perMinute) ? String.valueOf((long) perMinute)
+        : String.format(Locale.ROOT, "%.1f", perMinute);
   }
 }

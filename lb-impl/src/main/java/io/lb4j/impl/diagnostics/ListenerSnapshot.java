@@ -1,7 +1,6 @@
 package io.lb4j.impl.diagnostics;
 
 import static io.lb4j.api.internal.Checks.checkArgument;
-import static io.lb4j.api.internal.Checks.checkCharset;
 import static io.lb4j.api.internal.Checks.checkRange;
 import static io.lb4j.api.internal.Checks.format;
 
@@ -173,12 +172,35 @@ public final class ListenerSnapshot {
       Objects.requireNonNull(listener, "listener");
       this.name = listener.name();
       this.protocol = listener.frontendProtocol();
-      this.bindAddress = checkCharset("listenerSnapshot.bindAddress", bindAddress, 2, 45,
-          "an IPv4 or IPv6 literal", c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':');
+      Objects.requireNonNull(bindAddress, "listenerSnapshot.bindAddress");
+      checkArgument(isIpLiteral(bindAddress), "listenerSnapshot.bindAddress", "an IPv4 or IPv6 literal",
+          "'" + bindAddress + "'");
+      this.bindAddress = bindAddress;
       this.port = checkRange("listenerSnapshot.port", port, 0, 65535);
       this.acceptBacklog = listener.acceptBacklog();
       this.requestTimeout = listener.requestTimeout();
       this.maxRequestHeaderSize = listener.maxRequestHeaderSize();
+    }
+
+    /**
+     * Dotted IPv4 with octets up to 255, or hex digits, colons and dots with at least one colon (IPv6): a
+     * string {@link java.net.InetAddress#getByName} parses without a name lookup.
+     */
+    private static boolean isIpLiteral(String s) {
+      if (s.indexOf(':') >= 0) {
+        return s.length() <= 45 && s.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
+      }
+      String[] octets = s.split("\\.", -1);
+      if (octets.length != 4) {
+        return false;
+      }
+      for (String o : octets) {
+        if (o.isEmpty() || o.length() > 3 || !o.chars().allMatch(c -> c >= '0' && c <= '9')
+            || Integer.parseInt(o) > 255) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** Whether the listener accepts connections now (default true). */

@@ -78,7 +78,8 @@ final class PoolFindings {
     }
     out.add(new Finding(FindingCode.NO_ELIGIBLE_BACKEND, Severity.ERROR, "pool " + pool.listener().name(),
         failOpen ? "no healthy backend: " + reason.description() + "; fail-open sends traffic to them anyway"
-            : "no backend can take traffic: " + reason.description() + " (every request gets no backend: a gateway's 502)",
+            : "no backend can take traffic: " + reason.description()
+                + " (every request gets no backend: a gateway's 502)",
         evidence, fix));
   }
 
@@ -215,7 +216,8 @@ final class PoolFindings {
       }
       Map<String, String> evidence = new LinkedHashMap<>();
       evidence.put("picks", v.picks() + " of " + totalPicks + " (" + percent(share) + ", since it joined)");
-      evidence.put("weightedShare", percent(weighted) + " (weight " + v.backend().weight() + " of " + totalWeight + ")");
+      evidence.put("weightedShare",
+          percent(weighted) + " (weight " + v.backend().weight() + " of " + totalWeight + ")");
       evidence.put("allowed", settings.persistenceSkewPercent + "% of the weighted share");
       evidence.put("persistence", pool.listener().sessionPersistence().toString());
       out.add(new Finding(FindingCode.PERSISTENCE_SKEW, Severity.WARNING, Diagnostics.subject(v.backend()),

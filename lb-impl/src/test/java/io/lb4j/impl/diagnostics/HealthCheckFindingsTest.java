@@ -82,7 +82,8 @@ class HealthCheckFindingsTest {
       Thread closer = new Thread(() -> {
         while (!notHttp.isClosed()) {
           try (Socket c = notHttp.accept()) {
-            c.getInputStream().read(new byte[4096]); // reads the request (a close with unread bytes resets) and answers nothing
+            // reads the request (a close with unread bytes resets) and answers nothing
+            c.getInputStream().read(new byte[4096]);
           } catch (IOException e) {
             return;
           }
@@ -95,7 +96,8 @@ class HealthCheckFindingsTest {
       Finding f = only(diagnostics.examine(pool), FindingCode.CHECK_FAILS_PORT_OPEN);
 
       assertThat(f.evidence()).containsEntry("lastCheck", "connection closed before HTTP status");
-      assertThat(f.fix()).startsWith("Port " + notHttp.getLocalPort() + " accepts connections but does not answer HTTP");
+      assertThat(f.fix())
+          .startsWith("Port " + notHttp.getLocalPort() + " accepts connections but does not answer HTTP");
     }
   }
 
@@ -235,7 +237,8 @@ class HealthCheckFindingsTest {
     LoadBalancer passive = loop.pool(Listener.builder("passive", Protocol.HTTP, 0)
         .healthCheck(HealthCheckPolicy.disabled())
         .outlierDetection(OutlierDetectionPolicy.builder().build()).build(), a);
-    LoadBalancer active = loop.pool(Listener.builder("active", Protocol.HTTP, 0).healthCheck(idle().build()).build(), a);
+    LoadBalancer active = loop.pool(Listener.builder("active", Protocol.HTTP, 0).healthCheck(idle().build()).build(),
+        a);
 
     assertThat(diagnostics.examine(passive).findings(FindingCode.CHECKS_DISABLED)).isEmpty();
     assertThat(diagnostics.examine(active).findings(FindingCode.CHECKS_DISABLED)).isEmpty();

@@ -62,7 +62,7 @@ class HostFindingsTest {
     write("sys/net/core/somaxconn", "4096");
     write("sys/net/ipv4/ip_local_port_range", "32768\t60999");
     write("sys/net/ipv4/tcp_tw_reuse", "2");
-    write("net/tcp", "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+    write("net/tcp", "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid");
     write("net/tcp6", "  sl  local_address                         remote_address                        st");
   }
 

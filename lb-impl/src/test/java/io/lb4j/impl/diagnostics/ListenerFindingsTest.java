@@ -202,9 +202,13 @@ class ListenerFindingsTest {
         .hasMessage("listenerSnapshot.responseTimeP99 must be 0 or more, was -5ms");
     assertThatThrownBy(() -> ListenerSnapshot.builder(WEB, "127.0.0.1", 65536))
         .hasMessage("listenerSnapshot.port must be between 0 and 65535, was 65536");
-    assertThatThrownBy(() -> ListenerSnapshot.builder(WEB, "localhost", 80))
-        .hasMessage("listenerSnapshot.bindAddress must be 2-45 characters of an IPv4 or IPv6 literal, was"
-            + " 'localhost' (character 'l' at index 0 is not allowed)");
+    for (String notALiteral : List.of("localhost", "cafe", "256.0.0.1", "1.2.3", "1.2.3.4.5", "1..2.3", "",
+        "fe80::g")) {
+      assertThatThrownBy(() -> ListenerSnapshot.builder(WEB, notALiteral, 80))
+          .hasMessage("listenerSnapshot.bindAddress must be an IPv4 or IPv6 literal, was '" + notALiteral + "'");
+    }
+    assertThat(ListenerSnapshot.builder(WEB, "::", 80).build().bindAddress()).isEqualTo("::");
+    assertThat(ListenerSnapshot.builder(WEB, "255.255.255.255", 80).build().bindAddress()).isEqualTo("255.255.255.255");
     assertThatThrownBy(() -> snapshot().acceptBacklog(0))
         .hasMessage("listenerSnapshot.acceptBacklog must be between 1 and 65535, was 0");
   }

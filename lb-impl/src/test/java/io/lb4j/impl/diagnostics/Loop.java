@@ -110,7 +110,8 @@ final class Loop implements AutoCloseable {
       }
       server.createContext("/", exchange -> {
         int n = answered.incrementAndGet();
-        int status = flap ? (n % 2 == 0 ? 503 : 200) : statusByPath.getOrDefault(exchange.getRequestURI().getPath(), 200);
+        int status = flap ? (n % 2 == 0 ? 503 : 200)
+            : statusByPath.getOrDefault(exchange.getRequestURI().getPath(), 200);
         exchange.sendResponseHeaders(status, -1);
         exchange.close();
       });

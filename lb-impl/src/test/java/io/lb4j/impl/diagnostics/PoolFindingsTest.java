@@ -120,7 +120,8 @@ class PoolFindingsTest {
     assertThat(f.subject()).isEqualTo("backend a (" + app.host + ":" + app.port() + ")");
     assertThat(f.evidence().get("activeCheck")).isEqualTo("HTTP HEAD / expecting [2xx, 3xx]: HTTP 200");
     assertThat(f.evidence()).containsEntry("ejectedNow", "true");
-    assertThat(f.evidence().get("ejectionsInWindow")).startsWith("1 in the last").endsWith("with no failed active check");
+    assertThat(f.evidence().get("ejectionsInWindow")).startsWith("1 in the last")
+        .endsWith("with no failed active check");
     assertThat(f.evidence().get("lastEjection")).contains("5 consecutive failures").contains("HTTP 500");
   }
 
