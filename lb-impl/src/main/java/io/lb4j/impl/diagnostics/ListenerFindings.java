@@ -25,14 +25,14 @@ final class ListenerFindings {
     this.settings = settings;
   }
 
-  void examine(Listener pool, Map<Backend, InetAddress> backends, List<ListenerSnapshot> listeners,
+  void examine(Listener config, Map<Backend, InetAddress> backends, List<ListenerSnapshot> listeners,
       List<Finding> out) {
     if (listeners.isEmpty()) {
       Map<String, String> evidence = new LinkedHashMap<>();
-      evidence.put("pool", pool.toString());
-      out.add(new Finding(FindingCode.NO_LISTENER, Severity.ERROR, "pool " + pool.name(),
+      evidence.put("pool", config.toString());
+      out.add(new Finding(FindingCode.NO_LISTENER, Severity.ERROR, "pool " + config.name(),
           "no listener serves the pool: clients cannot connect", evidence,
-          "Start a listener for the pool (a listener with frontend port " + pool.frontendPort()
+          "Start a listener for the pool (a listener with frontend port " + config.frontendPort()
               + "); a client-side pool needs none: examine it with Diagnostics.examine(pool)."));
       return;
     }
@@ -48,14 +48,14 @@ final class ListenerFindings {
                 + " (a port in use, a missing permission)."));
         continue;
       }
-      selfAsBackend(l, subject, pool, backends, out);
+      selfAsBackend(l, config, backends, out);
       counted(l, subject, out);
     }
   }
 
   /** A backend whose address and port are the listener's own: each request would come back to it. */
-  private static void selfAsBackend(ListenerSnapshot l, String subject, Listener pool,
-      Map<Backend, InetAddress> backends, List<Finding> out) {
+  private static void selfAsBackend(ListenerSnapshot l, Listener config, Map<Backend, InetAddress> backends,
+      List<Finding> out) {
     InetAddress bind;
     try {
       bind = InetAddress.getByName(l.bindAddress());
@@ -64,7 +64,7 @@ final class ListenerFindings {
     }
     for (Map.Entry<Backend, InetAddress> e : backends.entrySet()) {
       Backend b = e.getKey();
-      int port = pool.backendPortFor(b);
+      int port = config.backendPortFor(b);
       if (port != l.port() || !(bind.equals(e.getValue()) || (bind.isAnyLocalAddress() && isLocal(e.getValue())))) {
         continue;
       }
