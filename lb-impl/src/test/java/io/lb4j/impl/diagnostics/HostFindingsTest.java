@@ -13,8 +13,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -154,6 +157,25 @@ class HostFindingsTest {
     assertThat(f.evidence()).containsEntry("ListenOverflows", "3 -> 5").containsEntry("ListenDrops", "4 -> 7")
         .containsEntry("net.core.somaxconn", "4096");
     assertThat(diagnostics.examine(pool).findings(FindingCode.ACCEPT_QUEUE_OVERFLOW)).as("unchanged").isEmpty();
+  }
+
+  @Test
+  void acceptQueueOverflow_realListenerWithAFullQueue() throws Exception {
+    assumeTrue(Files.isReadable(Path.of("/proc/net/netstat")), "Linux /proc");
+    Diagnostics diagnostics = Diagnostics.builder().build();
+    LoadBalancer pool = loop.pool(TCP, Backend.of("a", Loop.host(), 80));
+    diagnostics.examine(pool); // the baseline
+    try (ServerSocketChannel full = ServerSocketChannel.open()) {
+      full.bind(new InetSocketAddress(Loop.host(), 0), 1); // never accepts: the queue fills after two
+      for (int i = 0; i < 10; i++) {
+        SocketChannel c = loop.track(SocketChannel.open());
+        c.configureBlocking(false);
+        c.connect(full.getLocalAddress()); // the kernel drops the SYNs the full queue cannot take
+      }
+
+      Loop.await("accept-queue-overflow reported", () -> !diagnostics.examine(pool)
+          .findings(FindingCode.ACCEPT_QUEUE_OVERFLOW).isEmpty());
+    }
   }
 
   @Test
