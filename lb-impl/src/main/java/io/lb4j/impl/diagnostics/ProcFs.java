@@ -46,7 +46,10 @@ final class ProcFs {
     return root.resolve(relative);
   }
 
-  /** The file's lines, or null when it cannot be read. */
+  /**
+   * The file's lines, or null when it cannot be read. Read line by line until EOF: /proc files report size
+   * 0, and size-based reads ({@code Files.readString}) were seen to return a truncated value.
+   */
   List<String> lines(String relative) {
     try {
       return Files.readAllLines(root.resolve(relative), StandardCharsets.US_ASCII);

@@ -192,6 +192,26 @@ class HostFindingsTest {
   }
 
   @Test
+  void backlogAboveSomaxconn_readFromTheRealHost() throws IOException {
+    Path real = Path.of("/proc/sys/net/core/somaxconn");
+    assumeTrue(Files.isReadable(real), "Linux /proc");
+    // readAllLines, not readString: /proc files report size 0 and readString can return a truncated value.
+    int somaxconn = Integer.parseInt(Files.readAllLines(real).get(0).trim());
+    assumeTrue(somaxconn < 65535, "somaxconn below the largest backlog");
+    LoadBalancer pool = loop.pool(TCP, Backend.of("a", Loop.host(), 80));
+    Diagnostics diagnostics = Diagnostics.builder().build();
+
+    Report above = diagnostics.examine(pool, List.of(ListenerSnapshot.builder(TCP, "0.0.0.0", 9000)
+        .acceptBacklog(somaxconn + 1).build()));
+    Report at = diagnostics.examine(pool, List.of(ListenerSnapshot.builder(TCP, "0.0.0.0", 9000)
+        .acceptBacklog(somaxconn).build()));
+
+    assertThat(only(above, FindingCode.BACKLOG_ABOVE_SOMAXCONN).evidence())
+        .containsEntry("net.core.somaxconn", String.valueOf(somaxconn));
+    assertThat(at.findings(FindingCode.BACKLOG_ABOVE_SOMAXCONN)).isEmpty();
+  }
+
+  @Test
   void backlogAboveSomaxconn_silentAtTheCap() {
     quietHost();
     write("sys/net/core/somaxconn", "1024");
