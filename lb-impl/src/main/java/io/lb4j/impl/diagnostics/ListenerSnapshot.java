@@ -16,10 +16,11 @@ import java.util.Objects;
  * What {@link Diagnostics} reads from one running (or stopped) listener: its identity and settings and
  * the counters of the answers it gave clients.
  *
- * <p>This value decouples diagnostics from the listener implementation: a listener's metrics snapshot is
- * adapted to it (the adapter is written where both meet; until then callers fill it in themselves, as
- * the tests do). Counts are since the listener started, unless the adapter passes counts over a recent
- * window, which makes findings clear once the cause is gone.
+ * <p>This value decouples diagnostics from the listener implementation, which is built separately: lb4j's
+ * listeners will provide it from their metrics snapshot (an adapter added when they land); until then, and
+ * for a gateway with its own listeners, the caller fills it in, as the tests do. Counts are since the
+ * listener started, unless the adapter passes counts over a recent window, which makes findings clear once
+ * the cause is gone.
  *
  * <p>Immutable and thread-safe; build with {@link #builder(Listener, String, int)}.
  *
