@@ -26,6 +26,7 @@ final class HostFindings {
 
   private final ProcFs proc;
   private final int timeWaitThreshold;
+  /** ListenOverflows and ListenDrops as the previous examination read them; guarded by {@code this}. */
   private long[] lastListenCounters;
 
   HostFindings(ProcFs proc, int timeWaitThreshold) {
