@@ -206,6 +206,18 @@ class HealthCheckFindingsTest {
   }
 
   @Test
+  void probeVolume_firesAtTheThreshold() {
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0)
+        .healthCheck(idle().type(HealthCheckType.HTTP).interval(Duration.ofSeconds(2)).build()).build(),
+        Backend.of("a", Loop.host(), 80));
+
+    assertThat(only(diagnostics.examine(pool), FindingCode.PROBE_VOLUME).evidence())
+        .containsEntry("probesPerMinutePerBackend", "30");
+    assertThat(Loop.withoutHost().probeVolumeThreshold(31).build().examine(pool)
+        .findings(FindingCode.PROBE_VOLUME)).isEmpty();
+  }
+
+  @Test
   void probeVolume_silentBelowTheThresholdAndForTcpChecks() {
     Backend a = Backend.of("a", Loop.host(), 80);
     LoadBalancer slow = loop.pool(Listener.builder("slow", Protocol.HTTP, 0)

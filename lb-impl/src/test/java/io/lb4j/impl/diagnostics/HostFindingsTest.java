@@ -242,6 +242,8 @@ class HostFindingsTest {
         .containsEntry("net.ipv4.tcp_tw_reuse", "2")
         .containsEntry("establishedSockets", "1");
     assertThat(f.fix()).contains("keep-alive").contains("SO_LINGER 0");
+    assertThat(Diagnostics.builder().procRoot(proc).timeWaitThreshold(4).build().examine(pool)
+        .findings(FindingCode.TIME_WAIT_PILE_UP)).as("one below the threshold").isEmpty();
   }
 
   @Test

@@ -235,6 +235,36 @@ class PoolFindingsTest {
     assertThat(diagnostics.examine(pool).findings(FindingCode.PERSISTENCE_SKEW)).isEmpty();
   }
 
+  @Test
+  void persistenceSkew_edges_ofTheShareAndOfTheMinimumPicks() throws Exception {
+    assertThat(skewAfter(150, 50, 150, 100)).as("75% is exactly 150% of a 50% share").isEmpty();
+    assertThat(skewAfter(151, 49, 150, 100)).extracting(Finding::subject).singleElement().asString()
+        .startsWith("backend a ");
+    assertThat(skewAfter(151, 49, 150, 201)).as("fewer picks than the minimum").isEmpty();
+  }
+
+  /** Two equal backends, one client per backend sending {@code toA} and {@code toB} requests. */
+  private List<Finding> skewAfter(int toA, int toB, int percent, int minPicks) throws UnknownHostException {
+    LoadBalancer pool = loop.pool(sticky(), Backend.of("a", Loop.host(), 80), Backend.of("b", Loop.host(), 80));
+    InetAddress first = InetAddress.getByName("10.0.0.1");
+    InetAddress second = InetAddress.getByName("10.0.0.2");
+    InetAddress onA;
+    try (Selection s = pool.select(RequestContext.ofClient(first))) {
+      onA = s.backend().id().equals("a") ? first : second;
+    }
+    pool.select(RequestContext.ofClient(second)).release(); // equal weights: the other backend
+    InetAddress onB = onA == first ? second : first;
+    for (int i = 1; i < toA; i++) {
+      pool.select(RequestContext.ofClient(onA)).release();
+    }
+    for (int i = 1; i < toB; i++) {
+      pool.select(RequestContext.ofClient(onB)).release();
+    }
+    assertThat(pool.view()).extracting(v -> v.picks()).containsExactly((long) toA, (long) toB);
+    return Loop.withoutHost().persistenceSkew(percent, minPicks).build().examine(pool)
+        .findings(FindingCode.PERSISTENCE_SKEW);
+  }
+
   private static Listener sticky() {
     return tcp(TRUSTED).sessionPersistence(SessionPersistence.sourceIp(Duration.ofSeconds(600))).build();
   }
