@@ -36,9 +36,10 @@ import java.util.Objects;
  * cannot be read (no {@code /proc}, another OS) gives a {@link FindingCode#SOURCE_UNAVAILABLE} finding; an
  * examination never throws because of the host.
  *
- * <p>Thread-safe. Keeps the host's accept-queue counters of the previous examination, so that
- * {@link FindingCode#ACCEPT_QUEUE_OVERFLOW} reports growth; one instance per pool (or a
- * {@link PeriodicCheck}) gives the most useful reports.
+ * <p>Thread-safe. Counters are judged by their growth: the host's accept-queue counters and each
+ * listener's answer counts are kept from one examination to the next, so a finding based on them clears
+ * once the count stops growing (the first examination of a listener judges its totals; accept-queue
+ * overflows need two). Keep one instance per pool, or a {@link PeriodicCheck}, for the most useful reports.
  *
  * @since 0.2.0
  */

@@ -8,6 +8,7 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,11 +16,13 @@ import java.util.Map;
 /**
  * The findings read from the pool's listeners ({@link ListenerSnapshot}): none configured or running,
  * a backend that is the listener itself, loops, 502s, slow backends and 504s, oversized headers (431)
- * and malformed requests (400). Stateless.
+ * and malformed requests (400). Keeps each listener's previous counts, to judge their growth; thread-safe.
  */
 final class ListenerFindings {
 
   private final Diagnostics settings;
+  /** Each listener's counts at the previous examination, by name and address; guarded by itself. */
+  private final Map<String, Counts> previous = new HashMap<>();
 
   ListenerFindings(Diagnostics settings) {
     this.settings = settings;
@@ -89,57 +92,101 @@ final class ListenerFindings {
     }
   }
 
+  /**
+   * A listener's answer counts: totals as the snapshot gives them, or their growth since the previous
+   * examination of the same listener.
+   */
+  private record Counts(long badRequests, long headersTooLarge, Map<String, Long> badGateway, long gatewayTimeouts,
+      long loopsDetected) {
+
+    static Counts of(ListenerSnapshot l) {
+      return new Counts(l.badRequests(), l.headersTooLarge(), l.badGatewayByCause(), l.gatewayTimeouts(),
+          l.loopsDetected());
+    }
+
+    /** The growth from {@code before}; a count that fell (the listener restarted) counts from 0. */
+    Counts since(Counts before) {
+      Map<String, Long> grown = new LinkedHashMap<>();
+      badGateway.forEach((cause, n) -> grown.put(cause, grownBy(n, before.badGateway.getOrDefault(cause, 0L))));
+      return new Counts(grownBy(badRequests, before.badRequests), grownBy(headersTooLarge, before.headersTooLarge),
+          grown, grownBy(gatewayTimeouts, before.gatewayTimeouts), grownBy(loopsDetected, before.loopsDetected));
+    }
+
+    private static long grownBy(long now, long before) {
+      return now >= before ? now - before : now;
+    }
+  }
+
+  /**
+   * The counts to judge: the totals at the first examination of a listener, then the growth since the
+   * previous one, so that a periodic check sees a cause clear once its count stops growing.
+   */
+  private Counts countsToJudge(ListenerSnapshot l, Map<String, String> window) {
+    Counts now = Counts.of(l);
+    Counts before;
+    synchronized (previous) {
+      before = previous.put(l.name() + " " + l.bindAddress() + ":" + l.port(), now);
+    }
+    window.put("counted", before == null ? "since the listener started" : "since the last examination");
+    return before == null ? now : now.since(before);
+  }
+
   /** The findings of the listener's counters. */
   private void counted(ListenerSnapshot l, String subject, List<Finding> out) {
-    if (l.loopsDetected() > 0) {
-      Map<String, String> evidence = new LinkedHashMap<>();
-      evidence.put("answered508", String.valueOf(l.loopsDetected()));
+    Map<String, String> window = new LinkedHashMap<>();
+    Counts c = countsToJudge(l, window);
+    if (c.loopsDetected() > 0) {
+      Map<String, String> evidence = new LinkedHashMap<>(window);
+      evidence.put("answered508", String.valueOf(c.loopsDetected()));
       out.add(new Finding(FindingCode.LOOP_DETECTED, Severity.ERROR, subject,
-          l.loopsDetected() + " requests came back through this listener and were answered 508 (loop detected)",
+          c.loopsDetected() + " requests came back through this listener and were answered 508 (loop detected)",
           evidence, "A backend sends requests to the balancer's own address (for example through its public name):"
               + " make backends call each other directly, never through the listener that fronts them."));
     }
-    long badGateway = l.badGatewayByCause().values().stream().mapToLong(Long::longValue).sum();
+    long badGateway = c.badGateway().values().stream().mapToLong(Long::longValue).sum();
     if (badGateway > 0) {
-      Map<String, String> evidence = new LinkedHashMap<>();
-      l.badGatewayByCause().forEach((cause, n) -> evidence.put("502 " + cause, String.valueOf(n)));
+      Map<String, String> evidence = new LinkedHashMap<>(window);
+      c.badGateway().forEach((cause, n) -> evidence.put("502 " + cause, String.valueOf(n)));
       out.add(new Finding(FindingCode.BAD_GATEWAY, Severity.WARNING, subject,
           badGateway + " requests were answered 502", evidence,
           "Follow the causes: 'no backend' goes with no-eligible-backend; connect failures and resets mean the"
               + " backend application is down, overloaded or closing connections; see the other findings."));
     }
+    if (!l.protocol().isLayer7()) {
+      return; // the rest are HTTP answers
+    }
     Duration timeout = l.requestTimeout();
     long slowNanos = timeout.toNanos() / 100 * settings.slowResponsePercent;
     boolean slow = l.responseTimeP99().toNanos() > slowNanos;
-    if (l.protocol().isLayer7() && (slow || l.gatewayTimeouts() > 0)) {
-      Map<String, String> evidence = new LinkedHashMap<>();
+    if (slow || c.gatewayTimeouts() > 0) {
+      Map<String, String> evidence = new LinkedHashMap<>(window);
       evidence.put("responseTimeP99", l.responseTimeP99().isZero() ? "unknown" : Checks.format(l.responseTimeP99()));
       evidence.put("requestTimeout", Checks.format(timeout));
       evidence.put("threshold", settings.slowResponsePercent + "% of the request timeout");
-      evidence.put("answered504", String.valueOf(l.gatewayTimeouts()));
-      out.add(new Finding(FindingCode.SLOW_BACKEND, l.gatewayTimeouts() > 0 ? Severity.ERROR : Severity.WARNING,
+      evidence.put("answered504", String.valueOf(c.gatewayTimeouts()));
+      out.add(new Finding(FindingCode.SLOW_BACKEND, c.gatewayTimeouts() > 0 ? Severity.ERROR : Severity.WARNING,
           subject, (slow ? "backend response times approach the request timeout (p99 "
               + Checks.format(l.responseTimeP99()) + " of " + Checks.format(timeout) + ")" : "backends answer late")
-              + (l.gatewayTimeouts() > 0 ? "; " + l.gatewayTimeouts() + " requests timed out (504)" : ""),
+              + (c.gatewayTimeouts() > 0 ? "; " + c.gatewayTimeouts() + " requests timed out (504)" : ""),
           evidence, "Find what makes the backends slow (a saturated worker pool, a slow dependency) and add"
               + " backends if they are at capacity; raise listener.requestTimeout (up to 180s) only for requests"
               + " that are slow by design."));
     }
-    if (l.protocol().isLayer7() && l.headersTooLarge() > 0) {
-      Map<String, String> evidence = new LinkedHashMap<>();
-      evidence.put("answered431", String.valueOf(l.headersTooLarge()));
+    if (c.headersTooLarge() > 0) {
+      Map<String, String> evidence = new LinkedHashMap<>(window);
+      evidence.put("answered431", String.valueOf(c.headersTooLarge()));
       evidence.put("maxRequestHeaderSize", l.maxRequestHeaderSize() + " bytes");
       out.add(new Finding(FindingCode.HEADERS_TOO_LARGE, Severity.WARNING, subject,
-          l.headersTooLarge() + " requests were refused because their headers exceeded " + l.maxRequestHeaderSize()
+          c.headersTooLarge() + " requests were refused because their headers exceeded " + l.maxRequestHeaderSize()
               + " bytes (431)",
           evidence, "Send less in headers (large or many cookies are the usual cause), raise"
               + " listener.maxRequestHeaderSize (up to 1048576), or use a Layer-4 listener, which reads no headers."));
     }
-    if (l.protocol().isLayer7() && l.badRequests() > 0) {
-      Map<String, String> evidence = new LinkedHashMap<>();
-      evidence.put("answered400", String.valueOf(l.badRequests()));
+    if (c.badRequests() > 0) {
+      Map<String, String> evidence = new LinkedHashMap<>(window);
+      evidence.put("answered400", String.valueOf(c.badRequests()));
       out.add(new Finding(FindingCode.MALFORMED_REQUESTS, Severity.WARNING, subject,
-          l.badRequests() + " requests were refused as malformed (400) and their connections closed",
+          c.badRequests() + " requests were refused as malformed (400) and their connections closed",
           evidence, "The access log (logger io.lb4j.access) names each client and the flaw; fix the client, or"
               + " look for request-smuggling attempts when the clients are not yours."));
     }

@@ -130,8 +130,35 @@ class ListenerFindingsTest {
         .badGateway("connect refused", 2).badGateway("reset", 0).build())), FindingCode.BAD_GATEWAY);
 
     assertThat(f.summary()).startsWith("6 requests were answered 502");
-    assertThat(f.evidence()).containsExactly(Map.entry("502 no backend", "4"),
-        Map.entry("502 connect refused", "2"), Map.entry("502 reset", "0"));
+    assertThat(f.evidence()).containsExactly(Map.entry("counted", "since the listener started"),
+        Map.entry("502 no backend", "4"), Map.entry("502 connect refused", "2"), Map.entry("502 reset", "0"));
+  }
+
+  @Test
+  void counts_areJudgedByTheirGrowthSinceThePreviousExamination() {
+    LoadBalancer pool = web();
+
+    assertThat(only(diagnostics.examine(pool, List.of(snapshot().headersTooLarge(5).build())),
+        FindingCode.HEADERS_TOO_LARGE).evidence()).containsEntry("answered431", "5");
+    assertThat(diagnostics.examine(pool, List.of(snapshot().headersTooLarge(5).build()))
+        .findings(FindingCode.HEADERS_TOO_LARGE)).as("no new 431: the finding clears").isEmpty();
+    assertThat(only(diagnostics.examine(pool, List.of(snapshot().headersTooLarge(7).build())),
+        FindingCode.HEADERS_TOO_LARGE).evidence()).containsEntry("answered431", "2")
+        .containsEntry("counted", "since the last examination");
+    assertThat(only(diagnostics.examine(pool, List.of(snapshot().headersTooLarge(1).build())),
+        FindingCode.HEADERS_TOO_LARGE).evidence()).as("the listener restarted: its counts start again")
+        .containsEntry("answered431", "1");
+  }
+
+  @Test
+  void counts_ofEachListenerAreTrackedApart() {
+    LoadBalancer pool = web();
+    diagnostics.examine(pool, List.of(snapshot().badRequests(3).build()));
+
+    Report report = diagnostics.examine(pool, List.of(snapshot().badRequests(3).build(),
+        ListenerSnapshot.builder(WEB, "127.0.0.2", 8000).badRequests(3).build()));
+
+    assertThat(only(report, FindingCode.MALFORMED_REQUESTS).subject()).isEqualTo("listener web (127.0.0.2:8000)");
   }
 
   @Test
