@@ -21,13 +21,31 @@ common=(-f 1 -wi 2 -w 500ms -i 4 -r 500ms -prof gc "$@")
 all_types=BASELINE_ATOMIC_ARRAY,LB4J_WRR,LB4J_RR,LB4J_WLC,LB4J_P2C,LB4J_SCH,LB4J_TCH,GRPC_STATIC_STRIDE
 all_types+=,DUBBO_ROUND_ROBIN,DUBBO_CONSISTENT_HASH,DUBBO_LEAST_ACTIVE,ARMERIA_WRR,ARMERIA_STICKY,NGINX_SWRR_LOCKED
 java -version 2>&1 | head -1 > "$out/jdk.txt"
+
+# JMH refuses to start while another JMH run holds /tmp/jmh.lock (two runs would disturb each other):
+# wait for it, up to 30 minutes, instead of failing the whole table.
+jmh() {
+  local log
+  log="$(mktemp)"
+  for ((attempt = 0; attempt < 120; attempt++)); do
+    if java -jar "$jar" "$@" 2>&1 | tee "$log"; then
+      rm -f "$log"
+      return 0
+    fi
+    grep -q 'Unable to acquire the JMH lock' "$log" || { rm -f "$log"; return 1; }
+    echo "== another JMH run holds the lock; waiting 15 s"
+    sleep 15
+  done
+  rm -f "$log"
+  return 1
+}
 for ((r = 1; r <= rounds; r++)); do
   for t in 1 2; do
     echo "== round $r of $rounds, $t thread(s), $(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
-    java -jar "$jar" SchedulerPickBenchmark "${common[@]}" -t "$t" -p type="$all_types" \
+    jmh SchedulerPickBenchmark "${common[@]}" -t "$t" -p type="$all_types" \
         -p backends="$backends" -rf json -rff "$out/round$r-t$t.json"
     # Typical operator weights (100/50/20/10): lb4j's wrr stays in table mode even at 10,000 backends.
-    java -jar "$jar" SchedulerPickBenchmark "${common[@]}" -t "$t" -p type=BASELINE_ATOMIC_ARRAY,LB4J_WRR \
+    jmh SchedulerPickBenchmark "${common[@]}" -t "$t" -p type=BASELINE_ATOMIC_ARRAY,LB4J_WRR \
         -p backends=10,10000 -p weights=coarse -rf json -rff "$out/round$r-coarse-t$t.json"
   done
 done
