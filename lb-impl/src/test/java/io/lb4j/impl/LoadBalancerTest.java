@@ -302,9 +302,10 @@ class LoadBalancerTest {
     }
     assertThatThrownBy(() -> lb.addBackend(Backend.of(first, "127.0.0.1", 9)))
         .hasMessage("backend.id must be unique in the pool, was '" + first + "' (already a member, draining)");
-    assertThatThrownBy(() -> lb.setWeight(first, 50))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessage("backend '" + first + "' is draining after its removal; add it again once it is gone");
+    lb.setWeight(first, 50); // allowed: applies if the backend is listed again; it keeps draining
+    assertThat(lb.view()).filteredOn(v -> v.backend().id().equals(first)).singleElement()
+        .satisfies(v -> assertThat(v.state()).isEqualTo(BackendState.DRAINING))
+        .satisfies(v -> assertThat(v.effectiveWeight()).isZero());
 
     time.advance(Duration.ofSeconds(31));
     lb.refresh();
@@ -316,7 +317,7 @@ class LoadBalancerTest {
     open.release(); // a connection outliving its backend's removal is released harmlessly
     assertThat(events).filteredOn(e -> e instanceof LoadBalancerEvent.MembershipChanged)
         .extracting(e -> ((LoadBalancerEvent.MembershipChanged) e).change())
-        .containsExactly(MembershipChange.DRAINING, MembershipChange.REMOVED);
+        .containsExactly(MembershipChange.DRAINING, MembershipChange.UPDATED, MembershipChange.REMOVED);
   }
 
   @Test
@@ -582,7 +583,7 @@ class LoadBalancerTest {
     }
   }
 
-  private static int closedPort() {
+  static int closedPort() {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       return s.getLocalPort();
     } catch (java.io.IOException e) {
