@@ -362,8 +362,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
   @Override
   public void observeSetCookie(Selection selection, String setCookieHeader) {
-    if (persistent && selection.hasBackend() && setCookieHeader != null) {
-      affinity.observeSetCookie(selection.backend(), setCookieHeader);
+    if (persistent && selection instanceof Selections.Picked && setCookieHeader != null) {
+      affinity.observeSetCookie(selection.backend(), ((Selections.Picked) selection).context, setCookieHeader);
     }
   }
 
