@@ -39,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -64,8 +63,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> Health checking runs on the checker's own thread from {@link #start()}. One daemon
  * thread per pool ({@code lb4j-pool-<name>}, from {@link LoadBalancers.Builder#build()}) publishes
- * health changes, resolves host names and runs the timed maintenance ({@link Maintenance}), so drains,
- * slow start and ejections progress whether or not checking was started. {@link #close()} stops both.
+ * health changes and runs the timed maintenance ({@link Maintenance}), so drains, slow start and
+ * ejections progress whether or not checking was started; another ({@code lb4j-dns-<name>}) resolves
+ * host names. {@link #close()} stops them all.
  */
 final class DefaultLoadBalancer implements LoadBalancer {
 
@@ -83,8 +83,10 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private final HealthChecker checker;
   private final OutlierDetector outliers;
   private final HealthEventHistory history;
+  private final TimeSource time;
   private final Clock clock;
   private final LongSupplier nanoTime;
+  private final Runnable onTimeAdvanced = this::maintain;
   private final long slowStartNanos;
   private final long drainNanos;
   private final EventDispatch events;
@@ -111,14 +113,15 @@ final class DefaultLoadBalancer implements LoadBalancer {
     this.settings = b.settings();
     this.listener = b.listener;
     this.name = b.name;
-    this.clock = b.clock;
-    this.nanoTime = b.nanoTime;
+    this.time = b.time;
+    this.clock = b.time.asClock();
+    this.nanoTime = b.time::nanoTime;
     this.healthPolicy = settings.healthCheck();
     this.scheduler = b.customScheduler != null ? b.customScheduler : Schedulers.create(settings.scheduler(), b.seed);
     SessionAffinity.Builder affinityBuilder = SessionAffinity.builder(settings.sessionPersistence())
         .secure(b.listener != null && b.listener.frontendProtocol() == Protocol.HTTPS)
-        .clock(b.clock)
-        .nanoTime(b.nanoTime);
+        .clock(clock)
+        .nanoTime(nanoTime);
     if (b.cookieKeys != null) {
       affinityBuilder.keys(b.cookieKeys);
     }
@@ -131,12 +134,12 @@ final class DefaultLoadBalancer implements LoadBalancer {
     this.slowStartNanos = hashing ? 0 : settings.slowStartWindow().toNanos();
     this.drainNanos = settings.drainTimeout().toNanos();
     this.planner = newPlanner(healthPolicy);
-    this.history = HealthEventHistory.builder().clock(b.clock).build();
+    this.history = HealthEventHistory.builder().clock(clock).build();
     this.events = new EventDispatch(log, name);
-    HealthChecker.Builder checkerBuilder = HealthChecker.builder(healthPolicy).clock(b.clock)
+    HealthChecker.Builder checkerBuilder = HealthChecker.builder(healthPolicy).clock(clock)
         .maxProbesInFlight(b.maxProbesInFlight).random(b.seed).backendPort(settings.backendPort());
     if (settings.outlierDetection().enabled()) {
-      this.outliers = new OutlierDetector(settings.outlierDetection(), b.clock);
+      this.outliers = new OutlierDetector(settings.outlierDetection(), clock);
       this.outliers.onTransition(t -> onHealthTransition(t, false));
       checkerBuilder.outlierDetector(outliers); // a successful probe may end an ejection early
     } else {
@@ -145,7 +148,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     this.checker = checkerBuilder.build();
     this.checker.onTransition(t -> onHealthTransition(t, true));
     this.poolThread = new PoolThread("lb4j-pool-" + name);
-    this.maintenance = new Maintenance(this, poolThread, b.addressRefreshInterval);
+    this.maintenance = new Maintenance(this, poolThread, b.addressRefreshInterval, b.resolver);
     synchronized (lock) {
       Map<String, Member> next = new LinkedHashMap<>();
       for (Backend backend : b.backends) {
@@ -156,7 +159,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
       maintenance.reschedule(timerPeriodNanos());
     }
     events.drain();
+    maintenance.resolveSoon();
     maintenance.scheduleAddressRefresh();
+    time.onAdvance(onTimeAdvanced);
   }
 
   private CandidatePlanner newPlanner(HealthCheckPolicy policy) {
@@ -639,22 +644,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
     events.drain();
   }
 
-  /** Publishes at once, from a test, instead of waiting for the pool thread. */
-  void publishNow() {
-    publishPending();
-  }
-
   @Override
   public List<HealthTransition> healthHistory(String backendId, Instant from, Instant to) {
     return history.query(Objects.requireNonNull(backendId, "backendId"), from, to);
-  }
-
-  /**
-   * Runs the timed maintenance now (drains that ended, ramps, ejections that ran out, first checks), as
-   * the pool thread does on its schedule. Tests call it after moving injected time.
-   */
-  void refresh() {
-    maintain();
   }
 
   /** One round of timed maintenance: under the lock, then the events it caused. */
@@ -857,10 +849,17 @@ final class DefaultLoadBalancer implements LoadBalancer {
       lock.notifyAll();
       ready = readiness;
     }
+    time.removeOnAdvance(onTimeAdvanced);
     ready.completeExceptionally(new IllegalStateException("load balancer '" + name + "' is closed"));
     checker.close();
     poolThread.shutdown(log, name);
+    maintenance.shutdown(log);
     log.info("load balancer '{}' closed", name);
+  }
+
+  /** The checker's policy, for tests that check it agrees with {@link #healthCheck()}. */
+  HealthCheckPolicy checkerPolicy() {
+    return checker.policy();
   }
 
   @Override

@@ -14,7 +14,7 @@ import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.persistence.CookieKeyRing;
-import java.time.Clock;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.LongSupplier;
+import java.util.function.Function;
 
 /**
  * The entry point to lb4j's {@link LoadBalancer}: builds a pool of backends, either behind a
@@ -91,11 +91,12 @@ public final class LoadBalancers {
     final List<Backend> backends = new ArrayList<>();
     Scheduler customScheduler;
     CookieKeyRing cookieKeys;
-    Clock clock = Clock.systemUTC();
-    LongSupplier nanoTime = System::nanoTime;
+    TimeSource time = TimeSource.system();
     long seed = ThreadLocalRandom.current().nextLong();
     int maxProbesInFlight = 256;
     Duration addressRefreshInterval = DEFAULT_ADDRESS_REFRESH_INTERVAL;
+    /** Host name to address (null: unknown); blocking. Tests replace it to move a name elsewhere. */
+    Function<String, InetAddress> resolver = Addresses::lookup;
 
     private Builder(Listener listener) {
       this.listener = listener;
@@ -268,25 +269,17 @@ public final class LoadBalancers {
     }
 
     /**
-     * The wall clock for event timestamps and cookie expiry (default UTC system clock).
+     * The one time source of the pool (default {@link TimeSource#system()}): nanoseconds for slow start,
+     * draining and session tables, the wall clock for event times, health history, cookie expiry and
+     * ejections. Tests pass a {@link ManualTimeSource} and move it; its {@code advance} shows the effects
+     * at once.
      *
-     * @param clock the clock
+     * @param time the time source
      * @return this builder
+     * @since 0.2.0
      */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /**
-     * The monotonic time source, in nanoseconds, for slow start, draining and persistence tables
-     * (default {@link System#nanoTime}). Tests inject one to move time without sleeping.
-     *
-     * @param nanoTime the time source
-     * @return this builder
-     */
-    public Builder nanoTime(LongSupplier nanoTime) {
-      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    public Builder timeSource(TimeSource time) {
+      this.time = Objects.requireNonNull(time, "timeSource");
       return this;
     }
 
@@ -325,6 +318,12 @@ public final class LoadBalancers {
     public Builder addressRefreshInterval(Duration interval) {
       this.addressRefreshInterval = checkRange("addressRefreshInterval", interval, MIN_ADDRESS_REFRESH,
           MAX_ADDRESS_REFRESH);
+      return this;
+    }
+
+    /** Replaces the host-name lookup (tests: a name that moves from one loopback address to another). */
+    Builder resolver(Function<String, InetAddress> resolver) {
+      this.resolver = Objects.requireNonNull(resolver, "resolver");
       return this;
     }
 
