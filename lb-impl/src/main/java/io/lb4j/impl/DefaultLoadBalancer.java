@@ -39,6 +39,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -57,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Control path.</b> Membership, weight, health, policy and drain changes run one at a time under
  * one control lock, in the order they arrive: each replaces member states, and one planning
  * ({@link CandidatePlanner}) publishes the result to the scheduler. Runtime calls publish before they
- * return; health transitions from the probe thread only mark the pool dirty, and the pool's own thread
+ * return; health transitions from the probe thread are only queued (lock-free), and the pool's own thread
  * publishes them together, so a mass outage costs one rebuild, not one per backend. Events are queued
  * under the lock in the order of the changes and delivered after it ({@link EventDispatch}).
  *
@@ -104,10 +106,10 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private CandidatePlanner planner;
   private boolean anyEligible;
   private CompletableFuture<Void> readiness = new CompletableFuture<>();
-  /** Health changes not yet published; the pool thread publishes them together. */
-  private boolean dirty;
-  private boolean publishQueued;
   private final List<LoadBalancerEvent> unpublishedEvents = new ArrayList<>();
+  /** Health transitions seen by other threads, applied by the pool thread in order. */
+  private final ConcurrentLinkedQueue<PendingTransition> pendingTransitions = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean applyQueued = new AtomicBoolean();
 
   DefaultLoadBalancer(LoadBalancers.Builder b) {
     this.settings = b.settings();
@@ -392,7 +394,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
     log.info("load balancer '{}': added {}", name, backend);
     events.drain();
-    maintenance.resolveSoon();
+    if (!Addresses.isIpLiteral(backend.host())) {
+      maintenance.resolveSoon();
+    }
   }
 
   /** Adds a new member to {@code next}, with its health, outlier and affinity state. Under the lock. */
@@ -478,6 +482,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     int added = 0;
     int updated = 0;
     int removed = 0;
+    boolean hostNameAdded = false;
     synchronized (lock) {
       requireOpen();
       Map<String, Member> current = members;
@@ -493,11 +498,13 @@ final class DefaultLoadBalancer implements LoadBalancer {
         Member m = current.get(b.id());
         if (m == null) {
           joinLocked(next, b, true);
+          hostNameAdded |= !Addresses.isIpLiteral(b.host());
           added++;
         } else if (!m.state.backend().equals(b)) {
           // Another host or port: another server under the same id. Replace it; sessions move.
           dropLocked(next, m);
           joinLocked(next, b, true);
+          hostNameAdded |= !Addresses.isIpLiteral(b.host());
           added++;
         } else if (m.state.removed()) {
           m.state = m.state.revived(b);
@@ -513,7 +520,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
     log.info("load balancer '{}': backends set: {} added, {} updated, {} removed or draining", name, added, updated,
         removed);
     events.drain();
-    maintenance.resolveSoon();
+    if (hostNameAdded) {
+      maintenance.resolveSoon();
+    }
   }
 
   /**
@@ -601,47 +610,57 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
   /**
    * A health transition from active checking ({@code active}) or outlier detection, on the thread that
-   * saw it. Only marks the pool dirty: the pool thread publishes, once for however many arrive together.
-   * A backend that turns eligible again starts slow start, as a new one does.
+   * saw it (the probe thread, or a thread reporting an outcome). It only queues the transition, lock-free,
+   * so a mass outage never makes the probe thread wait for the control lock; the pool thread applies
+   * whatever has queued up and publishes once for all of it.
    */
   private void onHealthTransition(HealthTransition t, boolean active) {
-    history.record(t);
+    pendingTransitions.add(new PendingTransition(t, active));
+    if (applyQueued.compareAndSet(false, true)) {
+      poolThread.execute(this::applyPendingTransitions);
+    }
+  }
+
+  /** A health transition not yet applied to its member. */
+  private record PendingTransition(HealthTransition transition, boolean active) {}
+
+  private void applyPendingTransitions() {
+    // Cleared before draining: a transition queued after our last poll schedules another run.
+    applyQueued.set(false);
     synchronized (lock) {
+      if (applyTransitionsLocked() && lifecycle != Lifecycle.CLOSED) {
+        publishLocked();
+      }
+    }
+    events.drain();
+  }
+
+  /**
+   * Applies queued transitions, in the order they were seen, to their members (a member that turns
+   * eligible again starts slow start, as a new one does). Under the lock. Returns whether any applied.
+   */
+  private boolean applyTransitionsLocked() {
+    boolean any = false;
+    PendingTransition p;
+    while ((p = pendingTransitions.poll()) != null) {
+      HealthTransition t = p.transition();
+      history.record(t);
       Member m = members.get(t.backend().id());
       if (m == null || lifecycle == Lifecycle.CLOSED || !m.state.backend().equals(t.backend())) {
-        return; // a transition of a member that left (or was replaced) meanwhile
+        continue; // a transition of a member that left (or was replaced) meanwhile
       }
       MemberState s = m.state;
       boolean wasUsable = s.usable();
-      MemberState n = active ? s.withHealth(t.to() == HealthStatus.HEALTHY, true)
+      MemberState n = p.active() ? s.withHealth(t.to() == HealthStatus.HEALTHY, true)
           : s.withEjected(t.to() == HealthStatus.UNHEALTHY);
       if (!wasUsable && n.usable() && slowStartNanos > 0) {
         n = n.withRampStart(nanoTime.getAsLong());
       }
       m.state = n;
       emitLocked(new LoadBalancerEvent.HealthChanged(t));
-      markDirtyLocked();
+      any = true;
     }
-  }
-
-  /** Asks the pool thread to publish pending changes, once for however many arrive before it runs. */
-  private void markDirtyLocked() {
-    dirty = true;
-    if (!publishQueued) {
-      publishQueued = true;
-      poolThread.execute(this::publishPending);
-    }
-  }
-
-  private void publishPending() {
-    synchronized (lock) {
-      publishQueued = false;
-      if (!dirty || lifecycle == Lifecycle.CLOSED) {
-        return;
-      }
-      publishLocked();
-    }
-    events.drain();
+    return any;
   }
 
   @Override
@@ -663,7 +682,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
       return false;
     }
     long now = nanoTime.getAsLong();
-    boolean changed = false;
+    boolean changed = applyTransitionsLocked();
     List<Member> expired = null;
     for (Member m : members.values()) {
       MemberState s = m.state;
@@ -709,7 +728,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
       members = Collections.unmodifiableMap(next);
       changed = true;
     }
-    if (changed || dirty) {
+    if (changed) {
       publishLocked();
     }
     return changed;
@@ -751,7 +770,6 @@ final class DefaultLoadBalancer implements LoadBalancer {
    * last, after the changes that caused it) and the readiness change. Under the lock.
    */
   private void publishLocked() {
-    dirty = false;
     Map<String, Member> current = members;
     List<MemberState> states = new ArrayList<>(current.size());
     for (Member m : current.values()) {
@@ -811,7 +829,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
   public List<BackendView> view() {
     List<BackendView> views;
     synchronized (lock) {
-      if (dirty) {
+      if (applyTransitionsLocked()) {
         publishLocked(); // so the view never shows a state the scheduler does not have yet
       }
       views = viewLocked();
@@ -855,6 +873,10 @@ final class DefaultLoadBalancer implements LoadBalancer {
     poolThread.shutdown(log, name);
     maintenance.shutdown(log);
     log.info("load balancer '{}' closed", name);
+  }
+
+  HealthChecker.Metrics healthCheckMetrics() {
+    return checker.metrics();
   }
 
   /** The checker's policy, for tests that check it agrees with {@link #healthCheck()}. */

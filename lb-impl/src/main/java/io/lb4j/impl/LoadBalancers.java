@@ -13,6 +13,7 @@ import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.health.HealthChecker;
 import io.lb4j.impl.persistence.CookieKeyRing;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -55,6 +56,22 @@ public final class LoadBalancers {
   private static final Duration MAX_ADDRESS_REFRESH = Duration.ofHours(1);
 
   private LoadBalancers() {}
+
+  /**
+   * The probe counters and probe-start lateness of a pool's active health checking, for monitoring and
+   * load harnesses.
+   *
+   * @param lb a load balancer built by this class
+   * @return a snapshot of its checker's metrics
+   * @throws IllegalArgumentException when {@code lb} was not built here
+   * @since 0.2.0
+   */
+  public static HealthChecker.Metrics healthCheckMetrics(LoadBalancer lb) {
+    if (!(lb instanceof DefaultLoadBalancer)) {
+      throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);
+    }
+    return ((DefaultLoadBalancer) lb).healthCheckMetrics();
+  }
 
   /**
    * A builder for a load balancer serving {@code listener}: the listener supplies the scheduling

@@ -186,14 +186,24 @@ public final class HealthCheckLoad {
     }
   }
 
-  /** N listening sockets on 127.1.x.y served by a few selector threads that accept and close. */
-  static final class Acceptors implements AutoCloseable {
+  /**
+   * N listening sockets on 127.1.x.y served by a few selector threads that accept and close; shared with
+   * the pool harness ({@code io.lb4j.benchmarks.pool.PoolScale}). Not thread-safe except {@link #kill}.
+   */
+  public static final class Acceptors implements AutoCloseable {
     private final ServerSocketChannel[] channels;
     private final Selector[] selectors;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
-    Acceptors(int n, int threadCount) throws IOException {
+    /**
+     * Opens {@code n} listening sockets served by {@code threadCount} acceptor threads.
+     *
+     * @param n how many backends
+     * @param threadCount how many acceptor threads
+     * @throws IOException when a socket cannot be bound (raise {@code ulimit -n})
+     */
+    public Acceptors(int n, int threadCount) throws IOException {
       channels = new ServerSocketChannel[n];
       selectors = new Selector[threadCount];
       for (int s = 0; s < threadCount; s++) {
@@ -215,16 +225,33 @@ public final class HealthCheckLoad {
       }
     }
 
-    String host(int i) {
+    /**
+     * The address of backend {@code i}.
+     *
+     * @param i the backend's index
+     * @return its loopback address
+     */
+    public String host(int i) {
       return "127.1." + (i / 250) + "." + (1 + i % 250);
     }
 
-    int port(int i) {
+    /**
+     * The port of backend {@code i}.
+     *
+     * @param i the backend's index
+     * @return its port
+     */
+    public int port(int i) {
       return channels[i].socket().getLocalPort();
     }
 
-    /** Closes backend {@code i}'s listening socket: its probes are refused from now on. */
-    void kill(int i) throws IOException {
+    /**
+     * Closes backend {@code i}'s listening socket: its probes are refused from now on.
+     *
+     * @param i the backend's index
+     * @throws IOException when closing fails
+     */
+    public void kill(int i) throws IOException {
       channels[i].close();
       selectors[i % selectors.length].wakeup(); // the fd is released when the selector deregisters it
     }
