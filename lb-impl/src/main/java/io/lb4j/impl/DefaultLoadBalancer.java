@@ -19,6 +19,7 @@ import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.health.HealthCheckMetrics;
 import io.lb4j.impl.health.HealthChecker;
 import io.lb4j.impl.health.HealthEventHistory;
 import io.lb4j.impl.health.OutlierDetector;
@@ -875,7 +876,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     log.info("load balancer '{}' closed", name);
   }
 
-  HealthChecker.Metrics healthCheckMetrics() {
+  HealthCheckMetrics healthCheckMetrics() {
     return checker.metrics();
   }
 

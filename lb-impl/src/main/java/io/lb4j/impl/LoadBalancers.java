@@ -13,7 +13,7 @@ import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
-import io.lb4j.impl.health.HealthChecker;
+import io.lb4j.impl.health.HealthCheckMetrics;
 import io.lb4j.impl.persistence.CookieKeyRing;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -66,7 +66,7 @@ public final class LoadBalancers {
    * @throws IllegalArgumentException when {@code lb} was not built here
    * @since 0.2.0
    */
-  public static HealthChecker.Metrics healthCheckMetrics(LoadBalancer lb) {
+  public static HealthCheckMetrics healthCheckMetrics(LoadBalancer lb) {
     if (!(lb instanceof DefaultLoadBalancer)) {
       throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);
     }

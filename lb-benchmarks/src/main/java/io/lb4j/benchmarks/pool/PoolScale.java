@@ -8,7 +8,7 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.benchmarks.health.HealthCheckLoad.Acceptors;
 import io.lb4j.impl.LoadBalancers;
-import io.lb4j.impl.health.HealthChecker;
+import io.lb4j.impl.health.HealthCheckMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -152,16 +152,16 @@ public final class PoolScale {
           System.out.printf("mass outage: only %d of %d backends became healthy; aborted%n", n - allHealthy.getCount(), n);
           return;
         }
-        HealthChecker.Metrics quietStart = LoadBalancers.healthCheckMetrics(lb);
+        HealthCheckMetrics quietStart = LoadBalancers.healthCheckMetrics(lb);
         Thread.sleep(interval.toMillis() * 2); // a steady-state baseline: two intervals, nothing failing
-        HealthChecker.Metrics before = LoadBalancers.healthCheckMetrics(lb);
-        HealthChecker.Metrics quiet = before.since(quietStart);
+        HealthCheckMetrics before = LoadBalancers.healthCheckMetrics(lb);
+        HealthCheckMetrics quiet = before.since(quietStart);
         long killedAt = micros(Instant.now());
         for (int i = 0; i < n; i += 2) {
           servers.kill(i);
         }
         boolean all = halfDown.await(60, TimeUnit.SECONDS);
-        HealthChecker.Metrics during = LoadBalancers.healthCheckMetrics(lb).since(before);
+        HealthCheckMetrics during = LoadBalancers.healthCheckMetrics(lb).since(before);
         long[] delays = published.stream().mapToLong(p -> p[1] - p[0]).sorted().toArray();
         long lastPublished = published.stream().mapToLong(p -> p[1]).max().orElse(killedAt);
         long lastDetected = published.stream().mapToLong(p -> p[0]).max().orElse(killedAt);
