@@ -34,7 +34,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,8 +96,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private final Maintenance maintenance;
   final Object lock = new Object();
 
-  /** Members by id, in the order they were added; replaced (never mutated) under {@link #lock}. */
-  private volatile Map<String, Member> members = Collections.emptyMap();
+  private final MemberTable members;
   private volatile HealthCheckPolicy healthPolicy;
   private volatile Lifecycle lifecycle = Lifecycle.NEW;
   /** Fail-open mode; written under {@link #lock}, read by select. */
@@ -109,7 +107,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private CompletableFuture<Void> readiness = new CompletableFuture<>();
   private final List<LoadBalancerEvent> unpublishedEvents = new ArrayList<>();
   /** Health transitions seen by other threads, applied by the pool thread in order. */
-  private final ConcurrentLinkedQueue<PendingTransition> pendingTransitions = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<MemberTable.PendingTransition> pendingTransitions =
+      new ConcurrentLinkedQueue<>();
   private final AtomicBoolean applyQueued = new AtomicBoolean();
 
   DefaultLoadBalancer(LoadBalancers.Builder b) {
@@ -152,12 +151,10 @@ final class DefaultLoadBalancer implements LoadBalancer {
     this.checker.onTransition(t -> onHealthTransition(t, true));
     this.poolThread = new PoolThread("lb4j-pool-" + name);
     this.maintenance = new Maintenance(this, poolThread, b.addressRefreshInterval, b.resolver);
+    this.members = new MemberTable(settings, checker, outliers, affinity, history, clock, nanoTime, slowStartNanos,
+        this::emitLocked, log, name);
     synchronized (lock) {
-      Map<String, Member> next = new LinkedHashMap<>();
-      for (Backend backend : b.backends) {
-        joinLocked(next, backend, false);
-      }
-      members = Collections.unmodifiableMap(next);
+      members.joinAll(b.backends);
       publishLocked();
       maintenance.reschedule(timerPeriodNanos());
     }
@@ -388,36 +385,13 @@ final class DefaultLoadBalancer implements LoadBalancer {
         throw new IllegalArgumentException("backend.id must be unique in the pool, was '" + backend.id()
             + "' (already a member" + (existing.state.removed() ? ", draining)" : ")"));
       }
-      Map<String, Member> next = new LinkedHashMap<>(members);
-      joinLocked(next, backend, true);
-      members = Collections.unmodifiableMap(next);
+      members.join(backend);
       publishLocked();
     }
     log.info("load balancer '{}': added {}", name, backend);
     events.drain();
     if (!Addresses.isIpLiteral(backend.host())) {
       maintenance.resolveSoon();
-    }
-  }
-
-  /** Adds a new member to {@code next}, with its health, outlier and affinity state. Under the lock. */
-  private void joinLocked(Map<String, Member> next, Backend backend, boolean announce) {
-    InetSocketAddress address = Addresses.initial(backend.host(), settings.backendPortFor(backend));
-    // The checker's state for this id was removed under this same lock when a previous member of that
-    // id left, so a re-added backend always gets fresh probes (no stale target to keep).
-    checker.add(backend, address.isUnresolved() ? null : address.getAddress());
-    boolean healthy = checker.status(backend.id()) == HealthStatus.HEALTHY;
-    MemberState state = MemberState.joined(backend, address, healthy);
-    if (healthy && slowStartNanos > 0 && announce) {
-      state = state.withRampStart(nanoTime.getAsLong());
-    }
-    next.put(backend.id(), new Member(state));
-    affinity.memberAdded(backend.id());
-    if (outliers != null) {
-      outliers.add(backend);
-    }
-    if (announce) {
-      emitLocked(new LoadBalancerEvent.MembershipChanged(backend, MembershipChange.ADDED, clock.instant()));
     }
   }
 
@@ -433,41 +407,12 @@ final class DefaultLoadBalancer implements LoadBalancer {
       if (m.state.removed()) {
         return true;
       }
-      Map<String, Member> next = new LinkedHashMap<>(members);
-      dropped = leaveLocked(next, m);
-      members = Collections.unmodifiableMap(next);
+      dropped = members.leave(m);
       publishLocked();
     }
     log.info("load balancer '{}': {} {}", name, dropped ? "removed" : "draining", backendId);
     events.drain();
     return true;
-  }
-
-  /**
-   * Removes a member: drains it when a drain timeout applies and something may still need it, else drops
-   * it from {@code next}. Under the lock. Returns true when dropped.
-   */
-  private boolean leaveLocked(Map<String, Member> next, Member m) {
-    if (drainNanos > 0 && (persistent || m.active.get() > 0)) {
-      m.state = m.state.draining(nanoTime.getAsLong() + drainNanos);
-      emitLocked(new LoadBalancerEvent.MembershipChanged(m.state.backend(), MembershipChange.DRAINING,
-          clock.instant()));
-      return false;
-    }
-    dropLocked(next, m);
-    return true;
-  }
-
-  /** Removes a member for good, with its probe, outlier and affinity state. Under the lock. */
-  void dropLocked(Map<String, Member> next, Member m) {
-    next.remove(m.id);
-    // Under the lock, so a re-add of the same id (also under the lock) comes strictly after.
-    checker.remove(m.id);
-    if (outliers != null) {
-      outliers.remove(m.id);
-    }
-    affinity.memberRemoved(m.id);
-    emitLocked(new LoadBalancerEvent.MembershipChanged(m.state.backend(), MembershipChange.REMOVED, clock.instant()));
   }
 
   @Override
@@ -480,78 +425,18 @@ final class DefaultLoadBalancer implements LoadBalancer {
         throw new IllegalArgumentException("backends must have unique ids, was '" + b.id() + "' twice");
       }
     }
-    int added = 0;
-    int updated = 0;
-    int removed = 0;
-    boolean hostNameAdded = false;
+    MemberTable.Diff diff;
     synchronized (lock) {
       requireOpen();
-      Map<String, Member> current = members;
-      Map<String, Member> next = new LinkedHashMap<>(current);
-      long now = nanoTime.getAsLong();
-      for (Member m : current.values()) {
-        if (!wanted.containsKey(m.id) && !m.state.removed()) {
-          leaveLocked(next, m);
-          removed++;
-        }
-      }
-      for (Backend b : wanted.values()) {
-        Member m = current.get(b.id());
-        if (m == null) {
-          joinLocked(next, b, true);
-          hostNameAdded |= !Addresses.isIpLiteral(b.host());
-          added++;
-        } else if (!m.state.backend().equals(b)) {
-          // Another host or port: another server under the same id. Replace it; sessions move.
-          dropLocked(next, m);
-          joinLocked(next, b, true);
-          hostNameAdded |= !Addresses.isIpLiteral(b.host());
-          added++;
-        } else if (m.state.removed()) {
-          m.state = m.state.revived(b);
-          emitLocked(new LoadBalancerEvent.MembershipChanged(b, MembershipChange.ADDED, clock.instant()));
-          added++;
-        } else if (updateLocked(m, b, now)) {
-          updated++;
-        }
-      }
-      members = Collections.unmodifiableMap(next);
+      diff = members.replaceAll(wanted);
       publishLocked();
     }
-    log.info("load balancer '{}': backends set: {} added, {} updated, {} removed or draining", name, added, updated,
-        removed);
+    log.info("load balancer '{}': backends set: {} added, {} updated, {} removed or draining", name, diff.added(),
+        diff.updated(), diff.removed());
     events.drain();
-    if (hostNameAdded) {
+    if (diff.hostNameAdded()) {
       maintenance.resolveSoon();
     }
-  }
-
-  /**
-   * Gives a member new attributes (weight, enabled flag, metadata), with the drain window and slow start
-   * a weight change implies. Under the lock. Returns false when nothing changed.
-   */
-  private boolean updateLocked(Member m, Backend updated, long now) {
-    MemberState s = m.state;
-    Backend old = s.backend();
-    if (sameAttributes(old, updated)) {
-      return false;
-    }
-    s = s.withBackend(updated);
-    if (!s.removed() && old.weight() != updated.weight()) {
-      // Weight 0 with a drain timeout: no new picks, but sessions keep working for the drain window.
-      boolean window = updated.weight() == 0 && drainNanos > 0;
-      s = s.withDrainWindow(window, window ? now + drainNanos : 0);
-      if (old.weight() == 0 && updated.weight() > 0 && slowStartNanos > 0) {
-        s = s.withRampStart(now);
-      }
-    }
-    m.state = s;
-    emitLocked(new LoadBalancerEvent.MembershipChanged(updated, MembershipChange.UPDATED, clock.instant()));
-    return true;
-  }
-
-  private static boolean sameAttributes(Backend a, Backend b) {
-    return a.weight() == b.weight() && a.enabled() == b.enabled() && a.metadata().equals(b.metadata());
   }
 
   @Override
@@ -574,7 +459,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
         throw new IllegalArgumentException("backendId must name a member of the pool, was '" + backendId + "'");
       }
       Backend updated = change.apply(m.state.backend()); // validates (weight range) before anything changes
-      if (!updateLocked(m, updated, nanoTime.getAsLong())) {
+      if (!members.update(m, updated, nanoTime.getAsLong())) {
         return;
       }
       publishLocked();
@@ -594,13 +479,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
       }
       // Under the lock: two concurrent calls reach the checker in the order they changed our policy.
       checker.setPolicy(policy);
-      for (Member m : members.values()) {
-        MemberState s = m.state;
-        boolean healthy = checker.status(m.id) == HealthStatus.HEALTHY;
-        if (healthy != s.healthy()) {
-          m.state = s.withHealth(healthy, s.checked() || healthy);
-        }
-      }
+      members.refreshHealthFromChecker();
       planner = newPlanner(policy);
       publishLocked();
       maintenance.reschedule(timerPeriodNanos());
@@ -616,14 +495,11 @@ final class DefaultLoadBalancer implements LoadBalancer {
    * whatever has queued up and publishes once for all of it.
    */
   private void onHealthTransition(HealthTransition t, boolean active) {
-    pendingTransitions.add(new PendingTransition(t, active));
+    pendingTransitions.add(new MemberTable.PendingTransition(t, active));
     if (applyQueued.compareAndSet(false, true)) {
       poolThread.execute(this::applyPendingTransitions);
     }
   }
-
-  /** A health transition not yet applied to its member. */
-  private record PendingTransition(HealthTransition transition, boolean active) {}
 
   private void applyPendingTransitions() {
     // Cleared before draining: a transition queued after our last poll schedules another run.
@@ -636,32 +512,13 @@ final class DefaultLoadBalancer implements LoadBalancer {
     events.drain();
   }
 
-  /**
-   * Applies queued transitions, in the order they were seen, to their members (a member that turns
-   * eligible again starts slow start, as a new one does). Under the lock. Returns whether any applied.
-   */
+  /** Applies queued transitions (dropped once closed). Under the lock. */
   private boolean applyTransitionsLocked() {
-    boolean any = false;
-    PendingTransition p;
-    while ((p = pendingTransitions.poll()) != null) {
-      HealthTransition t = p.transition();
-      history.record(t);
-      Member m = members.get(t.backend().id());
-      if (m == null || lifecycle == Lifecycle.CLOSED || !m.state.backend().equals(t.backend())) {
-        continue; // a transition of a member that left (or was replaced) meanwhile
-      }
-      MemberState s = m.state;
-      boolean wasUsable = s.usable();
-      MemberState n = p.active() ? s.withHealth(t.to() == HealthStatus.HEALTHY, true)
-          : s.withEjected(t.to() == HealthStatus.UNHEALTHY);
-      if (!wasUsable && n.usable() && slowStartNanos > 0) {
-        n = n.withRampStart(nanoTime.getAsLong());
-      }
-      m.state = n;
-      emitLocked(new LoadBalancerEvent.HealthChanged(t));
-      any = true;
+    if (lifecycle == Lifecycle.CLOSED) {
+      pendingTransitions.clear();
+      return false;
     }
-    return any;
+    return members.applyTransitions(pendingTransitions);
   }
 
   @Override
@@ -677,92 +534,26 @@ final class DefaultLoadBalancer implements LoadBalancer {
     events.drain();
   }
 
-  /** The maintenance's work under the lock: returns whether anything changed. */
-  private boolean maintainLocked() {
+  /** The maintenance's work under the lock. */
+  private void maintainLocked() {
     if (lifecycle == Lifecycle.CLOSED) {
-      return false;
+      return;
     }
-    long now = nanoTime.getAsLong();
-    boolean changed = applyTransitionsLocked();
-    List<Member> expired = null;
-    for (Member m : members.values()) {
-      MemberState s = m.state;
-      MemberState n = s;
-      if (!n.checked() && !checker.lastResult(m.id).isEmpty()) {
-        n = n.withHealth(n.healthy(), true);
-      }
-      // Reconcile with the detector: an ejection that ran out emits no event (trial traffic must now
-      // flow, and its outcomes re-eject or clear the backend), and the detector's events can reach us
-      // out of order when two threads report at once. Either way the state is right within one period.
-      boolean ejected = outliers != null && outliers.isEjected(m.id);
-      if (ejected != n.ejected()) {
-        n = n.withEjected(ejected);
-        log.info("load balancer '{}': {} is {}", name, m.id,
-            ejected ? "ejected" : "no longer ejected (ejection ran out), trial traffic allowed");
-      }
-      if (n.rampStart() != MemberState.NOT_RAMPING) {
-        changed = true; // the effective weight moved
-        if (planner.rampOver(n.rampStart(), now)) {
-          n = n.withRampStart(MemberState.NOT_RAMPING);
-        }
-      }
-      if (n.drainWindow() && !n.inDrainWindow(now)) {
-        n = n.withDrainWindow(false, 0);
-      }
-      if (n != s) {
-        m.state = n;
-        changed = true;
-      }
-      if (n.removed() && (!n.drainWindow() || (!persistent && m.active.get() == 0))) {
-        if (expired == null) {
-          expired = new ArrayList<>();
-        }
-        expired.add(m);
-      }
-    }
-    if (expired != null) {
-      Map<String, Member> next = new LinkedHashMap<>(members);
-      for (Member m : expired) {
-        dropLocked(next, m);
-        log.info("load balancer '{}': drained and removed {}", name, m.id);
-      }
-      members = Collections.unmodifiableMap(next);
-      changed = true;
-    }
-    if (changed) {
+    // Both run: | does not short-circuit.
+    if (applyTransitionsLocked() | members.maintain(nanoTime.getAsLong(), planner)) {
       publishLocked();
     }
-    return changed;
   }
 
   /** Host names to resolve: (member id, host) of members whose host is not an IP literal. */
   Map<String, String> hostNames() {
-    Map<String, String> names = new HashMap<>();
-    for (Member m : members.values()) {
-      String host = m.state.backend().host();
-      if (!Addresses.isIpLiteral(host)) {
-        names.put(m.id, host);
-      }
-    }
-    return names;
+    return members.hostNames();
   }
 
-  /** Applies a lookup's result (pool thread); a changed address reaches traffic and checks. */
+  /** Applies a lookup's result (lookup thread); a changed address reaches traffic and checks. */
   void addressResolved(String id, String host, InetAddress resolved) {
     synchronized (lock) {
-      Member m = members.get(id);
-      if (m == null || !m.state.backend().host().equals(host) || resolved == null) {
-        return;
-      }
-      InetSocketAddress current = m.state.address();
-      if (!current.isUnresolved() && resolved.equals(current.getAddress())) {
-        return;
-      }
-      // Keeps the host name, so the address prints as host/ip:port.
-      InetSocketAddress next = new InetSocketAddress(Addresses.named(host, resolved), current.getPort());
-      m.state = m.state.withAddress(next);
-      checker.updateAddress(id, resolved);
-      log.info("load balancer '{}': {} ({}) now resolves to {}", name, id, host, resolved.getHostAddress());
+      members.addressResolved(id, host, resolved);
     }
   }
 
@@ -771,12 +562,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
    * last, after the changes that caused it) and the readiness change. Under the lock.
    */
   private void publishLocked() {
-    Map<String, Member> current = members;
-    List<MemberState> states = new ArrayList<>(current.size());
-    for (Member m : current.values()) {
-      states.add(m.state);
-    }
-    CandidatePlanner.Plan plan = planner.plan(states, nanoTime.getAsLong());
+    CandidatePlanner.Plan plan = planner.plan(members.states(), nanoTime.getAsLong());
     scheduler.update(plan.candidates());
     if (plan.panic() != panic) {
       panic = plan.panic();
@@ -842,7 +628,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private List<BackendView> viewLocked() {
     long now = nanoTime.getAsLong();
     List<BackendView> views = new ArrayList<>(members.size());
-    for (Member m : members.values()) {
+    for (Member m : members.snapshot().values()) {
       MemberState s = m.state;
       boolean draining = s.removed() || s.inDrainWindow(now);
       views.add(new BackendView(s.backend(), draining ? BackendState.DRAINING : BackendState.ACTIVE,
