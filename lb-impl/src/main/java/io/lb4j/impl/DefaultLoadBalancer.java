@@ -80,6 +80,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private volatile Listener listener;
   private final Listener settings;
   private final Scheduler scheduler;
+  /** Whether the scheduler counts active requests; the pool then keeps no second count. */
+  private final boolean schedulerCounts;
   private final SessionAffinity affinity;
   private final boolean persistent;
   private final HealthChecker checker;
@@ -120,6 +122,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     this.nanoTime = b.time::nanoTime;
     this.healthPolicy = settings.healthCheck();
     this.scheduler = b.customScheduler != null ? b.customScheduler : Schedulers.create(settings.scheduler(), b.seed);
+    this.schedulerCounts = scheduler.countsActiveRequests();
     SessionAffinity.Builder affinityBuilder = SessionAffinity.builder(settings.sessionPersistence())
         .secure(b.listener != null && b.listener.frontendProtocol() == Protocol.HTTPS)
         .clock(clock)
@@ -152,7 +155,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     this.poolThread = new PoolThread("lb4j-pool-" + name);
     this.maintenance = new Maintenance(this, poolThread, b.addressRefreshInterval, b.resolver);
     this.members = new MemberTable(settings, checker, outliers, affinity, history, clock, nanoTime, slowStartNanos,
-        this::emitLocked, log, name);
+        this::emitLocked, this::active, log, name);
     synchronized (lock) {
       members.joinAll(b.backends);
       publishLocked();
@@ -274,7 +277,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
         MemberState s = previous.state;
         if (canKeepSession(s)) {
           scheduler.acquire(s.backend());
-          previous.active.incrementAndGet();
+          if (!schedulerCounts) {
+            previous.active.incrementAndGet();
+          }
           previous.picks.increment();
           return new Selections.Picked(this, previous, s.backend(), s.address(), context,
               affinity.onHit(context, binding), false);
@@ -294,7 +299,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
     Member member = members.get(backend.id());
     InetSocketAddress address;
     if (member != null) {
-      member.active.incrementAndGet();
+      if (!schedulerCounts) {
+        member.active.incrementAndGet(); // a counting scheduler counted the pick already
+      }
       member.picks.increment();
       address = member.state.address();
     } else {
@@ -338,13 +345,25 @@ final class DefaultLoadBalancer implements LoadBalancer {
     return s.removed() ? "backend drained and its drain timeout passed" : "backend drained (weight 0)";
   }
 
+  /**
+   * A member's active requests, counted once: by a scheduler that counts them (wlc, p2c: it needs the
+   * count to pick), else by the member.
+   */
+  int active(Member m) {
+    return schedulerCounts ? scheduler.activeRequests(m.state.backend()) : m.active.get();
+  }
+
   void released(Selections.Picked selection) {
     scheduler.release(selection.backend);
     if (persistent) {
       affinity.release(selection.context);
     }
     Member m = selection.member;
-    if (m != null && m.active.decrementAndGet() == 0 && m.state.removed() && !persistent) {
+    if (m == null) {
+      return;
+    }
+    int left = schedulerCounts ? scheduler.activeRequests(selection.backend) : m.active.decrementAndGet();
+    if (left == 0 && m.state.removed() && !persistent) {
       // The last connection of a removed backend ended and no session can still need it: drop it, on
       // the pool thread, so a releasing event loop never waits for the control lock.
       poolThread.execute(maintenance::runOnce);
@@ -633,7 +652,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
       boolean draining = s.removed() || s.inDrainWindow(now);
       views.add(new BackendView(s.backend(), draining ? BackendState.DRAINING : BackendState.ACTIVE,
           s.healthy() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY, s.ejected(),
-          planner.effectiveWeight(s, now), checker.lastResult(m.id), m.active.get(), m.picks.sum()));
+          planner.effectiveWeight(s, now), checker.lastResult(m.id), active(m), m.picks.sum()));
     }
     return Collections.unmodifiableList(views);
   }

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 
 /**
@@ -55,6 +56,8 @@ final class MemberTable {
   private final long slowStartNanos;
   private final boolean persistent;
   private final Consumer<LoadBalancerEvent> emit;
+  /** A member's active requests (counted by the scheduler or by the member). */
+  private final ToIntFunction<Member> active;
   private final Logger log;
   private final String poolName;
   /** Members by id, in the order they joined; replaced (never mutated) once published. */
@@ -62,7 +65,8 @@ final class MemberTable {
 
   MemberTable(Listener settings, HealthChecker checker, OutlierDetector outliers, SessionAffinity affinity,
       HealthEventHistory history, Clock clock, LongSupplier nanoTime, long slowStartNanos,
-      Consumer<LoadBalancerEvent> emit, Logger log, String poolName) {
+      Consumer<LoadBalancerEvent> emit, ToIntFunction<Member> active, Logger log, String poolName) {
+    this.active = active;
     this.settings = settings;
     this.checker = checker;
     this.outliers = outliers;
@@ -150,7 +154,7 @@ final class MemberTable {
    * sessions that may come back), else drops it from {@code next}. Returns true when dropped.
    */
   private boolean leave(Map<String, Member> next, Member m) {
-    if (drainNanos > 0 && (persistent || m.active.get() > 0)) {
+    if (drainNanos > 0 && (persistent || active.applyAsInt(m) > 0)) {
       m.state = m.state.draining(nanoTime.getAsLong() + drainNanos);
       emit.accept(new LoadBalancerEvent.MembershipChanged(m.state.backend(), MembershipChange.DRAINING,
           clock.instant()));
@@ -312,7 +316,7 @@ final class MemberTable {
         m.state = n;
         changed = true;
       }
-      if (n.removed() && (!n.drainWindow() || (!persistent && m.active.get() == 0))) {
+      if (n.removed() && (!n.drainWindow() || (!persistent && active.applyAsInt(m) == 0))) {
         if (expired == null) {
           expired = new ArrayList<>();
         }
