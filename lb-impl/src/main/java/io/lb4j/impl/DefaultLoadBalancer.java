@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads.</b> Health checking runs on the checker's own thread from {@link #start()}. One daemon
  * thread per pool ({@code lb4j-pool-<name>}, from {@link LoadBalancers.Builder#build()}) publishes
  * health changes and runs the timed maintenance ({@link Maintenance}), so drains, slow start and
- * ejections progress whether or not checking was started; another ({@code lb4j-dns-<name>}) resolves
+ * ejections progress whether or not checking was started; another ({@code lb4j-dns-<name>}, once a backend has a host name) resolves
  * host names. {@link #close()} stops them all.
  */
 final class DefaultLoadBalancer implements LoadBalancer {
@@ -77,7 +77,6 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private final Listener settings;
   private final Scheduler scheduler;
   private final SessionAffinity affinity;
-  private final boolean persistent;
   private final HealthChecker checker;
   private final OutlierDetector outliers;
   private final HealthEventHistory history;
@@ -90,7 +89,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private final EventDispatch events;
   private final PoolThread poolThread;
   private final Maintenance maintenance;
-  final Object lock = new Object();
+  private final Object lock = new Object();
 
   private final MemberTable members;
   private final RequestPath requests;
@@ -124,7 +123,6 @@ final class DefaultLoadBalancer implements LoadBalancer {
       affinityBuilder.keys(b.cookieKeys);
     }
     this.affinity = affinityBuilder.build();
-    this.persistent = settings.sessionPersistence().enabled();
     // Slow start applies to wrr, rr, wlc and p2c. Hash schedulers keep full weights: ramping a ring's
     // weights would move keys at every step, breaking the stickiness they exist for.
     SchedulingAlgorithm algorithm = scheduler.algorithm();
@@ -158,8 +156,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
       maintenance.reschedule(timerPeriodNanos());
     }
     events.drain();
-    maintenance.resolveSoon();
-    maintenance.scheduleAddressRefresh();
+    if (!members.hostNames().isEmpty()) {
+      maintenance.resolveSoon();
+    }
     time.onAdvance(onTimeAdvanced);
   }
 
