@@ -62,8 +62,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads.</b> Health checking runs on the checker's own thread from {@link #start()}. One daemon
  * thread per pool ({@code lb4j-pool-<name>}, from {@link LoadBalancers.Builder#build()}) publishes
  * health changes and runs the timed maintenance ({@link Maintenance}), so drains, slow start and
- * ejections progress whether or not checking was started; another ({@code lb4j-dns-<name>}, once a backend has a host name) resolves
- * host names. {@link #close()} stops them all.
+ * ejections progress whether or not checking was started; another ({@code lb4j-dns-<name>}, once a
+ * backend has a host name) resolves host names. {@link #close()} stops them all.
  */
 final class DefaultLoadBalancer implements LoadBalancer {
 
