@@ -4,13 +4,14 @@ import static io.lb4j.api.internal.Checks.checkRange;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
+import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
+import io.lb4j.impl.LoadBalancers;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,17 +118,25 @@ public final class Diagnostics {
 
   private Report run(LoadBalancer pool, List<ListenerSnapshot> snapshots, boolean served) {
     Objects.requireNonNull(pool, "pool");
-    Instant now = clock.instant();
     List<BackendView> view = pool.view();
+    Examined e = new Examined(pool, pool.name(), settingsOf(pool), pool.healthCheck(), pool.listener() != null,
+        view, resolve(view), clock.instant());
     List<Finding> out = new ArrayList<>();
-    Map<Backend, InetAddress> addresses = resolve(view);
     if (served) {
-      guarded("listeners", out, () -> listenerFindings.examine(pool.listener(), addresses, snapshots, out));
+      guarded("listeners", out, () -> listenerFindings.examine(e, snapshots, out));
     }
-    guarded("pool", out, () -> poolFindings.examine(pool, view, now, out));
-    guarded("health checks", out, () -> healthFindings.examine(pool.listener(), view, out));
-    guarded("host", out, () -> hostFindings.examine(pool.listener(), addresses, snapshots, out));
-    return new Report(pool.listener().name(), now, out);
+    guarded("pool", out, () -> poolFindings.examine(e, out));
+    guarded("health checks", out, () -> healthFindings.examine(e, out));
+    guarded("host", out, () -> hostFindings.examine(e, snapshots, out));
+    return new Report(e.name(), e.now(), out);
+  }
+
+  /** The pool's settings: from {@link LoadBalancers#settings}, or the listener of a pool built elsewhere. */
+  private static Listener settingsOf(LoadBalancer pool) {
+    if (pool.listener() != null) {
+      return pool.listener();
+    }
+    return LoadBalancers.settings(pool); // a client-side pool built elsewhere has no settings to read
   }
 
   /**

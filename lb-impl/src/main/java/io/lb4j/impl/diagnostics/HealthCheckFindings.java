@@ -2,7 +2,6 @@ package io.lb4j.impl.diagnostics;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
-import io.lb4j.api.Listener;
 import io.lb4j.api.health.HealthCheckMethod;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
@@ -34,32 +33,31 @@ final class HealthCheckFindings {
     this.settings = settings;
   }
 
-  void examine(Listener listener, List<BackendView> backends, List<Finding> out) {
-    HealthCheckPolicy check = listener.healthCheck();
-    if (!check.enabled()) {
-      checksDisabled(listener, backends.size(), out);
+  void examine(Examined e, List<Finding> out) {
+    if (!e.check().enabled()) {
+      checksDisabled(e, out);
       return;
     }
-    unhealthyBackends(listener, check, backends, out);
-    timeoutNotBelowInterval(listener, check, out);
-    dynamicPath(listener, check, out);
-    probeVolume(listener, check, backends.size(), out);
+    unhealthyBackends(e, out);
+    timeoutNotBelowInterval(e, out);
+    dynamicPath(e, out);
+    probeVolume(e, out);
   }
 
   /**
    * Each checked, unhealthy backend: its traffic port is probed with a real connect. Accepted means the
    * check, not the application, is likely wrong; refused or silent means the backend is down.
    */
-  private void unhealthyBackends(Listener listener, HealthCheckPolicy check, List<BackendView> backends,
-      List<Finding> out) {
+  private void unhealthyBackends(Examined e, List<Finding> out) {
+    HealthCheckPolicy check = e.check();
     int probes = 0;
-    for (BackendView v : backends) {
+    for (BackendView v : e.backends()) {
       if (v.health() != HealthStatus.UNHEALTHY || !failed(v.lastCheck())) {
         continue; // healthy, never checked, or recovering (its last probe succeeded)
       }
       Backend b = v.backend();
-      int trafficPort = listener.backendPortFor(b);
-      int checkPort = check.portFor(b);
+      int trafficPort = e.trafficPort(b);
+      int checkPort = e.checkPort(b);
       Map<String, String> evidence = new LinkedHashMap<>();
       evidence.put("lastCheck", v.lastCheck());
       evidence.put("check", PoolFindings.describeCheck(check) + " on port " + checkPort);
@@ -86,14 +84,14 @@ final class HealthCheckFindings {
   }
 
   /** Nothing watches the backends: neither active checks nor outlier detection. */
-  private static void checksDisabled(Listener listener, int backendCount, List<Finding> out) {
-    if (listener.outlierDetection().enabled() || backendCount == 0) {
+  private static void checksDisabled(Examined e, List<Finding> out) {
+    if (e.settings().outlierDetection().enabled() || e.backends().isEmpty()) {
       return;
     }
     Map<String, String> evidence = new LinkedHashMap<>();
-    evidence.put("healthCheck", listener.healthCheck().toString());
-    evidence.put("outlierDetection", listener.outlierDetection().toString());
-    out.add(new Finding(FindingCode.CHECKS_DISABLED, Severity.WARNING, "pool " + listener.name(),
+    evidence.put("healthCheck", e.check().toString());
+    evidence.put("outlierDetection", e.settings().outlierDetection().toString());
+    out.add(new Finding(FindingCode.CHECKS_DISABLED, Severity.WARNING, "pool " + e.name(),
         "health checks and outlier detection are off: every backend counts as healthy, and a dead one keeps its"
             + " share of traffic (clients see 502s)",
         evidence, "Enable a health check (HealthCheckPolicy.defaults() or http()), or outlier detection"
@@ -140,7 +138,8 @@ final class HealthCheckFindings {
   }
 
   /** A timeout at or above the interval: probes overlap and detection takes timeout x threshold. */
-  private static void timeoutNotBelowInterval(Listener listener, HealthCheckPolicy check, List<Finding> out) {
+  private static void timeoutNotBelowInterval(Examined e, List<Finding> out) {
+    HealthCheckPolicy check = e.check();
     if (check.responseTimeout().compareTo(check.interval()) < 0) {
       return;
     }
@@ -152,7 +151,7 @@ final class HealthCheckFindings {
     evidence.put("unhealthyThreshold", String.valueOf(check.unhealthyThreshold()));
     evidence.put("hungBackendDetectedAfter", Checks.format(Duration.ofMillis(detectionMillis)));
     out.add(new Finding(FindingCode.CHECK_TIMEOUT_NOT_BELOW_INTERVAL, Severity.INFO,
-        "pool " + listener.name(),
+        "pool " + e.name(),
         "the health check's response timeout is not shorter than its interval: a hung backend is detected only"
             + " after " + Checks.format(Duration.ofMillis(detectionMillis)),
         evidence, "Set HealthCheckPolicy.responseTimeout below the interval (for example 1s against 2s) so a"
@@ -160,7 +159,8 @@ final class HealthCheckFindings {
   }
 
   /** A check path that runs code (a script suffix or a query string) rather than serving a static page. */
-  private static void dynamicPath(Listener listener, HealthCheckPolicy check, List<Finding> out) {
+  private static void dynamicPath(Examined e, List<Finding> out) {
+    HealthCheckPolicy check = e.check();
     if (check.type() != HealthCheckType.HTTP) {
       return;
     }
@@ -172,7 +172,7 @@ final class HealthCheckFindings {
     Map<String, String> evidence = new LinkedHashMap<>();
     evidence.put("path", path);
     evidence.put("looksDynamic", why);
-    out.add(new Finding(FindingCode.DYNAMIC_CHECK_PATH, Severity.WARNING, "pool " + listener.name(),
+    out.add(new Finding(FindingCode.DYNAMIC_CHECK_PATH, Severity.WARNING, "pool " + e.name(),
         "the health check path " + path + " looks dynamic: checks then depend on the script runtime and load it",
         evidence, "Check a simple static page (for example /health.html); to also catch a broken dynamic path,"
             + " turn on outlier detection, which watches real traffic."));
@@ -195,7 +195,9 @@ final class HealthCheckFindings {
   }
 
   /** Probes per minute per backend at or above the threshold, with HTTP checks that write access-log lines. */
-  private void probeVolume(Listener listener, HealthCheckPolicy check, int backendCount, List<Finding> out) {
+  private void probeVolume(Examined e, List<Finding> out) {
+    HealthCheckPolicy check = e.check();
+    int backendCount = e.backends().size();
     double perBackend = 60_000.0 / check.interval().toMillis();
     if (check.type() != HealthCheckType.HTTP || backendCount == 0 || perBackend < settings.probeVolumeThreshold) {
       return;
@@ -217,7 +219,7 @@ final class HealthCheckFindings {
     fix.append("a longer interval detects failures later; a TCP check writes no log line but cannot see HTTP errors;"
         + " a separate check site (HealthCheckPolicy.domain) with logging off misses failures of the real site;"
         + " disabling checks leaves a dead backend its share of traffic.");
-    out.add(new Finding(FindingCode.PROBE_VOLUME, Severity.INFO, "pool " + listener.name(),
+    out.add(new Finding(FindingCode.PROBE_VOLUME, Severity.INFO, "pool " + e.name(),
         "active checks send " + format(perBackend) + " HTTP requests per minute to each backend, "
             + format(perBackend * backendCount) + " in total, each a line in the backend's access log",
         evidence, fix.toString()));

@@ -1,7 +1,6 @@
 package io.lb4j.impl.diagnostics;
 
 import io.lb4j.api.Backend;
-import io.lb4j.api.Listener;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.HashMap;
@@ -34,19 +33,18 @@ final class HostFindings {
     this.timeWaitThreshold = timeWaitThreshold;
   }
 
-  void examine(Listener listener, Map<Backend, InetAddress> addresses, List<ListenerSnapshot> listeners,
-      List<Finding> out) {
+  void examine(Examined e, List<ListenerSnapshot> listeners, List<Finding> out) {
     if (!proc.present()) {
       out.add(unavailable(proc.root().toString(), "host checks (rp_filter, accept queues, somaxconn, TIME_WAIT)"
           + " skipped: " + proc.root() + " does not exist"));
       return;
     }
-    if (!listener.frontendProtocol().isLayer7()) {
-      rpFilter(addresses, out);
+    if (e.servesListener() && !e.settings().frontendProtocol().isLayer7()) {
+      rpFilter(e.addresses(), out);
     }
     acceptQueues(out);
     backlogs(listeners, out);
-    timeWait(addresses, listener, out);
+    timeWait(e, out);
   }
 
   /** Layer 4: rp_filter must be 0 on all, default and each interface that reaches a backend. */
@@ -180,7 +178,7 @@ final class HostFindings {
   }
 
   /** Local sockets in TIME_WAIT towards each backend's traffic port, from net/tcp and net/tcp6. */
-  private void timeWait(Map<Backend, InetAddress> addresses, Listener listener, List<Finding> out) {
+  private void timeWait(Examined examined, List<Finding> out) {
     List<String> v4 = proc.lines("net/tcp");
     List<String> v6 = proc.lines("net/tcp6");
     if (v4 == null && v6 == null) {
@@ -195,9 +193,9 @@ final class HostFindings {
     count(v6, ESTABLISHED, established);
     long[] range = proc.longs("sys/net/ipv4/ip_local_port_range");
     long[] reuse = proc.longs("sys/net/ipv4/tcp_tw_reuse");
-    for (Map.Entry<Backend, InetAddress> e : addresses.entrySet()) {
+    for (Map.Entry<Backend, InetAddress> e : examined.addresses().entrySet()) {
       Backend b = e.getKey();
-      int port = listener.backendPortFor(b);
+      int port = examined.trafficPort(b);
       String key = e.getValue().getHostAddress() + " " + port;
       int n = timeWait.getOrDefault(key, 0);
       if (n < timeWaitThreshold) {

@@ -28,12 +28,12 @@ final class ListenerFindings {
     this.settings = settings;
   }
 
-  void examine(Listener config, Map<Backend, InetAddress> backends, List<ListenerSnapshot> listeners,
-      List<Finding> out) {
+  void examine(Examined e, List<ListenerSnapshot> listeners, List<Finding> out) {
+    Listener config = e.settings();
     if (listeners.isEmpty()) {
       Map<String, String> evidence = new LinkedHashMap<>();
       evidence.put("pool", config.toString());
-      out.add(new Finding(FindingCode.NO_LISTENER, Severity.ERROR, "pool " + config.name(),
+      out.add(new Finding(FindingCode.NO_LISTENER, Severity.ERROR, "pool " + e.name(),
           "no listener serves the pool: clients cannot connect", evidence,
           "Start a listener for the pool (a listener with frontend port " + config.frontendPort()
               + "); a client-side pool needs none: examine it with Diagnostics.examine(pool)."));
@@ -51,23 +51,22 @@ final class ListenerFindings {
                 + " (a port in use, a missing permission)."));
         continue;
       }
-      selfAsBackend(l, config, backends, out);
+      selfAsBackend(l, e, out);
       counted(l, subject, out);
     }
   }
 
   /** A backend whose address and port are the listener's own: each request would come back to it. */
-  private static void selfAsBackend(ListenerSnapshot l, Listener config, Map<Backend, InetAddress> backends,
-      List<Finding> out) {
+  private static void selfAsBackend(ListenerSnapshot l, Examined examined, List<Finding> out) {
     InetAddress bind;
     try {
       bind = InetAddress.getByName(l.bindAddress());
     } catch (UnknownHostException e) {
       return;
     }
-    for (Map.Entry<Backend, InetAddress> e : backends.entrySet()) {
+    for (Map.Entry<Backend, InetAddress> e : examined.addresses().entrySet()) {
       Backend b = e.getKey();
-      int port = config.backendPortFor(b);
+      int port = examined.trafficPort(b);
       if (port != l.port() || !(bind.equals(e.getValue()) || (bind.isAnyLocalAddress() && isLocal(e.getValue())))) {
         continue;
       }

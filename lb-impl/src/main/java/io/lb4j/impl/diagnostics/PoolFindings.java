@@ -2,7 +2,6 @@ package io.lb4j.impl.diagnostics;
 
 import io.lb4j.api.BackendState;
 import io.lb4j.api.BackendView;
-import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthStatus;
@@ -26,11 +25,11 @@ final class PoolFindings {
     this.settings = settings;
   }
 
-  void examine(LoadBalancer pool, List<BackendView> backends, Instant now, List<Finding> out) {
-    noEligibleBackend(pool, backends, out);
-    shallowCheck(pool, backends, now, out);
-    flapping(pool, backends, now, out);
-    persistenceSkew(pool, backends, out);
+  void examine(Examined e, List<Finding> out) {
+    noEligibleBackend(e, out);
+    shallowCheck(e, out);
+    flapping(e, out);
+    persistenceSkew(e, out);
   }
 
   /** True when the backend can take new picks now: active, enabled, weight above 0, healthy, not ejected. */
@@ -39,7 +38,8 @@ final class PoolFindings {
         && v.health() == HealthStatus.HEALTHY && !v.ejected();
   }
 
-  private static void noEligibleBackend(LoadBalancer pool, List<BackendView> backends, List<Finding> out) {
+  private static void noEligibleBackend(Examined e, List<Finding> out) {
+    List<BackendView> backends = e.backends();
     if (backends.stream().anyMatch(PoolFindings::eligible)) {
       return;
     }
@@ -62,21 +62,22 @@ final class PoolFindings {
         fix = "Add backends (LoadBalancer.addBackend).";
         break;
       case ALL_DRAINED:
-        fix = "Give a healthy backend a weight above 0 and enable it (LoadBalancer.setWeight), or add backends.";
+        fix = "Give a healthy backend a weight above 0 (LoadBalancer.setWeight) and enable it (setEnabled), or add"
+            + " backends.";
         break;
       default:
         fix = "Bring the backends back (each one's last check result says why it failed), or fix the health check"
             + " if they serve traffic (see check-fails-port-open); HealthCheckPolicy.panicThresholdPercent sends"
             + " traffic to all of them when too few are healthy.";
     }
-    int panicPercent = pool.listener().healthCheck().panicThresholdPercent();
+    int panicPercent = e.check().enabled() ? e.check().panicThresholdPercent() : 0;
     // Fail-open picks every checked backend that is active, enabled and weighted, healthy or not.
     boolean failOpen = reason == NoBackendReason.ALL_UNHEALTHY && panicPercent > 0 && backends.stream()
         .anyMatch(v -> !v.lastCheck().isEmpty() && v.effectiveWeight() > 0 && v.backend().enabled());
     if (failOpen) {
       evidence.put("failOpen", "panicThresholdPercent " + panicPercent + ": picks go to unhealthy backends");
     }
-    out.add(new Finding(FindingCode.NO_ELIGIBLE_BACKEND, Severity.ERROR, "pool " + pool.listener().name(),
+    out.add(new Finding(FindingCode.NO_ELIGIBLE_BACKEND, Severity.ERROR, "pool " + e.name(),
         failOpen ? "no healthy backend: " + reason.description() + "; fail-open sends traffic to them anyway"
             : "no backend can take traffic: " + reason.description()
                 + " (every request gets no backend: a gateway's 502)",
@@ -105,17 +106,17 @@ final class PoolFindings {
    * default) each passing probe ends the ejection, so the pattern shows in the history, not in the state.
    * Typically a static check page while the application's dynamic path is broken.
    */
-  private void shallowCheck(LoadBalancer pool, List<BackendView> backends, Instant now, List<Finding> out) {
-    HealthCheckPolicy check = pool.listener().healthCheck();
-    if (!check.enabled() || !pool.listener().outlierDetection().enabled()) {
+  private void shallowCheck(Examined e, List<Finding> out) {
+    HealthCheckPolicy check = e.check();
+    if (!check.enabled() || !e.settings().outlierDetection().enabled()) {
       return;
     }
-    for (BackendView v : backends) {
+    for (BackendView v : e.backends()) {
       if (v.health() != HealthStatus.HEALTHY) {
         continue;
       }
-      List<HealthTransition> history = pool.healthHistory(v.backend().id(), now.minus(settings.flappingWindow),
-          now.plusNanos(1));
+      List<HealthTransition> history = e.pool().healthHistory(v.backend().id(),
+          e.now().minus(settings.flappingWindow), e.now().plusNanos(1));
       long ejections = 0;
       long activeFailures = 0;
       HealthTransition lastEjection = null;
@@ -163,10 +164,10 @@ final class PoolFindings {
   }
 
   /** More than the allowed number of health transitions of one backend within the window. */
-  private void flapping(LoadBalancer pool, List<BackendView> backends, Instant now, List<Finding> out) {
-    Instant from = now.minus(settings.flappingWindow);
-    for (BackendView v : backends) {
-      List<HealthTransition> history = pool.healthHistory(v.backend().id(), from, now.plusNanos(1));
+  private void flapping(Examined e, List<Finding> out) {
+    Instant from = e.now().minus(settings.flappingWindow);
+    for (BackendView v : e.backends()) {
+      List<HealthTransition> history = e.pool().healthHistory(v.backend().id(), from, e.now().plusNanos(1));
       if (history.size() <= settings.flappingTransitions) {
         continue;
       }
@@ -190,10 +191,11 @@ final class PoolFindings {
    * Persistence on, and one backend's share of picks far above its weighted share. Picks count from when
    * each backend joined, so only backends eligible now are compared (a backend that was down took fewer).
    */
-  private void persistenceSkew(LoadBalancer pool, List<BackendView> backends, List<Finding> out) {
-    if (!pool.listener().sessionPersistence().enabled()) {
+  private void persistenceSkew(Examined e, List<Finding> out) {
+    if (!e.settings().sessionPersistence().enabled()) {
       return;
     }
+    List<BackendView> backends = e.backends();
     long totalPicks = 0;
     long totalWeight = 0;
     for (BackendView v : backends) {
@@ -219,7 +221,7 @@ final class PoolFindings {
       evidence.put("weightedShare",
           percent(weighted) + " (weight " + v.backend().weight() + " of " + totalWeight + ")");
       evidence.put("allowed", settings.persistenceSkewPercent + "% of the weighted share");
-      evidence.put("persistence", pool.listener().sessionPersistence().toString());
+      evidence.put("persistence", e.settings().sessionPersistence().toString());
       out.add(new Finding(FindingCode.PERSISTENCE_SKEW, Severity.WARNING, Diagnostics.subject(v.backend()),
           "session persistence concentrates load: the backend took " + percent(share) + " of picks for a weighted"
               + " share of " + percent(weighted),

@@ -12,6 +12,7 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.OutlierDetectionPolicy;
+import io.lb4j.impl.LoadBalancers;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -227,6 +228,30 @@ class HealthCheckFindingsTest {
 
     assertThat(diagnostics.examine(slow).findings(FindingCode.PROBE_VOLUME)).isEmpty();
     assertThat(diagnostics.examine(tcp).findings(FindingCode.PROBE_VOLUME)).isEmpty();
+  }
+
+  @Test
+  void thePolicyInForce_isExamined_notTheOneThePoolWasBuiltWith() {
+    LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0).healthCheck(idle().build()).build());
+    assertThat(diagnostics.examine(pool).findings(FindingCode.DYNAMIC_CHECK_PATH)).isEmpty();
+
+    pool.setHealthCheck(idle().type(HealthCheckType.HTTP).path("/status.php").build());
+
+    assertThat(only(diagnostics.examine(pool), FindingCode.DYNAMIC_CHECK_PATH).evidence())
+        .containsEntry("path", "/status.php");
+  }
+
+  @Test
+  void aClientSidePool_isExaminedUnderItsOwnNameAndSettings() {
+    LoadBalancer pool = loop.track(LoadBalancers.builder().name("orders")
+        .healthCheck(idle().type(HealthCheckType.HTTP).path("/health?deep=1").build())
+        .backend(Backend.of("a", Loop.host(), 80)).build());
+
+    Report report = diagnostics.examine(pool);
+
+    assertThat(report.pool()).isEqualTo("orders");
+    assertThat(only(report, FindingCode.DYNAMIC_CHECK_PATH).subject()).isEqualTo("pool orders");
+    assertThat(report.findings(FindingCode.NO_LISTENER)).isEmpty();
   }
 
   @Test
