@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -71,7 +72,9 @@ public final class PeriodicCheck implements AutoCloseable {
   private final Object runLock = new Object();
   /** The findings of the last examination by key; guarded by {@link #runLock}. */
   private Map<String, Finding> active = new LinkedHashMap<>();
-  /** The thread of {@link #start}; guarded by {@code this}. */
+  /** The threads the timer created (one, unless a run died of an Error); for close to join. */
+  private final List<Thread> threads = new CopyOnWriteArrayList<>();
+  /** The timer of {@link #start}; guarded by {@code this}. */
   private ScheduledThreadPoolExecutor timer;
   private boolean closed;
 
@@ -145,6 +148,7 @@ public final class PeriodicCheck implements AutoCloseable {
       timer = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "lb4j-diagnostics");
         t.setDaemon(true);
+        threads.add(t);
         return t;
       });
       timer.scheduleWithFixedDelay(this::runQuietly, 0, period.toNanos(), TimeUnit.NANOSECONDS);
@@ -160,7 +164,10 @@ public final class PeriodicCheck implements AutoCloseable {
     }
   }
 
-  /** Stops the thread, if started; idempotent. Waits up to 10 s for a running examination to end. */
+  /**
+   * Stops the thread, if started; idempotent. Waits up to 10 s for a running examination to end and the
+   * thread to exit (not when called from the check's own thread, which exits once its run returns).
+   */
   @Override
   public void close() {
     ScheduledThreadPoolExecutor t;
@@ -169,12 +176,20 @@ public final class PeriodicCheck implements AutoCloseable {
       t = timer;
       timer = null;
     }
-    if (t == null) {
-      return;
+    if (t != null) {
+      t.shutdownNow();
     }
-    t.shutdownNow();
+    if (threads.contains(Thread.currentThread())) {
+      return; // closed by the sink, on the check's own thread: it ends when this run returns
+    }
     try {
-      t.awaitTermination(10, TimeUnit.SECONDS);
+      if (t != null) {
+        t.awaitTermination(10, TimeUnit.SECONDS);
+      }
+      // The pool counts as terminated just before its thread's run() returns: join, so none survives close.
+      for (Thread thread : threads) {
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

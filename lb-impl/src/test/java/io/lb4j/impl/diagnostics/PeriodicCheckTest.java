@@ -170,6 +170,24 @@ class PeriodicCheckTest {
   }
 
   @Test
+  void close_fromTheSinkOnTheChecksOwnThread_doesNotWaitForItself() throws Exception {
+    CountDownLatch closedBySink = new CountDownLatch(1);
+    AtomicReference<PeriodicCheck> self = new AtomicReference<>();
+    PeriodicCheck check = PeriodicCheck.reporting(() -> report(finding(FindingCode.FLAPPING, "backend a", "1")),
+        c -> {
+          self.get().close();
+          closedBySink.countDown();
+        });
+    self.set(check);
+
+    check.start(Duration.ofMillis(10));
+
+    assertThat(closedBySink.await(30, TimeUnit.SECONDS)).isTrue();
+    check.close(); // from the test thread: joins the check's thread
+    assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName).doesNotContain("lb4j-diagnostics");
+  }
+
+  @Test
   void start_rejectsAPeriodOutOfRange() {
     PeriodicCheck check = PeriodicCheck.reporting(PeriodicCheckTest::report, c -> { });
 
