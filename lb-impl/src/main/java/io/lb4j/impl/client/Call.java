@@ -1,0 +1,291 @@
+package io.lb4j.impl.client;
+
+import io.lb4j.api.Outcome;
+import io.lb4j.api.RequestContext;
+import io.lb4j.api.Selection;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.ResponseInfo;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request of a {@link BalancedHttpClient}, from its first selection to the response handed to the
+ * caller: sends attempts, decides retries and ends every attempt exactly once.
+ *
+ * <p>Attempts run one after the other, each started by the previous one's completion (on the
+ * {@code HttpClient}'s threads or the backoff timer), so {@link #attempts} and {@link #tried} are only
+ * touched by one thread at a time, with happens-before through the futures. Cancellation of
+ * {@link #result} may come from any thread: it ends the {@link #current} attempt and cancels the
+ * exchange in flight; every later step checks {@code result.isDone()} and ends its attempt without
+ * sending, so a selection can never outlive a cancelled call.
+ */
+final class Call<T> {
+  /** How often a retry re-selects to find a backend not tried yet before it settles for a tried one. */
+  private static final int RESELECTS = 4;
+
+  private final BalancedHttpClient client;
+  private final HttpRequest request;
+  private final BodyHandler<T> handler;
+  private final ClientSession session;
+  private final RequestContext context;
+  private final boolean idempotent;
+  private final long deadlineNanos;
+  private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
+  private final List<String> tried = new ArrayList<>(2);
+  private int attempts;
+  private volatile Attempt current;
+  private volatile CompletableFuture<?> inFlight;
+
+  Call(BalancedHttpClient client, HttpRequest request, BodyHandler<T> handler, ClientSession session,
+      RequestContext context, boolean idempotent) {
+    this.client = client;
+    this.request = request;
+    this.handler = handler;
+    this.session = session;
+    this.context = context;
+    this.idempotent = idempotent;
+    this.deadlineNanos = System.nanoTime() + client.deadline.toNanos();
+  }
+
+  CompletableFuture<HttpResponse<T>> start() {
+    Selection first = client.lb.select(context);
+    if (!first.hasBackend()) {
+      result.completeExceptionally(new NoBackendException(client.pool(), first.reason()));
+      return result;
+    }
+    client.budget.onRequest();
+    result.whenComplete((response, error) -> {
+      if (result.isCancelled()) {
+        Attempt attempt = current;
+        if (attempt != null) {
+          attempt.abandon();
+        }
+        CompletableFuture<?> exchange = inFlight;
+        if (exchange != null) {
+          exchange.cancel(true);
+        }
+      }
+    });
+    send(nextAttempt(first));
+    return result;
+  }
+
+  private Attempt nextAttempt(Selection selection) {
+    Attempt attempt = new Attempt(client.lb, selection, ++attempts);
+    tried.add(selection.backend().id());
+    current = attempt;
+    return attempt;
+  }
+
+  private void send(Attempt attempt) {
+    if (result.isDone()) {
+      attempt.abandon();
+      return;
+    }
+    CompletableFuture<HttpResponse<T>> exchange;
+    try {
+      long remaining = deadlineNanos - System.nanoTime();
+      Duration timeout = request.timeout().orElse(client.attemptTimeout);
+      if (timeout.toNanos() > remaining) {
+        timeout = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), remaining));
+      }
+      exchange = client.http.sendAsync(client.forBackend(request, attempt.selection, timeout),
+          info -> onHeaders(attempt, info));
+    } catch (RuntimeException e) {
+      attempt.abandon();
+      result.completeExceptionally(e);
+      return;
+    }
+    inFlight = exchange;
+    exchange.whenComplete((response, error) -> onExchangeDone(attempt, response, error));
+    if (result.isCancelled()) {
+      exchange.cancel(true);
+    }
+  }
+
+  /** Response headers of {@code attempt} arrived: retry it, or hand its body to the caller's handler. */
+  private BodySubscriber<T> onHeaders(Attempt attempt, ResponseInfo info) {
+    attempt.headersReceived(info.statusCode());
+    if (client.serverCookies) {
+      for (String setCookie : info.headers().allValues("Set-Cookie")) {
+        client.lb.observeSetCookie(attempt.selection, setCookie);
+      }
+    }
+    if (result.isDone()) {
+      attempt.abandon();
+      return new DroppingSubscriber<>();
+    }
+    if (client.retryPolicy.isRetryableStatus(info.statusCode())) {
+      Attempt retry = planRetry(true);
+      if (retry != null) {
+        attempt.finish(attempt.statusOutcome());
+        retryAfterBackoff(retry);
+        return new DroppingSubscriber<>();
+      }
+    }
+    if (session != null && attempt.selection.setCookie() != null) {
+      session.remember(attempt.selection.setCookie());
+    }
+    try {
+      return new ReleasingBodySubscriber<>(handler.apply(info), attempt);
+    } catch (RuntimeException | Error e) {
+      attempt.finish(attempt.statusOutcome());
+      throw e;
+    }
+  }
+
+  private void onExchangeDone(Attempt attempt, HttpResponse<T> response, Throwable error) {
+    if (attempt != current) {
+      return; // retried from onHeaders: this exchange only dropped a response body
+    }
+    if (error == null) {
+      if (!result.complete(response)) {
+        closeQuietly(response.body()); // cancelled while the body handler ran: nobody will read it
+      }
+      return;
+    }
+    Throwable cause = Failures.unwrap(error);
+    if (result.isDone()) {
+      attempt.abandon();
+      return;
+    }
+    Outcome.Kind kind = Failures.kindOf(cause);
+    if (kind == null) {
+      // Not the backend's doing (the caller's body handler threw, the client refused the request).
+      attempt.abandon();
+      result.completeExceptionally(cause);
+      return;
+    }
+    if (attempt.headersReceived()) {
+      // The response started and its body failed: the answer is committed, no retry. The body's
+      // subscriber has usually reported the reset already.
+      attempt.finish(Outcome.failure(kind, attempt.latency()));
+      result.completeExceptionally(cause);
+      return;
+    }
+    attempt.finish(Outcome.failure(kind, attempt.latency()));
+    Attempt retry = planRetry(kind != Outcome.Kind.CONNECT_FAILURE);
+    if (retry != null) {
+      retryAfterBackoff(retry);
+    } else {
+      result.completeExceptionally(cause);
+    }
+  }
+
+  /**
+   * The next attempt, with its backend selected, or null when no retry may be made: attempts used up,
+   * a non-idempotent request that may have reached the server, the deadline too close, the budget
+   * empty, or no eligible backend.
+   */
+  private Attempt planRetry(boolean mayHaveReachedServer) {
+    RetryPolicy policy = client.retryPolicy;
+    if (attempts >= policy.maxAttempts() || (mayHaveReachedServer && !idempotent)) {
+      return null;
+    }
+    long backoffNanos = policy.backoffNanos(attempts, ThreadLocalRandom.current().nextDouble());
+    if (System.nanoTime() + backoffNanos - deadlineNanos >= 0) {
+      return null;
+    }
+    // Requests that never left the client cost no token: no server saw them, so they add no load.
+    if (mayHaveReachedServer && !client.budget.tryWithdraw()) {
+      return null;
+    }
+    Selection next = selectUntried();
+    if (next == null) {
+      if (mayHaveReachedServer) {
+        client.budget.refund();
+      }
+      return null;
+    }
+    Attempt attempt = nextAttempt(next);
+    attempt.backoffNanos = backoffNanos;
+    return attempt;
+  }
+
+  /**
+   * A backend not tried by this request where one is eligible, else a tried one, else null. The first
+   * selection uses the request's context; later ones drop the session cookie and re-hash the key, the
+   * way Envoy's ring hash re-picks on retry, so sticky and hashed requests can move off a failing
+   * backend too.
+   */
+  private Selection selectUntried() {
+    Selection fallback = null;
+    for (int i = 0; i < RESELECTS; i++) {
+      Selection s = client.lb.select(i == 0 ? context : rehashed(i));
+      if (!s.hasBackend()) {
+        continue;
+      }
+      if (!tried.contains(s.backend().id())) {
+        if (fallback != null) {
+          fallback.release();
+        }
+        return s;
+      }
+      if (fallback == null) {
+        fallback = s;
+      } else {
+        s.release();
+      }
+    }
+    return fallback;
+  }
+
+  private RequestContext rehashed(int salt) {
+    RequestContext.Builder b = RequestContext.builder();
+    if (context.hasHashKey()) {
+      b.hashKey(RequestContext.mix64(context.hashKey() + salt));
+    }
+    return b.build();
+  }
+
+  private void retryAfterBackoff(Attempt attempt) {
+    CompletableFuture.delayedExecutor(attempt.backoffNanos, TimeUnit.NANOSECONDS).execute(() -> send(attempt));
+  }
+
+  private static void closeQuietly(Object body) {
+    if (body instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) body).close();
+      } catch (Exception ignored) {
+        // the caller is gone; there is nobody to tell
+      }
+    }
+  }
+
+  /**
+   * Takes the body of a response that is retried or whose caller cancelled: cancels it at once (the
+   * connection is closed rather than drained, so a slow error body does not delay the retry).
+   */
+  private static final class DroppingSubscriber<T> implements BodySubscriber<T> {
+    private final CompletableFuture<T> body = CompletableFuture.completedFuture(null);
+
+    @Override
+    public CompletionStage<T> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      subscription.cancel();
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {}
+
+    @Override
+    public void onError(Throwable throwable) {}
+
+    @Override
+    public void onComplete() {}
+  }
+}
