@@ -6,12 +6,13 @@ import static io.lb4j.api.internal.Checks.checkState;
 import static io.lb4j.api.internal.Checks.format;
 
 import io.lb4j.api.Backend;
+import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
-import io.lb4j.api.persistence.SessionPersistence;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -98,29 +99,28 @@ public final class BalancedHttpClient {
   private final String hostHeader;
   private final Function<HttpRequest, ? extends CharSequence> hashKey;
   private final Predicate<HttpRequest> idempotent;
-  final boolean serverCookies;
 
   private BalancedHttpClient(Builder b) {
     this.lb = b.lb;
     this.retryPolicy = b.retryPolicy;
     this.budget = new RetryBudget(b.retryPolicy);
-    this.deadline = b.deadline != null ? b.deadline : lb.listener().requestTimeout();
+    this.deadline = b.effectiveDeadline();
     this.attemptTimeout = b.attemptTimeout != null ? b.attemptTimeout : deadline;
     this.http = b.http != null ? b.http : HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(attemptTimeout.compareTo(DEFAULT_CONNECT_TIMEOUT) < 0 ? attemptTimeout : DEFAULT_CONNECT_TIMEOUT)
         .build();
-    this.pool = lb.listener().name();
-    this.scheme = lb.listener().backendProtocol() == Protocol.HTTPS ? "https" : "http";
+    this.pool = lb.name();
+    this.scheme = b.effectiveBackendProtocol() == Protocol.HTTPS ? "https" : "http";
     this.hostHeader = b.hostHeader;
     this.hashKey = b.hashKey;
     this.idempotent = b.idempotent;
-    this.serverCookies = lb.listener().sessionPersistence().mode() == SessionPersistence.Mode.SERVER_COOKIE;
   }
 
   /**
-   * A builder for a client over {@code lb}, whose listener must speak HTTP or HTTPS to its backends.
+   * A builder for a client over {@code lb}: a client-side pool ({@code LoadBalancers.builder()}), or a
+   * pool with a listener that speaks HTTP or HTTPS to its backends.
    *
    * @param lb the load balancer whose pool the client sends to
    * @return a builder with the defaults
@@ -252,15 +252,22 @@ public final class BalancedHttpClient {
     return context.build();
   }
 
-  /** The copy of {@code request} sent to the selected backend, with the attempt's timeout. */
+  /**
+   * The copy of {@code request} sent to the selected backend, with the attempt's timeout. Plain HTTP
+   * goes to the address the load balancer resolved (no DNS lookup on the request path); HTTPS names the
+   * backend's host, which the certificate must match, with the selection's port.
+   */
   HttpRequest forBackend(HttpRequest request, Selection selection, Duration timeout) {
     Backend backend = selection.backend();
+    InetSocketAddress address = selection.address();
+    String host = scheme.equals("http") && !address.isUnresolved() ? address.getAddress().getHostAddress()
+        : backend.host();
     URI uri = request.uri();
-    String host = backend.host().indexOf(':') >= 0 ? "[" + backend.host() + "]" : backend.host();
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
     HttpRequest.Builder copy = HttpRequest.newBuilder(request, (name, value) -> true)
-        .uri(URI.create(scheme + "://" + host + ":" + lb.listener().backendPortFor(backend) + path + query))
+        .uri(URI.create(scheme + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort()
+            + path + query))
         .timeout(timeout);
     if (hostHeader != null) {
       copy.setHeader("Host", hostHeader);
@@ -299,6 +306,7 @@ public final class BalancedHttpClient {
    */
   public static final class Builder {
     private final LoadBalancer lb;
+    private Protocol backendProtocol;
     private HttpClient http;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private Duration attemptTimeout;
@@ -322,6 +330,20 @@ public final class BalancedHttpClient {
      */
     public Builder httpClient(HttpClient http) {
       this.http = Objects.requireNonNull(http, "httpClient");
+      return this;
+    }
+
+    /**
+     * The protocol spoken to backends, HTTP or HTTPS (default: the listener's backend protocol, HTTP
+     * for a client-side pool).
+     *
+     * @param protocol HTTP or HTTPS
+     * @return this builder
+     */
+    public Builder backendProtocol(Protocol protocol) {
+      Objects.requireNonNull(protocol, "client.backendProtocol");
+      checkArgument(protocol.isLayer7(), "client.backendProtocol", "HTTP or HTTPS", protocol);
+      this.backendProtocol = protocol;
       return this;
     }
 
@@ -352,7 +374,8 @@ public final class BalancedHttpClient {
 
     /**
      * How long a request may take, every attempt and backoff included, until its response headers,
-     * 10ms-600s (default: the listener's request timeout). No retry starts after it.
+     * 10ms-600s (default: the listener's request timeout, or {@link Listener#DEFAULT_REQUEST_TIMEOUT}
+     * for a client-side pool). No retry starts after it.
      *
      * @param deadline the overall deadline
      * @return this builder
@@ -415,18 +438,35 @@ public final class BalancedHttpClient {
      *     {@code jdk.httpclient.allowRestrictedHeaders} does not include {@code host}
      */
     public BalancedHttpClient build() {
-      Protocol backendProtocol = lb.listener().backendProtocol();
-      checkState(backendProtocol.isLayer7(), "client needs a listener with backend protocol HTTP or HTTPS, "
-          + "but listener.backendProtocol is " + backendProtocol);
-      Duration effectiveDeadline = deadline != null ? deadline : lb.listener().requestTimeout();
-      checkState(attemptTimeout == null || attemptTimeout.compareTo(effectiveDeadline) <= 0,
+      Listener listener = lb.listener();
+      if (listener != null) {
+        checkState(listener.backendProtocol().isLayer7(), "client needs a listener with backend protocol HTTP or "
+            + "HTTPS, but listener.backendProtocol is " + listener.backendProtocol());
+        checkState(backendProtocol == null || backendProtocol == listener.backendProtocol(), "client.backendProtocol "
+            + backendProtocol + " conflicts with listener.backendProtocol " + listener.backendProtocol());
+      }
+      checkState(attemptTimeout == null || attemptTimeout.compareTo(effectiveDeadline()) <= 0,
           "client.attemptTimeout " + (attemptTimeout == null ? "" : format(attemptTimeout))
-              + " must not exceed client.deadline " + format(effectiveDeadline));
+              + " must not exceed client.deadline " + format(effectiveDeadline()));
       checkState(hostHeader == null || allowsHostHeader(System.getProperty(ALLOW_RESTRICTED_HEADERS)),
           "client.hostHeader needs the system property " + ALLOW_RESTRICTED_HEADERS
               + " to include 'host' (the JDK refuses to send Host otherwise), was "
               + System.getProperty(ALLOW_RESTRICTED_HEADERS));
       return new BalancedHttpClient(this);
+    }
+
+    private Duration effectiveDeadline() {
+      if (deadline != null) {
+        return deadline;
+      }
+      return lb.listener() != null ? lb.listener().requestTimeout() : Listener.DEFAULT_REQUEST_TIMEOUT;
+    }
+
+    private Protocol effectiveBackendProtocol() {
+      if (lb.listener() != null) {
+        return lb.listener().backendProtocol();
+      }
+      return backendProtocol != null ? backendProtocol : Protocol.HTTP;
     }
   }
 }

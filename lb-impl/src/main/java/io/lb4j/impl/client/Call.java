@@ -116,10 +116,9 @@ final class Call<T> {
   /** Response headers of {@code attempt} arrived: retry it, or hand its body to the caller's handler. */
   private BodySubscriber<T> onHeaders(Attempt attempt, ResponseInfo info) {
     attempt.headersReceived(info.statusCode());
-    if (client.serverCookies) {
-      for (String setCookie : info.headers().allValues("Set-Cookie")) {
-        client.lb.observeSetCookie(attempt.selection, setCookie);
-      }
+    // Server-cookie persistence learns the application's cookies; other modes ignore them.
+    for (String setCookie : info.headers().allValues("Set-Cookie")) {
+      client.lb.observeSetCookie(attempt.selection, setCookie);
     }
     if (result.isDone()) {
       attempt.abandon();

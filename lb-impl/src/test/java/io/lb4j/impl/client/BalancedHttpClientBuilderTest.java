@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lb4j.api.Listener;
 import io.lb4j.api.Protocol;
 import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.impl.LoadBalancers;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,24 @@ class BalancedHttpClientBuilderTest {
       assertThatThrownBy(() -> BalancedHttpClient.builder(lb).build())
           .isInstanceOf(IllegalStateException.class)
           .hasMessage("client needs a listener with backend protocol HTTP or HTTPS, but listener.backendProtocol is TCP");
+    }
+  }
+
+  @Test
+  void backendProtocol_mustBeLayer7_andAgreeWithTheListener() {
+    try (CountingLoadBalancer lb = pool(listener().build())) {
+      assertThatThrownBy(() -> BalancedHttpClient.builder(lb).backendProtocol(Protocol.TCP))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("client.backendProtocol must be HTTP or HTTPS, was TCP");
+      assertThatThrownBy(() -> BalancedHttpClient.builder(lb).backendProtocol(Protocol.HTTPS).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("client.backendProtocol HTTPS conflicts with listener.backendProtocol HTTP");
+      assertThat(BalancedHttpClient.builder(lb).backendProtocol(Protocol.HTTP).build().uri("/"))
+          .hasScheme("http");
+    }
+    try (CountingLoadBalancer clientPool = new CountingLoadBalancer(LoadBalancers.builder().name("secure").build())) {
+      assertThat(BalancedHttpClient.builder(clientPool).backendProtocol(Protocol.HTTPS).build().uri("/x"))
+          .isEqualTo(java.net.URI.create("https://secure/x"));
     }
   }
 

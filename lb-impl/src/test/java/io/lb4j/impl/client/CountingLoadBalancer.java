@@ -8,12 +8,16 @@ import io.lb4j.api.LoadBalancerEvent;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.api.Subscription;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.scheduler.NoBackendReason;
 import java.time.Duration;
+import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -69,6 +73,31 @@ final class CountingLoadBalancer implements LoadBalancer {
   }
 
   @Override
+  public String name() {
+    return lb.name();
+  }
+
+  @Override
+  public CompletableFuture<Void> whenReady() {
+    return lb.whenReady();
+  }
+
+  @Override
+  public void setBackends(Collection<Backend> backends) {
+    lb.setBackends(backends);
+  }
+
+  @Override
+  public void setEnabled(String backendId, boolean enabled) {
+    lb.setEnabled(backendId, enabled);
+  }
+
+  @Override
+  public HealthCheckPolicy healthCheck() {
+    return lb.healthCheck();
+  }
+
+  @Override
   public LoadBalancer start() {
     lb.start();
     return this;
@@ -110,7 +139,7 @@ final class CountingLoadBalancer implements LoadBalancer {
   }
 
   @Override
-  public AutoCloseable subscribe(Consumer<? super LoadBalancerEvent> consumer) {
+  public Subscription subscribe(Consumer<? super LoadBalancerEvent> consumer) {
     return lb.subscribe(consumer);
   }
 
@@ -135,6 +164,11 @@ final class CountingLoadBalancer implements LoadBalancer {
     @Override
     public Backend backend() {
       return inner.backend();
+    }
+
+    @Override
+    public InetSocketAddress address() {
+      return inner.address();
     }
 
     @Override

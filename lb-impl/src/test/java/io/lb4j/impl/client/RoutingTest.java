@@ -7,9 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lb4j.api.Backend;
+import io.lb4j.api.Listener;
+import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.LoadBalancers;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -84,6 +87,23 @@ class RoutingTest {
 
       assertThat(response.uri()).isEqualTo(URI.create("http://127.0.0.2:" + backend.backend().port() + "/x/y?q=1"));
       assertThat(backend.hostHeaders).containsExactly("127.0.0.2:" + backend.backend().port());
+    }
+  }
+
+  @Test
+  void clientSidePool_isAddressedByItsName() throws Exception {
+    try (HttpTestBackend backend = new HttpTestBackend("a", "127.0.0.2");
+        CountingLoadBalancer lb = new CountingLoadBalancer(LoadBalancers.builder().name("orders")
+            .healthCheck(HealthCheckPolicy.disabled()).backend(backend.backend()).build())) {
+      BalancedHttpClient client = BalancedHttpClient.builder(lb).build();
+
+      HttpResponse<String> response = client.send(HttpRequest.newBuilder(client.uri("/42")).build(),
+          BodyHandlers.ofString());
+
+      assertThat(client.uri("/42")).isEqualTo(URI.create("http://orders/42"));
+      assertThat(response.body()).isEqualTo("a");
+      assertThat(client.deadline).isEqualTo(Listener.DEFAULT_REQUEST_TIMEOUT);
+      assertThat(lb.outstanding()).isZero();
     }
   }
 
