@@ -438,8 +438,8 @@ public final class BalancedHttpClient {
      * Builds the client.
      *
      * @return the client
-     * @throws IllegalStateException when the listener does not speak HTTP or HTTPS to backends, the
-     *     attempt timeout exceeds the deadline, or a host header is set and
+     * @throws IllegalStateException when the listener does not speak HTTP or HTTPS to backends, the pool's
+     *     name is not a host name (requests could not name it), the attempt timeout exceeds the deadline, or a host header is set and
      *     {@code jdk.httpclient.allowRestrictedHeaders} does not include {@code host}
      */
     public BalancedHttpClient build() {
@@ -450,6 +450,9 @@ public final class BalancedHttpClient {
         checkState(backendProtocol == null || backendProtocol == listener.backendProtocol(), "client.backendProtocol "
             + backendProtocol + " conflicts with listener.backendProtocol " + listener.backendProtocol());
       }
+      checkState(URI.create("http://" + lb.name() + "/").getHost() != null, "client needs a pool name that is a "
+          + "host name, as requests name the pool as their host (labels of a-z A-Z 0-9 '-', the last not all "
+          + "digits; no '_'), was '" + lb.name() + "'");
       checkState(attemptTimeout == null || attemptTimeout.compareTo(effectiveDeadline()) <= 0,
           "client.attemptTimeout " + (attemptTimeout == null ? "" : format(attemptTimeout))
               + " must not exceed client.deadline " + format(effectiveDeadline()));

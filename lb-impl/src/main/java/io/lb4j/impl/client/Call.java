@@ -97,7 +97,7 @@ final class Call<T> {
       long remaining = deadlineNanos - System.nanoTime();
       Duration timeout = request.timeout().orElse(client.attemptTimeout);
       if (timeout.toNanos() > remaining) {
-        timeout = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), remaining));
+        timeout = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), remaining)); // positive, as the JDK requires
       }
       exchange = client.http.sendAsync(client.forBackend(request, attempt.selection, timeout),
           info -> onHeaders(attempt, info));
@@ -192,7 +192,8 @@ final class Call<T> {
       return null;
     }
     long backoffNanos = policy.backoffNanos(attempts, ThreadLocalRandom.current().nextDouble());
-    if (System.nanoTime() + backoffNanos - deadlineNanos >= 0) {
+    // A retry needs room for its backoff and for an attempt of at least the shortest timeout.
+    if (System.nanoTime() + backoffNanos + BalancedHttpClient.MIN_TIMEOUT.toNanos() - deadlineNanos >= 0) {
       return null;
     }
     // Requests that never left the client cost no token: no server saw them, so they add no load.

@@ -92,6 +92,19 @@ class BalancedHttpClientBuilderTest {
   }
 
   @Test
+  void build_rejectsAPoolNameThatCannotBeAHost() {
+    try (CountingLoadBalancer lb = new CountingLoadBalancer(LoadBalancers.builder().name("my_pool").build())) {
+      assertThatThrownBy(() -> BalancedHttpClient.builder(lb).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("client needs a pool name that is a host name, as requests name the pool as their host (labels "
+              + "of a-z A-Z 0-9 '-', the last not all digits; no '_'), was 'my_pool'");
+    }
+    try (CountingLoadBalancer lb = new CountingLoadBalancer(LoadBalancers.builder().name("orders.eu-1").build())) {
+      assertThat(BalancedHttpClient.builder(lb).build().uri("/")).hasHost("orders.eu-1");
+    }
+  }
+
+  @Test
   void idempotency_followsTheMethod_theIdempotencyKey_andTheCallersRule() {
     try (CountingLoadBalancer lb = pool(listener().build())) {
       BalancedHttpClient byDefault = BalancedHttpClient.builder(lb).build();
