@@ -5,21 +5,15 @@ import static io.lb4j.api.internal.Checks.checkRange;
 import static io.lb4j.api.internal.Checks.checkState;
 import static io.lb4j.api.internal.Checks.format;
 
-import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
-import io.lb4j.api.RequestContext;
-import io.lb4j.api.Selection;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -99,10 +93,7 @@ public final class BalancedHttpClient {
   final RetryBudget budget;
   final Duration attemptTimeout;
   final Duration deadline;
-  private final String pool;
-  private final String scheme;
-  private final String hostHeader;
-  private final Function<HttpRequest, ? extends CharSequence> hashKey;
+  final PoolRequests requests;
   private final Predicate<HttpRequest> idempotent;
 
   private BalancedHttpClient(Builder b) {
@@ -116,10 +107,8 @@ public final class BalancedHttpClient {
         .followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(attemptTimeout.compareTo(DEFAULT_CONNECT_TIMEOUT) < 0 ? attemptTimeout : DEFAULT_CONNECT_TIMEOUT)
         .build();
-    this.pool = lb.name();
-    this.scheme = b.effectiveBackendProtocol() == Protocol.HTTPS ? "https" : "http";
-    this.hostHeader = b.hostHeader;
-    this.hashKey = b.hashKey;
+    this.requests = new PoolRequests(lb.name(), b.effectiveBackendProtocol() == Protocol.HTTPS ? "https" : "http",
+        b.hostHeader, b.hashKey);
     this.idempotent = b.idempotent;
   }
 
@@ -143,10 +132,7 @@ public final class BalancedHttpClient {
    * @throws IllegalArgumentException when {@code pathAndQuery} does not start with {@code /} or is not a valid URI part
    */
   public URI uri(String pathAndQuery) {
-    Objects.requireNonNull(pathAndQuery, "pathAndQuery");
-    checkArgument(pathAndQuery.startsWith("/"), "pathAndQuery", "an absolute path starting with '/'",
-        "'" + pathAndQuery + "'");
-    return URI.create(scheme + "://" + pool + pathAndQuery);
+    return requests.uri(pathAndQuery);
   }
 
   /**
@@ -223,85 +209,19 @@ public final class BalancedHttpClient {
       ClientSession session) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(handler, "handler");
-    checkPoolUri(request.uri());
-    return new Call<>(this, request, handler, session, contextFor(request, session), isIdempotent(request)).start();
-  }
-
-  private void checkPoolUri(URI uri) {
-    boolean inPool = scheme.equalsIgnoreCase(uri.getScheme()) && pool.equalsIgnoreCase(uri.getRawAuthority())
-        && uri.getRawFragment() == null;
-    checkArgument(inPool, "request.uri", "in pool " + scheme + "://" + pool + "/ (no port, user or fragment)", uri);
+    requests.checkInPool(request.uri());
+    return new Call<>(this, request, handler, session, requests.contextFor(request, session), isIdempotent(request))
+        .start();
   }
 
   boolean isIdempotent(HttpRequest request) {
     return IDEMPOTENT_METHODS.contains(request.method()) || idempotent.test(request);
   }
 
-  private RequestContext contextFor(HttpRequest request, ClientSession session) {
-    RequestContext.Builder context = RequestContext.builder();
-    if (hashKey != null) {
-      CharSequence key = hashKey.apply(request);
-      if (key != null) {
-        context.hashKey(key);
-      }
-    }
-    List<String> cookies = request.headers().allValues("Cookie");
-    String sessionCookie = session == null ? null : session.cookie();
-    if (!cookies.isEmpty() || sessionCookie != null) {
-      StringBuilder header = new StringBuilder(String.join("; ", cookies));
-      if (sessionCookie != null) {
-        header.append(header.length() == 0 ? "" : "; ").append(sessionCookie);
-      }
-      context.cookieHeader(header.toString());
-    }
-    return context.build();
-  }
-
-  /**
-   * The copy of {@code request} sent to the selected backend, with the attempt's timeout. Plain HTTP
-   * goes to the address the load balancer resolved (no DNS lookup on the request path); HTTPS names the
-   * backend's host, which the certificate must match, with the selection's port.
-   */
-  HttpRequest forBackend(HttpRequest request, Selection selection, Duration timeout) {
-    Backend backend = selection.backend();
-    InetSocketAddress address = selection.address();
-    String host = scheme.equals("http") && !address.isUnresolved() ? address.getAddress().getHostAddress()
-        : backend.host();
-    URI uri = request.uri();
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-    HttpRequest.Builder copy = HttpRequest.newBuilder(request, (name, value) -> true)
-        .uri(URI.create(scheme + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort()
-            + path + query))
-        .timeout(timeout);
-    if (hostHeader != null) {
-      copy.setHeader("Host", hostHeader);
-    }
-    return copy.build();
-  }
-
-  /** The pool's name, as requests address it. */
-  String pool() {
-    return pool;
-  }
-
   @Override
   public String toString() {
-    return "BalancedHttpClient{" + scheme + "://" + pool + " attemptTimeout=" + format(attemptTimeout) + " deadline="
-        + format(deadline) + " " + retryPolicy + (hostHeader != null ? " host=" + hostHeader : "") + "}";
-  }
-
-  /** True when the JDK lets requests set {@code Host}: {@code value} lists {@code host} (comma-separated). */
-  static boolean allowsHostHeader(String value) {
-    if (value == null) {
-      return false;
-    }
-    for (String name : value.split(",")) {
-      if (name.trim().toLowerCase(Locale.ROOT).equals("host")) {
-        return true;
-      }
-    }
-    return false;
+    return "BalancedHttpClient{" + requests + " attemptTimeout=" + format(attemptTimeout) + " deadline="
+        + format(deadline) + " " + retryPolicy + "}";
   }
 
   /**
@@ -456,7 +376,7 @@ public final class BalancedHttpClient {
       checkState(attemptTimeout == null || attemptTimeout.compareTo(effectiveDeadline()) <= 0,
           "client.attemptTimeout " + (attemptTimeout == null ? "" : format(attemptTimeout))
               + " must not exceed client.deadline " + format(effectiveDeadline()));
-      checkState(hostHeader == null || allowsHostHeader(System.getProperty(ALLOW_RESTRICTED_HEADERS)),
+      checkState(hostHeader == null || PoolRequests.allowsHostHeader(System.getProperty(ALLOW_RESTRICTED_HEADERS)),
           "client.hostHeader needs the system property " + ALLOW_RESTRICTED_HEADERS
               + " to include 'host' (the JDK refuses to send Host otherwise), was "
               + System.getProperty(ALLOW_RESTRICTED_HEADERS));

@@ -60,7 +60,7 @@ final class Call<T> {
   CompletableFuture<HttpResponse<T>> start() {
     Selection first = client.lb.select(context);
     if (!first.hasBackend()) {
-      result.completeExceptionally(new NoBackendException(client.pool(), first.reason()));
+      result.completeExceptionally(new NoBackendException(client.requests.pool(), first.reason()));
       return result;
     }
     client.budget.onRequest();
@@ -99,7 +99,7 @@ final class Call<T> {
       if (timeout.toNanos() > remaining) {
         timeout = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), remaining)); // positive, as the JDK requires
       }
-      exchange = client.http.sendAsync(client.forBackend(request, attempt.selection, timeout),
+      exchange = client.http.sendAsync(client.requests.forBackend(request, attempt.selection, timeout),
           info -> onHeaders(attempt, info));
     } catch (RuntimeException e) {
       attempt.abandon();

@@ -136,10 +136,10 @@ class RoutingTest {
     } finally {
       System.setProperty(BalancedHttpClient.ALLOW_RESTRICTED_HEADERS, saved);
     }
-    assertThat(BalancedHttpClient.allowsHostHeader("host")).isTrue();
-    assertThat(BalancedHttpClient.allowsHostHeader("connection, Host ")).isTrue();
-    assertThat(BalancedHttpClient.allowsHostHeader("hostname")).isFalse();
-    assertThat(BalancedHttpClient.allowsHostHeader(null)).isFalse();
+    assertThat(PoolRequests.allowsHostHeader("host")).isTrue();
+    assertThat(PoolRequests.allowsHostHeader("connection, Host ")).isTrue();
+    assertThat(PoolRequests.allowsHostHeader("hostname")).isFalse();
+    assertThat(PoolRequests.allowsHostHeader(null)).isFalse();
   }
 
   @Test
