@@ -28,6 +28,10 @@ import java.util.concurrent.TimeUnit;
  * {@link #result} may come from any thread: it ends the {@link #current} attempt and cancels the
  * exchange in flight; every later step checks {@code result.isDone()} and ends its attempt without
  * sending, so a selection can never outlive a cancelled call.
+ *
+ * <p>Not allocation-free, by design: a request allocates this object, an attempt per try and a copy of
+ * the request, far less than the {@code HttpClient} exchange it drives. What it shares with other
+ * requests (the load balancer's select and the retry budget) is lock-free.
  */
 final class Call<T> {
   /** How often a retry re-selects to find a backend not tried yet before it settles for a tried one. */
@@ -64,8 +68,11 @@ final class Call<T> {
       return result;
     }
     client.budget.onRequest();
+    // The caller cancelled, or completed the future itself (orTimeout, completeExceptionally): end the
+    // attempt and its exchange. Our own exceptional completions come after the attempt ended, so this is
+    // a no-op for them (ending an attempt is idempotent, and cancelling a finished exchange does nothing).
     result.whenComplete((response, error) -> {
-      if (result.isCancelled()) {
+      if (error != null) {
         Attempt attempt = current;
         if (attempt != null) {
           attempt.abandon();
@@ -249,7 +256,12 @@ final class Call<T> {
   }
 
   private void retryAfterBackoff(Attempt attempt) {
-    CompletableFuture.delayedExecutor(attempt.backoffNanos, TimeUnit.NANOSECONDS).execute(() -> send(attempt));
+    try {
+      CompletableFuture.delayedExecutor(attempt.backoffNanos, TimeUnit.NANOSECONDS).execute(() -> send(attempt));
+    } catch (RuntimeException e) { // the timer refused the task: the retry is never sent
+      attempt.abandon();
+      result.completeExceptionally(e);
+    }
   }
 
   private static void closeQuietly(Object body) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,21 @@ class ReleaseTest {
       assertThat(lb.outcomes).isEmpty(); // the caller gave up: nothing to hold against the backend
       assertThat(lb.view()).extracting(BackendView::activeConnections).containsOnly(0);
       assertThatThrownBy(response::join).isInstanceOf(CancellationException.class);
+    }
+  }
+
+  @Test
+  void callerTimeoutOnTheFuture_releases() throws Exception {
+    try (HttpTestBackend stuck = new HttpTestBackend("stuck", "127.0.0.2").behave(Behaviour.HANG);
+        CountingLoadBalancer lb = pool(listener().build(), stuck.backend())) {
+      BalancedHttpClient client = BalancedHttpClient.builder(lb).build();
+
+      CompletableFuture<HttpResponse<String>> response = client.sendAsync(get(client, "/"), BodyHandlers.ofString())
+          .orTimeout(100, TimeUnit.MILLISECONDS);
+
+      assertThatThrownBy(response::join).hasCauseInstanceOf(TimeoutException.class);
+      await("the selection released", () -> lb.outstanding() == 0);
+      assertThat(lb.outcomes).isEmpty();
     }
   }
 
