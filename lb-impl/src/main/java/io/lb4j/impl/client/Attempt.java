@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Attempt {
   private final LoadBalancer lb;
   final Selection selection;
-  final int number;
   private final long startNanos;
   private final AtomicBoolean ended = new AtomicBoolean();
   /** The wait before this attempt is sent; set before it is handed to the timer, which publishes it. */
@@ -23,10 +22,9 @@ final class Attempt {
   private volatile int status;
   private volatile long headersNanos;
 
-  Attempt(LoadBalancer lb, Selection selection, int number) {
+  Attempt(LoadBalancer lb, Selection selection) {
     this.lb = lb;
     this.selection = selection;
-    this.number = number;
     this.startNanos = System.nanoTime();
   }
 
@@ -66,9 +64,5 @@ final class Attempt {
     if (ended.compareAndSet(false, true)) {
       selection.release();
     }
-  }
-
-  boolean ended() {
-    return ended.get();
   }
 }

@@ -88,7 +88,8 @@ final class Call<T> {
   }
 
   private Attempt nextAttempt(Selection selection) {
-    Attempt attempt = new Attempt(client.lb, selection, ++attempts);
+    attempts++;
+    Attempt attempt = new Attempt(client.lb, selection);
     tried.add(selection.backend().id());
     current = attempt;
     return attempt;
