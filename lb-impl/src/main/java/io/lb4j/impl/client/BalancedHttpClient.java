@@ -23,7 +23,8 @@ import java.util.function.Predicate;
 
 /**
  * A {@link HttpClient} balanced over a {@link LoadBalancer}'s pool: each request is addressed to the
- * pool ({@code http://<listener name>/path}, see {@link #uri(String)}), sent to a selected backend, its
+ * pool by name ({@code http://<pool name>/path}, see {@link #uri(String)}; the name is the listener's, or
+ * the one given to a client-side pool), sent to a selected backend, its
  * result reported to the load balancer, and retried on another backend when that is safe (see
  * {@link RetryPolicy}).
  *
@@ -50,8 +51,9 @@ import java.util.function.Predicate;
  * that can be subscribed more than once (every {@code BodyPublishers.of...} can; {@code fromPublisher}
  * only if its publisher can).
  *
- * <p><b>{@code Host}.</b> By default a backend receives {@code Host: <backend host>:<port>}, what
- * {@code HttpClient} sends for the address it connects to. Virtual-hosted backends need the service's
+ * <p><b>{@code Host}.</b> By default a backend receives {@code Host: <address>:<port>}, what
+ * {@code HttpClient} sends for the address it connects to (the resolved address for HTTP, the backend's
+ * host name for HTTPS). Virtual-hosted backends need the service's
  * name instead: set {@link Builder#hostHeader(String)}. The JDK refuses to send a {@code Host} header
  * unless the system property {@code jdk.httpclient.allowRestrictedHeaders} includes {@code host} (for
  * example {@code -Djdk.httpclient.allowRestrictedHeaders=host} on the command line: the JDK reads it
@@ -67,7 +69,9 @@ import java.util.function.Predicate;
  * {@link #newSession() session} keep its cookie and stay on one backend; requests sent through the
  * client each count as a new client. With server-cookie persistence the request's own {@code Cookie}
  * header is matched and every {@code Set-Cookie} of a response is shown to the load balancer. For hash
- * schedulers, {@link Builder#hashKey(Function)} derives the key from the request.
+ * schedulers, {@link Builder#hashKey(Function)} derives the key from the request. A retry selects
+ * without the session cookie and with a re-hashed key, so that it can reach another backend; a session
+ * whose request was served elsewhere keeps the new backend's cookie.
  *
  * <p><b>Threads and lifecycle.</b> Thread-safe; one client serves any number of concurrent requests.
  * It starts no thread of its own: I/O runs on the {@code HttpClient}'s threads, backoffs on
