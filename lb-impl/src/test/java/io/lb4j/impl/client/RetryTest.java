@@ -187,8 +187,9 @@ class RetryTest {
     try (HttpTestBackend stuck = new HttpTestBackend("stuck", "127.0.0.2").behave(Behaviour.HANG);
         HttpTestBackend healthy = new HttpTestBackend("ok", "127.0.0.3");
         CountingLoadBalancer lb = pool(listener().build(), stuck.backend(), healthy.backend())) {
+      // 2s per attempt: long enough that the healthy backend never times out on a loaded machine.
       BalancedHttpClient client = BalancedHttpClient.builder(lb).retryPolicy(NO_BACKOFF)
-          .attemptTimeout(Duration.ofMillis(300)).deadline(Duration.ofSeconds(60)).build();
+          .attemptTimeout(Duration.ofSeconds(2)).deadline(Duration.ofSeconds(60)).build();
 
       for (int i = 0; i < 4; i++) {
         assertThat(client.send(get(client, "/"), BodyHandlers.ofString()).body()).isEqualTo("ok");
