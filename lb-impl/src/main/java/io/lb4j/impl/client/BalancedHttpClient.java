@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -188,34 +187,19 @@ public final class BalancedHttpClient {
 
   <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler, ClientSession session)
       throws IOException, InterruptedException {
-    CompletableFuture<HttpResponse<T>> response = sendAsync(request, handler, session);
-    try {
-      return response.get();
-    } catch (InterruptedException e) {
-      response.cancel(true);
-      throw e;
-    } catch (ExecutionException e) {
-      Throwable cause = Failures.unwrap(e);
-      if (cause instanceof IOException) {
-        throw (IOException) cause;
-      }
-      if (cause instanceof RuntimeException) {
-        throw (RuntimeException) cause;
-      }
-      if (cause instanceof Error) {
-        throw (Error) cause;
-      }
-      throw new IOException(cause);
-    }
+    return newCall(request, handler, session).send();
   }
 
   <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
       ClientSession session) {
+    return newCall(request, handler, session).sendAsync();
+  }
+
+  private <T> Call<T> newCall(HttpRequest request, HttpResponse.BodyHandler<T> handler, ClientSession session) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(handler, "handler");
     requests.checkInPool(request.uri());
-    return new Call<>(this, request, handler, session, requests.contextFor(request, session), isIdempotent(request))
-        .start();
+    return new Call<>(this, request, handler, session, requests.contextFor(request, session), isIdempotent(request));
   }
 
   boolean isIdempotent(HttpRequest request) {

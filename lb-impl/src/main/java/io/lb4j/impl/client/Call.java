@@ -3,6 +3,7 @@ package io.lb4j.impl.client;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
@@ -22,8 +23,9 @@ import java.util.concurrent.TimeUnit;
  * One request of a {@link BalancedHttpClient}, from its first selection to the response handed to the
  * caller: sends attempts, decides retries and ends every attempt exactly once.
  *
- * <p>Attempts run one after the other, each started by the previous one's completion (on the
- * {@code HttpClient}'s threads or the backoff timer), so {@link #attempts} and {@link #tried} are only
+ * <p>Attempts run one after the other: on the caller's thread ({@link #send()}), or each started by the
+ * previous one's completion on the {@code HttpClient}'s threads or the backoff timer
+ * ({@link #sendAsync()}), so {@link #attempts} and {@link #tried} are only
  * touched by one thread at a time, with happens-before through the futures. Cancellation of
  * {@link #result} may come from any thread: it ends the {@link #current} attempt and cancels the
  * exchange in flight; every later step checks {@code result.isDone()} and ends its attempt without
@@ -61,10 +63,11 @@ final class Call<T> {
     this.deadlineNanos = System.nanoTime() + client.deadline.toNanos();
   }
 
-  CompletableFuture<HttpResponse<T>> start() {
+  /** Sends the request without blocking: each attempt is started by the end of the one before. */
+  CompletableFuture<HttpResponse<T>> sendAsync() {
     Selection first = client.lb.select(context);
     if (!first.hasBackend()) {
-      result.completeExceptionally(new NoBackendException(client.requests.pool(), first.reason()));
+      result.completeExceptionally(noBackend(first));
       return result;
     }
     client.budget.onRequest();
@@ -83,8 +86,62 @@ final class Call<T> {
         }
       }
     });
-    send(nextAttempt(first));
+    sendAsync(nextAttempt(first));
     return result;
+  }
+
+  /**
+   * Sends the request on the calling thread: each attempt is a blocking {@code HttpClient.send} and a
+   * backoff sleeps. This saves the hand-off to the client's executor that {@code HttpClient.sendAsync}
+   * makes for every response, which costs as much as the balancing itself on a busy machine (see
+   * {@code HttpClientBenchmark}).
+   */
+  HttpResponse<T> send() throws IOException, InterruptedException {
+    Selection first = client.lb.select(context);
+    if (!first.hasBackend()) {
+      throw noBackend(first);
+    }
+    client.budget.onRequest();
+    Attempt attempt = nextAttempt(first);
+    while (true) {
+      Attempt sent = attempt;
+      HttpResponse<T> response = null;
+      Exception failure = null;
+      try {
+        response = client.http.send(backendRequest(sent), info -> onHeaders(sent, info));
+      } catch (InterruptedException e) {
+        sent.abandon();
+        current.abandon(); // a retry planned from the response headers, if any
+        throw e;
+      } catch (IOException | RuntimeException e) {
+        failure = e;
+      }
+      Attempt next;
+      if (sent != current) {
+        next = current; // the status was retryable: onHeaders planned the retry and dropped the body
+      } else if (failure == null) {
+        return response;
+      } else {
+        next = afterFailure(sent, failure);
+        if (next == null) {
+          if (failure instanceof IOException) {
+            throw (IOException) failure;
+          }
+          throw (RuntimeException) failure;
+        }
+      }
+      try {
+        TimeUnit.NANOSECONDS.sleep(next.backoffNanos);
+      } catch (InterruptedException e) {
+        next.abandon();
+        throw e;
+      }
+      attempt = next;
+    }
+  }
+
+  private NoBackendException noBackend(Selection none) {
+    return new NoBackendException(client.requests.pool(), none.reason());
   }
 
   private Attempt nextAttempt(Selection selection) {
@@ -95,20 +152,24 @@ final class Call<T> {
     return attempt;
   }
 
-  private void send(Attempt attempt) {
+  /** The copy sent to the attempt's backend, with the attempt's timeout cut to what the deadline leaves. */
+  private HttpRequest backendRequest(Attempt attempt) {
+    long remaining = deadlineNanos - System.nanoTime();
+    Duration timeout = request.timeout().orElse(client.attemptTimeout);
+    if (timeout.toNanos() > remaining) {
+      timeout = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), remaining)); // positive, as the JDK requires
+    }
+    return client.requests.forBackend(request, attempt.selection, timeout);
+  }
+
+  private void sendAsync(Attempt attempt) {
     if (result.isDone()) {
       attempt.abandon();
       return;
     }
     CompletableFuture<HttpResponse<T>> exchange;
     try {
-      long remaining = deadlineNanos - System.nanoTime();
-      Duration timeout = request.timeout().orElse(client.attemptTimeout);
-      if (timeout.toNanos() > remaining) {
-        timeout = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), remaining)); // positive, as the JDK requires
-      }
-      exchange = client.http.sendAsync(client.requests.forBackend(request, attempt.selection, timeout),
-          info -> onHeaders(attempt, info));
+      exchange = client.http.sendAsync(backendRequest(attempt), info -> onHeaders(attempt, info));
     } catch (RuntimeException e) {
       attempt.abandon();
       result.completeExceptionally(e);
@@ -133,10 +194,10 @@ final class Call<T> {
       return new DroppingSubscriber<>();
     }
     if (client.retryPolicy.isRetryableStatus(info.statusCode())) {
-      Attempt retry = planRetry(true);
-      if (retry != null) {
+      // The retry is planned here, before the body, so that a response is either retried or handed to
+      // the caller's handler, never both; it is sent once this exchange has ended.
+      if (planRetry(true) != null) {
         attempt.finish(attempt.statusOutcome());
-        retryAfterBackoff(retry);
         return new DroppingSubscriber<>();
       }
     }
@@ -153,7 +214,8 @@ final class Call<T> {
 
   private void onExchangeDone(Attempt attempt, HttpResponse<T> response, Throwable error) {
     if (attempt != current) {
-      return; // retried from onHeaders: this exchange only dropped a response body
+      retryAfterBackoff(current); // the status was retryable: onHeaders planned the retry and dropped the body
+      return;
     }
     if (error == null) {
       if (!result.complete(response)) {
@@ -161,32 +223,36 @@ final class Call<T> {
       }
       return;
     }
-    Throwable cause = Failures.unwrap(error);
     if (result.isDone()) {
       attempt.abandon();
       return;
     }
-    Outcome.Kind kind = Failures.kindOf(cause);
-    if (kind == null) {
-      // Not the backend's doing (the caller's body handler threw, the client refused the request).
-      attempt.abandon();
-      result.completeExceptionally(cause);
-      return;
-    }
-    if (attempt.headersReceived()) {
-      // The response started and its body failed: the answer is committed, no retry. The body's
-      // subscriber has usually reported the reset already.
-      attempt.finish(Outcome.failure(kind, attempt.latency()));
-      result.completeExceptionally(cause);
-      return;
-    }
-    attempt.finish(Outcome.failure(kind, attempt.latency()));
-    Attempt retry = planRetry(kind != Outcome.Kind.CONNECT_FAILURE);
+    Throwable cause = Failures.unwrap(error);
+    Attempt retry = afterFailure(attempt, cause);
     if (retry != null) {
       retryAfterBackoff(retry);
     } else {
       result.completeExceptionally(cause);
     }
+  }
+
+  /**
+   * Ends an attempt that failed with {@code cause} and plans the next one: the retry to send, or null
+   * when the failure is the caller's answer. A failure that is not the backend's doing (the caller's
+   * body handler threw, the client refused the request) is not reported; a response whose body failed
+   * is committed and not retried.
+   */
+  private Attempt afterFailure(Attempt attempt, Throwable cause) {
+    Outcome.Kind kind = Failures.kindOf(cause);
+    if (kind == null) {
+      attempt.abandon();
+      return null;
+    }
+    attempt.finish(Outcome.failure(kind, attempt.latency()));
+    if (attempt.headersReceived()) {
+      return null;
+    }
+    return planRetry(kind != Outcome.Kind.CONNECT_FAILURE);
   }
 
   /**
@@ -258,7 +324,7 @@ final class Call<T> {
 
   private void retryAfterBackoff(Attempt attempt) {
     try {
-      CompletableFuture.delayedExecutor(attempt.backoffNanos, TimeUnit.NANOSECONDS).execute(() -> send(attempt));
+      CompletableFuture.delayedExecutor(attempt.backoffNanos, TimeUnit.NANOSECONDS).execute(() -> sendAsync(attempt));
     } catch (RuntimeException e) { // the timer refused the task: the retry is never sent
       attempt.abandon();
       result.completeExceptionally(e);

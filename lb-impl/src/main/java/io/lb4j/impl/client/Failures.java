@@ -49,7 +49,12 @@ final class Failures {
       return Outcome.Kind.TIMEOUT;
     }
     if (error instanceof IOException) {
-      return Outcome.Kind.RESET;
+      // HttpClient.send wraps what is not an I/O failure (the caller's body handler threw) in a plain
+      // IOException; that is not the backend's doing either.
+      Throwable cause = error.getCause();
+      boolean wrapsNonIoFailure = error.getClass() == IOException.class && cause != null
+          && !(cause instanceof IOException);
+      return wrapsNonIoFailure ? null : Outcome.Kind.RESET;
     }
     return null;
   }

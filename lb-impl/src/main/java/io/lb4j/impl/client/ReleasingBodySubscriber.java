@@ -50,21 +50,24 @@ final class ReleasingBodySubscriber<T> implements BodySubscriber<T> {
     downstream.onNext(item);
   }
 
+  // The attempt ends before the caller's subscriber hears of it: a caller woken by the end of the body
+  // (a blocking send returning, a stream reaching its end) finds the backend already released.
+
   @Override
   public void onError(Throwable throwable) {
     try {
-      downstream.onError(throwable);
-    } finally {
       attempt.finish(Outcome.failure(Outcome.Kind.RESET, attempt.latency()));
+    } finally {
+      downstream.onError(throwable);
     }
   }
 
   @Override
   public void onComplete() {
     try {
-      downstream.onComplete();
-    } finally {
       attempt.finish(attempt.statusOutcome());
+    } finally {
+      downstream.onComplete();
     }
   }
 }
