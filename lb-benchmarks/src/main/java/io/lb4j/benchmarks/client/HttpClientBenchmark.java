@@ -38,14 +38,16 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What {@code BalancedHttpClient} adds to a request: one GET to a real backend on loopback, sent three
+ * What {@code BalancedHttpClient} adds to a request: one GET to a real backend on loopback, sent five
  * ways in one run, so that the ratios are what counts.
  *
  * <ul>
- *   <li>{@code JDK_DIRECT}: the JDK's {@code HttpClient} to a fixed backend, no balancing: the floor.
+ *   <li>{@code JDK_DIRECT}: the JDK's {@code HttpClient.send} to a fixed backend, no balancing: the floor.
+ *   <li>{@code JDK_DIRECT_ASYNC}: {@code HttpClient.sendAsync(...).get()}, the floor of the async path.
  *   <li>{@code LB4J_BY_HAND}: select, send with the same {@code HttpClient}, report, release, written out
  *       as the README's quick start does.
  *   <li>{@code LB4J_BALANCED}: {@code BalancedHttpClient.send} over the same pool and client.
+ *   <li>{@code LB4J_BALANCED_ASYNC}: {@code BalancedHttpClient.sendAsync(...).get()}.
  * </ul>
  *
  * <p>Two backends (the JDK's {@code HttpServer} on 127.0.0.1 and 127.0.0.2, a 2-byte body), round robin,
@@ -63,7 +65,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class HttpClientBenchmark {
 
   /** How a request is sent. */
-  public enum Sender { JDK_DIRECT, LB4J_BY_HAND, LB4J_BALANCED }
+  public enum Sender { JDK_DIRECT, JDK_DIRECT_ASYNC, LB4J_BY_HAND, LB4J_BALANCED, LB4J_BALANCED_ASYNC }
 
   /** The sender measured. */
   @Param
@@ -124,10 +126,14 @@ public class HttpClientBenchmark {
     switch (sender) {
       case JDK_DIRECT:
         return http.send(direct, HttpResponse.BodyHandlers.ofString()).statusCode();
+      case JDK_DIRECT_ASYNC:
+        return http.sendAsync(direct, HttpResponse.BodyHandlers.ofString()).get().statusCode();
       case LB4J_BY_HAND:
         return byHand();
-      default:
+      case LB4J_BALANCED:
         return balanced.send(poolRequest, HttpResponse.BodyHandlers.ofString()).statusCode();
+      default:
+        return balanced.sendAsync(poolRequest, HttpResponse.BodyHandlers.ofString()).get().statusCode();
     }
   }
 
