@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Attempt {
   private final LoadBalancer lb;
   final Selection selection;
-  private final long startNanos;
+  /** When the attempt was handed to the client, after its backoff. */
+  private volatile long sentNanos;
   private final AtomicBoolean ended = new AtomicBoolean();
   /** The wait before this attempt is sent; set before it is handed to the timer, which publishes it. */
   long backoffNanos;
@@ -25,7 +26,11 @@ final class Attempt {
   Attempt(LoadBalancer lb, Selection selection) {
     this.lb = lb;
     this.selection = selection;
-    this.startNanos = System.nanoTime();
+  }
+
+  /** Marks the attempt as sent now, so that its latency leaves out the backoff before it. */
+  void sending() {
+    this.sentNanos = System.nanoTime();
   }
 
   void headersReceived(int status) {
@@ -40,7 +45,7 @@ final class Attempt {
   /** How long the backend took to answer (to headers), or until now when it has not answered. */
   Duration latency() {
     long end = status != 0 ? headersNanos : System.nanoTime();
-    return Duration.ofNanos(Math.max(0, end - startNanos));
+    return Duration.ofNanos(Math.max(0, end - sentNanos));
   }
 
   /** The outcome of a response with the status received. */

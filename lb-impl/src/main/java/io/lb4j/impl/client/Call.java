@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Attempts run one after the other: on the caller's thread ({@link #send()}), or each started by the
  * previous one's completion on the {@code HttpClient}'s threads or the backoff timer
- * ({@link #sendAsync()}), so {@link #attempts} and {@link #tried} are only
- * touched by one thread at a time, with happens-before through the futures. Cancellation of
+ * ({@link #sendAsync()}), so {@link #attempts} and {@link #tried} are only touched by one thread at a
+ * time, with happens-before through the futures and the timer. Cancellation of
  * {@link #result} may come from any thread: it ends the {@link #current} attempt and cancels the
  * exchange in flight; every later step checks {@code result.isDone()} and ends its attempt without
  * sending, so a selection can never outlive a cancelled call.
@@ -152,8 +152,12 @@ final class Call<T> {
     return attempt;
   }
 
-  /** The copy sent to the attempt's backend, with the attempt's timeout cut to what the deadline leaves. */
+  /**
+   * The copy sent to the attempt's backend, with the attempt's timeout cut to what the deadline leaves;
+   * the attempt counts as sent from here.
+   */
   private HttpRequest backendRequest(Attempt attempt) {
+    attempt.sending();
     long remaining = deadlineNanos - System.nanoTime();
     Duration timeout = request.timeout().orElse(client.attemptTimeout);
     if (timeout.toNanos() > remaining) {

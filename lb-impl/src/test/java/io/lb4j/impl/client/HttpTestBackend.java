@@ -39,6 +39,8 @@ final class HttpTestBackend implements AutoCloseable {
   final ConcurrentLinkedQueue<String> hostHeaders = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<String> methods = new ConcurrentLinkedQueue<>();
   private volatile Behaviour behaviour = Behaviour.OK;
+  /** When set, 200 answers carry {@code Set-Cookie: <name>=session-<id>}, as an application server's do. */
+  private volatile String sessionCookieName;
 
   HttpTestBackend(String id, String host) {
     this.id = id;
@@ -69,6 +71,12 @@ final class HttpTestBackend implements AutoCloseable {
 
   HttpTestBackend behave(Behaviour behaviour) {
     this.behaviour = behaviour;
+    return this;
+  }
+
+  /** Makes 200 answers set an application session cookie named {@code name}. */
+  HttpTestBackend setsSessionCookie(String name) {
+    this.sessionCookieName = name;
     return this;
   }
 
@@ -124,7 +132,9 @@ final class HttpTestBackend implements AutoCloseable {
         Behaviour now = behaviour;
         switch (now) {
           case OK:
-            respond(out, "200 OK", id.getBytes(StandardCharsets.US_ASCII));
+            String cookie = sessionCookieName;
+            respond(out, "200 OK" + (cookie == null ? "" : "\r\nSet-Cookie: " + cookie + "=session-" + id + "; Path=/"),
+                id.getBytes(StandardCharsets.US_ASCII));
             break;
           case UNAVAILABLE:
             respond(out, "503 Service Unavailable", "busy".getBytes(StandardCharsets.US_ASCII));

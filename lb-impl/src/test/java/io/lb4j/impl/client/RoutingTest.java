@@ -181,6 +181,30 @@ class RoutingTest {
   }
 
   @Test
+  void serverCookie_learnedFromResponses_routesRequestsCarryingIt() throws Exception {
+    List<HttpTestBackend> backends = List.of(new HttpTestBackend("a", "127.0.0.2").setsSessionCookie("SID"),
+        new HttpTestBackend("b", "127.0.0.3").setsSessionCookie("SID"),
+        new HttpTestBackend("c", "127.0.0.4").setsSessionCookie("SID"));
+    try (CountingLoadBalancer lb = pool(listener().sessionPersistence(SessionPersistence.serverCookie("SID")).build(),
+        backends.stream().map(HttpTestBackend::backend).toArray(Backend[]::new))) {
+      BalancedHttpClient client = BalancedHttpClient.builder(lb).build();
+
+      HttpResponse<String> first = client.send(get(client, "/login"), BodyHandlers.ofString());
+      String sessionCookie = first.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+      HttpRequest withCookie = HttpRequest.newBuilder(client.uri("/cart")).header("Cookie", sessionCookie).build();
+      Set<String> servedBy = new HashSet<>();
+      for (int i = 0; i < 9; i++) {
+        servedBy.add(client.send(withCookie, BodyHandlers.ofString()).body());
+      }
+
+      assertThat(sessionCookie).isEqualTo("SID=session-" + first.body());
+      assertThat(servedBy).containsExactly(first.body());
+    } finally {
+      backends.forEach(HttpTestBackend::close);
+    }
+  }
+
+  @Test
   void hashKey_fromTheRequest_sendsEachKeyToOneBackend() throws Exception {
     List<HttpTestBackend> backends = List.of(new HttpTestBackend("a", "127.0.0.2"),
         new HttpTestBackend("b", "127.0.0.3"), new HttpTestBackend("c", "127.0.0.4"));
