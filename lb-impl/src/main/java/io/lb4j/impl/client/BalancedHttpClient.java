@@ -60,9 +60,9 @@ import java.util.function.Predicate;
  * property does not allow it, instead of failing on every request.
  *
  * <p><b>The JDK's own retries</b> happen below this client, on the same backend: {@code HttpClient} sends
- * an idempotent request once more when a pooled connection turns out to be closed, and tries a refused
- * connection twice unless {@code -Djdk.httpclient.disableRetryConnect=true}. Each counts as one attempt
- * here.
+ * a GET or HEAD once more when a pooled connection turns out to be closed, and tries a refused
+ * connection once more unless {@code -Djdk.httpclient.disableRetryConnect=true}. Each counts as one
+ * attempt here.
  *
  * <p><b>Session persistence.</b> With inserted-cookie persistence, requests sent through a
  * {@link #newSession() session} keep its cookie and stay on one backend; requests sent through the
