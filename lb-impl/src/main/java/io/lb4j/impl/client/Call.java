@@ -46,6 +46,7 @@ final class Call<T> {
   private final RequestContext context;
   private final boolean idempotent;
   private final long deadlineNanos;
+  /** The caller's future ({@link #sendAsync()}); for {@link #send()}, only cancelled when the caller is interrupted. */
   private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
   private final List<String> tried = new ArrayList<>(2);
   private int attempts;
@@ -110,8 +111,11 @@ final class Call<T> {
       try {
         response = client.http.send(backendRequest(sent), info -> onHeaders(sent, info));
       } catch (InterruptedException e) {
+        // Mark the call over first: a retry that the client's thread plans from response headers at this
+        // moment then sees it (planRetry checks after publishing the attempt), or is seen here.
+        result.cancel(false);
         sent.abandon();
-        current.abandon(); // a retry planned from the response headers, if any
+        current.abandon();
         throw e;
       } catch (IOException | RuntimeException e) {
         failure = e;
@@ -286,6 +290,13 @@ final class Call<T> {
       return null;
     }
     Attempt attempt = nextAttempt(next);
+    if (result.isDone()) { // the caller gave up meanwhile: whoever sees the other's write ends the attempt
+      attempt.abandon();
+      if (mayHaveReachedServer) {
+        client.budget.refund();
+      }
+      return null;
+    }
     attempt.backoffNanos = backoffNanos;
     return attempt;
   }
