@@ -1,10 +1,12 @@
 package io.lb4j.api;
 
+import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthTransition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -82,6 +84,16 @@ public interface LoadBalancer extends AutoCloseable {
 
   /** A snapshot of every backend, in the order they were added. */
   List<BackendView> view();
+
+  /**
+   * The state of the backend source feeding this pool (pending, healthy, failing with its last error and
+   * since when), or empty when the pool has none and its backends are set by hand.
+   *
+   * @since 0.2.0
+   */
+  default Optional<SourceState> sourceState() {
+    return Optional.empty();
+  }
 
   /**
    * Subscribes to events.
