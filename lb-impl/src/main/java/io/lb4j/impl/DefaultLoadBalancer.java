@@ -11,6 +11,7 @@ import io.lb4j.api.Outcome;
 import io.lb4j.api.Protocol;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
@@ -34,6 +35,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -88,6 +91,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
   /** Fail-open mode; written under {@link #lock}, read by select. */
   private volatile boolean panic;
   private ScheduledExecutorService timer;
+  /** Feeds membership from a backend source; null when backends are set by hand. */
+  private final SourceBinding sourceBinding;
 
   DefaultLoadBalancer(LoadBalancers.Builder b) {
     this.listener = b.listener;
@@ -125,6 +130,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
     for (Backend backend : b.backends) {
       addMember(backend, false);
     }
+    this.sourceBinding = b.source == null ? null : new SourceBinding(b.source, b.discoveryPolicy,
+        new MembershipApplier(this), this::publish, b.clock, listener.name(), b.seed);
   }
 
   @Override
@@ -153,6 +160,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
     checker.start();
     log.info("load balancer '{}' started with {} backends: {}", listener.name(), members.size(), listener);
+    if (sourceBinding != null) {
+      sourceBinding.start();
+    }
     return this;
   }
 
@@ -679,7 +689,20 @@ final class DefaultLoadBalancer implements LoadBalancer {
   }
 
   @Override
+  public Optional<SourceState> sourceState() {
+    return sourceBinding == null ? Optional.empty() : Optional.of(sourceBinding.state());
+  }
+
+  /** The backend source's first list, for tests; until the pool's readiness covers it. */
+  CompletableFuture<Void> firstListForTest() {
+    return sourceBinding.firstList();
+  }
+
+  @Override
   public void close() {
+    if (sourceBinding != null) {
+      sourceBinding.close(); // first, so no list is applied to a closing pool
+    }
     ScheduledExecutorService t;
     synchronized (lock) {
       if (lifecycle == Lifecycle.CLOSED) {

@@ -3,6 +3,8 @@ package io.lb4j.impl;
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.discovery.BackendSource;
+import io.lb4j.api.discovery.DiscoveryPolicy;
 import io.lb4j.impl.persistence.CookieKeyRing;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -46,6 +48,8 @@ public final class LoadBalancers {
     LongSupplier nanoTime = System::nanoTime;
     long seed = ThreadLocalRandom.current().nextLong();
     int maxProbesInFlight = 256;
+    BackendSource source;
+    DiscoveryPolicy discoveryPolicy = DiscoveryPolicy.defaults();
 
     private Builder(Listener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
@@ -109,11 +113,41 @@ public final class LoadBalancers {
     }
 
     /**
-     * Builds the load balancer; call {@link LoadBalancer#start()} to start health checking.
+     * Feeds the pool from a source of backends (a file, DNS, ZooKeeper) instead of fixed backends. The
+     * pool starts the source when it starts and closes it when it closes; it applies each list the source
+     * delivers, keeps the last good list while the source fails, and reports the source's state in
+     * {@link LoadBalancer#sourceState()} and {@code SourceStateChanged} events.
+     *
+     * @since 0.2.0
+     */
+    public Builder backendSource(BackendSource source) {
+      this.source = Objects.requireNonNull(source, "backendSource");
+      return this;
+    }
+
+    /**
+     * How the pool treats its {@link #backendSource(BackendSource) source}: first-list timeout, retry
+     * backoff, empty lists (default {@link DiscoveryPolicy#defaults()}).
+     *
+     * @since 0.2.0
+     */
+    public Builder discoveryPolicy(DiscoveryPolicy policy) {
+      this.discoveryPolicy = Objects.requireNonNull(policy, "discoveryPolicy");
+      return this;
+    }
+
+    /**
+     * Builds the load balancer; call {@link LoadBalancer#start()} to start health checking (and the
+     * backend source, if any).
      *
      * @throws IllegalArgumentException when two backends share an id
+     * @throws IllegalStateException when both fixed backends and a backend source are given
      */
     public LoadBalancer build() {
+      if (source != null && !backends.isEmpty()) {
+        throw new IllegalStateException("backends and backendSource are exclusive: a source owns the pool's"
+            + " membership, was " + backends.size() + " backends and " + source.description());
+      }
       Set<String> ids = new HashSet<>();
       for (Backend b : backends) {
         if (!ids.add(b.id())) {
