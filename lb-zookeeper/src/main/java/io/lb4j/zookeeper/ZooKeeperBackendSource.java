@@ -78,6 +78,11 @@ public final class ZooKeeperBackendSource implements BackendSource {
   private ServiceCache<Object> cache;
   private boolean started;
   private boolean closed;
+  /** Whether the discovery (and self-registration) started; the cache is not started before. */
+  private boolean discoveryStarted;
+  /** Whether the cache started: its watch is set and its instances are current. */
+  private boolean watching;
+  private Thread starter;
 
   private ZooKeeperBackendSource(Builder b, CuratorFramework client, boolean ownsClient, ServiceInstance<Object> self) {
     this.client = client;
@@ -134,26 +139,42 @@ public final class ZooKeeperBackendSource implements BackendSource {
         onConnectionState(state);
       }
     });
-    // Start in the background: a ZooKeeper that is down at start must not block the pool's start. Curator
-    // retries the connection; the cache fills and delivers once connected.
-    Thread starter = new Thread(this::startDiscovery, "lb4j-zk-start-" + service);
+    startInBackground();
+  }
+
+  /**
+   * Starts discovery and the cache on a short-lived thread: a ZooKeeper that is down must not block the
+   * pool's start. When that fails (Curator's retries ran out) the error goes to the pool, whose next
+   * {@link #refresh()} tries again. Caller holds the monitor.
+   */
+  private void startInBackground() {
+    if (starter != null && starter.isAlive()) {
+      return;
+    }
+    starter = new Thread(this::startWatching, "lb4j-zk-start-" + service);
     starter.setDaemon(true);
     starter.start();
   }
 
-  private void startDiscovery() {
-    ServiceDiscovery<Object> d;
-    ServiceCache<Object> c;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      d = discovery;
-      c = cache;
-    }
+  private void startWatching() {
     try {
-      d.start(); // registers self, if any
-      c.start(); // reads the current instances and sets the watch
+      boolean startDiscovery;
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        startDiscovery = !discoveryStarted;
+      }
+      if (startDiscovery) {
+        discovery.start(); // registers self, if any
+        synchronized (this) {
+          discoveryStarted = true;
+        }
+      }
+      cache.start(); // reads the current instances and sets the watch
+      synchronized (this) {
+        watching = true;
+      }
       deliver();
     } catch (Exception e) {
       error("cannot start watching " + description + ": " + e);
@@ -170,7 +191,7 @@ public final class ZooKeeperBackendSource implements BackendSource {
 
   /** Delivers the cache's instances, or an error when the client is not connected. */
   private synchronized void deliver() {
-    if (closed || cache == null) {
+    if (closed || !watching) {
       return;
     }
     if (!client.getZookeeperClient().isConnected()) {
@@ -189,18 +210,26 @@ public final class ZooKeeperBackendSource implements BackendSource {
   }
 
   /**
-   * Delivers the watched list again when connected. The watch needs no polling; this only lets a pool
-   * confirm recovery after an error.
+   * Delivers the watched list again when connected (the watch needs no polling; this lets a pool confirm
+   * recovery after an error), or tries again to start watching when that failed.
    */
   @Override
-  public void refresh() {
-    deliver();
+  public synchronized void refresh() {
+    if (closed || !started) {
+      return;
+    }
+    if (watching) {
+      deliver();
+    } else {
+      startInBackground();
+    }
   }
 
   @Override
   public void close() {
     ServiceCache<Object> c;
     ServiceDiscovery<Object> d;
+    Thread s;
     synchronized (this) {
       if (closed) {
         return;
@@ -209,11 +238,19 @@ public final class ZooKeeperBackendSource implements BackendSource {
       started = true;
       c = cache;
       d = discovery;
+      s = starter;
     }
     closeQuietly(c);
     closeQuietly(d); // unregisters self
     if (ownsClient) {
-      client.close();
+      client.close(); // also ends a start still retrying
+    }
+    if (s != null) {
+      try {
+        s.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -23,6 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.imps.CuratorFrameworkState;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.apache.curator.x.discovery.ServiceDiscovery;
@@ -57,18 +58,25 @@ class ZooKeeperBackendSourceTest {
     zk.close();
   }
 
-  /** A service instance registered the way services do with Curator, in a session of its own. */
-  private CuratorFramework register(String id, String address, int port, Object payload) throws Exception {
+  /**
+   * A service instance registered the way services do with Curator, in a session of its own; closing the
+   * returned client ends the session without unregistering.
+   */
+  private CuratorFramework register(String id, String address, int port) throws Exception {
     CuratorFramework client = CuratorFrameworkFactory.newClient(zk.getConnectString(), 10_000, 10_000,
         new RetryOneTime(100));
     client.start();
     ServiceDiscovery<Object> discovery = ServiceDiscoveryBuilder.builder(Object.class).client(client)
         .basePath("/services").serializer(new JsonInstanceSerializer<>(Object.class))
-        .thisInstance(ServiceInstance.builder().name("web").id(id).address(address).port(port).payload(payload).build())
+        .thisInstance(ServiceInstance.builder().name("web").id(id).address(address).port(port).build())
         .build();
     discovery.start();
-    closeables.add(client);
-    closeables.add(discovery);
+    closeables.add(() -> {
+      if (client.getState() == CuratorFrameworkState.STARTED) {
+        discovery.close();
+        client.close();
+      }
+    });
     return client;
   }
 
@@ -94,7 +102,7 @@ class ZooKeeperBackendSourceTest {
 
   @Test
   void instancesJoiningAndLeavingWithTheirSession_areWatched() throws Exception {
-    register("web-1", "127.0.0.1", 8001, null);
+    register("web-1", "127.0.0.1", 8001);
     LoadBalancer pool = pool(source().build());
     await("first list", () -> ids(pool).equals(List.of("web-1")));
     assertThat(state(pool).phase()).isEqualTo(Phase.HEALTHY);
@@ -104,7 +112,7 @@ class ZooKeeperBackendSourceTest {
     assertThat(web1.weight()).isEqualTo(100);
     assertThat(web1.metadata()).containsEntry("zookeeper.service", "web");
 
-    CuratorFramework second = register("web-2", "127.0.0.2", 8002, null);
+    CuratorFramework second = register("web-2", "127.0.0.2", 8002);
     await("the joiner", () -> ids(pool).equals(List.of("web-1", "web-2")));
 
     second.close(); // ends its session: ZooKeeper deletes the ephemeral registration
@@ -114,7 +122,7 @@ class ZooKeeperBackendSourceTest {
 
   @Test
   void serverStopped_keepsTheLastKnownGoodListAndSaysFailing_restarted_watchResumes() throws Exception {
-    register("web-1", "127.0.0.1", 8001, null);
+    register("web-1", "127.0.0.1", 8001);
     LoadBalancer pool = pool(source().build());
     await("first list", () -> ids(pool).equals(List.of("web-1")));
 
@@ -128,13 +136,31 @@ class ZooKeeperBackendSourceTest {
     zk.restart();
 
     await("healthy again", () -> state(pool).phase() == Phase.HEALTHY);
-    register("web-3", "127.0.0.3", 8003, null);
+    register("web-3", "127.0.0.3", 8003);
     await("the watch resumed: a new instance arrives", () -> ids(pool).equals(List.of("web-1", "web-3")));
   }
 
   @Test
+  void zooKeeperDownAtStart_poolStartsAtOnceSaysSoAndFillsWhenItComesUp() throws Exception {
+    int port = zk.getPort();
+    zk.close();
+    LoadBalancer pool = LoadBalancers.builder(LISTENER).backendSource(source().build())
+        .discoveryPolicy(FAST_RETRY.toBuilder().initialTimeout(Duration.ofMillis(100)).build()).build().start();
+    closeables.add(pool);
+
+    await("the first-list timeout reported", () -> state(pool).phase() == Phase.FAILING);
+    assertThat(state(pool).lastError()).isEqualTo("no backend list within 100ms");
+    assertThat(ids(pool)).isEmpty();
+
+    zk = new TestingServer(port, true);
+    register("web-1", "127.0.0.1", 8001);
+    await("filled once ZooKeeper is up", () -> ids(pool).equals(List.of("web-1")));
+    assertThat(state(pool).phase()).isEqualTo(Phase.HEALTHY);
+  }
+
+  @Test
   void registrationsWithPayloadClassesThisProcessLacks_areRead() throws Exception {
-    CuratorFramework client = register("web-1", "127.0.0.1", 8001, null);
+    CuratorFramework client = register("web-1", "127.0.0.1", 8001);
     // Curator's own format with a payload class nobody here has, as written by another service.
     String json = "{\"name\":\"web\",\"id\":\"web-9\",\"address\":\"127.0.0.9\",\"port\":null,\"sslPort\":8443,"
         + "\"payload\":{\"@class\":\"com.example.NotOnThisClasspath\",\"weight\":25,\"zone\":\"a\"},"
@@ -156,7 +182,7 @@ class ZooKeeperBackendSourceTest {
 
   @Test
   void registerSelf_isReadableByCuratorClientsAndGoneAfterClose() throws Exception {
-    register("web-1", "127.0.0.1", 8001, null);
+    register("web-1", "127.0.0.1", 8001);
     LoadBalancer pool = pool(source().registerSelf(Backend.of("me", "127.0.0.7", 9000, 40)).build());
     await("itself and the other", () -> ids(pool).equals(List.of("me", "web-1")));
     assertThat(pool.view()).extracting(BackendView::backend).extracting(Backend::weight).containsExactly(40, 100);
