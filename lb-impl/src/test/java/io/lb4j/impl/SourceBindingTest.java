@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
@@ -86,7 +85,7 @@ class SourceBindingTest {
 
     assertThat(ids()).containsExactly("a", "b");
     assertThat(state()).isEqualTo(new SourceState("scripted", Phase.HEALTHY, clock.instant(), 2, "", 0));
-    assertThat(((DefaultLoadBalancer) pool).firstListForTest()).isCompleted();
+    assertThat(pool.whenReady()).succeedsWithin(Duration.ofSeconds(30));
     assertThat(events).filteredOn(e -> e instanceof SourceStateChanged).singleElement()
         .isEqualTo(new SourceStateChanged(state()));
     try (Selection s = pool.select(RequestContext.builder().build())) {
@@ -178,9 +177,9 @@ class SourceBindingTest {
   }
 
   @Test
-  void initialTimeout_reportsFailingAndAsksTheSourceAgain() throws Exception {
+  void initialTimeout_failsWhenReadyReportsFailingAndAsksTheSourceAgain() throws Exception {
     start(FAST.toBuilder().initialTimeout(Duration.ofMillis(10)).build());
-    Future<Void> first = ((DefaultLoadBalancer) pool).firstListForTest();
+    Future<Void> first = pool.whenReady();
 
     assertThatThrownBy(() -> first.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
         .cause().isInstanceOf(TimeoutException.class).hasMessage("scripted: no backend list within 10ms");
@@ -197,14 +196,15 @@ class SourceBindingTest {
   void close_closesTheSourceOnceAndLeavesNoThread() throws Exception {
     start(FAST);
     source.fail("refused"); // starts the retry thread
-    Future<Void> first = ((DefaultLoadBalancer) pool).firstListForTest();
+    Future<Void> first = pool.whenReady();
 
     pool.close();
     pool.close();
 
     assertThat(source.closes.get()).isEqualTo(1);
     assertThat(state().phase()).isEqualTo(Phase.CLOSED);
-    assertThatThrownBy(() -> first.get(30, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class);
+    assertThatThrownBy(() -> first.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOf(IllegalStateException.class).hasMessage("load balancer 'src' is closed");
     assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("lb4j-source-src"));
     source.deliver(List.of(backend("a", 100)));
     assertThat(ids()).as("nothing applied after close").isEmpty();
