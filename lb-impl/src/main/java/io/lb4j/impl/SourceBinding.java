@@ -8,10 +8,8 @@ import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.discovery.SourceState.Phase;
 import io.lb4j.api.internal.Checks;
 import java.time.Clock;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Connects a {@link BackendSource} to a pool: applies each whole list the source delivers, keeps the last
+ * Connects a {@link BackendSource} to a pool: applies each whole list the source delivers (through the
+ * pool's {@code setBackends}: one diff, one publication), keeps the last
  * good list when the source fails (or answers with an empty list the policy does not allow), retries with
  * exponential backoff and jitter, times out the wait for the first list, and reports all of it as a
  * {@link SourceState} and {@link LoadBalancerEvent.SourceStateChanged} events.
@@ -116,9 +115,8 @@ final class SourceBinding implements AutoCloseable {
     if (closed) {
       return;
     }
-    String invalid = invalidReason(backends);
-    if (invalid != null) {
-      fail(invalid);
+    if (backends == null) {
+      fail("null backend list");
       return;
     }
     if (backends.isEmpty() && !policy.allowEmptyList()) {
@@ -126,9 +124,9 @@ final class SourceBinding implements AutoCloseable {
       return;
     }
     try {
-      applier.accept(List.copyOf(backends));
+      applier.accept(backends); // the pool validates (unique ids, no nulls) before it changes anything
     } catch (RuntimeException e) {
-      fail("could not apply the list: " + e.getMessage());
+      fail("invalid backend list: " + e.getMessage());
       return;
     }
     cancelRetry();
@@ -141,22 +139,6 @@ final class SourceBinding implements AutoCloseable {
       log.info("load balancer '{}': {} healthy with {} backends", poolName, previous.source(), backends.size());
       events.accept(new LoadBalancerEvent.SourceStateChanged(state));
     }
-  }
-
-  private static String invalidReason(List<Backend> backends) {
-    if (backends == null) {
-      return "null backend list";
-    }
-    Set<String> ids = new HashSet<>();
-    for (Backend b : backends) {
-      if (b == null) {
-        return "null backend in the list";
-      }
-      if (!ids.add(b.id())) {
-        return "backend ids must be unique, was '" + b.id() + "' twice";
-      }
-    }
-    return null;
   }
 
   private synchronized void onError(String error) {

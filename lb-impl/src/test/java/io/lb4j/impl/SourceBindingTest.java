@@ -157,7 +157,7 @@ class SourceBindingTest {
     source.deliver(List.of(backend("a", 100)));
     source.deliver(List.of(backend("b", 100), Backend.of("b", "127.0.0.9", 80)));
     assertThat(ids()).containsExactly("a");
-    assertThat(state().lastError()).isEqualTo("backend ids must be unique, was 'b' twice");
+    assertThat(state().lastError()).isEqualTo("invalid backend list: backends must have unique ids, was 'b' twice");
   }
 
   @Test
