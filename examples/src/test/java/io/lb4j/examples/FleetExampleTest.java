@@ -54,7 +54,8 @@ class FleetExampleTest {
       Listener listener = Listener.builder("web", Protocol.HTTP, 0).scheduler(SchedulingAlgorithm.CONSISTENT_HASH)
           .healthCheck(HealthCheckPolicy.disabled()).build(); // the registry is trusted here
       try (LoadBalancer gatewayA = gateway(listener, zk, 1); LoadBalancer gatewayB = gateway(listener, zk, 2)) {
-        await("both gateways see six backends", () -> members(gatewayA).size() == 6 && members(gatewayB).size() == 6);
+        await("both gateways see six backends", () -> healthy(gatewayA) && healthy(gatewayB)
+            && members(gatewayA).size() == 6 && members(gatewayB).size() == 6);
         assertThat(members(gatewayA)).isEqualTo(members(gatewayB));
         Map<Long, String> before = routes(gatewayA);
         assertThat(routes(gatewayB)).as("every key on the same backend").isEqualTo(before);
@@ -69,7 +70,7 @@ class FleetExampleTest {
         long moved = before.keySet().stream().filter(k -> !before.get(k).equals(after.get(k))).count();
         long onLeaver = before.values().stream().filter("web-3"::equals).count();
         assertThat(moved).as("only the leaver's keys move").isEqualTo(onLeaver);
-        assertThat(gatewayA.sourceState().orElseThrow().phase()).isEqualTo(Phase.HEALTHY);
+        assertThat(healthy(gatewayA) && healthy(gatewayB)).as("both sources healthy").isTrue();
       }
     }
   }
@@ -83,6 +84,10 @@ class FleetExampleTest {
         .backendSource(ZooKeeperBackendSource.builder(zk.getConnectString(), "web").build())
         .seed(seed)
         .build().start();
+  }
+
+  private static boolean healthy(LoadBalancer lb) {
+    return lb.sourceState().orElseThrow().phase() == Phase.HEALTHY;
   }
 
   private static Set<String> members(LoadBalancer lb) {

@@ -104,8 +104,9 @@ class ZooKeeperBackendSourceTest {
   void instancesJoiningAndLeavingWithTheirSession_areWatched() throws Exception {
     register("web-1", "127.0.0.1", 8001);
     LoadBalancer pool = pool(source().build());
-    await("first list", () -> ids(pool).equals(List.of("web-1")));
-    assertThat(state(pool).phase()).isEqualTo(Phase.HEALTHY);
+    // The state turns HEALTHY just after the list is applied: wait for it, then look at the list.
+    await("first list", () -> state(pool).phase() == Phase.HEALTHY);
+    assertThat(ids(pool)).containsExactly("web-1");
     assertThat(state(pool).source()).isEqualTo("zookeeper /services/web");
     Backend web1 = pool.view().get(0).backend();
     assertThat(web1.authority()).isEqualTo("127.0.0.1:8001");
@@ -117,7 +118,6 @@ class ZooKeeperBackendSourceTest {
 
     second.close(); // ends its session: ZooKeeper deletes the ephemeral registration
     await("the leaver gone with its session", () -> ids(pool).equals(List.of("web-1")));
-    assertThat(state(pool).phase()).isEqualTo(Phase.HEALTHY);
   }
 
   @Test
@@ -154,8 +154,8 @@ class ZooKeeperBackendSourceTest {
 
     zk = new TestingServer(port, true);
     register("web-1", "127.0.0.1", 8001);
-    await("filled once ZooKeeper is up", () -> ids(pool).equals(List.of("web-1")));
-    assertThat(state(pool).phase()).isEqualTo(Phase.HEALTHY);
+    await("filled once ZooKeeper is up",
+        () -> state(pool).phase() == Phase.HEALTHY && ids(pool).equals(List.of("web-1")));
   }
 
   @Test
@@ -210,6 +210,21 @@ class ZooKeeperBackendSourceTest {
       return discovery.queryForInstances("web");
     } catch (Exception e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void callersClient_isUsedAndLeftOpen() throws Exception {
+    register("web-1", "127.0.0.1", 8001);
+    try (CuratorFramework mine = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+      mine.start();
+      LoadBalancer pool = pool(ZooKeeperBackendSource.builder(mine, "web").build());
+      await("first list", () -> ids(pool).equals(List.of("web-1")));
+
+      pool.close();
+
+      assertThat(mine.getState()).isEqualTo(CuratorFrameworkState.STARTED);
+      assertThat(mine.checkExists().forPath("/services/web/web-1")).isNotNull();
     }
   }
 
