@@ -15,8 +15,9 @@ import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.health.HealthCheckMetrics;
 import io.lb4j.impl.persistence.CookieKeyRing;
-import java.time.Clock;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -25,7 +26,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.LongSupplier;
+import java.util.function.Function;
 
 /**
  * The entry point to lb4j's {@link LoadBalancer}: builds a pool of backends, either behind a
@@ -57,6 +58,22 @@ public final class LoadBalancers {
   private static final Duration MAX_ADDRESS_REFRESH = Duration.ofHours(1);
 
   private LoadBalancers() {}
+
+  /**
+   * The probe counters and probe-start lateness of a pool's active health checking, for monitoring and
+   * load harnesses.
+   *
+   * @param lb a load balancer built by this class
+   * @return a snapshot of its checker's metrics
+   * @throws IllegalArgumentException when {@code lb} was not built here
+   * @since 0.2.0
+   */
+  public static HealthCheckMetrics healthCheckMetrics(LoadBalancer lb) {
+    if (!(lb instanceof DefaultLoadBalancer)) {
+      throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);
+    }
+    return ((DefaultLoadBalancer) lb).healthCheckMetrics();
+  }
 
   /**
    * A builder for a load balancer serving {@code listener}: the listener supplies the scheduling
@@ -93,13 +110,14 @@ public final class LoadBalancers {
     final List<Backend> backends = new ArrayList<>();
     Scheduler customScheduler;
     CookieKeyRing cookieKeys;
-    Clock clock = Clock.systemUTC();
-    LongSupplier nanoTime = System::nanoTime;
+    TimeSource time = TimeSource.system();
     long seed = ThreadLocalRandom.current().nextLong();
     int maxProbesInFlight = 256;
     Duration addressRefreshInterval = DEFAULT_ADDRESS_REFRESH_INTERVAL;
     BackendSource source;
     DiscoveryPolicy discoveryPolicy = DiscoveryPolicy.defaults();
+    /** Host name to address (null: unknown); blocking. Tests replace it to move a name elsewhere. */
+    Function<String, InetAddress> resolver = Addresses::lookup;
 
     private Builder(Listener listener) {
       this.listener = listener;
@@ -272,25 +290,17 @@ public final class LoadBalancers {
     }
 
     /**
-     * The wall clock for event timestamps and cookie expiry (default UTC system clock).
+     * The one time source of the pool (default {@link TimeSource#system()}): nanoseconds for slow start,
+     * draining and session tables, the wall clock for event times, health history, cookie expiry and
+     * ejections. Tests pass a {@link ManualTimeSource} and move it; its {@code advance} shows the effects
+     * at once.
      *
-     * @param clock the clock
+     * @param time the time source
      * @return this builder
+     * @since 0.2.0
      */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /**
-     * The monotonic time source, in nanoseconds, for slow start, draining and persistence tables
-     * (default {@link System#nanoTime}). Tests inject one to move time without sleeping.
-     *
-     * @param nanoTime the time source
-     * @return this builder
-     */
-    public Builder nanoTime(LongSupplier nanoTime) {
-      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    public Builder timeSource(TimeSource time) {
+      this.time = Objects.requireNonNull(time, "timeSource");
       return this;
     }
 
@@ -358,6 +368,12 @@ public final class LoadBalancers {
      */
     public Builder discoveryPolicy(DiscoveryPolicy policy) {
       this.discoveryPolicy = Objects.requireNonNull(policy, "discoveryPolicy");
+      return this;
+    }
+
+    /** Replaces the host-name lookup (tests: a name that moves from one loopback address to another). */
+    Builder resolver(Function<String, InetAddress> resolver) {
+      this.resolver = Objects.requireNonNull(resolver, "resolver");
       return this;
     }
 

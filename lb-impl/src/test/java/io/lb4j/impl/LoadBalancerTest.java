@@ -21,10 +21,10 @@ import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.persistence.CookieKeyRing;
-import io.lb4j.impl.testing.MutableClock;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -275,11 +275,11 @@ class LoadBalancerTest {
 
   @Test
   void removal_withDrainTimeout_keepsSessionsUntilTheDeadlineThenDropsTheBackend() {
-    FakeNanoTime time = new FakeNanoTime();
-    DefaultLoadBalancer lb = (DefaultLoadBalancer) start(LoadBalancers.builder(l4().healthCheck(TRUSTED)
+    ManualTimeSource time = ManualTimeSource.startingAt(Instant.parse("2030-01-01T00:00:00Z"));
+    LoadBalancer lb = start(LoadBalancers.builder(l4().healthCheck(TRUSTED)
             .drainTimeout(Duration.ofSeconds(30))
             .sessionPersistence(SessionPersistence.sourceIp(Duration.ofSeconds(600))).build())
-        .nanoTime(time)
+        .timeSource(time)
         .backend(Backend.of("a", "127.0.0.1", 1))
         .backend(Backend.of("b", "127.0.0.1", 2)));
     RequestContext client = client(9);
@@ -309,7 +309,6 @@ class LoadBalancerTest {
         .satisfies(v -> assertThat(v.effectiveWeight()).isZero());
 
     time.advance(Duration.ofSeconds(31));
-    lb.refresh();
     assertThat(lb.view()).extracting(v -> v.backend().id()).containsExactly(other);
     try (Selection s = lb.select(client)) {
       assertThat(s.backend().id()).isEqualTo(other);
@@ -358,20 +357,18 @@ class LoadBalancerTest {
 
   @Test
   void slowStart_rampsANewBackendFromTheFloorToItsWeight() {
-    FakeNanoTime time = new FakeNanoTime();
-    DefaultLoadBalancer lb = (DefaultLoadBalancer) start(LoadBalancers.builder(l4().healthCheck(TRUSTED)
+    ManualTimeSource time = ManualTimeSource.startingAt(Instant.parse("2030-01-01T00:00:00Z"));
+    LoadBalancer lb = start(LoadBalancers.builder(l4().healthCheck(TRUSTED)
             .slowStartWindow(Duration.ofSeconds(100)).slowStartFloorPercent(10).build())
-        .nanoTime(time)
+        .timeSource(time)
         .backend(Backend.of("old", "127.0.0.1", 1, 100)));
     lb.addBackend(Backend.of("new", "127.0.0.1", 2, 100));
     assertThat(effectiveWeight(lb, "new")).isEqualTo(10);
     assertThat(effectiveWeight(lb, "old")).isEqualTo(100);
     time.advance(Duration.ofSeconds(50));
-    lb.refresh();
     assertThat(effectiveWeight(lb, "new")).isEqualTo(55);
     assertThat(selectMany(lb, 155)).containsEntry("old", 100).containsEntry("new", 55);
     time.advance(Duration.ofSeconds(50));
-    lb.refresh();
     assertThat(effectiveWeight(lb, "new")).isEqualTo(100);
   }
 
@@ -379,7 +376,7 @@ class LoadBalancerTest {
   void slowStart_doesNotRampHashSchedulers_soKeysStayPut() {
     LoadBalancer lb = start(LoadBalancers.builder(l4().healthCheck(TRUSTED).scheduler(SchedulingAlgorithm.CONSISTENT_HASH)
             .slowStartWindow(Duration.ofSeconds(100)).build())
-        .nanoTime(new FakeNanoTime())
+        .timeSource(ManualTimeSource.startingAt(Instant.EPOCH))
         .backend(Backend.of("old", "127.0.0.1", 1, 100)));
     lb.addBackend(Backend.of("new", "127.0.0.1", 2, 100));
     assertThat(effectiveWeight(lb, "new")).isEqualTo(100);
@@ -493,11 +490,11 @@ class LoadBalancerTest {
 
   @Test
   void outlierDetection_letsTrialTrafficThroughWhenTheEjectionRunsOut() {
-    MutableClock clock = new MutableClock();
-    DefaultLoadBalancer lb = (DefaultLoadBalancer) start(LoadBalancers.builder(l4().healthCheck(TRUSTED)
+    ManualTimeSource clock = ManualTimeSource.startingAt(Instant.parse("2030-01-01T00:00:00Z"));
+    LoadBalancer lb = start(LoadBalancers.builder(l4().healthCheck(TRUSTED)
             .outlierDetection(OutlierDetectionPolicy.builder().consecutiveFailures(2).maxEjectionPercent(50)
                 .baseEjectionTime(Duration.ofSeconds(30)).maxEjectionTime(Duration.ofSeconds(300)).build()).build())
-        .clock(clock)
+        .timeSource(clock)
         .backend(Backend.of("a", "127.0.0.1", 1))
         .backend(Backend.of("b", "127.0.0.1", 2)));
     for (int i = 0; i < 2; i++) {
@@ -517,7 +514,6 @@ class LoadBalancerTest {
     assertThat(selectMany(lb, 20)).containsOnlyKeys("a");
 
     clock.advance(Duration.ofSeconds(31));
-    lb.refresh();
     assertThat(lb.view().get(1).ejected()).isFalse();
     assertThat(selectMany(lb, 20)).containsKeys("a", "b");
   }

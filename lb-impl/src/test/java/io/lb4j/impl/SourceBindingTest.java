@@ -18,8 +18,8 @@ import io.lb4j.api.discovery.DiscoveryPolicy;
 import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.discovery.SourceState.Phase;
 import io.lb4j.api.health.HealthCheckPolicy;
-import io.lb4j.impl.testing.MutableClock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -42,7 +42,7 @@ class SourceBindingTest {
       .retryInitialBackoff(Duration.ofMillis(10)).retryMaxBackoff(Duration.ofMillis(40)).build();
 
   private final ScriptedSource source = new ScriptedSource();
-  private final MutableClock clock = new MutableClock();
+  private final ManualTimeSource time = ManualTimeSource.startingAt(Instant.parse("2030-01-01T00:00:00Z"));
   private final ConcurrentLinkedQueue<LoadBalancerEvent> events = new ConcurrentLinkedQueue<>();
   private LoadBalancer pool;
 
@@ -54,7 +54,7 @@ class SourceBindingTest {
   }
 
   private LoadBalancer start(DiscoveryPolicy policy) {
-    pool = LoadBalancers.builder(LISTENER).backendSource(source).discoveryPolicy(policy).clock(clock).seed(7)
+    pool = LoadBalancers.builder(LISTENER).backendSource(source).discoveryPolicy(policy).timeSource(time).seed(7)
         .build();
     pool.subscribe(events::add);
     pool.start();
@@ -80,11 +80,11 @@ class SourceBindingTest {
     assertThat(state().phase()).isEqualTo(Phase.PENDING);
     assertThat(pool.select(RequestContext.builder().build()).hasBackend()).isFalse();
 
-    clock.advance(Duration.ofSeconds(1));
+    time.advance(Duration.ofSeconds(1));
     source.deliver(List.of(backend("a", 100), backend("b", 50)));
 
     assertThat(ids()).containsExactly("a", "b");
-    assertThat(state()).isEqualTo(new SourceState("scripted", Phase.HEALTHY, clock.instant(), 2, "", 0));
+    assertThat(state()).isEqualTo(new SourceState("scripted", Phase.HEALTHY, time.instant(), 2, "", 0));
     assertThat(pool.whenReady()).succeedsWithin(Duration.ofSeconds(30));
     assertThat(events).filteredOn(e -> e instanceof SourceStateChanged).singleElement()
         .isEqualTo(new SourceStateChanged(state()));
@@ -97,12 +97,12 @@ class SourceBindingTest {
   void sourceError_keepsTheLastGoodListAndRetriesWithBackoff() {
     start(FAST);
     source.deliver(List.of(backend("a", 100), backend("b", 100)));
-    clock.advance(Duration.ofSeconds(5));
+    time.advance(Duration.ofSeconds(5));
 
     source.fail("connection refused");
 
     assertThat(ids()).containsExactly("a", "b");
-    assertThat(state()).isEqualTo(new SourceState("scripted", Phase.FAILING, clock.instant(), 2,
+    assertThat(state()).isEqualTo(new SourceState("scripted", Phase.FAILING, time.instant(), 2,
         "connection refused", 1));
     Await.until("the pool asks the source again, with backoff, after each failure", () -> {
       if (source.refreshes.get() >= 3) {
@@ -115,15 +115,15 @@ class SourceBindingTest {
     });
     assertThat(ids()).containsExactly("a", "b");
     assertThat(state().phase()).isEqualTo(Phase.FAILING);
-    assertThat(state().since()).as("since the first failure").isEqualTo(clock.instant());
+    assertThat(state().since()).as("since the first failure").isEqualTo(time.instant());
     assertThat(state().lastError()).isEqualTo("still refused");
 
-    clock.advance(Duration.ofSeconds(1));
+    time.advance(Duration.ofSeconds(1));
     source.deliver(List.of(backend("b", 100), backend("c", 100)));
     assertThat(ids()).containsExactly("b", "c");
     assertThat(state().phase()).isEqualTo(Phase.HEALTHY);
     assertThat(state().retries()).isZero();
-    assertThat(state().since()).isEqualTo(clock.instant());
+    assertThat(state().since()).isEqualTo(time.instant());
     assertThat(state().lastError()).as("kept for operators").isEqualTo("still refused");
     assertThat(events).filteredOn(e -> e instanceof SourceStateChanged)
         .extracting(e -> ((SourceStateChanged) e).state().phase())
