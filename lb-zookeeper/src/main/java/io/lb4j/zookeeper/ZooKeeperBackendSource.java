@@ -7,10 +7,13 @@ import static io.lb4j.api.internal.Checks.checkState;
 import io.lb4j.api.Backend;
 import io.lb4j.api.discovery.BackendSource;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionState;
@@ -36,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * {@code enabled: false} honoured. Payload classes of the registering service are not needed.
  *
  * <p>When the connection is lost (Curator reports {@code SUSPENDED} or {@code LOST}) the source reports an
- * error: the pool keeps its last known good list and says it is failing. When Curator reconnects, the
- * watch resumes and the current list is delivered. Optionally the source registers the local instance
+ * error: the pool keeps its last known good list and says it is failing. When Curator reconnects, a new
+ * watch reads the instances afresh and the current list is delivered. Optionally the source registers the local instance
  * ({@link Builder#registerSelf}) as an ephemeral node for its lifetime.
  *
  * <pre>{@code
@@ -80,9 +83,22 @@ public final class ZooKeeperBackendSource implements BackendSource {
   private boolean closed;
   /** Whether the discovery (and self-registration) started; the cache is not started before. */
   private boolean discoveryStarted;
-  /** Whether the cache started: its watch is set and its instances are current. */
+  /** Whether {@link #cache} started: its watch is set and its instances are current. */
   private boolean watching;
   private Thread starter;
+  /** Caches replaced after a reconnect, closed by the starter thread (or by {@link #close()}). */
+  private final List<ServiceCache<Object>> retired = new ArrayList<>();
+  private final ServiceCacheListener listener = new ServiceCacheListener() {
+    @Override
+    public void cacheChanged() {
+      deliver();
+    }
+
+    @Override
+    public void stateChanged(CuratorFramework c, ConnectionState state) {
+      onConnectionState(state);
+    }
+  };
 
   private ZooKeeperBackendSource(Builder b, CuratorFramework client, boolean ownsClient, ServiceInstance<Object> self) {
     this.client = client;
@@ -127,19 +143,14 @@ public final class ZooKeeperBackendSource implements BackendSource {
     }
     discovery = ServiceDiscoveryBuilder.builder(Object.class).client(client).basePath(basePath)
         .serializer(new RegistrationSerializer()).thisInstance(self).watchInstances(true).build();
-    cache = discovery.serviceCacheBuilder().name(service).build();
-    cache.addListener(new ServiceCacheListener() {
-      @Override
-      public void cacheChanged() {
-        deliver();
-      }
-
-      @Override
-      public void stateChanged(CuratorFramework c, ConnectionState state) {
-        onConnectionState(state);
-      }
-    });
+    cache = newCache();
     startInBackground();
+  }
+
+  private ServiceCache<Object> newCache() {
+    ServiceCache<Object> c = discovery.serviceCacheBuilder().name(service).build();
+    c.addListener(listener);
+    return c;
   }
 
   /**
@@ -156,27 +167,58 @@ public final class ZooKeeperBackendSource implements BackendSource {
     starter.start();
   }
 
+  /**
+   * Starts discovery (once) and the current cache, then delivers. Loops when a reconnect replaced the
+   * cache meanwhile, so the cache that ends up watching is always the newest one.
+   */
   private void startWatching() {
     try {
-      boolean startDiscovery;
-      synchronized (this) {
-        if (closed) {
-          return;
-        }
-        startDiscovery = !discoveryStarted;
-      }
-      if (startDiscovery) {
-        discovery.start(); // registers self, if any
+      while (true) {
+        boolean startDiscovery;
+        ServiceCache<Object> c;
+        List<ServiceCache<Object>> toClose;
         synchronized (this) {
-          discoveryStarted = true;
+          if (closed) {
+            return;
+          }
+          startDiscovery = !discoveryStarted;
+          c = cache;
+          toClose = new ArrayList<>(retired);
+          retired.clear();
         }
-      }
-      cache.start(); // reads the current instances and sets the watch
-      synchronized (this) {
-        watching = true;
+        toClose.forEach(this::closeQuietly);
+        if (startDiscovery) {
+          discovery.start(); // registers self, if any
+          synchronized (this) {
+            discoveryStarted = true;
+          }
+        }
+        CountDownLatch loaded = c.startImmediate(); // reads the current instances and sets the watch
+        while (!loaded.await(100, TimeUnit.MILLISECONDS)) {
+          synchronized (this) {
+            if (closed) {
+              return;
+            }
+          }
+        }
+        synchronized (this) {
+          if (c == cache) {
+            watching = true;
+            break;
+          }
+        }
       }
       deliver();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (Exception e) {
+      synchronized (this) {
+        if (!closed) {
+          // A cache cannot be started twice: the next refresh starts a fresh one.
+          retired.add(cache);
+          cache = newCache();
+        }
+      }
       error("cannot start watching " + description + ": " + e);
     }
   }
@@ -184,9 +226,24 @@ public final class ZooKeeperBackendSource implements BackendSource {
   private void onConnectionState(ConnectionState state) {
     switch (state) {
       case SUSPENDED, LOST -> error("zookeeper connection " + state + " (" + description + ")");
-      case RECONNECTED -> deliver(); // the cache also resyncs and delivers what changed meanwhile
+      case RECONNECTED -> rewatch();
       default -> { }
     }
+  }
+
+  /**
+   * After a reconnect, a new cache reads the instances afresh and sets a new watch, whatever happened to
+   * the old one while the connection was down (an expired session, a restarted ensemble); the list is
+   * delivered once it is loaded. Until then the pool keeps its last good list.
+   */
+  private synchronized void rewatch() {
+    if (closed || !discoveryStarted) {
+      return; // the first start is still running and reads the current instances anyway
+    }
+    watching = false;
+    retired.add(cache);
+    cache = newCache();
+    startInBackground();
   }
 
   /** Delivers the cache's instances, or an error when the client is not connected. */
@@ -227,7 +284,7 @@ public final class ZooKeeperBackendSource implements BackendSource {
 
   @Override
   public void close() {
-    ServiceCache<Object> c;
+    List<ServiceCache<Object>> caches;
     ServiceDiscovery<Object> d;
     Thread s;
     synchronized (this) {
@@ -236,11 +293,13 @@ public final class ZooKeeperBackendSource implements BackendSource {
       }
       closed = true;
       started = true;
-      c = cache;
+      caches = new ArrayList<>(retired);
+      caches.add(cache);
+      retired.clear();
       d = discovery;
       s = starter;
     }
-    closeQuietly(c);
+    caches.forEach(this::closeQuietly);
     closeQuietly(d); // unregisters self
     if (ownsClient) {
       client.close(); // also ends a start still retrying

@@ -141,6 +141,23 @@ class ZooKeeperBackendSourceTest {
   }
 
   @Test
+  void serverDownUntilTheSessionIsLost_theNewSessionWatchesAgain() throws Exception {
+    register("web-1", "127.0.0.1", 8001);
+    LoadBalancer pool = pool(source().sessionTimeout(Duration.ofSeconds(1)).build());
+    await("first list", () -> state(pool).phase() == Phase.HEALTHY);
+
+    zk.stop();
+
+    await("the session lost", () -> state(pool).lastError().contains("LOST"));
+    assertThat(ids(pool)).as("last known good").containsExactly("web-1");
+
+    zk.restart();
+    register("web-4", "127.0.0.4", 8004);
+
+    await("a new session and a new watch", () -> ids(pool).contains("web-4") && state(pool).phase() == Phase.HEALTHY);
+  }
+
+  @Test
   void zooKeeperDownAtStart_poolStartsAtOnceSaysSoAndFillsWhenItComesUp() throws Exception {
     int port = zk.getPort();
     zk.close();
