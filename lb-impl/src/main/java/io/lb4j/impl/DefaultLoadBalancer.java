@@ -171,7 +171,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     maintenance.scheduleAddressRefresh();
     time.onAdvance(onTimeAdvanced);
     this.sourceBinding = b.source == null ? null : new SourceBinding(b.source, b.discoveryPolicy, this::setBackends,
-        events::execute, clock, name, b.seed);
+        events::execute, clock, name, b.seed, poolThread);
   }
 
   private CandidatePlanner newPlanner(HealthCheckPolicy policy) {

@@ -14,8 +14,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -30,9 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> Source callbacks, retries and the first-list timeout are serialised on this object's
  * monitor, so lists are applied one at a time in the order they arrived and state changes and their
- * events happen in one order. Retries and the timeout run on one daemon thread
- * ({@code lb4j-source-<pool>}), started by {@link #start()} and stopped by {@link #close()}. The state is a
- * volatile immutable snapshot: readers never lock.
+ * events happen in one order. Retries and the timeout run on the pool's own thread ({@link PoolThread}),
+ * which stops with the pool; {@link BackendSource#refresh()} does not block, so it holds that thread up
+ * no longer than a list takes to apply. The state is a volatile immutable snapshot: readers never lock.
  */
 final class SourceBinding implements AutoCloseable {
 
@@ -45,7 +43,7 @@ final class SourceBinding implements AutoCloseable {
   private final Clock clock;
   private final String poolName;
   private final SplittableRandom random;
-  private final ScheduledThreadPoolExecutor timer;
+  private final PoolThread poolThread;
 
   private volatile SourceState state;
   /** Guarded by this object's monitor. */
@@ -58,7 +56,7 @@ final class SourceBinding implements AutoCloseable {
   private final CompletableFuture<Void> firstList = new CompletableFuture<>();
 
   SourceBinding(BackendSource source, DiscoveryPolicy policy, Consumer<List<Backend>> applier,
-      Consumer<LoadBalancerEvent> events, Clock clock, String poolName, long seed) {
+      Consumer<LoadBalancerEvent> events, Clock clock, String poolName, long seed, PoolThread poolThread) {
     this.source = Objects.requireNonNull(source, "source");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.applier = applier;
@@ -67,12 +65,7 @@ final class SourceBinding implements AutoCloseable {
     this.poolName = poolName;
     this.random = new SplittableRandom(seed);
     this.state = new SourceState(source.description(), Phase.PENDING, clock.instant(), 0, "", 0);
-    this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread thread = new Thread(r, "lb4j-source-" + poolName);
-      thread.setDaemon(true);
-      return thread;
-    });
-    this.timer.setRemoveOnCancelPolicy(true);
+    this.poolThread = poolThread;
   }
 
   SourceState state() {
@@ -96,7 +89,7 @@ final class SourceBinding implements AutoCloseable {
     }
     started = true;
     state = new SourceState(state.source(), Phase.PENDING, clock.instant(), 0, "", 0);
-    timer.schedule(this::onInitialTimeout, policy.initialTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    poolThread.after(policy.initialTimeout().toNanos(), this::onInitialTimeout);
     source.start(new BackendSource.Subscriber() {
       @Override
       public void onBackends(List<Backend> backends) {
@@ -174,9 +167,9 @@ final class SourceBinding implements AutoCloseable {
     if (!firstList.isDone() && timedOut) {
       firstList.completeExceptionally(new TimeoutException(previous.source() + ": " + error));
     }
-    if (pendingRetry == null || pendingRetry.isDone()) {
+    if (pendingRetry == null || pendingRetry.isDone()) { // null too once the pool thread has stopped
       long delay = jittered(policy.backoff(retries).toNanos(), random);
-      pendingRetry = timer.schedule(this::retry, delay, TimeUnit.NANOSECONDS);
+      pendingRetry = poolThread.after(delay, this::retry);
     }
   }
 
@@ -225,14 +218,6 @@ final class SourceBinding implements AutoCloseable {
       source.close();
     } catch (RuntimeException e) {
       log.warn("load balancer '{}': closing {} failed", poolName, source.description(), e);
-    }
-    timer.shutdownNow();
-    try {
-      if (!timer.awaitTermination(10, TimeUnit.SECONDS)) {
-        log.warn("load balancer '{}': source timer did not stop within 10s", poolName);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
     events.accept(new LoadBalancerEvent.SourceStateChanged(state));
   }

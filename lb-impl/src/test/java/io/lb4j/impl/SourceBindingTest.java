@@ -193,9 +193,9 @@ class SourceBindingTest {
   }
 
   @Test
-  void close_closesTheSourceOnceAndLeavesNoThread() throws Exception {
+  void close_closesTheSourceOnceAndStopsRetrying() throws Exception {
     start(FAST);
-    source.fail("refused"); // starts the retry thread
+    source.fail("refused"); // schedules a retry on the pool thread
     Future<Void> first = pool.whenReady();
 
     pool.close();
@@ -205,7 +205,7 @@ class SourceBindingTest {
     assertThat(state().phase()).isEqualTo(Phase.CLOSED);
     assertThatThrownBy(() -> first.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
         .cause().isInstanceOf(IllegalStateException.class).hasMessage("load balancer 'src' is closed");
-    assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("lb4j-source-src"));
+    assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("lb4j-pool-src"));
     source.deliver(List.of(backend("a", 100)));
     assertThat(ids()).as("nothing applied after close").isEmpty();
   }
