@@ -57,6 +57,7 @@ public sealed interface LoadBalancerEvent {
    * The pool's backend source changed phase (first list, failing, recovered, closed) or failed again with
    * another error; {@link #at()} is when the current phase began.
    *
+   * @param state the source's state after the change
    * @since 0.2.0
    */
   record SourceStateChanged(SourceState state) implements LoadBalancerEvent {

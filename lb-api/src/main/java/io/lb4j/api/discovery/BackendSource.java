@@ -24,12 +24,15 @@ public interface BackendSource extends AutoCloseable {
   /**
    * What the source reads, for events, logs and the view, for example {@code dns A web.internal:8080} or
    * {@code zookeeper /services/web}.
+   *
+   * @return the description, stable for the source's lifetime
    */
   String description();
 
   /**
    * Starts resolving and delivering to {@code subscriber}. Called once; returns at once.
    *
+   * @param subscriber receives every list and error from now on
    * @throws IllegalStateException when called a second time or after {@link #close()}
    */
   void start(Subscriber subscriber);
@@ -56,6 +59,8 @@ public interface BackendSource extends AutoCloseable {
     /**
      * The complete current membership: ids unique, in the source's order. May be empty; the pool applies
      * an empty list only when its {@link DiscoveryPolicy#allowEmptyList()} says so.
+     *
+     * @param backends the whole list
      */
     void onBackends(List<Backend> backends);
 
