@@ -6,7 +6,6 @@ import io.lb4j.api.BackendView;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.LoadBalancerEvent;
-import io.lb4j.api.LoadBalancerEvent.MembershipChange;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.Protocol;
 import io.lb4j.api.RequestContext;
@@ -16,19 +15,15 @@ import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
-import io.lb4j.api.scheduler.NoBackendReason;
-import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.health.HealthCheckMetrics;
 import io.lb4j.impl.health.HealthChecker;
 import io.lb4j.impl.health.HealthEventHistory;
 import io.lb4j.impl.health.OutlierDetector;
-import io.lb4j.impl.persistence.Binding;
 import io.lb4j.impl.persistence.SessionAffinity;
 import io.lb4j.impl.scheduler.Schedulers;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,9 +37,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
@@ -55,9 +50,10 @@ import org.slf4j.LoggerFactory;
  * The {@link LoadBalancer} built by {@link LoadBalancers}: a scheduler, active and passive health
  * checking and session persistence over one pool of backends.
  *
- * <p><b>Data path.</b> {@link #select} reads immutable snapshots (the member map, each member's
- * {@link MemberState}, the candidate set inside the scheduler); it takes no lock, and the only
- * allocation on a plain pick is the {@link Selection} handle, which makes release idempotent.
+ * <p>It is put together from: {@link RequestPath} (select, release, report: lock-free),
+ * {@link MemberTable} (the members and every change to their lifecycle), {@link CandidatePlanner} (members,
+ * policy and time to candidates: a pure function), {@link EventDispatch} (ordered event delivery),
+ * {@link Maintenance} (timed work) and {@link Readiness} (awaitAnyHealthy, whenReady).
  *
  * <p><b>Control path.</b> Membership, weight, health, policy and drain changes run one at a time under
  * one control lock, in the order they arrive: each replaces member states, and one planning
@@ -69,8 +65,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads.</b> Health checking runs on the checker's own thread from {@link #start()}. One daemon
  * thread per pool ({@code lb4j-pool-<name>}, from {@link LoadBalancers.Builder#build()}) publishes
  * health changes and runs the timed maintenance ({@link Maintenance}), so drains, slow start and
- * ejections progress whether or not checking was started; another ({@code lb4j-dns-<name>}) resolves
- * host names. {@link #close()} stops them all.
+ * ejections progress whether or not checking was started; another ({@code lb4j-dns-<name>}, once a
+ * backend has a host name) resolves host names. {@link #close()} stops them all.
  */
 final class DefaultLoadBalancer implements LoadBalancer {
 
@@ -83,10 +79,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private volatile Listener listener;
   private final Listener settings;
   private final Scheduler scheduler;
-  /** Whether the scheduler counts active requests; the pool then keeps no second count. */
-  private final boolean schedulerCounts;
   private final SessionAffinity affinity;
-  private final boolean persistent;
   private final HealthChecker checker;
   private final OutlierDetector outliers;
   private final HealthEventHistory history;
@@ -101,17 +94,17 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private final Maintenance maintenance;
   /** Feeds membership from a backend source through {@link #setBackends}; null when backends are set by hand. */
   private final SourceBinding sourceBinding;
-  final Object lock = new Object();
+  private final Object lock = new Object();
 
   private final MemberTable members;
+  private final RequestPath requests;
   private volatile HealthCheckPolicy healthPolicy;
   private volatile Lifecycle lifecycle = Lifecycle.NEW;
-  /** Fail-open mode; written under {@link #lock}, read by select. */
-  private volatile boolean panic;
+  /** Fail-open mode as last published; guarded by {@link #lock} (the request path has its own copy). */
+  private boolean panic;
   // Guarded by lock below.
   private CandidatePlanner planner;
-  private boolean anyEligible;
-  private CompletableFuture<Void> readiness = new CompletableFuture<>();
+  private final Readiness readiness = new Readiness();
   private final List<LoadBalancerEvent> unpublishedEvents = new ArrayList<>();
   /** Health transitions seen by other threads, applied by the pool thread in order. */
   private final ConcurrentLinkedQueue<MemberTable.PendingTransition> pendingTransitions =
@@ -127,7 +120,6 @@ final class DefaultLoadBalancer implements LoadBalancer {
     this.nanoTime = b.time::nanoTime;
     this.healthPolicy = settings.healthCheck();
     this.scheduler = b.customScheduler != null ? b.customScheduler : Schedulers.create(settings.scheduler(), b.seed);
-    this.schedulerCounts = scheduler.countsActiveRequests();
     SessionAffinity.Builder affinityBuilder = SessionAffinity.builder(settings.sessionPersistence())
         .secure(b.listener != null && b.listener.frontendProtocol() == Protocol.HTTPS)
         .clock(clock)
@@ -136,7 +128,6 @@ final class DefaultLoadBalancer implements LoadBalancer {
       affinityBuilder.keys(b.cookieKeys);
     }
     this.affinity = affinityBuilder.build();
-    this.persistent = settings.sessionPersistence().enabled();
     // Slow start applies to wrr, rr, wlc and p2c. Hash schedulers keep full weights: ramping a ring's
     // weights would move keys at every step, breaking the stickiness they exist for.
     SchedulingAlgorithm algorithm = scheduler.algorithm();
@@ -161,14 +152,18 @@ final class DefaultLoadBalancer implements LoadBalancer {
     this.maintenance = new Maintenance(this, poolThread, b.addressRefreshInterval, b.resolver);
     this.members = new MemberTable(settings, checker, outliers, affinity, history, clock, nanoTime, slowStartNanos,
         this::emitLocked, this::active, log, name);
+    this.requests = new RequestPath(members, scheduler, affinity, settings, checker, outliers, events, clock,
+        nanoTime, () -> poolThread.execute(maintenance::runOnce));
+    requests.skipWhenTrafficSucceeds = healthPolicy.skipWhenTrafficSucceeds();
     synchronized (lock) {
       members.joinAll(b.backends);
       publishLocked();
       maintenance.reschedule(timerPeriodNanos());
     }
     events.drain();
-    maintenance.resolveSoon();
-    maintenance.scheduleAddressRefresh();
+    if (!members.hostNames().isEmpty()) {
+      maintenance.resolveSoon();
+    }
     time.onAdvance(onTimeAdvanced);
     this.sourceBinding = b.source == null ? null : new SourceBinding(b.source, b.discoveryPolicy, this::setBackends,
         events::execute, clock, name, b.seed, poolThread);
@@ -213,34 +208,12 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
   @Override
   public boolean awaitAnyHealthy(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (lock) {
-      while (lifecycle != Lifecycle.CLOSED && !anyEligible) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(lock, left);
-      }
-      return anyEligible && lifecycle != Lifecycle.CLOSED;
-    }
+    return readiness.await(timeout);
   }
 
   @Override
   public CompletableFuture<Void> whenReady() {
-    CompletableFuture<Void> shared;
-    synchronized (lock) {
-      shared = readiness;
-    }
-    // A copy per caller: one that cancels or completes its future affects nobody else.
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    shared.whenComplete((v, e) -> {
-      if (e != null) {
-        mine.completeExceptionally(e);
-      } else {
-        mine.complete(null);
-      }
-    });
+    CompletableFuture<Void> mine = readiness.whenReady();
     if (sourceBinding != null) {
       // No first list from the source within its initial timeout: not ready, with the source's reason.
       // (A close before the first list completes the future through readiness, as for any pool.)
@@ -281,133 +254,25 @@ final class DefaultLoadBalancer implements LoadBalancer {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Data path
+  // Data path: lock-free, in RequestPath
 
   @Override
   public Selection select(RequestContext context) {
-    if (lifecycle == Lifecycle.CLOSED) {
-      return Selections.none(NoBackendReason.CLOSED);
-    }
-    Binding binding = persistent ? affinity.find(context) : null;
-    Member previous = null;
-    if (binding != null && !binding.isInvalid()) {
-      previous = members.get(binding.backendId());
-      if (previous != null) {
-        MemberState s = previous.state;
-        if (canKeepSession(s)) {
-          scheduler.acquire(s.backend());
-          if (!schedulerCounts) {
-            previous.active.incrementAndGet();
-          }
-          previous.picks.increment();
-          return new Selections.Picked(this, previous, s.backend(), s.address(), context,
-              affinity.onHit(context, binding), false);
-        }
-      }
-    }
-    PickResult pick = scheduler.pick(context);
-    if (!pick.hasBackend()) {
-      if (events.hasSubscribers()) {
-        events.execute(new LoadBalancerEvent.NoEligibleBackend(pick.reason(), clock.instant()));
-      }
-      return Selections.none(pick.reason());
-    }
-    Backend backend = pick.backend();
-    // The scheduler's snapshot may name a member removed a moment ago; it was eligible when the pick
-    // started, so it is still served, just without a member to count on.
-    Member member = members.get(backend.id());
-    InetSocketAddress address;
-    if (member != null) {
-      if (!schedulerCounts) {
-        member.active.incrementAndGet(); // a counting scheduler counted the pick already
-      }
-      member.picks.increment();
-      address = member.state.address();
-    } else {
-      address = Addresses.initial(backend.host(), settings.backendPortFor(backend));
-    }
-    boolean moved = binding != null;
-    String setCookie = persistent ? affinity.bind(context, backend) : null;
-    if (moved && events.hasSubscribers()) {
-      String cause = binding.isInvalid() ? "session cookie invalid, expired or unknown"
-          : previous == null ? "backend removed" : whyNotUsable(previous.state);
-      events.execute(new LoadBalancerEvent.SessionMoved(previous == null ? null : previous.state.backend(), backend,
-          cause, clock.instant()));
-    }
-    return new Selections.Picked(this, member, backend, address, context, setCookie, moved);
+    return requests.select(context);
   }
 
-  /**
-   * A session stays on its backend while the backend is healthy and enabled and either takes new
-   * traffic or is inside a drain window (draining keeps existing sessions working).
-   */
-  private boolean canKeepSession(MemberState s) {
-    if (!s.backend().enabled() || !(panic ? s.checked() : s.usable())) {
-      return false;
-    }
-    if (!s.removed() && s.backend().weight() > 0) {
-      return true;
-    }
-    return s.inDrainWindow(nanoTime.getAsLong());
-  }
-
-  private static String whyNotUsable(MemberState s) {
-    if (!s.backend().enabled()) {
-      return "backend disabled";
-    }
-    if (s.ejected()) {
-      return "backend ejected by outlier detection";
-    }
-    if (!s.healthy()) {
-      return "backend unhealthy";
-    }
-    return s.removed() ? "backend drained and its drain timeout passed" : "backend drained (weight 0)";
-  }
-
-  /**
-   * A member's active requests, counted once: by a scheduler that counts them (wlc, p2c: it needs the
-   * count to pick), else by the member.
-   */
-  int active(Member m) {
-    return schedulerCounts ? scheduler.activeRequests(m.state.backend()) : m.active.get();
-  }
-
-  void released(Selections.Picked selection) {
-    scheduler.release(selection.backend);
-    if (persistent) {
-      affinity.release(selection.context);
-    }
-    Member m = selection.member;
-    if (m == null) {
-      return;
-    }
-    int left = schedulerCounts ? scheduler.activeRequests(selection.backend) : m.active.decrementAndGet();
-    if (left == 0 && m.state.removed() && !persistent) {
-      // The last connection of a removed backend ended and no session can still need it: drop it, on
-      // the pool thread, so a releasing event loop never waits for the control lock.
-      poolThread.execute(maintenance::runOnce);
-    }
+  private int active(Member m) {
+    return requests.active(m);
   }
 
   @Override
   public void report(Selection selection, Outcome outcome) {
-    if (!(selection instanceof Selections.Picked) || ((Selections.Picked) selection).owner != this) {
-      return;
-    }
-    String id = selection.backend().id();
-    if (outliers != null) {
-      outliers.report(id, outcome);
-    }
-    if (!outcome.isFailure() && healthPolicy.skipWhenTrafficSucceeds()) {
-      checker.recordTrafficSuccess(id);
-    }
+    requests.report(selection, outcome);
   }
 
   @Override
   public void observeSetCookie(Selection selection, String setCookieHeader) {
-    if (persistent && selection instanceof Selections.Picked && setCookieHeader != null) {
-      affinity.observeSetCookie(selection.backend(), ((Selections.Picked) selection).context, setCookieHeader);
-    }
+    requests.observeSetCookie(selection, setCookieHeader);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -512,6 +377,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     synchronized (lock) {
       requireOpen();
       healthPolicy = policy;
+      requests.skipWhenTrafficSucceeds = policy.skipWhenTrafficSucceeds();
       if (listener != null) {
         listener = listener.toBuilder().healthCheck(policy).build();
       }
@@ -604,6 +470,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     scheduler.update(plan.candidates());
     if (plan.panic() != panic) {
       panic = plan.panic();
+      requests.panic = panic;
       emitLocked(new LoadBalancerEvent.PanicModeChanged(plan.panic(), plan.healthyPercent(), clock.instant()));
       if (plan.panic()) {
         log.warn("load balancer '{}': only {}% of backends healthy, below {}%: fail-open, picking among all",
@@ -616,15 +483,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
       events.enqueue(e);
     }
     unpublishedEvents.clear();
-    if (plan.anyEligible() != anyEligible) {
-      anyEligible = plan.anyEligible();
-      lock.notifyAll(); // wakes awaitAnyHealthy
-      if (anyEligible) {
-        CompletableFuture<Void> ready = readiness;
-        events.enqueue(() -> ready.complete(null));
-      } else if (readiness.isDone()) {
-        readiness = new CompletableFuture<>();
-      }
+    Runnable becameReady = readiness.published(plan.anyEligible());
+    if (becameReady != null) {
+      events.enqueue(becameReady);
     }
   }
 
@@ -671,7 +532,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
       boolean draining = s.removed() || s.inDrainWindow(now);
       views.add(new BackendView(s.backend(), draining ? BackendState.DRAINING : BackendState.ACTIVE,
           s.healthy() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY, s.ejected(),
-          planner.effectiveWeight(s, now), checker.lastResult(m.id), active(m), m.picks.sum()));
+          planner.effectiveWeight(s, now), checker.lastResult(m.id), requests.active(m), m.picks.sum()));
     }
     return Collections.unmodifiableList(views);
   }
@@ -691,17 +552,15 @@ final class DefaultLoadBalancer implements LoadBalancer {
     if (sourceBinding != null) {
       sourceBinding.close(); // first, so that no list is applied to a closing pool
     }
-    CompletableFuture<Void> ready;
     synchronized (lock) {
       if (lifecycle == Lifecycle.CLOSED) {
         return;
       }
       lifecycle = Lifecycle.CLOSED;
-      lock.notifyAll();
-      ready = readiness;
+      requests.closed = true;
     }
     time.removeOnAdvance(onTimeAdvanced);
-    ready.completeExceptionally(new IllegalStateException("load balancer '" + name + "' is closed"));
+    readiness.closed(new IllegalStateException("load balancer '" + name + "' is closed"));
     checker.close();
     poolThread.shutdown(log, name);
     maintenance.shutdown(log);

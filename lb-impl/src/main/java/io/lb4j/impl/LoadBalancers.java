@@ -183,9 +183,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder scheduler(SchedulingAlgorithm algorithm) {
-      requireClient("scheduler");
-      clientSettings.scheduler(algorithm);
-      return this;
+      return client("scheduler", () -> clientSettings.scheduler(algorithm));
     }
 
     /**
@@ -214,9 +212,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder healthCheck(HealthCheckPolicy policy) {
-      requireClient("healthCheck");
-      clientSettings.healthCheck(policy);
-      return this;
+      return client("healthCheck", () -> clientSettings.healthCheck(policy));
     }
 
     /**
@@ -228,9 +224,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder outlierDetection(OutlierDetectionPolicy policy) {
-      requireClient("outlierDetection");
-      clientSettings.outlierDetection(policy);
-      return this;
+      return client("outlierDetection", () -> clientSettings.outlierDetection(policy));
     }
 
     /**
@@ -242,9 +236,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder sessionPersistence(SessionPersistence persistence) {
-      requireClient("sessionPersistence");
-      clientSettings.sessionPersistence(persistence);
-      return this;
+      return client("sessionPersistence", () -> clientSettings.sessionPersistence(persistence));
     }
 
     /**
@@ -257,9 +249,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder drainTimeout(Duration timeout) {
-      requireClient("drainTimeout");
-      clientSettings.drainTimeout(timeout);
-      return this;
+      return client("drainTimeout", () -> clientSettings.drainTimeout(timeout));
     }
 
     /**
@@ -272,9 +262,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder slowStartWindow(Duration window) {
-      requireClient("slowStartWindow");
-      clientSettings.slowStartWindow(window);
-      return this;
+      return client("slowStartWindow", () -> clientSettings.slowStartWindow(window));
     }
 
     /**
@@ -375,6 +363,26 @@ public final class LoadBalancers {
     Builder resolver(Function<String, InetAddress> resolver) {
       this.resolver = Objects.requireNonNull(resolver, "resolver");
       return this;
+    }
+
+    /**
+     * Sets a client-side pool's setting through the listener builder, which validates it; its messages
+     * then name the field {@code pool.<field>}, as the pool has no listener.
+     */
+    private Builder client(String field, Runnable set) {
+      requireClient(field);
+      try {
+        set.run();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(poolField(e.getMessage()), e);
+      } catch (NullPointerException e) {
+        throw new NullPointerException(poolField(e.getMessage()));
+      }
+      return this;
+    }
+
+    private static String poolField(String message) {
+      return message != null && message.startsWith("listener.") ? "pool." + message.substring(9) : message;
     }
 
     private void requireClient(String field) {

@@ -246,6 +246,11 @@ class PoolApiTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("pool.name must be 1-80 characters of A-Z a-z 0-9 '-' '_' '.', was 'no spaces' "
             + "(character ' ' at index 2 is not allowed)");
+    assertThatThrownBy(() -> LoadBalancers.builder().drainTimeout(Duration.ofSeconds(901)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("pool.drainTimeout must be 0 (off) or between 10ms and 900s, was 901s");
+    assertThatThrownBy(() -> LoadBalancers.builder().healthCheck(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("pool.healthCheck");
     Listener listener = Listener.builder("web", Protocol.HTTP, 0).build();
     assertThatThrownBy(() -> LoadBalancers.builder(listener).healthCheck(HealthCheckPolicy.disabled()))
         .isInstanceOf(IllegalStateException.class)

@@ -67,11 +67,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threading.</b> All probes of a checker run on one daemon thread named
  * {@code lb4j-health-io-N} with non-blocking sockets, not a thread per backend; at most
  * {@link Builder#maxProbesInFlight(int)} probes are in flight, later ones wait their turn. Every public
- * method is thread-safe and non-blocking, except {@link #add} (which resolves the host name once) and
+ * method is thread-safe and non-blocking, except {@link #add(Backend)} (which resolves the host name;
+ * {@link #add(Backend, InetAddress)} takes an address resolved elsewhere and does not block) and
  * {@link #close} (which waits for the thread to end). Transition listeners run on the probe thread:
  * keep them short and never block in them (a slow listener delays every probe of this checker).
  *
- * <p><b>Lifecycle.</b> {@link #builder} then {@link #build}: nothing runs yet; {@link #add} backends
+ * <p><b>Lifecycle.</b> {@link #builder} then {@link Builder#build}: nothing runs yet; {@link #add} backends
  * any time; {@link #start} starts the thread (idempotent); {@link #close} stops every probe, closes
  * every socket and ends the thread (idempotent). A closed checker cannot be restarted.
  *
