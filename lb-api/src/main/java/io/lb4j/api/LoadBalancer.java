@@ -56,6 +56,7 @@ public interface LoadBalancer extends AutoCloseable {
    * Starts active health checking. Idempotent.
    *
    * @return this load balancer
+   * @throws IllegalStateException when the load balancer is closed
    */
   LoadBalancer start();
 
