@@ -19,6 +19,8 @@ public enum FindingCode {
   RP_FILTER("rp-filter"),
   /** No backend can take new traffic: every request gets "no backend" (a gateway's 502). */
   NO_ELIGIBLE_BACKEND("no-eligible-backend"),
+  /** The pool's backend source (DNS, ZooKeeper, a file) fails or has not delivered a list yet. */
+  SOURCE_FAILING("source-failing"),
   /** The listener answered 502 (counted by cause). */
   BAD_GATEWAY("bad-gateway"),
   /** A backend passes its active check while real traffic to it fails: the check is too shallow. */

@@ -2,6 +2,7 @@ package io.lb4j.impl.diagnostics;
 
 import io.lb4j.api.BackendState;
 import io.lb4j.api.BackendView;
+import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthStatus;
@@ -27,6 +28,7 @@ final class PoolFindings {
 
   void examine(Examined e, List<Finding> out) {
     noEligibleBackend(e, out);
+    sourceFailing(e, out);
     shallowCheck(e, out);
     flapping(e, out);
     persistenceSkew(e, out);
@@ -82,6 +84,30 @@ final class PoolFindings {
             : "no backend can take traffic: " + reason.description()
                 + " (every request gets no backend: a gateway's 502)",
         evidence, fix));
+  }
+
+  /**
+   * The pool's backend source fails (it keeps its last known good list) or has delivered nothing yet
+   * (the pool is not ready). Silent for a source that is healthy or closed, and for a pool without one.
+   */
+  private static void sourceFailing(Examined e, List<Finding> out) {
+    SourceState state = e.pool().sourceState().orElse(null);
+    if (state == null || (state.phase() != SourceState.Phase.FAILING && state.phase() != SourceState.Phase.PENDING)) {
+      return;
+    }
+    boolean pending = state.phase() == SourceState.Phase.PENDING;
+    Map<String, String> evidence = new LinkedHashMap<>();
+    evidence.put("source", state.source());
+    evidence.put("phase", state.phase() + " since " + state.since());
+    evidence.put("backendsKept", String.valueOf(state.backends()));
+    evidence.put("lastError", state.lastError().isEmpty() ? "none" : state.lastError());
+    evidence.put("retries", String.valueOf(state.retries()));
+    out.add(new Finding(FindingCode.SOURCE_FAILING, pending ? Severity.ERROR : Severity.WARNING, "pool " + e.name(),
+        pending ? "the backend source has not delivered a list yet: the pool has no backends from it"
+            : "the backend source fails: the pool keeps its last known good list of " + state.backends()
+                + " backends, which may be stale",
+        evidence, "Fix what the last error names (the registry's address, the DNS name, the file), or check that"
+            + " the registry is reachable from this host; the pool retries with backoff on its own."));
   }
 
   private static String describe(BackendView v) {

@@ -10,20 +10,29 @@ import io.lb4j.api.Outcome;
 import io.lb4j.api.Protocol;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.api.discovery.DiscoveryPolicy;
+import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
+import io.lb4j.impl.LoadBalancers;
+import io.lb4j.impl.discovery.BackendSources;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PoolFindingsTest {
 
@@ -75,6 +84,38 @@ class PoolFindingsTest {
     assertThat(f.summary()).isEqualTo("no healthy backend: all backends are unhealthy; fail-open sends traffic to them"
         + " anyway");
     assertThat(f.evidence()).containsEntry("failOpen", "panicThresholdPercent 50: picks go to unhealthy backends");
+  }
+
+  @Test
+  void sourceFailing_keepsTheLastKnownGoodList_andClearsWhenTheSourceRecovers(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("backends.txt");
+    Files.writeString(file, "a " + Loop.host() + ":8001\n");
+    LoadBalancer pool = loop.track(LoadBalancers.builder(tcp(TRUSTED).build())
+        .backendSource(BackendSources.file(file))
+        .discoveryPolicy(DiscoveryPolicy.builder().retryInitialBackoff(Duration.ofMinutes(5))
+            .retryMaxBackoff(Duration.ofMinutes(5)).build()).build()).start();
+    await("the first list", () -> pool.sourceState().orElseThrow().phase() == SourceState.Phase.HEALTHY);
+    assertThat(diagnostics.examine(pool).findings(FindingCode.SOURCE_FAILING)).isEmpty();
+
+    replace(file, "a " + Loop.host() + ":0\n");
+    await("the invalid file reported", () -> pool.sourceState().orElseThrow().phase() == SourceState.Phase.FAILING);
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.SOURCE_FAILING);
+    assertThat(f.severity()).isEqualTo(Severity.WARNING);
+    assertThat(f.evidence()).containsEntry("source", "file " + file.toAbsolutePath())
+        .containsEntry("backendsKept", "1")
+        .containsEntry("lastError", "backends.txt line 1: backend.port must be between 1 and 65535, was 0");
+
+    replace(file, "a " + Loop.host() + ":8002\n");
+    await("recovered", () -> pool.sourceState().orElseThrow().phase() == SourceState.Phase.HEALTHY);
+    assertThat(diagnostics.examine(pool).findings(FindingCode.SOURCE_FAILING)).isEmpty();
+  }
+
+  /** Replaces {@code file} atomically, as the file source expects. */
+  private static void replace(Path file, String content) throws IOException {
+    Path next = file.resolveSibling(file.getFileName() + ".next");
+    Files.writeString(next, content);
+    Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   @Test
