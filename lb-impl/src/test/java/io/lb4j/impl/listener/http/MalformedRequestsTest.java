@@ -26,6 +26,7 @@ class MalformedRequestsTest {
     CodecRun.Verdict verdict = CodecRun.run(c.request(), c.request().length, HttpLimits.defaults());
 
     assertThat(verdict.status()).as(c.why() + " (" + verdict.reason() + ")").isEqualTo(c.status());
+    assertThat(verdict.reason()).isEqualTo(c.reason());
     assertThat(verdict.stage()).isEqualTo(c.stage());
   }
 
@@ -35,6 +36,7 @@ class MalformedRequestsTest {
     CodecRun.Verdict verdict = CodecRun.run(c.request(), 1, HttpLimits.defaults());
 
     assertThat(verdict.status()).as(c.why() + " (" + verdict.reason() + ")").isEqualTo(c.status());
+    assertThat(verdict.reason()).isEqualTo(c.reason());
     assertThat(verdict.stage()).isEqualTo(c.stage());
   }
 }
