@@ -63,7 +63,12 @@ import org.openjdk.jmh.annotations.Warmup;
 public class HttpCodecBenchmark {
 
   /** The codec under test. */
-  public enum Impl { LB4J, NETTY }
+  public enum Impl {
+    /** lb4j's strict codec. */
+    LB4J,
+    /** Netty's HTTP/1.1 decoders and encoders. */
+    NETTY
+  }
 
   static final String REQUEST = "GET /products/42?ref=home HTTP/1.1\r\n"
       + "Host: shop.example.com\r\n"
