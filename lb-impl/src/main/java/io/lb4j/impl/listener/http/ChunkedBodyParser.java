@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
  */
 final class ChunkedBodyParser {
 
+  // States, in the order a message walks them.
   private static final int SIZE_START = 0;
   private static final int SIZE = 1;
   private static final int SIZE_WS = 2;
@@ -23,17 +24,16 @@ final class ChunkedBodyParser {
   private static final int EXT_QUOTED = 8;
   private static final int EXT_QUOTED_ESCAPE = 9;
   private static final int EXT_AFTER_VALUE = 10;
-  private static final int SIZE_LF = 11;
-  private static final int DATA = 12;
-  private static final int DATA_CR = 13;
-  private static final int DATA_LF = 14;
-  private static final int TRAILER_LINE_START = 15;
-  private static final int TRAILER_NAME = 16;
-  private static final int TRAILER_VALUE = 17;
-  private static final int TRAILER_LF = 18;
-  private static final int FINAL_LF = 19;
-  private static final int EXT_WS = 20;
-
+  private static final int EXT_WS = 11;
+  private static final int SIZE_LF = 12;
+  private static final int DATA = 13;
+  private static final int DATA_CR = 14;
+  private static final int DATA_LF = 15;
+  private static final int TRAILER_LINE_START = 16;
+  private static final int TRAILER_NAME = 17;
+  private static final int TRAILER_VALUE = 18;
+  private static final int TRAILER_LF = 19;
+  private static final int FINAL_LF = 20;
 
   private final int maxChunkSizeLine;
   private final int maxTrailerSection;
