@@ -75,7 +75,8 @@ public class HttpCodecBenchmark {
       + "Connection: keep-alive\r\n"
       + "Cache-Control: max-age=0\r\n"
       + "Upgrade-Insecure-Requests: 1\r\n"
-      + "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n"
+      + "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+      + "Chrome/120.0 Safari/537.36\r\n"
       + "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8\r\n"
       + "Sec-Fetch-Site: same-origin\r\n"
       + "Sec-Fetch-Mode: navigate\r\n"
@@ -83,7 +84,8 @@ public class HttpCodecBenchmark {
       + "Referer: https://shop.example.com/\r\n"
       + "Accept-Encoding: gzip, deflate, br\r\n"
       + "Accept-Language: en-US,en;q=0.9,de;q=0.8\r\n"
-      + "Cookie: theme=dark; LB4J_SESSION=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8; _ga=GA1.2.1234567890.1700000000\r\n"
+      + "Cookie: theme=dark; LB4J_SESSION=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8; "
+      + "_ga=GA1.2.1234567890.1700000000\r\n"
       + "\r\n";
 
   static final String RESPONSE = "HTTP/1.1 200 OK\r\n"
