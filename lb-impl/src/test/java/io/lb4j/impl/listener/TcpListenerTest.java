@@ -205,6 +205,55 @@ class TcpListenerTest {
     }
   }
 
+  @Test
+  void connectTimeout_countsAsAFailedConnectAndMovesOn() throws Exception {
+    // A backend whose accept queue is full: Linux drops further SYNs, so a connect hangs until our timeout.
+    try (ServerSocket stuck = new ServerSocket(0, 1, LOOPBACK); EchoBackend alive = EchoBackend.named("127.0.0.1", "alive")) {
+      List<Socket> fillers = new ArrayList<>();
+      try {
+        for (int i = 0; i < 8; i++) {
+          Socket f = new Socket();
+          try {
+            f.connect(stuck.getLocalSocketAddress(), 300);
+            fillers.add(f);
+          } catch (java.net.SocketTimeoutException full) {
+            f.close();
+            break; // the queue is full: the next connect hangs
+          }
+        }
+        try (LoadBalancer pool = pool(tcp("l4-ctimeout"), Backend.of("stuck", "127.0.0.1", stuck.getLocalPort()),
+                backend("alive", alive));
+            ListenerServer server = server(pool).connectTimeout(Duration.ofMillis(200)).build().start()) {
+          for (int i = 0; i < 4; i++) {
+            assertThat(greeting(exchange(server.localAddress(), null, new byte[0]))).isEqualTo("alive");
+          }
+          assertThat(server.metrics().retries()).isGreaterThanOrEqualTo(1);
+          assertThat(server.metrics().failures(FailureCause.CONNECT_FAILED)).isZero();
+        }
+      } finally {
+        for (Socket f : fillers) {
+          f.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void idleTimeout_closesAConnectionWithNoTrafficBothWays() throws Exception {
+    try (EchoBackend a = EchoBackend.echo("127.0.0.1");
+        LoadBalancer pool = pool(tcp("l4-idle").idleTimeout(Duration.ofSeconds(10)), backend("a", a));
+        ListenerServer server = server(pool).build().start();
+        Socket client = new Socket(LOOPBACK, server.localAddress().getPort())) {
+      client.setSoTimeout(60_000);
+      client.getOutputStream().write(9);
+      assertThat(client.getInputStream().read()).isEqualTo(9);
+      long start = System.nanoTime();
+      assertThat(client.getInputStream().read()).isEqualTo(-1); // blocks until the listener closes us
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(9));
+      Await.until("the connection is closed", () -> server.metrics().connectionsActive() == 0);
+    }
+  }
+
   private static byte[] sha256(byte[] data) throws Exception {
     return MessageDigest.getInstance("SHA-256").digest(data);
   }
