@@ -35,9 +35,9 @@ final class BufferPool {
     return b;
   }
 
-  /** Gives {@code b} back; null is ignored. */
+  /** Gives {@code b} back; null and buffers not from a pool (heap, other sizes) are ignored. */
   void release(ByteBuffer b) {
-    if (b == null) {
+    if (b == null || !b.isDirect() || b.capacity() != bufferSize) {
       return;
     }
     if (free.size() < maxPooled) {

@@ -31,6 +31,7 @@ final class EventLoop implements Executor {
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final BufferPool buffers;
+  private BackendConnectionPool backendPool;
   private final ArrayList<IoHandler> sweepList = new ArrayList<>();
   private volatile boolean stopRequested;
   private long nextSweep;
@@ -57,6 +58,15 @@ final class EventLoop implements Executor {
 
   BufferPool buffers() {
     return buffers;
+  }
+
+  /** This loop's idle Layer-7 backend connections (set before the loop starts; loop thread only after). */
+  BackendConnectionPool backendPool() {
+    return backendPool;
+  }
+
+  void backendPool(BackendConnectionPool pool) {
+    this.backendPool = pool;
   }
 
   Thread thread() {

@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener;
 
+import static io.lb4j.api.internal.Checks.checkCharset;
 import static io.lb4j.api.internal.Checks.checkRange;
 import static io.lb4j.api.internal.Checks.checkState;
 
@@ -8,6 +9,7 @@ import io.lb4j.api.BackendView;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
+import io.lb4j.impl.listener.http.HttpLimits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +67,12 @@ public final class ListenerServer implements AutoCloseable {
   public static final int DEFAULT_MAX_CONNECT_ATTEMPTS = 3;
   /** The default size of a pooled I/O buffer. */
   public static final int DEFAULT_BUFFER_SIZE = 16 * 1024;
+  /** Layer 7: the default time an idle client keep-alive connection stays open. */
+  public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(15);
+  /** Layer 7: the default time an idle pooled backend connection stays open. */
+  public static final Duration DEFAULT_BACKEND_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  /** Layer 7: the default number of idle connections kept per backend and event loop. */
+  public static final int DEFAULT_MAX_IDLE_PER_BACKEND = 32;
 
   private final Listener listener;
   private final LoadBalancer pool;
@@ -72,6 +81,13 @@ public final class ListenerServer implements AutoCloseable {
   private final int bufferSize;
   private final MetricsRecorder metrics = new MetricsRecorder();
   private final ProxyContext context;
+  private final HttpLimits httpLimits;
+  private final SSLContext sslContext;
+  private final String viaId;
+  private final Duration keepAliveTimeout;
+  private final Duration backendIdleTimeout;
+  private final int maxIdlePerBackend;
+  private volatile HttpContext httpContext;
   private final AtomicReference<ListenerState> state = new AtomicReference<>(ListenerState.NEW);
   private volatile EventLoop[] loops;
   private volatile Acceptor acceptor;
@@ -85,6 +101,13 @@ public final class ListenerServer implements AutoCloseable {
     this.bufferSize = b.bufferSize;
     this.context = new ProxyContext(listener, pool, metrics, b.connectTimeout.toNanos(), b.maxConnectAttempts,
         b.proxyProtocol);
+    this.httpLimits = b.httpLimits != null ? b.httpLimits
+        : HttpLimits.builder().maxHeaderSectionBytes(listener.maxRequestHeaderSize()).build();
+    this.sslContext = b.sslContext;
+    this.viaId = b.viaId != null ? b.viaId : listener.name();
+    this.keepAliveTimeout = b.keepAliveTimeout;
+    this.backendIdleTimeout = b.backendIdleTimeout;
+    this.maxIdlePerBackend = b.maxIdlePerBackend;
   }
 
   /** A builder for a server forwarding {@code pool.listener()}'s traffic to {@code pool}'s backends. */
@@ -125,10 +148,15 @@ public final class ListenerServer implements AutoCloseable {
       state.set(ListenerState.STOPPED);
       throw e;
     }
+    if (listener.frontendProtocol().isLayer7()) {
+      httpContext = new HttpContext(context, httpLimits, viaId, sslContext, localAddress.getPort(),
+          keepAliveTimeout.toNanos());
+    }
     EventLoop[] started = new EventLoop[eventLoops];
     for (int i = 0; i < eventLoops; i++) {
-      started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i,
-          new BufferPool(bufferSize, 1024, metrics));
+      BufferPool buffers = new BufferPool(bufferSize, 1024, metrics);
+      started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i, buffers);
+      started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), buffers));
       started[i].start();
     }
     loops = started;
@@ -154,8 +182,8 @@ public final class ListenerServer implements AutoCloseable {
     if (listener.frontendProtocol() == Protocol.TCP) {
       return (loop, channel) -> TcpProxyConnection.open(context, loop, channel);
     }
-    throw new IllegalStateException("listener.frontendProtocol " + listener.frontendProtocol()
-        + " is not served yet (expected: TCP)");
+    HttpContext http = httpContext;
+    return (loop, channel) -> HttpProxyConnection.open(http, loop, channel);
   }
 
   /**
@@ -239,6 +267,10 @@ public final class ListenerServer implements AutoCloseable {
     EventLoop[] ls = loops;
     Acceptor a = acceptor;
     ls[0].execute(a::closeNow);
+    HttpContext http = httpContext;
+    if (http != null) {
+      http.draining = true; // idle keep-alive connections close at the next sweep, busy ones after their response
+    }
     long deadline = System.nanoTime() + grace.toNanos();
     // The caller's thread waits, not a loop thread: polling a counter here costs nothing on the loops.
     while (metrics.activeConnections() > 0 && System.nanoTime() - deadline < 0) {
@@ -298,6 +330,12 @@ public final class ListenerServer implements AutoCloseable {
     private int maxConnectAttempts = DEFAULT_MAX_CONNECT_ATTEMPTS;
     private ProxyProtocol proxyProtocol = ProxyProtocol.NONE;
     private int bufferSize = DEFAULT_BUFFER_SIZE;
+    private HttpLimits httpLimits;
+    private SSLContext sslContext;
+    private String viaId;
+    private Duration keepAliveTimeout = DEFAULT_KEEP_ALIVE_TIMEOUT;
+    private Duration backendIdleTimeout = DEFAULT_BACKEND_IDLE_TIMEOUT;
+    private int maxIdlePerBackend = DEFAULT_MAX_IDLE_PER_BACKEND;
 
     private Builder(LoadBalancer pool) {
       this.pool = Objects.requireNonNull(pool, "pool");
@@ -349,16 +387,72 @@ public final class ListenerServer implements AutoCloseable {
     }
 
     /**
+     * Layer 7: the codec's limits (request line 414, header section 431, fields, chunk lines, trailers,
+     * response heads). Default: {@link HttpLimits#defaults()} with the header section limit set to the
+     * listener's {@code maxRequestHeaderSize}.
+     */
+    public Builder httpLimits(HttpLimits limits) {
+      this.httpLimits = Objects.requireNonNull(limits, "listenerServer.httpLimits");
+      return this;
+    }
+
+    /** HTTPS: the TLS context clients are served with (required for an HTTPS listener; see {@link PemSsl}). */
+    public Builder sslContext(SSLContext context) {
+      this.sslContext = Objects.requireNonNull(context, "listenerServer.sslContext");
+      return this;
+    }
+
+    /**
+     * Layer 7: this listener's id in {@code Via} (default: the listener's name). A request that already
+     * carries it came back through a backend that called this listener: it gets 508. Give each balancer
+     * of a chain its own id.
+     */
+    public Builder viaId(String id) {
+      this.viaId = checkCharset("listenerServer.viaId", id, 1, 64, "A-Z a-z 0-9 '-' '_' '.'",
+          c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+              || c == '.');
+      return this;
+    }
+
+    /** Layer 7: how long an idle client keep-alive connection stays open, 1s-900s (default 15s). */
+    public Builder keepAliveTimeout(Duration timeout) {
+      this.keepAliveTimeout = checkRange("listenerServer.keepAliveTimeout", timeout, Duration.ofSeconds(1),
+          Duration.ofSeconds(900));
+      return this;
+    }
+
+    /** Layer 7: how long an idle pooled backend connection stays open, 100ms-900s (default 30s). */
+    public Builder backendIdleTimeout(Duration timeout) {
+      this.backendIdleTimeout = checkRange("listenerServer.backendIdleTimeout", timeout, Duration.ofMillis(100),
+          Duration.ofSeconds(900));
+      return this;
+    }
+
+    /**
+     * Layer 7: idle keep-alive connections kept per backend and event loop, 0-10000 (default 32); 0 opens
+     * a connection per request. Bounds idle connections, not concurrency.
+     */
+    public Builder maxIdleConnectionsPerBackend(int max) {
+      this.maxIdlePerBackend = checkRange("listenerServer.maxIdleConnectionsPerBackend", max, 0, 10000);
+      return this;
+    }
+
+    /**
      * Builds the server (not started).
      *
-     * @throws IllegalStateException when a PROXY protocol header is asked for a Layer-7 listener, or a
-     *     backend is the listener's own fixed address and port
+     * @throws IllegalStateException when a PROXY protocol header is asked for a Layer-7 listener, an HTTPS
+     *     listener has no TLS context, the protocol is UDP, or a backend is the listener's own fixed address
+     *     and port
      */
     public ListenerServer build() {
       Listener l = pool.listener();
       checkState(proxyProtocol == ProxyProtocol.NONE || l.frontendProtocol() == Protocol.TCP,
           "listenerServer.proxyProtocol " + proxyProtocol + " needs a TCP listener, but listener.frontendProtocol is "
               + l.frontendProtocol());
+      checkState(l.frontendProtocol() != Protocol.HTTPS || sslContext != null,
+          "listenerServer.sslContext is required for an HTTPS listener (listener " + l.name() + ")");
+      checkState(l.frontendProtocol() == Protocol.TCP || l.frontendProtocol().isLayer7(),
+          "listener.frontendProtocol " + l.frontendProtocol() + " is not served (expected: TCP, HTTP or HTTPS)");
       if (l.frontendPort() != 0) {
         rejectSelfLoop(pool, l, new InetSocketAddress(bindAddress, l.frontendPort()));
       }
