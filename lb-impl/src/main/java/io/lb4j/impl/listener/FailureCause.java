@@ -24,7 +24,9 @@ public enum FailureCause {
   URI_TOO_LONG(414, "uri too long"),
   /** The request header block was larger than {@code Listener.maxRequestHeaderSize()}: 431. */
   HEADER_TOO_LARGE(431, "header too large"),
-  /** A transfer coding the listener does not implement: 501. */
+  /** An {@code Expect} other than {@code 100-continue}: 417. */
+  EXPECTATION_FAILED(417, "expectation failed"),
+  /** A transfer coding or method ({@code CONNECT}) the listener does not implement: 501. */
   NOT_IMPLEMENTED(501, "not implemented"),
   /** An HTTP version other than 1.0 or 1.1: 505. */
   VERSION_NOT_SUPPORTED(505, "version not supported"),

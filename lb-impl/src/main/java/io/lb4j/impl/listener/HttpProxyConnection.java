@@ -253,6 +253,8 @@ final class HttpProxyConnection extends IoHandler {
     switch (status) {
       case 414:
         return FailureCause.URI_TOO_LONG;
+      case 417:
+        return FailureCause.EXPECTATION_FAILED;
       case 431:
         return FailureCause.HEADER_TOO_LARGE;
       case 501:
