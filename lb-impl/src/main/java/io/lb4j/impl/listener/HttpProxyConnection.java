@@ -321,7 +321,7 @@ final class HttpProxyConnection extends IoHandler {
       triedBackends.add(s.backend().id());
       InetSocketAddress address;
       try {
-        address = ctx.addressOf(s.backend());
+        address = ProxyContext.addressOf(s);
       } catch (IOException e) {
         connectFailed(e.toString());
         continue;

@@ -1,12 +1,10 @@
 package io.lb4j.impl.listener;
 
-import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
-import java.net.InetAddress;
+import io.lb4j.api.Selection;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** What every connection of one running listener shares: configuration, pool, metrics. Immutable. */
 final class ProxyContext {
@@ -17,7 +15,6 @@ final class ProxyContext {
   final int maxConnectAttempts;
   final long idleTimeoutNanos;
   final ProxyProtocol proxyProtocol;
-  private final ConcurrentHashMap<String, InetAddress> resolved = new ConcurrentHashMap<>();
 
   ProxyContext(Listener listener, LoadBalancer pool, MetricsRecorder metrics, long connectTimeoutNanos,
       int maxConnectAttempts, ProxyProtocol proxyProtocol) {
@@ -31,15 +28,15 @@ final class ProxyContext {
   }
 
   /**
-   * The address traffic for {@code backend} goes to. A host name is resolved once and remembered (IP
-   * literals, the common case, never touch DNS), so a loop thread blocks on DNS at most once per host.
+   * The address to connect to for {@code selection}: resolved by the pool off the request path, so an
+   * event loop never blocks on DNS. A host name whose first resolution is pending or failed is a connect
+   * failure, reported and retried on another backend like a refused connection.
    */
-  InetSocketAddress addressOf(Backend backend) throws UnknownHostException {
-    InetAddress a = resolved.get(backend.host());
-    if (a == null) {
-      a = InetAddress.getByName(backend.host());
-      resolved.put(backend.host(), a);
+  static InetSocketAddress addressOf(Selection selection) throws UnknownHostException {
+    InetSocketAddress a = selection.address();
+    if (a.isUnresolved()) {
+      throw new UnknownHostException(selection.backend().host() + " is not resolved (yet)");
     }
-    return new InetSocketAddress(a, listener.backendPortFor(backend));
+    return a;
   }
 }

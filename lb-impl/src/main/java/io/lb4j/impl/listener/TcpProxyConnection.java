@@ -102,7 +102,7 @@ final class TcpProxyConnection extends IoHandler {
         backend.configureBlocking(false);
         backend.setOption(StandardSocketOptions.TCP_NODELAY, true);
         connectStart = System.nanoTime();
-        if (backend.connect(ctx.addressOf(s.backend()))) {
+        if (backend.connect(ProxyContext.addressOf(s))) {
           backendKey = backend.register(loop.selector(), 0, this);
           connected();
         } else {
