@@ -151,6 +151,10 @@ final class HttpProxyConnection extends IoHandler {
     } catch (IOException e) {
       log.debug("{}: connection from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
       abort();
+    } catch (RuntimeException e) {
+      // A bug, not the peer: never leave the connection hanging (and its selection unreleased).
+      log.error("{}: connection from {} failed unexpectedly", ctx.listener.name(), clientAddress, e);
+      abort();
     }
   }
 
@@ -293,9 +297,9 @@ final class HttpProxyConnection extends IoHandler {
   }
 
   private RequestContext requestContext(RequestHead head) {
-    if (ctx.listener.sessionPersistence().mode().isCookie()) {
-      return RequestContext.builder().clientAddress(clientAddress.getAddress()).cookieHeader(head.cookieHeader())
-          .build();
+    String cookies = ctx.listener.sessionPersistence().mode().isCookie() ? head.cookieHeader() : null;
+    if (cookies != null) {
+      return RequestContext.builder().clientAddress(clientAddress.getAddress()).cookieHeader(cookies).build();
     }
     return RequestContext.ofClient(clientAddress.getAddress());
   }
@@ -865,6 +869,9 @@ final class HttpProxyConnection extends IoHandler {
           }
       }
     } catch (IOException e) {
+      abort();
+    } catch (RuntimeException e) {
+      log.error("{}: connection from {} failed unexpectedly", ctx.listener.name(), clientAddress, e);
       abort();
     }
   }

@@ -180,6 +180,10 @@ final class TcpProxyConnection extends IoHandler {
     } catch (IOException e) {
       log.debug("{}: connection from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
       close(true);
+    } catch (RuntimeException e) {
+      // A bug, not the peer: never leave the connection hanging (and its selection unreleased).
+      log.error("{}: connection from {} failed unexpectedly", ctx.listener.name(), clientAddress, e);
+      close(true);
     }
   }
 
