@@ -4,6 +4,7 @@ import io.lb4j.impl.listener.http.ForwardingRewriter;
 import io.lb4j.impl.listener.http.HttpLimits;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import org.slf4j.Logger;
 
 /** What every Layer-7 connection of one running listener shares, beside the {@link ProxyContext}. */
 final class HttpContext {
@@ -15,11 +16,13 @@ final class HttpContext {
   final long requestTimeoutNanos;
   final long keepAliveTimeoutNanos;
   final long lingerNanos;
+  /** SLF4J logger {@code io.lb4j.access} (tests pass their own). */
+  final Logger accessLog;
   /** Set by {@code stop()}: connections close after their current response, idle ones at once. */
   volatile boolean draining;
 
   HttpContext(ProxyContext proxy, HttpLimits limits, String viaId, SSLContext ssl, int listenerPort,
-      long keepAliveTimeoutNanos) {
+      long keepAliveTimeoutNanos, Logger accessLog) {
     this.proxy = proxy;
     this.limits = limits;
     this.viaId = viaId;
@@ -28,6 +31,7 @@ final class HttpContext {
     this.requestTimeoutNanos = proxy.listener.requestTimeout().toNanos();
     this.keepAliveTimeoutNanos = keepAliveTimeoutNanos;
     this.lingerNanos = Math.min(requestTimeoutNanos, 5_000_000_000L);
+    this.accessLog = accessLog;
   }
 
   boolean https() {

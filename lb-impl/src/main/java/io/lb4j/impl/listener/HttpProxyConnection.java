@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpProxyConnection extends IoHandler {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
-  private static final Logger access = LoggerFactory.getLogger("io.lb4j.access");
 
   private static final int READ_HEAD = 0;
   private static final int CONNECTING = 1;
@@ -778,6 +777,7 @@ final class HttpProxyConnection extends IoHandler {
   }
 
   private void logAccess(long nanos) {
+    Logger access = http.accessLog;
     if (!access.isInfoEnabled()) {
       return;
     }

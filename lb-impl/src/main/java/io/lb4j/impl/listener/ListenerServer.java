@@ -88,6 +88,7 @@ public final class ListenerServer implements AutoCloseable {
   private final Duration backendIdleTimeout;
   private final int maxIdlePerBackend;
   private volatile HttpContext httpContext;
+  private final Logger accessLog;
   private final AtomicReference<ListenerState> state = new AtomicReference<>(ListenerState.NEW);
   private volatile EventLoop[] loops;
   private volatile Acceptor acceptor;
@@ -108,6 +109,7 @@ public final class ListenerServer implements AutoCloseable {
     this.keepAliveTimeout = b.keepAliveTimeout;
     this.backendIdleTimeout = b.backendIdleTimeout;
     this.maxIdlePerBackend = b.maxIdlePerBackend;
+    this.accessLog = b.accessLog;
   }
 
   /** A builder for a server forwarding {@code pool.listener()}'s traffic to {@code pool}'s backends. */
@@ -150,7 +152,7 @@ public final class ListenerServer implements AutoCloseable {
     }
     if (listener.frontendProtocol().isLayer7()) {
       httpContext = new HttpContext(context, httpLimits, viaId, sslContext, localAddress.getPort(),
-          keepAliveTimeout.toNanos());
+          keepAliveTimeout.toNanos(), accessLog);
     }
     EventLoop[] started = new EventLoop[eventLoops];
     for (int i = 0; i < eventLoops; i++) {
@@ -336,6 +338,7 @@ public final class ListenerServer implements AutoCloseable {
     private Duration keepAliveTimeout = DEFAULT_KEEP_ALIVE_TIMEOUT;
     private Duration backendIdleTimeout = DEFAULT_BACKEND_IDLE_TIMEOUT;
     private int maxIdlePerBackend = DEFAULT_MAX_IDLE_PER_BACKEND;
+    private Logger accessLog = LoggerFactory.getLogger("io.lb4j.access");
 
     private Builder(LoadBalancer pool) {
       this.pool = Objects.requireNonNull(pool, "pool");
@@ -434,6 +437,12 @@ public final class ListenerServer implements AutoCloseable {
      */
     public Builder maxIdleConnectionsPerBackend(int max) {
       this.maxIdlePerBackend = checkRange("listenerServer.maxIdleConnectionsPerBackend", max, 0, 10000);
+      return this;
+    }
+
+    /** The access logger (default SLF4J {@code io.lb4j.access}); tests capture lines with their own. */
+    Builder accessLog(Logger logger) {
+      this.accessLog = Objects.requireNonNull(logger, "accessLog");
       return this;
     }
 
