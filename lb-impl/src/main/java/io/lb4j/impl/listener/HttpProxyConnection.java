@@ -58,6 +58,8 @@ final class HttpProxyConnection extends IoHandler {
   private final SelectionKey clientKey;
   private final InetSocketAddress clientAddress;
   private final String clientIp;
+  /** The request context without cookies, built once per connection: most requests need no other. */
+  private final RequestContext clientContext;
   private final RequestHeadParser requestParser;
   private final ResponseHeadParser responseParser;
   private final BodyScanner requestBody;
@@ -107,6 +109,7 @@ final class HttpProxyConnection extends IoHandler {
     this.client = http.https() ? new TlsTransport(channel, http.newEngine()) : Transport.plain(channel);
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
     this.clientIp = clientAddress.getAddress().getHostAddress();
+    this.clientContext = RequestContext.ofClient(clientAddress.getAddress());
     this.requestParser = new RequestHeadParser(http.limits);
     this.responseParser = new ResponseHeadParser(http.limits);
     this.requestBody = new BodyScanner(http.limits);
@@ -300,7 +303,7 @@ final class HttpProxyConnection extends IoHandler {
     if (cookies != null) {
       return RequestContext.builder().clientAddress(clientAddress.getAddress()).cookieHeader(cookies).build();
     }
-    return RequestContext.ofClient(clientAddress.getAddress());
+    return clientContext;
   }
 
   /** Selects a backend and takes or opens a connection to it; retries other backends up to the limit. */

@@ -173,7 +173,17 @@ public final class ListenerServer implements AutoCloseable {
         registered.completeExceptionally(e);
       }
     });
-    registered.join();
+    try {
+      registered.join();
+    } catch (RuntimeException e) {
+      for (EventLoop loop : started) {
+        loop.stop();
+      }
+      awaitLoopsEnded();
+      closeServerSocket(server);
+      state.set(ListenerState.STOPPED);
+      throw new IllegalStateException("listener " + listener.name() + " could not start accepting", e);
+    }
     state.set(ListenerState.RUNNING);
     log.info("listener {} ({}) accepting on {}", listener.name(), listener.frontendProtocol(),
         localAddress.getAddress().getHostAddress() + ":" + localAddress.getPort());

@@ -46,7 +46,8 @@ class HttpListenerTest {
       assertThat(got.header("X-Secret")).isNull();
       assertThat(got.header("Keep-Alive")).isNull();
       assertThat(got.header("Connection")).isNull();
-      assertThat(server.metrics().responses(2)).isEqualTo(1);
+      // Counted once the last byte is written, which may be just after the client read it.
+      Await.until("the response is counted", () -> server.metrics().responses(2) == 1);
     }
   }
 
@@ -207,6 +208,32 @@ class HttpListenerTest {
       assertThat(c.closedByServer()).isTrue();
       assertThat(server.metrics().failures(FailureCause.NO_BACKEND)).isEqualTo(1);
       assertThat(server.metrics().responses(5)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void allDrainedOrAllUnhealthy_is502NamingTheReason() throws Exception {
+    try (HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", "a");
+        LoadBalancer pool = Fixtures.pool(http("l7-drained"), backend("a", a));
+        ListenerServer server = Fixtures.server(pool).build().start()) {
+      pool.setWeight("a", 0);
+      try (RawHttpClient c = RawHttpClient.connect(server.localAddress())) {
+        assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText())
+            .isEqualTo("502 Bad Gateway: all healthy backends are drained (weight 0) or disabled\n");
+      }
+    }
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
+      deadPort = s.getLocalPort();
+    }
+    Listener unhealthy = http("l7-unhealthy").healthCheck(io.lb4j.api.health.HealthCheckPolicy.defaults().toBuilder()
+        .interval(Duration.ofMillis(50)).build()).build();
+    try (LoadBalancer pool = io.lb4j.impl.LoadBalancers.builder(unhealthy)
+            .backend(Backend.of("dead", "127.0.0.1", deadPort)).build().start();
+        ListenerServer server = Fixtures.server(pool).build().start();
+        RawHttpClient c = RawHttpClient.connect(server.localAddress())) {
+      assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText())
+          .isEqualTo("502 Bad Gateway: all backends are unhealthy\n");
     }
   }
 
