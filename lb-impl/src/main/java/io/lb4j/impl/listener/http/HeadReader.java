@@ -8,7 +8,9 @@ import java.nio.ByteBuffer;
  * head is refused as soon as its first offending byte arrives, whatever the buffer boundaries. The
  * second pass ({@link FieldLines} and the parsers) then reads complete lines.
  *
- * <p>Not thread-safe; one per parser, {@link #reset()} per message.
+ * <p>Not thread-safe; one per parser, {@link #reset()} per message. Allocation-free once the head's
+ * array has grown to the connection's largest head: bytes are copied into that reused array, whose
+ * growth the limits bound (at most twice the largest head they allow).
  */
 final class HeadReader {
 

@@ -124,11 +124,10 @@ public final class ResponseHeadParser {
   }
 
   private boolean framing(boolean requestWasHead) {
-    boolean chunkedTwice = head.chunkedCount > 1;
     if (head.transferEncodingLines > 0 && head.contentLength >= 0) {
       return head.fail(502, "both Content-Length and Transfer-Encoding");
     }
-    if (chunkedTwice) {
+    if (head.chunkedCount > 1) {
       return head.fail(502, "chunked applied more than once");
     }
     int status = head.status;
