@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 final class TcpProxyConnection extends IoHandler {
   private static final Logger log = LoggerFactory.getLogger(TcpProxyConnection.class);
+  /** Buffers moved per readiness event and direction at most, so one busy connection cannot hog its loop. */
+  static final int MAX_READS_PER_EVENT = 16;
 
   private final ProxyContext ctx;
   private final EventLoop loop;
@@ -187,35 +189,50 @@ final class TcpProxyConnection extends IoHandler {
     }
   }
 
+  /**
+   * Reads from the client and writes on to the backend, up to {@link #MAX_READS_PER_EVENT} buffers in one
+   * readiness event while the backend keeps taking them (a bulk transfer then costs one select per
+   * {@code MAX_READS_PER_EVENT} buffers, as Netty's {@code maxMessagesPerRead}); stops as soon as the
+   * backend cannot take more, which is the back-pressure.
+   */
   private void readClient() throws IOException {
-    ByteBuffer b = buffers.acquire();
-    int n = client.read(b);
-    if (n < 0) {
-      buffers.release(b);
-      clientEof = true;
-    } else if (n == 0) {
-      buffers.release(b);
-    } else {
-      lastActivity = System.nanoTime();
-      ctx.metrics.bytesIn(n);
-      b.flip();
-      up = b;
+    for (int i = 0; i < MAX_READS_PER_EVENT && up == null && !clientEof; i++) {
+      ByteBuffer b = buffers.acquire();
+      int n = client.read(b);
+      if (n <= 0) {
+        buffers.release(b);
+        clientEof = n < 0;
+        if (n == 0) {
+          break;
+        }
+      } else {
+        lastActivity = System.nanoTime();
+        ctx.metrics.bytesIn(n);
+        b.flip();
+        up = b;
+      }
+      flushUp();
     }
     flushUp();
   }
 
+  /** The backend-to-client twin of {@link #readClient()}. */
   private void readBackend() throws IOException {
-    ByteBuffer b = buffers.acquire();
-    int n = backend.read(b);
-    if (n < 0) {
-      buffers.release(b);
-      backendEof = true;
-    } else if (n == 0) {
-      buffers.release(b);
-    } else {
-      lastActivity = System.nanoTime();
-      b.flip();
-      down = b;
+    for (int i = 0; i < MAX_READS_PER_EVENT && down == null && !backendEof; i++) {
+      ByteBuffer b = buffers.acquire();
+      int n = backend.read(b);
+      if (n <= 0) {
+        buffers.release(b);
+        backendEof = n < 0;
+        if (n == 0) {
+          break;
+        }
+      } else {
+        lastActivity = System.nanoTime();
+        b.flip();
+        down = b;
+      }
+      flushDown();
     }
     flushDown();
   }
