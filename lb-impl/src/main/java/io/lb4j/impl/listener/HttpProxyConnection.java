@@ -70,6 +70,8 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
   private boolean backendEof;
   private boolean staleRetried;
   private long requestStart;
+  /** When the first byte of the head being read arrived, or 0 between requests. */
+  private long headStart;
   private long lastActivity;
   private long lastBackendActivity;
   /** The rewritten request head, waiting to be written to the backend; null once written. */
@@ -229,6 +231,9 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
       }
       return false;
     }
+    if (headStart == 0) {
+      headStart = System.nanoTime();
+    }
     ParseResult r = requestParser.parse(clientIn);
     if (r == ParseResult.NEED_MORE) {
       releaseClientIn();
@@ -267,6 +272,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     RequestHead head = requestParser.head();
     requestParsed = true;
     requestStart = System.nanoTime();
+    headStart = 0;
     requestBytes = head.headLength();
     responseBytes = 0;
     status = 0;
@@ -744,10 +750,10 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     try {
       switch (state) {
         case READ_HEAD:
-          boolean partial = clientIn != null && clientIn.hasRemaining();
-          if (!partial && http.draining) {
-            close();
-          } else if (now - lastActivity > (partial ? http.requestTimeoutNanos : http.keepAliveTimeoutNanos)) {
+          // A head must arrive whole within the request timeout, however slowly its bytes trickle in
+          // (slowloris); between requests the keep-alive timeout applies, and draining closes at once.
+          if (headStart != 0 ? now - headStart > http.requestTimeoutNanos
+              : http.draining || now - lastActivity > http.keepAliveTimeoutNanos) {
             close();
           }
           break;

@@ -238,6 +238,20 @@ class HttpListenerTest {
   }
 
   @Test
+  void aHeadNotCompleteWithinTheRequestTimeout_closesTheConnection() {
+    // Keep-alive 60 s, request timeout 1 s: a partial head is cut at the request timeout (slowloris), and the
+    // client's 60 s read timeout would fail this test if only the keep-alive timeout applied.
+    try (HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", "a");
+        LoadBalancer pool = Fixtures.pool(http("l7-slowloris").requestTimeout(Duration.ofSeconds(1)), backend("a", a));
+        ListenerServer server = Fixtures.server(pool).keepAliveTimeout(Duration.ofSeconds(60)).build().start();
+        RawHttpClient c = RawHttpClient.connect(server.localAddress())) {
+      c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+      assertThat(c.closedByServer()).isTrue();
+      assertThat(a.requests).isEmpty();
+    }
+  }
+
+  @Test
   void connectRefused_isRetriedOnAnotherBackend_elseAnswered502() throws Exception {
     int deadPort;
     try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
