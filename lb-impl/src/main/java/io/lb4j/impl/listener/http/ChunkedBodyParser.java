@@ -35,6 +35,15 @@ final class ChunkedBodyParser {
   private static final int TRAILER_LF = 19;
   private static final int FINAL_LF = 20;
 
+  /**
+   * Fields a trailer may not carry (RFC 9110 section 6.5.1): framing and routing. A recipient that merges
+   * trailers into the header section would otherwise let a body rewrite how the message was framed.
+   */
+  private static final byte[][] FORBIDDEN_IN_TRAILER = {
+      HttpChars.ascii("content-length"), HttpChars.ascii("transfer-encoding"), HttpChars.ascii("host"),
+  };
+  private static final int ALL_FORBIDDEN = (1 << FORBIDDEN_IN_TRAILER.length) - 1;
+
   private final int maxChunkSizeLine;
   private final int maxTrailerSection;
   private final int maxTrailerFields;
@@ -44,6 +53,9 @@ final class ChunkedBodyParser {
   private int lineLength;
   private int trailerBytes;
   private int trailerFields;
+  /** Length of the trailer field name read so far, and which forbidden names it still matches (bits). */
+  private int trailerNameLength;
+  private int forbiddenCandidates;
   private boolean complete;
   private int errorStatus;
   private String errorReason;
@@ -236,16 +248,23 @@ final class ChunkedBodyParser {
           return fail(431, "too many trailer fields");
         }
         chunkState = TRAILER_NAME;
+        trailerNameLength = 0;
+        forbiddenCandidates = ALL_FORBIDDEN;
+        matchForbidden(b);
         return 0;
       case TRAILER_NAME:
         if (trailerByte() < 0) {
           return -1;
         }
         if (b == ':') {
+          if (namesForbiddenField()) {
+            return fail(400, "Content-Length, Transfer-Encoding or Host in a trailer");
+          }
           chunkState = TRAILER_VALUE;
           return 0;
         }
         if (HttpChars.isToken(b)) {
+          matchForbidden(b);
           return 0;
         }
         return fail(400, HttpChars.isWhitespace(b)
@@ -330,6 +349,27 @@ final class ChunkedBodyParser {
       return 0;
     }
     return fail(400, b == '\n' ? "bare LF in chunk-size line" : "invalid chunk extension");
+  }
+
+  /** Narrows the forbidden names the trailer name still matches, byte by byte, without buffering it. */
+  private void matchForbidden(byte b) {
+    byte lower = HttpChars.toLower(b);
+    for (int k = 0; k < FORBIDDEN_IN_TRAILER.length; k++) {
+      byte[] name = FORBIDDEN_IN_TRAILER[k];
+      if (trailerNameLength >= name.length || name[trailerNameLength] != lower) {
+        forbiddenCandidates &= ~(1 << k);
+      }
+    }
+    trailerNameLength++;
+  }
+
+  private boolean namesForbiddenField() {
+    for (int k = 0; k < FORBIDDEN_IN_TRAILER.length; k++) {
+      if ((forbiddenCandidates & (1 << k)) != 0 && FORBIDDEN_IN_TRAILER[k].length == trailerNameLength) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private int sizeLineByte() {
