@@ -74,8 +74,9 @@ public interface LoadBalancer extends AutoCloseable {
    * can take new traffic (at once when one already can), or completes exceptionally with an
    * {@link IllegalStateException} when the load balancer is closed first. Each call returns a new future,
    * so cancelling or completing it affects no other caller. Dependent actions registered without an
-   * executor run on the thread that made the pool ready (a health-check thread): keep them short, or
-   * use the {@code ...Async} variants.
+   * executor run on the thread that delivers the pool's events when it becomes ready (the pool's own
+   * thread, or the thread of the runtime change that made it ready): keep them short, or use the
+   * {@code ...Async} variants.
    *
    * @return a future completed when the pool can serve
    * @since 0.2.0

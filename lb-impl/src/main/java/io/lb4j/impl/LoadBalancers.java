@@ -13,6 +13,7 @@ import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.health.HealthCheckMetrics;
 import io.lb4j.impl.persistence.CookieKeyRing;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -55,6 +56,22 @@ public final class LoadBalancers {
   private static final Duration MAX_ADDRESS_REFRESH = Duration.ofHours(1);
 
   private LoadBalancers() {}
+
+  /**
+   * The probe counters and probe-start lateness of a pool's active health checking, for monitoring and
+   * load harnesses.
+   *
+   * @param lb a load balancer built by this class
+   * @return a snapshot of its checker's metrics
+   * @throws IllegalArgumentException when {@code lb} was not built here
+   * @since 0.2.0
+   */
+  public static HealthCheckMetrics healthCheckMetrics(LoadBalancer lb) {
+    if (!(lb instanceof DefaultLoadBalancer)) {
+      throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);
+    }
+    return ((DefaultLoadBalancer) lb).healthCheckMetrics();
+  }
 
   /**
    * A builder for a load balancer serving {@code listener}: the listener supplies the scheduling
@@ -162,9 +179,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder scheduler(SchedulingAlgorithm algorithm) {
-      requireClient("scheduler");
-      clientSettings.scheduler(algorithm);
-      return this;
+      return client("scheduler", () -> clientSettings.scheduler(algorithm));
     }
 
     /**
@@ -193,9 +208,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder healthCheck(HealthCheckPolicy policy) {
-      requireClient("healthCheck");
-      clientSettings.healthCheck(policy);
-      return this;
+      return client("healthCheck", () -> clientSettings.healthCheck(policy));
     }
 
     /**
@@ -207,9 +220,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder outlierDetection(OutlierDetectionPolicy policy) {
-      requireClient("outlierDetection");
-      clientSettings.outlierDetection(policy);
-      return this;
+      return client("outlierDetection", () -> clientSettings.outlierDetection(policy));
     }
 
     /**
@@ -221,9 +232,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder sessionPersistence(SessionPersistence persistence) {
-      requireClient("sessionPersistence");
-      clientSettings.sessionPersistence(persistence);
-      return this;
+      return client("sessionPersistence", () -> clientSettings.sessionPersistence(persistence));
     }
 
     /**
@@ -236,9 +245,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder drainTimeout(Duration timeout) {
-      requireClient("drainTimeout");
-      clientSettings.drainTimeout(timeout);
-      return this;
+      return client("drainTimeout", () -> clientSettings.drainTimeout(timeout));
     }
 
     /**
@@ -251,9 +258,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder slowStartWindow(Duration window) {
-      requireClient("slowStartWindow");
-      clientSettings.slowStartWindow(window);
-      return this;
+      return client("slowStartWindow", () -> clientSettings.slowStartWindow(window));
     }
 
     /**
@@ -325,6 +330,26 @@ public final class LoadBalancers {
     Builder resolver(Function<String, InetAddress> resolver) {
       this.resolver = Objects.requireNonNull(resolver, "resolver");
       return this;
+    }
+
+    /**
+     * Sets a client-side pool's setting through the listener builder, which validates it; its messages
+     * then name the field {@code pool.<field>}, as the pool has no listener.
+     */
+    private Builder client(String field, Runnable set) {
+      requireClient(field);
+      try {
+        set.run();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(poolField(e.getMessage()), e);
+      } catch (NullPointerException e) {
+        throw new NullPointerException(poolField(e.getMessage()));
+      }
+      return this;
+    }
+
+    private static String poolField(String message) {
+      return message != null && message.startsWith("listener.") ? "pool." + message.substring(9) : message;
     }
 
     private void requireClient(String field) {
