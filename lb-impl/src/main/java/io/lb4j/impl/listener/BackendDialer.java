@@ -163,7 +163,6 @@ final class BackendDialer {
   private void established() throws IOException {
     BackendConnection c = connecting;
     connecting = null;
-    c.connected = true;
     c.key.interestOps(0);
     ctx.pool.report(selection, Outcome.success(Duration.ofNanos(System.nanoTime() - connectStart)));
     events.backendReady(c);

@@ -676,22 +676,23 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
   private void fail(FailureCause cause, String reason) {
     failure = cause;
     ctx.metrics.failure(cause);
-    dialer.releaseSelection();
-    dropBackend();
     if (responseStarted || state == CLOSING || state == LINGER) {
       abort();
       return;
     }
     status = cause.status();
-    long nanos = System.nanoTime() - (requestStart == 0 ? lastActivity : requestStart);
+    // A refused head has no request start yet: its time runs from its first byte.
+    long nanos = System.nanoTime() - (headStart != 0 ? headStart : requestStart);
     ctx.metrics.response(status, nanos);
+    logAccess(nanos); // before the selection is released: the line names the backend
+    dialer.releaseSelection();
+    dropBackend();
     if (upHead != null) {
       buffers.release(upHead);
       upHead = null;
     }
     releaseDownHead();
     downHead = ByteBuffer.wrap(HttpErrorResponses.errorResponse(status, reason == null ? cause.label() : reason));
-    logAccess(nanos);
     state = CLOSING;
   }
 
