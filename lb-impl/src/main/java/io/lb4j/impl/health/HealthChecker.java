@@ -72,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * {@link #close} (which waits for the thread to end). Transition listeners run on the probe thread:
  * keep them short and never block in them (a slow listener delays every probe of this checker).
  *
- * <p><b>Lifecycle.</b> {@link #builder} then {@link #build}: nothing runs yet; {@link #add} backends
+ * <p><b>Lifecycle.</b> {@link #builder} then {@link Builder#build}: nothing runs yet; {@link #add} backends
  * any time; {@link #start} starts the thread (idempotent); {@link #close} stops every probe, closes
  * every socket and ends the thread (idempotent). A closed checker cannot be restarted.
  *

@@ -86,6 +86,18 @@ class HealthCheckerHttpTest {
   }
 
   @Test
+  void pathWithUpperCaseEscapesAndQuery_isSentVerbatim() {
+    Http server = track(new Http(Loopback.nextHost()));
+    Transitions transitions = new Transitions();
+    String target = "/actuator/healthCheck;v=2/%C3%A9?probe=Liveness&x=a:b@c";
+    started(http().method(HealthCheckMethod.GET).path(target).build(), transitions,
+        Backend.of("a", server.host, server.port()));
+
+    assertThat(transitions.next().to()).isEqualTo(HEALTHY);
+    assertThat(server.paths.get(0)).isEqualTo(target);
+  }
+
+  @Test
   void notFound_isUnhealthyByDefault_withTheStatusAndClassesInTheCause() {
     Http server = track(new Http(Loopback.nextHost()));
     server.status.set(404);
