@@ -50,8 +50,8 @@ class GatewayTest {
         assertThat(answers).containsExactlyInAnyOrder("hello from a", "hello from b");
         assertThat(gateway.metrics().responses(2)).isGreaterThanOrEqualTo(2);
 
-        a.close();
-        b.close();
+        a.stop();
+        b.stop();
         long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         int status = 0;
         while (status != 502 && System.nanoTime() < until) {
