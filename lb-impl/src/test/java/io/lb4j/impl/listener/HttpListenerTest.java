@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -282,18 +281,8 @@ class HttpListenerTest {
     // A backend whose accept queue is full: Linux drops further SYNs, so a connect hangs until our timeout.
     try (ServerSocket stuck = new ServerSocket(0, 1, LOOPBACK);
         HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", "alive")) {
-      List<java.net.Socket> fillers = new ArrayList<>();
+      List<java.net.Socket> fillers = Fixtures.fillAcceptQueue(stuck);
       try {
-        for (int i = 0; i < 8; i++) {
-          java.net.Socket f = new java.net.Socket();
-          try {
-            f.connect(stuck.getLocalSocketAddress(), 300);
-            fillers.add(f);
-          } catch (java.net.SocketTimeoutException full) {
-            f.close();
-            break;
-          }
-        }
         try (LoadBalancer pool = Fixtures.pool(http("l7-ctimeout"), Backend.of("stuck", "127.0.0.1", stuck.getLocalPort()),
                 backend("a", a));
             ListenerServer server = Fixtures.server(pool).connectTimeout(Duration.ofMillis(200))
@@ -305,9 +294,7 @@ class HttpListenerTest {
           assertThat(server.metrics().retries()).isGreaterThanOrEqualTo(1);
         }
       } finally {
-        for (java.net.Socket f : fillers) {
-          f.close();
-        }
+        Fixtures.closeAll(fillers);
       }
     }
   }
