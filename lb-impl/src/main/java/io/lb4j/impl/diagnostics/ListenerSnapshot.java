@@ -6,6 +6,11 @@ import static io.lb4j.api.internal.Checks.format;
 
 import io.lb4j.api.Listener;
 import io.lb4j.api.Protocol;
+import io.lb4j.impl.listener.FailureCause;
+import io.lb4j.impl.listener.ListenerMetrics;
+import io.lb4j.impl.listener.ListenerServer;
+import io.lb4j.impl.listener.ListenerState;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,9 +21,8 @@ import java.util.Objects;
  * What {@link Diagnostics} reads from one running (or stopped) listener: its identity and settings and
  * the counters of the answers it gave clients.
  *
- * <p>This value decouples diagnostics from the listener implementation, which is built separately: lb4j's
- * listeners will provide it from their metrics snapshot (an adapter added when they land); until then, and
- * for a gateway with its own listeners, the caller fills it in, as the tests do. Counts are since the
+ * <p>This value decouples diagnostics from the listener implementation: {@link #of(ListenerServer)} reads
+ * it from an lb4j listener; a gateway with its own listeners fills it in with {@link #builder}. Counts are since the
  * listener started, unless the adapter passes counts over a recent window, which makes findings clear once
  * the cause is gone.
  *
@@ -71,6 +75,34 @@ public final class ListenerSnapshot {
    */
   public static Builder builder(Listener listener, String bindAddress, int port) {
     return new Builder(listener, bindAddress, port);
+  }
+
+  /**
+   * What a running (or stopped) lb4j listener shows: its address, state and the counters of its
+   * {@link ListenerMetrics}: 400s, 431s, 502s by cause, 504s, 508s and the response-time p99 (an upper
+   * bound from the histogram, at most twice the true value).
+   *
+   * @param server the listener
+   * @return its snapshot
+   */
+  public static ListenerSnapshot of(ListenerServer server) {
+    Objects.requireNonNull(server, "server");
+    InetSocketAddress bound = server.localAddress();
+    ListenerMetrics m = server.metrics();
+    Builder b = builder(server.listener(), bound == null ? "0.0.0.0" : bound.getAddress().getHostAddress(),
+        bound == null ? server.listener().frontendPort() : bound.getPort())
+        .running(server.state() == ListenerState.RUNNING)
+        .badRequests(m.failures(FailureCause.BAD_REQUEST))
+        .headersTooLarge(m.failures(FailureCause.HEADER_TOO_LARGE))
+        .gatewayTimeouts(m.gatewayTimeouts())
+        .loopsDetected(m.failures(FailureCause.LOOP))
+        .responseTimeP99(m.responseTimeQuantile(0.99));
+    for (FailureCause cause : FailureCause.values()) {
+      if (cause.status() == 502) {
+        b.badGateway(cause.label(), m.failures(cause));
+      }
+    }
+    return b.build();
   }
 
   /** The listener's name. */
