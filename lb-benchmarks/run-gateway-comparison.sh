@@ -13,9 +13,12 @@
 #   apt-get install -y nginx haproxy wrk
 #   mvn -B -ntp -pl lb-benchmarks -am package -DskipTests
 #
-# Usage: [ROUNDS=3] [DURATION=30] [WARMUP=10] [FIRST_WARMUP=30] [JAVA_OPTS=...] [OUT=dir] \
-#            lb-benchmarks/run-gateway-comparison.sh [--install]
+# Usage: [ROUNDS=3] [DURATION=30] [WARMUP=10] [FIRST_WARMUP=30] [JAVA_OPTS=...] [OUT=dir] [ONLY=regex] \
+#            [JFR=on] lb-benchmarks/run-gateway-comparison.sh [--install]
 #   A quick look: ROUNDS=1 DURATION=5 WARMUP=2 FIRST_WARMUP=10 lb-benchmarks/run-gateway-comparison.sh
+#   ONLY: measure only the paths whose "LAYER MODE SERVER" matches (for example ONLY='l7 close').
+#   JFR=on: record a Flight Recorder profile of each lb4j listener (OUT/lb4j-l7.jfr, OUT/lb4j-l4.jfr, written
+#   when the script stops them); read it with: jfr print --events jdk.ExecutionSample OUT/lb4j-l7.jfr
 # Raw wrk output, the configurations and the summary go to OUT (default
 # lb-benchmarks/results/<UTC date>/gateway-<UTC time>).
 set -euo pipefail
@@ -89,8 +92,12 @@ await_http_200() {
 start_java() {
   local name="$1" log="$out/$1.log"
   shift
+  local jfr=()
+  if [[ "${JFR:-off}" == on && "$name" == lb4j-* ]]; then
+    jfr=("-XX:StartFlightRecording=filename=$out/$name.jfr,dumponexit=true,settings=profile")
+  fi
   # shellcheck disable=SC2086
-  java $java_opts -cp "$jar" "$@" > "$log" 2>&1 &
+  java $java_opts "${jfr[@]}" -cp "$jar" "$@" > "$log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 300); do
     if grep -q '^listening ' "$log"; then
@@ -217,6 +224,7 @@ for ((r = 1; r <= rounds; r++)); do
   [[ $r -eq 1 ]] && w=$first_warmup
   for path in "${paths[@]}"; do
     read -r mode layer server port <<< "$path"
+    [[ "$layer $mode $server" =~ ${ONLY:-.} ]] || continue
     header=()
     [[ "$mode" == close ]] && header=(-H 'Connection: close')
     url="http://127.0.0.1:$port/"
