@@ -2,7 +2,6 @@ package io.lb4j.impl.listener;
 
 import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
-import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.impl.listener.http.BodyScanner;
 import io.lb4j.impl.listener.http.HttpErrorResponses;
 import io.lb4j.impl.listener.http.ParseResult;
@@ -244,28 +243,11 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     }
     if (r == ParseResult.ERROR) {
       int code = requestParser.errorStatus();
-      fail(causeOf(code), requestParser.errorReason());
+      fail(FailureCause.ofRefusedRequest(code), requestParser.errorReason());
       return true;
     }
     startRequest();
     return true;
-  }
-
-  private static FailureCause causeOf(int status) {
-    switch (status) {
-      case 414:
-        return FailureCause.URI_TOO_LONG;
-      case 417:
-        return FailureCause.EXPECTATION_FAILED;
-      case 431:
-        return FailureCause.HEADER_TOO_LARGE;
-      case 501:
-        return FailureCause.NOT_IMPLEMENTED;
-      case 505:
-        return FailureCause.VERSION_NOT_SUPPORTED;
-      default:
-        return FailureCause.BAD_REQUEST;
-    }
   }
 
   private void startRequest() throws IOException {
@@ -290,15 +272,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     responseStarted = false;
     closeAfterResponse = false;
     state = CONNECTING;
-    dialer.dial(requestContext(head));
-  }
-
-  private RequestContext requestContext(RequestHead head) {
-    String cookies = ctx.listener.sessionPersistence().mode().isCookie() ? head.cookieHeader() : null;
-    if (cookies != null) {
-      return RequestContext.builder().clientAddress(clientAddress.getAddress()).cookieHeader(cookies).build();
-    }
-    return clientContext;
+    dialer.dial(SessionCookies.requestContext(ctx, clientContext, head));
   }
 
   @Override
@@ -502,10 +476,10 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     status = head.status();
     responseStarted = true;
     ctx.pool.report(dialer.selection(), Outcome.httpStatus(status, since(requestStart)));
-    observeServerCookies(head);
+    SessionCookies.observe(ctx, dialer.selection(), head);
     closeAfterResponse = !request.keepAlive() || !head.keepAlive() || !requestBodyDone || http.draining
         || clientEof;
-    String setCookie = sessionCookie();
+    String setCookie = SessionCookies.setCookie(dialer.selection(), http.https());
     downHead = buffers.acquire();
     if (http.rewriter.writeResponse(head, !request.isHttp11(), closeAfterResponse, setCookie, downHead) < 0) {
       buffers.release(downHead);
@@ -521,27 +495,6 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     }
     responseBody.start(head.framing(), head.contentLength());
     return true;
-  }
-
-  private String sessionCookie() {
-    String cookie = dialer.selection().setCookie();
-    if (cookie == null || !http.https()) {
-      return cookie;
-    }
-    // Over HTTPS the session cookie must not leak to a plain-HTTP request: mark it Secure.
-    return cookie.regionMatches(true, Math.max(0, cookie.length() - 6), "Secure", 0, 6) || cookie.contains("; Secure")
-        ? cookie : cookie + "; Secure";
-  }
-
-  private void observeServerCookies(ResponseHead head) {
-    if (ctx.listener.sessionPersistence().mode() != SessionPersistence.Mode.SERVER_COOKIE) {
-      return;
-    }
-    for (int i = 0; i < head.fieldCount(); i++) {
-      if (head.fieldNameIs(i, "Set-Cookie")) {
-        ctx.pool.observeSetCookie(dialer.selection(), head.fieldValue(i));
-      }
-    }
   }
 
   /** The response ended: account for it, keep or close the backend connection, serve the next request. */

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -289,6 +290,29 @@ class HttpListenerTest {
       Response r = c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
       assertThat(r.status()).isEqualTo(502);
       assertThat(server.metrics().failures(FailureCause.CONNECT_FAILED)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void connectTimeout_movesTheRequestToAnotherBackend() throws Exception {
+    // A backend whose accept queue is full: Linux drops further SYNs, so a connect hangs until our timeout.
+    try (ServerSocket stuck = new ServerSocket(0, 1, LOOPBACK);
+        HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", "alive")) {
+      List<java.net.Socket> fillers = Fixtures.fillAcceptQueue(stuck);
+      try {
+        try (LoadBalancer pool = Fixtures.pool(http("l7-ctimeout"), Backend.of("stuck", "127.0.0.1", stuck.getLocalPort()),
+                backend("a", a));
+            ListenerServer server = Fixtures.server(pool).connectTimeout(Duration.ofMillis(200))
+                .maxIdleConnectionsPerBackend(0).build().start();
+            RawHttpClient c = RawHttpClient.connect(server.localAddress())) {
+          for (int i = 0; i < 4; i++) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText()).isEqualTo("alive");
+          }
+          assertThat(server.metrics().retries()).isGreaterThanOrEqualTo(1);
+        }
+      } finally {
+        Fixtures.closeAll(fillers);
+      }
     }
   }
 
