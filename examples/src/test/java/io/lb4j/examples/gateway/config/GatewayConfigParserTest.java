@@ -229,4 +229,13 @@ class GatewayConfigParserTest {
           assertThat(e.getMessage()).startsWith("3 problems in the configuration:");
         });
   }
+
+  @Test
+  void parse_acceptsTheExampleConfigShippedWithTheGateway() throws Exception {
+    // Surefire runs in the module folder; the file is examples/gateway.yaml.
+    GatewayConfig config = parser.parse(Path.of("gateway.yaml"));
+
+    assertThat(config.listeners()).extracting(l -> l.listener().name()).containsExactly("web", "tcp");
+    assertThat(config.listener("web").orElseThrow().backends()).extracting(Backend::weight).containsExactly(3, 2, 1);
+  }
 }
