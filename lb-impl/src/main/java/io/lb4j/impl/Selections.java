@@ -4,6 +4,7 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
 import io.lb4j.api.scheduler.NoBackendReason;
+import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -35,15 +36,17 @@ final class Selections {
     final Member member;
     final Backend backend;
     final RequestContext context;
+    private final InetSocketAddress address;
     private final String setCookie;
     private final boolean sessionMoved;
     private volatile int released;
 
-    Picked(DefaultLoadBalancer owner, Member member, Backend backend, RequestContext context, String setCookie,
-        boolean sessionMoved) {
+    Picked(DefaultLoadBalancer owner, Member member, Backend backend, InetSocketAddress address,
+        RequestContext context, String setCookie, boolean sessionMoved) {
       this.owner = owner;
       this.member = member;
       this.backend = backend;
+      this.address = address;
       this.context = context;
       this.setCookie = setCookie;
       this.sessionMoved = sessionMoved;
@@ -57,6 +60,11 @@ final class Selections {
     @Override
     public Backend backend() {
       return backend;
+    }
+
+    @Override
+    public InetSocketAddress address() {
+      return address;
     }
 
     @Override
@@ -102,6 +110,11 @@ final class Selections {
 
     @Override
     public Backend backend() {
+      return null;
+    }
+
+    @Override
+    public InetSocketAddress address() {
       return null;
     }
 

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * every backend counts as HEALTHY: a failed backend keeps getting traffic and clients see errors (the
  * reference's 502s), so disable checks only when something else (outlier detection) takes their place.
  *
- * <p><b>Probes.</b> TCP: a non-blocking connect to {@code host:checkPort}; success is a completed
+ * <p><b>Probes.</b> TCP: a non-blocking connect to {@code host:checkPort} (the policy's port, else the
+ * builder's {@link Builder#backendPort backend port}, else the backend's own); success is a completed
  * handshake; the socket is closed at once without sending data. HTTP: {@code HEAD} (or {@code GET})
  * {@code path} with {@code Host:} the policy's domain or else the backend's address,
  * {@code User-Agent: lb4j-health-check/<version>} (so backends can filter probes out of their logs) and
@@ -96,6 +97,8 @@ public final class HealthChecker implements AutoCloseable {
   /** Orders {@link #add}'s view read and map put against {@link #setPolicy}'s view change. */
   private final Object policyLock = new Object();
   private final OutlierDetector outlierDetector;
+  /** The listener's backend port, or 0 to probe each backend's own port. */
+  private final int backendPort;
   private volatile PolicyView view;
   private int lifecycle = NEW;
 
@@ -104,6 +107,7 @@ public final class HealthChecker implements AutoCloseable {
     this.view = new PolicyView(b.policy);
     this.loop = new ProbeLoop(this, b.random, b.maxProbesInFlight);
     this.outlierDetector = b.outlierDetector;
+    this.backendPort = b.backendPort;
   }
 
   /** A builder for a checker under {@code policy}. */
@@ -138,12 +142,29 @@ public final class HealthChecker implements AutoCloseable {
    */
   public void add(Backend backend) {
     Objects.requireNonNull(backend, "backend");
+    Target existing = targets.get(backend.id());
+    if (existing != null && existing.backend.equals(backend)) {
+      checkNotClosed();
+      return;
+    }
+    add(backend, resolve(backend.host()));
+  }
+
+  /**
+   * Adds {@code backend} as {@link #add(Backend)} does, with its host already resolved to
+   * {@code address} by the caller (null: unknown, every probe fails until {@link #updateAddress}), so
+   * this call never blocks.
+   *
+   * @since 0.2.0
+   */
+  public void add(Backend backend, InetAddress address) {
+    Objects.requireNonNull(backend, "backend");
     checkNotClosed();
     Target existing = targets.get(backend.id());
     if (existing != null && existing.backend.equals(backend)) {
+      existing.address = address;
       return;
     }
-    InetAddress address = resolve(backend.host());
     Target t;
     Target old;
     // Reading the view and publishing the target under policyLock keeps a concurrent setPolicy out of
@@ -155,7 +176,8 @@ public final class HealthChecker implements AutoCloseable {
       PolicyView v = view;
       // Added while checks are off, a backend counts as healthy like every other; enabling checks
       // later keeps that status, so no backend changes status without a transition event.
-      t = new Target(backend, address, !v.enabled || v.policy.startHealthy());
+      t = new Target(backend, address, backendPort == 0 ? backend.port() : backendPort,
+          !v.enabled || v.policy.startHealthy());
       old = targets.put(backend.id(), t);
     }
     if (old != null) {
@@ -163,6 +185,19 @@ public final class HealthChecker implements AutoCloseable {
     }
     loop.execute(() -> loop.add(t));
     log.debug("health check added {}", backend);
+  }
+
+  /**
+   * Points the probes of a backend at a new address (its host name now resolves elsewhere), from its
+   * next probe on; its status is kept. Does nothing for an unknown id.
+   *
+   * @since 0.2.0
+   */
+  public void updateAddress(String backendId, InetAddress address) {
+    Target t = targets.get(Objects.requireNonNull(backendId, "backendId"));
+    if (t != null) {
+      t.address = address;
+    }
   }
 
   /** Stops checking the backend with {@code backendId} at once (an in-flight probe is abandoned). */
@@ -324,11 +359,17 @@ public final class HealthChecker implements AutoCloseable {
     String host = v.policy.domain();
     if (host == null) {
       String h = t.backend.host();
-      host = (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + v.policy.portFor(t.backend);
+      host = (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + checkPort(v, t);
     }
     String request = v.requestLineAndFixedHeaders + "Host: " + host + "\r\nUser-Agent: " + USER_AGENT
         + "\r\nAccept: */*\r\nConnection: close\r\n\r\n";
     return request.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** The port to probe: the policy's check port when set, else the port of traffic. */
+  static int checkPort(PolicyView v, Target t) {
+    int port = v.policy.port();
+    return port != 0 ? port : t.trafficPort;
   }
 
   private void emit(Target t, HealthStatus from, HealthStatus to, String cause) {
@@ -375,6 +416,7 @@ public final class HealthChecker implements AutoCloseable {
     private int maxProbesInFlight = DEFAULT_MAX_PROBES_IN_FLIGHT;
     private RandomGenerator random;
     private OutlierDetector outlierDetector;
+    private int backendPort;
 
     private Builder(HealthCheckPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -411,6 +453,17 @@ public final class HealthChecker implements AutoCloseable {
      */
     public Builder outlierDetector(OutlierDetector detector) {
       this.outlierDetector = Objects.requireNonNull(detector, "outlierDetector");
+      return this;
+    }
+
+    /**
+     * The port of traffic for every backend: a listener's backend port, probed unless the policy has its
+     * own check port; 0 (the default) probes each backend's own port.
+     *
+     * @since 0.2.0
+     */
+    public Builder backendPort(int port) {
+      this.backendPort = port == 0 ? 0 : checkRange("healthChecker.backendPort", port, 1, 65_535);
       return this;
     }
 

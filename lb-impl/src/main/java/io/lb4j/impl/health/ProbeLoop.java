@@ -2,6 +2,7 @@ package io.lb4j.impl.health;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.StandardSocketOptions;
@@ -323,13 +324,14 @@ final class ProbeLoop implements Runnable {
     t.pendingWrite = null;
     inFlight++;
     stats.started(now - t.due);
-    if (t.address == null) {
+    InetAddress address = t.address;
+    if (address == null) {
       finish(t, false, "unresolved host " + t.backend.host());
       return;
     }
-    int port = v.policy.portFor(t.backend);
-    if (t.checkAddress == null || t.checkAddress.getPort() != port) {
-      t.checkAddress = new InetSocketAddress(t.address, port);
+    int port = HealthChecker.checkPort(v, t);
+    if (t.checkAddress == null || t.checkAddress.getPort() != port || t.checkAddress.getAddress() != address) {
+      t.checkAddress = new InetSocketAddress(address, port);
     }
     heap.schedule(t, now + v.timeoutNanos);
     try {
