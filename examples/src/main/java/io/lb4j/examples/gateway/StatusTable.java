@@ -22,7 +22,7 @@ final class StatusTable {
 
   private StatusTable() {}
 
-  /** The table for a terminal, columns padded to their widest cell. */
+  /** The table for a terminal. */
   static String table(Map<String, List<BackendView>> viewsByListener) {
     List<String[]> rows = new ArrayList<>();
     rows.add(HEADER);
@@ -31,21 +31,7 @@ final class StatusTable {
         rows.add(cells(listener, v));
       }
     });
-    int[] widths = new int[HEADER.length];
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        widths[i] = Math.max(widths[i], row[i].length());
-      }
-    }
-    StringBuilder out = new StringBuilder();
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        String cell = i == row.length - 1 ? row[i] : pad(row[i], widths[i] + 2);
-        out.append(cell);
-      }
-      out.append('\n');
-    }
-    return out.toString();
+    return TextTable.render(rows);
   }
 
   /** One {@code key=value} line per backend, for logs. */
@@ -69,13 +55,5 @@ final class StatusTable {
     return new String[] {listener, v.backend().id(), v.backend().authority(), health,
         v.effectiveWeight() + "/" + v.backend().weight(), String.valueOf(v.activeConnections()),
         String.valueOf(v.picks()), v.lastCheck().isEmpty() ? "-" : v.lastCheck()};
-  }
-
-  private static String pad(String s, int width) {
-    StringBuilder b = new StringBuilder(s);
-    while (b.length() < width) {
-      b.append(' ');
-    }
-    return b.toString();
   }
 }

@@ -10,8 +10,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -25,8 +23,6 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * of stopping the read, so one pass finds every problem. Not thread-safe; one per parse.
  */
 final class ConfigNode {
-
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
   private final Problems problems;
   private final String path;
@@ -143,7 +139,7 @@ final class ConfigNode {
   /** Applies a duration written as a whole number and a unit: {@code 500ms}, {@code 2s}, {@code 5m}, {@code 1h}. */
   void duration(String key, Consumer<Duration> apply) {
     text(key).ifPresent(value -> {
-      Optional<Duration> parsed = parseDuration(value.trim());
+      Optional<Duration> parsed = Durations.parse(value);
       if (parsed.isEmpty()) {
         problems.add(valueNode(key), child(path, key),
             "expected a duration such as 500ms, 2s, 5m or 1h, was '" + value + "'");
@@ -233,24 +229,6 @@ final class ConfigNode {
   /** The line of a key's value, or of this mapping when the key is absent. */
   int lineOf(String key) {
     return Problems.line(has(key) ? valueNode(key) : node);
-  }
-
-  static Optional<Duration> parseDuration(String text) {
-    Matcher m = DURATION.matcher(text);
-    if (!m.matches()) {
-      return Optional.empty();
-    }
-    long amount = Long.parseLong(m.group(1));
-    switch (m.group(2)) {
-      case "ms":
-        return Optional.of(Duration.ofMillis(amount));
-      case "s":
-        return Optional.of(Duration.ofSeconds(amount));
-      case "m":
-        return Optional.of(Duration.ofMinutes(amount));
-      default:
-        return Optional.of(Duration.ofHours(amount));
-    }
   }
 
   private Node valueNode(String key) {
