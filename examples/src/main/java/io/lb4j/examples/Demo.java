@@ -2,11 +2,9 @@ package io.lb4j.examples;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
-import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.LoadBalancerEvent;
 import io.lb4j.api.Outcome;
-import io.lb4j.api.Protocol;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
 import io.lb4j.api.health.HealthCheckPolicy;
@@ -14,8 +12,11 @@ import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.impl.LoadBalancers;
+import io.lb4j.impl.client.BalancedHttpClient;
+import io.lb4j.impl.client.NoBackendException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,11 +37,12 @@ import java.util.function.BooleanSupplier;
  * <ol>
  *   <li>Starts backends with weights 3, 2 and 1 and a load balancer with HTTP health checks every 100 ms
  *       and inserted-cookie session persistence.
- *   <li>Sends requests as new clients (select, send with {@code HttpClient}, report) and prints each
- *       backend's share next to the expected one.
- *   <li>A browser-like client keeps its cookie and stays on one backend.
- *   <li>Stops that backend: prints the health transition and its cause, shows traffic moving away and
- *       the browser's session moving to another backend.
+ *   <li>Sends requests as new clients through {@link BalancedHttpClient} (select, send, report and
+ *       release in one call) and prints each backend's share next to the expected one.
+ *   <li>A browser-like client keeps its cookie and stays on one backend (select, send, report by hand).
+ *   <li>Stops that backend: requests sent before the health checks notice still all succeed (the client
+ *       retries a refused connection on another backend); prints the health transition and its cause,
+ *       shows traffic moving away and the browser's session moving to another backend.
  *   <li>Restarts it and shows it rejoin.
  * </ol>
  *
@@ -49,12 +51,14 @@ import java.util.function.BooleanSupplier;
 public final class Demo {
 
   private static final Duration DEADLINE = Duration.ofSeconds(30);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
 
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
   private final ConcurrentLinkedQueue<LoadBalancerEvent> events = new ConcurrentLinkedQueue<>();
   private final List<HttpBackend> backends = new ArrayList<>();
   private LoadBalancer lb;
+  private BalancedHttpClient client;
 
   private Demo() {}
 
@@ -86,22 +90,23 @@ public final class Demo {
     backends.add(new HttpBackend("b3", "127.0.0.3"));
     int[] weights = {3, 2, 1};
 
-    Listener listener = Listener.builder("demo", Protocol.HTTP, 0)
+    // A client-side pool: the settings go to the pool builder, no listener to invent.
+    List<Backend> members = new ArrayList<>();
+    for (int i = 0; i < backends.size(); i++) {
+      HttpBackend b = backends.get(i);
+      members.add(Backend.of(b.name(), b.host(), b.port(), weights[i]));
+    }
+    lb = LoadBalancers.builder().name("demo")
         .healthCheck(HealthCheckPolicy.builder().type(HealthCheckType.HTTP).path("/health")
             .interval(Duration.ofMillis(100)).responseTimeout(Duration.ofMillis(500))
             .unhealthyThreshold(2).healthyThreshold(2).build())
         .sessionPersistence(SessionPersistence.insertCookie(Duration.ofMinutes(10)))
-        .requestTimeout(Duration.ofSeconds(2))
+        .backends(members)
         .build();
-    LoadBalancers.Builder builder = LoadBalancers.builder(listener);
-    for (int i = 0; i < backends.size(); i++) {
-      HttpBackend b = backends.get(i);
-      builder.backend(Backend.of(b.name(), b.host(), b.port(), weights[i]));
-    }
-    lb = builder.build();
     lb.subscribe(events::add);
     lb.start();
-    System.out.println("lb4j demo: " + listener);
+    client = BalancedHttpClient.builder(lb).httpClient(http).attemptTimeout(REQUEST_TIMEOUT).build();
+    System.out.println("lb4j demo: client-side pool '" + lb.name() + "', " + lb.healthCheck());
     System.out.println();
 
     ok &= await("all backends healthy", () -> lb.view().stream().allMatch(v -> v.health() == HealthStatus.HEALTHY));
@@ -131,6 +136,11 @@ public final class Demo {
     HttpBackend victim = backends.stream().filter(b -> b.name().equals(home)).findFirst().orElseThrow();
     events.clear();
     victim.stop();
+    counts = sendAsNewClients(300);
+    long failed = counts.keySet().stream().filter(k -> k.startsWith("(")).mapToInt(counts::get).sum();
+    System.out.printf("  300 requests sent right after the stop, while the health checks find out: %d failed"
+        + " (a refused connection is retried on another backend)%n", failed);
+    ok &= check(failed == 0, "no request fails while " + home + " is down");
     ok &= await(home + " marked unhealthy", () -> status(home) == HealthStatus.UNHEALTHY);
     printHealthEvents();
     counts = sendAsNewClients(1200);
@@ -155,21 +165,23 @@ public final class Demo {
     return ok;
   }
 
+  /** Sends {@code n} GETs through the balanced client, each as a new client; counts them by backend. */
   private Map<String, Integer> sendAsNewClients(int n) throws InterruptedException {
     Map<String, Integer> counts = new LinkedHashMap<>();
     for (HttpBackend b : backends) {
       counts.put(b.name(), 0);
     }
+    HttpRequest request = HttpRequest.newBuilder(client.uri("/")).GET().build();
     for (int i = 0; i < n; i++) {
-      Selection s = lb.select(RequestContext.EMPTY);
-      if (!s.hasBackend()) {
-        counts.merge("(none: " + s.reason().description() + ")", 1, Integer::sum);
-        continue;
-      }
-      if (send(s)) {
-        counts.merge(s.backend().id(), 1, Integer::sum);
-      } else {
-        counts.merge("(failed)", 1, Integer::sum);
+      try {
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        String key = response.statusCode() == 200 ? response.body().trim().substring("hello from ".length())
+            : "(HTTP " + response.statusCode() + ")";
+        counts.merge(key, 1, Integer::sum);
+      } catch (NoBackendException e) {
+        counts.merge("(none: " + e.reason().description() + ")", 1, Integer::sum);
+      } catch (IOException e) {
+        counts.merge("(failed: " + e + ")", 1, Integer::sum);
       }
     }
     return counts;
@@ -179,8 +191,10 @@ public final class Demo {
   private boolean send(Selection s) throws InterruptedException {
     long start = System.nanoTime();
     try (s) {
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + s.backend().authority() + "/"))
-          .timeout(lb.listener().requestTimeout()).GET().build();
+      InetSocketAddress to = s.address(); // resolved by the pool, never by select
+      HttpRequest request = HttpRequest.newBuilder(
+              URI.create("http://" + to.getAddress().getHostAddress() + ":" + to.getPort() + "/"))
+          .timeout(REQUEST_TIMEOUT).GET().build();
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       lb.report(s, Outcome.httpStatus(response.statusCode(), Duration.ofNanos(System.nanoTime() - start)));
       return response.statusCode() == 200;

@@ -8,11 +8,14 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
+import io.lb4j.api.discovery.BackendSource;
+import io.lb4j.api.discovery.DiscoveryPolicy;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.health.HealthCheckMetrics;
 import io.lb4j.impl.persistence.CookieKeyRing;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -57,6 +60,22 @@ public final class LoadBalancers {
   private LoadBalancers() {}
 
   /**
+   * The probe counters and probe-start lateness of a pool's active health checking, for monitoring and
+   * load harnesses.
+   *
+   * @param lb a load balancer built by this class
+   * @return a snapshot of its checker's metrics
+   * @throws IllegalArgumentException when {@code lb} was not built here
+   * @since 0.2.0
+   */
+  public static HealthCheckMetrics healthCheckMetrics(LoadBalancer lb) {
+    if (!(lb instanceof DefaultLoadBalancer)) {
+      throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);
+    }
+    return ((DefaultLoadBalancer) lb).healthCheckMetrics();
+  }
+
+  /**
    * A builder for a load balancer serving {@code listener}: the listener supplies the scheduling
    * algorithm, health checking, persistence, draining and slow start, and its backend port (when set)
    * is the port of traffic and of health checks.
@@ -95,6 +114,8 @@ public final class LoadBalancers {
     long seed = ThreadLocalRandom.current().nextLong();
     int maxProbesInFlight = 256;
     Duration addressRefreshInterval = DEFAULT_ADDRESS_REFRESH_INTERVAL;
+    BackendSource source;
+    DiscoveryPolicy discoveryPolicy = DiscoveryPolicy.defaults();
     /** Host name to address (null: unknown); blocking. Tests replace it to move a name elsewhere. */
     Function<String, InetAddress> resolver = Addresses::lookup;
 
@@ -162,9 +183,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder scheduler(SchedulingAlgorithm algorithm) {
-      requireClient("scheduler");
-      clientSettings.scheduler(algorithm);
-      return this;
+      return client("scheduler", () -> clientSettings.scheduler(algorithm));
     }
 
     /**
@@ -193,9 +212,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder healthCheck(HealthCheckPolicy policy) {
-      requireClient("healthCheck");
-      clientSettings.healthCheck(policy);
-      return this;
+      return client("healthCheck", () -> clientSettings.healthCheck(policy));
     }
 
     /**
@@ -207,9 +224,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder outlierDetection(OutlierDetectionPolicy policy) {
-      requireClient("outlierDetection");
-      clientSettings.outlierDetection(policy);
-      return this;
+      return client("outlierDetection", () -> clientSettings.outlierDetection(policy));
     }
 
     /**
@@ -221,9 +236,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder sessionPersistence(SessionPersistence persistence) {
-      requireClient("sessionPersistence");
-      clientSettings.sessionPersistence(persistence);
-      return this;
+      return client("sessionPersistence", () -> clientSettings.sessionPersistence(persistence));
     }
 
     /**
@@ -236,9 +249,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder drainTimeout(Duration timeout) {
-      requireClient("drainTimeout");
-      clientSettings.drainTimeout(timeout);
-      return this;
+      return client("drainTimeout", () -> clientSettings.drainTimeout(timeout));
     }
 
     /**
@@ -251,9 +262,7 @@ public final class LoadBalancers {
      * @since 0.2.0
      */
     public Builder slowStartWindow(Duration window) {
-      requireClient("slowStartWindow");
-      clientSettings.slowStartWindow(window);
-      return this;
+      return client("slowStartWindow", () -> clientSettings.slowStartWindow(window));
     }
 
     /**
@@ -321,10 +330,59 @@ public final class LoadBalancers {
       return this;
     }
 
+    /**
+     * Feeds the pool from a source of backends (a file, DNS, ZooKeeper) instead of fixed backends. The
+     * pool starts the source when it starts and closes it when it closes; it applies each list the source
+     * delivers, keeps the last good list while the source fails, and reports the source's state in
+     * {@link LoadBalancer#sourceState()} and {@code SourceStateChanged} events. Until the first list
+     * arrives the pool has no backend and {@link LoadBalancer#whenReady()} waits.
+     *
+     * @param source the source; it belongs to this pool from now on
+     * @return this builder
+     * @since 0.2.0
+     */
+    public Builder backendSource(BackendSource source) {
+      this.source = Objects.requireNonNull(source, "backendSource");
+      return this;
+    }
+
+    /**
+     * How the pool treats its {@link #backendSource(BackendSource) source}: first-list timeout, retry
+     * backoff, empty lists (default {@link DiscoveryPolicy#defaults()}).
+     *
+     * @param policy the policy
+     * @return this builder
+     * @since 0.2.0
+     */
+    public Builder discoveryPolicy(DiscoveryPolicy policy) {
+      this.discoveryPolicy = Objects.requireNonNull(policy, "discoveryPolicy");
+      return this;
+    }
+
     /** Replaces the host-name lookup (tests: a name that moves from one loopback address to another). */
     Builder resolver(Function<String, InetAddress> resolver) {
       this.resolver = Objects.requireNonNull(resolver, "resolver");
       return this;
+    }
+
+    /**
+     * Sets a client-side pool's setting through the listener builder, which validates it; its messages
+     * then name the field {@code pool.<field>}, as the pool has no listener.
+     */
+    private Builder client(String field, Runnable set) {
+      requireClient(field);
+      try {
+        set.run();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(poolField(e.getMessage()), e);
+      } catch (NullPointerException e) {
+        throw new NullPointerException(poolField(e.getMessage()));
+      }
+      return this;
+    }
+
+    private static String poolField(String message) {
+      return message != null && message.startsWith("listener.") ? "pool." + message.substring(9) : message;
     }
 
     private void requireClient(String field) {
@@ -338,12 +396,17 @@ public final class LoadBalancers {
 
     /**
      * Builds the load balancer. It selects and applies runtime changes at once; call
-     * {@link LoadBalancer#start()} to start health checking.
+     * {@link LoadBalancer#start()} to start health checking (and the backend source, if any).
      *
      * @return the load balancer
      * @throws IllegalArgumentException when two backends share an id
+     * @throws IllegalStateException when both fixed backends and a backend source are given
      */
     public LoadBalancer build() {
+      if (source != null && !backends.isEmpty()) {
+        throw new IllegalStateException("backends and backendSource are exclusive: a source owns the pool's"
+            + " membership, was " + backends.size() + " backends and " + source.description());
+      }
       Set<String> ids = new HashSet<>();
       for (Backend b : backends) {
         if (!ids.add(b.id())) {

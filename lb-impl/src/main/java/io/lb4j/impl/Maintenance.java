@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * The timed work of one pool: the periodic maintenance round (drain deadlines, slow-start ramps,
  * ejections that ran out, first checks) on the pool's {@link PoolThread}, at a period the pool derives
  * from its settings; and the periodic resolution of backend host names on a thread of its own
- * ({@code lb4j-dns-<pool>}, started with the pool), so a slow DNS server delays neither selects nor the
+ * ({@code lb4j-dns-<pool>}, started with the first host name), so a slow DNS server delays neither selects nor the
  * publication of health changes. {@link #reschedule} is called under the pool's control lock.
  */
 final class Maintenance {
@@ -25,6 +25,7 @@ final class Maintenance {
   private final Function<String, InetAddress> resolver;
   private final PoolThread lookups;
   private ScheduledFuture<?> round;
+  private boolean refreshScheduled;
   private long roundPeriodNanos;
 
   Maintenance(DefaultLoadBalancer pool, PoolThread thread, Duration addressRefreshInterval,
@@ -60,12 +61,15 @@ final class Maintenance {
     }
   }
 
-  void scheduleAddressRefresh() {
-    lookups.every(addressRefreshNanos, this::refreshAddresses);
-  }
-
-  /** Resolves new host names on the lookup thread, soon. */
-  void resolveSoon() {
+  /**
+   * Resolves host names on the lookup thread, soon; the first call also starts their periodic refresh
+   * (a pool of IP literals never starts the lookup thread).
+   */
+  synchronized void resolveSoon() {
+    if (!refreshScheduled) {
+      refreshScheduled = true;
+      lookups.every(addressRefreshNanos, this::refreshAddresses);
+    }
     lookups.execute(this::refreshAddresses);
   }
 

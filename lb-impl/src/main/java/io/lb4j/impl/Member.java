@@ -12,7 +12,10 @@ import java.util.concurrent.atomic.LongAdder;
 final class Member {
   final String id;
   volatile MemberState state;
-  /** Requests or connections selected and not yet released. */
+  /**
+   * Requests or connections selected and not yet released, when the scheduler does not count them
+   * itself; unused otherwise (each request is counted once: see {@code DefaultLoadBalancer#active}).
+   */
   final AtomicInteger active = new AtomicInteger();
   final LongAdder picks = new LongAdder();
 

@@ -9,7 +9,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
-/** The two kinds of {@link Selection} a {@link DefaultLoadBalancer} hands out. */
+/** The two kinds of {@link Selection} a pool's {@link RequestPath} hands out. */
 final class Selections {
 
   private static final Map<NoBackendReason, Selection> NONE = new EnumMap<>(NoBackendReason.class);
@@ -32,7 +32,7 @@ final class Selections {
     private static final AtomicIntegerFieldUpdater<Picked> RELEASED =
         AtomicIntegerFieldUpdater.newUpdater(Picked.class, "released");
 
-    final DefaultLoadBalancer owner;
+    final RequestPath owner;
     final Member member;
     final Backend backend;
     final RequestContext context;
@@ -41,7 +41,7 @@ final class Selections {
     private final boolean sessionMoved;
     private volatile int released;
 
-    Picked(DefaultLoadBalancer owner, Member member, Backend backend, InetSocketAddress address,
+    Picked(RequestPath owner, Member member, Backend backend, InetSocketAddress address,
         RequestContext context, String setCookie, boolean sessionMoved) {
       this.owner = owner;
       this.member = member;

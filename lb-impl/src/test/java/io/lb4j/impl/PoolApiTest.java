@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lb4j.api.Backend;
+import io.lb4j.api.BackendState;
 import io.lb4j.api.BackendView;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
@@ -28,7 +29,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -137,12 +142,12 @@ class PoolApiTest {
     lb.setBackends(List.of(lb.view().stream().map(BackendView::backend).filter(b -> !b.id().equals(busy))
         .findFirst().orElseThrow()));
     assertThat(lb.view()).filteredOn(v -> v.backend().id().equals(busy)).singleElement()
-        .extracting(BackendView::state).isEqualTo(io.lb4j.api.BackendState.DRAINING);
+        .extracting(BackendView::state).isEqualTo(BackendState.DRAINING);
 
     List<MembershipChanged> changes = new ArrayList<>();
     lb.onMembershipChanged(changes::add);
     lb.setBackends(numbered(0, 2, 50));
-    assertThat(lb.view()).extracting(BackendView::state).containsOnly(io.lb4j.api.BackendState.ACTIVE);
+    assertThat(lb.view()).extracting(BackendView::state).containsOnly(BackendState.ACTIVE);
     assertThat(changes).extracting(c -> c.backend().id() + " " + c.change()).containsExactly(busy + " ADDED");
 
     changes.clear();
@@ -241,6 +246,11 @@ class PoolApiTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("pool.name must be 1-80 characters of A-Z a-z 0-9 '-' '_' '.', was 'no spaces' "
             + "(character ' ' at index 2 is not allowed)");
+    assertThatThrownBy(() -> LoadBalancers.builder().drainTimeout(Duration.ofSeconds(901)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("pool.drainTimeout must be 0 (off) or between 10ms and 900s, was 901s");
+    assertThatThrownBy(() -> LoadBalancers.builder().healthCheck(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("pool.healthCheck");
     Listener listener = Listener.builder("web", Protocol.HTTP, 0).build();
     assertThatThrownBy(() -> LoadBalancers.builder(listener).healthCheck(HealthCheckPolicy.disabled()))
         .isInstanceOf(IllegalStateException.class)
@@ -266,6 +276,57 @@ class PoolApiTest {
     health.close();
     lb.addBackend(Backend.of("b", "127.0.0.1", 2));
     assertThat(seen).hasSize(3);
+  }
+
+  @Test
+  void activeConnections_areCountedOnceWhateverTheScheduler() throws Exception {
+    for (SchedulingAlgorithm algorithm : List.of(SchedulingAlgorithm.WEIGHTED_LEAST_CONNECTIONS,
+        SchedulingAlgorithm.WEIGHTED_ROUND_ROBIN)) {
+      LoadBalancer lb = closing(LoadBalancers.builder().scheduler(algorithm).healthCheck(HealthCheckPolicy.disabled())
+          .backends(numbered(0, 4, 100)).build());
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<List<Selection>>> opened = new ArrayList<>();
+        CyclicBarrier go = new CyclicBarrier(4);
+        for (int t = 0; t < 4; t++) {
+          opened.add(pool.submit(() -> {
+            go.await(30, TimeUnit.SECONDS);
+            List<Selection> mine = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+              mine.add(lb.select(RequestContext.EMPTY));
+            }
+            return mine;
+          }));
+        }
+        List<Selection> all = new ArrayList<>();
+        for (Future<List<Selection>> f : opened) {
+          all.addAll(f.get(30, TimeUnit.SECONDS));
+        }
+        assertThat(lb.view().stream().mapToInt(BackendView::activeConnections).sum()).as("%s", algorithm)
+            .isEqualTo(4_000);
+        all.forEach(Selection::release);
+        all.forEach(Selection::release); // twice: counted once
+        assertThat(lb.view()).extracting(BackendView::activeConnections).containsOnly(0);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void consumerCallingBackIntoThePool_seesItsOwnChangeAfterTheEventItIsHandling() {
+    LoadBalancer lb = closing(LoadBalancers.builder().healthCheck(HealthCheckPolicy.disabled()).build());
+    List<String> seen = new ArrayList<>();
+    lb.onMembershipChanged(e -> {
+      seen.add(e.backend().id() + " " + e.change() + " " + e.backend().weight());
+      if (e.change() == MembershipChange.ADDED) {
+        lb.setWeight(e.backend().id(), 5); // re-entrant: queued behind this event, not delivered inside it
+        seen.add("set");
+      }
+    });
+    lb.addBackend(Backend.of("a", "127.0.0.1", 1));
+    assertThat(seen).containsExactly("a ADDED 100", "set", "a UPDATED 5");
+    assertThat(lb.view().get(0).backend().weight()).isEqualTo(5);
   }
 
   @Test

@@ -67,11 +67,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threading.</b> All probes of a checker run on one daemon thread named
  * {@code lb4j-health-io-N} with non-blocking sockets, not a thread per backend; at most
  * {@link Builder#maxProbesInFlight(int)} probes are in flight, later ones wait their turn. Every public
- * method is thread-safe and non-blocking, except {@link #add} (which resolves the host name once) and
+ * method is thread-safe and non-blocking, except {@link #add(Backend)} (which resolves the host name;
+ * {@link #add(Backend, InetAddress)} takes an address resolved elsewhere and does not block) and
  * {@link #close} (which waits for the thread to end). Transition listeners run on the probe thread:
  * keep them short and never block in them (a slow listener delays every probe of this checker).
  *
- * <p><b>Lifecycle.</b> {@link #builder} then {@link #build}: nothing runs yet; {@link #add} backends
+ * <p><b>Lifecycle.</b> {@link #builder} then {@link Builder#build}: nothing runs yet; {@link #add} backends
  * any time; {@link #start} starts the thread (idempotent); {@link #close} stops every probe, closes
  * every socket and ends the thread (idempotent). A closed checker cannot be restarted.
  *
@@ -307,8 +308,8 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   /** A snapshot of the probe counters and the lateness of probe starts, for monitoring and benchmarks. */
-  public Metrics metrics() {
-    return new Metrics(loop.stats, loop.inFlight());
+  public HealthCheckMetrics metrics() {
+    return new HealthCheckMetrics(loop.stats, loop.inFlight());
   }
 
   /** Stops every probe, closes every socket and ends the probe thread; idempotent. */
@@ -473,115 +474,6 @@ public final class HealthChecker implements AutoCloseable {
         random = new SplittableRandom();
       }
       return new HealthChecker(this);
-    }
-  }
-
-  /**
-   * Probe counters and the lateness of probe starts (how long after its scheduled time, jitter
-   * included, each probe actually started) since the checker was built. Immutable snapshot; subtract
-   * two snapshots with {@link #since} to measure a period.
-   */
-  public static final class Metrics {
-    private final long[] counters;
-    private final long[] lateness;
-    private final int inFlight;
-
-    Metrics(ProbeStats stats, int inFlight) {
-      this.counters = new long[ProbeStats.COUNTERS];
-      for (int i = 0; i < counters.length; i++) {
-        counters[i] = stats.counters.get(i);
-      }
-      this.lateness = new long[ProbeStats.BUCKETS];
-      for (int i = 0; i < lateness.length; i++) {
-        lateness[i] = stats.lateness.get(i);
-      }
-      this.inFlight = inFlight;
-    }
-
-    private Metrics(long[] counters, long[] lateness, int inFlight) {
-      this.counters = counters;
-      this.lateness = lateness;
-      this.inFlight = inFlight;
-    }
-
-    /** Probes started. */
-    public long probesStarted() {
-      return counters[ProbeStats.STARTED];
-    }
-
-    /** Probes skipped because real traffic succeeded recently. */
-    public long probesSkipped() {
-      return counters[ProbeStats.SKIPPED];
-    }
-
-    /** Probes that had to wait for the in-flight cap. */
-    public long probesDeferred() {
-      return counters[ProbeStats.DEFERRED];
-    }
-
-    /** Probes that succeeded. */
-    public long probesSucceeded() {
-      return counters[ProbeStats.SUCCEEDED];
-    }
-
-    /** Probes that failed. */
-    public long probesFailed() {
-      return counters[ProbeStats.FAILED];
-    }
-
-    /** Probes in flight when the snapshot was taken. */
-    public int inFlight() {
-      return inFlight;
-    }
-
-    /** The largest lateness of a probe start since the checker was built (not reduced by {@link #since}). */
-    public Duration maxLateness() {
-      return Duration.ofNanos(counters[ProbeStats.MAX_LATENESS]);
-    }
-
-    /**
-     * The {@code percentile} (0-100) of probe start lateness, as the upper edge of its 100 us bucket;
-     * 102.4 ms means "at least that".
-     */
-    public Duration latenessPercentile(double percentile) {
-      long total = 0;
-      for (long c : lateness) {
-        total += c;
-      }
-      if (total == 0) {
-        return Duration.ZERO;
-      }
-      long rank = (long) Math.ceil(total * percentile / 100.0);
-      long seen = 0;
-      for (int i = 0; i < lateness.length; i++) {
-        seen += lateness[i];
-        if (seen >= rank) {
-          return Duration.ofNanos((i + 1) * ProbeStats.BUCKET_NANOS);
-        }
-      }
-      return Duration.ofNanos(lateness.length * ProbeStats.BUCKET_NANOS);
-    }
-
-    /** The counts of this snapshot minus those of {@code earlier}. */
-    public Metrics since(Metrics earlier) {
-      long[] c = counters.clone();
-      for (int i = 0; i < c.length; i++) {
-        if (i != ProbeStats.MAX_LATENESS) {
-          c[i] -= earlier.counters[i];
-        }
-      }
-      long[] l = lateness.clone();
-      for (int i = 0; i < l.length; i++) {
-        l[i] -= earlier.lateness[i];
-      }
-      return new Metrics(c, l, inFlight);
-    }
-
-    @Override
-    public String toString() {
-      return "Metrics{started=" + probesStarted() + " skipped=" + probesSkipped() + " deferred="
-          + probesDeferred() + " ok=" + probesSucceeded() + " failed=" + probesFailed() + " inFlight="
-          + inFlight + " p99Lateness=" + latenessPercentile(99).toNanos() / 1000 + "us}";
     }
   }
 }

@@ -20,7 +20,6 @@ final class BackendConnection extends IoHandler {
   ByteBuffer in;
   /** True once a request has completed on it (a reused connection may be stale). */
   boolean reused;
-  boolean connected;
   long idleSince;
   private boolean closed;
 

@@ -57,10 +57,4 @@ final class BackendConnectionPool {
     }
     c.close(buffers);
   }
-
-  /** Idle connections to {@code address} (tests). */
-  int idleCount(InetSocketAddress address) {
-    ArrayDeque<BackendConnection> q = idle.get(address);
-    return q == null ? 0 : q.size();
-  }
 }

@@ -50,4 +50,22 @@ public enum FailureCause {
   public String label() {
     return label;
   }
+
+  /** The cause of a request the codec refused with {@code status} (400, 414, 417, 431, 501 or 505). */
+  static FailureCause ofRefusedRequest(int status) {
+    switch (status) {
+      case 414:
+        return URI_TOO_LONG;
+      case 417:
+        return EXPECTATION_FAILED;
+      case 431:
+        return HEADER_TOO_LARGE;
+      case 501:
+        return NOT_IMPLEMENTED;
+      case 505:
+        return VERSION_NOT_SUPPORTED;
+      default:
+        return BAD_REQUEST;
+    }
+  }
 }

@@ -2,8 +2,6 @@ package io.lb4j.impl.listener;
 
 import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
-import io.lb4j.api.Selection;
-import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.impl.listener.http.BodyScanner;
 import io.lb4j.impl.listener.http.HttpErrorResponses;
 import io.lb4j.impl.listener.http.ParseResult;
@@ -18,8 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * ({@link FailureCause}), is counted and logged, and the connection is closed after the answer. A
  * failure after the response head went out closes the client connection instead.
  */
-final class HttpProxyConnection extends IoHandler {
+final class HttpProxyConnection extends IoHandler implements BackendDialer.Events {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
 
   private static final int READ_HEAD = 0;
@@ -51,18 +47,19 @@ final class HttpProxyConnection extends IoHandler {
 
   private final HttpContext http;
   private final ProxyContext ctx;
-  private final EventLoop loop;
   private final BufferPool buffers;
   private final BackendConnectionPool backends;
   private final Transport client;
   private final SelectionKey clientKey;
   private final InetSocketAddress clientAddress;
   private final String clientIp;
+  /** The request context without cookies, built once per connection: most requests need no other. */
+  private final RequestContext clientContext;
   private final RequestHeadParser requestParser;
   private final ResponseHeadParser responseParser;
   private final BodyScanner requestBody;
   private final BodyScanner responseBody;
-  private final List<String> triedBackends = new ArrayList<>(2);
+  private final BackendDialer dialer;
 
   private int state = READ_HEAD;
   /** Client bytes not yet consumed, in read mode; null when empty (an idle connection holds no buffer). */
@@ -70,11 +67,10 @@ final class HttpProxyConnection extends IoHandler {
   private boolean clientEof;
   private BackendConnection backend;
   private boolean backendEof;
-  private Selection selection;
-  private int attempts;
   private boolean staleRetried;
-  private long connectStart;
   private long requestStart;
+  /** When the first byte of the head being read arrived, or 0 between requests. */
+  private long headStart;
   private long lastActivity;
   private long lastBackendActivity;
   /** The rewritten request head, waiting to be written to the backend; null once written. */
@@ -101,17 +97,18 @@ final class HttpProxyConnection extends IoHandler {
   private HttpProxyConnection(HttpContext http, EventLoop loop, SocketChannel channel) throws IOException {
     this.http = http;
     this.ctx = http.proxy;
-    this.loop = loop;
     this.buffers = loop.buffers();
     this.backends = loop.backendPool();
     this.client = http.https() ? new TlsTransport(channel, http.newEngine()) : Transport.plain(channel);
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
     this.clientIp = clientAddress.getAddress().getHostAddress();
+    this.clientContext = RequestContext.ofClient(clientAddress.getAddress());
     this.requestParser = new RequestHeadParser(http.limits);
     this.responseParser = new ResponseHeadParser(http.limits);
     this.requestBody = new BodyScanner(http.limits);
     this.responseBody = new BodyScanner(http.limits);
     this.clientKey = channel.register(loop.selector(), SelectionKey.OP_READ, this);
+    this.dialer = new BackendDialer(http.proxy, loop, this, this, backends);
     this.lastActivity = System.nanoTime();
   }
 
@@ -136,12 +133,10 @@ final class HttpProxyConnection extends IoHandler {
         if (key.isValid() && key.isReadable()) {
           readClient();
         }
-      } else if (backend != null && key == backend.key) {
-        if (key.isConnectable()) {
-          finishConnect();
-        } else if (key.isReadable()) {
-          readBackend();
-        }
+      } else if (dialer.connecting(key)) {
+        dialer.finishConnect();
+      } else if (backend != null && key == backend.key && key.isReadable()) {
+        readBackend();
       }
       pump();
       if (!closed) {
@@ -235,6 +230,9 @@ final class HttpProxyConnection extends IoHandler {
       }
       return false;
     }
+    if (headStart == 0) {
+      headStart = System.nanoTime();
+    }
     ParseResult r = requestParser.parse(clientIn);
     if (r == ParseResult.NEED_MORE) {
       releaseClientIn();
@@ -245,41 +243,23 @@ final class HttpProxyConnection extends IoHandler {
     }
     if (r == ParseResult.ERROR) {
       int code = requestParser.errorStatus();
-      fail(causeOf(code), requestParser.errorReason());
+      fail(FailureCause.ofRefusedRequest(code), requestParser.errorReason());
       return true;
     }
     startRequest();
     return true;
   }
 
-  private static FailureCause causeOf(int status) {
-    switch (status) {
-      case 414:
-        return FailureCause.URI_TOO_LONG;
-      case 417:
-        return FailureCause.EXPECTATION_FAILED;
-      case 431:
-        return FailureCause.HEADER_TOO_LARGE;
-      case 501:
-        return FailureCause.NOT_IMPLEMENTED;
-      case 505:
-        return FailureCause.VERSION_NOT_SUPPORTED;
-      default:
-        return FailureCause.BAD_REQUEST;
-    }
-  }
-
   private void startRequest() throws IOException {
     RequestHead head = requestParser.head();
     requestParsed = true;
     requestStart = System.nanoTime();
+    headStart = 0;
     requestBytes = head.headLength();
     responseBytes = 0;
     status = 0;
     failure = null;
-    attempts = 0;
     staleRetried = false;
-    triedBackends.clear();
     if (http.rewriter.isLoop(head)) {
       fail(FailureCause.LOOP, "the request already passed through this listener (Via " + http.viaId + ")");
       return;
@@ -292,101 +272,18 @@ final class HttpProxyConnection extends IoHandler {
     responseStarted = false;
     closeAfterResponse = false;
     state = CONNECTING;
-    connectNext();
+    dialer.dial(SessionCookies.requestContext(ctx, clientContext, head));
   }
 
-  private RequestContext requestContext(RequestHead head) {
-    String cookies = ctx.listener.sessionPersistence().mode().isCookie() ? head.cookieHeader() : null;
-    if (cookies != null) {
-      return RequestContext.builder().clientAddress(clientAddress.getAddress()).cookieHeader(cookies).build();
-    }
-    return RequestContext.ofClient(clientAddress.getAddress());
+  @Override
+  public void backendUnavailable(FailureCause cause, String reason) {
+    fail(cause, reason);
   }
 
-  /** Selects a backend and takes or opens a connection to it; retries other backends up to the limit. */
-  private void connectNext() throws IOException {
-    RequestHead head = requestParser.head();
-    while (attempts < ctx.maxConnectAttempts) {
-      attempts++;
-      Selection s = ctx.pool.select(requestContext(head));
-      if (!s.hasBackend()) {
-        fail(FailureCause.NO_BACKEND, s.reason().description());
-        return;
-      }
-      if (triedBackends.contains(s.backend().id())) {
-        s.release();
-        continue;
-      }
-      if (attempts > 1) {
-        ctx.metrics.retry();
-      }
-      selection = s;
-      triedBackends.add(s.backend().id());
-      InetSocketAddress address;
-      try {
-        address = ProxyContext.addressOf(s);
-      } catch (IOException e) {
-        connectFailed(e.toString());
-        continue;
-      }
-      BackendConnection pooled = backends.take(address);
-      if (pooled != null) {
-        backend = pooled;
-        backend.key.attach(this);
-        beginExchange();
-        return;
-      }
-      if (openBackend(address)) {
-        return;
-      }
-    }
-    fail(FailureCause.CONNECT_FAILED, "no backend accepted the connection after " + attempts + " attempts");
-  }
-
-  /** Opens a new backend connection; false when it failed at once (reported, to be retried). */
-  private boolean openBackend(InetSocketAddress address) throws IOException {
-    SocketChannel channel = SocketChannel.open();
-    try {
-      channel.configureBlocking(false);
-      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      connectStart = System.nanoTime();
-      boolean done = channel.connect(address);
-      SelectionKey key = channel.register(loop.selector(), done ? 0 : SelectionKey.OP_CONNECT, this);
-      backend = new BackendConnection(channel, key, address, backends);
-      backendEof = false;
-      if (done) {
-        connected();
-      }
-      return true;
-    } catch (IOException e) {
-      TcpProxyConnection.closeQuietly(channel);
-      connectFailed(e.toString());
-      return false;
-    }
-  }
-
-  private void finishConnect() throws IOException {
-    try {
-      backend.channel.finishConnect();
-    } catch (IOException e) {
-      connectFailed(e.toString());
-      connectNext();
-      return;
-    }
-    connected();
-  }
-
-  private void connected() throws IOException {
-    backend.connected = true;
-    ctx.pool.report(selection, Outcome.success(since(connectStart)));
+  @Override
+  public void backendReady(BackendConnection connection) {
+    backend = connection;
     beginExchange();
-  }
-
-  private void connectFailed(String cause) {
-    log.debug("{}: connect to {} failed: {}", ctx.listener.name(), selection.backend().authority(), cause);
-    ctx.pool.report(selection, Outcome.failure(Outcome.Kind.CONNECT_FAILURE, since(connectStart)));
-    releaseSelection();
-    dropBackend();
   }
 
   private void beginExchange() {
@@ -395,7 +292,7 @@ final class HttpProxyConnection extends IoHandler {
     backendEof = false;
     responseParser.reset();
     lastBackendActivity = System.nanoTime();
-    String hostIfAbsent = head.host() == null ? selection.backend().authority() : null;
+    String hostIfAbsent = head.host() == null ? dialer.selection().backend().authority() : null;
     upHead = buffers.acquire();
     if (http.rewriter.writeRequest(head, clientIp, hostIfAbsent, upHead) < 0) {
       // A head near the limits with the added fields does not fit a pooled buffer: a one-off buffer.
@@ -508,7 +405,7 @@ final class HttpProxyConnection extends IoHandler {
           return responseHead();
         }
         if (r == ParseResult.ERROR) {
-          ctx.pool.report(selection, Outcome.failure(Outcome.Kind.SERVER_ERROR, since(requestStart)));
+          ctx.pool.report(dialer.selection(), Outcome.failure(Outcome.Kind.SERVER_ERROR, since(requestStart)));
           fail(FailureCause.BAD_RESPONSE, responseParser.errorReason());
           return true;
         }
@@ -548,7 +445,7 @@ final class HttpProxyConnection extends IoHandler {
         }
         failure = FailureCause.BACKEND_CLOSED;
         ctx.metrics.failure(FailureCause.BACKEND_CLOSED);
-        ctx.pool.report(selection, Outcome.failure(Outcome.Kind.RESET, since(requestStart)));
+        ctx.pool.report(dialer.selection(), Outcome.failure(Outcome.Kind.RESET, since(requestStart)));
         abort(); // the status line is out: closing is the only way to tell the client
         return false;
       }
@@ -578,11 +475,11 @@ final class HttpProxyConnection extends IoHandler {
     }
     status = head.status();
     responseStarted = true;
-    ctx.pool.report(selection, Outcome.httpStatus(status, since(requestStart)));
-    observeServerCookies(head);
+    ctx.pool.report(dialer.selection(), Outcome.httpStatus(status, since(requestStart)));
+    SessionCookies.observe(ctx, dialer.selection(), head);
     closeAfterResponse = !request.keepAlive() || !head.keepAlive() || !requestBodyDone || http.draining
         || clientEof;
-    String setCookie = sessionCookie();
+    String setCookie = SessionCookies.setCookie(dialer.selection(), http.https());
     downHead = buffers.acquire();
     if (http.rewriter.writeResponse(head, !request.isHttp11(), closeAfterResponse, setCookie, downHead) < 0) {
       buffers.release(downHead);
@@ -600,27 +497,6 @@ final class HttpProxyConnection extends IoHandler {
     return true;
   }
 
-  private String sessionCookie() {
-    String cookie = selection.setCookie();
-    if (cookie == null || !http.https()) {
-      return cookie;
-    }
-    // Over HTTPS the session cookie must not leak to a plain-HTTP request: mark it Secure.
-    return cookie.regionMatches(true, Math.max(0, cookie.length() - 6), "Secure", 0, 6) || cookie.contains("; Secure")
-        ? cookie : cookie + "; Secure";
-  }
-
-  private void observeServerCookies(ResponseHead head) {
-    if (ctx.listener.sessionPersistence().mode() != SessionPersistence.Mode.SERVER_COOKIE) {
-      return;
-    }
-    for (int i = 0; i < head.fieldCount(); i++) {
-      if (head.fieldNameIs(i, "Set-Cookie")) {
-        ctx.pool.observeSetCookie(selection, head.fieldValue(i));
-      }
-    }
-  }
-
   /** The response ended: account for it, keep or close the backend connection, serve the next request. */
   private void finishExchange() {
     long nanos = System.nanoTime() - requestStart;
@@ -634,7 +510,7 @@ final class HttpProxyConnection extends IoHandler {
     } else {
       b.close(buffers);
     }
-    releaseSelection();
+    dialer.releaseSelection();
     requestParser.reset();
     responseParser.reset();
     requestParsed = false;
@@ -670,9 +546,7 @@ final class HttpProxyConnection extends IoHandler {
       }
       try {
         state = CONNECTING;
-        if (!openBackend(address)) {
-          connectNext();
-        }
+        dialer.reopen(address);
       } catch (IOException e) {
         fail(FailureCause.CONNECT_FAILED, e.toString());
       }
@@ -684,7 +558,7 @@ final class HttpProxyConnection extends IoHandler {
       abort();
       return;
     }
-    ctx.pool.report(selection, Outcome.failure(Outcome.Kind.RESET, since(requestStart)));
+    ctx.pool.report(dialer.selection(), Outcome.failure(Outcome.Kind.RESET, since(requestStart)));
     fail(FailureCause.BACKEND_CLOSED, "the backend " + why);
   }
 
@@ -755,24 +629,23 @@ final class HttpProxyConnection extends IoHandler {
   private void fail(FailureCause cause, String reason) {
     failure = cause;
     ctx.metrics.failure(cause);
-    if (selection != null) {
-      releaseSelection();
-    }
-    dropBackend();
     if (responseStarted || state == CLOSING || state == LINGER) {
       abort();
       return;
     }
     status = cause.status();
-    long nanos = System.nanoTime() - (requestStart == 0 ? lastActivity : requestStart);
+    // A refused head has no request start yet: its time runs from its first byte.
+    long nanos = System.nanoTime() - (headStart != 0 ? headStart : requestStart);
     ctx.metrics.response(status, nanos);
+    logAccess(nanos); // before the selection is released: the line names the backend
+    dialer.releaseSelection();
+    dropBackend();
     if (upHead != null) {
       buffers.release(upHead);
       upHead = null;
     }
     releaseDownHead();
     downHead = ByteBuffer.wrap(HttpErrorResponses.errorResponse(status, reason == null ? cause.label() : reason));
-    logAccess(nanos);
     state = CLOSING;
   }
 
@@ -784,7 +657,7 @@ final class HttpProxyConnection extends IoHandler {
     RequestHead head = requestParser.head();
     boolean parsed = requestParsed;
     access.info("{} {} {} \"{} {}\" {} {} in={} out={} {}ms{}", ctx.listener.name(), clientIp,
-        selection != null ? selection.backend().id() : backend != null ? backend.address : "-",
+        dialer.selection() != null ? dialer.selection().backend().id() : backend != null ? backend.address : "-",
         parsed ? head.method() : "-", parsed ? head.target() : "-", status,
         failure != null ? failure.label() : "ok", requestBytes, responseBytes, nanos / 1_000_000,
         http.https() ? " tls" : "");
@@ -807,9 +680,7 @@ final class HttpProxyConnection extends IoHandler {
       return;
     }
     int backendOps;
-    if (!backend.connected && state == CONNECTING) {
-      backendOps = SelectionKey.OP_CONNECT;
-    } else {
+    {
       backendOps = 0;
       boolean backendRoom = backend.in == null || backend.in.remaining() < backend.in.capacity();
       if (!backendEof && backendRoom) {
@@ -833,24 +704,22 @@ final class HttpProxyConnection extends IoHandler {
     try {
       switch (state) {
         case READ_HEAD:
-          boolean partial = clientIn != null && clientIn.hasRemaining();
-          if (!partial && http.draining) {
-            close();
-          } else if (now - lastActivity > (partial ? http.requestTimeoutNanos : http.keepAliveTimeoutNanos)) {
+          // A head must arrive whole within the request timeout, however slowly its bytes trickle in
+          // (slowloris); between requests the keep-alive timeout applies, and draining closes at once.
+          if (headStart != 0 ? now - headStart > http.requestTimeoutNanos
+              : http.draining || now - lastActivity > http.keepAliveTimeoutNanos) {
             close();
           }
           break;
         case CONNECTING:
-          if (backend != null && !backend.connected && now - connectStart > ctx.connectTimeoutNanos) {
-            connectFailed("connect timeout after " + Duration.ofNanos(ctx.connectTimeoutNanos).toMillis() + "ms");
-            connectNext();
-            updateIfOpen();
-          }
+          dialer.checkTimeout(now);
+          pump();
+          updateIfOpen();
           break;
         case EXCHANGE:
           if (now - lastBackendActivity > http.requestTimeoutNanos) {
-            if (selection != null) {
-              ctx.pool.report(selection, Outcome.failure(Outcome.Kind.TIMEOUT, since(requestStart)));
+            if (dialer.selection() != null) {
+              ctx.pool.report(dialer.selection(), Outcome.failure(Outcome.Kind.TIMEOUT, since(requestStart)));
             }
             fail(FailureCause.TIMEOUT, "the backend did not answer within "
                 + Duration.ofNanos(http.requestTimeoutNanos).toSeconds() + "s");
@@ -885,13 +754,6 @@ final class HttpProxyConnection extends IoHandler {
   @Override
   void closeNow() {
     close();
-  }
-
-  private void releaseSelection() {
-    if (selection != null) {
-      selection.release();
-      selection = null;
-    }
   }
 
   private void dropBackend() {
@@ -938,7 +800,7 @@ final class HttpProxyConnection extends IoHandler {
     clientKey.cancel();
     TcpProxyConnection.closeQuietly(client.channel());
     dropBackend();
-    releaseSelection();
+    dialer.close();
     buffers.release(upHead);
     upHead = null;
     releaseDownHead();

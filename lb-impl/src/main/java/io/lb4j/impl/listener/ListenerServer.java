@@ -45,9 +45,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads.</b> A few event-loop threads (default: the number of cores) serve every connection;
  * never a thread per connection. Each connection belongs to one loop for its whole life.
  *
- * <p><b>Memory.</b> Each direction of a connection holds at most one pooled direct buffer of
- * {@link Builder#bufferSize(int)} bytes (default 16 KiB) while bytes wait to be written, and none when
- * idle: at most 32 KiB per proxied connection with the default, plus the kernel's socket buffers.
+ * <p><b>Memory.</b> Buffers are pooled direct buffers of {@link Builder#bufferSize(int)} bytes (default
+ * 16 KiB), taken while bytes wait to be written and given back when they are, so an idle connection holds
+ * none. A Layer-4 connection holds at most two (one per direction: 32 KiB); a Layer-7 one at most four
+ * (one per direction, and a rewritten request and response head while they are written: 64 KiB), plus the
+ * codec's parse buffers (grown up to the header limits only when a head needs it) and, for HTTPS, about
+ * 50 KiB of {@code SSLEngine} buffers; plus the kernel's socket buffers.
  *
  * <p><b>Lifecycle.</b> {@link ListenerState}: {@link #start()} binds and returns when RUNNING (a port in
  * use throws, naming the listener, the address and the cause); {@link #stop(Duration)} stops accepting,
@@ -173,7 +176,17 @@ public final class ListenerServer implements AutoCloseable {
         registered.completeExceptionally(e);
       }
     });
-    registered.join();
+    try {
+      registered.join();
+    } catch (RuntimeException e) {
+      for (EventLoop loop : started) {
+        loop.stop();
+      }
+      awaitLoopsEnded();
+      closeServerSocket(server);
+      state.set(ListenerState.STOPPED);
+      throw new IllegalStateException("listener " + listener.name() + " could not start accepting", e);
+    }
     state.set(ListenerState.RUNNING);
     log.info("listener {} ({}) accepting on {}", listener.name(), listener.frontendProtocol(),
         localAddress.getAddress().getHostAddress() + ":" + localAddress.getPort());

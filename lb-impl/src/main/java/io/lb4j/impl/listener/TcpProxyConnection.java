@@ -1,17 +1,12 @@
 package io.lb4j.impl.listener;
 
-import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
-import io.lb4j.api.Selection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,23 +23,18 @@ import org.slf4j.LoggerFactory;
  * <p>The backend is selected through the pool with the client's address (source-IP persistence applies),
  * and a failed connect is reported and retried on another backend, up to the configured attempts.
  */
-final class TcpProxyConnection extends IoHandler {
+final class TcpProxyConnection extends IoHandler implements BackendDialer.Events {
   private static final Logger log = LoggerFactory.getLogger(TcpProxyConnection.class);
+  /** Buffers moved per readiness event and direction at most, so one busy connection cannot hog its loop. */
+  static final int MAX_READS_PER_EVENT = 16;
 
   private final ProxyContext ctx;
-  private final EventLoop loop;
   private final BufferPool buffers;
   private final SocketChannel client;
   private final SelectionKey clientKey;
   private final InetSocketAddress clientAddress;
-  private final RequestContext request;
-  private final List<String> triedBackends = new ArrayList<>(2);
-  private SocketChannel backend;
-  private SelectionKey backendKey;
-  private Selection selection;
-  private int attempts;
-  private boolean connected;
-  private long connectStart;
+  private final BackendDialer dialer;
+  private BackendConnection backend;
   private long lastActivity;
   /** Bytes from client to backend, ready to write, or null. */
   private ByteBuffer up;
@@ -58,84 +48,42 @@ final class TcpProxyConnection extends IoHandler {
 
   private TcpProxyConnection(ProxyContext ctx, EventLoop loop, SocketChannel client) throws IOException {
     this.ctx = ctx;
-    this.loop = loop;
     this.buffers = loop.buffers();
     this.client = client;
     this.clientAddress = (InetSocketAddress) client.getRemoteAddress();
-    this.request = RequestContext.ofClient(clientAddress.getAddress());
     this.clientKey = client.register(loop.selector(), 0, this);
+    this.dialer = new BackendDialer(ctx, loop, this, this, null);
     this.lastActivity = System.nanoTime();
   }
 
   /** Takes over an accepted client channel; runs on {@code loop}. */
   static void open(ProxyContext ctx, EventLoop loop, SocketChannel client) {
     ctx.metrics.connectionOpened();
+    TcpProxyConnection c;
     try {
-      new TcpProxyConnection(ctx, loop, client).connectNext();
+      c = new TcpProxyConnection(ctx, loop, client);
     } catch (IOException e) {
       ctx.metrics.connectionClosed();
       closeQuietly(client);
+      return;
+    }
+    try {
+      c.dialer.dial(RequestContext.ofClient(c.clientAddress.getAddress()));
+    } catch (IOException e) {
+      c.close(true);
     }
   }
 
-  private void connectNext() {
-    while (attempts < ctx.maxConnectAttempts) {
-      attempts++;
-      Selection s = ctx.pool.select(request);
-      if (!s.hasBackend()) {
-        ctx.metrics.failure(FailureCause.NO_BACKEND);
-        log.debug("{}: no backend for {}: {}", ctx.listener.name(), clientAddress, s.reason().description());
-        close(false);
-        return;
-      }
-      if (triedBackends.contains(s.backend().id())) {
-        s.release(); // the pool offers a backend that already failed (sticky session): try once more
-        continue;
-      }
-      if (attempts > 1) {
-        ctx.metrics.retry();
-      }
-      selection = s;
-      triedBackends.add(s.backend().id());
-      try {
-        backend = SocketChannel.open();
-        backend.configureBlocking(false);
-        backend.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        connectStart = System.nanoTime();
-        if (backend.connect(ProxyContext.addressOf(s))) {
-          backendKey = backend.register(loop.selector(), 0, this);
-          connected();
-        } else {
-          backendKey = backend.register(loop.selector(), SelectionKey.OP_CONNECT, this);
-        }
-        return;
-      } catch (IOException e) {
-        connectFailed(e.toString());
-        if (closed) {
-          return;
-        }
-      }
-    }
-    ctx.metrics.failure(FailureCause.CONNECT_FAILED);
+  @Override
+  public void backendUnavailable(FailureCause cause, String reason) {
+    ctx.metrics.failure(cause);
+    log.debug("{}: no backend for {}: {}", ctx.listener.name(), clientAddress, reason);
     close(false);
   }
 
-  private void connectFailed(String cause) {
-    log.debug("{}: connect to {} failed: {}", ctx.listener.name(), selection.backend().authority(), cause);
-    ctx.pool.report(selection, Outcome.failure(Outcome.Kind.CONNECT_FAILURE, since(connectStart)));
-    selection.release();
-    selection = null;
-    if (backendKey != null) {
-      backendKey.cancel();
-      backendKey = null;
-    }
-    closeQuietly(backend);
-    backend = null;
-  }
-
-  private void connected() throws IOException {
-    connected = true;
-    ctx.pool.report(selection, Outcome.success(since(connectStart)));
+  @Override
+  public void backendReady(BackendConnection connected) throws IOException {
+    backend = connected;
     if (ctx.proxyProtocol != ProxyProtocol.NONE) {
       up = buffers.acquire();
       ProxyProtocolHeader.write(ctx.proxyProtocol, clientAddress, (InetSocketAddress) client.getLocalAddress(), up);
@@ -148,18 +96,11 @@ final class TcpProxyConnection extends IoHandler {
   @Override
   void ready(SelectionKey key) {
     try {
-      if (key == backendKey) {
-        if (key.isConnectable()) {
-          try {
-            backend.finishConnect();
-          } catch (IOException e) {
-            connectFailed(e.getMessage());
-            connectNext();
-            return;
-          }
-          connected();
-          return;
-        }
+      if (dialer.connecting(key)) {
+        dialer.finishConnect();
+        return;
+      }
+      if (backend != null && key == backend.key) {
         if (key.isWritable()) {
           flushUp();
         }
@@ -187,42 +128,57 @@ final class TcpProxyConnection extends IoHandler {
     }
   }
 
+  /**
+   * Reads from the client and writes on to the backend, up to {@link #MAX_READS_PER_EVENT} buffers in one
+   * readiness event while the backend keeps taking them (a bulk transfer then costs one select per
+   * {@code MAX_READS_PER_EVENT} buffers, as Netty's {@code maxMessagesPerRead}); stops as soon as the
+   * backend cannot take more, which is the back-pressure.
+   */
   private void readClient() throws IOException {
-    ByteBuffer b = buffers.acquire();
-    int n = client.read(b);
-    if (n < 0) {
-      buffers.release(b);
-      clientEof = true;
-    } else if (n == 0) {
-      buffers.release(b);
-    } else {
-      lastActivity = System.nanoTime();
-      ctx.metrics.bytesIn(n);
-      b.flip();
-      up = b;
+    for (int i = 0; i < MAX_READS_PER_EVENT && up == null && !clientEof; i++) {
+      ByteBuffer b = buffers.acquire();
+      int n = client.read(b);
+      if (n <= 0) {
+        buffers.release(b);
+        clientEof = n < 0;
+        if (n == 0) {
+          break;
+        }
+      } else {
+        lastActivity = System.nanoTime();
+        ctx.metrics.bytesIn(n);
+        b.flip();
+        up = b;
+      }
+      flushUp();
     }
     flushUp();
   }
 
+  /** The backend-to-client twin of {@link #readClient()}. */
   private void readBackend() throws IOException {
-    ByteBuffer b = buffers.acquire();
-    int n = backend.read(b);
-    if (n < 0) {
-      buffers.release(b);
-      backendEof = true;
-    } else if (n == 0) {
-      buffers.release(b);
-    } else {
-      lastActivity = System.nanoTime();
-      b.flip();
-      down = b;
+    for (int i = 0; i < MAX_READS_PER_EVENT && down == null && !backendEof; i++) {
+      ByteBuffer b = buffers.acquire();
+      int n = backend.channel.read(b);
+      if (n <= 0) {
+        buffers.release(b);
+        backendEof = n < 0;
+        if (n == 0) {
+          break;
+        }
+      } else {
+        lastActivity = System.nanoTime();
+        b.flip();
+        down = b;
+      }
+      flushDown();
     }
     flushDown();
   }
 
   private void flushUp() throws IOException {
     if (up != null) {
-      backend.write(up);
+      backend.channel.write(up);
       if (up.hasRemaining()) {
         return;
       }
@@ -232,7 +188,7 @@ final class TcpProxyConnection extends IoHandler {
     }
     if (clientEof && !backendOutputShut) {
       backendOutputShut = true;
-      backend.shutdownOutput();
+      backend.channel.shutdownOutput();
       closeIfDone();
     }
   }
@@ -263,7 +219,7 @@ final class TcpProxyConnection extends IoHandler {
 
   /** Reads a side only while the buffer towards the other side is empty: that is the back-pressure. */
   private void updateInterest() {
-    if (!connected) {
+    if (backend == null) {
       return;
     }
     int clientOps = (!clientEof && up == null ? SelectionKey.OP_READ : 0) | (down != null ? SelectionKey.OP_WRITE : 0);
@@ -271,8 +227,8 @@ final class TcpProxyConnection extends IoHandler {
     if (clientKey.interestOps() != clientOps) {
       clientKey.interestOps(clientOps);
     }
-    if (backendKey.interestOps() != backendOps) {
-      backendKey.interestOps(backendOps);
+    if (backend.key.interestOps() != backendOps) {
+      backend.key.interestOps(backendOps);
     }
   }
 
@@ -281,10 +237,11 @@ final class TcpProxyConnection extends IoHandler {
     if (closed) {
       return;
     }
-    if (!connected && backend != null) {
-      if (nowNanos - connectStart > ctx.connectTimeoutNanos) {
-        connectFailed("connect timeout after " + Duration.ofNanos(ctx.connectTimeoutNanos).toMillis() + "ms");
-        connectNext();
+    if (dialer.isConnecting()) {
+      try {
+        dialer.checkTimeout(nowNanos);
+      } catch (IOException e) {
+        close(true);
       }
     } else if (nowNanos - lastActivity > ctx.idleTimeoutNanos) {
       log.debug("{}: closing connection from {} idle for {}", ctx.listener.name(), clientAddress,
@@ -313,22 +270,15 @@ final class TcpProxyConnection extends IoHandler {
     }
     clientKey.cancel();
     closeQuietly(client);
-    if (backendKey != null) {
-      backendKey.cancel();
+    if (backend != null) {
+      backend.close(buffers);
     }
-    closeQuietly(backend);
+    dialer.close();
     buffers.release(up);
     buffers.release(down);
     up = null;
     down = null;
-    if (selection != null) {
-      selection.release();
-    }
     ctx.metrics.connectionClosed();
-  }
-
-  private static Duration since(long startNanos) {
-    return Duration.ofNanos(System.nanoTime() - startNanos);
   }
 
   static void closeQuietly(SocketChannel c) {

@@ -11,7 +11,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -88,5 +92,30 @@ final class Fixtures {
     String prefix = "lb4j-listener-" + listenerName + "-";
     return Thread.getAllStackTraces().keySet().stream()
         .anyMatch(t -> t.getName().startsWith(prefix) && t.isAlive());
+  }
+
+  /**
+   * Fills the accept queue of a server that never accepts, so that Linux drops further SYNs and a connect
+   * to it hangs until the connector's own timeout. Close the returned sockets when done.
+   */
+  static List<Socket> fillAcceptQueue(ServerSocket stuck) throws IOException {
+    List<Socket> fillers = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Socket f = new Socket();
+      try {
+        f.connect(stuck.getLocalSocketAddress(), 1000);
+        fillers.add(f);
+      } catch (SocketTimeoutException full) {
+        f.close();
+        return fillers;
+      }
+    }
+    return fillers;
+  }
+
+  static void closeAll(List<Socket> sockets) throws IOException {
+    for (Socket s : sockets) {
+      s.close();
+    }
   }
 }

@@ -83,8 +83,7 @@ class HttpConcurrencyAndStopTest {
           }
           return HttpTestBackend.respond(200, "done").handle(req, s, out);
         });
-        LoadBalancer pool = Fixtures.pool(Listener.builder("l7-stop", Protocol.HTTP, 0), Backend.of("a", a.host(), a.port()));
-        RawHttpClient idle = null) {
+        LoadBalancer pool = Fixtures.pool(Listener.builder("l7-stop", Protocol.HTTP, 0), Backend.of("a", a.host(), a.port()))) {
       ListenerServer server = Fixtures.server(pool).build().start();
       try (RawHttpClient keepAlive = RawHttpClient.connect(server.localAddress());
           RawHttpClient busy = RawHttpClient.connect(server.localAddress())) {

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +47,8 @@ class HttpListenerTest {
       assertThat(got.header("X-Secret")).isNull();
       assertThat(got.header("Keep-Alive")).isNull();
       assertThat(got.header("Connection")).isNull();
-      assertThat(server.metrics().responses(2)).isEqualTo(1);
+      // Counted once the last byte is written, which may be just after the client read it.
+      Await.until("the response is counted", () -> server.metrics().responses(2) == 1);
     }
   }
 
@@ -211,6 +213,46 @@ class HttpListenerTest {
   }
 
   @Test
+  void allDrainedOrAllUnhealthy_is502NamingTheReason() throws Exception {
+    try (HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", "a");
+        LoadBalancer pool = Fixtures.pool(http("l7-drained"), backend("a", a));
+        ListenerServer server = Fixtures.server(pool).build().start()) {
+      pool.setWeight("a", 0);
+      try (RawHttpClient c = RawHttpClient.connect(server.localAddress())) {
+        assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText())
+            .isEqualTo("502 Bad Gateway: all healthy backends are drained (weight 0) or disabled\n");
+      }
+    }
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
+      deadPort = s.getLocalPort();
+    }
+    Listener unhealthy = http("l7-unhealthy").healthCheck(io.lb4j.api.health.HealthCheckPolicy.defaults().toBuilder()
+        .interval(Duration.ofMillis(50)).build()).build();
+    try (LoadBalancer pool = io.lb4j.impl.LoadBalancers.builder(unhealthy)
+            .backend(Backend.of("dead", "127.0.0.1", deadPort)).build().start();
+        ListenerServer server = Fixtures.server(pool).build().start();
+        RawHttpClient c = RawHttpClient.connect(server.localAddress())) {
+      assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText())
+          .isEqualTo("502 Bad Gateway: all backends are unhealthy\n");
+    }
+  }
+
+  @Test
+  void aHeadNotCompleteWithinTheRequestTimeout_closesTheConnection() {
+    // Keep-alive 60 s, request timeout 1 s: a partial head is cut at the request timeout (slowloris), and the
+    // client's 60 s read timeout would fail this test if only the keep-alive timeout applied.
+    try (HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", "a");
+        LoadBalancer pool = Fixtures.pool(http("l7-slowloris").requestTimeout(Duration.ofSeconds(1)), backend("a", a));
+        ListenerServer server = Fixtures.server(pool).keepAliveTimeout(Duration.ofSeconds(60)).build().start();
+        RawHttpClient c = RawHttpClient.connect(server.localAddress())) {
+      c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+      assertThat(c.closedByServer()).isTrue();
+      assertThat(a.requests).isEmpty();
+    }
+  }
+
+  @Test
   void connectRefused_isRetriedOnAnotherBackend_elseAnswered502() throws Exception {
     int deadPort;
     try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
@@ -231,6 +273,29 @@ class HttpListenerTest {
       Response r = c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
       assertThat(r.status()).isEqualTo(502);
       assertThat(server.metrics().failures(FailureCause.CONNECT_FAILED)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void connectTimeout_movesTheRequestToAnotherBackend() throws Exception {
+    // A backend whose accept queue is full: Linux drops further SYNs, so a connect hangs until our timeout.
+    try (ServerSocket stuck = new ServerSocket(0, 1, LOOPBACK);
+        HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", "alive")) {
+      List<java.net.Socket> fillers = Fixtures.fillAcceptQueue(stuck);
+      try {
+        try (LoadBalancer pool = Fixtures.pool(http("l7-ctimeout"), Backend.of("stuck", "127.0.0.1", stuck.getLocalPort()),
+                backend("a", a));
+            ListenerServer server = Fixtures.server(pool).connectTimeout(Duration.ofMillis(200))
+                .maxIdleConnectionsPerBackend(0).build().start();
+            RawHttpClient c = RawHttpClient.connect(server.localAddress())) {
+          for (int i = 0; i < 4; i++) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText()).isEqualTo("alive");
+          }
+          assertThat(server.metrics().retries()).isGreaterThanOrEqualTo(1);
+        }
+      } finally {
+        Fixtures.closeAll(fillers);
+      }
     }
   }
 

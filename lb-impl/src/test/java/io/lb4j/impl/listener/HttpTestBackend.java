@@ -57,6 +57,8 @@ final class HttpTestBackend implements AutoCloseable {
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   final List<Request> requests = new CopyOnWriteArrayList<>();
   final AtomicInteger connections = new AtomicInteger();
+  /** Connections that ended (the peer closed, or the handler gave up). */
+  final AtomicInteger closedConnections = new AtomicInteger();
   private volatile Handler handler;
   /** Released when the test is done with stalled handlers. */
   final CountDownLatch release = new CountDownLatch(1);
@@ -157,6 +159,7 @@ final class HttpTestBackend implements AutoCloseable {
       // the peer went away, or sent what this simple parser cannot read: either way no complete request
     } finally {
       open.remove(s);
+      closedConnections.incrementAndGet();
     }
   }
 

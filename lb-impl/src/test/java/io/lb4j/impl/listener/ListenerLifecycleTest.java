@@ -103,15 +103,15 @@ class ListenerLifecycleTest {
 
   @Test
   void build_rejectsABackendThatIsTheListenersOwnAddress() throws Exception {
+    int port;
     try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-      int port = s.getLocalPort();
-      s.close();
-      try (LoadBalancer loop = pool(Listener.builder("self", Protocol.TCP, port), Backend.of("me", "127.0.0.1", port))) {
-        assertThatThrownBy(() -> server(loop).build())
+      port = s.getLocalPort(); // a port nothing listens on once this closes
+    }
+    try (LoadBalancer loop = pool(Listener.builder("self", Protocol.TCP, port), Backend.of("me", "127.0.0.1", port))) {
+      assertThatThrownBy(() -> server(loop).build())
           .isInstanceOf(IllegalStateException.class)
           .hasMessage("backend me (127.0.0.1:" + port + ") is listener self's own address: "
               + "requests would loop back to the listener");
-      }
     }
   }
 

@@ -209,18 +209,8 @@ class TcpListenerTest {
   void connectTimeout_countsAsAFailedConnectAndMovesOn() throws Exception {
     // A backend whose accept queue is full: Linux drops further SYNs, so a connect hangs until our timeout.
     try (ServerSocket stuck = new ServerSocket(0, 1, LOOPBACK); EchoBackend alive = EchoBackend.named("127.0.0.1", "alive")) {
-      List<Socket> fillers = new ArrayList<>();
+      List<Socket> fillers = Fixtures.fillAcceptQueue(stuck);
       try {
-        for (int i = 0; i < 8; i++) {
-          Socket f = new Socket();
-          try {
-            f.connect(stuck.getLocalSocketAddress(), 300);
-            fillers.add(f);
-          } catch (java.net.SocketTimeoutException full) {
-            f.close();
-            break; // the queue is full: the next connect hangs
-          }
-        }
         try (LoadBalancer pool = pool(tcp("l4-ctimeout"), Backend.of("stuck", "127.0.0.1", stuck.getLocalPort()),
                 backend("alive", alive));
             ListenerServer server = server(pool).connectTimeout(Duration.ofMillis(200)).build().start()) {
@@ -231,9 +221,7 @@ class TcpListenerTest {
           assertThat(server.metrics().failures(FailureCause.CONNECT_FAILED)).isZero();
         }
       } finally {
-        for (Socket f : fillers) {
-          f.close();
-        }
+        Fixtures.closeAll(fillers);
       }
     }
   }

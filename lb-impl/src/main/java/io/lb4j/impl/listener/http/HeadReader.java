@@ -8,7 +8,9 @@ import java.nio.ByteBuffer;
  * head is refused as soon as its first offending byte arrives, whatever the buffer boundaries. The
  * second pass ({@link FieldLines} and the parsers) then reads complete lines.
  *
- * <p>Not thread-safe; one per parser, {@link #reset()} per message.
+ * <p>Not thread-safe; one per parser, {@link #reset()} per message. Allocation-free once the head's
+ * array has grown to the connection's largest head: bytes are copied into that reused array, whose
+ * growth the limits bound (at most twice the largest head they allow).
  */
 final class HeadReader {
 
@@ -63,11 +65,14 @@ final class HeadReader {
    * error code with {@code in} just past the offending byte.
    */
   int read(ByteBuffer in, HttpHead head) {
-    while (in.hasRemaining()) {
-      byte b = in.get();
+    // Absolute reads with a local index: the buffer's position is written once per call, not per byte.
+    int pos = in.position();
+    int limit = in.limit();
+    while (pos < limit) {
+      byte b = in.get(pos++);
       if (b == '\n') {
         if (!lastWasCr) {
-          return BARE_LF;
+          return stop(in, pos, BARE_LF);
         }
         lastWasCr = false;
         int lineLength = head.length - 1 - lineStart;
@@ -75,7 +80,7 @@ final class HeadReader {
           if (lineLength == 0) {
             // An empty line before the start line (RFC 9112 section 2.2): dropped, not stored.
             if (++emptyLinesSkipped > maxLeadingEmptyLines) {
-              return TOO_MANY_EMPTY_LINES;
+              return stop(in, pos, TOO_MANY_EMPTY_LINES);
             }
             head.length = 0;
             continue;
@@ -85,34 +90,39 @@ final class HeadReader {
           head.startLineEnd = head.length;
         } else {
           if (sectionFull(head)) {
-            return SECTION_TOO_LARGE;
+            return stop(in, pos, SECTION_TOO_LARGE);
           }
           head.append(b);
           if (lineLength == 0) {
-            return DONE;
+            return stop(in, pos, DONE);
           }
           if (++fieldLines > maxFields) {
-            return TOO_MANY_FIELDS;
+            return stop(in, pos, TOO_MANY_FIELDS);
           }
         }
         lineStart = head.length;
         continue;
       }
       if (lastWasCr) {
-        return BARE_CR;
+        return stop(in, pos, BARE_CR);
       }
       if (inStartLine) {
         // The CR does not count towards the start line; every other byte does.
         if (b != '\r' && head.length - lineStart >= maxStartLine) {
-          return START_LINE_TOO_LONG;
+          return stop(in, pos, START_LINE_TOO_LONG);
         }
       } else if (sectionFull(head)) {
-        return SECTION_TOO_LARGE;
+        return stop(in, pos, SECTION_TOO_LARGE);
       }
       lastWasCr = b == '\r';
       head.append(b);
     }
-    return NEED_MORE;
+    return stop(in, pos, NEED_MORE);
+  }
+
+  private static int stop(ByteBuffer in, int pos, int result) {
+    in.position(pos);
+    return result;
   }
 
   private boolean sectionFull(HttpHead head) {

@@ -1,5 +1,7 @@
 package io.lb4j.impl.listener.http;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Character classes of RFC 9110 and RFC 3986 as lookup tables over a byte, so each check is one array
  * read with no branch per class. Stateless and thread-safe.
@@ -105,6 +107,6 @@ final class HttpChars {
   }
 
   static byte[] ascii(String s) {
-    return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -2,6 +2,7 @@ package io.lb4j.impl.listener.http;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 
 /**
  * The short responses the listener writes itself: an error with its status line, {@code Content-Type},
@@ -28,6 +29,7 @@ public final class HttpErrorResponses {
     if (status < 400 || status > 599) {
       throw new IllegalArgumentException("status must be between 400 and 599, was " + status);
     }
+    Objects.requireNonNull(reason, "reason");
     String phrase = reasonPhrase(status);
     StringBuilder body = new StringBuilder(phrase.length() + reason.length() + 8)
         .append(status).append(' ').append(phrase).append(": ");

@@ -1,6 +1,5 @@
 package io.lb4j.impl.listener.http;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -140,11 +139,6 @@ public abstract class HttpHead {
   /** The size of the head in bytes as received, from the start line to the final CRLF. */
   public int headLength() {
     return length;
-  }
-
-  /** Copies the head as received into {@code out}, which must have {@link #headLength()} bytes free. */
-  public void copyRawTo(ByteBuffer out) {
-    out.put(bytes, 0, length);
   }
 
   final String ascii(int start, int end) {

@@ -18,13 +18,12 @@ final class KnownField {
   static final byte EXPECT = 9;
   static final byte VIA = 10;
   static final byte COOKIE = 11;
-  static final byte SET_COOKIE = 12;
-  static final byte X_FORWARDED_FOR = 13;
-  static final byte X_FORWARDED_PROTO = 14;
-  static final byte X_FORWARDED_PORT = 15;
-  static final byte X_REAL_IP = 16;
-  static final byte PROXY_AUTHORIZATION = 17;
-  static final byte PROXY_AUTHENTICATE = 18;
+  static final byte X_FORWARDED_FOR = 12;
+  static final byte X_FORWARDED_PROTO = 13;
+  static final byte X_FORWARDED_PORT = 14;
+  static final byte X_REAL_IP = 15;
+  static final byte PROXY_AUTHORIZATION = 16;
+  static final byte PROXY_AUTHENTICATE = 17;
 
   /** Lower-case names indexed by kind; index 0 (OTHER) is unused. */
   private static final byte[][] NAMES = {
@@ -40,7 +39,6 @@ final class KnownField {
       HttpChars.ascii("expect"),
       HttpChars.ascii("via"),
       HttpChars.ascii("cookie"),
-      HttpChars.ascii("set-cookie"),
       HttpChars.ascii("x-forwarded-for"),
       HttpChars.ascii("x-forwarded-proto"),
       HttpChars.ascii("x-forwarded-port"),

@@ -263,7 +263,7 @@ public final class RequestHeadParser {
   }
 
   /** RFC 3986 path and query characters, with every '%' followed by two hex digits. */
-  static boolean validUri(byte[] b, int start, int end) {
+  private static boolean validUri(byte[] b, int start, int end) {
     for (int i = start; i < end; i++) {
       if (!HttpChars.isUri(b[i])) {
         return false;
@@ -283,7 +283,7 @@ public final class RequestHeadParser {
    * IPv6 literal, and a port of 1-5 digits up to 65535. Stricter than RFC 3986's reg-name, which also
    * allows sub-delimiters such as ',' that other parsers read as list separators.
    */
-  static boolean validHost(byte[] b, int start, int end) {
+  private static boolean validHost(byte[] b, int start, int end) {
     int p = start;
     if (p < end && b[p] == '[') {
       p++;

@@ -8,9 +8,9 @@ import java.util.Objects;
  * 9112 section 6.3: a response to {@code HEAD} and any 1xx, 204 or 304 response has no body; then
  * {@code Transfer-Encoding} ending in {@code chunked} means chunked, other codings mean until close;
  * else a valid {@code Content-Length}; else until close. {@code Content-Length} together with
- * {@code Transfer-Encoding}, conflicting lengths and every syntax error the request side refuses make
- * the response malformed: {@link ParseResult#ERROR} with status 502, and the backend connection must
- * not be reused.
+ * {@code Transfer-Encoding}, conflicting lengths, {@code Transfer-Encoding} in an HTTP/1.0 response and
+ * every syntax error the request side refuses make the response malformed: {@link ParseResult#ERROR}
+ * with status 502, and the backend connection must not be reused.
  *
  * <p>One leniency, because it is unambiguous and common: a status line may end right after the code
  * ({@code HTTP/1.1 200}) without the space before an empty reason.
@@ -124,11 +124,14 @@ public final class ResponseHeadParser {
   }
 
   private boolean framing(boolean requestWasHead) {
-    boolean chunkedTwice = head.chunkedCount > 1;
     if (head.transferEncodingLines > 0 && head.contentLength >= 0) {
       return head.fail(502, "both Content-Length and Transfer-Encoding");
     }
-    if (chunkedTwice) {
+    if (head.transferEncodingLines > 0 && !head.isHttp11()) {
+      // RFC 9112 section 6.1: the framing of an HTTP/1.0 message with Transfer-Encoding is faulty.
+      return head.fail(502, "Transfer-Encoding in an HTTP/1.0 response");
+    }
+    if (head.chunkedCount > 1) {
       return head.fail(502, "chunked applied more than once");
     }
     int status = head.status;

@@ -39,8 +39,8 @@
  *       {@code Host}, no userinfo) and {@code *} for {@code OPTIONS}, RFC 3986 characters only;
  *       {@code CONNECT} is not implemented (501).</li>
  *   <li>Chunked bodies: chunk sizes are hex digits fitting a signed 64-bit value, chunk extensions
- *       follow the RFC grammar, data is followed by CRLF, trailers follow the field rules; each line is
- *       bounded.</li>
+ *       follow the RFC grammar, data is followed by CRLF, trailers follow the field rules and carry no
+ *       {@code Content-Length}, {@code Transfer-Encoding} or {@code Host}; each line is bounded.</li>
  * </ul>
  *
  * <p>Thread-safety: parsers, heads and scanners are per connection and not thread-safe (an event loop

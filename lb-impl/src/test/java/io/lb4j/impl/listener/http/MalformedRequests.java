@@ -221,6 +221,13 @@ public final class MalformedRequests {
     body(c, "trailer_nul", CHUNKED + "0\r\nX: a\0\r\n\r\n", "control character in trailer field", "NUL in a trailer");
     body(c, "trailer_space_before_colon", CHUNKED + "0\r\nX : a\r\n\r\n",
         "whitespace between trailer field name and colon", "whitespace before colon in a trailer");
+    body(c, "trailer_content_length", CHUNKED + "0\r\nContent-Length: 50\r\n\r\n",
+        "Content-Length, Transfer-Encoding or Host in a trailer",
+        "framing field smuggled in a trailer (RFC 9110 6.5.1)");
+    body(c, "trailer_transfer_encoding", CHUNKED + "5\r\nhello\r\n0\r\nTRANSFER-encoding: chunked\r\n\r\n",
+        "Content-Length, Transfer-Encoding or Host in a trailer", "framing field smuggled in a trailer");
+    body(c, "trailer_host", CHUNKED + "0\r\nHost: evil.example\r\n\r\n",
+        "Content-Length, Transfer-Encoding or Host in a trailer", "routing field smuggled in a trailer");
     CASES = Collections.unmodifiableList(c);
   }
 

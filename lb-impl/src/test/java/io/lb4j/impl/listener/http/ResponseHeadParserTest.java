@@ -69,6 +69,7 @@ class ResponseHeadParserTest {
       "HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\nContent-Length: 6\\r\\n\\r\\n|conflicting Content-Length values",
       "HTTP/1.1 200 OK\\r\\nContent-Length: -5\\r\\n\\r\\n|invalid Content-Length",
       "HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked, chunked\\r\\n\\r\\n|chunked applied more than once",
+      "HTTP/1.0 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n|Transfer-Encoding in an HTTP/1.0 response",
       "HTTP/1.1 200 OK\\r\\nX : y\\r\\n\\r\\n|whitespace between field name and colon",
       "HTTP/1.1 200 OK\\r\\nX: y\\r\\n z\\r\\n\\r\\n|obs-fold or whitespace before a field line",
       "HTTP/1.1 200 OK\\r\\nConnection: content-length\\r\\n\\r\\n|Connection names Host, Content-Length or Transfer-Encoding",
