@@ -1,0 +1,234 @@
+package io.lb4j.testing;
+
+import static io.lb4j.testing.internal.Validation.checkRange;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.Objects;
+
+/**
+ * A real TCP server on its own loopback address for Layer-4 tests and TCP health checks: each accepted connection
+ * is echoed, closed, reset or held open without an answer, as its {@link Mode} says, and recorded
+ * ({@link #connections()}). {@link #stop()} makes connects fail with "connection refused" and {@link #start()}
+ * listens again on the same address and port.
+ *
+ * <p>Thread-safe: the mode can change while connections arrive; it applies to connections accepted afterwards.
+ * Lifecycle: see {@link TestBackend}.
+ *
+ * @since 0.2.0
+ */
+public final class TcpTestBackend extends LoopbackServer implements TestBackend {
+
+  /** What the backend does with a connection it accepted. */
+  public enum Mode {
+    /** Sends back every byte it receives until the client closes. */
+    ECHO,
+    /** Closes the connection normally (FIN) right after the handshake, as a server with nothing to say. */
+    CLOSE,
+    /** Resets the connection (RST) right after the handshake. */
+    RESET,
+    /** Reads and never writes nor closes: a hung application; the client sees a read timeout. */
+    BLACKHOLE
+  }
+
+  private final int weight;
+  private final Mode initialMode;
+  private final Recording<RecordedConnection> connections = new Recording<>();
+  private volatile Mode mode;
+
+  private TcpTestBackend(Builder b) {
+    super(b.name, b.host != null ? b.host : LoopbackAddresses.next(), b.port);
+    this.weight = b.weight;
+    this.initialMode = b.mode;
+    this.mode = b.mode;
+  }
+
+  /**
+   * A builder for a backend named {@code name}, on the next free loopback address, any port, weight 100, echoing.
+   *
+   * @param name the backend's name, its id in a balancer
+   * @return a new builder
+   */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  @Override
+  public TcpTestBackend start() {
+    bindAndAccept();
+    return this;
+  }
+
+  @Override
+  public void stop() {
+    closeAll();
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  @Override
+  public void reset() {
+    mode = initialMode;
+    connections.clear();
+    start();
+  }
+
+  @Override
+  public int weight() {
+    return weight;
+  }
+
+  /**
+   * Sets what happens to connections accepted from now on.
+   *
+   * @param mode the mode
+   */
+  public void mode(Mode mode) {
+    this.mode = Objects.requireNonNull(mode, "mode");
+  }
+
+  /**
+   * The current mode.
+   *
+   * @return the mode
+   */
+  public Mode mode() {
+    return mode;
+  }
+
+  /**
+   * The connections accepted, in arrival order.
+   *
+   * @return the live recording
+   */
+  public Recording<RecordedConnection> connections() {
+    return connections;
+  }
+
+  @Override
+  public Recording<RecordedConnection> recording() {
+    return connections;
+  }
+
+  @Override
+  void serve(Socket socket) throws IOException {
+    RecordedConnection record =
+        new RecordedConnection((InetSocketAddress) socket.getRemoteSocketAddress(), System.nanoTime());
+    connections.add(record);
+    switch (mode) {
+      case CLOSE:
+        socket.close();
+        return;
+      case RESET:
+        reset(socket);
+        return;
+      case ECHO:
+      case BLACKHOLE:
+      default:
+        pump(socket, record, mode == Mode.ECHO);
+    }
+  }
+
+  private static void pump(Socket socket, RecordedConnection record, boolean echo) throws IOException {
+    InputStream in = socket.getInputStream();
+    OutputStream out = socket.getOutputStream();
+    byte[] buf = new byte[8192];
+    try {
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        record.received(n);
+        if (echo) {
+          out.write(buf, 0, n);
+          out.flush();
+        }
+      }
+      record.markClientClosed();
+    } catch (IOException e) {
+      if (!socket.isClosed()) {
+        record.markClientClosed(); // reset by the client; a closed socket means the backend is stopping
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TcpTestBackend{" + name() + " at " + host() + ":" + port() + ", " + mode + "}";
+  }
+
+  /**
+   * Builds a {@link TcpTestBackend}; each setter validates its value. Not thread-safe.
+   *
+   * @since 0.2.0
+   */
+  public static final class Builder {
+    private final String name;
+    private String host;
+    private int port;
+    private int weight = 100;
+    private Mode mode = Mode.ECHO;
+
+    private Builder(String name) {
+      this.name = BackendNames.check(name);
+    }
+
+    /**
+     * Binds this loopback address instead of the next free one.
+     *
+     * @param host an address in 127.0.0.0/8
+     * @return this builder
+     */
+    public Builder host(String host) {
+      this.host = BackendNames.checkLoopback(host);
+      return this;
+    }
+
+    /**
+     * Binds this port instead of an ephemeral one.
+     *
+     * @param port 0 (any) to 65535
+     * @return this builder
+     */
+    public Builder port(int port) {
+      this.port = (int) checkRange("backend.port", port, 0, 65535);
+      return this;
+    }
+
+    /**
+     * Sets the weight the backend should get in a balancer.
+     *
+     * @param weight 0 to 100
+     * @return this builder
+     */
+    public Builder weight(int weight) {
+      this.weight = (int) checkRange("backend.weight", weight, 0, 100);
+      return this;
+    }
+
+    /**
+     * Sets the initial mode, which {@link TcpTestBackend#reset()} returns to.
+     *
+     * @param mode the mode
+     * @return this builder
+     */
+    public Builder mode(Mode mode) {
+      this.mode = Objects.requireNonNull(mode, "backend.mode");
+      return this;
+    }
+
+    /**
+     * Builds the backend, not yet started.
+     *
+     * @return the backend
+     */
+    public TcpTestBackend build() {
+      return new TcpTestBackend(this);
+    }
+  }
+}
