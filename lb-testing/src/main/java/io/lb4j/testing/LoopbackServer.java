@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -113,12 +114,13 @@ abstract class LoopbackServer {
       } catch (IOException closed) {
         return;
       }
+      threads.removeIf(t -> !t.isAlive());
       if (connections.size() >= MAX_CONNECTIONS) {
         closeQuietly(c);
         continue;
       }
       connections.add(c);
-      Thread t = new Thread(() -> {
+      startThread("conn-" + c.getPort(), () -> {
         try {
           serve(c);
         } catch (IOException | InterruptedException | UncheckedIOException gone) {
@@ -126,13 +128,30 @@ abstract class LoopbackServer {
         } finally {
           closeQuietly(c);
           connections.remove(c);
-          threads.remove(Thread.currentThread());
         }
-      }, threadName("conn-" + c.getPort()));
-      t.setDaemon(true);
-      threads.add(t);
-      t.start();
+      });
     }
+  }
+
+  /** Runs {@code task} on a new thread that {@link #closeAll()} interrupts and joins. */
+  void startThread(String what, Runnable task) {
+    Thread t = new Thread(task, threadName(what));
+    t.setDaemon(true);
+    threads.add(t);
+    t.start();
+  }
+
+  /** Adds a socket that {@link #closeAll()} closes, such as a proxy's upstream connection. */
+  void track(Socket socket) {
+    connections.add(socket);
+    if (!isRunning()) {
+      closeQuietly(socket); // stopping: closeAll may already have passed this socket's turn
+    }
+  }
+
+  /** Forgets a socket added by {@link #track(Socket)} once it is closed. */
+  void untrack(Socket socket) {
+    connections.remove(socket);
   }
 
   /**
@@ -148,13 +167,18 @@ abstract class LoopbackServer {
     }
     closeQuietly(s);
     server = null;
-    for (Socket c : connections) {
-      closeQuietly(c);
-    }
     join(acceptor);
-    for (Thread t : threads) {
-      t.interrupt(); // wakes latency and dribble pauses
-      join(t);
+    // Connection threads may still open sockets (a proxy's upstream) or start threads: repeat until none is left.
+    while (!threads.isEmpty() || !connections.isEmpty()) {
+      for (Socket c : List.copyOf(connections)) {
+        closeQuietly(c);
+        connections.remove(c);
+      }
+      for (Thread t : List.copyOf(threads)) {
+        t.interrupt(); // wakes latency and dribble pauses
+        join(t);
+        threads.remove(t);
+      }
     }
   }
 

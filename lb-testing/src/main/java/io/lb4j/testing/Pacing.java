@@ -10,8 +10,8 @@ final class Pacing {
   private Pacing() {}
 
   /** Writes {@code data} at no more than {@code bytesPerSecond}; the pauses are the fault itself. */
-  static void write(OutputStream out, byte[] data, int bytesPerSecond) throws IOException, InterruptedException {
-    int slice = Math.max(1, bytesPerSecond / 20);
+  static void write(OutputStream out, byte[] data, long bytesPerSecond) throws IOException, InterruptedException {
+    int slice = (int) Math.max(1, Math.min(64 * 1024, bytesPerSecond / 20));
     long start = System.nanoTime();
     for (int off = 0; off < data.length; off += slice) {
       int n = Math.min(slice, data.length - off);
