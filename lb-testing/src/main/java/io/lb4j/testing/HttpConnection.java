@@ -67,7 +67,7 @@ final class HttpConnection {
         return; // the client closed between requests
       }
       backend.requests().add(request);
-      if (!answer(request, backend.dispatch(request))) {
+      if (!answer(request, backend.behaviorFor(request))) {
         return;
       }
     }
@@ -318,7 +318,9 @@ final class HttpConnection {
         if (lf != '\n') {
           throw new BadRequest(400, "CR not followed by LF");
         }
-        used[0]++;
+        if (++used[0] > limit) {
+          throw new BadRequest(431, "request head over the limit of " + limit + " bytes");
+        }
         return sb.toString();
       }
       if (b == '\n') {

@@ -210,7 +210,7 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
     return URI.create("http://" + host() + ":" + port() + path);
   }
 
-  Behavior dispatch(RecordedRequest request) {
+  Behavior behaviorFor(RecordedRequest request) {
     Function<RecordedRequest, Behavior> d = dispatcher;
     if (d != null) {
       return Objects.requireNonNull(d.apply(request), "dispatcher returned null");
