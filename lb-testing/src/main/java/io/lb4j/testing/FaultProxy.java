@@ -75,7 +75,7 @@ public final class FaultProxy extends LoopbackServer implements AutoCloseable {
     bindAndAccept();
   }
 
-  /** Closes every connection and stops listening: a connect is refused until {@link #enable()}. */
+  /** Closes (FIN) every connection and stops listening: a connect is refused until {@link #enable()}. */
   public void disable() {
     closeAll();
   }

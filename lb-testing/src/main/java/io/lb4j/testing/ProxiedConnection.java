@@ -63,7 +63,11 @@ final class ProxiedConnection {
         closeBoth();
       }
     } catch (IOException | InterruptedException e) {
-      resetBoth(); // a reset (or the proxy stopping) on one side is passed on to the other
+      if (proxy.isRunning()) {
+        resetBoth(); // a reset on one side is passed on to the other
+      } else {
+        closeBoth(); // disabled: connections are closed, as Toxiproxy drops them
+      }
     }
   }
 

@@ -61,6 +61,12 @@ final class RawClient implements AutoCloseable {
     return out.toString(StandardCharsets.ISO_8859_1);
   }
 
+  /** Reads the first byte, or nothing if the stream ends first. */
+  String readToEndOrFirstByte() throws IOException {
+    int b = in.read();
+    return b < 0 ? "" : String.valueOf((char) b);
+  }
+
   /** Reads exactly {@code n} bytes. */
   String readExactly(int n) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

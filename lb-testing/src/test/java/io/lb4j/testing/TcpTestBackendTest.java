@@ -1,0 +1,108 @@
+package io.lb4j.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Every mode of the TCP backend, observed from a real client on loopback. */
+class TcpTestBackendTest {
+
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+  @Test
+  void echoesAndRecordsTheConnection() throws Exception {
+    try (TcpTestBackend b = TcpTestBackend.builder("echo").build().start(); RawClient c = RawClient.to(b)) {
+      c.send("ping");
+      assertThat(c.readExactly(4)).isEqualTo("ping");
+      RecordedConnection conn = b.connections().await(1, DEADLINE).get(0);
+      assertThat(conn.remote().getPort()).isEqualTo(c.socket.getLocalPort());
+      Await.until("4 bytes counted", () -> conn.bytesReceived() == 4);
+      c.close();
+      Await.until("the backend to see the client close", conn::clientClosed);
+    }
+  }
+
+  @Test
+  void closeMode_endsTheStreamRightAway() throws IOException {
+    try (TcpTestBackend b = TcpTestBackend.builder("closing").mode(TcpTestBackend.Mode.CLOSE).build().start();
+        RawClient c = RawClient.to(b)) {
+      assertThat(c.readToEnd()).isEmpty();
+    }
+  }
+
+  @Test
+  void resetMode_resetsTheConnection() throws IOException {
+    try (TcpTestBackend b = TcpTestBackend.builder("resetting").build().start()) {
+      b.mode(TcpTestBackend.Mode.RESET);
+      try (RawClient c = RawClient.to(b)) {
+        assertThatThrownBy(c::readToEnd).isInstanceOf(SocketException.class).hasMessageContaining("reset");
+      }
+    }
+  }
+
+  @Test
+  void blackholeMode_neverAnswers_andSeesTheClientGiveUp() throws Exception {
+    try (TcpTestBackend b = TcpTestBackend.builder("hung").mode(TcpTestBackend.Mode.BLACKHOLE).build().start();
+        RawClient c = new RawClient(b.address(), 200)) {
+      c.send("anyone?");
+      assertThatThrownBy(c::readToEnd).isInstanceOf(SocketTimeoutException.class);
+      RecordedConnection conn = b.connections().await(1, DEADLINE).get(0);
+      assertThat(conn.clientClosed()).isFalse();
+      c.close();
+      Await.until("the backend to see the client close", conn::clientClosed);
+      assertThat(conn.bytesReceived()).isEqualTo(7);
+    }
+  }
+
+  @Test
+  void stoppedRefuses_thenRestartsOnTheSamePort_andResetRestoresTheInitialMode() throws IOException {
+    try (TcpTestBackend b = TcpTestBackend.builder("bouncing").build().start()) {
+      int port = b.port();
+      b.mode(TcpTestBackend.Mode.CLOSE);
+      b.stop();
+      assertThatThrownBy(() -> new Socket(b.host(), port).close()).isInstanceOf(ConnectException.class);
+      b.reset();
+      assertThat(b.isRunning()).isTrue();
+      assertThat(b.port()).isEqualTo(port);
+      assertThat(b.mode()).isEqualTo(TcpTestBackend.Mode.ECHO);
+      assertThat(b.connections().count()).isZero();
+    }
+  }
+
+  @Test
+  void explicitHostAndPortAreUsed_andTheBackendValueMatches() throws IOException {
+    try (TcpTestBackend b = TcpTestBackend.builder("placed").host("127.0.0.77").weight(7).build().start()) {
+      assertThat(b.backend().host()).isEqualTo("127.0.0.77");
+      assertThat(b.backend().port()).isEqualTo(b.port());
+      assertThat(b.backend().weight()).isEqualTo(7);
+      assertThat(b.backend().id()).isEqualTo("placed");
+    }
+  }
+
+  @Test
+  void bindFailureNamesTheAddress() {
+    try (TcpTestBackend first = TcpTestBackend.builder("first").host("127.0.0.78").build().start();
+        TcpTestBackend second = TcpTestBackend.builder("second").host("127.0.0.78").port(first.port()).build()) {
+      assertThatThrownBy(second::start).hasMessageStartingWith(
+          "test backend second cannot bind 127.0.0.78:" + first.port() + ": ");
+    }
+  }
+
+  @Test
+  void noThreadSurvivesStop_withClientsConnected() throws Exception {
+    TcpTestBackend b = TcpTestBackend.builder("tcpleak").mode(TcpTestBackend.Mode.BLACKHOLE).build().start();
+    try (RawClient one = RawClient.to(b); RawClient two = RawClient.to(b)) {
+      b.connections().await(2, DEADLINE);
+      b.stop();
+      assertThat(RawClient.threadsOf("tcpleak")).isEmpty();
+      assertThat(one.readToEnd()).isEmpty();
+    }
+  }
+}
