@@ -135,7 +135,7 @@ public final class BackendFleet implements AutoCloseable {
   }
 
   /**
-   * How many requests (HTTP) or connections (TCP) each backend received.
+   * How many application requests (HTTP, health probes excluded) or connections (TCP) each backend received.
    *
    * @return backend name to count, in the order added
    */

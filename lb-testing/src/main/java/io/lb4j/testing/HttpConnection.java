@@ -66,7 +66,7 @@ final class HttpConnection {
       if (request == null) {
         return; // the client closed between requests
       }
-      backend.requests().add(request);
+      backend.record(request);
       if (!answer(request, backend.behaviorFor(request))) {
         return;
       }

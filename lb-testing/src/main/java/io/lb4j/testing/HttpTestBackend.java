@@ -17,8 +17,9 @@ import java.util.function.Function;
  * bandwidth, oversized and malformed responses; {@link #stop()} makes connects fail with "connection refused" and
  * {@link #start()} brings the backend back on the same address and port.
  *
- * <p>Every request is recorded ({@link #requests()}) before it is answered, with its headers, so a test can
- * check what a proxy added ({@code X-Forwarded-For}, {@code Via}, cookies) and wait for "n requests arrived".
+ * <p>Every request is recorded before it is answered, with its headers, so a test can check what a proxy added
+ * ({@code X-Forwarded-For}, {@code Via}, cookies) and wait for "n requests arrived": application requests in
+ * {@link #requests()}, health probes apart in {@link #healthChecks()}.
  *
  * <pre>{@code
  * HttpTestBackend b = HttpTestBackend.builder("a").weight(3).build().start();
@@ -50,6 +51,7 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
   private final int maxRequestHeadBytes;
   private final int maxRequestBodyBytes;
   private final Recording<RecordedRequest> requests = new Recording<>();
+  private final Recording<RecordedRequest> healthChecks = new Recording<>();
   private volatile Behavior app = Behavior.ok();
   private volatile Behavior health = Behavior.ok();
   private volatile Function<RecordedRequest, Behavior> dispatcher;
@@ -94,6 +96,7 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
     health = Behavior.ok();
     dispatcher = null;
     requests.clear();
+    healthChecks.clear();
     start();
   }
 
@@ -187,7 +190,8 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
   }
 
   /**
-   * The requests received, in arrival order.
+   * The application requests received, in arrival order: every request but those to the health path, so that
+   * traffic shares and "no traffic after T" are not blurred by a balancer's health probes.
    *
    * @return the live recording
    */
@@ -195,9 +199,28 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
     return requests;
   }
 
+  /**
+   * The requests to the health path, in arrival order.
+   *
+   * @return the live recording
+   */
+  public Recording<RecordedRequest> healthChecks() {
+    return healthChecks;
+  }
+
+  /**
+   * The application requests, as {@link #requests()}.
+   *
+   * @return the live recording
+   */
   @Override
   public Recording<RecordedRequest> recording() {
     return requests;
+  }
+
+  /** Records a request in {@link #requests()} or {@link #healthChecks()} by its path. */
+  void record(RecordedRequest request) {
+    (request.path().equals(healthPath) ? healthChecks : requests).add(request);
   }
 
   /**

@@ -75,7 +75,7 @@ public interface TestBackend extends AutoCloseable {
   void reset();
 
   /**
-   * What arrived: HTTP requests or TCP connections, with their arrival times.
+   * What arrived: HTTP application requests (health probes apart) or TCP connections, with their arrival times.
    *
    * @return the live recording
    */

@@ -188,6 +188,8 @@ class HttpTestBackendTest {
       b.setHealth(Behavior.status(503));
       assertThat(RawClient.get(b, "/health").status()).isEqualTo(503);
       assertThat(RawClient.get(b, "/app").status()).isEqualTo(200);
+      assertThat(b.healthChecks().all()).extracting(RecordedRequest::path).containsExactly("/health", "/health");
+      assertThat(b.requests().all()).extracting(RecordedRequest::path).containsExactly("/app", "/app");
     }
   }
 
