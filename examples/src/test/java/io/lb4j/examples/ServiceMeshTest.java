@@ -48,7 +48,8 @@ class ServiceMeshTest {
         .build();
     try (LoadBalancer lb = LoadBalancers.builder(listener).backends(fleet.fleet().backends()).build().start()) {
       Client client = new Client(lb); // picks a backend per request, sends it, records the outcome in a CallLog
-      Await.until("three healthy backends", () -> healthy(lb) == 3, Duration.ofSeconds(30), () -> lb.view().toString());
+      Await.until("three healthy backends", () -> healthy(lb) == 3, Duration.ofSeconds(30),
+          () -> lb.view().toString());
       client.send(300);
       TrafficAssertions.assertSharesMatchWeights(fleet.fleet(), 0.1); // round robin: 1/3 each
 
