@@ -3,7 +3,7 @@
  * runs ({@link io.lb4j.testing.HttpTestBackend}, {@link io.lb4j.testing.TcpTestBackend}), a JUnit 5 extension
  * that starts and stops a fleet of them ({@link io.lb4j.testing.FleetExtension}), and assertions on how traffic
  * moved ({@link io.lb4j.testing.TrafficAssertions}, {@link io.lb4j.testing.CallLog},
- * {@link io.lb4j.testing.Await}). The fault proxy for any TCP service is in {@link io.lb4j.testing.proxy}.
+ * {@link io.lb4j.testing.Await}), and a fault proxy for any TCP service ({@link io.lb4j.testing.FaultProxy}).
  *
  * <p>The kit depends on lb-api and the JUnit Jupiter API only, so it serves tests of any balancer.
  *
