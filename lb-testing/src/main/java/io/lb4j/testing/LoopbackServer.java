@@ -195,13 +195,13 @@ abstract class LoopbackServer {
     }
   }
 
-  /** The name of this backend's threads: {@code lb4j-testing-<name>-<what>}. */
+  /** The name of this backend's threads: {@code lb-testing-<name>-<what>}. */
   String threadName(String what) {
     return THREAD_PREFIX + name + "-" + what;
   }
 
   /** Every thread the kit starts has a name starting with this, so tests can check none is left. */
-  static final String THREAD_PREFIX = "lb4j-testing-";
+  static final String THREAD_PREFIX = "lb-testing-";
 
   /** Resets the connection: SO_LINGER 0 makes close send RST instead of FIN. */
   static void reset(Socket s) {

@@ -9,7 +9,8 @@ import java.net.InetSocketAddress;
  *
  * <p>Lifecycle: built stopped; {@link #start()} binds and accepts; {@link #stop()} closes the listening socket (a
  * connect is then refused) and every open connection; {@link #start()} again listens on the same address and port;
- * {@link #close()} stops for good. Stopping waits until every thread of the backend ended.
+ * {@link #close()} stops for good. Stopping waits until every thread of the backend ended; the threads are named
+ * {@code lb-testing-<name>-...}, so a test can check that none is left.
  *
  * <p>Implementations are thread-safe: a test reprograms a backend while other threads send it traffic.
  *
