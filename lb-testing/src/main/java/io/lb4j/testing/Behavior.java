@@ -1,6 +1,6 @@
 package io.lb4j.testing;
 
-import static io.lb4j.testing.internal.Validation.checkRange;
+import static io.lb4j.api.internal.Checks.checkRange;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -210,7 +210,7 @@ public final class Behavior {
      * @return this builder
      */
     public Builder status(int status) {
-      this.status = (int) checkRange("behavior.status", status, 100, 599);
+      this.status = checkRange("behavior.status", status, 100, 599);
       return this;
     }
 
@@ -291,9 +291,9 @@ public final class Behavior {
      * @return this builder
      */
     public Builder failing(double share, int status) {
-      double checkedShare = checkRange("behavior.failureShare", share, 0.0, 1.0);
-      this.failureStatus = (int) checkRange("behavior.failureStatus", status, 100, 599);
-      this.failureShare = checkedShare;
+      checkRange("behavior.failureShare", share, 0.0, 1.0);
+      this.failureStatus = checkRange("behavior.failureStatus", status, 100, 599);
+      this.failureShare = share;
       return this;
     }
 

@@ -1,8 +1,8 @@
 package io.lb4j.testing;
 
-import static io.lb4j.testing.internal.Validation.checkRange;
+import static io.lb4j.api.internal.Checks.checkRange;
 
-import io.lb4j.testing.internal.Validation;
+import io.lb4j.api.internal.Checks;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
@@ -95,7 +95,7 @@ public final class Fault {
    * @return the fault
    */
   public static Fault resetAfterBytes(int bytes) {
-    return new Fault(Kind.RESET_AFTER_BYTES, (int) checkRange("fault.bytes", bytes, 0, MAX_BYTES), Duration.ZERO,
+    return new Fault(Kind.RESET_AFTER_BYTES, checkRange("fault.bytes", bytes, 0, MAX_BYTES), Duration.ZERO,
         new byte[0]);
   }
 
@@ -106,7 +106,7 @@ public final class Fault {
    * @return the fault
    */
   public static Fault closeAfterBytes(int bytes) {
-    return new Fault(Kind.CLOSE_AFTER_BYTES, (int) checkRange("fault.bytes", bytes, 0, MAX_BYTES), Duration.ZERO,
+    return new Fault(Kind.CLOSE_AFTER_BYTES, checkRange("fault.bytes", bytes, 0, MAX_BYTES), Duration.ZERO,
         new byte[0]);
   }
 
@@ -118,7 +118,7 @@ public final class Fault {
    * @return the fault
    */
   public static Fault dribble(int chunkBytes, Duration pause) {
-    return new Fault(Kind.DRIBBLE, (int) checkRange("fault.chunkBytes", chunkBytes, 1, MAX_BYTES),
+    return new Fault(Kind.DRIBBLE, checkRange("fault.chunkBytes", chunkBytes, 1, MAX_BYTES),
         checkRange("fault.pause", pause, Duration.ZERO, MAX_PAUSE), new byte[0]);
   }
 
@@ -129,7 +129,7 @@ public final class Fault {
    * @return the fault
    */
   public static Fault bandwidth(int bytesPerSecond) {
-    return new Fault(Kind.BANDWIDTH, (int) checkRange("fault.bytesPerSecond", bytesPerSecond, 1, MAX_BYTES),
+    return new Fault(Kind.BANDWIDTH, checkRange("fault.bytesPerSecond", bytesPerSecond, 1, MAX_BYTES),
         Duration.ZERO, new byte[0]);
   }
 
@@ -140,7 +140,7 @@ public final class Fault {
    * @return the fault
    */
   public static Fault oversizedHeaders(int bytes) {
-    return new Fault(Kind.OVERSIZED_HEADERS, (int) checkRange("fault.bytes", bytes, 1, MAX_BYTES), Duration.ZERO,
+    return new Fault(Kind.OVERSIZED_HEADERS, checkRange("fault.bytes", bytes, 1, MAX_BYTES), Duration.ZERO,
         new byte[0]);
   }
 
@@ -223,7 +223,7 @@ public final class Fault {
       case RESET_BEFORE_RESPONSE:
         return kind.name().toLowerCase(Locale.ROOT);
       case DRIBBLE:
-        return "dribble " + bytes + " bytes every " + Validation.format(pause);
+        return "dribble " + bytes + " bytes every " + Checks.format(pause);
       case MALFORMED:
         return "malformed " + raw.length + " bytes";
       default:

@@ -1,6 +1,6 @@
 package io.lb4j.testing;
 
-import static io.lb4j.testing.internal.Validation.checkRange;
+import static io.lb4j.api.internal.Checks.checkRange;
 
 import java.io.IOException;
 import java.net.Socket;
@@ -57,7 +57,7 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
   private volatile Function<RecordedRequest, Behavior> dispatcher;
 
   private HttpTestBackend(Builder b) {
-    super(b.name, b.host != null ? b.host : LoopbackAddresses.next(), b.port);
+    super(b.name, b.hostOrNext(), b.port);
     this.weight = b.weight;
     this.healthPath = b.healthPath;
     this.maxRequestHeadBytes = b.maxRequestHeadBytes;
@@ -257,49 +257,17 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
    *
    * @since 0.2.0
    */
-  public static final class Builder {
-    private final String name;
-    private String host;
-    private int port;
-    private int weight = 100;
+  public static final class Builder extends BackendBuilder<Builder> {
     private String healthPath = DEFAULT_HEALTH_PATH;
     private int maxRequestHeadBytes = DEFAULT_MAX_REQUEST_HEAD_BYTES;
     private int maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES;
 
     private Builder(String name) {
-      this.name = BackendNames.check(name);
+      super(name);
     }
 
-    /**
-     * Binds this loopback address instead of the next free one.
-     *
-     * @param host an address in 127.0.0.0/8
-     * @return this builder
-     */
-    public Builder host(String host) {
-      this.host = BackendNames.checkLoopback(host);
-      return this;
-    }
-
-    /**
-     * Binds this port instead of an ephemeral one.
-     *
-     * @param port 0 (any) to 65535
-     * @return this builder
-     */
-    public Builder port(int port) {
-      this.port = (int) checkRange("backend.port", port, 0, 65535);
-      return this;
-    }
-
-    /**
-     * Sets the weight the backend should get in a balancer.
-     *
-     * @param weight 0 to 100
-     * @return this builder
-     */
-    public Builder weight(int weight) {
-      this.weight = (int) checkRange("backend.weight", weight, 0, 100);
+    @Override
+    Builder self() {
       return this;
     }
 
@@ -327,7 +295,7 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
      */
     public Builder maxRequestHeadBytes(int bytes) {
       this.maxRequestHeadBytes =
-          (int) checkRange("backend.maxRequestHeadBytes", bytes, MIN_REQUEST_HEAD_BYTES, MAX_REQUEST_BYTES);
+          checkRange("backend.maxRequestHeadBytes", bytes, MIN_REQUEST_HEAD_BYTES, MAX_REQUEST_BYTES);
       return this;
     }
 
@@ -338,7 +306,7 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
      * @return this builder
      */
     public Builder maxRequestBodyBytes(int bytes) {
-      this.maxRequestBodyBytes = (int) checkRange("backend.maxRequestBodyBytes", bytes, 0, MAX_REQUEST_BYTES);
+      this.maxRequestBodyBytes = checkRange("backend.maxRequestBodyBytes", bytes, 0, MAX_REQUEST_BYTES);
       return this;
     }
 

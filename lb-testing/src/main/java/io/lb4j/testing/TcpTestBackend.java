@@ -1,7 +1,5 @@
 package io.lb4j.testing;
 
-import static io.lb4j.testing.internal.Validation.checkRange;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -40,7 +38,7 @@ public final class TcpTestBackend extends LoopbackServer implements TestBackend 
   private volatile Mode mode;
 
   private TcpTestBackend(Builder b) {
-    super(b.name, b.host != null ? b.host : LoopbackAddresses.next(), b.port);
+    super(b.name, b.hostOrNext(), b.port);
     this.weight = b.weight;
     this.initialMode = b.mode;
     this.mode = b.mode;
@@ -167,47 +165,15 @@ public final class TcpTestBackend extends LoopbackServer implements TestBackend 
    *
    * @since 0.2.0
    */
-  public static final class Builder {
-    private final String name;
-    private String host;
-    private int port;
-    private int weight = 100;
+  public static final class Builder extends BackendBuilder<Builder> {
     private Mode mode = Mode.ECHO;
 
     private Builder(String name) {
-      this.name = BackendNames.check(name);
+      super(name);
     }
 
-    /**
-     * Binds this loopback address instead of the next free one.
-     *
-     * @param host an address in 127.0.0.0/8
-     * @return this builder
-     */
-    public Builder host(String host) {
-      this.host = BackendNames.checkLoopback(host);
-      return this;
-    }
-
-    /**
-     * Binds this port instead of an ephemeral one.
-     *
-     * @param port 0 (any) to 65535
-     * @return this builder
-     */
-    public Builder port(int port) {
-      this.port = (int) checkRange("backend.port", port, 0, 65535);
-      return this;
-    }
-
-    /**
-     * Sets the weight the backend should get in a balancer.
-     *
-     * @param weight 0 to 100
-     * @return this builder
-     */
-    public Builder weight(int weight) {
-      this.weight = (int) checkRange("backend.weight", weight, 0, 100);
+    @Override
+    Builder self() {
       return this;
     }
 

@@ -1,8 +1,8 @@
 package io.lb4j.testing;
 
-import static io.lb4j.testing.internal.Validation.checkRange;
+import static io.lb4j.api.internal.Checks.checkRange;
 
-import io.lb4j.testing.internal.Validation;
+import io.lb4j.api.internal.Checks;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -194,8 +194,7 @@ public final class Toxic {
    * @return a copy with the toxicity
    */
   public Toxic withToxicity(double toxicity) {
-    return new Toxic(name, type, direction, checkRange("toxic.toxicity", toxicity, 0.0, 1.0), delay, jitter, bytes,
-        variation);
+    return new Toxic(name, type, direction, checkRange("toxic.toxicity", toxicity, 0.0, 1.0), delay, jitter, bytes, variation);
   }
 
   /**
@@ -272,7 +271,7 @@ public final class Toxic {
 
   @Override
   public String toString() {
-    return name + "{" + type + " " + direction + ", toxicity " + toxicity + ", delay " + Validation.format(delay)
-        + ", jitter " + Validation.format(jitter) + ", bytes " + bytes + "}";
+    return name + "{" + type + " " + direction + ", toxicity " + toxicity + ", delay " + Checks.format(delay)
+        + ", jitter " + Checks.format(jitter) + ", bytes " + bytes + "}";
   }
 }

@@ -1,6 +1,6 @@
 package io.lb4j.testing;
 
-import io.lb4j.testing.internal.Validation;
+import io.lb4j.api.internal.Checks;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +45,7 @@ public final class TrafficAssertions {
       double tolerance) {
     Objects.requireNonNull(observed, "observed");
     Objects.requireNonNull(weights, "weights");
-    Validation.checkRange("tolerance", tolerance, 0.0, 1.0);
+    Checks.checkRange("tolerance", tolerance, 0.0, 1.0);
     long total = 0;
     for (Number n : observed.values()) {
       total += n.longValue();

@@ -119,7 +119,7 @@ class HttpStrictnessTest {
     assertThatThrownBy(() -> Behavior.builder().failing(1.5, 503))
         .hasMessage("behavior.failureShare must be between 0.0 and 1.0, was 1.5");
     assertThatThrownBy(() -> Behavior.builder().latency(java.time.Duration.ofMinutes(6)))
-        .hasMessage("behavior.latency must be between 0 and 5m, was 6m");
+        .hasMessage("behavior.latency must be between 0s and 300s, was 360s");
     assertThatThrownBy(() -> Behavior.builder().header("X-A", "1\r\n2"))
         .hasMessage("behavior.header value must not contain CR or LF, was '1\\r\\n2'");
     assertThatThrownBy(() -> Fault.dribble(0, java.time.Duration.ZERO))
