@@ -44,7 +44,7 @@ class ServiceMeshTest {
   void trafficLeavesAFailingBackend_andNoRequestFailsOutsideTheDetectionWindow() throws Exception {
     Listener listener = Listener.builder("mesh", Protocol.HTTP, 0)
         .healthCheck(HealthCheckPolicy.http().toBuilder().path("/health")
-            .interval(Duration.ofMillis(50)).responseTimeout(Duration.ofMillis(500)).unhealthyThreshold(2).build())
+            .interval(Duration.ofMillis(50)).responseTimeout(Duration.ofSeconds(5)).unhealthyThreshold(2).build())
         .build();
     try (LoadBalancer lb = LoadBalancers.builder(listener).backends(fleet.fleet().backends()).build().start()) {
       Client client = new Client(lb); // picks a backend per request, sends it, records the outcome in a CallLog

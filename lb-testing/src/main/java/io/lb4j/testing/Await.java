@@ -1,5 +1,6 @@
 package io.lb4j.testing;
 
+import io.lb4j.api.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +66,7 @@ public final class Await {
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - end > 0) {
         String observed = state.get();
-        throw new AssertionError("timed out after " + deadline.toMillis() + " ms waiting for " + what
+        throw new AssertionError("timed out after " + Checks.format(deadline) + " waiting for " + what
             + (observed.isEmpty() ? "" : "; observed: " + observed));
       }
       LockSupport.parkNanos(poll);

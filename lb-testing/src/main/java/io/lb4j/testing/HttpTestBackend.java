@@ -29,7 +29,8 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>Thread-safe. Behaviours are immutable and swapped whole through volatile fields: a request sees the old or
- * the new behaviour, never a mix. Lifecycle: see {@link TestBackend}.
+ * the new behaviour, never a mix; changes are serialised on this object, so {@link #update} loses none.
+ * Lifecycle: see {@link TestBackend}.
  *
  * @since 0.2.0
  */
@@ -137,7 +138,7 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
    *
    * @param behavior the application behaviour
    */
-  public void set(Behavior behavior) {
+  public synchronized void set(Behavior behavior) {
     app = Objects.requireNonNull(behavior, "behavior");
   }
 
@@ -166,7 +167,7 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
    *
    * @param behavior the health behaviour
    */
-  public void setHealth(Behavior behavior) {
+  public synchronized void setHealth(Behavior behavior) {
     health = Objects.requireNonNull(behavior, "behavior");
   }
 

@@ -1,5 +1,6 @@
 package io.lb4j.testing;
 
+import io.lb4j.api.internal.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,8 +110,8 @@ public final class Recording<T extends Recorded> {
     while (entries.size() < n) {
       long left = end - System.nanoTime();
       if (left <= 0) {
-        throw new AssertionError("expected " + n + " recorded entries within " + deadline + ", got "
-            + entries.size() + ": " + entries);
+        throw new AssertionError("expected " + n + " recorded entries within " + Checks.format(deadline)
+            + ", got " + entries.size() + ": " + entries);
       }
       wait(Math.max(1, left / 1_000_000));
     }

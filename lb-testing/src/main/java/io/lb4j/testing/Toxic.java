@@ -194,7 +194,8 @@ public final class Toxic {
    * @return a copy with the toxicity
    */
   public Toxic withToxicity(double toxicity) {
-    return new Toxic(name, type, direction, checkRange("toxic.toxicity", toxicity, 0.0, 1.0), delay, jitter, bytes, variation);
+    double checked = checkRange("toxic.toxicity", toxicity, 0.0, 1.0);
+    return new Toxic(name, type, direction, checked, delay, jitter, bytes, variation);
   }
 
   /**

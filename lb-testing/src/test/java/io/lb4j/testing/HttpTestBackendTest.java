@@ -127,7 +127,7 @@ class HttpTestBackendTest {
       RawClient.get(b, "/only");
       assertThatThrownBy(() -> b.requests().await(2, Duration.ofMillis(50)))
           .isInstanceOf(AssertionError.class)
-          .hasMessage("expected 2 recorded entries within PT0.05S, got 1: [GET /only]");
+          .hasMessage("expected 2 recorded entries within 50ms, got 1: [GET /only]");
     }
   }
 

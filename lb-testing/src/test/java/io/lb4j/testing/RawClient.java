@@ -27,8 +27,8 @@ final class RawClient implements AutoCloseable {
   RawClient(InetSocketAddress address, int readTimeoutMillis) {
     try {
       socket = new Socket();
+      socket.setSoTimeout(readTimeoutMillis); // before connecting: a backend may reset the connection at once
       socket.connect(address, PATIENT_MILLIS);
-      socket.setSoTimeout(readTimeoutMillis);
       in = socket.getInputStream();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -97,6 +97,6 @@ class TrafficAssertionsTest {
     assertThat(polls).hasValue(3);
     assertThatThrownBy(() -> Await.until("never", () -> false, Duration.ofMillis(20), () -> "a=1, b=0"))
         .isInstanceOf(AssertionError.class)
-        .hasMessage("timed out after 20 ms waiting for never; observed: a=1, b=0");
+        .hasMessage("timed out after 20ms waiting for never; observed: a=1, b=0");
   }
 }
