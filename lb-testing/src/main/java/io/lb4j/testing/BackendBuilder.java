@@ -13,6 +13,7 @@ abstract class BackendBuilder<B extends BackendBuilder<B>> {
   String host;
   int port;
   int weight = 100;
+  int maxConnections = TestBackend.DEFAULT_MAX_CONNECTIONS;
 
   BackendBuilder(String name) {
     this.name = BackendNames.check(name);
@@ -55,6 +56,18 @@ abstract class BackendBuilder<B extends BackendBuilder<B>> {
    */
   public B weight(int weight) {
     this.weight = checkRange("backend.weight", weight, 0, 100);
+    return self();
+  }
+
+  /**
+   * Sets how many client connections are served at once; further ones are accepted and closed at once, which
+   * a client sees as a connection closed before any answer.
+   *
+   * @param max 1 to {@link TestBackend#MAX_CONNECTIONS}
+   * @return this builder
+   */
+  public B maxConnections(int max) {
+    this.maxConnections = checkRange("backend.maxConnections", max, 1, TestBackend.MAX_CONNECTIONS);
     return self();
   }
 }

@@ -31,11 +31,14 @@ import java.util.Objects;
  */
 public final class FaultProxy extends LoopbackServer implements AutoCloseable {
 
+  /** Client connections proxied at once; further ones are accepted and closed at once. */
+  public static final int MAX_CONNECTIONS = 256;
+
   private final InetSocketAddress upstream;
   private volatile List<Toxic> toxics = List.of();
 
   private FaultProxy(String name, String host, InetSocketAddress upstream) {
-    super(name, host, 0);
+    super(name, host, 0, MAX_CONNECTIONS);
     this.upstream = Objects.requireNonNull(upstream, "upstream");
   }
 

@@ -58,7 +58,7 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
   private volatile Function<RecordedRequest, Behavior> dispatcher;
 
   private HttpTestBackend(Builder b) {
-    super(b.name, b.hostOrNext(), b.port);
+    super(b.name, b.hostOrNext(), b.port, b.maxConnections);
     this.weight = b.weight;
     this.healthPath = b.healthPath;
     this.maxRequestHeadBytes = b.maxRequestHeadBytes;

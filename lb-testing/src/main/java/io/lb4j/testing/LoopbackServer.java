@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The socket plumbing the test backends share: binds a loopback address, accepts on one thread and serves each
@@ -18,14 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A thread per connection, unlike lb4j's event loops: a test backend serves a handful of connections and
  * blocking code makes faults (a pause, a reset after n bytes) easy to express and to read. At most
- * {@link #MAX_CONNECTIONS} are served at once; further connections are closed at once.
+ * {@code maxConnections} client connections are served at once; further ones are accepted and closed at once.
  *
  * <p>Thread-safe: start and stop are serialised on this object; the connection set is concurrent.
  */
 abstract class LoopbackServer {
 
-  /** Connections served at once; more are accepted and closed. */
-  static final int MAX_CONNECTIONS = 512;
   /** How long {@link #stop()} waits for the backend's threads to end. */
   static final long JOIN_MILLIS = 30_000;
   private static final int BACKLOG = 128;
@@ -34,14 +33,17 @@ abstract class LoopbackServer {
   private final String host;
   private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+  private final int maxConnections;
+  private final AtomicInteger clients = new AtomicInteger();
   private int port;
   private volatile ServerSocket server;
   private Thread acceptor;
 
-  LoopbackServer(String name, String host, int port) {
+  LoopbackServer(String name, String host, int port, int maxConnections) {
     this.name = Objects.requireNonNull(name, "name");
     this.host = Objects.requireNonNull(host, "host");
     this.port = port;
+    this.maxConnections = maxConnections;
   }
 
   /** Serves one accepted connection on its own thread; returns when the connection is done. */
@@ -72,6 +74,15 @@ abstract class LoopbackServer {
    */
   public synchronized int port() {
     return port;
+  }
+
+  /**
+   * The most client connections served at once; further ones are accepted and closed at once.
+   *
+   * @return the limit
+   */
+  public int maxConnections() {
+    return maxConnections;
   }
 
   /**
@@ -115,7 +126,8 @@ abstract class LoopbackServer {
         return;
       }
       threads.removeIf(t -> !t.isAlive());
-      if (connections.size() >= MAX_CONNECTIONS) {
+      if (clients.incrementAndGet() > maxConnections) {
+        clients.decrementAndGet();
         closeQuietly(c);
         continue;
       }
@@ -128,6 +140,7 @@ abstract class LoopbackServer {
         } finally {
           closeQuietly(c);
           connections.remove(c);
+          clients.decrementAndGet();
         }
       });
     }

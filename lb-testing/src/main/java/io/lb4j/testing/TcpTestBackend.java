@@ -38,7 +38,7 @@ public final class TcpTestBackend extends LoopbackServer implements TestBackend 
   private volatile Mode mode;
 
   private TcpTestBackend(Builder b) {
-    super(b.name, b.hostOrNext(), b.port);
+    super(b.name, b.hostOrNext(), b.port, b.maxConnections);
     this.weight = b.weight;
     this.initialMode = b.mode;
     this.mode = b.mode;

@@ -18,6 +18,11 @@ import java.net.InetSocketAddress;
  */
 public interface TestBackend extends AutoCloseable {
 
+  /** Client connections a backend serves at once unless told otherwise (each takes a thread). */
+  int DEFAULT_MAX_CONNECTIONS = 256;
+  /** The largest limit on client connections served at once. */
+  int MAX_CONNECTIONS = 4096;
+
   /**
    * The backend's name, also its id in the balancer.
    *
@@ -45,6 +50,13 @@ public interface TestBackend extends AutoCloseable {
    * @return the weight, 0 to 100
    */
   int weight();
+
+  /**
+   * The most client connections served at once; further ones are accepted and closed at once.
+   *
+   * @return the limit
+   */
+  int maxConnections();
 
   /**
    * Whether the backend accepts connections.

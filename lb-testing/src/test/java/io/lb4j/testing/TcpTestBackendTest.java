@@ -105,4 +105,30 @@ class TcpTestBackendTest {
       assertThat(one.readToEnd()).isEmpty();
     }
   }
+
+  @Test
+  void connectionsUpToTheLimitAreServed_oneMoreIsClosedAtOnce() throws Exception {
+    try (TcpTestBackend b = TcpTestBackend.builder("limited").maxConnections(2).build().start();
+        RawClient one = RawClient.to(b); RawClient two = RawClient.to(b)) {
+      one.send("1");
+      two.send("2");
+      assertThat(one.readExactly(1)).isEqualTo("1");
+      assertThat(two.readExactly(1)).isEqualTo("2");
+      try (RawClient three = RawClient.to(b)) {
+        assertThat(three.readToEnd()).isEmpty();
+      }
+      assertThat(b.connections().count()).isEqualTo(2);
+      one.close();
+      Await.until("a free place after a client left", () -> {
+        try (RawClient four = RawClient.to(b)) {
+          four.send("4");
+          return four.readToEndOrFirstByte().equals("4");
+        } catch (IOException e) {
+          return false;
+        }
+      });
+    }
+    assertThatThrownBy(() -> TcpTestBackend.builder("x").maxConnections(0))
+        .hasMessage("backend.maxConnections must be between 1 and 4096, was 0");
+  }
 }
