@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 abstract class LoopbackServer {
 
-  /** How long {@link #stop()} waits for the backend's threads to end. */
+  /** How long {@link #closeAll()} waits for each of the backend's threads to end. */
   static final long JOIN_MILLIS = 30_000;
   private static final int BACKLOG = 128;
 
