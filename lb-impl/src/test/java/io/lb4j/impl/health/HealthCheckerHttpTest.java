@@ -12,15 +12,11 @@ import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.health.StatusClass;
 import io.lb4j.impl.health.Loopback.Transitions;
-import io.lb4j.testing.HttpTestBackend;
-import io.lb4j.testing.TcpTestBackend;
 import io.lb4j.testing.Behavior;
+import io.lb4j.testing.Fault;
+import io.lb4j.testing.HttpTestBackend;
 import io.lb4j.testing.RecordedRequest;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
+import io.lb4j.testing.TcpTestBackend;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,10 +65,11 @@ class HealthCheckerHttpTest {
     HealthTransition t = transitions.next();
     assertThat(t.to()).isEqualTo(HEALTHY);
     assertThat(t.cause()).isEqualTo("HTTP 200");
-    assertThat(server.requests().all().get(0).method()).isEqualTo("HEAD");
-    assertThat(server.requests().all().get(0).target()).isEqualTo("/");
-    assertThat(server.requests().all().get(0).header("Host")).isEqualTo(server.host() + ":" + server.port());
-    assertThat(server.requests().all().get(0).header("User-Agent")).startsWith("lb4j-health-check/");
+    RecordedRequest probe = server.requests().all().get(0);
+    assertThat(probe.method()).isEqualTo("HEAD");
+    assertThat(probe.target()).isEqualTo("/");
+    assertThat(probe.header("Host")).isEqualTo(server.host() + ":" + server.port());
+    assertThat(probe.header("User-Agent")).startsWith("lb4j-health-check/");
   }
 
   @Test
@@ -83,9 +80,10 @@ class HealthCheckerHttpTest {
         transitions, Backend.of("a", server.host(), server.port()));
 
     transitions.next();
-    assertThat(server.requests().all().get(0).method()).isEqualTo("GET");
-    assertThat(server.requests().all().get(0).target()).isEqualTo("/status.html");
-    assertThat(server.requests().all().get(0).header("Host")).isEqualTo("app.example.com");
+    RecordedRequest probe = server.requests().all().get(0);
+    assertThat(probe.method()).isEqualTo("GET");
+    assertThat(probe.target()).isEqualTo("/status.html");
+    assertThat(probe.header("Host")).isEqualTo("app.example.com");
   }
 
   @Test
@@ -198,47 +196,23 @@ class HealthCheckerHttpTest {
   }
 
   @Test
-  void connectionClosedWithoutAnswer_isItsOwnCause() throws Exception {
-    String host = Loopback.nextHost();
-    ServerSocketChannel server = track(ServerSocketChannel.open());
-    server.bind(new InetSocketAddress(host, 0));
-    Thread closer = new Thread(() -> {
-      while (server.isOpen()) {
-        try (SocketChannel c = server.accept()) {
-          c.read(ByteBuffer.allocate(1024));
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
-    closer.setDaemon(true);
-    closer.start();
+  void connectionClosedWithoutAnswer_isItsOwnCause() {
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
+    server.set(Behavior.fault(Fault.closeAfterBytes(0)));
     Transitions transitions = new Transitions();
-    int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-    started(http().startHealthy(true).unhealthyThreshold(1).build(), transitions, Backend.of("a", host, port));
+    started(http().startHealthy(true).unhealthyThreshold(1).build(), transitions,
+        Backend.of("a", server.host(), server.port()));
 
     assertThat(transitions.next().cause()).isEqualTo("connection closed before HTTP status");
   }
 
   @Test
-  void garbageResponse_isAnInvalidHttpResponse() throws Exception {
-    String host = Loopback.nextHost();
-    ServerSocketChannel server = track(ServerSocketChannel.open());
-    server.bind(new InetSocketAddress(host, 0));
-    Thread answerer = new Thread(() -> {
-      while (server.isOpen()) {
-        try (SocketChannel c = server.accept()) {
-          c.write(ByteBuffer.wrap("SSH-2.0-OpenSSH_9.2\r\n".getBytes(StandardCharsets.US_ASCII)));
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
-    answerer.setDaemon(true);
-    answerer.start();
+  void garbageResponse_isAnInvalidHttpResponse() {
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
+    server.set(Behavior.fault(Fault.malformed("SSH-2.0-OpenSSH_9.2\r\n")));
     Transitions transitions = new Transitions();
-    int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-    started(http().startHealthy(true).unhealthyThreshold(1).build(), transitions, Backend.of("a", host, port));
+    started(http().startHealthy(true).unhealthyThreshold(1).build(), transitions,
+        Backend.of("a", server.host(), server.port()));
 
     assertThat(transitions.next().cause()).isEqualTo("invalid HTTP response");
   }
