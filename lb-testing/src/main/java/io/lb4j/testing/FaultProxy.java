@@ -7,6 +7,8 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP proxy on loopback that injects faults between any client and any TCP endpoint, on Toxiproxy's model:
@@ -21,8 +23,9 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>Toxics apply to new and open connections alike; on an open connection a toxic takes effect at the next chunk
- * of data in its direction. Whether a toxic with a toxicity below 1 applies is drawn once per connection.
+ * <p>Toxics apply to new and open connections alike. The timed ones (timeout, reset) start when they are added or
+ * the connection opens, idle or not; the others act on the next chunk of data in their direction. Whether a toxic
+ * with a toxicity below 1 applies is drawn once per connection.
  *
  * <p>Thread-safe; the toxic list is an immutable snapshot replaced on each change, read by the connections'
  * threads. Each connection uses two threads, which {@link #disable()} and {@link #close()} end.
@@ -36,6 +39,7 @@ public final class FaultProxy extends LoopbackServer implements AutoCloseable {
 
   private final InetSocketAddress upstream;
   private volatile List<Toxic> toxics = List.of();
+  private final Set<ProxiedConnection> links = ConcurrentHashMap.newKeySet();
 
   private FaultProxy(String name, String host, InetSocketAddress upstream) {
     super(name, host, 0, MAX_CONNECTIONS);
@@ -125,6 +129,9 @@ public final class FaultProxy extends LoopbackServer implements AutoCloseable {
     List<Toxic> next = new ArrayList<>(toxics);
     next.add(toxic);
     toxics = List.copyOf(next);
+    for (ProxiedConnection link : links) {
+      link.arm(); // timed toxics start at once, also on idle connections, as in Toxiproxy
+    }
     return this;
   }
 
@@ -138,7 +145,7 @@ public final class FaultProxy extends LoopbackServer implements AutoCloseable {
     List<Toxic> next = new ArrayList<>(toxics);
     boolean removed = next.removeIf(t -> t.name().equals(name));
     toxics = List.copyOf(next);
-        return removed;
+    return removed;
   }
 
   /** Removes every toxic. */
@@ -170,8 +177,14 @@ public final class FaultProxy extends LoopbackServer implements AutoCloseable {
       return;
     }
     ProxiedConnection link = new ProxiedConnection(this, client, server);
-    startThread("down-" + client.getPort(), () -> link.pump(Direction.DOWNSTREAM));
-    link.pump(Direction.UPSTREAM);
+    links.add(link);
+    try {
+      link.arm();
+      startThread("down-" + client.getPort(), () -> link.pump(Direction.DOWNSTREAM));
+      link.pump(Direction.UPSTREAM);
+    } finally {
+      links.remove(link);
+    }
   }
 
   @Override

@@ -71,6 +71,26 @@ final class ProxiedConnection {
     }
   }
 
+  /**
+   * Starts the timers of the timed toxics (reset, timeout) that apply to this connection, once each; a reset without
+   * delay resets at once. Called when the connection opens and when a toxic is added.
+   */
+  void arm() {
+    for (Direction direction : Direction.values()) {
+      for (Toxic t : applying(direction)) {
+        if (t.type() == Toxic.Type.RESET_PEER) {
+          if (t.delay().isZero()) {
+            resetBoth();
+          } else {
+            startTimer(t, this::resetBoth);
+          }
+        } else if (t.type() == Toxic.Type.TIMEOUT && !t.delay().isZero()) {
+          startTimer(t, this::closeBoth);
+        }
+      }
+    }
+  }
+
   /** Applies the toxics to one chunk; returns false once a toxic ended the connection. */
   private boolean forward(Direction direction, byte[] buf, int n, OutputStream out)
       throws IOException, InterruptedException {

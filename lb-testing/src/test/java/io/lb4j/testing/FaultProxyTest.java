@@ -99,6 +99,25 @@ class FaultProxyTest {
   }
 
   @Test
+  void timedToxicsActOnIdleConnections_fromTheMomentTheyAreAdded() throws Exception {
+    try (RawClient one = client(RawClient.PATIENT_MILLIS); RawClient two = client(RawClient.PATIENT_MILLIS)) {
+      upstream.connections().await(2, DEADLINE); // both connections are proxied, and idle
+      proxy.add(Toxic.timeout(Direction.DOWNSTREAM, Duration.ofMillis(50)));
+      assertThat(one.readToEnd()).isEmpty();
+      assertThat(two.readToEnd()).isEmpty();
+    }
+    proxy.removeAll();
+    try (RawClient idle = client(RawClient.PATIENT_MILLIS)) {
+      upstream.connections().await(3, DEADLINE);
+      proxy.add(Toxic.resetPeer(Direction.DOWNSTREAM, Duration.ZERO));
+      assertThatThrownBy(idle::readToEnd).isInstanceOf(SocketException.class).hasMessageContaining("reset");
+      try (RawClient fresh = client(RawClient.PATIENT_MILLIS)) {
+        assertThatThrownBy(fresh::readToEnd).isInstanceOf(SocketException.class).hasMessageContaining("reset");
+      }
+    }
+  }
+
+  @Test
   void limitData_closesAfterTheLimit() throws IOException {
     proxy.add(Toxic.limitData(Direction.DOWNSTREAM, 3));
     try (RawClient c = client(RawClient.PATIENT_MILLIS)) {
