@@ -10,6 +10,12 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +52,37 @@ class FaultProxyTest {
       assertThat(c.readExactly(5)).isEqualTo("hello");
     }
     assertThat(proxy.address().getAddress().isLoopbackAddress()).isTrue();
+  }
+
+  @Test
+  void concurrentClientsGetExactlyTheirOwnBytesBack() throws Exception {
+    int threads = 8;
+    int rounds = 50;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        String id = "client-" + t + ";";
+        results.add(pool.submit(() -> {
+          int echoed = 0;
+          try (RawClient c = client(RawClient.PATIENT_MILLIS)) {
+            for (int i = 0; i < rounds; i++) {
+              c.send(id);
+              echoed += c.readExactly(id.length()).equals(id) ? 1 : 0;
+            }
+          }
+          return echoed;
+        }));
+      }
+      int echoed = 0;
+      for (Future<Integer> f : results) {
+        echoed += f.get(30, TimeUnit.SECONDS);
+      }
+      assertThat(echoed).isEqualTo(threads * rounds);
+      assertThat(upstream.connections().count()).isEqualTo(threads);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
