@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Serves one HTTP/1.1 connection of an {@link HttpTestBackend}: reads requests strictly, records them, and answers
@@ -90,13 +89,7 @@ final class HttpConnection {
       default:
         break;
     }
-    long delayNanos = behavior.latency().toNanos();
-    if (!behavior.jitter().isZero()) {
-      delayNanos += ThreadLocalRandom.current().nextLong(behavior.jitter().toNanos() + 1);
-    }
-    if (delayNanos > 0) {
-      TimeUnit.NANOSECONDS.sleep(delayNanos); // the injected latency itself
-    }
+    Pacing.delay(behavior.latency(), behavior.jitter());
     boolean fails = behavior.failureShare() > 0 && ThreadLocalRandom.current().nextDouble() < behavior.failureShare();
     int status = fails ? behavior.failureStatus() : behavior.status();
     byte[] body = behavior.bodyUnsafe() != null ? behavior.bodyUnsafe()
@@ -127,11 +120,7 @@ final class HttpConnection {
       case DRIBBLE:
         out.write(head);
         out.flush();
-        for (int off = 0; off < body.length; off += fault.bytes()) {
-          TimeUnit.NANOSECONDS.sleep(fault.pause().toNanos());
-          out.write(body, off, Math.min(fault.bytes(), body.length - off));
-          out.flush();
-        }
+        Pacing.dribble(out, body, 0, body.length, fault.bytes(), fault.pause());
         break;
       case BANDWIDTH:
         byte[] all = new byte[head.length + body.length];

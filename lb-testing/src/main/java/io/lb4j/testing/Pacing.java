@@ -2,9 +2,11 @@ package io.lb4j.testing;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
-/** Writes bytes at a limited rate, in slices of a twentieth of a second's worth, for the bandwidth faults. */
+/** The waits faults are made of: a latency with jitter, bytes at a limited rate, bytes dribbled in chunks. */
 final class Pacing {
 
   private Pacing() {}
@@ -22,6 +24,27 @@ final class Pacing {
       if (wait > 0) {
         TimeUnit.NANOSECONDS.sleep(wait);
       }
+    }
+  }
+
+  /** Waits {@code latency} plus a uniform random part of {@code jitter}; the wait is the injected fault. */
+  static void delay(Duration latency, Duration jitter) throws InterruptedException {
+    long nanos = latency.toNanos();
+    if (!jitter.isZero()) {
+      nanos += ThreadLocalRandom.current().nextLong(jitter.toNanos() + 1);
+    }
+    if (nanos > 0) {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+    }
+  }
+
+  /** Writes {@code len} bytes of {@code data} from {@code off}, {@code chunk} bytes at a time after a pause each. */
+  static void dribble(OutputStream out, byte[] data, int off, int len, int chunk, Duration pause)
+      throws IOException, InterruptedException {
+    for (int at = off; at < off + len; at += chunk) {
+      TimeUnit.NANOSECONDS.sleep(pause.toNanos());
+      out.write(data, at, Math.min(chunk, off + len - at));
+      out.flush();
     }
   }
 }

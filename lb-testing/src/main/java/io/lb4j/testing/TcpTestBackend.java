@@ -1,17 +1,22 @@
 package io.lb4j.testing;
 
+import static io.lb4j.api.internal.Checks.checkRange;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * A real TCP server on its own loopback address for Layer-4 tests and TCP health checks: each accepted connection
  * is echoed, closed, reset or held open without an answer, as its {@link Mode} says, and recorded
- * ({@link #connections()}). {@link #stop()} makes connects fail with "connection refused" and {@link #start()}
- * listens again on the same address and port.
+ * ({@link #connections()}). Echoes can be delayed ({@link #latency}) and broken by a {@link Fault} (reset before or
+ * after n bytes, close after n bytes, dribble, bandwidth). {@link #stop()} makes connects fail with "connection
+ * refused" and {@link #start()} listens again on the same address and port.
  *
  * <p>Thread-safe: the mode can change while connections arrive; it applies to connections accepted afterwards.
  * Lifecycle: see {@link TestBackend}.
@@ -36,6 +41,9 @@ public final class TcpTestBackend extends LoopbackServer implements TestBackend 
   private final Mode initialMode;
   private final Recording<RecordedConnection> connections = new Recording<>();
   private volatile Mode mode;
+  private volatile Fault fault = Fault.none();
+  private Duration latency = Duration.ZERO;
+  private Duration jitter = Duration.ZERO;
 
   private TcpTestBackend(Builder b) {
     super(b.name, b.hostOrNext(), b.port, b.maxConnections);
@@ -73,6 +81,8 @@ public final class TcpTestBackend extends LoopbackServer implements TestBackend 
   @Override
   public void reset() {
     mode = initialMode;
+    fault = Fault.none();
+    latency(Duration.ZERO, Duration.ZERO);
     connections.clear();
     start();
   }
@@ -114,8 +124,50 @@ public final class TcpTestBackend extends LoopbackServer implements TestBackend 
     return connections;
   }
 
+  /**
+   * Sets a fault applied to the echo of connections ({@link Mode#ECHO}), open ones included, from their next chunk:
+   * {@link Fault#resetBeforeResponse()} (reset on the first data), {@link Fault#resetAfterBytes},
+   * {@link Fault#closeAfterBytes}, {@link Fault#dribble}, {@link Fault#bandwidth}, {@link Fault#blackhole()} or
+   * {@link Fault#none()}.
+   *
+   * @param fault the fault
+   * @throws IllegalArgumentException for the HTTP-only faults (oversized headers, malformed responses)
+   */
+  public void fault(Fault fault) {
+    Objects.requireNonNull(fault, "fault");
+    if (fault.kind() == Fault.Kind.OVERSIZED_HEADERS || fault.kind() == Fault.Kind.MALFORMED) {
+      throw new IllegalArgumentException("tcp fault must be none, blackhole, a reset, close after bytes, dribble or "
+          + "bandwidth, was " + fault);
+    }
+    this.fault = fault;
+  }
+
+  /**
+   * The fault applied to echoes.
+   *
+   * @return the fault
+   */
+  public Fault fault() {
+    return fault;
+  }
+
+  /**
+   * Delays each echoed chunk by {@code latency} plus a uniform random part of {@code jitter}.
+   *
+   * @param latency 0 to {@link Behavior#MAX_LATENCY}
+   * @param jitter 0 to {@link Behavior#MAX_LATENCY}
+   */
+  public void latency(Duration latency, Duration jitter) {
+    Duration checkedLatency = checkRange("backend.latency", latency, Duration.ZERO, Behavior.MAX_LATENCY);
+    Duration checkedJitter = checkRange("backend.jitter", jitter, Duration.ZERO, Behavior.MAX_LATENCY);
+    synchronized (this) {
+      this.latency = checkedLatency;
+      this.jitter = checkedJitter;
+    }
+  }
+
   @Override
-  void serve(Socket socket) throws IOException {
+  void serve(Socket socket) throws IOException, InterruptedException {
     RecordedConnection record =
         new RecordedConnection((InetSocketAddress) socket.getRemoteSocketAddress(), System.nanoTime());
     connections.add(record);
@@ -133,17 +185,54 @@ public final class TcpTestBackend extends LoopbackServer implements TestBackend 
     }
   }
 
-  private static void pump(Socket socket, RecordedConnection record, boolean echo) throws IOException {
+  private void pump(Socket socket, RecordedConnection record, boolean echo) throws IOException, InterruptedException {
     InputStream in = socket.getInputStream();
     OutputStream out = socket.getOutputStream();
     byte[] buf = new byte[8192];
+    long sent = 0;
     try {
       int n;
       while ((n = in.read(buf)) >= 0) {
         record.received(n);
-        if (echo) {
-          out.write(buf, 0, n);
-          out.flush();
+        Fault f = fault;
+        if (!echo || f.kind() == Fault.Kind.BLACKHOLE) {
+          continue;
+        }
+        Duration wait;
+        Duration spread;
+        synchronized (this) {
+          wait = latency;
+          spread = jitter;
+        }
+        Pacing.delay(wait, spread);
+        switch (f.kind()) {
+          case RESET_BEFORE_RESPONSE:
+            reset(socket);
+            return;
+          case RESET_AFTER_BYTES:
+          case CLOSE_AFTER_BYTES:
+            int allowed = (int) Math.max(0, Math.min(n, f.bytes() - sent));
+            out.write(buf, 0, allowed);
+            out.flush();
+            sent += allowed;
+            if (sent >= f.bytes()) {
+              if (f.kind() == Fault.Kind.RESET_AFTER_BYTES) {
+                reset(socket);
+              } else {
+                socket.close();
+              }
+              return;
+            }
+            break;
+          case DRIBBLE:
+            Pacing.dribble(out, buf, 0, n, f.bytes(), f.pause());
+            break;
+          case BANDWIDTH:
+            Pacing.write(out, Arrays.copyOf(buf, n), f.bytes());
+            break;
+          default:
+            out.write(buf, 0, n);
+            out.flush();
         }
       }
       record.markClientClosed();

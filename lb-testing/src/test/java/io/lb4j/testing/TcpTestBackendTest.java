@@ -131,4 +131,78 @@ class TcpTestBackendTest {
     assertThatThrownBy(() -> TcpTestBackend.builder("x").maxConnections(0))
         .hasMessage("backend.maxConnections must be between 1 and 4096, was 0");
   }
+
+  @Test
+  void echoFaults_resetOrCloseAfterBytes_resetBeforeAnswering() throws IOException {
+    try (TcpTestBackend b = TcpTestBackend.builder("tcpfaults").build().start()) {
+      b.fault(Fault.resetAfterBytes(3));
+      try (RawClient c = RawClient.to(b)) {
+        c.send("abcdef");
+        assertThat(c.readExactly(3)).isEqualTo("abc");
+        assertThatThrownBy(c::readToEnd).isInstanceOf(SocketException.class).hasMessageContaining("reset");
+      }
+      b.fault(Fault.closeAfterBytes(3));
+      try (RawClient c = RawClient.to(b)) {
+        c.send("ab");
+        assertThat(c.readExactly(2)).isEqualTo("ab");
+        c.send("cdef");
+        assertThat(c.readToEnd()).isEqualTo("c");
+      }
+      b.fault(Fault.resetBeforeResponse());
+      try (RawClient c = RawClient.to(b)) {
+        c.send("x");
+        assertThatThrownBy(c::readToEnd).isInstanceOf(SocketException.class).hasMessageContaining("reset");
+        assertThat(c.reads).isEmpty();
+      }
+      b.fault(Fault.blackhole());
+      try (RawClient c = new RawClient(b.address(), 200)) {
+        c.send("x");
+        assertThatThrownBy(c::readToEnd).isInstanceOf(SocketTimeoutException.class);
+      }
+    }
+  }
+
+  @Test
+  void echoFaults_dribbleBandwidthAndLatency() throws IOException {
+    try (TcpTestBackend b = TcpTestBackend.builder("tcpslow").build().start()) {
+      b.fault(Fault.dribble(2, Duration.ofMillis(100)));
+      try (RawClient c = RawClient.to(b)) {
+        c.send("abcdefghij");
+        assertThat(c.readExactly(10)).isEqualTo("abcdefghij");
+        // Five chunks 100 ms apart: one read taking them all would need a client stalled for 400 ms.
+        assertThat(c.reads.size()).isGreaterThan(1);
+      }
+      b.fault(Fault.bandwidth(2000));
+      try (RawClient c = RawClient.to(b)) {
+        long start = System.nanoTime();
+        c.send("z".repeat(3000));
+        assertThat(c.readExactly(3000)).hasSize(3000);
+        // A bound the limiter guarantees and a loaded machine can only make easier: not before 1.45 s.
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(1400);
+      }
+      b.fault(Fault.none());
+      b.latency(Duration.ofMinutes(1), Duration.ofSeconds(1));
+      try (RawClient c = new RawClient(b.address(), 200)) {
+        c.send("late");
+        assertThatThrownBy(() -> c.readExactly(4)).isInstanceOf(SocketTimeoutException.class);
+      }
+      b.reset();
+      try (RawClient c = RawClient.to(b)) {
+        c.send("now");
+        assertThat(c.readExactly(3)).isEqualTo("now");
+      }
+    }
+  }
+
+  @Test
+  void httpOnlyFaultsAndOutOfRangeLatencyAreRefused() {
+    try (TcpTestBackend b = TcpTestBackend.builder("tcpvalid").build()) {
+      assertThatThrownBy(() -> b.fault(Fault.malformed("xyz")))
+          .hasMessage("tcp fault must be none, blackhole, a reset, close after bytes, dribble or bandwidth, was "
+              + "malformed 3 bytes");
+      assertThatThrownBy(() -> b.latency(Duration.ZERO, Duration.ofMinutes(6)))
+          .hasMessage("backend.jitter must be between 0s and 300s, was 360s");
+      assertThat(b.fault()).isSameAs(Fault.none());
+    }
+  }
 }
