@@ -27,8 +27,10 @@ final class RawClient implements AutoCloseable {
   RawClient(InetSocketAddress address, int readTimeoutMillis) {
     try {
       socket = new Socket();
-      socket.setSoTimeout(readTimeoutMillis); // before connecting: a backend may reset the connection at once
-      socket.connect(address, PATIENT_MILLIS);
+      socket.setSoTimeout(readTimeoutMillis);
+      // A blocking connect returns at the handshake, so a reset sent right after accept surfaces on the first read;
+      // a timed connect polls and may report that reset as a failed connect instead. Loopback never hangs here.
+      socket.connect(address);
       in = socket.getInputStream();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
