@@ -34,7 +34,10 @@ public final class Checks {
     return value;
   }
 
-  /** Returns {@code value} if {@code min <= value <= max} (NaN is not), else throws {@link IllegalArgumentException}. */
+  /**
+   * Returns {@code value} if {@code min <= value <= max} (NaN never is), else throws
+   * {@link IllegalArgumentException}.
+   */
   public static double checkRange(String field, double value, double min, double max) {
     if (!(value >= min && value <= max)) {
       throw new IllegalArgumentException(
