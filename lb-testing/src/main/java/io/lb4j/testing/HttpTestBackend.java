@@ -34,7 +34,7 @@ import java.util.function.Function;
  *
  * @since 0.2.0
  */
-public final class HttpTestBackend extends LoopbackServer implements TestBackend {
+public final class HttpTestBackend extends BackendServer {
 
   /** The health path when none is set. */
   public static final String DEFAULT_HEALTH_PATH = "/health";
@@ -47,7 +47,6 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
   /** The largest request head or body limit: 64 MiB. */
   public static final int MAX_REQUEST_BYTES = 64 << 20;
 
-  private final int weight;
   private final String healthPath;
   private final int maxRequestHeadBytes;
   private final int maxRequestBodyBytes;
@@ -58,8 +57,7 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
   private volatile Function<RecordedRequest, Behavior> dispatcher;
 
   private HttpTestBackend(Builder b) {
-    super(b.name, b.hostOrNext(), b.port, b.maxConnections);
-    this.weight = b.weight;
+    super(b);
     this.healthPath = b.healthPath;
     this.maxRequestHeadBytes = b.maxRequestHeadBytes;
     this.maxRequestBodyBytes = b.maxRequestBodyBytes;
@@ -82,16 +80,6 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
   }
 
   @Override
-  public void stop() {
-    closeAll();
-  }
-
-  @Override
-  public void close() {
-    stop();
-  }
-
-  @Override
   public void reset() {
     app = Behavior.ok();
     health = Behavior.ok();
@@ -99,11 +87,6 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
     requests.clear();
     healthChecks.clear();
     start();
-  }
-
-  @Override
-  public int weight() {
-    return weight;
   }
 
   /**
@@ -250,7 +233,7 @@ public final class HttpTestBackend extends LoopbackServer implements TestBackend
 
   @Override
   public String toString() {
-    return "HttpTestBackend{" + name() + " at " + host() + ":" + port() + ", weight " + weight + "}";
+    return "HttpTestBackend{" + name() + " at " + host() + ":" + port() + ", weight " + weight() + "}";
   }
 
   /**

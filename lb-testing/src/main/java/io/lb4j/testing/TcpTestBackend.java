@@ -23,7 +23,7 @@ import java.util.Objects;
  *
  * @since 0.2.0
  */
-public final class TcpTestBackend extends LoopbackServer implements TestBackend {
+public final class TcpTestBackend extends BackendServer {
 
   /** What the backend does with a connection it accepted. */
   public enum Mode {
@@ -37,7 +37,6 @@ public final class TcpTestBackend extends LoopbackServer implements TestBackend 
     BLACKHOLE
   }
 
-  private final int weight;
   private final Mode initialMode;
   private final Recording<RecordedConnection> connections = new Recording<>();
   private volatile Mode mode;
@@ -46,8 +45,7 @@ public final class TcpTestBackend extends LoopbackServer implements TestBackend 
   private Duration jitter = Duration.ZERO;
 
   private TcpTestBackend(Builder b) {
-    super(b.name, b.hostOrNext(), b.port, b.maxConnections);
-    this.weight = b.weight;
+    super(b);
     this.initialMode = b.mode;
     this.mode = b.mode;
   }
@@ -69,27 +67,12 @@ public final class TcpTestBackend extends LoopbackServer implements TestBackend 
   }
 
   @Override
-  public void stop() {
-    closeAll();
-  }
-
-  @Override
-  public void close() {
-    stop();
-  }
-
-  @Override
   public void reset() {
     mode = initialMode;
     fault = Fault.none();
     latency(Duration.ZERO, Duration.ZERO);
     connections.clear();
     start();
-  }
-
-  @Override
-  public int weight() {
-    return weight;
   }
 
   /**
