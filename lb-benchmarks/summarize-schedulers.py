@@ -1,23 +1,32 @@
 #!/usr/bin/env python3
 """Turns JMH JSON results of SchedulerPickBenchmark into the README's markdown tables.
 
-Medians over all measurement iterations (not JMH's mean), allocation from -prof gc, and the ratios the
-issue's targets are stated in. Usage: summarize-schedulers.py results/*.json
+Several files may hold the same case (the rounds of run-schedulers.sh): a case's score is the median of
+all its measurement iterations over all rounds (not JMH's mean), its spread the lowest and highest
+per-round median. Allocation from -prof gc; ratios against the baseline and the best peer.
+Usage: summarize-schedulers.py results/*.json
 """
 import json
 import statistics
 import sys
 
-rows = {}  # (type, backends, weights, threads) -> (median ops/us, bytes/op)
+raw_by_case = {}  # (type, backends, weights, threads) -> every iteration's ops/us
+round_medians = {}  # same key -> one median per file (round)
+allocs = {}  # same key -> bytes/op per file
 for path in sys.argv[1:]:
     with open(path) as f:
         for r in json.load(f):
             p = r["params"]
+            key = (p["type"], int(p["backends"]), p.get("weights", "random"), r["threads"])
             raw = [x for fork in r["primaryMetric"]["rawData"] for x in fork]
             sec = r.get("secondaryMetrics", {})
             alloc = (sec.get("gc.alloc.rate.norm") or sec.get("\u00b7gc.alloc.rate.norm") or {}).get("score")
-            rows[(p["type"], int(p["backends"]), p.get("weights", "random"), r["threads"])] = (
-                statistics.median(raw), alloc)
+            raw_by_case.setdefault(key, []).extend(raw)
+            round_medians.setdefault(key, []).append(statistics.median(raw))
+            if alloc is not None:
+                allocs.setdefault(key, []).append(alloc)
+
+rows = {k: (statistics.median(v), max(allocs[k]) if k in allocs else None) for k, v in raw_by_case.items()}
 
 
 def get(t, n, w="random", th=1):
@@ -49,6 +58,19 @@ for t in types:
         alloc = rows.get((t, sizes[0], "random", th), (None, None))[1]
         print(f"| {t} | {th} | " + " | ".join(fmt(get(t, n, th=th)) for n in sizes)
               + f" | {'-' if alloc is None else f'{alloc:.1f}'} |")
+
+print("\nSpread: lowest and highest per-round median (ops/us), " + str(max(len(v) for v in round_medians.values()))
+      + " round(s):\n")
+print("| type | threads | " + " | ".join(f"{n} backends" for n in sizes) + " |")
+print("|---|---|" + "---|" * len(sizes))
+for t in types:
+    for th in threads:
+        cells = []
+        for n in sizes:
+            m = round_medians.get((t, n, "random", th))
+            cells.append("-" if not m else f"{fmt(min(m))} - {fmt(max(m))}")
+        if any(c != "-" for c in cells):
+            print(f"| {t} | {th} | " + " | ".join(cells) + " |")
 
 print("\nAllocation per pick (bytes/op, -prof gc, 1 thread):\n")
 print("| type | " + " | ".join(f"{n}" for n in sizes) + " |")

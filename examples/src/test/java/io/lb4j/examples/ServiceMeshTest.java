@@ -2,10 +2,8 @@ package io.lb4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Outcome;
-import io.lb4j.api.Protocol;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
 import io.lb4j.api.health.HealthCheckPolicy;
@@ -19,6 +17,7 @@ import io.lb4j.testing.FleetExtension;
 import io.lb4j.testing.HttpTestBackend;
 import io.lb4j.testing.TrafficAssertions;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,11 +41,11 @@ class ServiceMeshTest {
 
   @Test
   void trafficLeavesAFailingBackend_andNoRequestFailsOutsideTheDetectionWindow() throws Exception {
-    Listener listener = Listener.builder("mesh", Protocol.HTTP, 0)
+    try (LoadBalancer lb = LoadBalancers.builder().name("mesh") // a client-side pool
         .healthCheck(HealthCheckPolicy.http().toBuilder().path("/health")
             .interval(Duration.ofMillis(50)).responseTimeout(Duration.ofSeconds(5)).unhealthyThreshold(2).build())
-        .build();
-    try (LoadBalancer lb = LoadBalancers.builder(listener).backends(fleet.fleet().backends()).build().start()) {
+        .backends(fleet.fleet().backends())
+        .build().start()) {
       Client client = new Client(lb); // picks a backend per request, sends it, records the outcome in a CallLog
       Await.until("three healthy backends", () -> healthy(lb) == 3, Duration.ofSeconds(30),
           () -> lb.view().toString());
@@ -108,7 +107,9 @@ class ServiceMeshTest {
           calls.failure(start, "no backend: " + s.reason());
           return;
         }
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + s.backend().authority() + "/api"))
+        InetSocketAddress to = s.address();
+        HttpRequest request = HttpRequest.newBuilder(
+                URI.create("http://" + to.getAddress().getHostAddress() + ":" + to.getPort() + "/api"))
             .timeout(Duration.ofSeconds(10)).build();
         try {
           HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());

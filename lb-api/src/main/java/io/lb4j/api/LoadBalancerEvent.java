@@ -5,9 +5,10 @@ import io.lb4j.api.scheduler.NoBackendReason;
 import java.time.Instant;
 
 /**
- * Something a load balancer tells its subscribers about. Delivered synchronously on the thread that
- * caused it (a health-check thread, a caller of {@code select} or of a runtime change), so consumers
- * must be quick and must not block.
+ * Something a load balancer tells its subscribers about. Delivered one at a time in the order it
+ * happened, on the thread that caused it (a health-check thread, a caller of {@code select} or of a
+ * runtime change) or on the thread already delivering earlier events, so consumers must be quick and
+ * must not block.
  *
  * @since 0.1.0
  */

@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Reaches gRPC-java's package-private {@code WeightedRoundRobinLoadBalancer.StaticStrideScheduler}
- * (grpc-xds 1.68) for the lb4j scheduler benchmarks. Not part of gRPC; lives in this package only
+ * (grpc-xds, see the parent pom for the version) for the lb4j scheduler benchmarks. Not part of gRPC; lives in this package only
  * because the scheduler is package-private. Thread-safe as the wrapped scheduler is.
  */
 public final class GrpcStaticStrideAdapter {

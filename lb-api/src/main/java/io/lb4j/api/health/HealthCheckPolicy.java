@@ -6,6 +6,8 @@ import static io.lb4j.api.internal.Checks.checkRange;
 import static io.lb4j.api.internal.Checks.checkState;
 import static io.lb4j.api.internal.Checks.checkZeroOrRange;
 import static io.lb4j.api.internal.Checks.format;
+import static io.lb4j.api.internal.Checks.isAsciiAlnum;
+import static io.lb4j.api.internal.Checks.isHexDigit;
 import static io.lb4j.api.internal.Checks.isLowerAlnum;
 
 import io.lb4j.api.Backend;
@@ -75,9 +77,19 @@ public final class HealthCheckPolicy {
   public static final int MIN_THRESHOLD = 1;
   /** The largest threshold. */
   public static final int MAX_THRESHOLD = 10;
+  /**
+   * The longest HTTP path, query included. Far above any health endpoint, far below the request-line
+   * limits of common servers (8 KiB and up), so a check is never refused for its length.
+   *
+   * @since 0.2.0
+   */
+  public static final int MAX_PATH_LENGTH = 1024;
 
   private static final String DOMAIN_CHARSET = "a-z 0-9 '-' '.'";
-  private static final String PATH_CHARSET = "a-z 0-9 '-' '/' '.' '%' '?' '#' '&' '='";
+  /** RFC 9110 origin-form: pchar (unreserved, sub-delims, ':', '@', pct-encoded), '/' and '?'. */
+  private static final String PATH_CHARSET =
+      "ASCII letters, digits, '%' escapes and - . _ ~ ! $ & ' ( ) * + , ; = : @ / ?";
+  private static final String PATH_SPECIALS = "-._~!$&'()*+,;=:@/?%";
 
   private static final HealthCheckPolicy DEFAULTS = builder().build();
   private static final HealthCheckPolicy DISABLED = builder().enabled(false).build();
@@ -185,7 +197,10 @@ public final class HealthCheckPolicy {
     return domain;
   }
 
-  /** The HTTP path, starting with {@code /}. */
+  /**
+   * The HTTP request target in origin form (RFC 9110): an absolute path starting with {@code /},
+   * optionally followed by {@code ?} and a query, for example {@code /actuator/health?probe=Liveness}.
+   */
   public String path() {
     return path;
   }
@@ -256,9 +271,15 @@ public final class HealthCheckPolicy {
   }
 
   /**
-   * Fail-open: when fewer than this percentage of backends are healthy, picks ignore health and use
-   * every enabled backend with weight above 0 (Envoy's "panic" mode). 0 (the default) is off, which keeps
-   * the reference behaviour: no healthy backend, 502.
+   * Fail-open (Envoy's "panic" mode): when fewer than this percentage of backends are healthy, picks
+   * ignore health and use every backend whose health is known. 0 (the default) is off, which keeps the
+   * reference behaviour: no healthy backend, 502.
+   *
+   * <p>The share is computed over the backends that have been checked at least once (or started healthy)
+   * and take new traffic: enabled, weight above 0, not draining. Healthy means healthy and not ejected by
+   * outlier detection. In fail-open every such backend may be picked, unhealthy and ejected ones included;
+   * a backend nobody has checked yet is neither counted nor picked, so a pool that has just started sends
+   * nothing to backends never seen working. The threshold applies only while checks are enabled.
    */
   public int panicThresholdPercent() {
     return panicThresholdPercent;
@@ -381,11 +402,22 @@ public final class HealthCheckPolicy {
       return this;
     }
 
-    /** HTTP only: the path, 1-80 characters of a-z 0-9 '-' '/' '.' '%' '?' '#' '&' '=', starting with '/'. */
+    /**
+     * HTTP only: the request target in origin form (RFC 9110 {@code absolute-path [ "?" query ]}), 1 to
+     * {@value HealthCheckPolicy#MAX_PATH_LENGTH} characters starting with {@code /}: ASCII letters and
+     * digits, {@code - . _ ~ ! $ & ' ( ) * + , ; = : @ / ?} and {@code %} followed by two hex digits. Spaces,
+     * control characters, non-ASCII characters (percent-encode their UTF-8 bytes), {@code #} (a fragment
+     * is never sent) and other characters are refused.
+     */
     public Builder path(String path) {
-      checkCharset("healthCheck.path", path, 1, 80, PATH_CHARSET,
-          c -> isLowerAlnum(c) || "-/.%?#&=".indexOf(c) >= 0);
+      checkCharset("healthCheck.path", path, 1, MAX_PATH_LENGTH, PATH_CHARSET,
+          c -> isAsciiAlnum(c) || PATH_SPECIALS.indexOf(c) >= 0);
       checkArgument(path.charAt(0) == '/', "healthCheck.path", "a path starting with '/'", "'" + path + "'");
+      for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+        checkArgument(i + 2 < path.length() && isHexDigit(path.charAt(i + 1)) && isHexDigit(path.charAt(i + 2)),
+            "healthCheck.path", "a path whose '%' are followed by two hex digits",
+            "'" + path + "' ('%' at index " + i + ")");
+      }
       this.path = path;
       httpFieldSet = true;
       return this;
@@ -469,7 +501,10 @@ public final class HealthCheckPolicy {
       return this;
     }
 
-    /** Fail-open below this percentage of healthy backends, 0-100; 0 (default) is off. */
+    /**
+     * Fail-open below this percentage of healthy backends, 0-100; 0 (default) is off. See
+     * {@link HealthCheckPolicy#panicThresholdPercent()} for which backends count and which are picked.
+     */
     public Builder panicThresholdPercent(int percent) {
       this.panicThresholdPercent = checkRange("healthCheck.panicThresholdPercent", percent, 0, 100);
       return this;

@@ -78,18 +78,36 @@ public final class Checks {
     Objects.requireNonNull(value, field);
     if (value.length() < minLength || value.length() > maxLength) {
       throw new IllegalArgumentException(field + " must be " + minLength + "-" + maxLength
-          + " characters of " + charsetDescription + ", was '" + value + "' (" + value.length()
+          + " characters of " + charsetDescription + ", was '" + printable(value) + "' (" + value.length()
           + " characters)");
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (!allowed.test(c)) {
         throw new IllegalArgumentException(field + " must be " + minLength + "-" + maxLength
-            + " characters of " + charsetDescription + ", was '" + value + "' (character '" + c
-            + "' at index " + i + " is not allowed)");
+            + " characters of " + charsetDescription + ", was '" + printable(value) + "' (character '"
+            + printable(String.valueOf(c)) + "' at index " + i + " is not allowed)");
       }
     }
     return value;
+  }
+
+  /**
+   * The value with every character outside printable ASCII written as a Java escape (a backslash, {@code u}
+   * and four hex digits), so that a message and the log line that shows it never carry a raw CR, LF or
+   * other control character.
+   */
+  public static String printable(String value) {
+    StringBuilder s = new StringBuilder(value.length());
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c >= 0x20 && c < 0x7f) {
+        s.append(c);
+      } else {
+        s.append(String.format("\\u%04X", (int) c));
+      }
+    }
+    return s.toString();
   }
 
   /** Throws {@link IllegalArgumentException} with {@code field must be <expectation>, was <value>}. */
@@ -109,6 +127,16 @@ public final class Checks {
   /** True for a-z and 0-9 only (the lower-case ASCII letters and digits the reference allows). */
   public static boolean isLowerAlnum(int c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  }
+
+  /** True for A-Z, a-z and 0-9 (RFC 5234 ALPHA and DIGIT). */
+  public static boolean isAsciiAlnum(int c) {
+    return isLowerAlnum(c) || (c >= 'A' && c <= 'Z');
+  }
+
+  /** True for 0-9, A-F and a-f (RFC 5234 HEXDIG, which RFC 3986 reads case-insensitively). */
+  public static boolean isHexDigit(int c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 
   /**

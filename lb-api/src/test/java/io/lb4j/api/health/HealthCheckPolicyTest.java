@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lb4j.api.Backend;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -141,28 +142,79 @@ class HealthCheckPolicyTest {
   }
 
   @Test
-  void path_acceptsEveryAllowedCharacterUpTo80() {
-    String all = "/az09-/.%?#&=";
-    assertThat(http().path(all).build().path()).isEqualTo(all);
-    assertThat(http().path("/").build().path()).isEqualTo("/");
-    assertThat(http().path("/" + "p".repeat(79)).build().path()).hasSize(80);
+  void path_acceptsOriginFormPathsAndQueries() {
+    for (String path : List.of("/", "/healthCheck", "/actuator/health?probe=Liveness", "/Health_Check~v2",
+        "/a/b;v=1/c:d@e", "/p?q=1&r=a/b?c", "/%C3%A9t%c3%a9", "/!$&'()*+,;=", "//double", "/?")) {
+      assertThat(http().path(path).build().path()).isEqualTo(path);
+    }
   }
 
   @Test
-  void path_rejectsEmptyOverlongOtherCharactersAndMissingSlash() {
-    String charset = "a-z 0-9 '-' '/' '.' '%' '?' '#' '&' '='";
+  void path_acceptsEveryAllowedCharacterUpToMaxLength() {
+    String all = "/azAZ09-._~!$&'()*+,;=:@/?%0a%FF";
+    assertThat(http().path(all).build().path()).isEqualTo(all);
+    assertThat(http().path("/" + "p".repeat(1023)).build().path()).hasSize(HealthCheckPolicy.MAX_PATH_LENGTH);
+  }
+
+  @Test
+  void path_rejectsEmptyOverlongAndMissingSlash() {
+    String charset = "ASCII letters, digits, '%' escapes and - . _ ~ ! $ & ' ( ) * + , ; = : @ / ?";
     assertThatThrownBy(() -> http().path(""))
-        .hasMessage("healthCheck.path must be 1-80 characters of " + charset + ", was '' (0 characters)");
-    assertThatThrownBy(() -> http().path("/" + "p".repeat(80)))
-        .hasMessageEndingWith("(81 characters)");
-    assertThatThrownBy(() -> http().path("/Health"))
-        .hasMessage("healthCheck.path must be 1-80 characters of " + charset + ", was '/Health' (character 'H' at index 1 is not allowed)");
-    assertThatThrownBy(() -> http().path("/a b"))
-        .hasMessageContaining("character ' ' at index 2 is not allowed");
-    assertThatThrownBy(() -> http().path("/a_b"))
-        .hasMessageContaining("character '_' at index 2 is not allowed");
+        .hasMessage("healthCheck.path must be 1-1024 characters of " + charset + ", was '' (0 characters)");
+    assertThatThrownBy(() -> http().path("/" + "p".repeat(1024)))
+        .hasMessageStartingWith("healthCheck.path must be 1-1024 characters of " + charset)
+        .hasMessageEndingWith("(1025 characters)");
     assertThatThrownBy(() -> http().path("health"))
         .hasMessage("healthCheck.path must be a path starting with '/', was 'health'");
+    assertThatThrownBy(() -> http().path("?q=1"))
+        .hasMessage("healthCheck.path must be a path starting with '/', was '?q=1'");
+    assertThatThrownBy(() -> http().path("http://example.com/health"))
+        .hasMessageContaining("was 'http://example.com/health'");
+  }
+
+  @Test
+  void path_rejectsSpacesControlsNonAsciiFragmentsAndOtherCharacters() {
+    String charset = "ASCII letters, digits, '%' escapes and - . _ ~ ! $ & ' ( ) * + , ; = : @ / ?";
+    assertThatThrownBy(() -> http().path("/a b"))
+        .hasMessage("healthCheck.path must be 1-1024 characters of " + charset
+            + ", was '/a b' (character ' ' at index 2 is not allowed)");
+    assertThatThrownBy(() -> http().path("/h\r\nX-Injected: 1"))
+        .hasMessage("healthCheck.path must be 1-1024 characters of " + charset
+            + ", was '/h\\u000D\\u000AX-Injected: 1' (character '\\u000D' at index 2 is not allowed)");
+    assertThatThrownBy(() -> http().path("/tab\there"))
+        .hasMessageContaining("(character '\\u0009' at index 4 is not allowed)");
+    assertThatThrownBy(() -> http().path("/del\u007F"))
+        .hasMessageContaining("(character '\\u007F' at index 4 is not allowed)");
+    assertThatThrownBy(() -> http().path("/caf\u00e9"))
+        .hasMessage("healthCheck.path must be 1-1024 characters of " + charset
+            + ", was '/caf\\u00E9' (character '\\u00E9' at index 4 is not allowed)");
+    assertThatThrownBy(() -> http().path("/health#top"))
+        .hasMessageContaining("(character '#' at index 7 is not allowed)");
+    for (char c : "\"<>\\^`{|}[]".toCharArray()) {
+      assertThatThrownBy(() -> http().path("/a" + c))
+          .as("character %s", c)
+          .hasMessageContaining("(character '" + c + "' at index 2 is not allowed)");
+    }
+  }
+
+  @Test
+  void path_rejectsPercentNotFollowedByTwoHexDigits() {
+    assertThatThrownBy(() -> http().path("/a%zz"))
+        .hasMessage("healthCheck.path must be a path whose '%' are followed by two hex digits, was '/a%zz' "
+            + "('%' at index 2)");
+    assertThatThrownBy(() -> http().path("/a%2"))
+        .hasMessageEndingWith("was '/a%2' ('%' at index 2)");
+    assertThatThrownBy(() -> http().path("/a%"))
+        .hasMessageEndingWith("was '/a%' ('%' at index 2)");
+    assertThatThrownBy(() -> http().path("/%41%4g"))
+        .hasMessageEndingWith("was '/%41%4g' ('%' at index 4)");
+  }
+
+  @Test
+  void path_rejectedValueLeavesBuilderUnchanged() {
+    HealthCheckPolicy.Builder b = http().path("/ok");
+    assertThatThrownBy(() -> b.path("/not ok")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(b.build().path()).isEqualTo("/ok");
   }
 
   @Test

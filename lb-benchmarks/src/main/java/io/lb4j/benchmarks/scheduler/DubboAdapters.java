@@ -9,6 +9,7 @@ import org.apache.dubbo.rpc.Result;
 import org.apache.dubbo.rpc.RpcInvocation;
 import org.apache.dubbo.rpc.RpcStatus;
 import org.apache.dubbo.rpc.cluster.LoadBalance;
+import org.apache.dubbo.rpc.model.ServiceModel;
 
 /**
  * Apache Dubbo's load balances behind {@link Picker}, with hand-written invoker stubs (no Mockito): each
@@ -64,7 +65,8 @@ final class DubboAdapters {
     URL consumerUrl = URL.valueOf("consumer://127.0.0.1/" + SERVICE + "?interface=" + SERVICE);
     Invocation[] invocations = new Invocation[hashed ? BackendSet.KEYS : 1];
     for (int k = 0; k < invocations.length; k++) {
-      invocations[k] = new RpcInvocation(METHOD, SERVICE, "", new Class<?>[] {String.class},
+      // No ServiceModel: the balancers read only the method name, the interface and the argument.
+      invocations[k] = new RpcInvocation((ServiceModel) null, METHOD, SERVICE, "", new Class<?>[] {String.class},
           new Object[] {set.keyStrings[k]});
     }
     int mask = invocations.length - 1;
