@@ -1,5 +1,6 @@
 package io.lb4j.api;
 
+import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthTransition;
 import java.time.Duration;
@@ -7,6 +8,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -54,6 +56,7 @@ public interface LoadBalancer extends AutoCloseable {
    * Starts active health checking. Idempotent.
    *
    * @return this load balancer
+   * @throws IllegalStateException when the load balancer is closed
    */
   LoadBalancer start();
 
@@ -195,6 +198,17 @@ public interface LoadBalancer extends AutoCloseable {
    * @return one view per member
    */
   List<BackendView> view();
+
+  /**
+   * The state of the backend source feeding this pool (pending, healthy, failing with its last error and
+   * since when), or empty when the pool has none and its backends are set by hand.
+   *
+   * @return the source's state, read without locking
+   * @since 0.2.0
+   */
+  default Optional<SourceState> sourceState() {
+    return Optional.empty();
+  }
 
   /**
    * Subscribes to every event. Events are delivered in the order they happened, one at a time, on the

@@ -1,5 +1,6 @@
 package io.lb4j.api;
 
+import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.scheduler.NoBackendReason;
 import java.time.Instant;
@@ -51,4 +52,18 @@ public sealed interface LoadBalancerEvent {
 
   /** The pool entered ({@code active}) or left fail-open ("panic") mode: picks ignore health. */
   record PanicModeChanged(boolean active, int healthyPercent, Instant at) implements LoadBalancerEvent {}
+
+  /**
+   * The pool's backend source changed phase (first list, failing, recovered, closed) or failed again with
+   * another error; {@link #at()} is when the current phase began.
+   *
+   * @param state the source's state after the change
+   * @since 0.2.0
+   */
+  record SourceStateChanged(SourceState state) implements LoadBalancerEvent {
+    @Override
+    public Instant at() {
+      return state.since();
+    }
+  }
 }

@@ -11,6 +11,7 @@ import io.lb4j.api.Protocol;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
 import io.lb4j.api.Subscription;
+import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
@@ -33,9 +34,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -89,6 +92,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private final EventDispatch events;
   private final PoolThread poolThread;
   private final Maintenance maintenance;
+  /** Feeds membership from a backend source through {@link #setBackends}; null when backends are set by hand. */
+  private final SourceBinding sourceBinding;
   private final Object lock = new Object();
 
   private final MemberTable members;
@@ -160,6 +165,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
       maintenance.resolveSoon();
     }
     time.onAdvance(onTimeAdvanced);
+    this.sourceBinding = b.source == null ? null : new SourceBinding(b.source, b.discoveryPolicy, this::setBackends,
+        events::execute, clock, name, b.seed, poolThread);
   }
 
   private CandidatePlanner newPlanner(HealthCheckPolicy policy) {
@@ -193,6 +200,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
     checker.start();
     log.info("load balancer '{}' started with {} backends: {}", name, members.size(), settings);
+    if (sourceBinding != null) {
+      sourceBinding.start();
+    }
     return this;
   }
 
@@ -203,7 +213,17 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
   @Override
   public CompletableFuture<Void> whenReady() {
-    return readiness.whenReady();
+    CompletableFuture<Void> mine = readiness.whenReady();
+    if (sourceBinding != null) {
+      // No first list from the source within its initial timeout: not ready, with the source's reason.
+      // (A close before the first list completes the future through readiness, as for any pool.)
+      sourceBinding.firstList().whenComplete((v, e) -> {
+        if (e instanceof TimeoutException) {
+          mine.completeExceptionally(e);
+        }
+      });
+    }
+    return mine;
   }
 
   /**
@@ -523,7 +543,15 @@ final class DefaultLoadBalancer implements LoadBalancer {
   }
 
   @Override
+  public Optional<SourceState> sourceState() {
+    return sourceBinding == null ? Optional.empty() : Optional.of(sourceBinding.state());
+  }
+
+  @Override
   public void close() {
+    if (sourceBinding != null) {
+      sourceBinding.close(); // first, so that no list is applied to a closing pool
+    }
     synchronized (lock) {
       if (lifecycle == Lifecycle.CLOSED) {
         return;

@@ -8,6 +8,8 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
+import io.lb4j.api.discovery.BackendSource;
+import io.lb4j.api.discovery.DiscoveryPolicy;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
@@ -112,6 +114,8 @@ public final class LoadBalancers {
     long seed = ThreadLocalRandom.current().nextLong();
     int maxProbesInFlight = 256;
     Duration addressRefreshInterval = DEFAULT_ADDRESS_REFRESH_INTERVAL;
+    BackendSource source;
+    DiscoveryPolicy discoveryPolicy = DiscoveryPolicy.defaults();
     /** Host name to address (null: unknown); blocking. Tests replace it to move a name elsewhere. */
     Function<String, InetAddress> resolver = Addresses::lookup;
 
@@ -326,6 +330,35 @@ public final class LoadBalancers {
       return this;
     }
 
+    /**
+     * Feeds the pool from a source of backends (a file, DNS, ZooKeeper) instead of fixed backends. The
+     * pool starts the source when it starts and closes it when it closes; it applies each list the source
+     * delivers, keeps the last good list while the source fails, and reports the source's state in
+     * {@link LoadBalancer#sourceState()} and {@code SourceStateChanged} events. Until the first list
+     * arrives the pool has no backend and {@link LoadBalancer#whenReady()} waits.
+     *
+     * @param source the source; it belongs to this pool from now on
+     * @return this builder
+     * @since 0.2.0
+     */
+    public Builder backendSource(BackendSource source) {
+      this.source = Objects.requireNonNull(source, "backendSource");
+      return this;
+    }
+
+    /**
+     * How the pool treats its {@link #backendSource(BackendSource) source}: first-list timeout, retry
+     * backoff, empty lists (default {@link DiscoveryPolicy#defaults()}).
+     *
+     * @param policy the policy
+     * @return this builder
+     * @since 0.2.0
+     */
+    public Builder discoveryPolicy(DiscoveryPolicy policy) {
+      this.discoveryPolicy = Objects.requireNonNull(policy, "discoveryPolicy");
+      return this;
+    }
+
     /** Replaces the host-name lookup (tests: a name that moves from one loopback address to another). */
     Builder resolver(Function<String, InetAddress> resolver) {
       this.resolver = Objects.requireNonNull(resolver, "resolver");
@@ -363,12 +396,17 @@ public final class LoadBalancers {
 
     /**
      * Builds the load balancer. It selects and applies runtime changes at once; call
-     * {@link LoadBalancer#start()} to start health checking.
+     * {@link LoadBalancer#start()} to start health checking (and the backend source, if any).
      *
      * @return the load balancer
      * @throws IllegalArgumentException when two backends share an id
+     * @throws IllegalStateException when both fixed backends and a backend source are given
      */
     public LoadBalancer build() {
+      if (source != null && !backends.isEmpty()) {
+        throw new IllegalStateException("backends and backendSource are exclusive: a source owns the pool's"
+            + " membership, was " + backends.size() + " backends and " + source.description());
+      }
       Set<String> ids = new HashSet<>();
       for (Backend b : backends) {
         if (!ids.add(b.id())) {

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  *
  * <p>Thread-safe. Each advance runs the maintenance on the calling thread, including any event delivery
- * it causes.
+ * it causes. A load balancer stays registered with its source until it is closed.
  *
  * @since 0.2.0
  */

@@ -7,8 +7,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
- * A pool's one daemon thread: publishes coalesced health changes, resolves host names and runs the
- * timed maintenance. Work handed to it after shutdown is dropped (the pool is closed, nothing is left to
+ * A pool's one daemon thread: publishes coalesced health changes, resolves host names, runs the
+ * timed maintenance and the backend source's retries. Work handed to it after shutdown is dropped (the pool is closed, nothing is left to
  * do). Thread-safe.
  */
 final class PoolThread {
@@ -32,6 +32,15 @@ final class PoolThread {
       executor.execute(task);
     } catch (RejectedExecutionException closed) {
       // shut down: the pool is closed and has nothing left to publish or maintain
+    }
+  }
+
+  /** Runs {@code task} once after {@code delayNanos}; null when shut down. */
+  ScheduledFuture<?> after(long delayNanos, Runnable task) {
+    try {
+      return executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closed) {
+      return null;
     }
   }
 

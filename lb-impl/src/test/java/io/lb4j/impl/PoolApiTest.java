@@ -315,6 +315,22 @@ class PoolApiTest {
   }
 
   @Test
+  void consumerCallingBackIntoThePool_seesItsOwnChangeAfterTheEventItIsHandling() {
+    LoadBalancer lb = closing(LoadBalancers.builder().healthCheck(HealthCheckPolicy.disabled()).build());
+    List<String> seen = new ArrayList<>();
+    lb.onMembershipChanged(e -> {
+      seen.add(e.backend().id() + " " + e.change() + " " + e.backend().weight());
+      if (e.change() == MembershipChange.ADDED) {
+        lb.setWeight(e.backend().id(), 5); // re-entrant: queued behind this event, not delivered inside it
+        seen.add("set");
+      }
+    });
+    lb.addBackend(Backend.of("a", "127.0.0.1", 1));
+    assertThat(seen).containsExactly("a ADDED 100", "set", "a UPDATED 5");
+    assertThat(lb.view().get(0).backend().weight()).isEqualTo(5);
+  }
+
+  @Test
   void closedBalancer_saysClosed() {
     LoadBalancer lb = LoadBalancers.builder().healthCheck(HealthCheckPolicy.disabled())
         .backends(numbered(0, 1, 100)).build();
