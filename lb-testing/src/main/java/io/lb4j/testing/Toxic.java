@@ -40,7 +40,10 @@ public final class Toxic {
      * is removed) when the delay is 0.
      */
     TIMEOUT,
-    /** Resets both sides (RST) {@link Toxic#delay()} after the toxic first applies; 0 resets at once. */
+    /**
+     * Resets both sides (RST) {@link Toxic#delay()} after the toxic applies to a connection (when it is added or
+     * the connection opens); 0 resets at once.
+     */
     RESET_PEER,
     /**
      * Cuts each chunk into slices of about {@link Toxic#bytes()} bytes (plus or minus {@link Toxic#variation()})
@@ -134,9 +137,9 @@ public final class Toxic {
   }
 
   /**
-   * Resets both sides of the connection after {@code timeout}.
+   * Resets both sides of each connection {@code timeout} after the toxic is added or the connection opens.
    *
-   * @param direction the direction whose data triggers it
+   * @param direction the direction it is listed under (a reset ends both)
    * @param timeout 0 (at once) to {@link #MAX_DELAY}
    * @return the toxic
    */
