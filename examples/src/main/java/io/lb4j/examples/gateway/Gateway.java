@@ -59,9 +59,24 @@ public final class Gateway {
 
   /** Runs a command; see the class documentation. */
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("demo")) {
+      // The demos print every health transition themselves; the library's WARN lines would say it twice.
+      defaultProperty("org.slf4j.simpleLogger.log.io.lb4j", "error");
+    } else if (args.length > 0 && args[0].equals("run")) {
+      // An operator sees listeners start and stop and every health transition; the access log (one line
+      // per request) stays off unless -Dorg.slf4j.simpleLogger.log.io.lb4j.access=info turns it on.
+      defaultProperty("org.slf4j.simpleLogger.log.io.lb4j", "info");
+      defaultProperty("org.slf4j.simpleLogger.log.io.lb4j.access", "warn");
+    }
     Gateway gateway = new Gateway(System.out, System.err);
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::requestStop, "lb4j-gateway-shutdown"));
     System.exit(gateway.execute(args));
+  }
+
+  private static void defaultProperty(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
   }
 
   /** Asks a running {@code run} to stop gracefully (what Ctrl-C does). */

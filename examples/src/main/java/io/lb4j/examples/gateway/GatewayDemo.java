@@ -81,6 +81,7 @@ final class GatewayDemo {
     ok &= slowBackend();
     ok &= oversizedHeader();
     ok &= loop();
+    out.println();
     out.println(ok ? "Every phase behaved as expected." : "Some phase did not behave as expected (see above).");
     return ok;
   }
@@ -165,6 +166,7 @@ final class GatewayDemo {
   }
 
   private boolean stickyBrowserAndFailover() throws IOException {
+    out.println();
     out.println("Phase 2: a browser keeps its session cookie");
     PlainHttpClient.Response first = client.get(web, "/");
     String cookie = first.headers().get("set-cookie").split(";", 2)[0];
@@ -179,6 +181,7 @@ final class GatewayDemo {
         stayed, home);
     boolean ok = check(stayed == 20, "the browser stays on its backend");
 
+    out.println();
     out.println("Phase 3: stop " + home + ", the browser's backend, while traffic flows");
     HttpTestBackend victim = backend(home);
     transitions.clear();
@@ -207,11 +210,11 @@ final class GatewayDemo {
         moved.headers().containsKey("set-cookie"));
     ok &= check(moved.status() == 200 && !home.equals(moved.headers().get(BACKEND_HEADER))
         && moved.headers().containsKey("set-cookie"), "the browser moves to a healthy backend with a new cookie");
-    out.println();
     return ok;
   }
 
   private boolean allDown() throws IOException {
+    out.println();
     out.println("Phase 4: every backend stopped");
     backends.stream().filter(HttpTestBackend::isRunning).forEach(HttpTestBackend::stop);
     boolean ok = check(await(() -> webPool.view().stream().allMatch(v -> v.health() == HealthStatus.UNHEALTHY)),
@@ -222,6 +225,7 @@ final class GatewayDemo {
   }
 
   private boolean rejoin() throws IOException {
+    out.println();
     out.println("Phase 5: the backends restart on the same addresses and rejoin");
     transitions.clear();
     backends.forEach(HttpTestBackend::start);
@@ -233,6 +237,7 @@ final class GatewayDemo {
   }
 
   private boolean slowBackend() throws IOException {
+    out.println();
     out.println("Phase 6: /slow takes 3 s, longer than the listener's request timeout of "
         + REQUEST_TIMEOUT.toSeconds() + " s");
     for (HttpTestBackend b : backends) {
@@ -246,6 +251,7 @@ final class GatewayDemo {
   }
 
   private boolean oversizedHeader() throws IOException {
+    out.println();
     out.println("Phase 7: a request header section larger than the listener's " + MAX_HEADER_BYTES + " bytes");
     PlainHttpClient.Response r = client.get(web, "/", "X-Large: " + "a".repeat(MAX_HEADER_BYTES));
     out.printf("  GET / with a %d-byte header -> %d %s%n", MAX_HEADER_BYTES + 9, r.status(), r.body().trim());
@@ -253,6 +259,7 @@ final class GatewayDemo {
   }
 
   private boolean loop() throws IOException {
+    out.println();
     out.println("Phase 8: a request that already passed this listener (a backend calling its own gateway)");
     PlainHttpClient.Response r = client.get(web, "/", "Via: 1.1 web");
     out.printf("  GET / with 'Via: 1.1 web' -> %d %s%n", r.status(), r.body().trim());

@@ -330,15 +330,15 @@ public final class GatewayConfigParser {
       boolean complete = node.require("id") & node.require("host") & node.require("port");
       String[] id = {null};
       String[] host = {null};
-      int[] port = {0};
+      int[] port = {-1};
       node.text("id").ifPresent(value -> id[0] = value);
       node.text("host").ifPresent(value -> host[0] = value);
       node.integer("port", value -> port[0] = value);
-      if (!complete || id[0] == null || host[0] == null || port[0] == 0) {
+      if (!complete || id[0] == null || host[0] == null || port[0] < 0) {
         continue;
       }
       Backend.Builder[] builder = {null};
-      node.apply("id", () -> builder[0] = Backend.builder(id[0], host[0], port[0]));
+      node.apply("port", () -> builder[0] = Backend.builder(id[0], host[0], port[0]));
       if (builder[0] == null) {
         continue;
       }

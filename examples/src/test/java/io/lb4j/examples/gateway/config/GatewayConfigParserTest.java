@@ -186,6 +186,9 @@ class GatewayConfigParserTest {
                 + "      - {id: y, host: 127.0.0.1, port: 9003}\n",
             "g.yaml:6: listeners[0].backends[0].weight: backend.weight must be between 0 and 100, was 101",
             "g.yaml:8: listeners[0].backends[2].id: backend id 'y' is already used on line 7"),
+        bad("backend port 0", "listeners:\n  - name: a\n    protocol: http\n    port: 80\n    backends:\n"
+                + "      - {id: x, host: 127.0.0.1, port: 0}\n",
+            "g.yaml:6: listeners[0].backends[0].port: backend.port must be between 1 and 65535, was 0"),
         bad("backend without port", "listeners:\n  - name: a\n    protocol: http\n    port: 80\n    backends:\n"
                 + "      - {id: x, host: 127.0.0.1}\n",
             "g.yaml:6: listeners[0].backends[0].port: is required"),
