@@ -55,7 +55,13 @@ final class GatewayRuntime implements AutoCloseable {
     try {
       for (ListenerConfig listener : config.listeners()) {
         String name = listener.listener().name();
-        LoadBalancer pool = LoadBalancers.builder(listener.listener()).backends(listener.backends()).build();
+        LoadBalancers.Builder builder = LoadBalancers.builder(listener.listener());
+        if (listener.source() != null) {
+          builder.backendSource(listener.source().factory().get());
+        } else {
+          builder.backends(listener.backends());
+        }
+        LoadBalancer pool = builder.build();
         try {
           ListenerServer.Builder server = ListenerServer.builder(pool)
               .bindAddress(InetAddress.getByName(listener.bindAddress()))
@@ -124,13 +130,16 @@ final class GatewayRuntime implements AutoCloseable {
       for (ReloadPlan.Update update : plan.updates()) {
         if (update.listenerName().equals(now.listener().name())) {
           Running r = running.get(update.listenerName());
-          r.pool().setBackends(update.backends());
+          if (update.backends() != null) {
+            r.pool().setBackends(update.backends());
+          }
           if (update.healthCheck() != null) {
             r.pool().setHealthCheck(update.healthCheck());
           }
           applied = new ListenerConfig(update.healthCheck() == null ? now.listener()
               : now.listener().toBuilder().healthCheck(update.healthCheck()).build(),
-              now.bindAddress(), now.tls(), update.backends());
+              now.bindAddress(), now.tls(), update.backends() == null ? now.backends() : update.backends(),
+              now.source());
         }
       }
       effective.add(applied);

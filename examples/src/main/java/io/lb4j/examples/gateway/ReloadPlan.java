@@ -35,7 +35,8 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
    * What to apply to one running listener's pool.
    *
    * @param listenerName the listener
-   * @param backends the whole new backend list (the pool applies it as one diff)
+   * @param backends the whole new backend list (the pool applies it as one diff), or null when a source
+   *     provides the backends
    * @param healthCheck the new policy, or null when it did not change
    */
   public record Update(String listenerName, List<Backend> backends, HealthCheckPolicy healthCheck) {
@@ -43,7 +44,7 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
     /** Copies the list. */
     public Update {
       Objects.requireNonNull(listenerName, "listenerName");
-      backends = List.copyOf(backends);
+      backends = backends == null ? null : List.copyOf(backends);
     }
   }
 
@@ -64,7 +65,12 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
       Listener a = now.listener();
       Listener b = then.get().listener();
       HealthCheckPolicy check = a.healthCheck().equals(b.healthCheck()) ? null : b.healthCheck();
-      updates.add(new Update(name, then.get().backends(), check));
+      boolean listed = now.source() == null && then.get().source() == null;
+      updates.add(new Update(name, listed ? then.get().backends() : null, check));
+      if (!Objects.equals(now.source(), then.get().source())) {
+        restart.add("listener '" + name + "': source changed from " + describe(now) + " to " + describe(then.get())
+            + "; restart to apply");
+      }
       if (!now.bindAddress().equals(then.get().bindAddress())) {
         restart.add("listener '" + name + "': bind changed from " + now.bindAddress() + " to "
             + then.get().bindAddress() + "; restart to apply");
@@ -87,6 +93,10 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
       }
     }
     return new ReloadPlan(updates, restart);
+  }
+
+  private static String describe(ListenerConfig config) {
+    return config.source() == null ? "listed backends" : config.source().description();
   }
 
   private static Map<String, Function<Listener, Object>> restartSettings() {

@@ -111,6 +111,28 @@ class GatewayCommandTest {
     }
   }
 
+  @Test
+  void run_withAFileSource_forwardsToTheBackendsTheFileLists(@TempDir Path folder) throws Exception {
+    try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.4").build().start()) {
+      int port = freePort();
+      Files.writeString(folder.resolve("backends.txt"), "a 127.0.0.4:" + a.port() + " 10\n");
+      Path file = folder.resolve("gateway.yaml");
+      Files.writeString(file, "listeners:\n"
+          + "  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: " + port + "\n"
+          + "    healthCheck: {path: /health, interval: 100ms, healthyThreshold: 1}\n"
+          + "    source: {type: file, path: backends.txt}\n");
+      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> gateway.execute(
+          new String[] {"run", "--config", file.toString(), "--event-loops", "1", "--status-every", "0s"}));
+      PlainHttpClient client = new PlainHttpClient(10_000);
+
+      await("the gateway forwards to the file's backend",
+          () -> status(client, new InetSocketAddress("127.0.0.1", port)) == 200 && a.requests().count() > 0);
+
+      gateway.requestStop();
+      assertThat(exit.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isZero();
+    }
+  }
+
   private String out() {
     return outBytes.toString(StandardCharsets.UTF_8);
   }

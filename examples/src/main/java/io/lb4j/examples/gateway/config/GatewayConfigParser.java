@@ -64,6 +64,12 @@ import org.snakeyaml.engine.v2.nodes.Node;
  *     sessionPersistence: {mode: insert-cookie, timeout: 1000s, cookieName: LB4J_SESSION}
  *     backends:
  *       - {id: app-1, host: 127.0.0.1, port: 9001, weight: 3, enabled: true}
+ *     # or, instead of backends, where they are registered:
+ *     source: {type: dns, name: app.internal, port: 9001}             # A/AAAA records
+ *     source: {type: dns-srv, name: _http._tcp.app.internal}           # SRV records with weights
+ *     #   optional for both: server: 127.0.0.1:53, minTtl: 1s, maxTtl: 5m
+ *     source: {type: zookeeper, connect: zk1:2181, service: app, basePath: /services}
+ *     source: {type: file, path: backends.txt}                         # "id host:port [weight]" lines
  * </pre>
  *
  * <p>The health check's type defaults to HTTP on HTTP and HTTPS listeners and to TCP on TCP listeners.
@@ -74,7 +80,9 @@ public final class GatewayConfigParser {
   private static final Set<String> TOP_KEYS = keys("listeners");
   private static final Set<String> LISTENER_KEYS = keys("name", "protocol", "bind", "port", "backendPort",
       "scheduler", "requestTimeout", "idleTimeout", "maxRequestHeaderSize", "acceptBacklog", "drainTimeout",
-      "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends");
+      "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source");
+  private static final Set<String> SOURCE_KEYS = keys("type", "name", "port", "server", "minTtl", "maxTtl",
+      "connect", "service", "basePath", "path");
   private static final Set<String> SLOW_START_KEYS = keys("window", "floorPercent");
   private static final Set<String> TLS_KEYS = keys("certificate", "privateKey");
   private static final Set<String> HEALTH_KEYS = keys("enabled", "type", "method", "path", "port", "domain",
@@ -202,6 +210,13 @@ public final class GatewayConfigParser {
     node.string("bind", value -> bind[0] = checkBindAddress(value));
     ListenerConfig.TlsFiles tls = tls(node, protocol[0], folder);
     List<Backend> backends = backends(node);
+    SourceConfig source = node.section("source", SOURCE_KEYS).flatMap(section -> SourceConfigs.read(section, folder))
+        .orElse(null);
+    if (node.has("source") && node.has("backends")) {
+      node.apply("source", () -> {
+        throw new IllegalArgumentException("a listener takes backends or a source, not both");
+      });
+    }
 
     Listener[] built = {null};
     node.apply("", () -> built[0] = b.build());
@@ -209,7 +224,7 @@ public final class GatewayConfigParser {
       return Optional.empty();
     }
     checkNoSelfLoop(node, built[0], bind[0], backends);
-    return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends));
+    return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source));
   }
 
   private static Optional<HealthCheckPolicy> defaultHealthCheck(ConfigNode listener, Protocol protocol) {

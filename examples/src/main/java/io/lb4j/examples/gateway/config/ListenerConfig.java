@@ -14,9 +14,11 @@ import java.util.Objects;
  * @param listener the validated listener settings
  * @param bindAddress the local address to bind, such as {@code 0.0.0.0} or {@code 127.0.0.1}
  * @param tls the certificate chain and private key (PEM) for HTTPS, or null
- * @param backends the pool's backends, in file order
+ * @param backends the pool's backends, in file order (empty when a source provides them)
+ * @param source where the backends come from instead, or null when they are listed
  */
-public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends) {
+public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
+    SourceConfig source) {
 
   /** Checks and copies the components. */
   public ListenerConfig {

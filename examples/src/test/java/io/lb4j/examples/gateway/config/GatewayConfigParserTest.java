@@ -186,6 +186,20 @@ class GatewayConfigParserTest {
                 + "      - {id: y, host: 127.0.0.1, port: 9003}\n",
             "g.yaml:6: listeners[0].backends[0].weight: backend.weight must be between 0 and 100, was 101",
             "g.yaml:8: listeners[0].backends[2].id: backend id 'y' is already used on line 7"),
+        bad("unknown source type", "listeners:\n  - {name: a, protocol: tcp, port: 80, source: {type: consul}}\n",
+            "listeners[0].source.type: expected one of dns, dns-srv, zookeeper, file, was 'consul'"),
+        bad("dns source without name and port", "listeners:\n  - {name: a, protocol: tcp, port: 80, source: {type: dns}}\n",
+            "listeners[0].source.name: is required", "listeners[0].source.port: is required"),
+        bad("dns source with a bad server and TTLs",
+            "listeners:\n  - name: a\n    protocol: tcp\n    port: 80\n"
+                + "    source: {type: dns, name: app.internal, port: 80, server: localhost, minTtl: 1m, maxTtl: 1s}\n",
+            "listeners[0].source.server: source.server must be host:port with a port of 1-65535, was 'localhost'"),
+        bad("backends and a source", "listeners:\n  - name: a\n    protocol: tcp\n    port: 80\n"
+                + "    source: {type: file, path: b.txt}\n    backends: []\n",
+            "listeners[0].source: a listener takes backends or a source, not both"),
+        bad("zookeeper source without service",
+            "listeners:\n  - {name: a, protocol: tcp, port: 80, source: {type: zookeeper, connect: 127.0.0.1:2181}}\n",
+            "listeners[0].source.service: is required"),
         bad("backend port 0", "listeners:\n  - name: a\n    protocol: http\n    port: 80\n    backends:\n"
                 + "      - {id: x, host: 127.0.0.1, port: 0}\n",
             "g.yaml:6: listeners[0].backends[0].port: backend.port must be between 1 and 65535, was 0"),
@@ -240,5 +254,25 @@ class GatewayConfigParserTest {
 
     assertThat(config.listeners()).extracting(l -> l.listener().name()).containsExactly("web", "tcp");
     assertThat(config.listener("web").orElseThrow().backends()).extracting(Backend::weight).containsExactly(3, 2, 1);
+  }
+
+  @Test
+  void parse_readsEachKindOfSourceAndBuildsItOnlyWhenAsked() throws Exception {
+    GatewayConfig config = parser.parse("g.yaml", "listeners:\n"
+        + "  - {name: a, protocol: tcp, port: 81, source: {type: dns, name: app.internal, port: 9000, "
+        + "server: 127.0.0.1:5353, maxTtl: 30s}}\n"
+        + "  - {name: b, protocol: tcp, port: 82, source: {type: dns-srv, name: _app._tcp.internal}}\n"
+        + "  - {name: c, protocol: tcp, port: 83, source: {type: zookeeper, connect: 127.0.0.1:2181, service: app}}\n"
+        + "  - {name: d, protocol: tcp, port: 84, source: {type: file, path: backends.txt}}\n", Path.of("/etc/lb4j"));
+
+    assertThat(config.listeners()).extracting(l -> l.source().description()).containsExactly(
+        "dns app.internal port 9000 server 127.0.0.1:5353 maxTtl PT30S",
+        "dns-srv _app._tcp.internal",
+        "zookeeper 127.0.0.1:2181 service app",
+        "file /etc/lb4j/backends.txt");
+    assertThat(config.listeners()).allSatisfy(l -> assertThat(l.backends()).isEmpty());
+    try (var source = config.listeners().get(0).source().factory().get()) {
+      assertThat(source.description()).contains("app.internal");
+    }
   }
 }
