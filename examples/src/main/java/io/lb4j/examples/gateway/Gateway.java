@@ -51,6 +51,8 @@ public final class Gateway {
   private final PrintStream out;
   private final PrintStream err;
   private final CountDownLatch stop = new CountDownLatch(1);
+  private final CountDownLatch finished = new CountDownLatch(1);
+  private volatile boolean signalled;
 
   Gateway(PrintStream out, PrintStream err) {
     this.out = out;
@@ -69,8 +71,25 @@ public final class Gateway {
       defaultProperty("org.slf4j.simpleLogger.log.io.lb4j.access", "warn");
     }
     Gateway gateway = new Gateway(System.out, System.err);
-    Runtime.getRuntime().addShutdownHook(new Thread(gateway::requestStop, "lb4j-gateway-shutdown"));
-    System.exit(gateway.execute(args));
+    Runtime.getRuntime().addShutdownHook(new Thread(gateway::stopFromSignal, "lb4j-gateway-shutdown"));
+    int exit = gateway.execute(args);
+    if (!gateway.signalled) {
+      System.exit(exit); // after a signal the JVM is exiting already; System.exit would block here
+    }
+  }
+
+  /**
+   * Ctrl-C or SIGTERM: the JVM exits once its shutdown hooks return, so this hook waits until {@code run}
+   * has stopped gracefully (bounded by the grace and a margin).
+   */
+  private void stopFromSignal() {
+    signalled = true;
+    requestStop();
+    try {
+      finished.await(STOP_GRACE.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void defaultProperty(String key, String value) {
@@ -86,6 +105,14 @@ public final class Gateway {
 
   /** Runs a command and returns its exit code. {@code run} returns after {@link #requestStop()}. */
   int execute(String[] args) {
+    try {
+      return dispatch(args);
+    } finally {
+      finished.countDown();
+    }
+  }
+
+  private int dispatch(String[] args) {
     if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
       (args.length == 0 ? err : out).println(USAGE);
       return args.length == 0 ? EXIT_CONFIG : 0;
