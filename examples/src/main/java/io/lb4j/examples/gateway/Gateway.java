@@ -6,6 +6,8 @@ import io.lb4j.examples.gateway.config.ConfigProblem;
 import io.lb4j.examples.gateway.config.Durations;
 import io.lb4j.examples.gateway.config.GatewayConfig;
 import io.lb4j.examples.gateway.config.GatewayConfigParser;
+import io.lb4j.impl.diagnostics.Report;
+import io.lb4j.impl.diagnostics.Severity;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,7 +49,10 @@ public final class Gateway {
       "  demo client               the client-side demo: the balancer inside the application",
       "  run --config FILE         run a gateway from a YAML file (see examples/gateway.yaml)",
       "      [--event-loops N]     event-loop threads per listener (default: the number of cores)",
-      "      [--status-every DUR]  status refresh, such as 2s or 500ms (default 2s); 0s turns it off");
+      "      [--status-every DUR]  status refresh, such as 2s or 500ms (default 2s); 0s turns it off",
+      "      [--diagnose-every DUR] log diagnostics findings as they appear and clear (default 30s; 0s: off)",
+      "  diagnose --config FILE    start the configured gateway, let its health checks run, print what",
+      "      [--json] [--wait DUR] diagnostics find (text or JSON), stop; exit 1 when a finding is an error");
 
   private final PrintStream out;
   private final PrintStream err;
@@ -128,6 +134,8 @@ public final class Gateway {
         return usage("demo takes no argument but 'client', was '" + String.join(" ", args) + "'");
       case "run":
         return run(args);
+      case "diagnose":
+        return diagnose(args);
       default:
         return usage("unknown command '" + args[0] + "'");
     }
@@ -148,26 +156,17 @@ public final class Gateway {
     RunOptions o = options.get();
     GatewayConfigParser parser = new GatewayConfigParser();
     byte[] content;
-    GatewayConfig config;
     try {
       content = Files.readAllBytes(o.config());
-      config = parser.parse(o.config());
     } catch (IOException e) {
       err.println("cannot read " + o.config() + ": " + e.getMessage());
-      return EXIT_CONFIG;
-    } catch (ConfigException e) {
-      printProblems(e, "nothing was started");
       return EXIT_CONFIG;
     }
     GatewayRuntime runtime;
     try {
-      runtime = GatewayRuntime.start(config, o.config().toString(), o.eventLoops());
-    } catch (ConfigException e) {
-      printProblems(e, "nothing was started");
-      return EXIT_CONFIG;
-    } catch (UncheckedIOException e) {
-      err.println("cannot start: " + e.getMessage());
-      return 1;
+      runtime = start(parser, o);
+    } catch (StartFailure e) {
+      return e.exitCode;
     }
     runtime.listeners().forEach(r -> out.println("started " + r.server()));
     ScheduledExecutorService status = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -175,6 +174,9 @@ public final class Gateway {
       t.setDaemon(true);
       return t;
     });
+    if (!o.diagnoseEvery().isZero()) {
+      runtime.startPeriodicDiagnostics(o.diagnoseEvery());
+    }
     boolean terminal = System.console() != null;
     if (!o.statusEvery().isZero()) {
       status.scheduleWithFixedDelay(() -> printStatus(runtime, terminal),
@@ -194,6 +196,64 @@ public final class Gateway {
       out.println("stopped");
     }
     return 0;
+  }
+
+  /** A start that failed after its reason was printed. */
+  private static final class StartFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+    final int exitCode;
+
+    StartFailure(int exitCode) {
+      super(null, null, false, false);
+      this.exitCode = exitCode;
+    }
+  }
+
+  private GatewayRuntime start(GatewayConfigParser parser, RunOptions o) throws StartFailure {
+    try {
+      return GatewayRuntime.start(parser.parse(o.config()), o.config().toString(), o.eventLoops());
+    } catch (IOException e) {
+      err.println("cannot read " + o.config() + ": " + e.getMessage());
+      throw new StartFailure(EXIT_CONFIG);
+    } catch (ConfigException e) {
+      printProblems(e, "nothing was started");
+      throw new StartFailure(EXIT_CONFIG);
+    } catch (UncheckedIOException e) {
+      err.println("cannot start: " + e.getMessage());
+      throw new StartFailure(1);
+    }
+  }
+
+  /**
+   * {@code diagnose}: starts the configured gateway as {@code run} would, waits for its first health
+   * checks, prints each listener's diagnostics report and stops. Exit 1 when a finding is an error.
+   */
+  private int diagnose(String[] args) {
+    Optional<RunOptions> options = RunOptions.parse(args, err);
+    if (options.isEmpty()) {
+      err.println(USAGE);
+      return EXIT_CONFIG;
+    }
+    RunOptions o = options.get();
+    GatewayRuntime runtime;
+    try {
+      runtime = start(new GatewayConfigParser(), o);
+    } catch (StartFailure e) {
+      return e.exitCode;
+    }
+    try {
+      runtime.awaitFirstChecks(o.waitFor());
+      List<Report> reports = runtime.examine();
+      if (o.json()) {
+        out.println(reports.stream().map(Report::toJson).collect(Collectors.joining(",\n", "[\n", "\n]")));
+      } else {
+        reports.forEach(r -> out.println(r.toText()));
+      }
+      boolean error = reports.stream().anyMatch(r -> r.worst().orElse(Severity.INFO) == Severity.ERROR);
+      return error ? 1 : 0;
+    } finally {
+      runtime.stop(Duration.ZERO);
+    }
   }
 
   private ConfigWatcher.Listener reloadListener(GatewayRuntime runtime) {
@@ -235,15 +295,23 @@ public final class Gateway {
   }
 
   /** The options of {@code run}. */
-  record RunOptions(Path config, int eventLoops, Duration statusEvery) {
+  record RunOptions(Path config, int eventLoops, Duration statusEvery, Duration diagnoseEvery, boolean json,
+      Duration waitFor) {
 
     static Optional<RunOptions> parse(String[] args, PrintStream err) {
       Path config = null;
       int loops = Runtime.getRuntime().availableProcessors();
       Duration every = Duration.ofSeconds(2);
+      Duration diagnoseEvery = Duration.ofSeconds(30);
+      Duration waitFor = Duration.ofSeconds(15);
+      boolean json = false;
       boolean ok = true;
       for (int i = 1; i < args.length; i++) {
         String option = args[i];
+        if (option.equals("--json")) {
+          json = true;
+          continue;
+        }
         String value = i + 1 < args.length ? args[++i] : null;
         if (value == null) {
           err.println("run: " + option + " needs a value");
@@ -265,13 +333,16 @@ public final class Gateway {
             }
             break;
           case "--status-every":
-            Optional<Duration> parsed = Durations.parse(value);
-            if (parsed.isEmpty()) {
-              err.println("run: --status-every must be a duration such as 500ms, 2s or 1m, was '" + value + "'");
-              ok = false;
-            } else {
-              every = parsed.get();
-            }
+            every = duration(option, value, err).orElse(null);
+            ok &= every != null;
+            break;
+          case "--diagnose-every":
+            diagnoseEvery = duration(option, value, err).orElse(null);
+            ok &= diagnoseEvery != null;
+            break;
+          case "--wait":
+            waitFor = duration(option, value, err).orElse(null);
+            ok &= waitFor != null;
             break;
           default:
             err.println("run: unknown option '" + option + "'");
@@ -282,7 +353,15 @@ public final class Gateway {
         err.println("run: --config FILE is required");
         ok = false;
       }
-      return ok ? Optional.of(new RunOptions(config, loops, every)) : Optional.empty();
+      return ok ? Optional.of(new RunOptions(config, loops, every, diagnoseEvery, json, waitFor)) : Optional.empty();
+    }
+
+    private static Optional<Duration> duration(String option, String value, PrintStream err) {
+      Optional<Duration> parsed = Durations.parse(value);
+      if (parsed.isEmpty()) {
+        err.println(option + " must be a duration such as 500ms, 2s or 1m, was '" + value + "'");
+      }
+      return parsed;
     }
   }
 }

@@ -7,6 +7,10 @@ import io.lb4j.examples.gateway.config.ConfigProblem;
 import io.lb4j.examples.gateway.config.GatewayConfig;
 import io.lb4j.examples.gateway.config.ListenerConfig;
 import io.lb4j.impl.LoadBalancers;
+import io.lb4j.impl.diagnostics.Diagnostics;
+import io.lb4j.impl.diagnostics.ListenerSnapshot;
+import io.lb4j.impl.diagnostics.PeriodicCheck;
+import io.lb4j.impl.diagnostics.Report;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.impl.listener.PemSsl;
 import java.io.IOException;
@@ -18,6 +22,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -34,6 +41,8 @@ final class GatewayRuntime implements AutoCloseable {
   record Running(ListenerConfig config, LoadBalancer pool, ListenerServer server) {}
 
   private final Map<String, Running> running;
+  private final Map<String, Diagnostics> diagnostics = new ConcurrentHashMap<>();
+  private final List<PeriodicCheck> checks = new ArrayList<>();
   private GatewayConfig config;
 
   private GatewayRuntime(GatewayConfig config, Map<String, Running> running) {
@@ -111,6 +120,42 @@ final class GatewayRuntime implements AutoCloseable {
     return List.copyOf(running.values());
   }
 
+  /**
+   * Examines every listener's pool, its listener and the host ({@link Diagnostics}), one report per
+   * listener. One {@code Diagnostics} per listener is kept, so counters are judged by their growth.
+   */
+  List<Report> examine() {
+    List<Report> reports = new ArrayList<>();
+    running.forEach((name, r) -> reports.add(diagnostics.computeIfAbsent(name, n -> Diagnostics.builder().build())
+        .examine(r.pool(), List.of(ListenerSnapshot.of(r.server())))));
+    return reports;
+  }
+
+  /**
+   * Waits until every backend of every pool has been checked at least once (or health checks are off),
+   * at most {@code limit}: what {@code diagnose} needs before it examines.
+   */
+  void awaitFirstChecks(Duration limit) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() - deadline < 0 && !allChecked()) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+  }
+
+  private boolean allChecked() {
+    return running.values().stream().allMatch(r -> !r.pool().healthCheck().enabled()
+        || r.pool().view().stream().allMatch(v -> !v.lastCheck().isEmpty()));
+  }
+
+  /** Logs each finding of each listener's examination once when it appears and once when it clears. */
+  synchronized void startPeriodicDiagnostics(Duration every) {
+    running.forEach((name, r) -> {
+      Diagnostics d = Diagnostics.builder().build();
+      checks.add(PeriodicCheck.logging(() -> d.examine(r.pool(), List.of(ListenerSnapshot.of(r.server()))))
+          .start(every));
+    });
+  }
+
   /** Every pool's backends, by listener name. */
   Map<String, List<BackendView>> views() {
     Map<String, List<BackendView>> views = new LinkedHashMap<>();
@@ -151,6 +196,8 @@ final class GatewayRuntime implements AutoCloseable {
 
   /** Stops accepting on every listener, lets requests in flight finish within {@code grace}, then closes. */
   synchronized void stop(Duration grace) {
+    checks.forEach(PeriodicCheck::close);
+    checks.clear();
     running.values().forEach(r -> stopOne(r, grace));
   }
 

@@ -133,6 +133,42 @@ class GatewayCommandTest {
     }
   }
 
+  @Test
+  void diagnose_printsWhatIsWrongAndExits1OnAnError(@TempDir Path folder) throws Exception {
+    int down;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.5"))) {
+      down = s.getLocalPort(); // closed again: connects are refused
+    }
+    Path file = folder.resolve("gateway.yaml");
+    Files.writeString(file, "listeners:\n"
+        + "  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: " + freePort() + "\n"
+        + "    healthCheck: {interval: 100ms, timeout: 50ms, unhealthyThreshold: 1}\n"
+        + "    backends:\n      - {id: gone, host: 127.0.0.5, port: " + down + "}\n");
+
+    int exit = gateway.execute(new String[] {"diagnose", "--config", file.toString(), "--wait", "30s"});
+
+    assertThat(out()).contains("lb4j diagnostics of pool 'web'", "ERROR   no-eligible-backend",
+        "backend gone (127.0.0.5:" + down + "): UNHEALTHY", "does not accept connections");
+    assertThat(exit).isEqualTo(1);
+  }
+
+  @Test
+  void diagnose_json_isOneArrayOfReportsAndExits0WithoutErrors(@TempDir Path folder) throws Exception {
+    try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.6").build().start()) {
+      Path file = folder.resolve("gateway.yaml");
+      Files.writeString(file, "listeners:\n"
+          + "  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: " + freePort() + "\n"
+          + "    healthCheck: {path: /health, interval: 100ms, timeout: 50ms, healthyThreshold: 1}\n"
+          + "    backends:\n      - {id: a, host: 127.0.0.6, port: " + a.port() + "}\n");
+
+      int exit = gateway.execute(new String[] {"diagnose", "--config", file.toString(), "--json"});
+
+      String json = out().trim();
+      assertThat(json).startsWith("[").endsWith("]").contains("\"pool\":\"web\"").doesNotContain("\"severity\":\"error\"");
+      assertThat(exit).as(json).isZero();
+    }
+  }
+
   private String out() {
     return outBytes.toString(StandardCharsets.UTF_8);
   }
