@@ -60,6 +60,11 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
   private final BodyScanner requestBody;
   private final BodyScanner responseBody;
   private final BackendDialer dialer;
+  /**
+   * A head and the body bytes behind it, for one gathering write (one system call instead of two); reused
+   * so the per-request path allocates nothing, and emptied after each write so it holds no pooled buffer.
+   */
+  private final ByteBuffer[] headAndBody = new ByteBuffer[2];
 
   private int state = READ_HEAD;
   /** Client bytes not yet consumed, in read mode; null when empty (an idle connection holds no buffer). */
@@ -303,15 +308,25 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     upHead.flip();
   }
 
-  /** Client to backend: the request head, then body bytes as the scanner finds them. */
+  /**
+   * Client to backend: the request head with the body bytes already read (one write), then body bytes as
+   * the scanner finds them.
+   */
   private boolean pumpUp() throws IOException {
     boolean progress = false;
     if (upHead != null) {
-      int n = writeBackend(upHead);
+      if (!requestBodyDone) {
+        scanRequestBody(); // a malformed body is refused below, once the head is out as before
+      }
+      int headBytes = upHead.remaining();
+      long n = writeHeadThenSlice(upHead, clientIn, requestBody.isError() ? 0 : upPending, true);
       if (n < 0) {
         return true;
       }
       progress = n > 0;
+      int bodyWritten = (int) Math.max(0, n - headBytes);
+      upPending -= bodyWritten;
+      requestBodySent |= bodyWritten > 0;
       if (upHead.hasRemaining()) {
         return progress;
       }
@@ -321,12 +336,10 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     if (requestBodyDone) {
       return progress;
     }
-    if (upPending == 0 && clientIn != null && clientIn.hasRemaining()) {
-      upPending = requestBody.scan(clientIn);
-      if (requestBody.isError()) {
-        fail(FailureCause.BAD_REQUEST, requestBody.errorReason());
-        return true;
-      }
+    scanRequestBody();
+    if (requestBody.isError()) {
+      fail(FailureCause.BAD_REQUEST, requestBody.errorReason());
+      return true;
     }
     if (upPending > 0) {
       int n = writeSlice(clientIn, upPending, true);
@@ -350,6 +363,41 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     return progress;
   }
 
+  private void scanRequestBody() {
+    if (upPending == 0 && clientIn != null && clientIn.hasRemaining()) {
+      upPending = requestBody.scan(clientIn);
+    }
+  }
+
+  private void scanResponseBody(ByteBuffer in) {
+    if (downPending == 0 && in != null && in.hasRemaining()) {
+      downPending = responseBody.scan(in);
+    }
+  }
+
+  /**
+   * Writes {@code head}, then up to {@code count} bytes from {@code body}'s position, in one gathering
+   * call, so a head and the body bytes already read leave in one system call. Returns the bytes taken
+   * (head first: those beyond the head's remaining count are body bytes), or -1 when the backend failed.
+   */
+  private long writeHeadThenSlice(ByteBuffer head, ByteBuffer body, int count, boolean toBackend)
+      throws IOException {
+    if (count == 0) {
+      return toBackend ? writeBackend(head) : writeClient(head);
+    }
+    int limit = body.limit();
+    body.limit(body.position() + count);
+    headAndBody[0] = head;
+    headAndBody[1] = body;
+    try {
+      return toBackend ? writeBackend(headAndBody) : writeClient(headAndBody);
+    } finally {
+      body.limit(limit);
+      headAndBody[0] = null;
+      headAndBody[1] = null;
+    }
+  }
+
   /** Writes {@code count} bytes from {@code buf}'s position to the backend or the client. */
   private int writeSlice(ByteBuffer buf, int count, boolean toBackend) throws IOException {
     int limit = buf.limit();
@@ -363,19 +411,45 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
 
   private int writeBackend(ByteBuffer b) throws IOException {
     try {
-      int n = backend.channel.write(b);
-      if (n > 0) {
-        lastBackendActivity = System.nanoTime();
-      }
-      return n;
+      ctx.metrics.backendWriteCall();
+      return (int) backendWritten(backend.channel.write(b));
     } catch (IOException e) {
-      backendFailed("write failed: " + e.getMessage());
-      return -1; // the exchange moved on (retry or answer): callers stop and pump again
+      return backendWriteFailed(e);
     }
   }
 
+  private long writeBackend(ByteBuffer[] srcs) throws IOException {
+    try {
+      ctx.metrics.backendWriteCall();
+      return backendWritten(backend.channel.write(srcs));
+    } catch (IOException e) {
+      return backendWriteFailed(e);
+    }
+  }
+
+  private long backendWritten(long n) {
+    if (n > 0) {
+      lastBackendActivity = System.nanoTime();
+    }
+    return n;
+  }
+
+  private int backendWriteFailed(IOException e) {
+    backendFailed("write failed: " + e.getMessage());
+    return -1; // the exchange moved on (retry or answer): callers stop and pump again
+  }
+
   private int writeClient(ByteBuffer b) throws IOException {
-    int n = client.write(b);
+    ctx.metrics.clientWriteCall();
+    return (int) clientWritten(client.write(b));
+  }
+
+  private long writeClient(ByteBuffer[] srcs) throws IOException {
+    ctx.metrics.clientWriteCall();
+    return clientWritten(client.write(srcs));
+  }
+
+  private long clientWritten(long n) {
     if (n > 0) {
       ctx.metrics.bytesOut(n);
       responseBytes += n;
@@ -384,20 +458,29 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     return n;
   }
 
-  /** Backend to client: interim heads, the response head, then body bytes as the scanner finds them. */
+  /**
+   * Backend to client: interim heads, the response head with the body bytes already read (one write), then
+   * body bytes as the scanner finds them.
+   */
   private boolean pumpDown() throws IOException {
     if (state != EXCHANGE) {
       return false;
     }
     boolean progress = false;
+    ByteBuffer in = backend.in;
     if (downHead != null) {
-      progress = writeClient(downHead) > 0;
+      if (responseStarted) {
+        scanResponseBody(in); // a malformed body closes the connection below, once the head is out as before
+      }
+      int headBytes = downHead.remaining();
+      long n = writeHeadThenSlice(downHead, in, responseBody.isError() ? 0 : downPending, false);
+      progress = n > 0;
+      downPending -= (int) Math.max(0, n - headBytes);
       if (downHead.hasRemaining()) {
         return progress;
       }
       releaseDownHead();
     }
-    ByteBuffer in = backend.in;
     if (!responseStarted) {
       if (in != null && in.hasRemaining()) {
         ParseResult r = responseParser.parse(in, requestParser.head().isHeadMethod());
@@ -416,16 +499,14 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
       }
       return progress;
     }
-    if (downPending == 0 && in != null && in.hasRemaining()) {
-      downPending = responseBody.scan(in);
-      if (responseBody.isError()) {
-        log.debug("{}: malformed response body from {}: {}", ctx.listener.name(), backend.address,
-            responseBody.errorReason());
-        failure = FailureCause.BAD_RESPONSE;
-        ctx.metrics.failure(FailureCause.BAD_RESPONSE);
-        abort();
-        return false;
-      }
+    scanResponseBody(in);
+    if (responseBody.isError()) {
+      log.debug("{}: malformed response body from {}: {}", ctx.listener.name(), backend.address,
+          responseBody.errorReason());
+      failure = FailureCause.BAD_RESPONSE;
+      ctx.metrics.failure(FailureCause.BAD_RESPONSE);
+      abort();
+      return false;
     }
     if (downPending > 0) {
       int n = writeSlice(in, downPending, false);
@@ -568,7 +649,9 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
   private boolean pumpTunnel() throws IOException {
     boolean progress = false;
     if (downHead != null) {
-      progress = writeClient(downHead) > 0;
+      // The 101 head with the backend's first tunnel bytes, if already read, in one write.
+      ByteBuffer in = backend.in;
+      progress = writeHeadThenSlice(downHead, in, in == null ? 0 : in.remaining(), false) > 0;
       if (downHead.hasRemaining()) {
         return progress;
       }

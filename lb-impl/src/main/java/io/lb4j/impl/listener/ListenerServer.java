@@ -263,6 +263,11 @@ public final class ListenerServer implements AutoCloseable {
     return metrics.snapshot();
   }
 
+  /** The live counters, including those not in {@link ListenerMetrics} (write calls, for tests). */
+  MetricsRecorder recorder() {
+    return metrics;
+  }
+
   /**
    * Stops accepting, waits up to {@code grace} for open connections (Layer 4) or in-flight requests
    * (Layer 7) to finish, then closes everything and waits for the event-loop threads to end. Idempotent:

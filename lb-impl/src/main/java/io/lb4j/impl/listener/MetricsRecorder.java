@@ -21,6 +21,9 @@ final class MetricsRecorder {
   private final LongAdder bytesOut = new LongAdder();
   private final LongAdder[] responseTimes = adders(BUCKETS);
   private final AtomicLong bufferBytes = new AtomicLong();
+  /** Write calls made by Layer-7 connections, towards clients and towards backends (tests read them). */
+  private final LongAdder clientWriteCalls = new LongAdder();
+  private final LongAdder backendWriteCalls = new LongAdder();
 
   private static LongAdder[] adders(int n) {
     LongAdder[] a = new LongAdder[n];
@@ -71,6 +74,22 @@ final class MetricsRecorder {
 
   void bytesOut(long n) {
     bytesOut.add(n);
+  }
+
+  void clientWriteCall() {
+    clientWriteCalls.increment();
+  }
+
+  void backendWriteCall() {
+    backendWriteCalls.increment();
+  }
+
+  long clientWriteCalls() {
+    return clientWriteCalls.sum();
+  }
+
+  long backendWriteCalls() {
+    return backendWriteCalls.sum();
   }
 
   void bufferAllocated(int bytes) {

@@ -27,6 +27,8 @@ final class TlsTransport implements Transport {
   /** Decrypted bytes not yet taken by the reader; in write mode. */
   private final ByteBuffer appIn;
   private boolean inboundDone;
+  /** Holds a lone buffer for the array-taking calls, reused so a write allocates nothing. */
+  private final ByteBuffer[] single = new ByteBuffer[1];
 
   TlsTransport(SocketChannel channel, SSLEngine engine) {
     this.channel = channel;
@@ -99,14 +101,24 @@ final class TlsTransport implements Transport {
 
   @Override
   public int write(ByteBuffer src) throws IOException {
-    int taken = 0;
-    while (src.hasRemaining()) {
+    single[0] = src;
+    try {
+      return (int) write(single);
+    } finally {
+      single[0] = null;
+    }
+  }
+
+  /** Wraps the buffers together, so a head and its body share records instead of one record each. */
+  @Override
+  public long write(ByteBuffer[] srcs) throws IOException {
+    long taken = 0;
+    while (hasRemaining(srcs)) {
       if (!flush()) {
         break;
       }
-      int before = src.remaining();
-      SSLEngineResult r = wrap(src);
-      taken += before - src.remaining();
+      SSLEngineResult r = wrap(srcs);
+      taken += r.bytesConsumed();
       if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
         throw new SSLException("TLS session closed");
       }
@@ -118,8 +130,26 @@ final class TlsTransport implements Transport {
     return taken;
   }
 
+  private static boolean hasRemaining(ByteBuffer[] srcs) {
+    for (ByteBuffer b : srcs) {
+      if (b.hasRemaining()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private SSLEngineResult wrap(ByteBuffer src) throws IOException {
-    SSLEngineResult r = engine.wrap(src, netOut);
+    single[0] = src;
+    try {
+      return wrap(single);
+    } finally {
+      single[0] = null;
+    }
+  }
+
+  private SSLEngineResult wrap(ByteBuffer[] srcs) throws IOException {
+    SSLEngineResult r = engine.wrap(srcs, netOut);
     if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
       runTasks();
     }

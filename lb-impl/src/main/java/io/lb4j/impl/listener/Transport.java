@@ -15,6 +15,21 @@ interface Transport {
   /** Writes what it can of {@code src} and returns the count taken; bytes taken may still be pending. */
   int write(ByteBuffer src) throws IOException;
 
+  /**
+   * Writes what it can of {@code srcs}, in order, and returns the count taken. The plain transport makes one
+   * gathering system call; the default writes the buffers one after the other (TLS wraps each into records).
+   */
+  default long write(ByteBuffer[] srcs) throws IOException {
+    long taken = 0;
+    for (ByteBuffer src : srcs) {
+      taken += write(src);
+      if (src.hasRemaining()) {
+        break;
+      }
+    }
+    return taken;
+  }
+
   /** Tries to send bytes the transport holds itself (TLS records); true when none are left. */
   boolean flush() throws IOException;
 
@@ -38,6 +53,11 @@ interface Transport {
       @Override
       public int write(ByteBuffer src) throws IOException {
         return channel.write(src);
+      }
+
+      @Override
+      public long write(ByteBuffer[] srcs) throws IOException {
+        return channel.write(srcs);
       }
 
       @Override
