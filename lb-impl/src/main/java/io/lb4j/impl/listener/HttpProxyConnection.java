@@ -2,13 +2,10 @@ package io.lb4j.impl.listener;
 
 import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
-import io.lb4j.impl.listener.http.BodyScanner;
 import io.lb4j.impl.listener.http.HttpErrorResponses;
 import io.lb4j.impl.listener.http.ParseResult;
 import io.lb4j.impl.listener.http.RequestHead;
 import io.lb4j.impl.listener.http.RequestHeadParser;
-import io.lb4j.impl.listener.http.ResponseHead;
-import io.lb4j.impl.listener.http.ResponseHeadParser;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -33,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * <p>Failures become answers in one place, {@link #fail}: the cause picks the status
  * ({@link FailureCause}), is counted and logged, and the connection is closed after the answer. A
  * failure after the response head went out closes the client connection instead.
+ *
+ * <p>This class holds the connection's life (events, states, timeouts, failures, closing) and both
+ * streams' buffers and writes; the request side is a {@link RequestForwarder}, the response side a
+ * {@link ResponseForwarder}, and the relay after a 101 an {@link UpgradeTunnel}.
  */
 final class HttpProxyConnection extends IoHandler implements BackendDialer.Events {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
@@ -45,21 +46,22 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
   private static final int CLOSING = 4;
   private static final int LINGER = 5;
 
-  private final HttpContext http;
-  private final ProxyContext ctx;
-  private final BufferPool buffers;
+  final HttpContext http;
+  final ProxyContext ctx;
+  final BufferPool buffers;
   private final BackendConnectionPool backends;
-  private final Transport client;
+  final Transport client;
   private final SelectionKey clientKey;
   private final InetSocketAddress clientAddress;
-  private final String clientIp;
+  final String clientIp;
   /** The request context without cookies, built once per connection: most requests need no other. */
   private final RequestContext clientContext;
-  private final RequestHeadParser requestParser;
-  private final ResponseHeadParser responseParser;
-  private final BodyScanner requestBody;
-  private final BodyScanner responseBody;
-  private final BackendDialer dialer;
+  final RequestHeadParser requestParser;
+  final BackendDialer dialer;
+  private final RequestForwarder up;
+  private final ResponseForwarder down;
+  /** Set by a 101; null before. */
+  private UpgradeTunnel tunnel;
   /**
    * A head and the body bytes behind it, for one gathering write (one system call instead of two); reused
    * so the per-request path allocates nothing, and emptied after each write so it holds no pooled buffer.
@@ -68,31 +70,19 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
 
   private int state = READ_HEAD;
   /** Client bytes not yet consumed, in read mode; null when empty (an idle connection holds no buffer). */
-  private ByteBuffer clientIn;
-  private boolean clientEof;
-  private BackendConnection backend;
-  private boolean backendEof;
+  ByteBuffer clientIn;
+  boolean clientEof;
+  BackendConnection backend;
+  boolean backendEof;
   private boolean staleRetried;
   private long requestStart;
   /** When the first byte of the head being read arrived, or 0 between requests. */
   private long headStart;
   private long lastActivity;
   private long lastBackendActivity;
-  /** The rewritten request head, waiting to be written to the backend; null once written. */
-  private ByteBuffer upHead;
-  /** Request body bytes at {@code clientIn}'s position, scanned, not yet written to the backend. */
-  private int upPending;
-  private boolean requestBodyDone;
-  private boolean requestBodySent;
   /** A response head (or the listener's own answer) waiting to be written to the client. */
-  private ByteBuffer downHead;
-  /** Response body bytes at the backend buffer's position, scanned, not yet written to the client. */
-  private int downPending;
-  private boolean responseStarted;
-  private boolean closeAfterResponse;
-  private boolean upShut;
-  private boolean downShut;
-  private int status;
+  ByteBuffer downHead;
+  int status;
   private long requestBytes;
   private long responseBytes;
   private FailureCause failure;
@@ -109,9 +99,8 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     this.clientIp = clientAddress.getAddress().getHostAddress();
     this.clientContext = RequestContext.ofClient(clientAddress.getAddress());
     this.requestParser = new RequestHeadParser(http.limits);
-    this.responseParser = new ResponseHeadParser(http.limits);
-    this.requestBody = new BodyScanner(http.limits);
-    this.responseBody = new BodyScanner(http.limits);
+    this.up = new RequestForwarder(this);
+    this.down = new ResponseForwarder(this);
     this.clientKey = channel.register(loop.selector(), SelectionKey.OP_READ, this);
     this.dialer = new BackendDialer(http.proxy, loop, this, this, backends);
     this.lastActivity = System.nanoTime();
@@ -202,10 +191,10 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
           progress = readHead();
           break;
         case EXCHANGE:
-          progress = pumpUp() | pumpDown();
+          progress = up.pump() | down.pump();
           break;
         case TUNNEL:
-          progress = pumpTunnel();
+          progress = tunnel.pump();
           break;
         case CLOSING:
           progress = pumpClosing();
@@ -269,13 +258,8 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
       fail(FailureCause.LOOP, "the request already passed through this listener (Via " + http.viaId + ")");
       return;
     }
-    requestBody.start(head.framing(), head.contentLength());
-    requestBodyDone = requestBody.isComplete();
-    requestBodySent = false;
-    upPending = 0;
-    downPending = 0;
-    responseStarted = false;
-    closeAfterResponse = false;
+    up.start(head);
+    down.start();
     state = CONNECTING;
     dialer.dial(SessionCookies.requestContext(ctx, clientContext, head));
   }
@@ -295,84 +279,31 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     RequestHead head = requestParser.head();
     state = EXCHANGE;
     backendEof = false;
-    responseParser.reset();
+    down.awaitHead();
     lastBackendActivity = System.nanoTime();
     String hostIfAbsent = head.host() == null ? dialer.selection().backend().authority() : null;
-    upHead = buffers.acquire();
-    if (http.rewriter.writeRequest(head, clientIp, hostIfAbsent, upHead) < 0) {
-      // A head near the limits with the added fields does not fit a pooled buffer: a one-off buffer.
-      buffers.release(upHead);
-      upHead = ByteBuffer.allocate(head.headLength() * 2 + 4096);
-      http.rewriter.writeRequest(head, clientIp, hostIfAbsent, upHead);
-    }
-    upHead.flip();
+    up.prepareHead(head, hostIfAbsent);
   }
 
-  /**
-   * Client to backend: the request head with the body bytes already read (one write), then body bytes as
-   * the scanner finds them.
-   */
-  private boolean pumpUp() throws IOException {
-    boolean progress = false;
-    if (upHead != null) {
-      if (!requestBodyDone) {
-        scanRequestBody(); // a malformed body is refused below, once the head is out as before
-      }
-      int headBytes = upHead.remaining();
-      long n = writeHeadThenSlice(upHead, clientIn, requestBody.isError() ? 0 : upPending, true);
-      if (n < 0) {
-        return true;
-      }
-      progress = n > 0;
-      int bodyWritten = (int) Math.max(0, n - headBytes);
-      upPending -= bodyWritten;
-      requestBodySent |= bodyWritten > 0;
-      if (upHead.hasRemaining()) {
-        return progress;
-      }
-      buffers.release(upHead);
-      upHead = null;
-    }
-    if (requestBodyDone) {
-      return progress;
-    }
-    scanRequestBody();
-    if (requestBody.isError()) {
-      fail(FailureCause.BAD_REQUEST, requestBody.errorReason());
-      return true;
-    }
-    if (upPending > 0) {
-      int n = writeSlice(clientIn, upPending, true);
-      if (n < 0) {
-        return true;
-      }
-      upPending -= n;
-      requestBodySent |= n > 0;
-      progress |= n > 0;
-    }
-    if (upPending == 0) {
-      if (requestBody.isComplete()) {
-        requestBodyDone = true;
-        progress = true;
-      } else if (clientEof && (clientIn == null || !clientIn.hasRemaining())) {
-        requestBody.endOfInput();
-        fail(FailureCause.BAD_REQUEST, requestBody.errorReason());
-        return true;
-      }
-    }
-    return progress;
+  boolean inExchange() {
+    return state == EXCHANGE;
   }
 
-  private void scanRequestBody() {
-    if (upPending == 0 && clientIn != null && clientIn.hasRemaining()) {
-      upPending = requestBody.scan(clientIn);
-    }
+  boolean isClosed() {
+    return closed;
   }
 
-  private void scanResponseBody(ByteBuffer in) {
-    if (downPending == 0 && in != null && in.hasRemaining()) {
-      downPending = responseBody.scan(in);
-    }
+  boolean requestBodyDone() {
+    return up.bodyDone();
+  }
+
+  /** Reports {@code outcome} of the current request's backend to the pool. */
+  void report(Outcome outcome) {
+    ctx.pool.report(dialer.selection(), outcome);
+  }
+
+  Duration sinceRequestStart() {
+    return since(requestStart);
   }
 
   /**
@@ -380,7 +311,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
    * call, so a head and the body bytes already read leave in one system call. Returns the bytes taken
    * (head first: those beyond the head's remaining count are body bytes), or -1 when the backend failed.
    */
-  private long writeHeadThenSlice(ByteBuffer head, ByteBuffer body, int count, boolean toBackend)
+  long writeHeadThenSlice(ByteBuffer head, ByteBuffer body, int count, boolean toBackend)
       throws IOException {
     if (count == 0) {
       return toBackend ? writeBackend(head) : writeClient(head);
@@ -399,7 +330,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
   }
 
   /** Writes {@code count} bytes from {@code buf}'s position to the backend or the client. */
-  private int writeSlice(ByteBuffer buf, int count, boolean toBackend) throws IOException {
+  int writeSlice(ByteBuffer buf, int count, boolean toBackend) throws IOException {
     int limit = buf.limit();
     buf.limit(buf.position() + count);
     try {
@@ -458,134 +389,14 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     return n;
   }
 
-  /**
-   * Backend to client: interim heads, the response head with the body bytes already read (one write), then
-   * body bytes as the scanner finds them.
-   */
-  private boolean pumpDown() throws IOException {
-    if (state != EXCHANGE) {
-      return false;
-    }
-    boolean progress = false;
-    ByteBuffer in = backend.in;
-    if (downHead != null) {
-      if (responseStarted) {
-        scanResponseBody(in); // a malformed body closes the connection below, once the head is out as before
-      }
-      int headBytes = downHead.remaining();
-      long n = writeHeadThenSlice(downHead, in, responseBody.isError() ? 0 : downPending, false);
-      progress = n > 0;
-      downPending -= (int) Math.max(0, n - headBytes);
-      if (downHead.hasRemaining()) {
-        return progress;
-      }
-      releaseDownHead();
-    }
-    if (!responseStarted) {
-      if (in != null && in.hasRemaining()) {
-        ParseResult r = responseParser.parse(in, requestParser.head().isHeadMethod());
-        if (r == ParseResult.COMPLETE) {
-          return responseHead();
-        }
-        if (r == ParseResult.ERROR) {
-          ctx.pool.report(dialer.selection(), Outcome.failure(Outcome.Kind.SERVER_ERROR, since(requestStart)));
-          fail(FailureCause.BAD_RESPONSE, responseParser.errorReason());
-          return true;
-        }
-      }
-      if (backendEof) {
-        backendFailed("closed the connection before a complete response head");
-        return true;
-      }
-      return progress;
-    }
-    scanResponseBody(in);
-    if (responseBody.isError()) {
-      log.debug("{}: malformed response body from {}: {}", ctx.listener.name(), backend.address,
-          responseBody.errorReason());
-      failure = FailureCause.BAD_RESPONSE;
-      ctx.metrics.failure(FailureCause.BAD_RESPONSE);
-      abort();
-      return false;
-    }
-    if (downPending > 0) {
-      int n = writeSlice(in, downPending, false);
-      downPending -= n;
-      progress |= n > 0;
-    }
-    if (downPending == 0) {
-      if (responseBody.isComplete()) {
-        finishExchange();
-        return true;
-      }
-      if (backendEof && (in == null || !in.hasRemaining())) {
-        responseBody.endOfInput();
-        if (responseBody.isComplete()) {
-          finishExchange(); // a body read until close
-          return true;
-        }
-        failure = FailureCause.BACKEND_CLOSED;
-        ctx.metrics.failure(FailureCause.BACKEND_CLOSED);
-        ctx.pool.report(dialer.selection(), Outcome.failure(Outcome.Kind.RESET, since(requestStart)));
-        abort(); // the status line is out: closing is the only way to tell the client
-        return false;
-      }
-    }
-    return progress;
-  }
-
-  private boolean responseHead() {
-    ResponseHead head = responseParser.head();
-    RequestHead request = requestParser.head();
-    if (head.isInterim()) {
-      if (request.isHttp11()) {
-        downHead = buffers.acquire();
-        if (http.rewriter.writeResponse(head, false, false, null, downHead) < 0) {
-          buffers.release(downHead);
-          downHead = null;
-        } else {
-          downHead.flip();
-        }
-      }
-      responseParser.reset();
-      return true;
-    }
-    if (head.isSwitchingProtocols() && !request.upgradeRequested()) {
-      fail(FailureCause.BAD_RESPONSE, "101 Switching Protocols to a request that asked for no upgrade");
-      return true;
-    }
-    status = head.status();
-    responseStarted = true;
-    ctx.pool.report(dialer.selection(), Outcome.httpStatus(status, since(requestStart)));
-    SessionCookies.observe(ctx, dialer.selection(), head);
-    closeAfterResponse = !request.keepAlive() || !head.keepAlive() || !requestBodyDone || http.draining
-        || clientEof;
-    String setCookie = SessionCookies.setCookie(dialer.selection(), http.https());
-    downHead = buffers.acquire();
-    if (http.rewriter.writeResponse(head, !request.isHttp11(), closeAfterResponse, setCookie, downHead) < 0) {
-      buffers.release(downHead);
-      downHead = ByteBuffer.allocate(head.headLength() * 2 + 4096);
-      http.rewriter.writeResponse(head, !request.isHttp11(), closeAfterResponse, setCookie, downHead);
-    }
-    downHead.flip();
-    if (head.isSwitchingProtocols()) {
-      state = TUNNEL;
-      upPending = 0;
-      downPending = 0;
-      return true;
-    }
-    responseBody.start(head.framing(), head.contentLength());
-    return true;
-  }
-
   /** The response ended: account for it, keep or close the backend connection, serve the next request. */
-  private void finishExchange() {
+  void finishExchange() {
     long nanos = System.nanoTime() - requestStart;
     ctx.metrics.response(status, nanos);
     logAccess(nanos);
     // The backend connection's fate depends on its own exchange only: a client that closes (Connection: close,
     // HTTP/1.0) was never forwarded its Connection field, so the backend still keeps the connection open.
-    boolean reusable = requestBodyDone && responseParser.head().keepAlive() && !backendEof && !http.draining;
+    boolean reusable = up.bodyDone() && down.keepAlive() && !backendEof && !http.draining;
     BackendConnection b = backend;
     backend = null;
     if (reusable) {
@@ -595,9 +406,9 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     }
     dialer.releaseSelection();
     requestParser.reset();
-    responseParser.reset();
+    down.finish();
     requestParsed = false;
-    if (closeAfterResponse) {
+    if (down.closeAfterResponse()) {
       state = CLOSING;
     } else {
       state = READ_HEAD;
@@ -610,23 +421,20 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
    * failed before any byte of the response, with no body byte sent, was stale and is retried once on a
    * fresh connection; otherwise 502.
    */
-  private void backendFailed(String why) {
+  void backendFailed(String why) {
     if (state == TUNNEL) {
       close();
       return;
     }
-    boolean stale = backend.reused && !requestBodySent && !staleRetried && (backend.in == null || !backend.in.hasRemaining());
-    if (stale && !responseStarted) {
+    boolean stale = backend.reused && !up.bodySent() && !staleRetried && (backend.in == null || !backend.in.hasRemaining());
+    if (stale && !down.started()) {
       log.debug("{}: pooled connection to {} was stale ({}); retrying on a new one", ctx.listener.name(),
           backend.address, why);
       staleRetried = true;
       ctx.metrics.retry();
       InetSocketAddress address = backend.address;
       dropBackend();
-      if (upHead != null) {
-        buffers.release(upHead);
-        upHead = null;
-      }
+      up.releaseHead();
       try {
         state = CONNECTING;
         dialer.reopen(address);
@@ -635,54 +443,22 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
       }
       return;
     }
-    if (responseStarted) {
-      failure = FailureCause.BACKEND_CLOSED;
-      ctx.metrics.failure(FailureCause.BACKEND_CLOSED);
-      abort();
+    if (down.started()) {
+      abortAfter(FailureCause.BACKEND_CLOSED);
       return;
     }
-    ctx.pool.report(dialer.selection(), Outcome.failure(Outcome.Kind.RESET, since(requestStart)));
+    report(Outcome.failure(Outcome.Kind.RESET, since(requestStart)));
     fail(FailureCause.BACKEND_CLOSED, "the backend " + why);
   }
 
-  /** After 101: bytes both ways unchanged, half-closes passed on, until both sides ended. */
-  private boolean pumpTunnel() throws IOException {
-    boolean progress = false;
-    if (downHead != null) {
-      // The 101 head with the backend's first tunnel bytes, if already read, in one write.
-      ByteBuffer in = backend.in;
-      progress = writeHeadThenSlice(downHead, in, in == null ? 0 : in.remaining(), false) > 0;
-      if (downHead.hasRemaining()) {
-        return progress;
-      }
-      releaseDownHead();
-    }
-    if (clientIn != null && clientIn.hasRemaining()) {
-      int n = writeSlice(clientIn, clientIn.remaining(), true);
-      if (n < 0 || closed) {
-        return false;
-      }
-      progress |= n > 0;
-    }
-    ByteBuffer in = backend.in;
-    if (in != null && in.hasRemaining()) {
-      progress |= writeSlice(in, in.remaining(), false) > 0;
-    }
-    if (clientEof && (clientIn == null || !clientIn.hasRemaining()) && !upShut) {
-      upShut = true;
-      backend.channel.shutdownOutput();
-    }
-    if (backendEof && (in == null || !in.hasRemaining()) && !downShut && client.flush()) {
-      downShut = true;
-      client.shutdownOutput();
-    }
-    if (upShut && downShut) {
-      finishTunnel();
-    }
-    return progress && !closed;
+  /** A 101 went out (or is going): from now on the connection relays bytes both ways. */
+  void startTunnel() {
+    state = TUNNEL;
+    up.enterTunnel();
+    tunnel = new UpgradeTunnel(this);
   }
 
-  private void finishTunnel() {
+  void finishTunnel() {
     long nanos = System.nanoTime() - requestStart;
     ctx.metrics.response(status, nanos);
     logAccess(nanos);
@@ -711,10 +487,10 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
    * The one place a failure becomes an answer: counted by cause, reported, logged, answered with the
    * cause's status unless a response already started (then the client connection is closed).
    */
-  private void fail(FailureCause cause, String reason) {
+  void fail(FailureCause cause, String reason) {
     failure = cause;
     ctx.metrics.failure(cause);
-    if (responseStarted || state == CLOSING || state == LINGER) {
+    if (down.started() || state == CLOSING || state == LINGER) {
       abort();
       return;
     }
@@ -725,10 +501,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     logAccess(nanos); // before the selection is released: the line names the backend
     dialer.releaseSelection();
     dropBackend();
-    if (upHead != null) {
-      buffers.release(upHead);
-      upHead = null;
-    }
+    up.releaseHead();
     releaseDownHead();
     downHead = ByteBuffer.wrap(HttpErrorResponses.errorResponse(status, reason == null ? cause.label() : reason));
     state = CLOSING;
@@ -754,8 +527,8 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     if (!clientEof && clientRoom) {
       clientOps |= SelectionKey.OP_READ;
     }
-    if (downHead != null || downPending > 0 || client.wantsWrite()
-        || (state == TUNNEL && backend != null && backend.in != null && backend.in.hasRemaining())) {
+    if (downHead != null || down.wantsClientWrite() || client.wantsWrite()
+        || (state == TUNNEL && tunnel.wantsClientWrite())) {
       clientOps |= SelectionKey.OP_WRITE;
     }
     if (clientKey.interestOps() != clientOps) {
@@ -771,8 +544,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
       if (!backendEof && backendRoom) {
         backendOps |= SelectionKey.OP_READ;
       }
-      if (upHead != null || upPending > 0
-          || (state == TUNNEL && clientIn != null && clientIn.hasRemaining())) {
+      if (up.wantsBackendWrite() || (state == TUNNEL && tunnel.wantsBackendWrite())) {
         backendOps |= SelectionKey.OP_WRITE;
       }
     }
@@ -804,7 +576,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
         case EXCHANGE:
           if (now - lastBackendActivity > http.requestTimeoutNanos) {
             if (dialer.selection() != null) {
-              ctx.pool.report(dialer.selection(), Outcome.failure(Outcome.Kind.TIMEOUT, since(requestStart)));
+              report(Outcome.failure(Outcome.Kind.TIMEOUT, since(requestStart)));
             }
             fail(FailureCause.TIMEOUT, "the backend did not answer within "
                 + Duration.ofNanos(http.requestTimeoutNanos).toSeconds() + "s");
@@ -848,7 +620,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     }
   }
 
-  private void releaseDownHead() {
+  void releaseDownHead() {
     if (downHead != null) {
       buffers.release(downHead);
       downHead = null;
@@ -862,6 +634,13 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     }
   }
 
+  /** A failure once the response head went out: counted, then {@link #abort}. */
+  void abortAfter(FailureCause cause) {
+    failure = cause;
+    ctx.metrics.failure(cause);
+    abort();
+  }
+
   /** Closes with a reset: the client must not take a cut-off response for a complete one. */
   private void abort() {
     try {
@@ -869,7 +648,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     } catch (IOException | RuntimeException ignored) {
       // already closed
     }
-    if (failure != null && status != 0 && responseStarted) {
+    if (failure != null && status != 0 && down.started()) {
       long nanos = System.nanoTime() - requestStart;
       ctx.metrics.response(status, nanos);
       logAccess(nanos);
@@ -886,8 +665,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     TcpProxyConnection.closeQuietly(client.channel());
     dropBackend();
     dialer.close();
-    buffers.release(upHead);
-    upHead = null;
+    up.releaseHead();
     releaseDownHead();
     if (clientIn != null) {
       buffers.release(clientIn);
