@@ -69,20 +69,25 @@ public final class Demo {
 
   /** Runs the demo; exits 0 on success. */
   public static void main(String[] args) {
+    System.exit(run());
+  }
+
+  /** Runs the demo and returns its exit code: 0 when every phase behaved as described, 1 otherwise. */
+  public static int run() {
     int status;
     Demo demo = new Demo();
     try {
-      status = demo.run() ? 0 : 1;
+      status = demo.runPhases() ? 0 : 1;
     } catch (Exception e) {
       e.printStackTrace();
       status = 1;
     } finally {
       demo.shutdown();
     }
-    System.exit(status);
+    return status;
   }
 
-  private boolean run() throws Exception {
+  private boolean runPhases() throws Exception {
     long started = System.nanoTime();
     boolean ok = true;
     backends.add(HttpTestBackend.builder("b1").host("127.0.0.1").build().start());
