@@ -1,11 +1,12 @@
 /** lb4j's pure API. No dependencies. */
-// "module": the qualified export below names lb-impl, which is compiled after this module.
+// "module": the qualified export below names lb-impl, lb-dns and lb-zookeeper, compiled after this module.
 @SuppressWarnings("module")
 module io.lb4j.api {
   exports io.lb4j.api;
+  exports io.lb4j.api.discovery;
   exports io.lb4j.api.health;
   exports io.lb4j.api.persistence;
   exports io.lb4j.api.scheduler;
-  // Shared argument checks, for lb4j's own implementation module only.
-  exports io.lb4j.api.internal to io.lb4j.impl;
+  // Shared argument checks, for lb4j's own implementation modules only.
+  exports io.lb4j.api.internal to io.lb4j.impl, io.lb4j.dns, io.lb4j.zookeeper;
 }

@@ -2,11 +2,9 @@ package io.lb4j.examples;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
-import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.LoadBalancerEvent;
 import io.lb4j.api.Outcome;
-import io.lb4j.api.Protocol;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
 import io.lb4j.api.health.HealthCheckPolicy;
@@ -16,6 +14,7 @@ import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.impl.LoadBalancers;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,6 +48,7 @@ import java.util.function.BooleanSupplier;
 public final class Demo {
 
   private static final Duration DEADLINE = Duration.ofSeconds(30);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
 
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
@@ -81,22 +81,22 @@ public final class Demo {
     backends.add(new HttpBackend("b3", "127.0.0.3"));
     int[] weights = {3, 2, 1};
 
-    Listener listener = Listener.builder("demo", Protocol.HTTP, 0)
+    // A client-side pool: the settings go to the pool builder, no listener to invent.
+    List<Backend> members = new ArrayList<>();
+    for (int i = 0; i < backends.size(); i++) {
+      HttpBackend b = backends.get(i);
+      members.add(Backend.of(b.name(), b.host(), b.port(), weights[i]));
+    }
+    lb = LoadBalancers.builder().name("demo")
         .healthCheck(HealthCheckPolicy.builder().type(HealthCheckType.HTTP).path("/health")
             .interval(Duration.ofMillis(100)).responseTimeout(Duration.ofMillis(500))
             .unhealthyThreshold(2).healthyThreshold(2).build())
         .sessionPersistence(SessionPersistence.insertCookie(Duration.ofMinutes(10)))
-        .requestTimeout(Duration.ofSeconds(2))
+        .backends(members)
         .build();
-    LoadBalancers.Builder builder = LoadBalancers.builder(listener);
-    for (int i = 0; i < backends.size(); i++) {
-      HttpBackend b = backends.get(i);
-      builder.backend(Backend.of(b.name(), b.host(), b.port(), weights[i]));
-    }
-    lb = builder.build();
     lb.subscribe(events::add);
     lb.start();
-    System.out.println("lb4j demo: " + listener);
+    System.out.println("lb4j demo: client-side pool '" + lb.name() + "', " + lb.healthCheck());
     System.out.println();
 
     ok &= await("all backends healthy", () -> lb.view().stream().allMatch(v -> v.health() == HealthStatus.HEALTHY));
@@ -174,8 +174,10 @@ public final class Demo {
   private boolean send(Selection s) throws InterruptedException {
     long start = System.nanoTime();
     try (s) {
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + s.backend().authority() + "/"))
-          .timeout(lb.listener().requestTimeout()).GET().build();
+      InetSocketAddress to = s.address(); // resolved by the pool, never by select
+      HttpRequest request = HttpRequest.newBuilder(
+              URI.create("http://" + to.getAddress().getHostAddress() + ":" + to.getPort() + "/"))
+          .timeout(REQUEST_TIMEOUT).GET().build();
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       lb.report(s, Outcome.httpStatus(response.statusCode(), Duration.ofNanos(System.nanoTime() - start)));
       return response.statusCode() == 200;

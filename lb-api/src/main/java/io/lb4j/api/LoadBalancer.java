@@ -1,38 +1,71 @@
 package io.lb4j.api;
 
+import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthTransition;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * A pool of backends behind one {@link Listener}: schedules each request, checks health, keeps
- * sessions sticky, and drains and adds backends at runtime.
+ * A pool of backends: schedules each request, checks health, keeps sessions sticky, and drains and adds
+ * backends at runtime. It serves either a {@link Listener} (a gateway's frontend) or a client that calls
+ * backends directly (a client-side pool, built without a listener).
  *
- * <p><b>Lifecycle.</b> Built by lb4j's implementation module ({@code io.lb4j.impl.LoadBalancers}),
- * {@link #start()} starts health checking, {@link #close()} stops it and leaves no thread behind. A
- * closed load balancer selects nothing.
+ * <p><b>Lifecycle.</b> Built by lb4j's implementation module ({@code io.lb4j.impl.LoadBalancers}).
+ * Selection, runtime changes and time-driven state (drain deadlines, slow-start ramps, the end of an
+ * ejection) work from the moment it is built; {@link #start()} starts active health checking.
+ * {@link #close()} stops everything and leaves no thread behind; a closed load balancer selects nothing
+ * (the reason is {@link io.lb4j.api.scheduler.NoBackendReason#CLOSED}) and refuses runtime changes.
  *
  * <p><b>Threading.</b> Every method is thread-safe. {@link #select} never blocks and does not wait for
- * runtime changes, which publish new immutable snapshots.
+ * runtime changes, which publish new immutable snapshots. Runtime changes, health results and event
+ * delivery are applied in one order: a subscriber sees the events of one backend, and the fail-open
+ * changes of the pool, in the order they happened.
+ *
+ * <p><b>Nullness.</b> No parameter accepts null and no method returns null, except where a method's
+ * documentation says so ({@link Selection#backend()}, {@link Selection#reason()},
+ * {@link Selection#setCookie()}, {@link Selection#address()} and {@link #listener()}).
  *
  * @since 0.1.0
  */
 public interface LoadBalancer extends AutoCloseable {
 
-  /** The listener this pool was built from. */
+  /**
+   * The listener this pool was built from, or null for a client-side pool.
+   *
+   * @return the listener, or null when the pool serves a client rather than a listener
+   */
   Listener listener();
 
-  /** Starts health checking. Idempotent. */
+  /**
+   * The pool's name, for logs, thread names and metrics: the listener's name, or the name given to a
+   * client-side pool.
+   *
+   * @return the name
+   * @since 0.2.0
+   */
+  String name();
+
+  /**
+   * Starts active health checking. Idempotent.
+   *
+   * @return this load balancer
+   * @throws IllegalStateException when the load balancer is closed
+   */
   LoadBalancer start();
 
   /**
    * Waits until at least one backend can take new traffic (healthy, enabled, weight above 0), for
    * example after {@link #start()} while the first health checks run: a new backend gets no traffic
-   * until it has been checked.
+   * until it has been checked. Blocks the calling thread: event-loop code uses {@link #whenReady()}.
    *
+   * @param timeout how long to wait at most
    * @return true when a backend is available, false when {@code timeout} passed first or the load
    *     balancer is closed
    * @throws InterruptedException when the waiting thread is interrupted
@@ -40,55 +73,226 @@ public interface LoadBalancer extends AutoCloseable {
   boolean awaitAnyHealthy(Duration timeout) throws InterruptedException;
 
   /**
+   * The non-blocking form of {@link #awaitAnyHealthy}: a future that completes once at least one backend
+   * can take new traffic (at once when one already can), or completes exceptionally with an
+   * {@link IllegalStateException} when the load balancer is closed first. Each call returns a new future,
+   * so cancelling or completing it affects no other caller. Dependent actions registered without an
+   * executor run on the thread that delivers the pool's events when it becomes ready (the pool's own
+   * thread, or the thread of the runtime change that made it ready): keep them short, or use the
+   * {@code ...Async} variants.
+   *
+   * @return a future completed when the pool can serve
+   * @since 0.2.0
+   */
+  CompletableFuture<Void> whenReady();
+
+  /**
    * Selects a backend for one request or connection. Never returns null and never throws because no
    * backend is eligible: the selection then carries the reason.
+   *
+   * @param context what the request carries (client address, cookies, hash key)
+   * @return the selection, with a backend or the reason there is none
    */
   Selection select(RequestContext context);
 
-  /** Reports what happened to a selected request (feeds passive and traffic-aware health checking). */
+  /**
+   * Reports what happened to a selected request (feeds passive and traffic-aware health checking).
+   *
+   * @param selection the selection the request went to; one from another load balancer, or without a
+   *     backend, is ignored
+   * @param outcome what happened
+   */
   void report(Selection selection, Outcome outcome);
 
   /**
    * Server-cookie persistence: tells the balancer about a {@code Set-Cookie} header the selected backend
    * sent, so requests carrying that cookie go back to it. Ignored for other persistence modes.
+   *
+   * @param selection the selection the response came from
+   * @param setCookieHeader the value of the backend's {@code Set-Cookie} header
    */
   void observeSetCookie(Selection selection, String setCookieHeader);
 
   /**
    * Adds a backend.
    *
+   * @param backend the backend
    * @throws IllegalArgumentException when a backend with the same id is a member (draining ones included)
    */
   void addBackend(Backend backend);
 
-  /** Removes a backend (draining it first when the listener has a drain timeout); false when unknown. */
+  /**
+   * Removes a backend, draining it first when a drain timeout is configured.
+   *
+   * @param backendId the backend's id
+   * @return false when no member has that id
+   */
   boolean removeBackend(String backendId);
 
   /**
-   * Changes a backend's weight (0-100; 0 stops new traffic).
+   * Replaces the whole membership with {@code backends}, as a service-discovery feed does: backends with
+   * a new id are added, members missing from the list are removed (drained first when a drain timeout is
+   * configured), and members whose weight, enabled flag or metadata changed are updated; a member whose
+   * host or port changed is replaced. A draining member that is listed again stops draining. Applied as
+   * one change: one publication to the scheduler, one membership event per backend that changed, none
+   * for a backend that did not.
    *
+   * @param backends the complete new list, ids unique
+   * @throws IllegalArgumentException when two backends share an id; nothing is applied then
+   * @since 0.2.0
+   */
+  void setBackends(Collection<Backend> backends);
+
+  /**
+   * Changes a backend's weight (0-100; 0 stops new traffic). Allowed on a draining backend too: the
+   * weight then applies if it is listed again by {@link #setBackends}.
+   *
+   * @param backendId the backend's id
+   * @param weight the new weight
    * @throws IllegalArgumentException when the weight is out of range or the backend is unknown
    */
   void setWeight(String backendId, int weight);
 
-  /** Replaces the health-check policy (for example to disable checks); running probes switch over. */
+  /**
+   * Takes a backend out of rotation ({@code false}) or puts it back ({@code true}) without changing its
+   * weight; a disabled backend gets no new picks and its sessions move. Publishes an
+   * {@link LoadBalancerEvent.MembershipChange#UPDATED} event when the flag changed.
+   *
+   * @param backendId the backend's id
+   * @param enabled the new flag
+   * @throws IllegalArgumentException when the backend is unknown
+   * @since 0.2.0
+   */
+  void setEnabled(String backendId, boolean enabled);
+
+  /**
+   * Replaces the health-check policy (for example to disable checks); running probes switch over.
+   *
+   * @param policy the new policy
+   */
   void setHealthCheck(HealthCheckPolicy policy);
+
+  /**
+   * The health-check policy in force: the one given at build time or by the last
+   * {@link #setHealthCheck}.
+   *
+   * @return the policy
+   * @since 0.2.0
+   */
+  HealthCheckPolicy healthCheck();
 
   /**
    * Health transitions (active and passive) of one backend with {@code from <= at < to}, oldest first.
    * Kept for 3 days and at most 10,000 events per pool, like a cloud balancer's health-check log.
+   *
+   * @param backendId the backend's id
+   * @param from the first instant included
+   * @param to the first instant excluded
+   * @return the transitions, oldest first
    */
   List<HealthTransition> healthHistory(String backendId, Instant from, Instant to);
 
-  /** A snapshot of every backend, in the order they were added. */
+  /**
+   * A snapshot of every backend, in the order they were added.
+   *
+   * @return one view per member
+   */
   List<BackendView> view();
 
   /**
-   * Subscribes to events.
+   * The state of the backend source feeding this pool (pending, healthy, failing with its last error and
+   * since when), or empty when the pool has none and its backends are set by hand.
    *
+   * @return the source's state, read without locking
+   * @since 0.2.0
+   */
+  default Optional<SourceState> sourceState() {
+    return Optional.empty();
+  }
+
+  /**
+   * Subscribes to every event. Events are delivered in the order they happened, one at a time, on the
+   * thread that caused them or on the thread that was already delivering: consumers must be quick and
+   * must not block, and may call back into the load balancer.
+   *
+   * @param consumer receives each event; an exception it throws is logged and affects no other consumer
    * @return a handle whose {@code close()} unsubscribes
    */
-  AutoCloseable subscribe(Consumer<? super LoadBalancerEvent> consumer);
+  Subscription subscribe(Consumer<? super LoadBalancerEvent> consumer);
+
+  /**
+   * Subscribes to health changes only (active checks, ejections and their end).
+   *
+   * @param consumer receives each health change
+   * @return a handle whose {@code close()} unsubscribes
+   * @since 0.2.0
+   */
+  default Subscription onHealthChanged(Consumer<? super LoadBalancerEvent.HealthChanged> consumer) {
+    return subscribe(LoadBalancerEvent.HealthChanged.class, consumer);
+  }
+
+  /**
+   * Subscribes to membership changes only (added, updated, draining, removed).
+   *
+   * @param consumer receives each membership change
+   * @return a handle whose {@code close()} unsubscribes
+   * @since 0.2.0
+   */
+  default Subscription onMembershipChanged(Consumer<? super LoadBalancerEvent.MembershipChanged> consumer) {
+    return subscribe(LoadBalancerEvent.MembershipChanged.class, consumer);
+  }
+
+  /**
+   * Subscribes to session moves only.
+   *
+   * @param consumer receives each session move
+   * @return a handle whose {@code close()} unsubscribes
+   * @since 0.2.0
+   */
+  default Subscription onSessionMoved(Consumer<? super LoadBalancerEvent.SessionMoved> consumer) {
+    return subscribe(LoadBalancerEvent.SessionMoved.class, consumer);
+  }
+
+  /**
+   * Subscribes to "no eligible backend" events only.
+   *
+   * @param consumer receives each event
+   * @return a handle whose {@code close()} unsubscribes
+   * @since 0.2.0
+   */
+  default Subscription onNoEligibleBackend(Consumer<? super LoadBalancerEvent.NoEligibleBackend> consumer) {
+    return subscribe(LoadBalancerEvent.NoEligibleBackend.class, consumer);
+  }
+
+  /**
+   * Subscribes to the start and end of fail-open mode only.
+   *
+   * @param consumer receives each change
+   * @return a handle whose {@code close()} unsubscribes
+   * @since 0.2.0
+   */
+  default Subscription onPanicModeChanged(Consumer<? super LoadBalancerEvent.PanicModeChanged> consumer) {
+    return subscribe(LoadBalancerEvent.PanicModeChanged.class, consumer);
+  }
+
+  /**
+   * Subscribes to the events of one type.
+   *
+   * @param <E> the event type
+   * @param type the event type
+   * @param consumer receives each event of that type
+   * @return a handle whose {@code close()} unsubscribes
+   * @since 0.2.0
+   */
+  default <E extends LoadBalancerEvent> Subscription subscribe(Class<E> type, Consumer<? super E> consumer) {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(consumer, "consumer");
+    return subscribe(event -> {
+      if (type.isInstance(event)) {
+        consumer.accept(type.cast(event));
+      }
+    });
+  }
 
   /** Stops health checking and every thread; idempotent. */
   @Override

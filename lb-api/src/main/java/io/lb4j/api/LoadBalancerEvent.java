@@ -1,13 +1,15 @@
 package io.lb4j.api;
 
+import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.scheduler.NoBackendReason;
 import java.time.Instant;
 
 /**
- * Something a load balancer tells its subscribers about. Delivered synchronously on the thread that
- * caused it (a health-check thread, a caller of {@code select} or of a runtime change), so consumers
- * must be quick and must not block.
+ * Something a load balancer tells its subscribers about. Delivered one at a time in the order it
+ * happened, on the thread that caused it (a health-check thread, a caller of {@code select} or of a
+ * runtime change) or on the thread already delivering earlier events, so consumers must be quick and
+ * must not block.
  *
  * @since 0.1.0
  */
@@ -50,4 +52,18 @@ public sealed interface LoadBalancerEvent {
 
   /** The pool entered ({@code active}) or left fail-open ("panic") mode: picks ignore health. */
   record PanicModeChanged(boolean active, int healthyPercent, Instant at) implements LoadBalancerEvent {}
+
+  /**
+   * The pool's backend source changed phase (first list, failing, recovered, closed) or failed again with
+   * another error; {@link #at()} is when the current phase began.
+   *
+   * @param state the source's state after the change
+   * @since 0.2.0
+   */
+  record SourceStateChanged(SourceState state) implements LoadBalancerEvent {
+    @Override
+    public Instant at() {
+      return state.since();
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package io.lb4j.api;
 
 import io.lb4j.api.scheduler.NoBackendReason;
+import java.net.InetSocketAddress;
 
 /**
  * The result of {@link LoadBalancer#select}: the backend to send one request or connection to (or the
@@ -22,6 +23,18 @@ public interface Selection extends AutoCloseable {
 
   /** The backend, or null when {@link #hasBackend()} is false. */
   Backend backend();
+
+  /**
+   * The address to connect to for this request: the backend's resolved address with the traffic port,
+   * which is the listener's backend port when it has one ({@link Listener#backendPortFor(Backend)}), else
+   * the backend's own port. The host name was resolved by the load balancer off the request path (and is
+   * refreshed on a schedule), so this call never blocks; the address is unresolved
+   * ({@link InetSocketAddress#isUnresolved()}) only while the first resolution of a host name is pending
+   * or has failed. Null when {@link #hasBackend()} is false.
+   *
+   * @since 0.2.0
+   */
+  InetSocketAddress address();
 
   /** Why no backend was selected, or null when one was. A Layer-7 gateway answers 502 with it. */
   NoBackendReason reason();

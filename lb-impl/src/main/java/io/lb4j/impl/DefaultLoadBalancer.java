@@ -6,40 +6,43 @@ import io.lb4j.api.BackendView;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.LoadBalancerEvent;
-import io.lb4j.api.LoadBalancerEvent.MembershipChange;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.Protocol;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.api.Subscription;
+import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
-import io.lb4j.api.scheduler.Candidate;
-import io.lb4j.api.scheduler.NoBackendReason;
-import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.health.HealthCheckMetrics;
 import io.lb4j.impl.health.HealthChecker;
 import io.lb4j.impl.health.HealthEventHistory;
 import io.lb4j.impl.health.OutlierDetector;
-import io.lb4j.impl.persistence.Binding;
 import io.lb4j.impl.persistence.SessionAffinity;
 import io.lb4j.impl.scheduler.Schedulers;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,17 +50,23 @@ import org.slf4j.LoggerFactory;
  * The {@link LoadBalancer} built by {@link LoadBalancers}: a scheduler, active and passive health
  * checking and session persistence over one pool of backends.
  *
- * <p><b>Data path.</b> {@link #select} reads two immutable snapshots (the member map here, the
- * candidate set inside the scheduler) and the members' volatile fields; it takes no lock, and the only
- * allocation on a plain pick is the {@link Selection} handle, which makes release idempotent.
+ * <p>It is put together from: {@link RequestPath} (select, release, report: lock-free),
+ * {@link MemberTable} (the members and every change to their lifecycle), {@link CandidatePlanner} (members,
+ * policy and time to candidates: a pure function), {@link EventDispatch} (ordered event delivery),
+ * {@link Maintenance} (timed work) and {@link Readiness} (awaitAnyHealthy, whenReady).
  *
- * <p><b>Control path.</b> Membership, weight, health and drain changes run under one lock, recompute
- * the candidates and publish them to the scheduler (copy-on-write). Events are delivered after the lock
- * is released, so a consumer may call back into the load balancer.
+ * <p><b>Control path.</b> Membership, weight, health, policy and drain changes run one at a time under
+ * one control lock, in the order they arrive: each replaces member states, and one planning
+ * ({@link CandidatePlanner}) publishes the result to the scheduler. Runtime calls publish before they
+ * return; health transitions from the probe thread are only queued (lock-free), and the pool's own thread
+ * publishes them together, so a mass outage costs one rebuild, not one per backend. Events are queued
+ * under the lock in the order of the changes and delivered after it ({@link EventDispatch}).
  *
- * <p><b>Threads.</b> Health checking runs on the checker's own small pool; when slow start or
- * draining is configured, one daemon timer thread ({@code lb4j-lb-<listener>}) advances ramps and
- * drain deadlines. {@link #close()} stops both.
+ * <p><b>Threads.</b> Health checking runs on the checker's own thread from {@link #start()}. One daemon
+ * thread per pool ({@code lb4j-pool-<name>}, from {@link LoadBalancers.Builder#build()}) publishes
+ * health changes and runs the timed maintenance ({@link Maintenance}), so drains, slow start and
+ * ejections progress whether or not checking was started; another ({@code lb4j-dns-<name>}, once a
+ * backend has a host name) resolves host names. {@link #close()} stops them all.
  */
 final class DefaultLoadBalancer implements LoadBalancer {
 
@@ -65,56 +74,73 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
   private enum Lifecycle { NEW, STARTED, CLOSED }
 
-  private final Listener listener;
+  private final String name;
+  /** The listener as the user sees it (the current health check), or null for a client-side pool. */
+  private volatile Listener listener;
+  private final Listener settings;
   private final Scheduler scheduler;
   private final SessionAffinity affinity;
-  private final boolean persistent;
   private final HealthChecker checker;
   private final OutlierDetector outliers;
   private final HealthEventHistory history;
+  private final TimeSource time;
   private final Clock clock;
   private final LongSupplier nanoTime;
+  private final Runnable onTimeAdvanced = this::maintain;
   private final long slowStartNanos;
   private final long drainNanos;
+  private final EventDispatch events;
+  private final PoolThread poolThread;
+  private final Maintenance maintenance;
+  /** Feeds membership from a backend source through {@link #setBackends}; null when backends are set by hand. */
+  private final SourceBinding sourceBinding;
   private final Object lock = new Object();
-  private final CopyOnWriteArraySet<Consumer<? super LoadBalancerEvent>> consumers = new CopyOnWriteArraySet<>();
 
-  /** Members by id, in the order they were added; replaced (never mutated) under {@link #lock}. */
-  private volatile Map<String, Member> members = Collections.emptyMap();
+  private final MemberTable members;
+  private final RequestPath requests;
   private volatile HealthCheckPolicy healthPolicy;
   private volatile Lifecycle lifecycle = Lifecycle.NEW;
-  /** Whether the last published candidate set had an eligible backend; guarded by {@link #lock}. */
-  private boolean anyEligible;
-  /** Fail-open mode; written under {@link #lock}, read by select. */
-  private volatile boolean panic;
-  private ScheduledExecutorService timer;
+  /** Fail-open mode as last published; guarded by {@link #lock} (the request path has its own copy). */
+  private boolean panic;
+  // Guarded by lock below.
+  private CandidatePlanner planner;
+  private final Readiness readiness = new Readiness();
+  private final List<LoadBalancerEvent> unpublishedEvents = new ArrayList<>();
+  /** Health transitions seen by other threads, applied by the pool thread in order. */
+  private final ConcurrentLinkedQueue<MemberTable.PendingTransition> pendingTransitions =
+      new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean applyQueued = new AtomicBoolean();
 
   DefaultLoadBalancer(LoadBalancers.Builder b) {
+    this.settings = b.settings();
     this.listener = b.listener;
-    this.clock = b.clock;
-    this.nanoTime = b.nanoTime;
-    this.healthPolicy = listener.healthCheck();
-    this.scheduler = Schedulers.create(listener.scheduler(), b.seed);
-    SessionAffinity.Builder affinityBuilder = SessionAffinity.builder(listener.sessionPersistence())
-        .secure(listener.frontendProtocol() == Protocol.HTTPS)
-        .clock(b.clock)
-        .nanoTime(b.nanoTime);
+    this.name = b.name;
+    this.time = b.time;
+    this.clock = b.time.asClock();
+    this.nanoTime = b.time::nanoTime;
+    this.healthPolicy = settings.healthCheck();
+    this.scheduler = b.customScheduler != null ? b.customScheduler : Schedulers.create(settings.scheduler(), b.seed);
+    SessionAffinity.Builder affinityBuilder = SessionAffinity.builder(settings.sessionPersistence())
+        .secure(b.listener != null && b.listener.frontendProtocol() == Protocol.HTTPS)
+        .clock(clock)
+        .nanoTime(nanoTime);
     if (b.cookieKeys != null) {
       affinityBuilder.keys(b.cookieKeys);
     }
     this.affinity = affinityBuilder.build();
-    this.persistent = listener.sessionPersistence().enabled();
     // Slow start applies to wrr, rr, wlc and p2c. Hash schedulers keep full weights: ramping a ring's
     // weights would move keys at every step, breaking the stickiness they exist for.
-    boolean hashing = listener.scheduler() == SchedulingAlgorithm.SOURCE_IP_HASH
-        || listener.scheduler() == SchedulingAlgorithm.CONSISTENT_HASH;
-    this.slowStartNanos = hashing ? 0 : listener.slowStartWindow().toNanos();
-    this.drainNanos = listener.drainTimeout().toNanos();
-    this.history = HealthEventHistory.builder().clock(b.clock).build();
-    HealthChecker.Builder checkerBuilder = HealthChecker.builder(healthPolicy).clock(b.clock)
-        .maxProbesInFlight(b.maxProbesInFlight).random(b.seed);
-    if (listener.outlierDetection().enabled()) {
-      this.outliers = new OutlierDetector(listener.outlierDetection(), b.clock);
+    SchedulingAlgorithm algorithm = scheduler.algorithm();
+    boolean hashing = algorithm == SchedulingAlgorithm.SOURCE_IP_HASH || algorithm == SchedulingAlgorithm.CONSISTENT_HASH;
+    this.slowStartNanos = hashing ? 0 : settings.slowStartWindow().toNanos();
+    this.drainNanos = settings.drainTimeout().toNanos();
+    this.planner = newPlanner(healthPolicy);
+    this.history = HealthEventHistory.builder().clock(clock).build();
+    this.events = new EventDispatch(log, name);
+    HealthChecker.Builder checkerBuilder = HealthChecker.builder(healthPolicy).clock(clock)
+        .maxProbesInFlight(b.maxProbesInFlight).random(b.seed).backendPort(settings.backendPort());
+    if (settings.outlierDetection().enabled()) {
+      this.outliers = new OutlierDetector(settings.outlierDetection(), clock);
       this.outliers.onTransition(t -> onHealthTransition(t, false));
       checkerBuilder.outlierDetector(outliers); // a successful probe may end an ejection early
     } else {
@@ -122,9 +148,30 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
     this.checker = checkerBuilder.build();
     this.checker.onTransition(t -> onHealthTransition(t, true));
-    for (Backend backend : b.backends) {
-      addMember(backend, false);
+    this.poolThread = new PoolThread("lb4j-pool-" + name);
+    this.maintenance = new Maintenance(this, poolThread, b.addressRefreshInterval, b.resolver);
+    this.members = new MemberTable(settings, checker, outliers, affinity, history, clock, nanoTime, slowStartNanos,
+        this::emitLocked, this::active, log, name);
+    this.requests = new RequestPath(members, scheduler, affinity, settings, checker, outliers, events, clock,
+        nanoTime, () -> poolThread.execute(maintenance::runOnce));
+    requests.skipWhenTrafficSucceeds = healthPolicy.skipWhenTrafficSucceeds();
+    synchronized (lock) {
+      members.joinAll(b.backends);
+      publishLocked();
+      maintenance.reschedule(timerPeriodNanos());
     }
+    events.drain();
+    if (!members.hostNames().isEmpty()) {
+      maintenance.resolveSoon();
+    }
+    time.onAdvance(onTimeAdvanced);
+    this.sourceBinding = b.source == null ? null : new SourceBinding(b.source, b.discoveryPolicy, this::setBackends,
+        events::execute, clock, name, b.seed, poolThread);
+  }
+
+  private CandidatePlanner newPlanner(HealthCheckPolicy policy) {
+    return new CandidatePlanner(policy.enabled() ? policy.panicThresholdPercent() : 0, slowStartNanos,
+        settings.slowStartFloorPercent());
   }
 
   @Override
@@ -133,48 +180,56 @@ final class DefaultLoadBalancer implements LoadBalancer {
   }
 
   @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public HealthCheckPolicy healthCheck() {
+    return healthPolicy;
+  }
+
+  @Override
   public LoadBalancer start() {
     synchronized (lock) {
+      requireOpen();
       if (lifecycle != Lifecycle.NEW) {
         return this;
       }
       lifecycle = Lifecycle.STARTED;
-      long periodNanos = timerPeriodNanos();
-      if (periodNanos > 0) {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-          Thread thread = new Thread(r, "lb4j-lb-" + listener.name());
-          thread.setDaemon(true);
-          return thread;
-        });
-        t.setRemoveOnCancelPolicy(true);
-        t.scheduleWithFixedDelay(this::refreshQuietly, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
-        timer = t;
-      }
     }
     checker.start();
-    log.info("load balancer '{}' started with {} backends: {}", listener.name(), members.size(), listener);
+    log.info("load balancer '{}' started with {} backends: {}", name, members.size(), settings);
+    if (sourceBinding != null) {
+      sourceBinding.start();
+    }
     return this;
   }
 
   @Override
   public boolean awaitAnyHealthy(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (lock) {
-      while (lifecycle != Lifecycle.CLOSED && !anyEligible) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
+    return readiness.await(timeout);
+  }
+
+  @Override
+  public CompletableFuture<Void> whenReady() {
+    CompletableFuture<Void> mine = readiness.whenReady();
+    if (sourceBinding != null) {
+      // No first list from the source within its initial timeout: not ready, with the source's reason.
+      // (A close before the first list completes the future through readiness, as for any pool.)
+      sourceBinding.firstList().whenComplete((v, e) -> {
+        if (e instanceof TimeoutException) {
+          mine.completeExceptionally(e);
         }
-        TimeUnit.NANOSECONDS.timedWait(lock, left);
-      }
-      return anyEligible && lifecycle != Lifecycle.CLOSED;
+      });
     }
+    return mine;
   }
 
   /**
-   * How often the timer runs {@link #refresh()}, or 0 when nothing needs it: a twentieth of the slow-start
-   * window and of the drain timeout, so ramps move in small steps and drains end close to their deadline;
-   * with fail-open, once per check interval, to notice a backend's first failed check (which causes no
+   * How often the maintenance runs, or 0 when nothing needs it: a twentieth of the slow-start window and
+   * of the drain timeout, so ramps move in small steps and drains end close to their deadline; with
+   * fail-open, once per check interval, to notice a backend's first failed check (which causes no
    * transition); with outlier detection, a twentieth of the base ejection time, to notice an ejection
    * that ran out (the detector reports none: the backend's next outcomes decide). Between 10 ms and 1 s.
    */
@@ -190,7 +245,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
       period = Math.min(period, healthPolicy.interval().toNanos());
     }
     if (outliers != null) {
-      period = Math.min(period, listener.outlierDetection().baseEjectionTime().toNanos() / 20);
+      period = Math.min(period, settings.outlierDetection().baseEjectionTime().toNanos() / 20);
     }
     if (period == Long.MAX_VALUE) {
       return 0;
@@ -199,247 +254,121 @@ final class DefaultLoadBalancer implements LoadBalancer {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Data path
+  // Data path: lock-free, in RequestPath
 
   @Override
   public Selection select(RequestContext context) {
-    if (lifecycle == Lifecycle.CLOSED) {
-      return Selections.none(NoBackendReason.NO_BACKENDS);
-    }
-    Binding binding = persistent ? affinity.find(context) : null;
-    Member previous = null;
-    if (binding != null && !binding.isInvalid()) {
-      previous = members.get(binding.backendId());
-      if (previous != null && canKeepSession(previous)) {
-        scheduler.acquire(previous.backend);
-        previous.active.incrementAndGet();
-        previous.picks.increment();
-        return new Selections.Picked(this, previous, previous.backend, context, affinity.onHit(context, binding), false);
-      }
-    }
-    PickResult pick = scheduler.pick(context);
-    if (!pick.hasBackend()) {
-      if (!consumers.isEmpty()) {
-        publish(new LoadBalancerEvent.NoEligibleBackend(pick.reason(), clock.instant()));
-      }
-      return Selections.none(pick.reason());
-    }
-    Backend backend = pick.backend();
-    // The scheduler's snapshot may name a member removed a moment ago; it was eligible when the pick
-    // started, so it is still served, just without a member to count on.
-    Member member = members.get(backend.id());
-    if (member != null) {
-      member.active.incrementAndGet();
-      member.picks.increment();
-    }
-    boolean moved = binding != null;
-    String setCookie = persistent ? affinity.bind(context, backend) : null;
-    if (moved && !consumers.isEmpty()) {
-      String cause = binding.isInvalid() ? "session cookie invalid, expired or unknown"
-          : previous == null ? "backend removed" : whyNotUsable(previous);
-      publish(new LoadBalancerEvent.SessionMoved(previous == null ? null : previous.backend, backend, cause,
-          clock.instant()));
-    }
-    return new Selections.Picked(this, member, backend, context, setCookie, moved);
+    return requests.select(context);
   }
 
-  /**
-   * A session stays on its backend while the backend is healthy and enabled and either takes new
-   * traffic or is inside a drain window (draining keeps existing sessions working).
-   */
-  private boolean canKeepSession(Member m) {
-    if (!m.backend.enabled() || !(panic ? m.checked : m.healthy && !m.ejected)) {
-      return false;
-    }
-    if (m.state == BackendState.ACTIVE && m.backend.weight() > 0) {
-      return true;
-    }
-    return m.drainWindow && nanoTime.getAsLong() - m.drainDeadline < 0;
-  }
-
-  private String whyNotUsable(Member m) {
-    if (!m.backend.enabled()) {
-      return "backend disabled";
-    }
-    if (m.ejected) {
-      return "backend ejected by outlier detection";
-    }
-    if (!m.healthy) {
-      return "backend unhealthy";
-    }
-    return m.state == BackendState.DRAINING ? "backend drained and its drain timeout passed" : "backend drained (weight 0)";
-  }
-
-  void released(Selections.Picked selection) {
-    scheduler.release(selection.backend);
-    if (persistent) {
-      affinity.release(selection.context);
-    }
-    Member m = selection.member;
-    if (m != null && m.active.decrementAndGet() == 0 && m.state == BackendState.DRAINING && !persistent) {
-      // The last connection of a removed backend ended and no session can still need it: drop it now.
-      refreshQuietly();
-    }
+  private int active(Member m) {
+    return requests.active(m);
   }
 
   @Override
   public void report(Selection selection, Outcome outcome) {
-    if (!(selection instanceof Selections.Picked) || ((Selections.Picked) selection).owner != this) {
-      return;
-    }
-    String id = selection.backend().id();
-    if (outliers != null) {
-      outliers.report(id, outcome);
-    }
-    if (!outcome.isFailure() && healthPolicy.skipWhenTrafficSucceeds()) {
-      checker.recordTrafficSuccess(id);
-    }
+    requests.report(selection, outcome);
   }
 
   @Override
   public void observeSetCookie(Selection selection, String setCookieHeader) {
-    if (persistent && selection.hasBackend() && setCookieHeader != null) {
-      affinity.observeSetCookie(selection.backend(), setCookieHeader);
-    }
+    requests.observeSetCookie(selection, setCookieHeader);
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Control path
+  // Control path: every method below changes state under the lock, publishes, then delivers events.
 
   @Override
   public void addBackend(Backend backend) {
-    addMember(backend, true);
-  }
-
-  private void addMember(Backend backend, boolean announce) {
-    List<LoadBalancerEvent> events = new ArrayList<>();
+    Objects.requireNonNull(backend, "backend");
     synchronized (lock) {
       requireOpen();
-      if (members.containsKey(backend.id())) {
+      Member existing = members.get(backend.id());
+      if (existing != null) {
         throw new IllegalArgumentException("backend.id must be unique in the pool, was '" + backend.id()
-            + "' (already a member" + (members.get(backend.id()).state == BackendState.DRAINING ? ", draining)" : ")"));
+            + "' (already a member" + (existing.state.removed() ? ", draining)" : ")"));
       }
-      Member m = new Member(backend, false);
-      Map<String, Member> next = new LinkedHashMap<>(members);
-      next.put(backend.id(), m);
-      members = Collections.unmodifiableMap(next);
-      affinity.memberAdded(backend.id());
-      if (outliers != null) {
-        outliers.add(backend);
-      }
-      if (announce) {
-        events.add(new LoadBalancerEvent.MembershipChanged(backend, MembershipChange.ADDED, clock.instant()));
-      }
+      members.join(backend);
+      publishLocked();
     }
-    // Outside the lock: the checker may deliver a transition from its own thread at any time, and
-    // that callback takes our lock.
-    checker.add(backend);
-    boolean removedMeanwhile;
-    synchronized (lock) {
-      Member m = members.get(backend.id());
-      removedMeanwhile = m == null;
-      if (m != null) {
-        m.healthy = checker.status(backend.id()) == HealthStatus.HEALTHY;
-        m.checked = m.healthy;
-        if (m.healthy && lifecycle == Lifecycle.STARTED && slowStartNanos > 0) {
-          m.rampStart = nanoTime.getAsLong();
-        }
-        publishCandidates(events);
-      }
+    log.info("load balancer '{}': added {}", name, backend);
+    events.drain();
+    if (!Addresses.isIpLiteral(backend.host())) {
+      maintenance.resolveSoon();
     }
-    if (removedMeanwhile) {
-      checker.remove(backend.id()); // a concurrent removeBackend ran before checker.add
-    }
-    if (announce) {
-      log.info("load balancer '{}': added {}", listener.name(), backend);
-    }
-    deliver(events);
   }
 
   @Override
   public boolean removeBackend(String backendId) {
-    List<LoadBalancerEvent> events = new ArrayList<>();
+    Objects.requireNonNull(backendId, "backendId");
     boolean dropped;
     synchronized (lock) {
       Member m = members.get(backendId);
       if (m == null || lifecycle == Lifecycle.CLOSED) {
         return false;
       }
-      if (m.state == BackendState.DRAINING) {
+      if (m.state.removed()) {
         return true;
       }
-      if (drainNanos > 0 && (persistent || m.active.get() > 0)) {
-        m.state = BackendState.DRAINING;
-        m.drainDeadline = nanoTime.getAsLong() + drainNanos;
-        m.drainWindow = true;
-        publishCandidates(events);
-        events.add(new LoadBalancerEvent.MembershipChanged(m.backend, MembershipChange.DRAINING, clock.instant()));
-        dropped = false;
-      } else {
-        drop(List.of(m), events);
-        dropped = true;
-      }
+      dropped = members.leave(m);
+      publishLocked();
     }
-    if (dropped) {
-      afterDrop(backendId);
-    }
-    log.info("load balancer '{}': {} {}", listener.name(), dropped ? "removed" : "draining", backendId);
-    deliver(events);
+    log.info("load balancer '{}': {} {}", name, dropped ? "removed" : "draining", backendId);
+    events.drain();
     return true;
   }
 
-  /** Removes members for good and publishes the new set. Caller holds {@link #lock}. */
-  private void drop(List<Member> gone, List<LoadBalancerEvent> events) {
-    Map<String, Member> next = new LinkedHashMap<>(members);
-    for (Member m : gone) {
-      next.remove(m.id());
-      affinity.memberRemoved(m.id());
-      events.add(new LoadBalancerEvent.MembershipChanged(m.backend, MembershipChange.REMOVED, clock.instant()));
+  @Override
+  public void setBackends(Collection<Backend> backends) {
+    Objects.requireNonNull(backends, "backends");
+    Map<String, Backend> wanted = new LinkedHashMap<>(backends.size() * 2);
+    for (Backend b : backends) {
+      Objects.requireNonNull(b, "backends element");
+      if (wanted.put(b.id(), b) != null) {
+        throw new IllegalArgumentException("backends must have unique ids, was '" + b.id() + "' twice");
+      }
     }
-    members = Collections.unmodifiableMap(next);
-    publishCandidates(events);
-  }
-
-  private void afterDrop(String backendId) {
-    checker.remove(backendId);
-    if (outliers != null) {
-      outliers.remove(backendId);
+    MemberTable.Diff diff;
+    synchronized (lock) {
+      requireOpen();
+      diff = members.replaceAll(wanted);
+      publishLocked();
+    }
+    log.info("load balancer '{}': backends set: {} added, {} updated, {} removed or draining", name, diff.added(),
+        diff.updated(), diff.removed());
+    events.drain();
+    if (diff.hostNameAdded()) {
+      maintenance.resolveSoon();
     }
   }
 
   @Override
   public void setWeight(String backendId, int weight) {
-    List<LoadBalancerEvent> events = new ArrayList<>();
+    changeMember(backendId, b -> b.withWeight(weight), "weight of " + backendId + " set to " + weight);
+  }
+
+  @Override
+  public void setEnabled(String backendId, boolean enabled) {
+    changeMember(backendId, b -> b.enabled() == enabled ? b : b.toBuilder().enabled(enabled).build(),
+        backendId + (enabled ? " enabled" : " disabled"));
+  }
+
+  private void changeMember(String backendId, UnaryOperator<Backend> change, String logLine) {
+    Objects.requireNonNull(backendId, "backendId");
     synchronized (lock) {
       requireOpen();
       Member m = members.get(backendId);
       if (m == null) {
         throw new IllegalArgumentException("backendId must name a member of the pool, was '" + backendId + "'");
       }
-      if (m.state == BackendState.DRAINING) {
-        throw new IllegalStateException("backend '" + backendId
-            + "' is draining after its removal; add it again once it is gone");
-      }
-      Backend old = m.backend;
-      Backend updated = old.withWeight(weight);
-      if (updated == old) {
+      Backend updated = change.apply(m.state.backend()); // validates (weight range) before anything changes
+      if (!members.update(m, updated, nanoTime.getAsLong())) {
         return;
       }
-      m.backend = updated;
-      long now = nanoTime.getAsLong();
-      // Weight 0 with a drain timeout: no new picks, but sessions keep working for the drain window.
-      m.drainWindow = weight == 0 && drainNanos > 0;
-      if (m.drainWindow) {
-        m.drainDeadline = now + drainNanos;
-      }
-      if (old.weight() == 0 && weight > 0 && slowStartNanos > 0 && lifecycle == Lifecycle.STARTED) {
-        m.rampStart = now;
-      }
-      publishCandidates(events);
-      events.add(new LoadBalancerEvent.MembershipChanged(updated, MembershipChange.UPDATED, clock.instant()));
+      publishLocked();
     }
-    log.info("load balancer '{}': weight of {} set to {}", listener.name(), backendId, weight);
-    deliver(events);
+    log.info("load balancer '{}': {}", name, logLine);
+    events.drain();
   }
 
   @Override
@@ -448,46 +377,52 @@ final class DefaultLoadBalancer implements LoadBalancer {
     synchronized (lock) {
       requireOpen();
       healthPolicy = policy;
-    }
-    checker.setPolicy(policy);
-    List<LoadBalancerEvent> events = new ArrayList<>();
-    synchronized (lock) {
-      for (Member m : members.values()) {
-        m.healthy = checker.status(m.id()) == HealthStatus.HEALTHY;
-        m.checked |= m.healthy;
+      requests.skipWhenTrafficSucceeds = policy.skipWhenTrafficSucceeds();
+      if (listener != null) {
+        listener = listener.toBuilder().healthCheck(policy).build();
       }
-      publishCandidates(events);
+      // Under the lock: two concurrent calls reach the checker in the order they changed our policy.
+      checker.setPolicy(policy);
+      members.refreshHealthFromChecker();
+      planner = newPlanner(policy);
+      publishLocked();
+      maintenance.reschedule(timerPeriodNanos());
     }
-    log.info("load balancer '{}': health check set to {}", listener.name(), policy);
-    deliver(events);
+    log.info("load balancer '{}': health check set to {}", name, policy);
+    events.drain();
   }
 
   /**
-   * A health transition from active checking ({@code active}) or outlier detection. A backend that turns
-   * eligible again starts slow start, as a new one does.
+   * A health transition from active checking ({@code active}) or outlier detection, on the thread that
+   * saw it (the probe thread, or a thread reporting an outcome). It only queues the transition, lock-free,
+   * so a mass outage never makes the probe thread wait for the control lock; the pool thread applies
+   * whatever has queued up and publishes once for all of it.
    */
   private void onHealthTransition(HealthTransition t, boolean active) {
-    history.record(t);
-    List<LoadBalancerEvent> events = new ArrayList<>();
-    synchronized (lock) {
-      Member m = members.get(t.backend().id());
-      if (m == null || lifecycle == Lifecycle.CLOSED) {
-        return;
-      }
-      boolean wasUsable = m.healthy && !m.ejected;
-      if (active) {
-        m.healthy = t.to() == HealthStatus.HEALTHY;
-        m.checked = true;
-      } else {
-        m.ejected = t.to() == HealthStatus.UNHEALTHY;
-      }
-      if (!wasUsable && m.healthy && !m.ejected && slowStartNanos > 0 && lifecycle == Lifecycle.STARTED) {
-        m.rampStart = nanoTime.getAsLong();
-      }
-      publishCandidates(events);
-      events.add(new LoadBalancerEvent.HealthChanged(t));
+    pendingTransitions.add(new MemberTable.PendingTransition(t, active));
+    if (applyQueued.compareAndSet(false, true)) {
+      poolThread.execute(this::applyPendingTransitions);
     }
-    deliver(events);
+  }
+
+  private void applyPendingTransitions() {
+    // Cleared before draining: a transition queued after our last poll schedules another run.
+    applyQueued.set(false);
+    synchronized (lock) {
+      if (applyTransitionsLocked() && lifecycle != Lifecycle.CLOSED) {
+        publishLocked();
+      }
+    }
+    events.drain();
+  }
+
+  /** Applies queued transitions (dropped once closed). Under the lock. */
+  private boolean applyTransitionsLocked() {
+    if (lifecycle == Lifecycle.CLOSED) {
+      pendingTransitions.clear();
+      return false;
+    }
+    return members.applyTransitions(pendingTransitions);
   }
 
   @Override
@@ -495,135 +430,75 @@ final class DefaultLoadBalancer implements LoadBalancer {
     return history.query(Objects.requireNonNull(backendId, "backendId"), from, to);
   }
 
-  /** Advances slow-start ramps and drain deadlines. The timer calls it; tests call it after moving time. */
-  void refresh() {
-    List<LoadBalancerEvent> events = new ArrayList<>();
-    List<Member> expired = new ArrayList<>();
+  /** One round of timed maintenance: under the lock, then the events it caused. */
+  void maintain() {
     synchronized (lock) {
-      if (lifecycle == Lifecycle.CLOSED) {
-        return;
-      }
-      long now = nanoTime.getAsLong();
-      boolean republish = false;
-      for (Member m : members.values()) {
-        if (!m.checked && !checker.lastResult(m.id()).isEmpty()) {
-          m.checked = true;
-          republish = true;
-        }
-        // Reconcile with the detector: an ejection that ran out emits no event (trial traffic must now
-        // flow, and its outcomes re-eject or clear the backend), and the detector's events can reach us
-        // out of order when two threads report at once. Either way the state is right within one period.
-        boolean ejected = outliers != null && outliers.isEjected(m.id());
-        if (ejected != m.ejected) {
-          m.ejected = ejected;
-          republish = true;
-          log.info("load balancer '{}': {} is {}", listener.name(), m.id(),
-              ejected ? "ejected" : "no longer ejected (ejection ran out), trial traffic allowed");
-        }
-        if (m.rampStart != Long.MIN_VALUE) {
-          republish = true;
-          if (now - m.rampStart >= slowStartNanos) {
-            m.rampStart = Long.MIN_VALUE;
-          }
-        }
-        if (m.drainWindow && now - m.drainDeadline >= 0) {
-          m.drainWindow = false;
-        }
-        if (m.state == BackendState.DRAINING && (!m.drainWindow || (!persistent && m.active.get() == 0))) {
-          expired.add(m);
-        }
-      }
-      if (!expired.isEmpty()) {
-        drop(expired, events);
-      } else if (republish) {
-        publishCandidates(events);
-      }
+      maintainLocked();
     }
-    for (Member m : expired) {
-      afterDrop(m.id());
-      log.info("load balancer '{}': drained and removed {}", listener.name(), m.id());
-    }
-    deliver(events);
+    events.drain();
   }
 
-  private void refreshQuietly() {
-    try {
-      refresh();
-    } catch (RuntimeException e) {
-      log.warn("load balancer '{}': refresh failed", listener.name(), e);
+  /** The maintenance's work under the lock. */
+  private void maintainLocked() {
+    if (lifecycle == Lifecycle.CLOSED) {
+      return;
+    }
+    // Both run: | does not short-circuit.
+    if (applyTransitionsLocked() | members.maintain(nanoTime.getAsLong(), planner)) {
+      publishLocked();
+    }
+  }
+
+  /** Host names to resolve: (member id, host) of members whose host is not an IP literal. */
+  Map<String, String> hostNames() {
+    return members.hostNames();
+  }
+
+  /** Applies a lookup's result (lookup thread); a changed address reaches traffic and checks. */
+  void addressResolved(String id, String host, InetAddress resolved) {
+    synchronized (lock) {
+      members.addressResolved(id, host, resolved);
     }
   }
 
   /**
-   * Recomputes every member's candidate (health, effective weight) and publishes the set to the
-   * scheduler. Caller holds {@link #lock}.
-   *
-   * <p>Fail-open ("panic"): when the share of healthy backends falls below the policy's threshold,
-   * health is ignored and every backend whose health is known (checked at least once) may be picked.
-   * Backends nobody has checked yet are neither counted nor picked, so a pool that just started does not
-   * send traffic to backends never seen working.
+   * Plans and publishes the candidates, then queues the pool's pending events (the fail-open change
+   * last, after the changes that caused it) and the readiness change. Under the lock.
    */
-  private void publishCandidates(List<LoadBalancerEvent> events) {
-    long now = nanoTime.getAsLong();
-    int serving = 0;
-    int healthy = 0;
-    for (Member m : members.values()) {
-      if (m.checked && m.state == BackendState.ACTIVE && m.backend.enabled() && m.backend.weight() > 0) {
-        serving++;
-        if (m.healthy && !m.ejected) {
-          healthy++;
-        }
-      }
-    }
-    int threshold = healthPolicy.enabled() ? healthPolicy.panicThresholdPercent() : 0;
-    boolean nowPanic = threshold > 0 && serving > 0 && healthy * 100 < threshold * serving;
-    if (nowPanic != panic) {
-      panic = nowPanic;
-      int percent = serving == 0 ? 0 : healthy * 100 / serving;
-      events.add(new LoadBalancerEvent.PanicModeChanged(nowPanic, percent, clock.instant()));
-      if (nowPanic) {
+  private void publishLocked() {
+    CandidatePlanner.Plan plan = planner.plan(members.states(), nanoTime.getAsLong());
+    scheduler.update(plan.candidates());
+    if (plan.panic() != panic) {
+      panic = plan.panic();
+      requests.panic = panic;
+      emitLocked(new LoadBalancerEvent.PanicModeChanged(plan.panic(), plan.healthyPercent(), clock.instant()));
+      if (plan.panic()) {
         log.warn("load balancer '{}': only {}% of backends healthy, below {}%: fail-open, picking among all",
-            listener.name(), percent, threshold);
+            name, plan.healthyPercent(), planner.panicThresholdPercent());
       } else {
-        log.info("load balancer '{}': {}% of backends healthy, fail-open ended", listener.name(), percent);
+        log.info("load balancer '{}': {}% of backends healthy, fail-open ended", name, plan.healthyPercent());
       }
     }
-    List<Candidate> candidates = new ArrayList<>(members.size());
-    boolean any = false;
-    for (Member m : members.values()) {
-      boolean usable = nowPanic ? m.checked : m.healthy && !m.ejected;
-      Candidate c = new Candidate(m.backend, usable, effectiveWeight(m, now));
-      any |= c.eligible();
-      candidates.add(c);
+    for (LoadBalancerEvent e : unpublishedEvents) {
+      events.enqueue(e);
     }
-    scheduler.update(candidates);
-    if (any != anyEligible) {
-      anyEligible = any;
-      lock.notifyAll(); // wakes awaitAnyHealthy
+    unpublishedEvents.clear();
+    Runnable becameReady = readiness.published(plan.anyEligible());
+    if (becameReady != null) {
+      events.enqueue(becameReady);
     }
   }
 
-  /** The weight schedulers use now: 0 while draining, ramping from the floor during slow start. */
-  private int effectiveWeight(Member m, long now) {
-    int weight = m.backend.weight();
-    if (m.state == BackendState.DRAINING || weight == 0) {
-      return 0;
+  /** Holds an event until the change that caused it is published. Under the lock. */
+  private void emitLocked(LoadBalancerEvent event) {
+    if (events.hasSubscribers()) {
+      unpublishedEvents.add(event);
     }
-    long rampStart = m.rampStart;
-    if (rampStart == Long.MIN_VALUE || slowStartNanos == 0) {
-      return weight;
-    }
-    long elapsed = now - rampStart;
-    if (elapsed >= slowStartNanos) {
-      return weight;
-    }
-    int floor = Math.max(1, weight * listener.slowStartFloorPercent() / 100);
-    return (int) Math.max(1, floor + (weight - floor) * Math.max(0, elapsed) / slowStartNanos);
   }
 
   private void requireOpen() {
     if (lifecycle == Lifecycle.CLOSED) {
-      throw new IllegalStateException("load balancer '" + listener.name() + "' is closed");
+      throw new IllegalStateException("load balancer '" + name + "' is closed");
     }
   }
 
@@ -638,74 +513,71 @@ final class DefaultLoadBalancer implements LoadBalancer {
    */
   @Override
   public List<BackendView> view() {
+    List<BackendView> views;
     synchronized (lock) {
-      return viewLocked();
+      if (applyTransitionsLocked()) {
+        publishLocked(); // so the view never shows a state the scheduler does not have yet
+      }
+      views = viewLocked();
     }
+    events.drain();
+    return views;
   }
 
   private List<BackendView> viewLocked() {
     long now = nanoTime.getAsLong();
-    List<BackendView> views = new ArrayList<>();
-    for (Member m : members.values()) {
-      boolean draining = m.state == BackendState.DRAINING || (m.drainWindow && now - m.drainDeadline < 0);
-      views.add(new BackendView(m.backend, draining ? BackendState.DRAINING : BackendState.ACTIVE,
-          m.healthy ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY, m.ejected, effectiveWeight(m, now),
-          checker.lastResult(m.id()), m.active.get(), m.picks.sum()));
+    List<BackendView> views = new ArrayList<>(members.size());
+    for (Member m : members.snapshot().values()) {
+      MemberState s = m.state;
+      boolean draining = s.removed() || s.inDrainWindow(now);
+      views.add(new BackendView(s.backend(), draining ? BackendState.DRAINING : BackendState.ACTIVE,
+          s.healthy() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY, s.ejected(),
+          planner.effectiveWeight(s, now), checker.lastResult(m.id), requests.active(m), m.picks.sum()));
     }
     return Collections.unmodifiableList(views);
   }
 
   @Override
-  public AutoCloseable subscribe(Consumer<? super LoadBalancerEvent> consumer) {
-    Objects.requireNonNull(consumer, "consumer");
-    consumers.add(consumer);
-    return () -> consumers.remove(consumer);
+  public Subscription subscribe(Consumer<? super LoadBalancerEvent> consumer) {
+    return events.subscribe(consumer);
   }
 
-  private void publish(LoadBalancerEvent event) {
-    for (Consumer<? super LoadBalancerEvent> c : consumers) {
-      try {
-        c.accept(event);
-      } catch (RuntimeException e) {
-        log.warn("load balancer '{}': event consumer failed on {}", listener.name(), event, e);
-      }
-    }
-  }
-
-  private void deliver(List<LoadBalancerEvent> events) {
-    for (LoadBalancerEvent e : events) {
-      publish(e);
-    }
+  @Override
+  public Optional<SourceState> sourceState() {
+    return sourceBinding == null ? Optional.empty() : Optional.of(sourceBinding.state());
   }
 
   @Override
   public void close() {
-    ScheduledExecutorService t;
+    if (sourceBinding != null) {
+      sourceBinding.close(); // first, so that no list is applied to a closing pool
+    }
     synchronized (lock) {
       if (lifecycle == Lifecycle.CLOSED) {
         return;
       }
       lifecycle = Lifecycle.CLOSED;
-      lock.notifyAll();
-      t = timer;
-      timer = null;
+      requests.closed = true;
     }
+    time.removeOnAdvance(onTimeAdvanced);
+    readiness.closed(new IllegalStateException("load balancer '" + name + "' is closed"));
     checker.close();
-    if (t != null) {
-      t.shutdownNow();
-      try {
-        if (!t.awaitTermination(10, TimeUnit.SECONDS)) {
-          log.warn("load balancer '{}': timer did not stop within 10s", listener.name());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    log.info("load balancer '{}' closed", listener.name());
+    poolThread.shutdown(log, name);
+    maintenance.shutdown(log);
+    log.info("load balancer '{}' closed", name);
+  }
+
+  HealthCheckMetrics healthCheckMetrics() {
+    return checker.metrics();
+  }
+
+  /** The checker's policy, for tests that check it agrees with {@link #healthCheck()}. */
+  HealthCheckPolicy checkerPolicy() {
+    return checker.policy();
   }
 
   @Override
   public String toString() {
-    return "LoadBalancer{" + listener.name() + " " + members.size() + " backends " + lifecycle + "}";
+    return "LoadBalancer{" + name + " " + members.size() + " backends " + lifecycle + "}";
   }
 }

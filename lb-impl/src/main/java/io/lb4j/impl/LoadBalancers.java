@@ -1,10 +1,24 @@
 package io.lb4j.impl;
 
+import static io.lb4j.api.internal.Checks.checkCharset;
+import static io.lb4j.api.internal.Checks.checkRange;
+import static io.lb4j.api.internal.Checks.checkState;
+
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.Protocol;
+import io.lb4j.api.discovery.BackendSource;
+import io.lb4j.api.discovery.DiscoveryPolicy;
+import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.api.health.OutlierDetectionPolicy;
+import io.lb4j.api.persistence.SessionPersistence;
+import io.lb4j.api.scheduler.Scheduler;
+import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.health.HealthCheckMetrics;
 import io.lb4j.impl.persistence.CookieKeyRing;
-import java.time.Clock;
+import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -12,46 +26,118 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.LongSupplier;
+import java.util.function.Function;
 
 /**
- * The entry point to lb4j's {@link LoadBalancer}: builds a pool of backends behind a {@link Listener}.
+ * The entry point to lb4j's {@link LoadBalancer}: builds a pool of backends, either behind a
+ * {@link Listener} (a gateway) or for a client that calls its backends directly.
  *
  * <pre>{@code
- * try (LoadBalancer lb = LoadBalancers.builder(listener).backends(backends).build().start()) {
- *   try (Selection s = lb.select(RequestContext.ofClient(clientAddress))) {
- *     if (!s.hasBackend()) { ... answer 502 with s.reason() ... }
- *     ... send to s.backend(), then lb.report(s, outcome) ...
+ * // client side: no listener to invent
+ * try (LoadBalancer lb = LoadBalancers.builder().name("orders").backends(backends)
+ *     .healthCheck(HealthCheckPolicy.http()).build().start()) {
+ *   try (Selection s = lb.select(RequestContext.EMPTY)) {
+ *     if (!s.hasBackend()) { ... fail fast with s.reason() ... }
+ *     ... connect to s.address(), then lb.report(s, outcome) ...
  *   }
  * }
+ * // gateway: the listener carries the settings
+ * LoadBalancer gateway = LoadBalancers.builder(listener).backends(backends).build().start();
  * }</pre>
  *
  * <p>Thread-safe: a builder is not, the load balancer it builds is.
  */
 public final class LoadBalancers {
 
+  /** The name of a client-side pool that was given none. */
+  public static final String DEFAULT_CLIENT_POOL_NAME = "client";
+  /** How often host names are resolved again by default. */
+  public static final Duration DEFAULT_ADDRESS_REFRESH_INTERVAL = Duration.ofSeconds(30);
+
+  private static final Duration MIN_ADDRESS_REFRESH = Duration.ofMillis(10);
+  private static final Duration MAX_ADDRESS_REFRESH = Duration.ofHours(1);
+
   private LoadBalancers() {}
 
-  /** A builder for a load balancer serving {@code listener}. */
-  public static Builder builder(Listener listener) {
-    return new Builder(listener);
+  /**
+   * The probe counters and probe-start lateness of a pool's active health checking, for monitoring and
+   * load harnesses.
+   *
+   * @param lb a load balancer built by this class
+   * @return a snapshot of its checker's metrics
+   * @throws IllegalArgumentException when {@code lb} was not built here
+   * @since 0.2.0
+   */
+  public static HealthCheckMetrics healthCheckMetrics(LoadBalancer lb) {
+    if (!(lb instanceof DefaultLoadBalancer)) {
+      throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);
+    }
+    return ((DefaultLoadBalancer) lb).healthCheckMetrics();
   }
 
-  /** Builds a {@link LoadBalancer}. Not thread-safe. */
+  /**
+   * A builder for a load balancer serving {@code listener}: the listener supplies the scheduling
+   * algorithm, health checking, persistence, draining and slow start, and its backend port (when set)
+   * is the port of traffic and of health checks.
+   *
+   * @param listener the listener
+   * @return a new builder
+   */
+  public static Builder builder(Listener listener) {
+    return new Builder(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * A builder for a client-side pool: no listener, the settings are given to the builder (defaults:
+   * weighted round robin, TCP health checks, no persistence, no draining, no slow start).
+   *
+   * @return a new builder
+   * @since 0.2.0
+   */
+  public static Builder builder() {
+    return new Builder(null);
+  }
+
+  /**
+   * Builds a {@link LoadBalancer}. Each setter validates its value at once; {@link #build()} checks the
+   * settings together. Not thread-safe.
+   */
   public static final class Builder {
     final Listener listener;
+    /** The pool settings of a client-side pool, validated by the listener builder they go through. */
+    private final Listener.Builder clientSettings;
+    String name;
     final List<Backend> backends = new ArrayList<>();
+    Scheduler customScheduler;
     CookieKeyRing cookieKeys;
-    Clock clock = Clock.systemUTC();
-    LongSupplier nanoTime = System::nanoTime;
+    TimeSource time = TimeSource.system();
     long seed = ThreadLocalRandom.current().nextLong();
     int maxProbesInFlight = 256;
+    Duration addressRefreshInterval = DEFAULT_ADDRESS_REFRESH_INTERVAL;
+    BackendSource source;
+    DiscoveryPolicy discoveryPolicy = DiscoveryPolicy.defaults();
+    /** Host name to address (null: unknown); blocking. Tests replace it to move a name elsewhere. */
+    Function<String, InetAddress> resolver = Addresses::lookup;
 
     private Builder(Listener listener) {
-      this.listener = Objects.requireNonNull(listener, "listener");
+      this.listener = listener;
+      if (listener == null) {
+        // HTTP, so that every persistence mode and health-check type is allowed; no port is bound.
+        this.clientSettings = Listener.builder(DEFAULT_CLIENT_POOL_NAME, Protocol.HTTP, 0)
+            .healthCheck(HealthCheckPolicy.defaults());
+        this.name = DEFAULT_CLIENT_POOL_NAME;
+      } else {
+        this.clientSettings = null;
+        this.name = listener.name();
+      }
     }
 
-    /** Adds backends; ids must be unique. */
+    /**
+     * Adds backends; ids must be unique.
+     *
+     * @param backends the backends
+     * @return this builder
+     */
     public Builder backends(Collection<Backend> backends) {
       Objects.requireNonNull(backends, "backends");
       for (Backend b : backends) {
@@ -60,60 +146,267 @@ public final class LoadBalancers {
       return this;
     }
 
-    /** Adds one backend; its id must be unique. */
+    /**
+     * Adds one backend; its id must be unique.
+     *
+     * @param backend the backend
+     * @return this builder
+     */
     public Builder backend(Backend backend) {
       backends.add(Objects.requireNonNull(backend, "backend"));
       return this;
     }
 
     /**
+     * The name of a client-side pool, for logs, thread names and metrics (default
+     * {@value #DEFAULT_CLIENT_POOL_NAME}): 1-80 characters of A-Z a-z 0-9 '-' '_' '.'.
+     *
+     * @param name the name
+     * @return this builder
+     * @throws IllegalStateException for a listener's pool, which takes the listener's name
+     * @since 0.2.0
+     */
+    public Builder name(String name) {
+      requireClient("name");
+      this.name = checkCharset("pool.name", name, 1, 80, "A-Z a-z 0-9 '-' '_' '.'",
+          c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+              || c == '.');
+      return this;
+    }
+
+    /**
+     * The scheduling algorithm of a client-side pool (default weighted round robin).
+     *
+     * @param algorithm the algorithm
+     * @return this builder
+     * @throws IllegalStateException for a listener's pool, whose listener names the algorithm
+     * @since 0.2.0
+     */
+    public Builder scheduler(SchedulingAlgorithm algorithm) {
+      return client("scheduler", () -> clientSettings.scheduler(algorithm));
+    }
+
+    /**
+     * A scheduler of the caller's own, used instead of the algorithm's: the pool gives it health,
+     * persistence, draining and slow start, and calls {@link Scheduler#update} from its control path and
+     * {@link Scheduler#pick} from every selecting thread, as {@link Scheduler} describes. The pool owns
+     * it from then on: give each pool its own instance. Slow start does not ramp a scheduler whose
+     * {@link Scheduler#algorithm()} is a hash algorithm.
+     *
+     * @param scheduler the scheduler
+     * @return this builder
+     * @since 0.2.0
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.customScheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * The health-check policy of a client-side pool (default {@link HealthCheckPolicy#defaults()}, a TCP
+     * handshake every 2 s).
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws IllegalStateException for a listener's pool
+     * @since 0.2.0
+     */
+    public Builder healthCheck(HealthCheckPolicy policy) {
+      return client("healthCheck", () -> clientSettings.healthCheck(policy));
+    }
+
+    /**
+     * The outlier-detection policy of a client-side pool (default off).
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws IllegalStateException for a listener's pool
+     * @since 0.2.0
+     */
+    public Builder outlierDetection(OutlierDetectionPolicy policy) {
+      return client("outlierDetection", () -> clientSettings.outlierDetection(policy));
+    }
+
+    /**
+     * The session persistence of a client-side pool (default none).
+     *
+     * @param persistence the persistence mode
+     * @return this builder
+     * @throws IllegalStateException for a listener's pool
+     * @since 0.2.0
+     */
+    public Builder sessionPersistence(SessionPersistence persistence) {
+      return client("sessionPersistence", () -> clientSettings.sessionPersistence(persistence));
+    }
+
+    /**
+     * The drain timeout of a client-side pool, as {@link Listener.Builder#drainTimeout} (default 0: a
+     * removed backend leaves at once).
+     *
+     * @param timeout the drain timeout
+     * @return this builder
+     * @throws IllegalStateException for a listener's pool
+     * @since 0.2.0
+     */
+    public Builder drainTimeout(Duration timeout) {
+      return client("drainTimeout", () -> clientSettings.drainTimeout(timeout));
+    }
+
+    /**
+     * The slow-start window of a client-side pool, as {@link Listener.Builder#slowStartWindow} (default
+     * 0: none).
+     *
+     * @param window the window
+     * @return this builder
+     * @throws IllegalStateException for a listener's pool
+     * @since 0.2.0
+     */
+    public Builder slowStartWindow(Duration window) {
+      return client("slowStartWindow", () -> clientSettings.slowStartWindow(window));
+    }
+
+    /**
      * The keys that sign inserted session cookies. Give every balancer of a fleet the same keys so they
      * honour each other's cookies. Default: a random key, valid for this instance only.
+     *
+     * @param keys the key ring
+     * @return this builder
      */
     public Builder cookieKeys(CookieKeyRing keys) {
       this.cookieKeys = Objects.requireNonNull(keys, "cookieKeys");
       return this;
     }
 
-    /** The wall clock for event timestamps and cookie expiry (default UTC system clock). */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
     /**
-     * The monotonic time source, in nanoseconds, for slow start, draining and persistence tables
-     * (default {@link System#nanoTime}). Tests inject one to move time without sleeping.
+     * The one time source of the pool (default {@link TimeSource#system()}): nanoseconds for slow start,
+     * draining and session tables, the wall clock for event times, health history, cookie expiry and
+     * ejections. Tests pass a {@link ManualTimeSource} and move it; its {@code advance} shows the effects
+     * at once.
+     *
+     * @param time the time source
+     * @return this builder
+     * @since 0.2.0
      */
-    public Builder nanoTime(LongSupplier nanoTime) {
-      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    public Builder timeSource(TimeSource time) {
+      this.time = Objects.requireNonNull(time, "timeSource");
       return this;
     }
 
     /**
      * Seeds the scheduler's random starting point and choices (default: random per instance, so a
      * fleet started together does not send its first picks to the same backend).
+     *
+     * @param seed the seed
+     * @return this builder
      */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
     }
 
-    /** The cap on health-check probes in flight at once, 1-65536 (default 256). */
+    /**
+     * The cap on health-check probes in flight at once, 1-65536 (default 256).
+     *
+     * @param max the cap
+     * @return this builder
+     */
     public Builder maxProbesInFlight(int max) {
-      if (max < 1 || max > 65536) {
-        throw new IllegalArgumentException("maxProbesInFlight must be between 1 and 65536, was " + max);
-      }
-      this.maxProbesInFlight = max;
+      this.maxProbesInFlight = checkRange("maxProbesInFlight", max, 1, 65536);
       return this;
     }
 
     /**
-     * Builds the load balancer; call {@link LoadBalancer#start()} to start health checking.
+     * How often backend host names are resolved again, 10ms-1h (default 30 s), so a backend whose
+     * address changes gets traffic and checks at its new address. IP literals are never looked up.
+     * Lookups run on the pool's own thread, never on a selecting thread.
      *
+     * @param interval the refresh interval
+     * @return this builder
+     * @since 0.2.0
+     */
+    public Builder addressRefreshInterval(Duration interval) {
+      this.addressRefreshInterval = checkRange("addressRefreshInterval", interval, MIN_ADDRESS_REFRESH,
+          MAX_ADDRESS_REFRESH);
+      return this;
+    }
+
+    /**
+     * Feeds the pool from a source of backends (a file, DNS, ZooKeeper) instead of fixed backends. The
+     * pool starts the source when it starts and closes it when it closes; it applies each list the source
+     * delivers, keeps the last good list while the source fails, and reports the source's state in
+     * {@link LoadBalancer#sourceState()} and {@code SourceStateChanged} events. Until the first list
+     * arrives the pool has no backend and {@link LoadBalancer#whenReady()} waits.
+     *
+     * @param source the source; it belongs to this pool from now on
+     * @return this builder
+     * @since 0.2.0
+     */
+    public Builder backendSource(BackendSource source) {
+      this.source = Objects.requireNonNull(source, "backendSource");
+      return this;
+    }
+
+    /**
+     * How the pool treats its {@link #backendSource(BackendSource) source}: first-list timeout, retry
+     * backoff, empty lists (default {@link DiscoveryPolicy#defaults()}).
+     *
+     * @param policy the policy
+     * @return this builder
+     * @since 0.2.0
+     */
+    public Builder discoveryPolicy(DiscoveryPolicy policy) {
+      this.discoveryPolicy = Objects.requireNonNull(policy, "discoveryPolicy");
+      return this;
+    }
+
+    /** Replaces the host-name lookup (tests: a name that moves from one loopback address to another). */
+    Builder resolver(Function<String, InetAddress> resolver) {
+      this.resolver = Objects.requireNonNull(resolver, "resolver");
+      return this;
+    }
+
+    /**
+     * Sets a client-side pool's setting through the listener builder, which validates it; its messages
+     * then name the field {@code pool.<field>}, as the pool has no listener.
+     */
+    private Builder client(String field, Runnable set) {
+      requireClient(field);
+      try {
+        set.run();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(poolField(e.getMessage()), e);
+      } catch (NullPointerException e) {
+        throw new NullPointerException(poolField(e.getMessage()));
+      }
+      return this;
+    }
+
+    private static String poolField(String message) {
+      return message != null && message.startsWith("listener.") ? "pool." + message.substring(9) : message;
+    }
+
+    private void requireClient(String field) {
+      checkState(listener == null, field + " of a listener's pool is set on the listener, not the pool builder");
+    }
+
+    /** The settings the pool runs under: the listener's, or the client-side pool's. */
+    Listener settings() {
+      return listener != null ? listener : clientSettings.build();
+    }
+
+    /**
+     * Builds the load balancer. It selects and applies runtime changes at once; call
+     * {@link LoadBalancer#start()} to start health checking (and the backend source, if any).
+     *
+     * @return the load balancer
      * @throws IllegalArgumentException when two backends share an id
+     * @throws IllegalStateException when both fixed backends and a backend source are given
      */
     public LoadBalancer build() {
+      if (source != null && !backends.isEmpty()) {
+        throw new IllegalStateException("backends and backendSource are exclusive: a source owns the pool's"
+            + " membership, was " + backends.size() + " backends and " + source.description());
+      }
       Set<String> ids = new HashSet<>();
       for (Backend b : backends) {
         if (!ids.add(b.id())) {

@@ -4,11 +4,12 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
 import io.lb4j.api.scheduler.NoBackendReason;
+import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
-/** The two kinds of {@link Selection} a {@link DefaultLoadBalancer} hands out. */
+/** The two kinds of {@link Selection} a pool's {@link RequestPath} hands out. */
 final class Selections {
 
   private static final Map<NoBackendReason, Selection> NONE = new EnumMap<>(NoBackendReason.class);
@@ -31,19 +32,21 @@ final class Selections {
     private static final AtomicIntegerFieldUpdater<Picked> RELEASED =
         AtomicIntegerFieldUpdater.newUpdater(Picked.class, "released");
 
-    final DefaultLoadBalancer owner;
+    final RequestPath owner;
     final Member member;
     final Backend backend;
     final RequestContext context;
+    private final InetSocketAddress address;
     private final String setCookie;
     private final boolean sessionMoved;
     private volatile int released;
 
-    Picked(DefaultLoadBalancer owner, Member member, Backend backend, RequestContext context, String setCookie,
-        boolean sessionMoved) {
+    Picked(RequestPath owner, Member member, Backend backend, InetSocketAddress address,
+        RequestContext context, String setCookie, boolean sessionMoved) {
       this.owner = owner;
       this.member = member;
       this.backend = backend;
+      this.address = address;
       this.context = context;
       this.setCookie = setCookie;
       this.sessionMoved = sessionMoved;
@@ -57,6 +60,11 @@ final class Selections {
     @Override
     public Backend backend() {
       return backend;
+    }
+
+    @Override
+    public InetSocketAddress address() {
+      return address;
     }
 
     @Override
@@ -102,6 +110,11 @@ final class Selections {
 
     @Override
     public Backend backend() {
+      return null;
+    }
+
+    @Override
+    public InetSocketAddress address() {
       return null;
     }
 

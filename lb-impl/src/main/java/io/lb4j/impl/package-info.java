@@ -1,6 +1,13 @@
 /**
  * lb4j's implementation: schedulers ({@code scheduler}), health checking ({@code health}), session
- * persistence ({@code persistence}) and the load balancer facade. Public entry points are the factory
- * classes; everything else is package-private or documented as internal.
+ * persistence ({@code persistence}) and the load balancer facade.
+ *
+ * <p><b>What is API here:</b> {@link io.lb4j.impl.LoadBalancers} (the builders),
+ * {@link io.lb4j.impl.TimeSource} and {@link io.lb4j.impl.ManualTimeSource},
+ * {@link io.lb4j.impl.scheduler.Schedulers}, {@link io.lb4j.impl.persistence.CookieKeyRing} and
+ * {@link io.lb4j.impl.health.HealthCheckMetrics} (what {@code LoadBalancers.healthCheckMetrics} returns).
+ * Every other public type of {@code io.lb4j.impl.health} and {@code io.lb4j.impl.persistence} is internal:
+ * public only so that the pool in this package can use it, and it may change or disappear in any release.
+ * Everything else is package-private.
  */
 package io.lb4j.impl;

@@ -6,7 +6,7 @@ import java.util.function.BooleanSupplier;
 
 /** Polls a condition until it holds or a generous deadline passes; never a bare sleep in a test. */
 final class Await {
-  static final Duration DEADLINE = Duration.ofSeconds(20);
+  static final Duration DEADLINE = Duration.ofSeconds(30);
 
   private Await() {}
 

@@ -18,7 +18,13 @@ final class TcpBackend implements AutoCloseable {
   private Thread acceptor;
 
   TcpBackend(String host) {
+    this(host, 0);
+  }
+
+  /** A backend on {@code host:port}; port 0 lets the OS choose. */
+  TcpBackend(String host, int port) {
     this.host = host;
+    this.port = port;
     start();
   }
 

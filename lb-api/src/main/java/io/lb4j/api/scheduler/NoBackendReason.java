@@ -1,7 +1,8 @@
 package io.lb4j.api.scheduler;
 
 /**
- * Why a pick found no backend. A Layer-7 listener answers 502 for each of these; a client fails fast.
+ * Why a pick found no backend. A Layer-7 listener answers 502 for each of these (503 for {@link #CLOSED},
+ * a gateway shutting down); a client fails fast.
  *
  * @since 0.1.0
  */
@@ -13,7 +14,13 @@ public enum NoBackendReason {
   /** No healthy backend has a weight above 0 and is enabled: all are drained or disabled. */
   ALL_DRAINED("all healthy backends are drained (weight 0) or disabled"),
   /** A hash scheduler got a request with neither a client address nor a hash key to hash. */
-  NO_HASH_KEY("the request has no client address or hash key for a hash scheduler");
+  NO_HASH_KEY("the request has no client address or hash key for a hash scheduler"),
+  /**
+   * The load balancer was closed: it selects nothing any more.
+   *
+   * @since 0.2.0
+   */
+  CLOSED("the load balancer is closed");
 
   private final String description;
 

@@ -64,4 +64,15 @@ public interface Scheduler {
   default int activeRequests(Backend backend) {
     return 0;
   }
+
+  /**
+   * Whether this scheduler counts active requests itself ({@link #activeRequests} is exact for every
+   * backend in its set). A load balancer then keeps no count of its own: each request is counted once.
+   *
+   * @return true for connection-aware schedulers; false (the default) for the others
+   * @since 0.2.0
+   */
+  default boolean countsActiveRequests() {
+    return false;
+  }
 }

@@ -3,6 +3,7 @@ package io.lb4j.benchmarks.health;
 import io.lb4j.api.Backend;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthStatus;
+import io.lb4j.impl.health.HealthCheckMetrics;
 import io.lb4j.impl.health.HealthChecker;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -79,7 +80,7 @@ public final class HealthCheckLoad {
       // Measure from the end of the first full interval (the random initial offsets) to the end.
       long warmUp = Math.max(2 * intervalMs, Math.min(5_000, seconds * 1000L / 4));
       sleepUntil(start + TimeUnit.MILLISECONDS.toNanos(warmUp));
-      HealthChecker.Metrics m0 = checker.metrics();
+      HealthCheckMetrics m0 = checker.metrics();
       long cpu0 = healthThreadCpuNanos();
       long t0 = System.nanoTime();
 
@@ -94,7 +95,7 @@ public final class HealthCheckLoad {
       }
 
       sleepUntil(start + TimeUnit.SECONDS.toNanos(seconds));
-      HealthChecker.Metrics m1 = checker.metrics();
+      HealthCheckMetrics m1 = checker.metrics();
       long cpu1 = healthThreadCpuNanos();
       long t1 = System.nanoTime();
       int threads = healthThreadCount();
@@ -108,7 +109,7 @@ public final class HealthCheckLoad {
       }
       checker.close();
 
-      HealthChecker.Metrics period = m1.since(m0);
+      HealthCheckMetrics period = m1.since(m0);
       double secs = (t1 - t0) / 1e9;
       double scheduled = n * 1000.0 / intervalMs;
       double achieved = period.probesStarted() / secs;
@@ -186,14 +187,24 @@ public final class HealthCheckLoad {
     }
   }
 
-  /** N listening sockets on 127.1.x.y served by a few selector threads that accept and close. */
-  static final class Acceptors implements AutoCloseable {
+  /**
+   * N listening sockets on 127.1.x.y served by a few selector threads that accept and close; shared with
+   * the pool harness ({@code io.lb4j.benchmarks.pool.PoolScale}). Not thread-safe except {@link #kill}.
+   */
+  public static final class Acceptors implements AutoCloseable {
     private final ServerSocketChannel[] channels;
     private final Selector[] selectors;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
-    Acceptors(int n, int threadCount) throws IOException {
+    /**
+     * Opens {@code n} listening sockets served by {@code threadCount} acceptor threads.
+     *
+     * @param n how many backends
+     * @param threadCount how many acceptor threads
+     * @throws IOException when a socket cannot be bound (raise {@code ulimit -n})
+     */
+    public Acceptors(int n, int threadCount) throws IOException {
       channels = new ServerSocketChannel[n];
       selectors = new Selector[threadCount];
       for (int s = 0; s < threadCount; s++) {
@@ -215,16 +226,33 @@ public final class HealthCheckLoad {
       }
     }
 
-    String host(int i) {
+    /**
+     * The address of backend {@code i}.
+     *
+     * @param i the backend's index
+     * @return its loopback address
+     */
+    public String host(int i) {
       return "127.1." + (i / 250) + "." + (1 + i % 250);
     }
 
-    int port(int i) {
+    /**
+     * The port of backend {@code i}.
+     *
+     * @param i the backend's index
+     * @return its port
+     */
+    public int port(int i) {
       return channels[i].socket().getLocalPort();
     }
 
-    /** Closes backend {@code i}'s listening socket: its probes are refused from now on. */
-    void kill(int i) throws IOException {
+    /**
+     * Closes backend {@code i}'s listening socket: its probes are refused from now on.
+     *
+     * @param i the backend's index
+     * @throws IOException when closing fails
+     */
+    public void kill(int i) throws IOException {
       channels[i].close();
       selectors[i % selectors.length].wakeup(); // the fd is released when the selector deregisters it
     }

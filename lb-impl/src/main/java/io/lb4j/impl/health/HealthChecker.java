@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * every backend counts as HEALTHY: a failed backend keeps getting traffic and clients see errors (the
  * reference's 502s), so disable checks only when something else (outlier detection) takes their place.
  *
- * <p><b>Probes.</b> TCP: a non-blocking connect to {@code host:checkPort}; success is a completed
+ * <p><b>Probes.</b> TCP: a non-blocking connect to {@code host:checkPort} (the policy's port, else the
+ * builder's {@link Builder#backendPort backend port}, else the backend's own); success is a completed
  * handshake; the socket is closed at once without sending data. HTTP: {@code HEAD} (or {@code GET})
  * {@code path} with {@code Host:} the policy's domain or else the backend's address,
  * {@code User-Agent: lb4j-health-check/<version>} (so backends can filter probes out of their logs) and
@@ -66,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threading.</b> All probes of a checker run on one daemon thread named
  * {@code lb4j-health-io-N} with non-blocking sockets, not a thread per backend; at most
  * {@link Builder#maxProbesInFlight(int)} probes are in flight, later ones wait their turn. Every public
- * method is thread-safe and non-blocking, except {@link #add} (which resolves the host name once) and
+ * method is thread-safe and non-blocking, except {@link #add(Backend)} (which resolves the host name;
+ * {@link #add(Backend, InetAddress)} takes an address resolved elsewhere and does not block) and
  * {@link #close} (which waits for the thread to end). Transition listeners run on the probe thread:
  * keep them short and never block in them (a slow listener delays every probe of this checker).
  *
@@ -96,6 +98,8 @@ public final class HealthChecker implements AutoCloseable {
   /** Orders {@link #add}'s view read and map put against {@link #setPolicy}'s view change. */
   private final Object policyLock = new Object();
   private final OutlierDetector outlierDetector;
+  /** The listener's backend port, or 0 to probe each backend's own port. */
+  private final int backendPort;
   private volatile PolicyView view;
   private int lifecycle = NEW;
 
@@ -104,6 +108,7 @@ public final class HealthChecker implements AutoCloseable {
     this.view = new PolicyView(b.policy);
     this.loop = new ProbeLoop(this, b.random, b.maxProbesInFlight);
     this.outlierDetector = b.outlierDetector;
+    this.backendPort = b.backendPort;
   }
 
   /** A builder for a checker under {@code policy}. */
@@ -138,12 +143,29 @@ public final class HealthChecker implements AutoCloseable {
    */
   public void add(Backend backend) {
     Objects.requireNonNull(backend, "backend");
+    Target existing = targets.get(backend.id());
+    if (existing != null && existing.backend.equals(backend)) {
+      checkNotClosed();
+      return;
+    }
+    add(backend, resolve(backend.host()));
+  }
+
+  /**
+   * Adds {@code backend} as {@link #add(Backend)} does, with its host already resolved to
+   * {@code address} by the caller (null: unknown, every probe fails until {@link #updateAddress}), so
+   * this call never blocks.
+   *
+   * @since 0.2.0
+   */
+  public void add(Backend backend, InetAddress address) {
+    Objects.requireNonNull(backend, "backend");
     checkNotClosed();
     Target existing = targets.get(backend.id());
     if (existing != null && existing.backend.equals(backend)) {
+      existing.address = address;
       return;
     }
-    InetAddress address = resolve(backend.host());
     Target t;
     Target old;
     // Reading the view and publishing the target under policyLock keeps a concurrent setPolicy out of
@@ -155,7 +177,8 @@ public final class HealthChecker implements AutoCloseable {
       PolicyView v = view;
       // Added while checks are off, a backend counts as healthy like every other; enabling checks
       // later keeps that status, so no backend changes status without a transition event.
-      t = new Target(backend, address, !v.enabled || v.policy.startHealthy());
+      t = new Target(backend, address, backendPort == 0 ? backend.port() : backendPort,
+          !v.enabled || v.policy.startHealthy());
       old = targets.put(backend.id(), t);
     }
     if (old != null) {
@@ -163,6 +186,19 @@ public final class HealthChecker implements AutoCloseable {
     }
     loop.execute(() -> loop.add(t));
     log.debug("health check added {}", backend);
+  }
+
+  /**
+   * Points the probes of a backend at a new address (its host name now resolves elsewhere), from its
+   * next probe on; its status is kept. Does nothing for an unknown id.
+   *
+   * @since 0.2.0
+   */
+  public void updateAddress(String backendId, InetAddress address) {
+    Target t = targets.get(Objects.requireNonNull(backendId, "backendId"));
+    if (t != null) {
+      t.address = address;
+    }
   }
 
   /** Stops checking the backend with {@code backendId} at once (an in-flight probe is abandoned). */
@@ -272,8 +308,8 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   /** A snapshot of the probe counters and the lateness of probe starts, for monitoring and benchmarks. */
-  public Metrics metrics() {
-    return new Metrics(loop.stats, loop.inFlight());
+  public HealthCheckMetrics metrics() {
+    return new HealthCheckMetrics(loop.stats, loop.inFlight());
   }
 
   /** Stops every probe, closes every socket and ends the probe thread; idempotent. */
@@ -324,11 +360,17 @@ public final class HealthChecker implements AutoCloseable {
     String host = v.policy.domain();
     if (host == null) {
       String h = t.backend.host();
-      host = (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + v.policy.portFor(t.backend);
+      host = (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + checkPort(v, t);
     }
     String request = v.requestLineAndFixedHeaders + "Host: " + host + "\r\nUser-Agent: " + USER_AGENT
         + "\r\nAccept: */*\r\nConnection: close\r\n\r\n";
     return request.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** The port to probe: the policy's check port when set, else the port of traffic. */
+  static int checkPort(PolicyView v, Target t) {
+    int port = v.policy.port();
+    return port != 0 ? port : t.trafficPort;
   }
 
   private void emit(Target t, HealthStatus from, HealthStatus to, String cause) {
@@ -375,6 +417,7 @@ public final class HealthChecker implements AutoCloseable {
     private int maxProbesInFlight = DEFAULT_MAX_PROBES_IN_FLIGHT;
     private RandomGenerator random;
     private OutlierDetector outlierDetector;
+    private int backendPort;
 
     private Builder(HealthCheckPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -414,121 +457,23 @@ public final class HealthChecker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The port of traffic for every backend: a listener's backend port, probed unless the policy has its
+     * own check port; 0 (the default) probes each backend's own port.
+     *
+     * @since 0.2.0
+     */
+    public Builder backendPort(int port) {
+      this.backendPort = port == 0 ? 0 : checkRange("healthChecker.backendPort", port, 1, 65_535);
+      return this;
+    }
+
     /** Builds the checker; it starts with {@link HealthChecker#start()}. */
     public HealthChecker build() {
       if (random == null) {
         random = new SplittableRandom();
       }
       return new HealthChecker(this);
-    }
-  }
-
-  /**
-   * Probe counters and the lateness of probe starts (how long after its scheduled time, jitter
-   * included, each probe actually started) since the checker was built. Immutable snapshot; subtract
-   * two snapshots with {@link #since} to measure a period.
-   */
-  public static final class Metrics {
-    private final long[] counters;
-    private final long[] lateness;
-    private final int inFlight;
-
-    Metrics(ProbeStats stats, int inFlight) {
-      this.counters = new long[ProbeStats.COUNTERS];
-      for (int i = 0; i < counters.length; i++) {
-        counters[i] = stats.counters.get(i);
-      }
-      this.lateness = new long[ProbeStats.BUCKETS];
-      for (int i = 0; i < lateness.length; i++) {
-        lateness[i] = stats.lateness.get(i);
-      }
-      this.inFlight = inFlight;
-    }
-
-    private Metrics(long[] counters, long[] lateness, int inFlight) {
-      this.counters = counters;
-      this.lateness = lateness;
-      this.inFlight = inFlight;
-    }
-
-    /** Probes started. */
-    public long probesStarted() {
-      return counters[ProbeStats.STARTED];
-    }
-
-    /** Probes skipped because real traffic succeeded recently. */
-    public long probesSkipped() {
-      return counters[ProbeStats.SKIPPED];
-    }
-
-    /** Probes that had to wait for the in-flight cap. */
-    public long probesDeferred() {
-      return counters[ProbeStats.DEFERRED];
-    }
-
-    /** Probes that succeeded. */
-    public long probesSucceeded() {
-      return counters[ProbeStats.SUCCEEDED];
-    }
-
-    /** Probes that failed. */
-    public long probesFailed() {
-      return counters[ProbeStats.FAILED];
-    }
-
-    /** Probes in flight when the snapshot was taken. */
-    public int inFlight() {
-      return inFlight;
-    }
-
-    /** The largest lateness of a probe start since the checker was built (not reduced by {@link #since}). */
-    public Duration maxLateness() {
-      return Duration.ofNanos(counters[ProbeStats.MAX_LATENESS]);
-    }
-
-    /**
-     * The {@code percentile} (0-100) of probe start lateness, as the upper edge of its 100 us bucket;
-     * 102.4 ms means "at least that".
-     */
-    public Duration latenessPercentile(double percentile) {
-      long total = 0;
-      for (long c : lateness) {
-        total += c;
-      }
-      if (total == 0) {
-        return Duration.ZERO;
-      }
-      long rank = (long) Math.ceil(total * percentile / 100.0);
-      long seen = 0;
-      for (int i = 0; i < lateness.length; i++) {
-        seen += lateness[i];
-        if (seen >= rank) {
-          return Duration.ofNanos((i + 1) * ProbeStats.BUCKET_NANOS);
-        }
-      }
-      return Duration.ofNanos(lateness.length * ProbeStats.BUCKET_NANOS);
-    }
-
-    /** The counts of this snapshot minus those of {@code earlier}. */
-    public Metrics since(Metrics earlier) {
-      long[] c = counters.clone();
-      for (int i = 0; i < c.length; i++) {
-        if (i != ProbeStats.MAX_LATENESS) {
-          c[i] -= earlier.counters[i];
-        }
-      }
-      long[] l = lateness.clone();
-      for (int i = 0; i < l.length; i++) {
-        l[i] -= earlier.lateness[i];
-      }
-      return new Metrics(c, l, inFlight);
-    }
-
-    @Override
-    public String toString() {
-      return "Metrics{started=" + probesStarted() + " skipped=" + probesSkipped() + " deferred="
-          + probesDeferred() + " ok=" + probesSucceeded() + " failed=" + probesFailed() + " inFlight="
-          + inFlight + " p99Lateness=" + latenessPercentile(99).toNanos() / 1000 + "us}";
     }
   }
 }

@@ -2,14 +2,13 @@ package io.lb4j.impl.health;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,14 +42,6 @@ final class ProbeLoop implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
   private static final AtomicInteger THREAD_IDS = new AtomicInteger();
-  private static final String OK = "ok";
-  private static final String CONNECT_REFUSED = "connect refused";
-  private static final String CLOSED_BEFORE_STATUS = "connection closed before HTTP status";
-  private static final String INVALID_RESPONSE = "invalid HTTP response";
-  private static final String RESET = "connection reset";
-  private static final String OK_RESET_AFTER_HANDSHAKE = "ok (reset by the backend after the handshake)";
-  private static final int HEAD_BYTES = 16;
-  private static final byte[] HTTP_PREFIX = "HTTP/".getBytes(StandardCharsets.US_ASCII);
 
   private final HealthChecker owner;
   private final RandomGenerator random;
@@ -323,13 +314,14 @@ final class ProbeLoop implements Runnable {
     t.pendingWrite = null;
     inFlight++;
     stats.started(now - t.due);
-    if (t.address == null) {
+    InetAddress address = t.address;
+    if (address == null) {
       finish(t, false, "unresolved host " + t.backend.host());
       return;
     }
-    int port = v.policy.portFor(t.backend);
-    if (t.checkAddress == null || t.checkAddress.getPort() != port) {
-      t.checkAddress = new InetSocketAddress(t.address, port);
+    int port = HealthChecker.checkPort(v, t);
+    if (t.checkAddress == null || t.checkAddress.getPort() != port || t.checkAddress.getAddress() != address) {
+      t.checkAddress = new InetSocketAddress(address, port);
     }
     heap.schedule(t, now + v.timeoutNanos);
     try {
@@ -343,7 +335,7 @@ final class ProbeLoop implements Runnable {
         t.key = ch.register(selector, SelectionKey.OP_CONNECT, t);
       }
     } catch (IOException e) {
-      finish(t, false, connectCause(e));
+      finish(t, false, ProbeCauses.connectCause(e));
     }
   }
 
@@ -362,8 +354,8 @@ final class ProbeLoop implements Runnable {
       } catch (IOException e) {
         // A reset (not a refusal) means the SYN-ACK came back and the backend reset the connection
         // before we looked: the handshake completed, which is all a TCP check asks.
-        boolean handshakeCompleted = !v.http && !(e instanceof ConnectException) && isReset(e);
-        finish(t, handshakeCompleted, handshakeCompleted ? OK_RESET_AFTER_HANDSHAKE : connectCause(e));
+        boolean handshakeCompleted = !v.http && !(e instanceof ConnectException) && ProbeCauses.isReset(e);
+        finish(t, handshakeCompleted, handshakeCompleted ? ProbeCauses.OK_RESET_AFTER_HANDSHAKE : ProbeCauses.connectCause(e));
         return;
       }
       connected(t, v);
@@ -376,7 +368,7 @@ final class ProbeLoop implements Runnable {
 
   private void connected(Target t, PolicyView v) {
     if (!v.http) {
-      finish(t, true, OK);
+      finish(t, true, ProbeCauses.OK);
       return;
     }
     if (t.requestFor != v) {
@@ -397,7 +389,7 @@ final class ProbeLoop implements Runnable {
         t.key.interestOps(ops);
       }
     } catch (IOException e) {
-      finish(t, false, ioCause(e));
+      finish(t, false, ProbeCauses.ioCause(e));
     }
   }
 
@@ -408,70 +400,33 @@ final class ProbeLoop implements Runnable {
     try {
       n = t.channel.read(buf);
     } catch (IOException e) {
-      finish(t, false, ioCause(e));
+      finish(t, false, ProbeCauses.ioCause(e));
       return;
     }
     if (n < 0) {
-      finish(t, false, CLOSED_BEFORE_STATUS);
+      finish(t, false, ProbeCauses.CLOSED_BEFORE_STATUS);
       return;
     }
     buf.flip();
     if (t.head == null) {
-      t.head = new byte[HEAD_BYTES];
+      t.head = new byte[StatusLine.HEAD_BYTES];
     }
-    while (buf.hasRemaining() && t.headLength < HEAD_BYTES) {
+    while (buf.hasRemaining() && t.headLength < StatusLine.HEAD_BYTES) {
       t.head[t.headLength++] = buf.get();
     }
-    int status = parseStatus(t.head, t.headLength);
-    if (status == NEED_MORE) {
-      if (t.headLength < HEAD_BYTES) {
+    int status = StatusLine.parse(t.head, t.headLength);
+    if (status == StatusLine.NEED_MORE) {
+      if (t.headLength < StatusLine.HEAD_BYTES) {
         return;
       }
-      status = MALFORMED;
+      status = StatusLine.MALFORMED;
     }
-    if (status == MALFORMED) {
-      finish(t, false, INVALID_RESPONSE);
+    if (status == StatusLine.MALFORMED) {
+      finish(t, false, ProbeCauses.INVALID_RESPONSE);
       return;
     }
     // Only the status line matters: close now, without reading the body or following redirects.
     finish(t, v.isNormal(status), v.statusCause(status));
-  }
-
-  static final int NEED_MORE = -1;
-  static final int MALFORMED = -2;
-
-  /** Parses {@code HTTP/1.1 503} from the first bytes of a response. */
-  static int parseStatus(byte[] b, int len) {
-    for (int i = 0; i < HTTP_PREFIX.length; i++) {
-      if (i >= len) {
-        return NEED_MORE;
-      }
-      if (b[i] != HTTP_PREFIX[i]) {
-        return MALFORMED;
-      }
-    }
-    int space = -1;
-    for (int i = HTTP_PREFIX.length; i < len; i++) {
-      if (b[i] == ' ') {
-        space = i;
-        break;
-      }
-    }
-    if (space < 0) {
-      return NEED_MORE;
-    }
-    if (len < space + 4) {
-      return NEED_MORE;
-    }
-    int status = 0;
-    for (int i = space + 1; i <= space + 3; i++) {
-      int d = b[i] - '0';
-      if (d < 0 || d > 9) {
-        return MALFORMED;
-      }
-      status = status * 10 + d;
-    }
-    return status < 100 ? MALFORMED : status;
   }
 
   private void finish(Target t, boolean success, String cause) {
@@ -531,30 +486,5 @@ final class ProbeLoop implements Runnable {
     } catch (IOException ignored) {
       // Closing: nothing to do.
     }
-  }
-
-  // ---- causes ----
-
-  static String connectCause(IOException e) {
-    String msg = String.valueOf(e.getMessage());
-    if (e instanceof ConnectException && msg.contains("refused")) {
-      return CONNECT_REFUSED;
-    }
-    if (e instanceof NoRouteToHostException) {
-      return "unreachable: " + msg;
-    }
-    return "connect failed: " + msg;
-  }
-
-  static boolean isReset(IOException e) {
-    return String.valueOf(e.getMessage()).contains("reset");
-  }
-
-  static String ioCause(IOException e) {
-    String msg = String.valueOf(e.getMessage());
-    if (isReset(e) || msg.contains("Broken pipe")) {
-      return RESET;
-    }
-    return "io error: " + msg;
   }
 }

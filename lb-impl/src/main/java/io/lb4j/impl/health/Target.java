@@ -20,8 +20,13 @@ final class Target {
 
   final Backend backend;
   final String id;
-  /** Resolved once when the backend is added, so the loop thread never blocks on DNS; null if unknown. */
-  final InetAddress address;
+  /**
+   * Resolved off the loop thread (when the backend is added, and again when its owner refreshes it), so
+   * the loop never blocks on DNS; null if unknown.
+   */
+  volatile InetAddress address;
+  /** The port of traffic: the listener's backend port when set, else the backend's own. */
+  final int trafficPort;
   final HealthStateMachine state;
 
   /** The last probe's result; "" before the first. Written by the loop thread. */
@@ -49,10 +54,11 @@ final class Target {
   byte[] head;
   int headLength;
 
-  Target(Backend backend, InetAddress address, boolean startHealthy) {
+  Target(Backend backend, InetAddress address, int trafficPort, boolean startHealthy) {
     this.backend = backend;
     this.id = backend.id();
     this.address = address;
+    this.trafficPort = trafficPort;
     this.state = new HealthStateMachine(startHealthy);
   }
 }

@@ -1,5 +1,9 @@
 package io.lb4j.impl.persistence;
 
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
 /**
  * Allocation-free helpers for {@code Cookie} and {@code Set-Cookie} header values (RFC 6265 syntax:
  * {@code name=value} pairs separated by {@code ;} and optional spaces).
@@ -84,23 +88,46 @@ final class CookieHeaders {
     return value;
   }
 
-  /** True when a {@code Set-Cookie} header deletes its cookie: {@code Max-Age} of 0 or below. */
-  static boolean deletes(String setCookie) {
+  /**
+   * True when a {@code Set-Cookie} header deletes its cookie: {@code Max-Age} of 0 or below, or, without
+   * a {@code Max-Age} (which takes precedence, RFC 6265 section 5.3), an {@code Expires} date at or before
+   * {@code nowMillis}. A malformed {@code Max-Age} or {@code Expires} is ignored, as browsers do (RFC 6265,
+   * section 5.2).
+   */
+  static boolean deletes(String setCookie, long nowMillis) {
     int semi = setCookie.indexOf(';');
     if (semi < 0) {
       return false;
     }
+    Boolean expired = null;
     for (String attribute : setCookie.substring(semi + 1).split(";")) {
       String a = attribute.trim();
       if (a.regionMatches(true, 0, "Max-Age=", 0, 8)) {
         try {
           return Long.parseLong(a.substring(8).trim()) <= 0;
         } catch (NumberFormatException ignored) {
-          // A malformed Max-Age is ignored, as browsers do (RFC 6265, section 5.2.2).
-          return false;
+          // malformed: ignored
+        }
+      } else if (a.regionMatches(true, 0, "Expires=", 0, 8)) {
+        long at = parseHttpDate(a.substring(8).trim());
+        if (at != Long.MIN_VALUE) {
+          expired = at <= nowMillis;
         }
       }
     }
-    return false;
+    return expired != null && expired;
+  }
+
+  /**
+   * An {@code Expires} date in epoch milliseconds: the IMF-fixdate of RFC 9110 ({@code Thu, 01 Jan 1970
+   * 00:00:00 GMT}) or its common dashed variant ({@code Thu, 01-Jan-1970 00:00:00 GMT});
+   * {@link Long#MIN_VALUE} when it is neither.
+   */
+  static long parseHttpDate(String date) {
+    try {
+      return ZonedDateTime.parse(date.replace('-', ' '), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+    } catch (DateTimeParseException malformed) {
+      return Long.MIN_VALUE;
+    }
   }
 }

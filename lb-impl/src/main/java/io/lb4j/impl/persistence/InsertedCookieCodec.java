@@ -64,7 +64,9 @@ final class InsertedCookieCodec {
     int slot = slot(header, start, end);
     VerifiedCookie cached = verified[slot];
     if (cached != null && cached.matches(header, start, end)) {
-      return cached.expiresAt >= now && keys.isLive(cached.key) ? cached : null;
+      // The membership check too: a cookie cached before its backend was unregistered is invalid now.
+      return cached.expiresAt >= now && keys.isLive(cached.key) && members.contains(cached.backendId()) ? cached
+          : null;
     }
     VerifiedCookie fresh = verifySlow(header, start, end, now);
     if (fresh != null) {

@@ -78,7 +78,17 @@ public abstract class SessionAffinity {
   public void release(RequestContext context) {}
 
   /** Server cookie: learns that {@code backend} set a cookie (the value of a {@code Set-Cookie} header). */
-  public void observeSetCookie(Backend backend, String setCookieHeader) {}
+  public final void observeSetCookie(Backend backend, String setCookieHeader) {
+    observeSetCookie(backend, RequestContext.EMPTY, setCookieHeader);
+  }
+
+  /**
+   * Server cookie: learns that {@code backend} set a cookie in its response to {@code request}. A
+   * {@code Set-Cookie} that deletes the cookie ({@code sid=; Max-Age=0}, or an {@code Expires} in the
+   * past) forgets both the value it names and the value the request carried, so the old binding stops
+   * routing at once.
+   */
+  public void observeSetCookie(Backend backend, RequestContext request, String setCookieHeader) {}
 
   /** A backend joined the pool (inserted cookies may name it from now on). */
   public void memberAdded(String backendId) {}
@@ -138,7 +148,7 @@ public abstract class SessionAffinity {
         case INSERT_COOKIE:
           return new InsertCookie(policy, keys != null ? keys : CookieKeyRing.random(), clock, secure);
         case SERVER_COOKIE:
-          return new ServerCookie(policy, nanoTime);
+          return new ServerCookie(policy, nanoTime, clock);
         default:
           return new None(policy);
       }
@@ -332,14 +342,17 @@ public abstract class SessionAffinity {
 
   /**
    * Server cookie: learns {@code cookie value -> backend} from the backends' {@code Set-Cookie} headers
-   * and follows it. A {@code Set-Cookie} that deletes the cookie ({@code Max-Age=0}) forgets the value.
+   * and follows it. A {@code Set-Cookie} that deletes the cookie ({@code Max-Age=0}, or an
+   * {@code Expires} in the past by the injected clock) forgets the value.
    */
   static final class ServerCookie extends Tabled<String> {
     private final String cookieName;
+    private final Clock clock;
 
-    ServerCookie(SessionPersistence policy, LongSupplier nanoTime) {
+    ServerCookie(SessionPersistence policy, LongSupplier nanoTime, Clock clock) {
       super(policy, policy.timeout(), nanoTime);
       this.cookieName = policy.cookieName();
+      this.clock = clock;
     }
 
     @Override
@@ -364,14 +377,22 @@ public abstract class SessionAffinity {
     }
 
     @Override
-    public void observeSetCookie(Backend backend, String setCookieHeader) {
+    public void observeSetCookie(Backend backend, RequestContext request, String setCookieHeader) {
       String value = CookieHeaders.setCookieValue(setCookieHeader, cookieName);
-      if (value == null || value.isEmpty()) {
+      if (value == null) {
         return;
       }
-      if (CookieHeaders.deletes(setCookieHeader)) {
-        table.invalidate(value);
-      } else {
+      if (CookieHeaders.deletes(setCookieHeader, clock.millis())) {
+        // A deletion usually carries an empty value ("sid=; Max-Age=0"): the session it ends is the one
+        // the request presented.
+        if (!value.isEmpty()) {
+          table.invalidate(value);
+        }
+        String presented = CookieHeaders.value(request.cookieHeader(), cookieName);
+        if (presented != null) {
+          table.invalidate(presented);
+        }
+      } else if (!value.isEmpty()) {
         table.put(value, new Binding(backend.id()));
       }
     }

@@ -110,6 +110,11 @@ abstract class ConnectionCountingScheduler implements Scheduler {
   }
 
   @Override
+  public boolean countsActiveRequests() {
+    return true;
+  }
+
+  @Override
   public int activeRequests(Backend backend) {
     ActiveCount count = snapshot.counts.get(Objects.requireNonNull(backend, "backend").id());
     return count == null ? 0 : count.get();

@@ -284,13 +284,13 @@ class HealthCheckerHttpTest {
   @Test
   void parseStatus_readsTheStatusCodeOrAsksForMoreBytes() {
     byte[] full = "HTTP/1.1 503 Service Unavailable".getBytes(StandardCharsets.US_ASCII);
-    assertThat(ProbeLoop.parseStatus(full, 16)).isEqualTo(503);
-    assertThat(ProbeLoop.parseStatus(full, 11)).isEqualTo(ProbeLoop.NEED_MORE);
-    assertThat(ProbeLoop.parseStatus(full, 3)).isEqualTo(ProbeLoop.NEED_MORE);
-    assertThat(ProbeLoop.parseStatus("HTTP/1.0 200 OK".getBytes(StandardCharsets.US_ASCII), 15)).isEqualTo(200);
-    assertThat(ProbeLoop.parseStatus("SSH-2.0-Open".getBytes(StandardCharsets.US_ASCII), 12))
-        .isEqualTo(ProbeLoop.MALFORMED);
-    assertThat(ProbeLoop.parseStatus("HTTP/1.1 2x0 OK".getBytes(StandardCharsets.US_ASCII), 15))
-        .isEqualTo(ProbeLoop.MALFORMED);
+    assertThat(StatusLine.parse(full, 16)).isEqualTo(503);
+    assertThat(StatusLine.parse(full, 11)).isEqualTo(StatusLine.NEED_MORE);
+    assertThat(StatusLine.parse(full, 3)).isEqualTo(StatusLine.NEED_MORE);
+    assertThat(StatusLine.parse("HTTP/1.0 200 OK".getBytes(StandardCharsets.US_ASCII), 15)).isEqualTo(200);
+    assertThat(StatusLine.parse("SSH-2.0-Open".getBytes(StandardCharsets.US_ASCII), 12))
+        .isEqualTo(StatusLine.MALFORMED);
+    assertThat(StatusLine.parse("HTTP/1.1 2x0 OK".getBytes(StandardCharsets.US_ASCII), 15))
+        .isEqualTo(StatusLine.MALFORMED);
   }
 }

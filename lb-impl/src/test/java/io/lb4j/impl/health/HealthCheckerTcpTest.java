@@ -432,7 +432,7 @@ class HealthCheckerTcpTest {
     // Started minus finished is what is in flight (nothing is aborted here); a snapshot reads the
     // started count first, so a probe ending or starting while it is taken cannot inflate it.
     for (int i = 0; i < 20; i++) {
-      HealthChecker.Metrics m = checker.metrics();
+      HealthCheckMetrics m = checker.metrics();
       assertThat(m.probesStarted() - m.probesSucceeded() - m.probesFailed()).as("probes in flight, cap 1")
           .isBetween(0L, 1L);
     }

@@ -16,7 +16,7 @@ class MetricsTest {
     stats.started(2_050_000); // 2.05 ms
     stats.started(-5); // early: counts as 0
 
-    HealthChecker.Metrics m = new HealthChecker.Metrics(stats, 0);
+    HealthCheckMetrics m = new HealthCheckMetrics(stats, 0);
 
     assertThat(m.probesStarted()).isEqualTo(100);
     assertThat(m.latenessPercentile(50)).isEqualTo(Duration.ofNanos(100_000));
@@ -29,7 +29,7 @@ class MetricsTest {
   void latenessBeyondTheLastBucket_countsInIt() {
     ProbeStats stats = new ProbeStats();
     stats.started(Duration.ofSeconds(3).toNanos());
-    HealthChecker.Metrics m = new HealthChecker.Metrics(stats, 0);
+    HealthCheckMetrics m = new HealthCheckMetrics(stats, 0);
     assertThat(m.latenessPercentile(99)).isEqualTo(Duration.ofNanos(102_400_000));
     assertThat(m.maxLateness()).isEqualTo(Duration.ofSeconds(3));
   }
@@ -39,12 +39,12 @@ class MetricsTest {
     ProbeStats stats = new ProbeStats();
     stats.started(0);
     stats.count(ProbeStats.SUCCEEDED);
-    HealthChecker.Metrics earlier = new HealthChecker.Metrics(stats, 0);
+    HealthCheckMetrics earlier = new HealthCheckMetrics(stats, 0);
     stats.started(5_000_000);
     stats.count(ProbeStats.FAILED);
-    HealthChecker.Metrics later = new HealthChecker.Metrics(stats, 1);
+    HealthCheckMetrics later = new HealthCheckMetrics(stats, 1);
 
-    HealthChecker.Metrics period = later.since(earlier);
+    HealthCheckMetrics period = later.since(earlier);
 
     assertThat(period.probesStarted()).isEqualTo(1);
     assertThat(period.probesSucceeded()).isZero();

@@ -6,6 +6,9 @@ import org.junit.jupiter.api.Test;
 
 class CookieHeadersTest {
 
+  private static final long NOW = 1_700_000_000_000L; // 2023-11-14T22:13:20Z
+
+
   @Test
   void value_findsTheNamedCookieAmongOthers() {
     String header = "theme=dark; LB4J_SESSION=abc.def; lang=en";
@@ -34,10 +37,20 @@ class CookieHeadersTest {
     assertThat(CookieHeaders.setCookieValue("JSESSIONID=xyz; Path=/; HttpOnly", "JSESSIONID")).isEqualTo("xyz");
     assertThat(CookieHeaders.setCookieValue("JSESSIONID=xyz", "JSESSIONID")).isEqualTo("xyz");
     assertThat(CookieHeaders.setCookieValue("OTHER=xyz; Path=/", "JSESSIONID")).isNull();
-    assertThat(CookieHeaders.deletes("JSESSIONID=xyz; Max-Age=0; Path=/")).isTrue();
-    assertThat(CookieHeaders.deletes("JSESSIONID=xyz; max-age=-1")).isTrue();
-    assertThat(CookieHeaders.deletes("JSESSIONID=xyz; Max-Age=60")).isFalse();
-    assertThat(CookieHeaders.deletes("JSESSIONID=xyz; Max-Age=soon")).isFalse();
-    assertThat(CookieHeaders.deletes("JSESSIONID=xyz")).isFalse();
+    assertThat(CookieHeaders.deletes("JSESSIONID=xyz; Max-Age=0; Path=/", NOW)).isTrue();
+    assertThat(CookieHeaders.deletes("JSESSIONID=xyz; max-age=-1", NOW)).isTrue();
+    assertThat(CookieHeaders.deletes("JSESSIONID=xyz; Max-Age=60", NOW)).isFalse();
+    assertThat(CookieHeaders.deletes("JSESSIONID=xyz; Max-Age=soon", NOW)).isFalse();
+    assertThat(CookieHeaders.deletes("JSESSIONID=xyz", NOW)).isFalse();
+  }
+
+  @Test
+  void deletes_recognisesAnExpiresInThePastUnlessMaxAgeSaysOtherwise() {
+    assertThat(CookieHeaders.deletes("sid=; Expires=Thu, 01 Jan 1970 00:00:00 GMT", NOW)).isTrue();
+    assertThat(CookieHeaders.deletes("sid=; expires=Thu, 01-Jan-1970 00:00:00 GMT; Path=/", NOW)).isTrue();
+    assertThat(CookieHeaders.deletes("sid=x; Expires=Tue, 14 Nov 2023 22:13:20 GMT", NOW)).isTrue(); // exactly now
+    assertThat(CookieHeaders.deletes("sid=x; Expires=Tue, 14 Nov 2023 22:13:21 GMT", NOW)).isFalse();
+    assertThat(CookieHeaders.deletes("sid=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60", NOW)).isFalse();
+    assertThat(CookieHeaders.deletes("sid=x; Expires=yesterday", NOW)).isFalse();
   }
 }

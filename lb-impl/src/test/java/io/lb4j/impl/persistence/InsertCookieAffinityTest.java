@@ -47,6 +47,17 @@ class InsertCookieAffinityTest {
   }
 
   @Test
+  void defect6_cachedCookieOfAnUnregisteredBackend_isInvalid() {
+    String value = cookieValue(affinity.bind(RequestContext.EMPTY, a));
+    assertThat(affinity.find(withCookie(value)).backendId()).isEqualTo("a"); // verified, now cached
+    assertThat(affinity.find(withCookie(value)).backendId()).isEqualTo("a"); // a cache hit
+    affinity.memberRemoved("a");
+    assertThat(affinity.find(withCookie(value))).isSameAs(Binding.INVALID);
+    affinity.memberAdded("a");
+    assertThat(affinity.find(withCookie(value)).backendId()).isEqualTo("a");
+  }
+
+  @Test
   void bind_setsACookieWithTheDocumentedAttributes() {
     String setCookie = affinity.bind(RequestContext.EMPTY, a);
     assertThat(setCookie).startsWith("LB4J_SESSION=")

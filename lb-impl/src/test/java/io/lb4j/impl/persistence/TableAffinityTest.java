@@ -189,6 +189,21 @@ class TableAffinityTest {
   }
 
   @Test
+  void defect7_serverCookieDeletion_withAnEmptyValueOrAPastExpires_forgetsTheSessionTheRequestCarried() {
+    SessionAffinity s = serverCookie();
+    s.observeSetCookie(a, "JSESSIONID=s1");
+    s.observeSetCookie(a, "JSESSIONID=s2");
+    s.observeSetCookie(a, "JSESSIONID=s3");
+    s.observeSetCookie(a, cookie("JSESSIONID=s1"), "JSESSIONID=; Max-Age=0; Path=/");
+    s.observeSetCookie(a, cookie("theme=x; JSESSIONID=s2"), "JSESSIONID=; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+    assertThat(s.find(cookie("JSESSIONID=s1"))).isSameAs(Binding.INVALID);
+    assertThat(s.find(cookie("JSESSIONID=s2"))).isSameAs(Binding.INVALID);
+    assertThat(s.find(cookie("JSESSIONID=s3")).backendId()).isEqualTo("a");
+    s.observeSetCookie(a, cookie("JSESSIONID=s3"), "OTHER=; Max-Age=0"); // another cookie's deletion
+    assertThat(s.find(cookie("JSESSIONID=s3")).backendId()).isEqualTo("a");
+  }
+
+  @Test
   void serverCookie_tableStaysBounded() {
     SessionAffinity s = serverCookie();
     for (int i = 0; i < 20_000; i++) {
