@@ -12,6 +12,8 @@ import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.impl.LoadBalancers;
+import io.lb4j.impl.client.BalancedHttpClient;
+import io.lb4j.impl.client.NoBackendException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -35,11 +37,12 @@ import java.util.function.BooleanSupplier;
  * <ol>
  *   <li>Starts backends with weights 3, 2 and 1 and a load balancer with HTTP health checks every 100 ms
  *       and inserted-cookie session persistence.
- *   <li>Sends requests as new clients (select, send with {@code HttpClient}, report) and prints each
- *       backend's share next to the expected one.
- *   <li>A browser-like client keeps its cookie and stays on one backend.
- *   <li>Stops that backend: prints the health transition and its cause, shows traffic moving away and
- *       the browser's session moving to another backend.
+ *   <li>Sends requests as new clients through {@link BalancedHttpClient} (select, send, report and
+ *       release in one call) and prints each backend's share next to the expected one.
+ *   <li>A browser-like client keeps its cookie and stays on one backend (select, send, report by hand).
+ *   <li>Stops that backend: requests sent before the health checks notice still all succeed (the client
+ *       retries a refused connection on another backend); prints the health transition and its cause,
+ *       shows traffic moving away and the browser's session moving to another backend.
  *   <li>Restarts it and shows it rejoin.
  * </ol>
  *
@@ -55,6 +58,7 @@ public final class Demo {
   private final ConcurrentLinkedQueue<LoadBalancerEvent> events = new ConcurrentLinkedQueue<>();
   private final List<HttpBackend> backends = new ArrayList<>();
   private LoadBalancer lb;
+  private BalancedHttpClient client;
 
   private Demo() {}
 
@@ -96,6 +100,7 @@ public final class Demo {
         .build();
     lb.subscribe(events::add);
     lb.start();
+    client = BalancedHttpClient.builder(lb).httpClient(http).attemptTimeout(REQUEST_TIMEOUT).build();
     System.out.println("lb4j demo: client-side pool '" + lb.name() + "', " + lb.healthCheck());
     System.out.println();
 
@@ -126,6 +131,11 @@ public final class Demo {
     HttpBackend victim = backends.stream().filter(b -> b.name().equals(home)).findFirst().orElseThrow();
     events.clear();
     victim.stop();
+    counts = sendAsNewClients(300);
+    long failed = counts.keySet().stream().filter(k -> k.startsWith("(")).mapToInt(counts::get).sum();
+    System.out.printf("  300 requests sent right after the stop, while the health checks find out: %d failed"
+        + " (a refused connection is retried on another backend)%n", failed);
+    ok &= check(failed == 0, "no request fails while " + home + " is down");
     ok &= await(home + " marked unhealthy", () -> status(home) == HealthStatus.UNHEALTHY);
     printHealthEvents();
     counts = sendAsNewClients(1200);
@@ -150,21 +160,23 @@ public final class Demo {
     return ok;
   }
 
+  /** Sends {@code n} GETs through the balanced client, each as a new client; counts them by backend. */
   private Map<String, Integer> sendAsNewClients(int n) throws InterruptedException {
     Map<String, Integer> counts = new LinkedHashMap<>();
     for (HttpBackend b : backends) {
       counts.put(b.name(), 0);
     }
+    HttpRequest request = HttpRequest.newBuilder(client.uri("/")).GET().build();
     for (int i = 0; i < n; i++) {
-      Selection s = lb.select(RequestContext.EMPTY);
-      if (!s.hasBackend()) {
-        counts.merge("(none: " + s.reason().description() + ")", 1, Integer::sum);
-        continue;
-      }
-      if (send(s)) {
-        counts.merge(s.backend().id(), 1, Integer::sum);
-      } else {
-        counts.merge("(failed)", 1, Integer::sum);
+      try {
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        String key = response.statusCode() == 200 ? response.body().trim().substring("hello from ".length())
+            : "(HTTP " + response.statusCode() + ")";
+        counts.merge(key, 1, Integer::sum);
+      } catch (NoBackendException e) {
+        counts.merge("(none: " + e.reason().description() + ")", 1, Integer::sum);
+      } catch (IOException e) {
+        counts.merge("(failed: " + e + ")", 1, Integer::sum);
       }
     }
     return counts;

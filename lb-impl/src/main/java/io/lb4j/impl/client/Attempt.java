@@ -1,0 +1,73 @@
+package io.lb4j.impl.client;
+
+import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.Outcome;
+import io.lb4j.api.Selection;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One attempt of a request on one selected backend. Ends exactly once, whichever path gets there first
+ * (response body consumed or closed, failure, retry, cancellation): {@link #finish} reports the outcome
+ * and releases the selection, {@link #abandon} only releases it. Thread-safe.
+ */
+final class Attempt {
+  private final LoadBalancer lb;
+  final Selection selection;
+  /** When the attempt was handed to the client, after its backoff. */
+  private volatile long sentNanos;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  /** The wait before this attempt is sent; set before it is handed to the timer, which publishes it. */
+  long backoffNanos;
+  /** Set when response headers arrived; 0 before. Written once by the client's thread, then read. */
+  private volatile int status;
+  private volatile long headersNanos;
+
+  Attempt(LoadBalancer lb, Selection selection) {
+    this.lb = lb;
+    this.selection = selection;
+  }
+
+  /** Marks the attempt as sent now, so that its latency leaves out the backoff before it. */
+  void sending() {
+    this.sentNanos = System.nanoTime();
+  }
+
+  void headersReceived(int status) {
+    this.headersNanos = System.nanoTime();
+    this.status = status;
+  }
+
+  boolean headersReceived() {
+    return status != 0;
+  }
+
+  /** How long the backend took to answer (to headers), or until now when it has not answered. */
+  Duration latency() {
+    long end = status != 0 ? headersNanos : System.nanoTime();
+    return Duration.ofNanos(Math.max(0, end - sentNanos));
+  }
+
+  /** The outcome of a response with the status received. */
+  Outcome statusOutcome() {
+    return Outcome.httpStatus(status, latency());
+  }
+
+  /** Reports {@code outcome} and releases the selection, unless the attempt already ended. */
+  void finish(Outcome outcome) {
+    if (ended.compareAndSet(false, true)) {
+      try {
+        lb.report(selection, outcome);
+      } finally {
+        selection.release();
+      }
+    }
+  }
+
+  /** Releases the selection without a report (the caller cancelled), unless the attempt already ended. */
+  void abandon() {
+    if (ended.compareAndSet(false, true)) {
+      selection.release();
+    }
+  }
+}

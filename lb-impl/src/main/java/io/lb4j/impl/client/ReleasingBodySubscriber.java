@@ -1,0 +1,73 @@
+package io.lb4j.impl.client;
+
+import io.lb4j.api.Outcome;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+
+/**
+ * Passes a response body to the caller's subscriber and ends the {@link Attempt} when the body ends:
+ * read to the end (the status's outcome), failed by the connection (a reset), or cancelled by the
+ * caller, for example by closing the {@code InputStream} of {@code BodyHandlers.ofInputStream()}.
+ */
+final class ReleasingBodySubscriber<T> implements BodySubscriber<T> {
+  private final BodySubscriber<T> downstream;
+  private final Attempt attempt;
+
+  ReleasingBodySubscriber(BodySubscriber<T> downstream, Attempt attempt) {
+    this.downstream = downstream;
+    this.attempt = attempt;
+  }
+
+  @Override
+  public CompletionStage<T> getBody() {
+    return downstream.getBody();
+  }
+
+  @Override
+  public void onSubscribe(Flow.Subscription subscription) {
+    downstream.onSubscribe(new Flow.Subscription() {
+      @Override
+      public void request(long n) {
+        subscription.request(n);
+      }
+
+      @Override
+      public void cancel() {
+        try {
+          subscription.cancel();
+        } finally {
+          attempt.finish(attempt.statusOutcome());
+        }
+      }
+    });
+  }
+
+  @Override
+  public void onNext(List<ByteBuffer> item) {
+    downstream.onNext(item);
+  }
+
+  // The attempt ends before the caller's subscriber hears of it: a caller woken by the end of the body
+  // (a blocking send returning, a stream reaching its end) finds the backend already released.
+
+  @Override
+  public void onError(Throwable throwable) {
+    try {
+      attempt.finish(Outcome.failure(Outcome.Kind.RESET, attempt.latency()));
+    } finally {
+      downstream.onError(throwable);
+    }
+  }
+
+  @Override
+  public void onComplete() {
+    try {
+      attempt.finish(attempt.statusOutcome());
+    } finally {
+      downstream.onComplete();
+    }
+  }
+}
