@@ -14,6 +14,10 @@ import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.client.BalancedHttpClient;
 import io.lb4j.impl.client.NoBackendException;
+import io.lb4j.impl.diagnostics.Diagnostics;
+import io.lb4j.impl.diagnostics.FindingCode;
+import io.lb4j.impl.diagnostics.Report;
+import io.lb4j.impl.diagnostics.Severity;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -146,6 +150,7 @@ public final class Demo {
     ok &= check(moved.sessionMoved() && !moved.backend().id().equals(home) && moved.setCookie() != null,
         "the browser is re-picked to a healthy backend and gets a new cookie");
     send(moved);
+    ok &= printDiagnostics(home);
 
     System.out.println("Phase 4: restart " + home);
     events.clear();
@@ -245,6 +250,17 @@ public final class Demo {
 
   private HealthStatus status(String id) {
     return lb.view().stream().filter(v -> v.backend().id().equals(id)).findFirst().orElseThrow().health();
+  }
+
+  /** What diagnostics say while {@code stopped} is down: its warnings and errors, one line each. */
+  private boolean printDiagnostics(String stopped) {
+    Report report = Diagnostics.builder().build().examine(lb);
+    System.out.println("  diagnostics (warnings and errors):");
+    report.findings().stream().filter(f -> f.severity() != Severity.INFO)
+        .forEach(f -> System.out.println("    " + f));
+    System.out.println();
+    return check(report.findings(FindingCode.BACKEND_UNHEALTHY).stream()
+        .anyMatch(f -> f.subject().startsWith("backend " + stopped + " ")), "diagnostics name the stopped backend");
   }
 
   private static String cookieOf(String setCookie) {
