@@ -15,6 +15,7 @@ import io.lb4j.impl.diagnostics.Finding;
 import io.lb4j.impl.diagnostics.FindingCode;
 import io.lb4j.impl.diagnostics.ListenerSnapshot;
 import io.lb4j.impl.diagnostics.Report;
+import io.lb4j.testing.HttpTestBackend;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -36,7 +37,7 @@ class DiagnosticsReportTest {
 
   @Test
   void readmeReport() throws Exception {
-    try (HttpBackend a = new HttpBackend("a", "127.0.0.1");
+    try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.1").build().start();
         ServerSocket notHttp = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.3"))) {
       Thread closer = new Thread(() -> acceptAndClose(notHttp), "example-not-http");
       closer.setDaemon(true);
