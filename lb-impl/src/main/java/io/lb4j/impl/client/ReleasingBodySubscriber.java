@@ -36,10 +36,12 @@ final class ReleasingBodySubscriber<T> implements BodySubscriber<T> {
 
       @Override
       public void cancel() {
+        // The caller gave up on the body, which says nothing against the backend: end the attempt with
+        // the status's outcome first, because on JDK 25 cancelling signals onError (a reset) at once.
         try {
-          subscription.cancel();
-        } finally {
           attempt.finish(attempt.statusOutcome());
+        } finally {
+          subscription.cancel();
         }
       }
     });
