@@ -189,8 +189,12 @@ final class ResponseForwarder {
     return pending > 0;
   }
 
-  /** The response ended: the next one is parsed from scratch. */
+  /**
+   * The response ended: the next one is parsed from scratch, and until it starts a refusal on this
+   * connection (a malformed next request, a loop) is answered with its status, not a reset.
+   */
   void finish() {
     parser.reset();
+    started = false;
   }
 }
