@@ -34,12 +34,15 @@ final class ReleasingBodySubscriber<T> implements BodySubscriber<T> {
         subscription.request(n);
       }
 
+      // The caller gave up on the body, not the backend: the attempt ends with its status before the
+      // cancel goes up, because JDK 20+ answers the cancel with onError("subscription cancelled") on
+      // this very thread, which must not be reported as a reset of the backend.
       @Override
       public void cancel() {
         try {
-          subscription.cancel();
-        } finally {
           attempt.finish(attempt.statusOutcome());
+        } finally {
+          subscription.cancel();
         }
       }
     });
