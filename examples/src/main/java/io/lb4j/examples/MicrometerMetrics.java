@@ -4,6 +4,9 @@ import io.lb4j.api.BackendView;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.LoadBalancerEvent;
 import io.lb4j.api.health.HealthStatus;
+import io.lb4j.impl.listener.FailureCause;
+import io.lb4j.impl.listener.ListenerMetrics;
+import io.lb4j.impl.listener.ListenerServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -45,6 +48,38 @@ public final class MicrometerMetrics {
             ((LoadBalancerEvent.NoEligibleBackend) event).reason().name()).register(registry).increment();
       }
     });
+  }
+
+  /**
+   * Binds a running listener's counters: {@code lb4j.listener.connections.active} (gauge),
+   * {@code lb4j.listener.connections} (total), {@code lb4j.listener.responses} (tagged {@code class}
+   * 1xx-5xx), {@code lb4j.listener.failures} (tagged {@code cause}: 502 by cause, 504, 431, 400, 508...),
+   * {@code lb4j.listener.retries}, {@code lb4j.listener.bytes} (tagged {@code direction} in/out) and
+   * {@code lb4j.listener.response_time_p99} (seconds, an upper bound from the listener's histogram). Each
+   * meter reads a fresh {@link ListenerMetrics} snapshot when scraped.
+   */
+  public static void bind(ListenerServer server, MeterRegistry registry) {
+    Tags tags = Tags.of("listener", server.listener().name());
+    Gauge.builder("lb4j.listener.connections.active", server, s -> s.metrics().connectionsActive()).tags(tags)
+        .register(registry);
+    FunctionCounter.builder("lb4j.listener.connections", server, s -> s.metrics().connectionsTotal()).tags(tags)
+        .register(registry);
+    for (int c = 1; c <= 5; c++) {
+      int statusClass = c;
+      FunctionCounter.builder("lb4j.listener.responses", server, s -> s.metrics().responses(statusClass))
+          .tags(tags.and("class", c + "xx")).register(registry);
+    }
+    for (FailureCause cause : FailureCause.values()) {
+      FunctionCounter.builder("lb4j.listener.failures", server, s -> s.metrics().failures(cause))
+          .tags(tags.and("cause", cause.name(), "status", String.valueOf(cause.status()))).register(registry);
+    }
+    FunctionCounter.builder("lb4j.listener.retries", server, s -> s.metrics().retries()).tags(tags).register(registry);
+    FunctionCounter.builder("lb4j.listener.bytes", server, s -> s.metrics().bytesIn())
+        .tags(tags.and("direction", "in")).register(registry);
+    FunctionCounter.builder("lb4j.listener.bytes", server, s -> s.metrics().bytesOut())
+        .tags(tags.and("direction", "out")).register(registry);
+    Gauge.builder("lb4j.listener.response_time_p99", server,
+        s -> s.metrics().responseTimeQuantile(0.99).toNanos() / 1e9).tags(tags).register(registry);
   }
 
   private static ToDoubleFunction<LoadBalancer> read(String id, ToDoubleFunction<BackendView> metric) {

@@ -10,6 +10,7 @@ import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.impl.LoadBalancers;
+import io.lb4j.impl.listener.ListenerServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +38,25 @@ class MicrometerMetricsTest {
       assertThat(lb.select(RequestContext.EMPTY).hasBackend()).isFalse();
       assertThat(registry.get("lb4j.no_backend").tag("reason", "ALL_DRAINED").counter().count()).isEqualTo(1.0);
       assertThat(registry.get("lb4j.backend.weight").tag("backend", "a").gauge().value()).isZero();
+    }
+  }
+
+  @Test
+  void bindListener_publishesResponsesAndFailuresByCause() throws Exception {
+    Listener listener = Listener.builder("metrics-l7", Protocol.HTTP, 0).healthCheck(HealthCheckPolicy.disabled()).build();
+    try (LoadBalancer lb = LoadBalancers.builder(listener).build().start();
+        ListenerServer server = ListenerServer.builder(lb).bindAddress(java.net.InetAddress.getLoopbackAddress())
+            .eventLoops(1).build().start()) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      MicrometerMetrics.bind(server, registry);
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.localAddress().getPort()
+              + "/")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(502);
+      assertThat(registry.get("lb4j.listener.failures").tag("cause", "NO_BACKEND").functionCounter().count())
+          .isEqualTo(1.0);
+      assertThat(registry.get("lb4j.listener.responses").tag("class", "5xx").functionCounter().count()).isEqualTo(1.0);
+      assertThat(registry.get("lb4j.listener.connections").functionCounter().count()).isEqualTo(1.0);
     }
   }
 }

@@ -1,0 +1,89 @@
+package io.lb4j.impl.listener;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * A Layer-7 connection to a backend, owned by one loop: in use by one request at a time, or idle in
+ * its loop's {@link BackendConnectionPool}. While idle it is its own key's handler: any byte or end of
+ * stream from the backend (it closed an idle connection) or its idle timeout closes it.
+ */
+final class BackendConnection extends IoHandler {
+  final SocketChannel channel;
+  final SelectionKey key;
+  final InetSocketAddress address;
+  final BackendConnectionPool pool;
+  /** Bytes from the backend, in read mode; taken from the loop's buffer pool while in use. */
+  ByteBuffer in;
+  /** True once a request has completed on it (a reused connection may be stale). */
+  boolean reused;
+  long idleSince;
+  private boolean closed;
+
+  BackendConnection(SocketChannel channel, SelectionKey key, InetSocketAddress address, BackendConnectionPool pool) {
+    this.channel = channel;
+    this.key = key;
+    this.address = address;
+    this.pool = pool;
+  }
+
+  /** Reads into {@link #in} (taking a buffer if needed): bytes read, 0, or -1 at end of stream. */
+  int read(BufferPool buffers) throws IOException {
+    if (in == null) {
+      in = buffers.acquire();
+      in.flip();
+    }
+    in.compact();
+    try {
+      return channel.read(in);
+    } finally {
+      in.flip();
+    }
+  }
+
+  /** Gives an empty input buffer back (a connection kept idle holds none). */
+  void releaseBuffer(BufferPool buffers) {
+    if (in != null && !in.hasRemaining()) {
+      buffers.release(in);
+      in = null;
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  void close(BufferPool buffers) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    key.cancel();
+    TcpProxyConnection.closeQuietly(channel);
+    if (in != null) {
+      buffers.release(in);
+      in = null;
+    }
+  }
+
+  /** Idle in the pool: the backend sent something or closed; either way the connection is done. */
+  @Override
+  void ready(SelectionKey k) {
+    pool.discard(this);
+  }
+
+  @Override
+  void checkTimeouts(long nowNanos) {
+    if (nowNanos - idleSince > pool.idleTimeoutNanos) {
+      pool.discard(this);
+    }
+  }
+
+  @Override
+  void closeNow() {
+    pool.discard(this);
+  }
+}

@@ -1,0 +1,60 @@
+package io.lb4j.impl.listener;
+
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Idle keep-alive connections to backends, per loop (so no lock: only the loop's thread touches it), at
+ * most {@code maxIdlePerBackend} per backend address, the most recently used first (a warm connection
+ * is the least likely to have been closed by the backend). Like nginx's {@code keepalive} directive it
+ * bounds idle connections, not concurrency: a request that finds none idle opens a new one.
+ */
+final class BackendConnectionPool {
+  final long idleTimeoutNanos;
+  private final int maxIdlePerBackend;
+  private final BufferPool buffers;
+  private final Map<InetSocketAddress, ArrayDeque<BackendConnection>> idle = new HashMap<>();
+
+  BackendConnectionPool(int maxIdlePerBackend, long idleTimeoutNanos, BufferPool buffers) {
+    this.maxIdlePerBackend = maxIdlePerBackend;
+    this.idleTimeoutNanos = idleTimeoutNanos;
+    this.buffers = buffers;
+  }
+
+  /** An idle connection to {@code address}, or null; the caller becomes its key's handler. */
+  BackendConnection take(InetSocketAddress address) {
+    ArrayDeque<BackendConnection> q = idle.get(address);
+    return q == null ? null : q.pollFirst();
+  }
+
+  /** Keeps {@code c} for the next request, or closes it when the backend already has enough idle. */
+  void giveBack(BackendConnection c, long nowNanos) {
+    ArrayDeque<BackendConnection> q = idle.computeIfAbsent(c.address, a -> new ArrayDeque<>());
+    if (q.size() >= maxIdlePerBackend) {
+      c.close(buffers);
+      return;
+    }
+    c.releaseBuffer(buffers);
+    if (c.in != null) {
+      c.close(buffers); // bytes after the response: the connection is not in a known state
+      return;
+    }
+    c.idleSince = nowNanos;
+    c.reused = true;
+    c.key.attach(c);
+    c.key.interestOps(SelectionKey.OP_READ);
+    q.addFirst(c);
+  }
+
+  /** Closes an idle connection and forgets it. */
+  void discard(BackendConnection c) {
+    ArrayDeque<BackendConnection> q = idle.get(c.address);
+    if (q != null) {
+      q.remove(c);
+    }
+    c.close(buffers);
+  }
+}

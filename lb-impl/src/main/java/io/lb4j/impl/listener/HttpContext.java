@@ -1,0 +1,44 @@
+package io.lb4j.impl.listener;
+
+import io.lb4j.impl.listener.http.ForwardingRewriter;
+import io.lb4j.impl.listener.http.HttpLimits;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import org.slf4j.Logger;
+
+/** What every Layer-7 connection of one running listener shares, beside the {@link ProxyContext}. */
+final class HttpContext {
+  final ProxyContext proxy;
+  final HttpLimits limits;
+  final ForwardingRewriter rewriter;
+  final String viaId;
+  final SSLContext ssl;
+  final long requestTimeoutNanos;
+  final long keepAliveTimeoutNanos;
+  final long lingerNanos;
+  /** SLF4J logger {@code io.lb4j.access} (tests pass their own). */
+  final Logger accessLog;
+  /** Set by {@code stop()}: connections close after their current response, idle ones at once. */
+  volatile boolean draining;
+
+  HttpContext(ProxyContext proxy, HttpLimits limits, String viaId, SSLContext ssl, int listenerPort,
+      long keepAliveTimeoutNanos, Logger accessLog) {
+    this.proxy = proxy;
+    this.limits = limits;
+    this.viaId = viaId;
+    this.ssl = ssl;
+    this.rewriter = new ForwardingRewriter(viaId, ssl != null, listenerPort);
+    this.requestTimeoutNanos = proxy.listener.requestTimeout().toNanos();
+    this.keepAliveTimeoutNanos = keepAliveTimeoutNanos;
+    this.lingerNanos = Math.min(requestTimeoutNanos, 5_000_000_000L);
+    this.accessLog = accessLog;
+  }
+
+  boolean https() {
+    return ssl != null;
+  }
+
+  SSLEngine newEngine() {
+    return ssl.createSSLEngine();
+  }
+}

@@ -1,0 +1,484 @@
+package io.lb4j.impl.listener;
+
+import static io.lb4j.api.internal.Checks.checkCharset;
+import static io.lb4j.api.internal.Checks.checkRange;
+import static io.lb4j.api.internal.Checks.checkState;
+
+import io.lb4j.api.Backend;
+import io.lb4j.api.BackendView;
+import io.lb4j.api.Listener;
+import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.Protocol;
+import io.lb4j.impl.listener.http.HttpLimits;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running listener: binds a {@link Listener}'s port and forwards what arrives to the backends its
+ * {@link LoadBalancer} selects. A TCP listener relays connections (Layer 4); HTTP and HTTPS listeners
+ * proxy requests (Layer 7).
+ *
+ * <pre>{@code
+ * try (ListenerServer server = ListenerServer.builder(pool).build().start()) {
+ *   ... traffic to server.localAddress() ...
+ *   server.stop(Duration.ofSeconds(10));
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> A few event-loop threads (default: the number of cores) serve every connection;
+ * never a thread per connection. Each connection belongs to one loop for its whole life.
+ *
+ * <p><b>Memory.</b> Buffers are pooled direct buffers of {@link Builder#bufferSize(int)} bytes (default
+ * 16 KiB), taken while bytes wait to be written and given back when they are, so an idle connection holds
+ * none. A Layer-4 connection holds at most two (one per direction: 32 KiB); a Layer-7 one at most four
+ * (one per direction, and a rewritten request and response head while they are written: 64 KiB), plus the
+ * codec's parse buffers (grown up to the header limits only when a head needs it) and, for HTTPS, about
+ * 50 KiB of {@code SSLEngine} buffers; plus the kernel's socket buffers.
+ *
+ * <p><b>Lifecycle.</b> {@link ListenerState}: {@link #start()} binds and returns when RUNNING (a port in
+ * use throws, naming the listener, the address and the cause); {@link #stop(Duration)} stops accepting,
+ * lets open connections and in-flight requests finish within the grace, then closes everything and ends
+ * every thread it started. The pool is not closed: it belongs to the caller.
+ *
+ * <p>Thread-safe.
+ *
+ * @since 0.2.0
+ */
+public final class ListenerServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ListenerServer.class);
+
+  /** The default time to establish a backend connection. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  /** The default number of backends tried per connection or request before giving up. */
+  public static final int DEFAULT_MAX_CONNECT_ATTEMPTS = 3;
+  /** The default size of a pooled I/O buffer. */
+  public static final int DEFAULT_BUFFER_SIZE = 16 * 1024;
+  /** Layer 7: the default time an idle client keep-alive connection stays open. */
+  public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(15);
+  /** Layer 7: the default time an idle pooled backend connection stays open. */
+  public static final Duration DEFAULT_BACKEND_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  /** Layer 7: the default number of idle connections kept per backend and event loop. */
+  public static final int DEFAULT_MAX_IDLE_PER_BACKEND = 32;
+
+  private final Listener listener;
+  private final LoadBalancer pool;
+  private final InetAddress bindAddress;
+  private final int eventLoops;
+  private final int bufferSize;
+  private final MetricsRecorder metrics = new MetricsRecorder();
+  private final ProxyContext context;
+  private final HttpLimits httpLimits;
+  private final SSLContext sslContext;
+  private final String viaId;
+  private final Duration keepAliveTimeout;
+  private final Duration backendIdleTimeout;
+  private final int maxIdlePerBackend;
+  private volatile HttpContext httpContext;
+  private final Logger accessLog;
+  private final AtomicReference<ListenerState> state = new AtomicReference<>(ListenerState.NEW);
+  private volatile EventLoop[] loops;
+  private volatile Acceptor acceptor;
+  private volatile InetSocketAddress localAddress;
+
+  private ListenerServer(Builder b) {
+    this.listener = b.pool.listener();
+    this.pool = b.pool;
+    this.bindAddress = b.bindAddress;
+    this.eventLoops = b.eventLoops;
+    this.bufferSize = b.bufferSize;
+    this.context = new ProxyContext(listener, pool, metrics, b.connectTimeout.toNanos(), b.maxConnectAttempts,
+        b.proxyProtocol);
+    this.httpLimits = b.httpLimits != null ? b.httpLimits
+        : HttpLimits.builder().maxHeaderSectionBytes(listener.maxRequestHeaderSize()).build();
+    this.sslContext = b.sslContext;
+    this.viaId = b.viaId != null ? b.viaId : listener.name();
+    this.keepAliveTimeout = b.keepAliveTimeout;
+    this.backendIdleTimeout = b.backendIdleTimeout;
+    this.maxIdlePerBackend = b.maxIdlePerBackend;
+    this.accessLog = b.accessLog;
+  }
+
+  /** A builder for a server forwarding {@code pool.listener()}'s traffic to {@code pool}'s backends. */
+  public static Builder builder(LoadBalancer pool) {
+    return new Builder(pool);
+  }
+
+  /**
+   * Binds the port, starts the event loops and returns once accepting.
+   *
+   * @return this server
+   * @throws IllegalStateException when already started, or a backend is this listener's own address
+   * @throws UncheckedIOException when the port cannot be bound; the message names the listener, the
+   *     address and the cause (for example "Address already in use")
+   */
+  public ListenerServer start() {
+    checkState(state.compareAndSet(ListenerState.NEW, ListenerState.STARTING),
+        "listener " + listener.name() + " was already started (state " + state.get() + ")");
+    InetSocketAddress address = new InetSocketAddress(bindAddress, listener.frontendPort());
+    ServerSocketChannel server = null;
+    try {
+      server = ServerSocketChannel.open();
+      server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+      server.configureBlocking(false);
+      server.bind(address, listener.acceptBacklog());
+      localAddress = (InetSocketAddress) server.getLocalAddress();
+      rejectSelfLoop(pool, listener, localAddress);
+    } catch (IOException e) {
+      closeServerSocket(server);
+      state.set(ListenerState.STOPPED);
+      String message = "listener " + listener.name() + " cannot bind " + address.getAddress().getHostAddress() + ":"
+          + listener.frontendPort() + ": " + e.getMessage();
+      BindException bind = new BindException(message);
+      bind.initCause(e);
+      throw new UncheckedIOException(message, bind);
+    } catch (RuntimeException e) {
+      closeServerSocket(server);
+      state.set(ListenerState.STOPPED);
+      throw e;
+    }
+    if (listener.frontendProtocol().isLayer7()) {
+      httpContext = new HttpContext(context, httpLimits, viaId, sslContext, localAddress.getPort(),
+          keepAliveTimeout.toNanos(), accessLog);
+    }
+    EventLoop[] started = new EventLoop[eventLoops];
+    for (int i = 0; i < eventLoops; i++) {
+      BufferPool buffers = new BufferPool(bufferSize, 1024, metrics);
+      started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i, buffers);
+      started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), buffers));
+      started[i].start();
+    }
+    loops = started;
+    Acceptor a = new Acceptor(listener.name(), server, started, connectionHandler());
+    acceptor = a;
+    CompletableFuture<Void> registered = new CompletableFuture<>();
+    started[0].execute(() -> {
+      try {
+        a.register();
+        registered.complete(null);
+      } catch (IOException | RuntimeException e) {
+        registered.completeExceptionally(e);
+      }
+    });
+    try {
+      registered.join();
+    } catch (RuntimeException e) {
+      for (EventLoop loop : started) {
+        loop.stop();
+      }
+      awaitLoopsEnded();
+      closeServerSocket(server);
+      state.set(ListenerState.STOPPED);
+      throw new IllegalStateException("listener " + listener.name() + " could not start accepting", e);
+    }
+    state.set(ListenerState.RUNNING);
+    log.info("listener {} ({}) accepting on {}", listener.name(), listener.frontendProtocol(),
+        localAddress.getAddress().getHostAddress() + ":" + localAddress.getPort());
+    return this;
+  }
+
+  private BiConsumer<EventLoop, SocketChannel> connectionHandler() {
+    if (listener.frontendProtocol() == Protocol.TCP) {
+      return (loop, channel) -> TcpProxyConnection.open(context, loop, channel);
+    }
+    HttpContext http = httpContext;
+    return (loop, channel) -> HttpProxyConnection.open(http, loop, channel);
+  }
+
+  /**
+   * Refuses a backend that is this listener's own address and port: every request sent to it would come
+   * back to the listener, the loop the reference warns about.
+   */
+  static void rejectSelfLoop(LoadBalancer pool, Listener listener, InetSocketAddress local) {
+    for (BackendView view : pool.view()) {
+      Backend b = view.backend();
+      if (listener.backendPortFor(b) != local.getPort()) {
+        continue;
+      }
+      InetAddress host;
+      try {
+        host = InetAddress.getByName(b.host());
+      } catch (UnknownHostException e) {
+        continue;
+      }
+      boolean same = local.getAddress().isAnyLocalAddress()
+          ? host.isLoopbackAddress() || host.isAnyLocalAddress() || isLocalInterface(host)
+          : host.equals(local.getAddress());
+      checkState(!same, "backend " + b.id() + " (" + b.host() + ":" + listener.backendPortFor(b)
+          + ") is listener " + listener.name() + "'s own address: requests would loop back to the listener");
+    }
+  }
+
+  private static boolean isLocalInterface(InetAddress host) {
+    try {
+      return java.net.NetworkInterface.getByInetAddress(host) != null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void closeServerSocket(ServerSocketChannel server) {
+    if (server != null) {
+      try {
+        server.close();
+      } catch (IOException ignored) {
+        // the bind failed; nothing else to release
+      }
+    }
+  }
+
+  /** The address the server is bound to (with the port the OS chose for port 0); null before start. */
+  public InetSocketAddress localAddress() {
+    return localAddress;
+  }
+
+  /** The current state. */
+  public ListenerState state() {
+    return state.get();
+  }
+
+  /** The listener served. */
+  public Listener listener() {
+    return listener;
+  }
+
+  /** A snapshot of this server's counters. */
+  public ListenerMetrics metrics() {
+    return metrics.snapshot();
+  }
+
+  /**
+   * Stops accepting, waits up to {@code grace} for open connections (Layer 4) or in-flight requests
+   * (Layer 7) to finish, then closes everything and waits for the event-loop threads to end. Idempotent:
+   * a second call returns once the first has finished.
+   *
+   * @throws IllegalArgumentException when {@code grace} is negative or above 15 minutes
+   */
+  public void stop(Duration grace) {
+    checkRange("listenerServer.stopGrace", grace, Duration.ZERO, Duration.ofMinutes(15));
+    if (state.compareAndSet(ListenerState.NEW, ListenerState.STOPPED)) {
+      return;
+    }
+    if (!state.compareAndSet(ListenerState.RUNNING, ListenerState.STOPPING)) {
+      awaitLoopsEnded();
+      return;
+    }
+    EventLoop[] ls = loops;
+    Acceptor a = acceptor;
+    ls[0].execute(a::closeNow);
+    HttpContext http = httpContext;
+    if (http != null) {
+      http.draining = true; // idle keep-alive connections close at the next sweep, busy ones after their response
+    }
+    long deadline = System.nanoTime() + grace.toNanos();
+    // The caller's thread waits, not a loop thread: polling a counter here costs nothing on the loops.
+    while (metrics.activeConnections() > 0 && System.nanoTime() - deadline < 0) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+    for (EventLoop loop : ls) {
+      loop.stop();
+    }
+    awaitLoopsEnded();
+    state.set(ListenerState.STOPPED);
+    log.info("listener {} stopped", listener.name());
+  }
+
+  private void awaitLoopsEnded() {
+    EventLoop[] ls = loops;
+    if (ls == null) {
+      return;
+    }
+    boolean interrupted = false;
+    for (EventLoop loop : ls) {
+      while (true) {
+        try {
+          if (!loop.awaitStopped(60_000)) {
+            log.warn("listener {}: event loop {} did not end within 60s", listener.name(), loop.thread().getName());
+          }
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stops at once: {@code stop(Duration.ZERO)}. */
+  @Override
+  public void close() {
+    stop(Duration.ZERO);
+  }
+
+  @Override
+  public String toString() {
+    return "ListenerServer{" + listener.name() + " " + state.get() + " " + localAddress + "}";
+  }
+
+  /**
+   * Builds a {@link ListenerServer}. Each setter validates its value ({@link IllegalArgumentException}
+   * naming the field, the value and the allowed range). Not thread-safe.
+   */
+  public static final class Builder {
+    private final LoadBalancer pool;
+    private InetAddress bindAddress;
+    private int eventLoops = Runtime.getRuntime().availableProcessors();
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private int maxConnectAttempts = DEFAULT_MAX_CONNECT_ATTEMPTS;
+    private ProxyProtocol proxyProtocol = ProxyProtocol.NONE;
+    private int bufferSize = DEFAULT_BUFFER_SIZE;
+    private HttpLimits httpLimits;
+    private SSLContext sslContext;
+    private String viaId;
+    private Duration keepAliveTimeout = DEFAULT_KEEP_ALIVE_TIMEOUT;
+    private Duration backendIdleTimeout = DEFAULT_BACKEND_IDLE_TIMEOUT;
+    private int maxIdlePerBackend = DEFAULT_MAX_IDLE_PER_BACKEND;
+    private Logger accessLog = LoggerFactory.getLogger("io.lb4j.access");
+
+    private Builder(LoadBalancer pool) {
+      this.pool = Objects.requireNonNull(pool, "pool");
+      try {
+        this.bindAddress = InetAddress.getByAddress(new byte[4]);
+      } catch (UnknownHostException e) {
+        throw new AssertionError("0.0.0.0 is a valid address", e);
+      }
+    }
+
+    /** The local address to bind (default 0.0.0.0, every IPv4 interface). */
+    public Builder bindAddress(InetAddress address) {
+      this.bindAddress = Objects.requireNonNull(address, "listenerServer.bindAddress");
+      return this;
+    }
+
+    /** The number of event-loop threads, 1-256 (default: the number of available processors). */
+    public Builder eventLoops(int n) {
+      this.eventLoops = checkRange("listenerServer.eventLoops", n, 1, 256);
+      return this;
+    }
+
+    /** The time to establish a backend connection, 10ms-60s (default 5s); slower counts as a failed connect. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = checkRange("listenerServer.connectTimeout", timeout, Duration.ofMillis(10),
+          Duration.ofSeconds(60));
+      return this;
+    }
+
+    /**
+     * Backends tried per connection (Layer 4) or request (Layer 7) when connecting fails, 1-10 (default
+     * 3). Each failure is reported to the pool; a retry goes to the next backend the pool selects.
+     */
+    public Builder maxConnectAttempts(int attempts) {
+      this.maxConnectAttempts = checkRange("listenerServer.maxConnectAttempts", attempts, 1, 10);
+      return this;
+    }
+
+    /** Layer 4: the PROXY protocol header sent to backends (default {@link ProxyProtocol#NONE}). */
+    public Builder proxyProtocol(ProxyProtocol version) {
+      this.proxyProtocol = Objects.requireNonNull(version, "listenerServer.proxyProtocol");
+      return this;
+    }
+
+    /** The size of each pooled I/O buffer in bytes, 4096-1048576 (default 16384). */
+    public Builder bufferSize(int bytes) {
+      this.bufferSize = checkRange("listenerServer.bufferSize", bytes, 4096, 1024 * 1024);
+      return this;
+    }
+
+    /**
+     * Layer 7: the codec's limits (request line 414, header section 431, fields, chunk lines, trailers,
+     * response heads). Default: {@link HttpLimits#defaults()} with the header section limit set to the
+     * listener's {@code maxRequestHeaderSize}.
+     */
+    public Builder httpLimits(HttpLimits limits) {
+      this.httpLimits = Objects.requireNonNull(limits, "listenerServer.httpLimits");
+      return this;
+    }
+
+    /** HTTPS: the TLS context clients are served with (required for an HTTPS listener; see {@link PemSsl}). */
+    public Builder sslContext(SSLContext context) {
+      this.sslContext = Objects.requireNonNull(context, "listenerServer.sslContext");
+      return this;
+    }
+
+    /**
+     * Layer 7: this listener's id in {@code Via} (default: the listener's name). A request that already
+     * carries it came back through a backend that called this listener: it gets 508. Give each balancer
+     * of a chain its own id.
+     */
+    public Builder viaId(String id) {
+      this.viaId = checkCharset("listenerServer.viaId", id, 1, 64, "A-Z a-z 0-9 '-' '_' '.'",
+          c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+              || c == '.');
+      return this;
+    }
+
+    /** Layer 7: how long an idle client keep-alive connection stays open, 1s-900s (default 15s). */
+    public Builder keepAliveTimeout(Duration timeout) {
+      this.keepAliveTimeout = checkRange("listenerServer.keepAliveTimeout", timeout, Duration.ofSeconds(1),
+          Duration.ofSeconds(900));
+      return this;
+    }
+
+    /** Layer 7: how long an idle pooled backend connection stays open, 100ms-900s (default 30s). */
+    public Builder backendIdleTimeout(Duration timeout) {
+      this.backendIdleTimeout = checkRange("listenerServer.backendIdleTimeout", timeout, Duration.ofMillis(100),
+          Duration.ofSeconds(900));
+      return this;
+    }
+
+    /**
+     * Layer 7: idle keep-alive connections kept per backend and event loop, 0-10000 (default 32); 0 opens
+     * a connection per request. Bounds idle connections, not concurrency.
+     */
+    public Builder maxIdleConnectionsPerBackend(int max) {
+      this.maxIdlePerBackend = checkRange("listenerServer.maxIdleConnectionsPerBackend", max, 0, 10000);
+      return this;
+    }
+
+    /** The access logger (default SLF4J {@code io.lb4j.access}); tests capture lines with their own. */
+    Builder accessLog(Logger logger) {
+      this.accessLog = Objects.requireNonNull(logger, "accessLog");
+      return this;
+    }
+
+    /**
+     * Builds the server (not started).
+     *
+     * @throws IllegalStateException when a PROXY protocol header is asked for a Layer-7 listener, an HTTPS
+     *     listener has no TLS context, the protocol is UDP, or a backend is the listener's own fixed address
+     *     and port
+     */
+    public ListenerServer build() {
+      Listener l = pool.listener();
+      checkState(proxyProtocol == ProxyProtocol.NONE || l.frontendProtocol() == Protocol.TCP,
+          "listenerServer.proxyProtocol " + proxyProtocol + " needs a TCP listener, but listener.frontendProtocol is "
+              + l.frontendProtocol());
+      checkState(l.frontendProtocol() != Protocol.HTTPS || sslContext != null,
+          "listenerServer.sslContext is required for an HTTPS listener (listener " + l.name() + ")");
+      checkState(l.frontendProtocol() == Protocol.TCP || l.frontendProtocol().isLayer7(),
+          "listener.frontendProtocol " + l.frontendProtocol() + " is not served (expected: TCP, HTTP or HTTPS)");
+      if (l.frontendPort() != 0) {
+        rejectSelfLoop(pool, l, new InetSocketAddress(bindAddress, l.frontendPort()));
+      }
+      return new ListenerServer(this);
+    }
+  }
+}

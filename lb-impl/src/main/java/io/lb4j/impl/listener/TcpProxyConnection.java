@@ -1,0 +1,293 @@
+package io.lb4j.impl.listener;
+
+import io.lb4j.api.RequestContext;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Layer-4 connection: a client socket relayed to a backend socket, both owned by one loop.
+ *
+ * <p>Each direction has at most one pooled buffer. The loop reads a side only while that side's buffer is
+ * empty, so a slow reader stops the other side from being read (back-pressure: the kernel's socket
+ * buffers fill and TCP flow control slows the fast peer), and memory per connection is at most two
+ * buffers. An end of stream is passed on as a half-close ({@code shutdownOutput}) once the buffered bytes
+ * are written; the connection closes when both directions have ended, on an error, or when idle for the
+ * listener's idle timeout.
+ *
+ * <p>The backend is selected through the pool with the client's address (source-IP persistence applies),
+ * and a failed connect is reported and retried on another backend, up to the configured attempts.
+ */
+final class TcpProxyConnection extends IoHandler implements BackendDialer.Events {
+  private static final Logger log = LoggerFactory.getLogger(TcpProxyConnection.class);
+  /** Buffers moved per readiness event and direction at most, so one busy connection cannot hog its loop. */
+  static final int MAX_READS_PER_EVENT = 16;
+
+  private final ProxyContext ctx;
+  private final BufferPool buffers;
+  private final SocketChannel client;
+  private final SelectionKey clientKey;
+  private final InetSocketAddress clientAddress;
+  private final BackendDialer dialer;
+  private BackendConnection backend;
+  private long lastActivity;
+  /** Bytes from client to backend, ready to write, or null. */
+  private ByteBuffer up;
+  /** Bytes from backend to client, ready to write, or null. */
+  private ByteBuffer down;
+  private boolean clientEof;
+  private boolean backendEof;
+  private boolean backendOutputShut;
+  private boolean clientOutputShut;
+  private boolean closed;
+
+  private TcpProxyConnection(ProxyContext ctx, EventLoop loop, SocketChannel client) throws IOException {
+    this.ctx = ctx;
+    this.buffers = loop.buffers();
+    this.client = client;
+    this.clientAddress = (InetSocketAddress) client.getRemoteAddress();
+    this.clientKey = client.register(loop.selector(), 0, this);
+    this.dialer = new BackendDialer(ctx, loop, this, this, null);
+    this.lastActivity = System.nanoTime();
+  }
+
+  /** Takes over an accepted client channel; runs on {@code loop}. */
+  static void open(ProxyContext ctx, EventLoop loop, SocketChannel client) {
+    ctx.metrics.connectionOpened();
+    TcpProxyConnection c;
+    try {
+      c = new TcpProxyConnection(ctx, loop, client);
+    } catch (IOException e) {
+      ctx.metrics.connectionClosed();
+      closeQuietly(client);
+      return;
+    }
+    try {
+      c.dialer.dial(RequestContext.ofClient(c.clientAddress.getAddress()));
+    } catch (IOException e) {
+      c.close(true);
+    }
+  }
+
+  @Override
+  public void backendUnavailable(FailureCause cause, String reason) {
+    ctx.metrics.failure(cause);
+    log.debug("{}: no backend for {}: {}", ctx.listener.name(), clientAddress, reason);
+    close(false);
+  }
+
+  @Override
+  public void backendReady(BackendConnection connected) throws IOException {
+    backend = connected;
+    if (ctx.proxyProtocol != ProxyProtocol.NONE) {
+      up = buffers.acquire();
+      ProxyProtocolHeader.write(ctx.proxyProtocol, clientAddress, (InetSocketAddress) client.getLocalAddress(), up);
+      up.flip();
+      flushUp();
+    }
+    updateInterest();
+  }
+
+  @Override
+  void ready(SelectionKey key) {
+    try {
+      if (dialer.connecting(key)) {
+        dialer.finishConnect();
+        return;
+      }
+      if (backend != null && key == backend.key) {
+        if (key.isWritable()) {
+          flushUp();
+        }
+        if (key.isValid() && key.isReadable()) {
+          readBackend();
+        }
+      } else {
+        if (key.isWritable()) {
+          flushDown();
+        }
+        if (key.isValid() && key.isReadable()) {
+          readClient();
+        }
+      }
+      if (!closed) {
+        updateInterest();
+      }
+    } catch (IOException e) {
+      log.debug("{}: connection from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
+      close(true);
+    } catch (RuntimeException e) {
+      // A bug, not the peer: never leave the connection hanging (and its selection unreleased).
+      log.error("{}: connection from {} failed unexpectedly", ctx.listener.name(), clientAddress, e);
+      close(true);
+    }
+  }
+
+  /**
+   * Reads from the client and writes on to the backend, up to {@link #MAX_READS_PER_EVENT} buffers in one
+   * readiness event while the backend keeps taking them (a bulk transfer then costs one select per
+   * {@code MAX_READS_PER_EVENT} buffers, as Netty's {@code maxMessagesPerRead}); stops as soon as the
+   * backend cannot take more, which is the back-pressure.
+   */
+  private void readClient() throws IOException {
+    for (int i = 0; i < MAX_READS_PER_EVENT && up == null && !clientEof; i++) {
+      ByteBuffer b = buffers.acquire();
+      int n = client.read(b);
+      if (n <= 0) {
+        buffers.release(b);
+        clientEof = n < 0;
+        if (n == 0) {
+          break;
+        }
+      } else {
+        lastActivity = System.nanoTime();
+        ctx.metrics.bytesIn(n);
+        b.flip();
+        up = b;
+      }
+      flushUp();
+    }
+    flushUp();
+  }
+
+  /** The backend-to-client twin of {@link #readClient()}. */
+  private void readBackend() throws IOException {
+    for (int i = 0; i < MAX_READS_PER_EVENT && down == null && !backendEof; i++) {
+      ByteBuffer b = buffers.acquire();
+      int n = backend.channel.read(b);
+      if (n <= 0) {
+        buffers.release(b);
+        backendEof = n < 0;
+        if (n == 0) {
+          break;
+        }
+      } else {
+        lastActivity = System.nanoTime();
+        b.flip();
+        down = b;
+      }
+      flushDown();
+    }
+    flushDown();
+  }
+
+  private void flushUp() throws IOException {
+    if (up != null) {
+      backend.channel.write(up);
+      if (up.hasRemaining()) {
+        return;
+      }
+      buffers.release(up);
+      up = null;
+      lastActivity = System.nanoTime();
+    }
+    if (clientEof && !backendOutputShut) {
+      backendOutputShut = true;
+      backend.channel.shutdownOutput();
+      closeIfDone();
+    }
+  }
+
+  private void flushDown() throws IOException {
+    if (down != null) {
+      int n = client.write(down);
+      ctx.metrics.bytesOut(n);
+      if (down.hasRemaining()) {
+        return;
+      }
+      buffers.release(down);
+      down = null;
+      lastActivity = System.nanoTime();
+    }
+    if (backendEof && !clientOutputShut) {
+      clientOutputShut = true;
+      client.shutdownOutput();
+      closeIfDone();
+    }
+  }
+
+  private void closeIfDone() {
+    if (backendOutputShut && clientOutputShut) {
+      close(false);
+    }
+  }
+
+  /** Reads a side only while the buffer towards the other side is empty: that is the back-pressure. */
+  private void updateInterest() {
+    if (backend == null) {
+      return;
+    }
+    int clientOps = (!clientEof && up == null ? SelectionKey.OP_READ : 0) | (down != null ? SelectionKey.OP_WRITE : 0);
+    int backendOps = (!backendEof && down == null ? SelectionKey.OP_READ : 0) | (up != null ? SelectionKey.OP_WRITE : 0);
+    if (clientKey.interestOps() != clientOps) {
+      clientKey.interestOps(clientOps);
+    }
+    if (backend.key.interestOps() != backendOps) {
+      backend.key.interestOps(backendOps);
+    }
+  }
+
+  @Override
+  void checkTimeouts(long nowNanos) {
+    if (closed) {
+      return;
+    }
+    if (dialer.isConnecting()) {
+      try {
+        dialer.checkTimeout(nowNanos);
+      } catch (IOException e) {
+        close(true);
+      }
+    } else if (nowNanos - lastActivity > ctx.idleTimeoutNanos) {
+      log.debug("{}: closing connection from {} idle for {}", ctx.listener.name(), clientAddress,
+          ctx.listener.idleTimeout());
+      close(false);
+    }
+  }
+
+  @Override
+  void closeNow() {
+    close(false);
+  }
+
+  /** Closes both sides; {@code abort} resets the client (an error, not an orderly end). */
+  private void close(boolean abort) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (abort) {
+      try {
+        client.setOption(StandardSocketOptions.SO_LINGER, 0);
+      } catch (IOException | RuntimeException ignored) {
+        // already closed
+      }
+    }
+    clientKey.cancel();
+    closeQuietly(client);
+    if (backend != null) {
+      backend.close(buffers);
+    }
+    dialer.close();
+    buffers.release(up);
+    buffers.release(down);
+    up = null;
+    down = null;
+    ctx.metrics.connectionClosed();
+  }
+
+  static void closeQuietly(SocketChannel c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // nothing left to do with a channel that cannot close
+      }
+    }
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Listeners that carry traffic: {@link io.lb4j.impl.listener.ListenerServer} binds a {@link io.lb4j.api.Listener}'s
+ * port and forwards connections (Layer 4) or HTTP requests (Layer 7) to the backends a
+ * {@link io.lb4j.api.LoadBalancer} selects, on a few NIO event-loop threads, JDK only.
+ *
+ * <p>Public here: {@code ListenerServer} and its builder, {@code ListenerState}, {@code ListenerMetrics},
+ * {@code FailureCause}, {@code ProxyProtocol} and {@code PemSsl}. Everything else is package-private;
+ * sub-packages are internal and can change or disappear at any time.
+ */
+package io.lb4j.impl.listener;
