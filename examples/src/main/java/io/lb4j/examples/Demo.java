@@ -14,6 +14,11 @@ import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.client.BalancedHttpClient;
 import io.lb4j.impl.client.NoBackendException;
+import io.lb4j.impl.diagnostics.Diagnostics;
+import io.lb4j.impl.diagnostics.FindingCode;
+import io.lb4j.impl.diagnostics.Report;
+import io.lb4j.impl.diagnostics.Severity;
+import io.lb4j.testing.HttpTestBackend;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -56,7 +61,7 @@ public final class Demo {
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
   private final ConcurrentLinkedQueue<LoadBalancerEvent> events = new ConcurrentLinkedQueue<>();
-  private final List<HttpBackend> backends = new ArrayList<>();
+  private final List<HttpTestBackend> backends = new ArrayList<>();
   private LoadBalancer lb;
   private BalancedHttpClient client;
 
@@ -64,31 +69,36 @@ public final class Demo {
 
   /** Runs the demo; exits 0 on success. */
   public static void main(String[] args) {
+    System.exit(run());
+  }
+
+  /** Runs the demo and returns its exit code: 0 when every phase behaved as described, 1 otherwise. */
+  public static int run() {
     int status;
     Demo demo = new Demo();
     try {
-      status = demo.run() ? 0 : 1;
+      status = demo.runPhases() ? 0 : 1;
     } catch (Exception e) {
       e.printStackTrace();
       status = 1;
     } finally {
       demo.shutdown();
     }
-    System.exit(status);
+    return status;
   }
 
-  private boolean run() throws Exception {
+  private boolean runPhases() throws Exception {
     long started = System.nanoTime();
     boolean ok = true;
-    backends.add(new HttpBackend("b1", "127.0.0.1"));
-    backends.add(new HttpBackend("b2", "127.0.0.2"));
-    backends.add(new HttpBackend("b3", "127.0.0.3"));
+    backends.add(HttpTestBackend.builder("b1").host("127.0.0.1").build().start());
+    backends.add(HttpTestBackend.builder("b2").host("127.0.0.2").build().start());
+    backends.add(HttpTestBackend.builder("b3").host("127.0.0.3").build().start());
     int[] weights = {3, 2, 1};
 
     // A client-side pool: the settings go to the pool builder, no listener to invent.
     List<Backend> members = new ArrayList<>();
     for (int i = 0; i < backends.size(); i++) {
-      HttpBackend b = backends.get(i);
+      HttpTestBackend b = backends.get(i);
       members.add(Backend.of(b.name(), b.host(), b.port(), weights[i]));
     }
     lb = LoadBalancers.builder().name("demo")
@@ -128,7 +138,7 @@ public final class Demo {
     ok &= check(stayed == 20, "the browser stays on its backend");
 
     System.out.println("Phase 3: stop " + home + " (the browser's backend)");
-    HttpBackend victim = backends.stream().filter(b -> b.name().equals(home)).findFirst().orElseThrow();
+    HttpTestBackend victim = backends.stream().filter(b -> b.name().equals(home)).findFirst().orElseThrow();
     events.clear();
     victim.stop();
     counts = sendAsNewClients(300);
@@ -146,6 +156,7 @@ public final class Demo {
     ok &= check(moved.sessionMoved() && !moved.backend().id().equals(home) && moved.setCookie() != null,
         "the browser is re-picked to a healthy backend and gets a new cookie");
     send(moved);
+    ok &= printDiagnostics(home);
 
     System.out.println("Phase 4: restart " + home);
     events.clear();
@@ -163,7 +174,7 @@ public final class Demo {
   /** Sends {@code n} GETs through the balanced client, each as a new client; counts them by backend. */
   private Map<String, Integer> sendAsNewClients(int n) throws InterruptedException {
     Map<String, Integer> counts = new LinkedHashMap<>();
-    for (HttpBackend b : backends) {
+    for (HttpTestBackend b : backends) {
       counts.put(b.name(), 0);
     }
     HttpRequest request = HttpRequest.newBuilder(client.uri("/")).GET().build();
@@ -247,6 +258,17 @@ public final class Demo {
     return lb.view().stream().filter(v -> v.backend().id().equals(id)).findFirst().orElseThrow().health();
   }
 
+  /** What diagnostics say while {@code stopped} is down: its warnings and errors, one line each. */
+  private boolean printDiagnostics(String stopped) {
+    Report report = Diagnostics.builder().build().examine(lb);
+    System.out.println("  diagnostics (warnings and errors):");
+    report.findings().stream().filter(f -> f.severity() != Severity.INFO)
+        .forEach(f -> System.out.println("    " + f));
+    System.out.println();
+    return check(report.findings(FindingCode.BACKEND_UNHEALTHY).stream()
+        .anyMatch(f -> f.subject().startsWith("backend " + stopped + " ")), "diagnostics name the stopped backend");
+  }
+
   private static String cookieOf(String setCookie) {
     return setCookie.substring(0, setCookie.indexOf(';'));
   }
@@ -274,7 +296,7 @@ public final class Demo {
     if (lb != null) {
       lb.close();
     }
-    for (HttpBackend b : backends) {
+    for (HttpTestBackend b : backends) {
       try {
         b.stop();
       } catch (RuntimeException ignored) {

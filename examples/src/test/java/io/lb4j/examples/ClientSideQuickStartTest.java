@@ -8,6 +8,7 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.client.BalancedHttpClient;
+import io.lb4j.testing.HttpTestBackend;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -22,7 +23,8 @@ class ClientSideQuickStartTest {
 
   @Test
   void readmeClientSide_sendsThroughThePool_andAStoppedBackendCostsNoError() throws Exception {
-    try (HttpBackend a = new HttpBackend("a", "127.0.0.1"); HttpBackend b = new HttpBackend("b", "127.0.0.2")) {
+    try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.1").build().start();
+        HttpTestBackend b = HttpTestBackend.builder("b").host("127.0.0.2").build().start()) {
       int portA = a.port();
       int portB = b.port();
       // --- README client-side ---

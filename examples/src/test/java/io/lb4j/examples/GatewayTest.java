@@ -9,6 +9,7 @@ import io.lb4j.api.Protocol;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.listener.ListenerServer;
+import io.lb4j.testing.HttpTestBackend;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +25,8 @@ class GatewayTest {
   @Test
   void readmeGateway_forwardsToHealthyBackends_and502sWhenNoneIsLeft() throws Exception {
     HttpClient client = HttpClient.newHttpClient();
-    try (HttpBackend a = new HttpBackend("a", "127.0.0.1"); HttpBackend b = new HttpBackend("b", "127.0.0.2")) {
+    try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.1").build().start();
+        HttpTestBackend b = HttpTestBackend.builder("b").host("127.0.0.2").build().start()) {
       int portA = a.port();
       int portB = b.port();
       // --- README gateway ---

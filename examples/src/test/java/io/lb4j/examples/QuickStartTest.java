@@ -10,6 +10,7 @@ import io.lb4j.api.Selection;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.impl.LoadBalancers;
+import io.lb4j.testing.HttpTestBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,8 @@ class QuickStartTest {
   @Test
   void readmeQuickStart_selectsAHealthyBackendAndSetsASessionCookie() throws Exception {
     List<String> sentTo = new ArrayList<>();
-    try (HttpBackend a = new HttpBackend("a", "127.0.0.1"); HttpBackend b = new HttpBackend("b", "127.0.0.2")) {
+    try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.1").build().start();
+        HttpTestBackend b = HttpTestBackend.builder("b").host("127.0.0.2").build().start()) {
       int portA = a.port();
       int portB = b.port();
       // --- README quick start ---

@@ -571,6 +571,11 @@ final class DefaultLoadBalancer implements LoadBalancer {
     return checker.metrics();
   }
 
+  /** The settings the pool runs under: its listener, or the client-side pool's listener-shaped settings. */
+  Listener settings() {
+    return settings;
+  }
+
   /** The checker's policy, for tests that check it agrees with {@link #healthCheck()}. */
   HealthCheckPolicy checkerPolicy() {
     return checker.policy();

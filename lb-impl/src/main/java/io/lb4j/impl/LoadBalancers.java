@@ -76,6 +76,26 @@ public final class LoadBalancers {
   }
 
   /**
+   * The settings a pool runs under: the listener it was built from, or, for a client-side pool, a
+   * listener-shaped value holding the pool's scheduling algorithm, outlier detection, persistence, drain
+   * and slow-start settings (its name, protocol and ports mean nothing there: the pool's name is
+   * {@link LoadBalancer#name()}). The health-check policy in force is {@link LoadBalancer#healthCheck()},
+   * which runtime changes update; this value keeps the policy the pool was built with. For diagnostics
+   * and operator tools.
+   *
+   * @param lb a load balancer built by this class
+   * @return its settings
+   * @throws IllegalArgumentException when {@code lb} was not built here
+   * @since 0.2.0
+   */
+  public static Listener settings(LoadBalancer lb) {
+    if (!(lb instanceof DefaultLoadBalancer)) {
+      throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);
+    }
+    return ((DefaultLoadBalancer) lb).settings();
+  }
+
+  /**
    * A builder for a load balancer serving {@code listener}: the listener supplies the scheduling
    * algorithm, health checking, persistence, draining and slow start, and its backend port (when set)
    * is the port of traffic and of health checks.

@@ -21,6 +21,7 @@ import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.persistence.CookieKeyRing;
+import io.lb4j.testing.TcpTestBackend;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -57,8 +58,8 @@ class LoadBalancerTest {
     }
   }
 
-  private TcpBackend backend(String host) {
-    TcpBackend b = TcpBackend.start(host);
+  private TcpTestBackend backend(String host) {
+    TcpTestBackend b = TcpBackend.start(host);
     closeables.add(b);
     return b;
   }
@@ -100,8 +101,8 @@ class LoadBalancerTest {
 
   @Test
   void select_sharesTrafficByWeightOnceChecksPass() {
-    TcpBackend a = backend("127.0.0.1");
-    TcpBackend b = backend("127.0.0.2");
+    TcpTestBackend a = backend("127.0.0.1");
+    TcpTestBackend b = backend("127.0.0.2");
     LoadBalancer lb = start(LoadBalancers.builder(l4().healthCheck(FAST_TCP).build())
         .backend(Backend.of("a", a.host(), a.port(), 3))
         .backend(Backend.of("b", b.host(), b.port(), 1)));
@@ -115,7 +116,7 @@ class LoadBalancerTest {
 
   @Test
   void awaitAnyHealthy_returnsOnceTheFirstCheckPassesAndFalseWhenNoneCan() throws Exception {
-    TcpBackend a = backend("127.0.0.1");
+    TcpTestBackend a = backend("127.0.0.1");
     LoadBalancer lb = start(LoadBalancers.builder(l4().healthCheck(FAST_TCP).build())
         .backend(Backend.of("a", a.host(), a.port())));
     assertThat(lb.awaitAnyHealthy(Await.DEADLINE)).isTrue();
@@ -151,8 +152,8 @@ class LoadBalancerTest {
 
   @Test
   void deadBackend_stopsGettingTrafficAndRejoinsWhenItRecovers() {
-    TcpBackend a = backend("127.0.0.1");
-    TcpBackend b = backend("127.0.0.3");
+    TcpTestBackend a = backend("127.0.0.1");
+    TcpTestBackend b = backend("127.0.0.3");
     LoadBalancer lb = start(LoadBalancers.builder(l4().healthCheck(FAST_TCP).build())
         .backend(Backend.of("a", a.host(), a.port()))
         .backend(Backend.of("b", b.host(), b.port())));
@@ -177,8 +178,8 @@ class LoadBalancerTest {
 
   @Test
   void insertCookie_keepsAClientOnItsBackendAndMovesItWhenTheBackendDies() {
-    TcpBackend a = backend("127.0.0.1");
-    TcpBackend b = backend("127.0.0.4");
+    TcpTestBackend a = backend("127.0.0.1");
+    TcpTestBackend b = backend("127.0.0.4");
     LoadBalancer lb = start(LoadBalancers.builder(l7()
             .healthCheck(HealthCheckPolicy.builder().interval(Duration.ofMillis(20)).unhealthyThreshold(1)
                 .healthyThreshold(1).build())
@@ -447,7 +448,7 @@ class LoadBalancerTest {
 
   @Test
   void failOpen_picksAmongAllWhenTooFewAreHealthy() {
-    TcpBackend a = backend("127.0.0.1");
+    TcpTestBackend a = backend("127.0.0.1");
     LoadBalancer lb = start(LoadBalancers.builder(l4().healthCheck(FAST_TCP.toBuilder().panicThresholdPercent(50).build()).build())
         .backend(Backend.of("a", a.host(), a.port()))
         .backend(Backend.of("dead1", "127.0.0.1", closedPort()))
@@ -550,7 +551,7 @@ class LoadBalancerTest {
 
   @Test
   void close_stopsEveryThreadAndSelectsNothing() {
-    TcpBackend a = backend("127.0.0.1");
+    TcpTestBackend a = backend("127.0.0.1");
     LoadBalancer lb = LoadBalancers.builder(l4().healthCheck(FAST_TCP).drainTimeout(Duration.ofSeconds(10))
             .slowStartWindow(Duration.ofSeconds(10)).build())
         .backend(Backend.of("a", a.host(), a.port())).build().start();

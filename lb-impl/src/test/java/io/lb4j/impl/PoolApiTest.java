@@ -22,6 +22,7 @@ import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.testing.TcpTestBackend;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -191,7 +192,7 @@ class PoolApiTest {
 
   @Test
   void whenReady_completesOnceACheckPassesWithoutBlockingTheCaller() throws Exception {
-    TcpBackend a = closing(TcpBackend.start("127.0.0.1"));
+    TcpTestBackend a = closing(TcpBackend.start("127.0.0.1"));
     LoadBalancer lb = closing(LoadBalancers.builder().healthCheck(FAST_TCP)
         .backend(Backend.of("a", a.host(), a.port())).build());
     CompletableFuture<Void> ready = lb.whenReady();
@@ -220,7 +221,7 @@ class PoolApiTest {
 
   @Test
   void customScheduler_getsHealthAndDrainingFromThePool() {
-    TcpBackend a = closing(TcpBackend.start("127.0.0.1"));
+    TcpTestBackend a = closing(TcpBackend.start("127.0.0.1"));
     FirstEligibleScheduler scheduler = new FirstEligibleScheduler();
     LoadBalancer lb = closing(LoadBalancers.builder().healthCheck(FAST_TCP).scheduler(scheduler)
         .backend(Backend.of("dead", "127.0.0.1", closedPort()))

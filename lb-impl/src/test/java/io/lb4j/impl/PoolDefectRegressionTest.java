@@ -18,6 +18,7 @@ import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.NoBackendReason;
+import io.lb4j.testing.TcpTestBackend;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -80,7 +81,7 @@ class PoolDefectRegressionTest {
 
   @Test
   void defect1_listenerBackendPort_isThePortOfTrafficAndOfChecks() {
-    TcpBackend open = closing(TcpBackend.start("127.0.0.1"));
+    TcpTestBackend open = closing(TcpBackend.start("127.0.0.1"));
     int ownPortClosed = LoadBalancerTest.closedPort();
     Listener listener = Listener.builder("web", Protocol.TCP, 0).backendPort(open.port()).healthCheck(FAST_TCP)
         .build();
@@ -95,7 +96,7 @@ class PoolDefectRegressionTest {
 
   @Test
   void defect1_healthCheckPortOverride_stillWinsOverTheListenerBackendPort() {
-    TcpBackend checkPort = closing(TcpBackend.start("127.0.0.1"));
+    TcpTestBackend checkPort = closing(TcpBackend.start("127.0.0.1"));
     int trafficPortClosed = LoadBalancerTest.closedPort();
     HealthCheckPolicy policy = FAST_TCP.toBuilder().port(checkPort.port()).build();
     Listener listener = Listener.builder("web", Protocol.TCP, 0).backendPort(trafficPortClosed)
@@ -111,7 +112,7 @@ class PoolDefectRegressionTest {
 
   @Test
   void defect2_removeAndReAddOfTheSameIdRacing_leavesTheBackendChecked() throws Exception {
-    TcpBackend server = closing(TcpBackend.start("127.0.0.1"));
+    TcpTestBackend server = closing(TcpBackend.start("127.0.0.1"));
     Backend a = Backend.of("a", server.host(), server.port());
     LoadBalancer lb = closing(LoadBalancers.builder().healthCheck(FAST_TCP).backend(a).build().start());
     ExecutorService pool = threads(2);
@@ -216,7 +217,7 @@ class PoolDefectRegressionTest {
 
   @Test
   void defect4_failOpenTurnedOnAtRuntime_runsOnFreshHealthData() {
-    TcpBackend a = closing(TcpBackend.start("127.0.0.1"));
+    TcpTestBackend a = closing(TcpBackend.start("127.0.0.1"));
     LoadBalancer lb = closing(LoadBalancers.builder().healthCheck(FAST_TCP)
         .backend(Backend.of("a", a.host(), a.port()))
         .backend(Backend.of("dead", "127.0.0.1", LoadBalancerTest.closedPort())).build().start());
@@ -271,7 +272,7 @@ class PoolDefectRegressionTest {
 
   @Test
   void defect8_closeFromAnEventConsumerOnThePoolThread_returnsAndStopsEveryThread() throws Exception {
-    TcpBackend a = closing(TcpBackend.start("127.0.0.1"));
+    TcpTestBackend a = closing(TcpBackend.start("127.0.0.1"));
     LoadBalancer lb = LoadBalancers.builder().name("self-closing").healthCheck(FAST_TCP)
         .drainTimeout(Duration.ofSeconds(10)).backend(Backend.of("a", a.host(), a.port())).build();
     AtomicReference<String> closedOn = new AtomicReference<>();
@@ -323,8 +324,8 @@ class PoolDefectRegressionTest {
 
   @Test
   void defect11_hostNamesAreResolvedOffTheSelectPathAndFollowedWhenTheyMove() throws Exception {
-    TcpBackend first = closing(TcpBackend.start("127.0.0.2"));
-    TcpBackend second = closing(new TcpBackend("127.0.0.3", first.port()));
+    TcpTestBackend first = closing(TcpBackend.start("127.0.0.2"));
+    TcpTestBackend second = closing(TcpBackend.start("127.0.0.3", first.port()));
     AtomicReference<String> resolvesTo = new AtomicReference<>("127.0.0.2");
     CountDownLatch dnsAnswers = new CountDownLatch(1);
     LoadBalancer lb = closing(LoadBalancers.builder().healthCheck(FAST_TCP)

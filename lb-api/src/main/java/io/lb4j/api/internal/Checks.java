@@ -34,6 +34,18 @@ public final class Checks {
     return value;
   }
 
+  /**
+   * Returns {@code value} if {@code min <= value <= max} (NaN never is), else throws
+   * {@link IllegalArgumentException}.
+   */
+  public static double checkRange(String field, double value, double min, double max) {
+    if (!(value >= min && value <= max)) {
+      throw new IllegalArgumentException(
+          field + " must be between " + min + " and " + max + ", was " + value);
+    }
+    return value;
+  }
+
   /** Returns {@code value} if it lies in {@code [min, max]}, else throws {@link IllegalArgumentException}. */
   public static Duration checkRange(String field, Duration value, Duration min, Duration max) {
     Objects.requireNonNull(value, field);

@@ -502,7 +502,9 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     long nanos = System.nanoTime() - requestStart;
     ctx.metrics.response(status, nanos);
     logAccess(nanos);
-    boolean reusable = requestBodyDone && !closeAfterResponse && responseParser.head().keepAlive() && !backendEof;
+    // The backend connection's fate depends on its own exchange only: a client that closes (Connection: close,
+    // HTTP/1.0) was never forwarded its Connection field, so the backend still keeps the connection open.
+    boolean reusable = requestBodyDone && responseParser.head().keepAlive() && !backendEof && !http.draining;
     BackendConnection b = backend;
     backend = null;
     if (reusable) {

@@ -11,18 +11,17 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.health.StatusClass;
-import io.lb4j.impl.health.Loopback.Http;
-import io.lb4j.impl.health.Loopback.SilentServer;
 import io.lb4j.impl.health.Loopback.Transitions;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
+import io.lb4j.testing.Behavior;
+import io.lb4j.testing.Fault;
+import io.lb4j.testing.HttpTestBackend;
+import io.lb4j.testing.RecordedRequest;
+import io.lb4j.testing.TcpTestBackend;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -59,52 +58,54 @@ class HealthCheckerHttpTest {
 
   @Test
   void headIsTheDefaultMethod_withBackendAddressAsHost_andAnLb4jUserAgent() {
-    Http server = track(new Http(Loopback.nextHost()));
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
     Transitions transitions = new Transitions();
-    started(http().build(), transitions, Backend.of("a", server.host, server.port()));
+    started(http().build(), transitions, Backend.of("a", server.host(), server.port()));
 
     HealthTransition t = transitions.next();
     assertThat(t.to()).isEqualTo(HEALTHY);
     assertThat(t.cause()).isEqualTo("HTTP 200");
-    assertThat(server.methods.get(0)).isEqualTo("HEAD");
-    assertThat(server.paths.get(0)).isEqualTo("/");
-    assertThat(server.hosts.get(0)).isEqualTo(server.host + ":" + server.port());
-    assertThat(server.userAgents.get(0)).startsWith("lb4j-health-check/");
+    RecordedRequest probe = server.requests().all().get(0);
+    assertThat(probe.method()).isEqualTo("HEAD");
+    assertThat(probe.target()).isEqualTo("/");
+    assertThat(probe.header("Host")).isEqualTo(server.host() + ":" + server.port());
+    assertThat(probe.header("User-Agent")).startsWith("lb4j-health-check/");
   }
 
   @Test
   void getMethod_path_andDomain_areSentAsConfigured() {
-    Http server = track(new Http(Loopback.nextHost()));
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     started(http().method(HealthCheckMethod.GET).path("/status.html").domain("app.example.com").build(),
-        transitions, Backend.of("a", server.host, server.port()));
+        transitions, Backend.of("a", server.host(), server.port()));
 
     transitions.next();
-    assertThat(server.methods.get(0)).isEqualTo("GET");
-    assertThat(server.paths.get(0)).isEqualTo("/status.html");
-    assertThat(server.hosts.get(0)).isEqualTo("app.example.com");
+    RecordedRequest probe = server.requests().all().get(0);
+    assertThat(probe.method()).isEqualTo("GET");
+    assertThat(probe.target()).isEqualTo("/status.html");
+    assertThat(probe.header("Host")).isEqualTo("app.example.com");
   }
 
   @Test
   void pathWithUpperCaseEscapesAndQuery_isSentVerbatim() {
-    Http server = track(new Http(Loopback.nextHost()));
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     String target = "/actuator/healthCheck;v=2/%C3%A9?probe=Liveness&x=a:b@c";
     started(http().method(HealthCheckMethod.GET).path(target).build(), transitions,
-        Backend.of("a", server.host, server.port()));
+        Backend.of("a", server.host(), server.port()));
 
     assertThat(transitions.next().to()).isEqualTo(HEALTHY);
-    assertThat(server.paths.get(0)).isEqualTo(target);
+    assertThat(server.requests().all().get(0).target()).isEqualTo(target);
   }
 
   @Test
   void notFound_isUnhealthyByDefault_withTheStatusAndClassesInTheCause() {
-    Http server = track(new Http(Loopback.nextHost()));
-    server.status.set(404);
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
+    server.set(Behavior.status(404));
     Transitions transitions = new Transitions();
-    HealthChecker checker = started(http().build(), transitions, Backend.of("a", server.host, server.port()));
+    HealthChecker checker = started(http().build(), transitions, Backend.of("a", server.host(), server.port()));
 
-    await("three probes", () -> server.requests.get() >= 3);
+    await("three probes", () -> server.requests().count() >= 3);
     assertThat(checker.status("a")).isEqualTo(UNHEALTHY);
     assertThat(checker.lastResult("a")).isEqualTo("HTTP 404 not in [2xx, 3xx]");
     assertThat(transitions.all).isEmpty();
@@ -112,11 +113,11 @@ class HealthCheckerHttpTest {
 
   @Test
   void notFound_isHealthyWhen4xxIsANormalClass() {
-    Http server = track(new Http(Loopback.nextHost()));
-    server.status.set(404);
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
+    server.set(Behavior.status(404));
     Transitions transitions = new Transitions();
     started(http().normalStatuses(StatusClass.HTTP_2XX, StatusClass.HTTP_4XX).build(), transitions,
-        Backend.of("a", server.host, server.port()));
+        Backend.of("a", server.host(), server.port()));
 
     HealthTransition t = transitions.next();
     assertThat(t.to()).isEqualTo(HEALTHY);
@@ -125,12 +126,12 @@ class HealthCheckerHttpTest {
 
   @Test
   void serverError_turnsAHealthyBackendUnhealthy_withTheStatusInTheCause() {
-    Http server = track(new Http(Loopback.nextHost()));
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
     Transitions transitions = new Transitions();
-    started(http().unhealthyThreshold(2).build(), transitions, Backend.of("a", server.host, server.port()));
+    started(http().unhealthyThreshold(2).build(), transitions, Backend.of("a", server.host(), server.port()));
     assertThat(transitions.next().to()).isEqualTo(HEALTHY);
 
-    server.status.set(503);
+    server.set(Behavior.status(503));
 
     HealthTransition down = transitions.next();
     assertThat(down.to()).isEqualTo(UNHEALTHY);
@@ -139,23 +140,23 @@ class HealthCheckerHttpTest {
 
   @Test
   void redirect_isNotFollowed_andCountsAsNormalWhen3xxIs() {
-    Http server = track(new Http(Loopback.nextHost()));
-    server.status.set(301);
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
+    server.set(Behavior.builder().status(301).header("Location", "/elsewhere").build());
     Transitions transitions = new Transitions();
-    started(http().build(), transitions, Backend.of("a", server.host, server.port()));
+    started(http().build(), transitions, Backend.of("a", server.host(), server.port()));
 
     assertThat(transitions.next().cause()).isEqualTo("HTTP 301");
-    await("more probes", () -> server.requests.get() >= 3);
-    assertThat(server.paths).containsOnly("/");
+    await("more probes", () -> server.requests().count() >= 3);
+    assertThat(server.requests().all()).extracting(RecordedRequest::target).containsOnly("/");
   }
 
   @Test
   void serverThatAcceptsButNeverAnswers_failsWithATimeout() throws Exception {
-    SilentServer silent = track(new SilentServer(Loopback.nextHost()));
-    String host = silent.channel.socket().getInetAddress().getHostAddress();
+    TcpTestBackend silent = track(Loopback.silent(Loopback.nextHost()));
+    String host = silent.host();
     Transitions transitions = new Transitions();
     HealthChecker checker = started(http().startHealthy(true).unhealthyThreshold(1)
-        .responseTimeout(Duration.ofMillis(100)).build(), transitions, Backend.of("a", host, silent.port));
+        .responseTimeout(Duration.ofMillis(100)).build(), transitions, Backend.of("a", host, silent.port()));
 
     HealthTransition down = transitions.next();
     assertThat(down.to()).isEqualTo(UNHEALTHY);
@@ -165,35 +166,35 @@ class HealthCheckerHttpTest {
 
   @Test
   void hungBackend_delaysOnlyItself_andIsNeverProbedTwiceAtOnce() throws Exception {
-    SilentServer hung = track(new SilentServer(Loopback.nextHost()));
-    Http healthy = track(new Http(Loopback.nextHost()));
-    String hungHost = hung.channel.socket().getInetAddress().getHostAddress();
+    TcpTestBackend hung = track(Loopback.silent(Loopback.nextHost()));
+    HttpTestBackend healthy = track(Loopback.http(Loopback.nextHost()));
+    String hungHost = hung.host();
     Transitions transitions = new Transitions();
     // 60 s: the hung probe must still be waiting after ten healthy probes on a slow, loaded machine.
     HealthChecker checker = started(http().responseTimeout(Duration.ofSeconds(60)).build(), transitions,
-        Backend.of("hung", hungHost, hung.port), Backend.of("healthy", healthy.host, healthy.port()));
+        Backend.of("hung", hungHost, hung.port()), Backend.of("healthy", healthy.host(), healthy.port()));
 
-    await("the hung backend's first probe", () -> hung.accepted() >= 1);
-    int before = healthy.requests.get();
-    await("ten more probes of the healthy backend", () -> healthy.requests.get() >= before + 10);
+    await("the hung backend's first probe", () -> hung.connections().count() >= 1);
+    int before = healthy.requests().count();
+    await("ten more probes of the healthy backend", () -> healthy.requests().count() >= before + 10);
 
     assertThat(checker.lastResult("hung")).as("its first probe is still waiting").isEmpty();
-    assertThat(hung.accepted()).as("connections to the hung backend").isEqualTo(1);
+    assertThat(hung.connections().count()).as("connections to the hung backend").isEqualTo(1);
     assertThat(checker.status("healthy")).isEqualTo(HEALTHY);
   }
 
   @Test
   void close_closesAProbeStillInFlight() throws Exception {
-    SilentServer hung = track(new SilentServer(Loopback.nextHost()));
-    String hungHost = hung.channel.socket().getInetAddress().getHostAddress();
+    TcpTestBackend hung = track(Loopback.silent(Loopback.nextHost()));
+    String hungHost = hung.host();
     HealthChecker checker = HealthChecker.builder(http().responseTimeout(Duration.ofSeconds(60)).build()).build();
-    checker.add(Backend.of("hung", hungHost, hung.port));
+    checker.add(Backend.of("hung", hungHost, hung.port()));
     checker.start();
-    await("the probe to connect", () -> hung.accepted() >= 1);
+    await("the probe to connect", () -> hung.connections().count() >= 1);
 
     checker.close();
 
-    await("the probe's socket to be closed", () -> hung.clientClosed(0));
+    await("the probe's socket to be closed", () -> hung.connections().all().get(0).clientClosed());
   }
 
   @Test
@@ -207,58 +208,35 @@ class HealthCheckerHttpTest {
   }
 
   @Test
-  void connectionClosedWithoutAnswer_isItsOwnCause() throws Exception {
-    String host = Loopback.nextHost();
-    ServerSocketChannel server = track(ServerSocketChannel.open());
-    server.bind(new InetSocketAddress(host, 0));
-    Thread closer = new Thread(() -> {
-      while (server.isOpen()) {
-        try (SocketChannel c = server.accept()) {
-          c.read(ByteBuffer.allocate(1024));
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
-    closer.setDaemon(true);
-    closer.start();
+  void connectionClosedWithoutAnswer_isItsOwnCause() {
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
+    server.set(Behavior.fault(Fault.closeAfterBytes(0)));
     Transitions transitions = new Transitions();
-    int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-    started(http().startHealthy(true).unhealthyThreshold(1).build(), transitions, Backend.of("a", host, port));
+    started(http().startHealthy(true).unhealthyThreshold(1).build(), transitions,
+        Backend.of("a", server.host(), server.port()));
 
     assertThat(transitions.next().cause()).isEqualTo("connection closed before HTTP status");
   }
 
   @Test
-  void garbageResponse_isAnInvalidHttpResponse() throws Exception {
-    String host = Loopback.nextHost();
-    ServerSocketChannel server = track(ServerSocketChannel.open());
-    server.bind(new InetSocketAddress(host, 0));
-    Thread answerer = new Thread(() -> {
-      while (server.isOpen()) {
-        try (SocketChannel c = server.accept()) {
-          c.write(ByteBuffer.wrap("SSH-2.0-OpenSSH_9.2\r\n".getBytes(StandardCharsets.US_ASCII)));
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
-    answerer.setDaemon(true);
-    answerer.start();
+  void garbageResponse_isAnInvalidHttpResponse() {
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
+    server.set(Behavior.fault(Fault.malformed("SSH-2.0-OpenSSH_9.2\r\n")));
     Transitions transitions = new Transitions();
-    int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-    started(http().startHealthy(true).unhealthyThreshold(1).build(), transitions, Backend.of("a", host, port));
+    started(http().startHealthy(true).unhealthyThreshold(1).build(), transitions,
+        Backend.of("a", server.host(), server.port()));
 
     assertThat(transitions.next().cause()).isEqualTo("invalid HTTP response");
   }
 
   @Test
   void flappingBackend_alternatesTransitionsInOrder() {
-    Http server = track(new Http(Loopback.nextHost()));
-    server.flap = true;
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
+    AtomicInteger probes = new AtomicInteger();
+    server.dispatch(request -> probes.incrementAndGet() % 2 == 1 ? Behavior.ok() : Behavior.status(503));
     Transitions transitions = new Transitions();
     started(http().unhealthyThreshold(1).healthyThreshold(1).build(), transitions,
-        Backend.of("a", server.host, server.port()));
+        Backend.of("a", server.host(), server.port()));
 
     for (int i = 0; i < 6; i++) {
       HealthTransition t = transitions.next();
@@ -269,12 +247,12 @@ class HealthCheckerHttpTest {
 
   @Test
   void edgeInterval_confirmsAFailureStreakWithTheSameTransitions() {
-    Http server = track(new Http(Loopback.nextHost()));
+    HttpTestBackend server = track(Loopback.http(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     started(http().interval(Duration.ofSeconds(1)).edgeInterval(Duration.ofMillis(10)).unhealthyThreshold(3)
-        .build(), transitions, Backend.of("a", server.host, server.port()));
+        .build(), transitions, Backend.of("a", server.host(), server.port()));
     assertThat(transitions.next().to()).isEqualTo(HEALTHY);
-    server.status.set(500);
+    server.set(Behavior.status(500));
 
     HealthTransition down = transitions.next();
     assertThat(down.to()).isEqualTo(UNHEALTHY);

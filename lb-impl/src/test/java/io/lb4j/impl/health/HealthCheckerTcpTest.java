@@ -12,10 +12,9 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.health.OutlierDetectionPolicy;
-import io.lb4j.impl.health.Loopback.Http;
-import io.lb4j.impl.health.Loopback.SilentServer;
-import io.lb4j.impl.health.Loopback.TcpServer;
 import io.lb4j.impl.health.Loopback.Transitions;
+import io.lb4j.testing.HttpTestBackend;
+import io.lb4j.testing.TcpTestBackend;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,10 +60,10 @@ class HealthCheckerTcpTest {
 
   @Test
   void newBackend_isUnhealthyUntilItsFirstSuccessfulCheck_thenHealthyAtOnce() {
-    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     HealthChecker checker = checker(fast().healthyThreshold(3).build(), transitions);
-    checker.add(Backend.of("a", server.host, server.port()));
+    checker.add(Backend.of("a", server.host(), server.port()));
     assertThat(checker.status("a")).isEqualTo(UNHEALTHY);
     assertThat(checker.lastResult("a")).isEmpty();
 
@@ -84,13 +83,13 @@ class HealthCheckerTcpTest {
   void resetRightAfterTheHandshake_isHealthyForATcpCheck() {
     // The handshake completed, which is all a TCP check asks; a refused connect is another error
     // (ECONNREFUSED). Regression: the reset used to race finishConnect and count as a failure.
-    TcpServer server = track(TcpServer.startResetting(Loopback.nextHost()));
+    TcpTestBackend server = track(Loopback.tcpResetting(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     HealthChecker checker = checker(fast().startHealthy(true).unhealthyThreshold(1).build(), transitions);
-    checker.add(Backend.of("a", server.host, server.port()));
+    checker.add(Backend.of("a", server.host(), server.port()));
     checker.start();
 
-    await("100 accepted probes", () -> server.accepted.get() >= 100);
+    await("100 accepted probes", () -> server.connections().count() >= 100);
     await("100 results", () -> checker.metrics().probesSucceeded() + checker.metrics().probesFailed() >= 100);
     assertThat(checker.metrics().probesFailed()).isZero();
     assertThat(checker.status("a")).isEqualTo(HEALTHY);
@@ -98,11 +97,11 @@ class HealthCheckerTcpTest {
 
   @Test
   void resetRightAfterTheHandshake_isAFailureForAnHttpCheck() {
-    TcpServer server = track(TcpServer.startResetting(Loopback.nextHost()));
+    TcpTestBackend server = track(Loopback.tcpResetting(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     HealthChecker checker = checker(fast().type(HealthCheckType.HTTP).startHealthy(true).unhealthyThreshold(1).build(),
         transitions);
-    checker.add(Backend.of("a", server.host, server.port()));
+    checker.add(Backend.of("a", server.host(), server.port()));
     checker.start();
 
     HealthTransition t = transitions.next();
@@ -139,9 +138,7 @@ class HealthCheckerTcpTest {
     assertThat(failuresAtTransition).hasValue(threshold);
     assertThat(checker.lastResult("b")).isEqualTo("connect refused");
 
-    TcpServer server = new TcpServer(host);
-    server.listen(port);
-    track(server);
+    track(Loopback.tcp(host, port));
 
     HealthTransition up = transitions.next();
     assertThat(up.from()).isEqualTo(UNHEALTHY);
@@ -154,7 +151,7 @@ class HealthCheckerTcpTest {
   @Test
   void checkPort_isProbedInsteadOfTheTrafficPort() {
     String host = Loopback.nextHost();
-    TcpServer checkServer = track(TcpServer.start(host));
+    TcpTestBackend checkServer = track(Loopback.tcp(host));
     int deadTrafficPort = Loopback.closedPort(host);
     Transitions transitions = new Transitions();
     HealthChecker checker = checker(fast().port(checkServer.port()).build(), transitions);
@@ -163,13 +160,13 @@ class HealthCheckerTcpTest {
 
     assertThat(transitions.next().to()).isEqualTo(HEALTHY);
     // The server's accept thread counts a connection after the kernel completed it: wait for it.
-    await("the check server to accept a probe", () -> checkServer.accepted.get() > 0);
+    await("the check server to accept a probe", () -> checkServer.connections().count() > 0);
   }
 
   @Test
   void checkPort_thatIsClosed_keepsABackendWithALiveTrafficPortUnhealthy() {
     String host = Loopback.nextHost();
-    TcpServer trafficServer = track(TcpServer.start(host));
+    TcpTestBackend trafficServer = track(Loopback.tcp(host));
     int deadCheckPort = Loopback.closedPort(host);
     HealthChecker checker = checker(fast().port(deadCheckPort).build(), new Transitions());
     checker.add(Backend.of("c", host, trafficServer.port()));
@@ -178,35 +175,35 @@ class HealthCheckerTcpTest {
     await("a failed probe", () -> checker.metrics().probesFailed() >= 3);
     assertThat(checker.status("c")).isEqualTo(UNHEALTHY);
     assertThat(checker.lastResult("c")).isEqualTo("connect refused");
-    assertThat(trafficServer.accepted.get()).isZero();
+    assertThat(trafficServer.connections().count()).isZero();
   }
 
   @Test
   void addAndRemove_whileRunning_startAndStopProbesAtOnce() {
-    TcpServer first = track(TcpServer.start(Loopback.nextHost()));
-    TcpServer second = track(TcpServer.start(Loopback.nextHost()));
-    TcpServer third = track(TcpServer.start(Loopback.nextHost()));
+    TcpTestBackend first = track(Loopback.tcp(Loopback.nextHost()));
+    TcpTestBackend second = track(Loopback.tcp(Loopback.nextHost()));
+    TcpTestBackend third = track(Loopback.tcp(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     HealthChecker checker = checker(fast().build(), transitions);
     checker.start();
 
-    checker.add(Backend.of("first", first.host, first.port()));
+    checker.add(Backend.of("first", first.host(), first.port()));
     assertThat(transitions.next().backend().id()).isEqualTo("first");
-    checker.add(Backend.of("second", second.host, second.port()));
+    checker.add(Backend.of("second", second.host(), second.port()));
     assertThat(transitions.next().backend().id()).isEqualTo("second");
 
     checker.remove("first");
     assertThat(checker.status("first")).isEqualTo(UNHEALTHY);
-    checker.add(Backend.of("third", third.host, third.port()));
+    checker.add(Backend.of("third", third.host(), third.port()));
     assertThat(transitions.next().backend().id()).isEqualTo("third");
     // Rounds of another backend prove the loop moved on; by then the accept thread has also counted
     // any probe that was under way when remove() was called. After that, not one more connection.
-    int thirdSoFar = third.accepted.get();
-    await("more probes of the third backend", () -> third.accepted.get() >= thirdSoFar + 5);
-    int firstAfterRemoval = first.accepted.get();
-    int thirdLater = third.accepted.get();
-    await("still more probes of the third backend", () -> third.accepted.get() >= thirdLater + 5);
-    assertThat(first.accepted.get()).isEqualTo(firstAfterRemoval);
+    int thirdSoFar = third.connections().count();
+    await("more probes of the third backend", () -> third.connections().count() >= thirdSoFar + 5);
+    int firstAfterRemoval = first.connections().count();
+    int thirdLater = third.connections().count();
+    await("still more probes of the third backend", () -> third.connections().count() >= thirdLater + 5);
+    assertThat(first.connections().count()).isEqualTo(firstAfterRemoval);
     assertThat(transitions.all).hasSize(3);
   }
 
@@ -214,28 +211,28 @@ class HealthCheckerTcpTest {
   void disabledChecks_reportEveryBackendHealthy_andSendNoProbes() {
     String host = Loopback.nextHost();
     int deadPort = Loopback.closedPort(host);
-    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     HealthChecker checker = checker(HealthCheckPolicy.disabled(), transitions);
     checker.add(Backend.of("dead", host, deadPort));
-    checker.add(Backend.of("live", server.host, server.port()));
+    checker.add(Backend.of("live", server.host(), server.port()));
     checker.start();
 
     assertThat(checker.status("dead")).isEqualTo(HEALTHY);
     assertThat(checker.status("live")).isEqualTo(HEALTHY);
     assertThat(checker.metrics().probesStarted()).isZero();
-    assertThat(server.accepted.get()).isZero();
+    assertThat(server.connections().count()).isZero();
   }
 
   @Test
   void disablingAtRuntime_makesUnhealthyBackendsHealthyWithOneTransitionEach() {
     String host = Loopback.nextHost();
     int deadPort = Loopback.closedPort(host);
-    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     HealthChecker checker = checker(fast().build(), transitions);
     checker.add(Backend.of("dead", host, deadPort));
-    checker.add(Backend.of("live", server.host, server.port()));
+    checker.add(Backend.of("live", server.host(), server.port()));
     checker.start();
     HealthTransition live = transitions.next();
     assertThat(live.backend().id()).isEqualTo("live");
@@ -283,7 +280,7 @@ class HealthCheckerTcpTest {
   void clockThatThrowsOnce_doesNotStopHealthChecking() {
     // Regression: a RuntimeException from a callback run by the loop (here the clock stamping the
     // first transition) ended the probe thread silently; probes stopped while the checker said started.
-    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
     AtomicBoolean threw = new AtomicBoolean();
     Clock throwingOnce = new Clock() {
       @Override
@@ -308,7 +305,7 @@ class HealthCheckerTcpTest {
         .clock(throwingOnce).random(42).build());
     Transitions transitions = new Transitions();
     checker.onTransition(transitions);
-    checker.add(Backend.of("a", server.host, server.port()));
+    checker.add(Backend.of("a", server.host(), server.port()));
     checker.start();
 
     await("the clock to throw", threw::get);
@@ -327,11 +324,11 @@ class HealthCheckerTcpTest {
 
   @Test
   void close_endsThisCheckersThreadBeforeReturning() {
-    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     HealthChecker checker = HealthChecker.builder(fast().build()).build();
     checker.onTransition(transitions);
-    checker.add(Backend.of("a", server.host, server.port()));
+    checker.add(Backend.of("a", server.host(), server.port()));
     // Only the threads this start() created: other checkers in the JVM (other tests) may have theirs.
     Set<Thread> before = healthThreads();
     checker.start();
@@ -345,18 +342,18 @@ class HealthCheckerTcpTest {
 
     assertThat(own).noneMatch(Thread::isAlive);
     checker.close();
-    assertThatThrownBy(() -> checker.add(Backend.of("b", server.host, server.port())))
+    assertThatThrownBy(() -> checker.add(Backend.of("b", server.host(), server.port())))
         .isInstanceOf(IllegalStateException.class).hasMessage("health checker is closed");
   }
 
   @Test
   void unsubscribedListener_receivesNoMoreTransitions() throws Exception {
-    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
     Transitions kept = new Transitions();
     Transitions dropped = new Transitions();
     HealthChecker checker = checker(fast().build(), kept);
     checker.onTransition(dropped).close();
-    checker.add(Backend.of("a", server.host, server.port()));
+    checker.add(Backend.of("a", server.host(), server.port()));
     checker.start();
     kept.next();
     assertThat(dropped.all).isEmpty();
@@ -364,24 +361,24 @@ class HealthCheckerTcpTest {
 
   @Test
   void throwingListener_doesNotStopOthers() {
-    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
     HealthChecker checker = track(HealthChecker.builder(fast().build()).build());
     checker.onTransition(t -> {
       throw new IllegalStateException("listener bug");
     });
     Transitions transitions = new Transitions();
     checker.onTransition(transitions);
-    checker.add(Backend.of("a", server.host, server.port()));
+    checker.add(Backend.of("a", server.host(), server.port()));
     checker.start();
     assertThat(transitions.next().to()).isEqualTo(HEALTHY);
   }
 
   @Test
   void trafficSuccess_skipsProbesOfAHealthyBackend() {
-    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     HealthChecker checker = checker(fast().skipWhenTrafficSucceeds(true).build(), transitions);
-    checker.add(Backend.of("busy", server.host, server.port()));
+    checker.add(Backend.of("busy", server.host(), server.port()));
     checker.start();
     transitions.next();
 
@@ -406,19 +403,19 @@ class HealthCheckerTcpTest {
 
   @Test
   void probesInFlightCap_defersProbesButEveryBackendIsStillChecked() throws Exception {
-    SilentServer hung = track(new SilentServer(Loopback.nextHost()));
-    List<Http> servers = new ArrayList<>();
+    TcpTestBackend hung = track(Loopback.silent(Loopback.nextHost()));
+    List<HttpTestBackend> servers = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      servers.add(track(new Http(Loopback.nextHost())));
+      servers.add(track(Loopback.http(Loopback.nextHost())));
     }
     Transitions transitions = new Transitions();
     HealthCheckPolicy http = fast().type(HealthCheckType.HTTP).responseTimeout(Duration.ofMillis(200))
         .build();
     HealthChecker checker = track(HealthChecker.builder(http).maxProbesInFlight(1).random(7).build());
     checker.onTransition(transitions);
-    checker.add(Backend.of("hung", hung.channel.socket().getInetAddress().getHostAddress(), hung.port));
+    checker.add(Backend.of("hung", hung.host(), hung.port()));
     for (int i = 0; i < servers.size(); i++) {
-      checker.add(Backend.of("s" + i, servers.get(i).host, servers.get(i).port()));
+      checker.add(Backend.of("s" + i, servers.get(i).host(), servers.get(i).port()));
     }
     checker.start();
 
@@ -440,11 +437,11 @@ class HealthCheckerTcpTest {
 
   @Test
   void backendAddedWhileDisabled_staysHealthyWhenChecksAreEnabled() {
-    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
+    TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
     Transitions transitions = new Transitions();
     HealthChecker checker = checker(HealthCheckPolicy.disabled(), transitions);
     checker.start();
-    checker.add(Backend.of("a", server.host, server.port()));
+    checker.add(Backend.of("a", server.host(), server.port()));
 
     checker.setPolicy(fast().build());
 
@@ -455,8 +452,8 @@ class HealthCheckerTcpTest {
 
   @Test
   void successfulProbe_endsAPassiveEjectionEarly() {
-    TcpServer server = track(TcpServer.start(Loopback.nextHost()));
-    Backend b = Backend.of("a", server.host, server.port());
+    TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
+    Backend b = Backend.of("a", server.host(), server.port());
     OutlierDetector detector = new OutlierDetector(OutlierDetectionPolicy.builder()
         .baseEjectionTime(Duration.ofHours(1)).maxEjectionTime(Duration.ofHours(1)).build());
     detector.add(b);

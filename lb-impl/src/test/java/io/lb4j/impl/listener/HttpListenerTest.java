@@ -70,6 +70,23 @@ class HttpListenerTest {
   }
 
   @Test
+  void clientConnectionClose_stillReusesThePooledBackendConnection() {
+    try (HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", "a");
+        LoadBalancer pool = Fixtures.pool(http("l7-client-close"), backend("a", a));
+        ListenerServer server = Fixtures.server(pool).eventLoops(1).build().start()) {
+      for (int i = 0; i < 10; i++) {
+        try (RawHttpClient c = RawHttpClient.connect(server.localAddress())) {
+          Response r = c.send("GET /" + i + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+          assertThat(r.bodyText()).isEqualTo("a");
+          assertThat(r.header("Connection")).isEqualTo("close");
+        }
+      }
+      assertThat(a.requests).hasSize(10);
+      assertThat(a.connections.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void pipelinedRequests_areAnsweredInOrder() {
     try (HttpTestBackend a = new HttpTestBackend("127.0.0.1", (req, s, out) -> {
           byte[] b = req.requestLine().getBytes(StandardCharsets.US_ASCII);

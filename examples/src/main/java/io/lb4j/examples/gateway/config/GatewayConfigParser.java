@@ -1,0 +1,454 @@
+package io.lb4j.examples.gateway.config;
+
+import io.lb4j.api.Backend;
+import io.lb4j.api.Listener;
+import io.lb4j.api.Protocol;
+import io.lb4j.api.health.HealthCheckMethod;
+import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.api.health.HealthCheckType;
+import io.lb4j.api.health.OutlierDetectionPolicy;
+import io.lb4j.api.health.StatusClass;
+import io.lb4j.api.persistence.SessionPersistence;
+import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.Node;
+
+/**
+ * Reads a gateway configuration from YAML (the format of Envoy's, Traefik's and Kubernetes' files) into a
+ * validated {@link GatewayConfig}. Every problem in the file is reported at once, each with its line, key,
+ * value and what is allowed; nothing is returned unless the whole file is valid. The value rules are lb4j's
+ * own builders' (so the file and the Java API accept exactly the same values); the parser adds the rules
+ * between values: unique listener names, unique bind addresses and ports, unique backend ids, and no
+ * backend that is the listener itself.
+ *
+ * <p>The format, with every key (see {@code examples/gateway.yaml} for a file that runs as is):
+ *
+ * <pre>
+ * listeners:
+ *   - name: web                    # required; 1-80 characters
+ *     protocol: http               # required; tcp, http or https
+ *     bind: 127.0.0.1              # default 0.0.0.0
+ *     port: 8080                   # required; 1-65535
+ *     backendPort: 9000            # default: each backend's own port
+ *     scheduler: wrr               # wrr, rr, wlc, p2c, sch, tch
+ *     requestTimeout: 60s          # Layer 7: 1s-180s; durations are 500ms, 2s, 5m or 1h
+ *     idleTimeout: 900s            # Layer 4: 10s-900s
+ *     maxRequestHeaderSize: 32768  # bytes
+ *     acceptBacklog: 1024
+ *     drainTimeout: 10s
+ *     slowStart: {window: 30s, floorPercent: 10}
+ *     tls: {certificate: chain.pem, privateKey: key.pem}   # https only; paths relative to this file
+ *     healthCheck: {type: http, method: head, path: /health, port: 9001, domain: example.com,
+ *                   normalStatuses: [2xx, 3xx], timeout: 5s, interval: 2s, healthyThreshold: 3,
+ *                   unhealthyThreshold: 3, jitterPercent: 10, startHealthy: false, enabled: true}
+ *     outlierDetection: {consecutiveFailures: 5, failureRatePercent: 50, baseEjectionTime: 30s,
+ *                        maxEjectionTime: 300s, maxEjectionPercent: 10}
+ *     sessionPersistence: {mode: insert-cookie, timeout: 1000s, cookieName: LB4J_SESSION}
+ *     backends:
+ *       - {id: app-1, host: 127.0.0.1, port: 9001, weight: 3, enabled: true}
+ *     # or, instead of backends, where they are registered:
+ *     source: {type: dns, name: app.internal, port: 9001}             # A/AAAA records
+ *     source: {type: dns-srv, name: _http._tcp.app.internal}           # SRV records with weights
+ *     #   optional for both: server: 127.0.0.1:53, minTtl: 1s, maxTtl: 5m
+ *     source: {type: zookeeper, connect: zk1:2181, service: app, basePath: /services}
+ *     source: {type: file, path: backends.txt}                         # "id host:port [weight]" lines
+ * </pre>
+ *
+ * <p>The health check's type defaults to HTTP on HTTP and HTTPS listeners and to TCP on TCP listeners.
+ * Thread-safe: holds no state between calls.
+ */
+public final class GatewayConfigParser {
+
+  private static final Set<String> TOP_KEYS = keys("listeners");
+  private static final Set<String> LISTENER_KEYS = keys("name", "protocol", "bind", "port", "backendPort",
+      "scheduler", "requestTimeout", "idleTimeout", "maxRequestHeaderSize", "acceptBacklog", "drainTimeout",
+      "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source");
+  private static final Set<String> SOURCE_KEYS = keys("type", "name", "port", "server", "minTtl", "maxTtl",
+      "connect", "service", "basePath", "path");
+  private static final Set<String> SLOW_START_KEYS = keys("window", "floorPercent");
+  private static final Set<String> TLS_KEYS = keys("certificate", "privateKey");
+  private static final Set<String> HEALTH_KEYS = keys("enabled", "type", "method", "path", "port", "domain",
+      "normalStatuses", "timeout", "interval", "healthyThreshold", "unhealthyThreshold", "jitterPercent",
+      "edgeInterval", "startHealthy", "skipWhenTrafficSucceeds", "panicThresholdPercent");
+  private static final Set<String> OUTLIER_KEYS = keys("enabled", "consecutiveFailures", "failureRatePercent",
+      "slidingWindowSize", "baseEjectionTime", "maxEjectionTime", "maxEjectionPercent", "trialCalls",
+      "activeCheckEndsEjection");
+  private static final Set<String> PERSISTENCE_KEYS = keys("mode", "timeout", "cookieName", "maxEntries");
+  private static final Set<String> BACKEND_KEYS = keys("id", "host", "port", "weight", "enabled");
+
+  private static final Map<String, Protocol> PROTOCOLS = words(
+      "tcp", Protocol.TCP, "http", Protocol.HTTP, "https", Protocol.HTTPS);
+  private static final Map<String, HealthCheckType> CHECK_TYPES = words(
+      "tcp", HealthCheckType.TCP, "http", HealthCheckType.HTTP);
+  private static final Map<String, HealthCheckMethod> METHODS = words(
+      "head", HealthCheckMethod.HEAD, "get", HealthCheckMethod.GET);
+  private static final Map<String, SessionPersistence.Mode> MODES = words(
+      "none", SessionPersistence.Mode.NONE, "source-ip", SessionPersistence.Mode.SOURCE_IP,
+      "insert-cookie", SessionPersistence.Mode.INSERT_COOKIE,
+      "server-cookie", SessionPersistence.Mode.SERVER_COOKIE);
+  private static final Map<String, SchedulingAlgorithm> SCHEDULERS = schedulers();
+  private static final Map<String, StatusClass> STATUS_CLASSES = statusClasses();
+
+  /** Reads and validates a file; relative TLS paths are resolved against the file's folder. */
+  public GatewayConfig parse(Path file) throws IOException, ConfigException {
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    Path folder = file.toAbsolutePath().getParent();
+    return parse(file.toString(), text, folder);
+  }
+
+  /**
+   * Reads and validates YAML text.
+   *
+   * @param fileName the name used in problem reports
+   * @param text the YAML text
+   * @param folder the folder that relative TLS paths are resolved against
+   * @throws ConfigException with every problem found, when there is any
+   */
+  public GatewayConfig parse(String fileName, String text, Path folder) throws ConfigException {
+    Problems problems = new Problems(fileName);
+    Optional<Node> root = compose(text, problems);
+    problems.throwIfAny();
+    if (root.isEmpty()) {
+      problems.add(0, "", "the file is empty (expected: a mapping with 'listeners')");
+      problems.throwIfAny();
+    }
+    List<ListenerConfig> listeners = new ArrayList<>();
+    ConfigNode.mapping(problems, "", root.get(), TOP_KEYS).ifPresent(top -> {
+      if (top.require("listeners")) {
+        List<ConfigNode> sections = top.sections("listeners", LISTENER_KEYS);
+        if (sections.isEmpty()) {
+          top.problem("listeners must list at least one listener");
+        }
+        Set<String> names = new LinkedHashSet<>();
+        Set<String> addresses = new LinkedHashSet<>();
+        for (ConfigNode section : sections) {
+          listener(section, folder).ifPresent(config -> {
+            listeners.add(config);
+            checkUnique(section, config, names, addresses);
+          });
+        }
+      }
+    });
+    problems.throwIfAny();
+    return new GatewayConfig(listeners);
+  }
+
+  private static Optional<Node> compose(String text, Problems problems) {
+    try {
+      return new Compose(LoadSettings.builder().setLabel("gateway config").build()).composeString(text);
+    } catch (MarkedYamlEngineException e) {
+      int line = e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0);
+      problems.add(line, "", "not valid YAML: " + e.getProblem());
+    } catch (YamlEngineException e) {
+      problems.add(0, "", "not valid YAML: " + e.getMessage());
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<ListenerConfig> listener(ConfigNode node, Path folder) {
+    boolean complete = node.require("name") & node.require("protocol") & node.require("port");
+    String[] name = {"listener"};
+    Protocol[] protocol = {Protocol.HTTP};
+    int[] port = {0};
+    int before = node.problemsMarker();
+    node.string("name", value -> name[0] = value);
+    node.choice("protocol", PROTOCOLS, value -> protocol[0] = value);
+    // Port 0 (any free port) suits the Java API and tests, not a file that clients must find.
+    node.integer("port", value -> port[0] = checkRange("listener.frontendPort", value, 1, 65535));
+    complete &= node.problemsMarker() == before;
+    // Build with placeholders when name, protocol or port are wrong, so the other keys are still checked.
+    Listener.Builder builder;
+    try {
+      builder = Listener.builder(name[0], protocol[0], complete ? port[0] : 1);
+    } catch (IllegalArgumentException e) {
+      node.apply("name", () -> {
+        throw e;
+      });
+      builder = Listener.builder("listener", protocol[0], 1);
+      complete = false;
+    }
+    Listener.Builder b = builder;
+    node.integer("backendPort", b::backendPort);
+    node.choice("scheduler", SCHEDULERS, b::scheduler);
+    node.duration("requestTimeout", b::requestTimeout);
+    node.duration("idleTimeout", b::idleTimeout);
+    node.integer("maxRequestHeaderSize", b::maxRequestHeaderSize);
+    node.integer("acceptBacklog", b::acceptBacklog);
+    node.duration("drainTimeout", b::drainTimeout);
+    node.section("slowStart", SLOW_START_KEYS).ifPresent(slow -> {
+      slow.duration("window", b::slowStartWindow);
+      slow.integer("floorPercent", b::slowStartFloorPercent);
+    });
+    node.section("healthCheck", HEALTH_KEYS)
+        .flatMap(check -> healthCheck(check, protocol[0]))
+        .ifPresentOrElse(policy -> node.apply("healthCheck", () -> b.healthCheck(policy)),
+            () -> defaultHealthCheck(node, protocol[0]).ifPresent(b::healthCheck));
+    node.section("outlierDetection", OUTLIER_KEYS).flatMap(GatewayConfigParser::outlierDetection)
+        .ifPresent(policy -> node.apply("outlierDetection", () -> b.outlierDetection(policy)));
+    node.section("sessionPersistence", PERSISTENCE_KEYS).flatMap(GatewayConfigParser::persistence)
+        .ifPresent(policy -> node.apply("sessionPersistence", () -> b.sessionPersistence(policy)));
+
+    String[] bind = {"0.0.0.0"};
+    node.string("bind", value -> bind[0] = checkBindAddress(value));
+    ListenerConfig.TlsFiles tls = tls(node, protocol[0], folder);
+    List<Backend> backends = backends(node);
+    SourceConfig source = node.section("source", SOURCE_KEYS).flatMap(section -> SourceConfigs.read(section, folder))
+        .orElse(null);
+    if (node.has("source") && node.has("backends")) {
+      node.apply("source", () -> {
+        throw new IllegalArgumentException("a listener takes backends or a source, not both");
+      });
+    }
+
+    Listener[] built = {null};
+    node.apply("", () -> built[0] = b.build());
+    if (!complete || built[0] == null) {
+      return Optional.empty();
+    }
+    checkNoSelfLoop(node, built[0], bind[0], backends);
+    return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source));
+  }
+
+  private static Optional<HealthCheckPolicy> defaultHealthCheck(ConfigNode listener, Protocol protocol) {
+    return protocol.isLayer7() && !listener.has("healthCheck") ? Optional.of(HealthCheckPolicy.http()) : Optional.empty();
+  }
+
+  private static Optional<HealthCheckPolicy> healthCheck(ConfigNode node, Protocol protocol) {
+    HealthCheckPolicy.Builder b = HealthCheckPolicy.builder();
+    boolean[] failed = {false};
+    int before = node.problemsMarker();
+    b.type(protocol.isLayer7() ? HealthCheckType.HTTP : HealthCheckType.TCP);
+    node.bool("enabled", b::enabled);
+    node.choice("type", CHECK_TYPES, b::type);
+    node.choice("method", METHODS, b::method);
+    node.string("path", b::path);
+    node.integer("port", b::port);
+    node.string("domain", b::domain);
+    if (node.has("normalStatuses")) {
+      EnumSet<StatusClass> classes = EnumSet.noneOf(StatusClass.class);
+      for (String label : node.texts("normalStatuses")) {
+        StatusClass c = STATUS_CLASSES.get(label.trim().toLowerCase(Locale.ROOT));
+        if (c == null) {
+          node.apply("normalStatuses", () -> {
+            throw new IllegalArgumentException(
+                "healthCheck.normalStatuses must list 2xx, 3xx, 4xx or 5xx, was '" + label + "'");
+          });
+          failed[0] = true;
+        } else {
+          classes.add(c);
+        }
+      }
+      if (!failed[0]) {
+        node.apply("normalStatuses", () -> b.normalStatuses(classes));
+      }
+    }
+    node.duration("timeout", b::responseTimeout);
+    node.duration("interval", b::interval);
+    node.integer("healthyThreshold", b::healthyThreshold);
+    node.integer("unhealthyThreshold", b::unhealthyThreshold);
+    node.integer("jitterPercent", b::jitterPercent);
+    node.duration("edgeInterval", b::edgeInterval);
+    node.bool("startHealthy", b::startHealthy);
+    node.bool("skipWhenTrafficSucceeds", b::skipWhenTrafficSucceeds);
+    node.integer("panicThresholdPercent", b::panicThresholdPercent);
+    return build(node, before, b::build);
+  }
+
+  private static Optional<OutlierDetectionPolicy> outlierDetection(ConfigNode node) {
+    OutlierDetectionPolicy.Builder b = OutlierDetectionPolicy.builder();
+    int before = node.problemsMarker();
+    node.bool("enabled", b::enabled);
+    node.integer("consecutiveFailures", b::consecutiveFailures);
+    node.integer("failureRatePercent", b::failureRatePercent);
+    node.integer("slidingWindowSize", b::slidingWindowSize);
+    node.duration("baseEjectionTime", b::baseEjectionTime);
+    node.duration("maxEjectionTime", b::maxEjectionTime);
+    node.integer("maxEjectionPercent", b::maxEjectionPercent);
+    node.integer("trialCalls", b::trialCalls);
+    node.bool("activeCheckEndsEjection", b::activeCheckEndsEjection);
+    return build(node, before, b::build);
+  }
+
+  private static Optional<SessionPersistence> persistence(ConfigNode node) {
+    if (!node.require("mode")) {
+      return Optional.empty();
+    }
+    SessionPersistence.Mode[] mode = {null};
+    node.choice("mode", MODES, value -> mode[0] = value);
+    if (mode[0] == null) {
+      return Optional.empty();
+    }
+    if (mode[0] == SessionPersistence.Mode.NONE) {
+      return Optional.of(SessionPersistence.none());
+    }
+    SessionPersistence.Builder b = SessionPersistence.builder(mode[0]);
+    int before = node.problemsMarker();
+    node.duration("timeout", b::timeout);
+    node.string("cookieName", b::cookieName);
+    node.integer("maxEntries", b::maxEntries);
+    return build(node, before, b::build);
+  }
+
+  private static ListenerConfig.TlsFiles tls(ConfigNode listener, Protocol protocol, Path folder) {
+    Optional<ConfigNode> section = listener.section("tls", TLS_KEYS);
+    if (protocol != Protocol.HTTPS) {
+      section.ifPresent(tls -> tls.problem("tls applies to https listeners only, but protocol is "
+          + protocol.name().toLowerCase(Locale.ROOT)));
+      return null;
+    }
+    if (section.isEmpty()) {
+      listener.apply("tls", () -> {
+        throw new IllegalArgumentException("an https listener needs tls.certificate and tls.privateKey");
+      });
+      return null;
+    }
+    ConfigNode tls = section.get();
+    Path[] files = new Path[2];
+    String[] keys = {"certificate", "privateKey"};
+    for (int i = 0; i < 2; i++) {
+      int index = i;
+      if (tls.require(keys[i])) {
+        tls.string(keys[i], value -> {
+          Path path = folder == null ? Path.of(value) : folder.resolve(value);
+          if (!Files.isReadable(path)) {
+            throw new IllegalArgumentException("no readable file at " + path);
+          }
+          files[index] = path;
+        });
+      }
+    }
+    return files[0] != null && files[1] != null ? new ListenerConfig.TlsFiles(files[0], files[1]) : null;
+  }
+
+  private static List<Backend> backends(ConfigNode listener) {
+    List<Backend> backends = new ArrayList<>();
+    Map<String, Integer> seenIds = new HashMap<>();
+    for (ConfigNode node : listener.sections("backends", BACKEND_KEYS)) {
+      boolean complete = node.require("id") & node.require("host") & node.require("port");
+      String[] id = {null};
+      String[] host = {null};
+      int[] port = {-1};
+      node.text("id").ifPresent(value -> id[0] = value);
+      node.text("host").ifPresent(value -> host[0] = value);
+      node.integer("port", value -> port[0] = value);
+      if (!complete || id[0] == null || host[0] == null || port[0] < 0) {
+        continue;
+      }
+      Backend.Builder[] builder = {null};
+      node.apply("port", () -> builder[0] = Backend.builder(id[0], host[0], port[0]));
+      if (builder[0] == null) {
+        continue;
+      }
+      Backend.Builder b = builder[0];
+      node.integer("weight", b::weight);
+      node.bool("enabled", b::enabled);
+      Integer previous = seenIds.putIfAbsent(id[0], node.lineOf("id"));
+      if (previous != null) {
+        node.apply("id", () -> {
+          throw new IllegalArgumentException("backend id '" + id[0] + "' is already used on line " + previous);
+        });
+        continue;
+      }
+      node.apply("", () -> backends.add(b.build()));
+    }
+    return backends;
+  }
+
+  private static void checkNoSelfLoop(ConfigNode node, Listener listener, String bind, List<Backend> backends) {
+    for (Backend backend : backends) {
+      int port = listener.backendPortFor(backend);
+      boolean sameHost = backend.host().equals(bind)
+          || (bind.equals("0.0.0.0") && (backend.host().startsWith("127.") || backend.host().equals("localhost")));
+      if (sameHost && port == listener.frontendPort()) {
+        node.problem("backend '" + backend.id() + "' at " + backend.host() + ":" + port
+            + " is this listener's own address: every request would loop back to the gateway");
+      }
+    }
+  }
+
+  private static void checkUnique(ConfigNode node, ListenerConfig config, Set<String> names,
+      Set<String> addresses) {
+    Listener l = config.listener();
+    if (!names.add(l.name())) {
+      node.problem("listener name '" + l.name() + "' is used by an earlier listener");
+    }
+    String address = config.bindAddress() + ":" + l.frontendPort();
+    if (!addresses.add(address)) {
+      node.problem("address " + address + " is bound by an earlier listener");
+    }
+  }
+
+  private static <T> Optional<T> build(ConfigNode node, int before, Supplier<T> build) {
+    if (node.problemsMarker() != before) {
+      return Optional.empty();
+    }
+    Object[] out = {null};
+    node.apply("", () -> out[0] = build.get());
+    @SuppressWarnings("unchecked")
+    T result = (T) out[0];
+    return Optional.ofNullable(result);
+  }
+
+  private static int checkRange(String field, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(field + " must be between " + min + " and " + max + ", was " + value);
+    }
+    return value;
+  }
+
+  private static String checkBindAddress(String value) {
+    // A literal address only: a host name would need a lookup while the file is read.
+    if (!value.matches("[0-9.]{7,15}|\\[?[0-9a-fA-F:]+]?")) {
+      throw new IllegalArgumentException("bind must be an IPv4 or IPv6 address, was '" + value + "'");
+    }
+    return value;
+  }
+
+  private static Set<String> keys(String... keys) {
+    return new LinkedHashSet<>(List.of(keys));
+  }
+
+  private static <E> Map<String, E> words(Object... pairs) {
+    Map<String, E> map = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      @SuppressWarnings("unchecked")
+      E value = (E) pairs[i + 1];
+      map.put((String) pairs[i], value);
+    }
+    return map;
+  }
+
+  private static Map<String, SchedulingAlgorithm> schedulers() {
+    Map<String, SchedulingAlgorithm> map = new LinkedHashMap<>();
+    for (SchedulingAlgorithm a : SchedulingAlgorithm.values()) {
+      map.put(a.code(), a);
+    }
+    return map;
+  }
+
+  private static Map<String, StatusClass> statusClasses() {
+    Map<String, StatusClass> map = new LinkedHashMap<>();
+    for (StatusClass c : StatusClass.values()) {
+      map.put(c.label(), c);
+    }
+    return map;
+  }
+}

@@ -1,0 +1,278 @@
+package io.lb4j.examples.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lb4j.api.Backend;
+import io.lb4j.api.Listener;
+import io.lb4j.api.Protocol;
+import io.lb4j.api.health.HealthCheckMethod;
+import io.lb4j.api.health.HealthCheckType;
+import io.lb4j.api.health.StatusClass;
+import io.lb4j.api.persistence.SessionPersistence;
+import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class GatewayConfigParserTest {
+
+  private final GatewayConfigParser parser = new GatewayConfigParser();
+
+  private static final String VALID = String.join("\n",
+      "listeners:",
+      "  - name: web",
+      "    protocol: http",
+      "    bind: 127.0.0.1",
+      "    port: 8080",
+      "    scheduler: wlc",
+      "    requestTimeout: 30s",
+      "    maxRequestHeaderSize: 16384",
+      "    acceptBacklog: 512",
+      "    drainTimeout: 500ms",
+      "    slowStart: {window: 20s, floorPercent: 5}",
+      "    healthCheck:",
+      "      method: get",
+      "      path: /actuator/health",
+      "      normalStatuses: [2xx]",
+      "      timeout: 1s",
+      "      interval: 2s",
+      "      healthyThreshold: 2",
+      "      unhealthyThreshold: 4",
+      "    outlierDetection: {consecutiveFailures: 7, baseEjectionTime: 10s}",
+      "    sessionPersistence: {mode: insert-cookie, timeout: 1h}",
+      "    backends:",
+      "      - {id: a, host: 127.0.0.1, port: 9001, weight: 3}",
+      "      - {id: b, host: 127.0.0.2, port: 9002, enabled: false}",
+      "  - name: tcp",
+      "    protocol: tcp",
+      "    port: 8443",
+      "    idleTimeout: 60s",
+      "    sessionPersistence: {mode: source-ip, timeout: 10m}",
+      "    backends:",
+      "      - {id: a, host: 127.0.0.1, port: 9001}",
+      "");
+
+  @Test
+  void parse_readsEveryKeyIntoLb4jsOwnTypes() throws Exception {
+    GatewayConfig config = parser.parse("gateway.yaml", VALID, null);
+
+    assertThat(config.listeners()).hasSize(2);
+    ListenerConfig web = config.listener("web").orElseThrow();
+    Listener l = web.listener();
+    assertThat(web.bindAddress()).isEqualTo("127.0.0.1");
+    assertThat(l.frontendProtocol()).isEqualTo(Protocol.HTTP);
+    assertThat(l.frontendPort()).isEqualTo(8080);
+    assertThat(l.scheduler()).isEqualTo(SchedulingAlgorithm.WEIGHTED_LEAST_CONNECTIONS);
+    assertThat(l.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(l.maxRequestHeaderSize()).isEqualTo(16384);
+    assertThat(l.acceptBacklog()).isEqualTo(512);
+    assertThat(l.drainTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(l.slowStartWindow()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(l.slowStartFloorPercent()).isEqualTo(5);
+    assertThat(l.healthCheck().type()).isEqualTo(HealthCheckType.HTTP);
+    assertThat(l.healthCheck().method()).isEqualTo(HealthCheckMethod.GET);
+    assertThat(l.healthCheck().path()).isEqualTo("/actuator/health");
+    assertThat(l.healthCheck().normalStatuses()).isEqualTo(EnumSet.of(StatusClass.HTTP_2XX));
+    assertThat(l.healthCheck().responseTimeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(l.healthCheck().healthyThreshold()).isEqualTo(2);
+    assertThat(l.healthCheck().unhealthyThreshold()).isEqualTo(4);
+    assertThat(l.outlierDetection().enabled()).isTrue();
+    assertThat(l.outlierDetection().consecutiveFailures()).isEqualTo(7);
+    assertThat(l.sessionPersistence().mode()).isEqualTo(SessionPersistence.Mode.INSERT_COOKIE);
+    assertThat(l.sessionPersistence().timeout()).isEqualTo(Duration.ofHours(1));
+    assertThat(web.backends()).extracting(Backend::id, Backend::weight, Backend::enabled)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 3, true),
+            org.assertj.core.groups.Tuple.tuple("b", Backend.DEFAULT_WEIGHT, false));
+    assertThat(web.tls()).isNull();
+
+    ListenerConfig tcp = config.listener("tcp").orElseThrow();
+    assertThat(tcp.bindAddress()).isEqualTo("0.0.0.0");
+    assertThat(tcp.listener().healthCheck().type()).isEqualTo(HealthCheckType.TCP);
+    assertThat(tcp.listener().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+  }
+
+  @Test
+  void parse_defaultsAnHttpListenersCheckToHttp() throws Exception {
+    GatewayConfig config = parser.parse("g.yaml",
+        "listeners:\n  - {name: web, protocol: http, port: 8080, backends: []}\n", null);
+
+    assertThat(config.listeners().get(0).listener().healthCheck().type()).isEqualTo(HealthCheckType.HTTP);
+  }
+
+  @Test
+  void parse_resolvesTlsFilesAgainstTheConfigFolder(@TempDir Path folder) throws Exception {
+    Files.writeString(folder.resolve("chain.pem"), "-----BEGIN CERTIFICATE-----\n");
+    Files.writeString(folder.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n");
+    Path file = folder.resolve("gateway.yaml");
+    Files.writeString(file, "listeners:\n  - name: secure\n    protocol: https\n    port: 8443\n"
+        + "    tls: {certificate: chain.pem, privateKey: key.pem}\n");
+
+    ListenerConfig secure = parser.parse(file).listeners().get(0);
+
+    assertThat(secure.tls().certificateChain()).isEqualTo(folder.resolve("chain.pem"));
+    assertThat(secure.tls().privateKey()).isEqualTo(folder.resolve("key.pem"));
+  }
+
+  /** A bad file, the line and key each problem must name, and words its message must contain. */
+  static Stream<Arguments> badConfigs() {
+    return Stream.of(
+        bad("empty file", "", "g.yaml:0: the file is empty"),
+        bad("not YAML", "listeners: [\n", "g.yaml:2: not valid YAML"),
+        bad("no listeners key", "listener: []\n",
+            "g.yaml:1: listener: unknown key (expected one of: listeners)", "g.yaml:1: listeners: is required"),
+        bad("no listener", "listeners: []\n", "listeners must list at least one listener"),
+        bad("listeners not a list", "listeners: web\n", "g.yaml:1: listeners: expected a list, was 'web'"),
+        bad("missing name, protocol and port", "listeners:\n  - {bind: 127.0.0.1}\n",
+            "listeners[0].name: is required", "listeners[0].protocol: is required", "listeners[0].port: is required"),
+        bad("unknown protocol", "listeners:\n  - {name: a, protocol: udp, port: 80}\n",
+            "g.yaml:2: listeners[0].protocol: expected one of tcp, http, https, was 'udp'"),
+        bad("port out of range", "listeners:\n  - {name: a, protocol: tcp, port: 70000}\n",
+            "g.yaml:2: listeners[0].port: listener.frontendPort must be between 1 and 65535, was 70000"),
+        bad("port not a number", "listeners:\n  - {name: a, protocol: tcp, port: eighty}\n",
+            "listeners[0].port: expected a whole number, was 'eighty'"),
+        bad("unknown listener key", "listeners:\n  - {name: a, protocol: tcp, port: 80, timeout: 5s}\n",
+            "listeners[0].timeout: unknown key (expected one of: name, protocol"),
+        bad("key given twice", "listeners:\n  - name: a\n    name: b\n    protocol: tcp\n    port: 80\n",
+            "g.yaml:3: listeners[0].name: given twice"),
+        bad("bad duration", "listeners:\n  - {name: a, protocol: http, port: 80, requestTimeout: 2 sec}\n",
+            "listeners[0].requestTimeout: expected a duration such as 500ms, 2s, 5m or 1h, was '2 sec'"),
+        bad("request timeout above the reference's range",
+            "listeners:\n  - {name: a, protocol: http, port: 80, requestTimeout: 181s}\n",
+            "listeners[0].requestTimeout: listener.requestTimeout must be between"),
+        bad("unknown scheduler", "listeners:\n  - {name: a, protocol: tcp, port: 80, scheduler: random}\n",
+            "listeners[0].scheduler: expected one of wrr, rr, wlc"),
+        bad("health interval too long",
+            "listeners:\n  - name: a\n    protocol: http\n    port: 80\n    healthCheck:\n      interval: 60s\n",
+            "g.yaml:6: listeners[0].healthCheck.interval: healthCheck.interval must be between 10ms and 50s, was 60s"),
+        bad("health threshold zero and unknown status class",
+            "listeners:\n  - name: a\n    protocol: http\n    port: 80\n    healthCheck:\n"
+                + "      healthyThreshold: 0\n      normalStatuses: [2xx, 6xx]\n",
+            "g.yaml:6: listeners[0].healthCheck.healthyThreshold: healthCheck.healthyThreshold must be between",
+            "g.yaml:7: listeners[0].healthCheck.normalStatuses: healthCheck.normalStatuses must list 2xx, 3xx, 4xx or 5xx, was '6xx'"),
+        bad("boolean written as yes", "listeners:\n  - name: a\n    protocol: http\n    port: 80\n"
+                + "    healthCheck: {startHealthy: yes}\n",
+            "listeners[0].healthCheck.startHealthy: expected true or false, was 'yes'"),
+        bad("cookie persistence on a tcp listener",
+            "listeners:\n  - {name: a, protocol: tcp, port: 80, sessionPersistence: {mode: insert-cookie}}\n",
+            "listeners[0]: listener.sessionPersistence INSERT_COOKIE needs an HTTP or HTTPS listener"),
+        bad("unknown persistence mode",
+            "listeners:\n  - {name: a, protocol: http, port: 80, sessionPersistence: {mode: sticky}}\n",
+            "listeners[0].sessionPersistence.mode: expected one of none, source-ip, insert-cookie, server-cookie, was 'sticky'"),
+        bad("persistence without mode",
+            "listeners:\n  - {name: a, protocol: http, port: 80, sessionPersistence: {timeout: 5s}}\n",
+            "listeners[0].sessionPersistence.mode: is required"),
+        bad("https without tls", "listeners:\n  - {name: a, protocol: https, port: 443}\n",
+            "listeners[0].tls: an https listener needs tls.certificate and tls.privateKey"),
+        bad("tls on http", "listeners:\n  - name: a\n    protocol: http\n    port: 80\n"
+                + "    tls: {certificate: a.pem, privateKey: b.pem}\n",
+            "listeners[0].tls: tls applies to https listeners only, but protocol is http"),
+        bad("tls file missing", "listeners:\n  - name: a\n    protocol: https\n    port: 443\n"
+                + "    tls: {certificate: /nonexistent/chain.pem, privateKey: /nonexistent/key.pem}\n",
+            "listeners[0].tls.certificate: no readable file at /nonexistent/chain.pem",
+            "listeners[0].tls.privateKey: no readable file at /nonexistent/key.pem"),
+        bad("backend weight out of range and duplicate id",
+            "listeners:\n  - name: a\n    protocol: http\n    port: 80\n    backends:\n"
+                + "      - {id: x, host: 127.0.0.1, port: 9001, weight: 101}\n"
+                + "      - {id: y, host: 127.0.0.1, port: 9002}\n"
+                + "      - {id: y, host: 127.0.0.1, port: 9003}\n",
+            "g.yaml:6: listeners[0].backends[0].weight: backend.weight must be between 0 and 100, was 101",
+            "g.yaml:8: listeners[0].backends[2].id: backend id 'y' is already used on line 7"),
+        bad("unknown source type", "listeners:\n  - {name: a, protocol: tcp, port: 80, source: {type: consul}}\n",
+            "listeners[0].source.type: expected one of dns, dns-srv, zookeeper, file, was 'consul'"),
+        bad("dns source without name and port", "listeners:\n  - {name: a, protocol: tcp, port: 80, source: {type: dns}}\n",
+            "listeners[0].source.name: is required", "listeners[0].source.port: is required"),
+        bad("dns source with a bad server and TTLs",
+            "listeners:\n  - name: a\n    protocol: tcp\n    port: 80\n"
+                + "    source: {type: dns, name: app.internal, port: 80, server: localhost, minTtl: 1m, maxTtl: 1s}\n",
+            "listeners[0].source.server: source.server must be host:port with a port of 1-65535, was 'localhost'"),
+        bad("backends and a source", "listeners:\n  - name: a\n    protocol: tcp\n    port: 80\n"
+                + "    source: {type: file, path: b.txt}\n    backends: []\n",
+            "listeners[0].source: a listener takes backends or a source, not both"),
+        bad("zookeeper source without service",
+            "listeners:\n  - {name: a, protocol: tcp, port: 80, source: {type: zookeeper, connect: 127.0.0.1:2181}}\n",
+            "listeners[0].source.service: is required"),
+        bad("backend port 0", "listeners:\n  - name: a\n    protocol: http\n    port: 80\n    backends:\n"
+                + "      - {id: x, host: 127.0.0.1, port: 0}\n",
+            "g.yaml:6: listeners[0].backends[0].port: backend.port must be between 1 and 65535, was 0"),
+        bad("backend without port", "listeners:\n  - name: a\n    protocol: http\n    port: 80\n    backends:\n"
+                + "      - {id: x, host: 127.0.0.1}\n",
+            "g.yaml:6: listeners[0].backends[0].port: is required"),
+        bad("backend is the listener itself", "listeners:\n  - name: a\n    protocol: http\n    bind: 127.0.0.1\n"
+                + "    port: 8080\n    backends:\n      - {id: self, host: 127.0.0.1, port: 8080}\n",
+            "listeners[0]: backend 'self' at 127.0.0.1:8080 is this listener's own address"),
+        bad("bind is a host name", "listeners:\n  - {name: a, protocol: tcp, port: 80, bind: example.com}\n",
+            "listeners[0].bind: bind must be an IPv4 or IPv6 address, was 'example.com'"),
+        bad("two listeners, one name and one address",
+            "listeners:\n  - {name: a, protocol: tcp, port: 80}\n  - {name: a, protocol: tcp, port: 80}\n",
+            "g.yaml:3: listeners[1]: listener name 'a' is used by an earlier listener",
+            "g.yaml:3: listeners[1]: address 0.0.0.0:80 is bound by an earlier listener"));
+  }
+
+  private static Arguments bad(String description, String yaml, String... expected) {
+    return Arguments.of(description, yaml, List.of(expected));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badConfigs")
+  void parse_reportsEveryProblemWithLineKeyAndAllowedValues(String description, String yaml, List<String> expected) {
+    assertThatThrownBy(() -> parser.parse("g.yaml", yaml, null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> {
+          List<String> problems = e.problems().stream().map(ConfigProblem::toString).toList();
+          for (String want : expected) {
+            assertThat(problems).as("problems of '%s'", description).anySatisfy(p -> assertThat(p).contains(want));
+          }
+        });
+  }
+
+  @Test
+  void parse_reportsProblemsOfSeveralListenersInOnePassInLineOrder() {
+    String yaml = "listeners:\n"
+        + "  - {name: a, protocol: http, port: 0}\n"
+        + "  - {name: b, protocol: http, port: 81, requestTimeout: 0s}\n"
+        + "  - {name: c, protocol: ftp, port: 82}\n";
+
+    assertThatThrownBy(() -> parser.parse("g.yaml", yaml, null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> {
+          assertThat(e.problems()).extracting(ConfigProblem::line).containsExactly(2, 3, 4);
+          assertThat(e.getMessage()).startsWith("3 problems in the configuration:");
+        });
+  }
+
+  @Test
+  void parse_acceptsTheExampleConfigShippedWithTheGateway() throws Exception {
+    // Surefire runs in the module folder; the file is examples/gateway.yaml.
+    GatewayConfig config = parser.parse(Path.of("gateway.yaml"));
+
+    assertThat(config.listeners()).extracting(l -> l.listener().name()).containsExactly("web", "tcp");
+    assertThat(config.listener("web").orElseThrow().backends()).extracting(Backend::weight).containsExactly(3, 2, 1);
+  }
+
+  @Test
+  void parse_readsEachKindOfSourceAndBuildsItOnlyWhenAsked() throws Exception {
+    GatewayConfig config = parser.parse("g.yaml", "listeners:\n"
+        + "  - {name: a, protocol: tcp, port: 81, source: {type: dns, name: app.internal, port: 9000, "
+        + "server: 127.0.0.1:5353, maxTtl: 30s}}\n"
+        + "  - {name: b, protocol: tcp, port: 82, source: {type: dns-srv, name: _app._tcp.internal}}\n"
+        + "  - {name: c, protocol: tcp, port: 83, source: {type: zookeeper, connect: 127.0.0.1:2181, service: app}}\n"
+        + "  - {name: d, protocol: tcp, port: 84, source: {type: file, path: backends.txt}}\n", Path.of("/etc/lb4j"));
+
+    assertThat(config.listeners()).extracting(l -> l.source().description()).containsExactly(
+        "dns app.internal port 9000 server 127.0.0.1:5353 maxTtl PT30S",
+        "dns-srv _app._tcp.internal",
+        "zookeeper 127.0.0.1:2181 service app",
+        "file /etc/lb4j/backends.txt");
+    assertThat(config.listeners()).allSatisfy(l -> assertThat(l.backends()).isEmpty());
+    try (var source = config.listeners().get(0).source().factory().get()) {
+      assertThat(source.description()).contains("app.internal");
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package io.lb4j.impl.diagnostics;
+
+import io.lb4j.api.Backend;
+import io.lb4j.api.BackendView;
+import io.lb4j.api.Listener;
+import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.health.HealthCheckPolicy;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one examination reads from the pool, once, and hands to every group of findings.
+ *
+ * @param pool the pool, for its health history
+ * @param name the pool's name
+ * @param settings the settings it runs under (its listener, or a client-side pool's settings)
+ * @param check the health-check policy in force
+ * @param servesListener whether the pool serves a listener (false for a client-side pool)
+ * @param backends the pool's view, taken once
+ * @param addresses the backends' resolved addresses (a backend whose host does not resolve is missing)
+ * @param now when the examination runs
+ */
+record Examined(LoadBalancer pool, String name, Listener settings, HealthCheckPolicy check, boolean servesListener,
+    List<BackendView> backends, Map<Backend, InetAddress> addresses, Instant now) {
+
+  /** The port traffic for {@code b} goes to: the listener's backend port when set, else the backend's. */
+  int trafficPort(Backend b) {
+    return settings.backendPortFor(b);
+  }
+
+  /** The port health checks probe {@code b} on: the check's own port when set, else the traffic port. */
+  int checkPort(Backend b) {
+    return check.port() != 0 ? check.port() : trafficPort(b);
+  }
+}
