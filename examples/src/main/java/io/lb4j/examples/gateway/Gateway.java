@@ -41,6 +41,8 @@ public final class Gateway {
 
   /** Exit code of a usage or configuration error. */
   static final int EXIT_CONFIG = 2;
+  /** How long periodic diagnostics wait for every backend's first health check before they start. */
+  static final Duration FIRST_CHECKS_WAIT = Duration.ofSeconds(15);
   /** How long {@code run} lets requests in flight finish on Ctrl-C. */
   static final Duration STOP_GRACE = Duration.ofSeconds(10);
   private static final String USAGE = String.join("\n",
@@ -175,7 +177,13 @@ public final class Gateway {
       return t;
     });
     if (!o.diagnoseEvery().isZero()) {
-      runtime.startPeriodicDiagnostics(o.diagnoseEvery());
+      // After the first health checks, so a backend not checked yet is not reported as down.
+      Thread diagnostics = new Thread(() -> {
+        runtime.awaitFirstChecks(FIRST_CHECKS_WAIT);
+        runtime.startPeriodicDiagnostics(o.diagnoseEvery());
+      }, "lb4j-gateway-diagnostics-start");
+      diagnostics.setDaemon(true);
+      diagnostics.start();
     }
     boolean terminal = System.console() != null;
     if (!o.statusEvery().isZero()) {

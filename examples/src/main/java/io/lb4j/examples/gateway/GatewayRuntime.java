@@ -43,6 +43,7 @@ final class GatewayRuntime implements AutoCloseable {
   private final Map<String, Running> running;
   private final Map<String, Diagnostics> diagnostics = new ConcurrentHashMap<>();
   private final List<PeriodicCheck> checks = new ArrayList<>();
+  private volatile boolean stopped;
   private GatewayConfig config;
 
   private GatewayRuntime(GatewayConfig config, Map<String, Running> running) {
@@ -133,11 +134,11 @@ final class GatewayRuntime implements AutoCloseable {
 
   /**
    * Waits until every backend of every pool has been checked at least once (or health checks are off),
-   * at most {@code limit}: what {@code diagnose} needs before it examines.
+   * at most {@code limit}, or until the gateway stops: what diagnostics need before they examine.
    */
   void awaitFirstChecks(Duration limit) {
     long deadline = System.nanoTime() + limit.toNanos();
-    while (System.nanoTime() - deadline < 0 && !allChecked()) {
+    while (System.nanoTime() - deadline < 0 && !stopped && !allChecked()) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
   }
@@ -147,8 +148,14 @@ final class GatewayRuntime implements AutoCloseable {
         || r.pool().view().stream().allMatch(v -> !v.lastCheck().isEmpty()));
   }
 
-  /** Logs each finding of each listener's examination once when it appears and once when it clears. */
+  /**
+   * Logs each finding of each listener's examination once when it appears and once when it clears. Does
+   * nothing once the gateway stopped.
+   */
   synchronized void startPeriodicDiagnostics(Duration every) {
+    if (stopped) {
+      return;
+    }
     running.forEach((name, r) -> {
       Diagnostics d = Diagnostics.builder().build();
       checks.add(PeriodicCheck.logging(() -> d.examine(r.pool(), List.of(ListenerSnapshot.of(r.server()))))
@@ -196,6 +203,7 @@ final class GatewayRuntime implements AutoCloseable {
 
   /** Stops accepting on every listener, lets requests in flight finish within {@code grace}, then closes. */
   synchronized void stop(Duration grace) {
+    stopped = true;
     checks.forEach(PeriodicCheck::close);
     checks.clear();
     running.values().forEach(r -> stopOne(r, grace));

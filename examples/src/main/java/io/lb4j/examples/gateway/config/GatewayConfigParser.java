@@ -3,19 +3,13 @@ package io.lb4j.examples.gateway.config;
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
 import io.lb4j.api.Protocol;
-import io.lb4j.api.health.HealthCheckMethod;
 import io.lb4j.api.health.HealthCheckPolicy;
-import io.lb4j.api.health.HealthCheckType;
-import io.lb4j.api.health.OutlierDetectionPolicy;
-import io.lb4j.api.health.StatusClass;
-import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -85,27 +78,11 @@ public final class GatewayConfigParser {
       "connect", "service", "basePath", "path");
   private static final Set<String> SLOW_START_KEYS = keys("window", "floorPercent");
   private static final Set<String> TLS_KEYS = keys("certificate", "privateKey");
-  private static final Set<String> HEALTH_KEYS = keys("enabled", "type", "method", "path", "port", "domain",
-      "normalStatuses", "timeout", "interval", "healthyThreshold", "unhealthyThreshold", "jitterPercent",
-      "edgeInterval", "startHealthy", "skipWhenTrafficSucceeds", "panicThresholdPercent");
-  private static final Set<String> OUTLIER_KEYS = keys("enabled", "consecutiveFailures", "failureRatePercent",
-      "slidingWindowSize", "baseEjectionTime", "maxEjectionTime", "maxEjectionPercent", "trialCalls",
-      "activeCheckEndsEjection");
-  private static final Set<String> PERSISTENCE_KEYS = keys("mode", "timeout", "cookieName", "maxEntries");
   private static final Set<String> BACKEND_KEYS = keys("id", "host", "port", "weight", "enabled");
 
   private static final Map<String, Protocol> PROTOCOLS = words(
       "tcp", Protocol.TCP, "http", Protocol.HTTP, "https", Protocol.HTTPS);
-  private static final Map<String, HealthCheckType> CHECK_TYPES = words(
-      "tcp", HealthCheckType.TCP, "http", HealthCheckType.HTTP);
-  private static final Map<String, HealthCheckMethod> METHODS = words(
-      "head", HealthCheckMethod.HEAD, "get", HealthCheckMethod.GET);
-  private static final Map<String, SessionPersistence.Mode> MODES = words(
-      "none", SessionPersistence.Mode.NONE, "source-ip", SessionPersistence.Mode.SOURCE_IP,
-      "insert-cookie", SessionPersistence.Mode.INSERT_COOKIE,
-      "server-cookie", SessionPersistence.Mode.SERVER_COOKIE);
   private static final Map<String, SchedulingAlgorithm> SCHEDULERS = schedulers();
-  private static final Map<String, StatusClass> STATUS_CLASSES = statusClasses();
 
   /** Reads and validates a file; relative TLS paths are resolved against the file's folder. */
   public GatewayConfig parse(Path file) throws IOException, ConfigException {
@@ -197,13 +174,13 @@ public final class GatewayConfigParser {
       slow.duration("window", b::slowStartWindow);
       slow.integer("floorPercent", b::slowStartFloorPercent);
     });
-    node.section("healthCheck", HEALTH_KEYS)
-        .flatMap(check -> healthCheck(check, protocol[0]))
+    node.section("healthCheck", PolicySections.HEALTH_KEYS)
+        .flatMap(check -> PolicySections.healthCheck(check, protocol[0]))
         .ifPresentOrElse(policy -> node.apply("healthCheck", () -> b.healthCheck(policy)),
             () -> defaultHealthCheck(node, protocol[0]).ifPresent(b::healthCheck));
-    node.section("outlierDetection", OUTLIER_KEYS).flatMap(GatewayConfigParser::outlierDetection)
+    node.section("outlierDetection", PolicySections.OUTLIER_KEYS).flatMap(PolicySections::outlierDetection)
         .ifPresent(policy -> node.apply("outlierDetection", () -> b.outlierDetection(policy)));
-    node.section("sessionPersistence", PERSISTENCE_KEYS).flatMap(GatewayConfigParser::persistence)
+    node.section("sessionPersistence", PolicySections.PERSISTENCE_KEYS).flatMap(PolicySections::persistence)
         .ifPresent(policy -> node.apply("sessionPersistence", () -> b.sessionPersistence(policy)));
 
     String[] bind = {"0.0.0.0"};
@@ -231,81 +208,8 @@ public final class GatewayConfigParser {
     return protocol.isLayer7() && !listener.has("healthCheck") ? Optional.of(HealthCheckPolicy.http()) : Optional.empty();
   }
 
-  private static Optional<HealthCheckPolicy> healthCheck(ConfigNode node, Protocol protocol) {
-    HealthCheckPolicy.Builder b = HealthCheckPolicy.builder();
-    boolean[] failed = {false};
-    int before = node.problemsMarker();
-    b.type(protocol.isLayer7() ? HealthCheckType.HTTP : HealthCheckType.TCP);
-    node.bool("enabled", b::enabled);
-    node.choice("type", CHECK_TYPES, b::type);
-    node.choice("method", METHODS, b::method);
-    node.string("path", b::path);
-    node.integer("port", b::port);
-    node.string("domain", b::domain);
-    if (node.has("normalStatuses")) {
-      EnumSet<StatusClass> classes = EnumSet.noneOf(StatusClass.class);
-      for (String label : node.texts("normalStatuses")) {
-        StatusClass c = STATUS_CLASSES.get(label.trim().toLowerCase(Locale.ROOT));
-        if (c == null) {
-          node.apply("normalStatuses", () -> {
-            throw new IllegalArgumentException(
-                "healthCheck.normalStatuses must list 2xx, 3xx, 4xx or 5xx, was '" + label + "'");
-          });
-          failed[0] = true;
-        } else {
-          classes.add(c);
-        }
-      }
-      if (!failed[0]) {
-        node.apply("normalStatuses", () -> b.normalStatuses(classes));
-      }
-    }
-    node.duration("timeout", b::responseTimeout);
-    node.duration("interval", b::interval);
-    node.integer("healthyThreshold", b::healthyThreshold);
-    node.integer("unhealthyThreshold", b::unhealthyThreshold);
-    node.integer("jitterPercent", b::jitterPercent);
-    node.duration("edgeInterval", b::edgeInterval);
-    node.bool("startHealthy", b::startHealthy);
-    node.bool("skipWhenTrafficSucceeds", b::skipWhenTrafficSucceeds);
-    node.integer("panicThresholdPercent", b::panicThresholdPercent);
-    return build(node, before, b::build);
-  }
 
-  private static Optional<OutlierDetectionPolicy> outlierDetection(ConfigNode node) {
-    OutlierDetectionPolicy.Builder b = OutlierDetectionPolicy.builder();
-    int before = node.problemsMarker();
-    node.bool("enabled", b::enabled);
-    node.integer("consecutiveFailures", b::consecutiveFailures);
-    node.integer("failureRatePercent", b::failureRatePercent);
-    node.integer("slidingWindowSize", b::slidingWindowSize);
-    node.duration("baseEjectionTime", b::baseEjectionTime);
-    node.duration("maxEjectionTime", b::maxEjectionTime);
-    node.integer("maxEjectionPercent", b::maxEjectionPercent);
-    node.integer("trialCalls", b::trialCalls);
-    node.bool("activeCheckEndsEjection", b::activeCheckEndsEjection);
-    return build(node, before, b::build);
-  }
 
-  private static Optional<SessionPersistence> persistence(ConfigNode node) {
-    if (!node.require("mode")) {
-      return Optional.empty();
-    }
-    SessionPersistence.Mode[] mode = {null};
-    node.choice("mode", MODES, value -> mode[0] = value);
-    if (mode[0] == null) {
-      return Optional.empty();
-    }
-    if (mode[0] == SessionPersistence.Mode.NONE) {
-      return Optional.of(SessionPersistence.none());
-    }
-    SessionPersistence.Builder b = SessionPersistence.builder(mode[0]);
-    int before = node.problemsMarker();
-    node.duration("timeout", b::timeout);
-    node.string("cookieName", b::cookieName);
-    node.integer("maxEntries", b::maxEntries);
-    return build(node, before, b::build);
-  }
 
   private static ListenerConfig.TlsFiles tls(ConfigNode listener, Protocol protocol, Path folder) {
     Optional<ConfigNode> section = listener.section("tls", TLS_KEYS);
@@ -396,16 +300,6 @@ public final class GatewayConfigParser {
     }
   }
 
-  private static <T> Optional<T> build(ConfigNode node, int before, Supplier<T> build) {
-    if (node.problemsMarker() != before) {
-      return Optional.empty();
-    }
-    Object[] out = {null};
-    node.apply("", () -> out[0] = build.get());
-    @SuppressWarnings("unchecked")
-    T result = (T) out[0];
-    return Optional.ofNullable(result);
-  }
 
   private static int checkRange(String field, int value, int min, int max) {
     if (value < min || value > max) {
@@ -422,11 +316,11 @@ public final class GatewayConfigParser {
     return value;
   }
 
-  private static Set<String> keys(String... keys) {
+  static Set<String> keys(String... keys) {
     return new LinkedHashSet<>(List.of(keys));
   }
 
-  private static <E> Map<String, E> words(Object... pairs) {
+  static <E> Map<String, E> words(Object... pairs) {
     Map<String, E> map = new LinkedHashMap<>();
     for (int i = 0; i < pairs.length; i += 2) {
       @SuppressWarnings("unchecked")
@@ -444,11 +338,4 @@ public final class GatewayConfigParser {
     return map;
   }
 
-  private static Map<String, StatusClass> statusClasses() {
-    Map<String, StatusClass> map = new LinkedHashMap<>();
-    for (StatusClass c : StatusClass.values()) {
-      map.put(c.label(), c);
-    }
-    return map;
-  }
 }
