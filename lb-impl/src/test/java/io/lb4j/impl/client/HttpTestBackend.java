@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real HTTP/1.1 backend on a loopback address for the client tests, whose behaviour can be switched
  * while a test runs: answer 200 with its id as the body, answer 503, reset the connection after reading
  * the request, never answer, answer with a large body, close in the middle of one or stall in the middle
- * of one. Counts the requests it read completely, so
- * tests can assert how many attempts reached it. A thread per connection: fine for a test server.
+ * of one. Counts the requests it read completely, so tests can assert how many attempts reached it. A
+ * thread per connection: fine for a test server.
  */
 final class HttpTestBackend implements AutoCloseable {
 
