@@ -5,7 +5,7 @@
 #
 # The run is made of ROUNDS rounds; each round measures every implementation once (one short fork each),
 # so on a shared, noisy machine every implementation is measured at several moments of the run and the
-# median over all rounds compares them fairly. About 8 minutes per round on a quiet 2-core machine.
+# median over all rounds compares them fairly. About 10 minutes per round on a loaded 2-core machine.
 # Results: lb-benchmarks/target/scheduler-results/{round*.json,table.md}.
 #
 # Usage: [ROUNDS=3] [BACKENDS=10,1000,10000] lb-benchmarks/run-schedulers.sh [extra JMH options]

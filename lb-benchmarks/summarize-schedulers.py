@@ -44,6 +44,15 @@ def ratio(a, b):
     return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
 
 
+def round_range(a, b, n, th):
+    """' (rounds 1.9x-3.1x)': the lowest and highest ratio of a's to b's median within one round."""
+    ra, rb = round_medians.get((a, n, "random", th), []), round_medians.get((b, n, "random", th), [])
+    if len(ra) < 2 or len(ra) != len(rb):
+        return ""
+    per_round = [x / y for x, y in zip(ra, rb) if y]
+    return f" (rounds {min(per_round):.2f}x-{max(per_round):.2f}x)"
+
+
 types = sorted({k[0] for k in rows}, key=lambda t: (not t.startswith(("BASELINE", "LB4J")), t))
 sizes = sorted({k[1] for k in rows})
 threads = sorted({k[3] for k in rows})
@@ -116,4 +125,4 @@ for algo, peers in peer_groups.items():
                 continue
             best, score = max(present, key=lambda x: x[1])
             print(f"| {algo} vs best peer ({best}), {n} backends, {th} thread(s) ({goal}) | "
-                  f"{ratio(get(algo, n, th=th), score)} |")
+                  f"{ratio(get(algo, n, th=th), score)}{round_range(algo, best, n, th)} |")

@@ -190,6 +190,23 @@ class ReleaseTest {
     }
   }
 
+  /** Regression: on JDK 25 closing an unread body signalled a reset, counted against a healthy backend. */
+  @Test
+  void streamedBody_closedUnread_isReportedAsItsStatus_notAsAReset() throws Exception {
+    try (HttpTestBackend healthy = new HttpTestBackend("ok", "127.0.0.2");
+        CountingLoadBalancer lb = pool(listener().build(), healthy.backend())) {
+      BalancedHttpClient client = BalancedHttpClient.builder(lb).build();
+
+      for (int i = 0; i < 20; i++) {
+        HttpResponse<InputStream> unread = client.send(get(client, "/"), BodyHandlers.ofInputStream());
+        unread.body().close();
+      }
+
+      await("every selection released", () -> lb.outstanding() == 0);
+      assertThat(lb.outcomes).hasSize(20).allSatisfy(o -> assertThat(o.kind()).isEqualTo(Outcome.Kind.SUCCESS));
+    }
+  }
+
   @Test
   void bodyHandlerThatThrows_releases_andTheCallerGetsTheException() throws Exception {
     try (HttpTestBackend healthy = new HttpTestBackend("ok", "127.0.0.2");
