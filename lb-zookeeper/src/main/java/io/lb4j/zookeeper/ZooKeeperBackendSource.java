@@ -65,6 +65,16 @@ public final class ZooKeeperBackendSource implements BackendSource {
   /** The default connection timeout of a client built from a connect string. */
   public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(15);
 
+  /*
+   * Curator's retries of one operation on an owned client (29 is Curator's most). Their sleeps stay short:
+   * an operation that failed while the connection was down retries within a second of the reconnect, where
+   * a sleep of up to 30 s kept the watch from resuming long after ZooKeeper was back. Pacing the retries of
+   * a failing source is the pool's job (DiscoveryPolicy backoff), not the client's.
+   */
+  private static final int RETRY_BASE_SLEEP_MS = 100;
+  private static final int RETRY_MAX_SLEEP_MS = 1_000;
+  private static final int RETRY_MAX_RETRIES = 29;
+
   private static final Logger log = LoggerFactory.getLogger(ZooKeeperBackendSource.class);
   private static final String NAME_CHARSET = "printable ASCII without spaces or '/'";
 
@@ -198,6 +208,9 @@ public final class ZooKeeperBackendSource implements BackendSource {
           synchronized (this) {
             if (closed) {
               return;
+            }
+            if (c != cache) {
+              break; // a reconnect retired it: start the newest cache now rather than wait for this one's retries
             }
           }
         }
@@ -400,7 +413,7 @@ public final class ZooKeeperBackendSource implements BackendSource {
       }
       CuratorFramework owned = CuratorFrameworkFactory.builder().connectString(connectString)
           .sessionTimeoutMs((int) sessionTimeout.toMillis()).connectionTimeoutMs((int) connectionTimeout.toMillis())
-          .retryPolicy(new ExponentialBackoffRetry(1000, 29, 30_000)).build();
+          .retryPolicy(new ExponentialBackoffRetry(RETRY_BASE_SLEEP_MS, RETRY_MAX_RETRIES, RETRY_MAX_SLEEP_MS)).build();
       return new ZooKeeperBackendSource(this, owned, true, instance);
     }
   }

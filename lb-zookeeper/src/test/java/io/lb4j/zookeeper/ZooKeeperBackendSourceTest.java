@@ -25,6 +25,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
 import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.retry.RetryUntilElapsed;
 import org.apache.curator.test.TestingServer;
 import org.apache.curator.x.discovery.ServiceDiscovery;
 import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Test;
 
 class ZooKeeperBackendSourceTest {
 
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
   private static final Listener LISTENER = Listener.builder("zk", Protocol.HTTP, 0)
       .healthCheck(HealthCheckPolicy.disabled()).build();
   private static final DiscoveryPolicy FAST_RETRY = DiscoveryPolicy.builder().initialTimeout(Duration.ofSeconds(30))
@@ -61,10 +63,16 @@ class ZooKeeperBackendSourceTest {
   /**
    * A service instance registered the way services do with Curator, in a session of its own; closing the
    * returned client ends the session without unregistering.
+   *
+   * <p>Its session (60 s asked; the server may grant less) outlives any stop and restart of the server on a
+   * loaded machine, and its operations retry until the tests' deadline: with a 10 s session and one retry,
+   * a slow restart could expire the session (ZooKeeper then deletes the registration) and a connection
+   * blip could fail Curator's one re-registration after the reconnect, so the instance never came back
+   * and the test waited out its deadline for it.
    */
   private CuratorFramework register(String id, String address, int port) throws Exception {
-    CuratorFramework client = CuratorFrameworkFactory.newClient(zk.getConnectString(), 10_000, 10_000,
-        new RetryOneTime(100));
+    CuratorFramework client = CuratorFrameworkFactory.newClient(zk.getConnectString(), 60_000, 15_000,
+        new RetryUntilElapsed((int) DEADLINE.toMillis(), 100));
     client.start();
     ServiceDiscovery<Object> discovery = ServiceDiscoveryBuilder.builder(Object.class).client(client)
         .basePath("/services").serializer(new JsonInstanceSerializer<>(Object.class))
@@ -266,10 +274,10 @@ class ZooKeeperBackendSourceTest {
   }
 
   private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out after 60s waiting for: " + what);
+        throw new AssertionError("timed out after " + DEADLINE.toSeconds() + "s waiting for: " + what);
       }
       LockSupport.parkNanos(10_000_000);
     }

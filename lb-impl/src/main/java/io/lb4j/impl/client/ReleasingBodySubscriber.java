@@ -34,10 +34,11 @@ final class ReleasingBodySubscriber<T> implements BodySubscriber<T> {
         subscription.request(n);
       }
 
+      // The caller gave up on the body, not the backend: the attempt ends with its status before the
+      // cancel goes up, because JDK 20+ answers the cancel with onError("subscription cancelled") on
+      // this very thread, which must not be reported as a reset of the backend.
       @Override
       public void cancel() {
-        // The caller gave up on the body, which says nothing against the backend: end the attempt with
-        // the status's outcome first, because on JDK 25 cancelling signals onError (a reset) at once.
         try {
           attempt.finish(attempt.statusOutcome());
         } finally {

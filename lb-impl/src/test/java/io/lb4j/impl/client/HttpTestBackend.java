@@ -21,12 +21,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real HTTP/1.1 backend on a loopback address for the client tests, whose behaviour can be switched
  * while a test runs: answer 200 with its id as the body, answer 503, reset the connection after reading
- * the request, never answer, answer with a large body or close in the middle of one. Counts the requests it read completely, so
- * tests can assert how many attempts reached it. A thread per connection: fine for a test server.
+ * the request, never answer, answer with a large body, close in the middle of one or stall in the middle
+ * of one. Counts the requests it read completely, so tests can assert how many attempts reached it. A
+ * thread per connection: fine for a test server.
  */
 final class HttpTestBackend implements AutoCloseable {
 
-  enum Behaviour { OK, UNAVAILABLE, RESET, HANG, LARGE_BODY, TRUNCATED_BODY }
+  enum Behaviour { OK, UNAVAILABLE, RESET, HANG, LARGE_BODY, TRUNCATED_BODY, STALLED_BODY }
 
   static final int LARGE_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -148,6 +149,13 @@ final class HttpTestBackend implements AutoCloseable {
             out.write(new byte[1024]);
             out.flush();
             return; // then close in the middle of the body (FIN: the bytes sent still arrive)
+          case STALLED_BODY:
+            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + LARGE_BODY_BYTES + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[1024]);
+            out.flush();
+            in.read(); // then send no more until the client gives up and closes, or the backend is closed
+            return;
           case RESET:
             c.setSoLinger(true, 0); // close with RST: the request reached the server, no answer came
             return;

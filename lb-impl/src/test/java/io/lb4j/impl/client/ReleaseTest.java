@@ -166,6 +166,30 @@ class ReleaseTest {
     }
   }
 
+  /**
+   * Regression: JDK 20+ answers the cancel of a body subscription (closing the stream of
+   * {@code ofInputStream}) with {@code onError(IOException("subscription cancelled"))} on the same thread,
+   * which the client reported as a RESET: the caller's close counted as the backend's failure.
+   */
+  @Test
+  void streamedBody_closedByTheCallerMidBody_reportsTheStatus_notAReset() throws Exception {
+    try (HttpTestBackend stalled = new HttpTestBackend("stalled", "127.0.0.2").behave(Behaviour.STALLED_BODY);
+        CountingLoadBalancer lb = pool(listener().build(), stalled.backend())) {
+      BalancedHttpClient client = BalancedHttpClient.builder(lb).build();
+      int requests = 10;
+
+      for (int i = 0; i < requests; i++) {
+        HttpResponse<InputStream> response = client.send(get(client, "/"), BodyHandlers.ofInputStream());
+        assertThat(response.body().read()).isZero(); // part of the body came; the rest never will
+        response.body().close();
+        assertThat(lb.outstanding()).isZero();
+      }
+
+      assertThat(lb.outcomes).extracting(Outcome::kind).hasSize(requests).containsOnly(Outcome.Kind.SUCCESS);
+      assertThat(lb.releasedTwice.get()).isZero();
+    }
+  }
+
   /** Regression: on JDK 25 closing an unread body signalled a reset, counted against a healthy backend. */
   @Test
   void streamedBody_closedUnread_isReportedAsItsStatus_notAsAReset() throws Exception {
