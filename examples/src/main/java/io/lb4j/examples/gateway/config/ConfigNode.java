@@ -165,22 +165,13 @@ final class ConfigNode {
   /** A list of scalars, when present (a non-list or a nested value is reported). */
   List<String> texts(String key) {
     List<String> out = new ArrayList<>();
-    NodeTuple tuple = entries.get(key);
-    if (tuple == null) {
-      return out;
-    }
-    Node value = tuple.getValueNode();
-    if (!(value instanceof SequenceNode)) {
-      problems.add(value, child(path, key), "expected a list, was " + describe(value));
-      return out;
-    }
-    List<Node> items = ((SequenceNode) value).getValue();
+    List<Node> items = items(key);
     for (int i = 0; i < items.size(); i++) {
       Node item = items.get(i);
       if (item instanceof ScalarNode) {
         out.add(((ScalarNode) item).getValue());
       } else {
-        problems.add(item, path + "." + key + "[" + i + "]", "expected a single value, was " + describe(item));
+        problems.add(item, child(path, key) + "[" + i + "]", "expected a single value, was " + describe(item));
       }
     }
     return out;
@@ -196,20 +187,25 @@ final class ConfigNode {
   /** A list of mappings, when present; each element's path is {@code key[i]}. */
   List<ConfigNode> sections(String key, Set<String> allowedKeys) {
     List<ConfigNode> out = new ArrayList<>();
-    NodeTuple tuple = entries.get(key);
-    if (tuple == null) {
-      return out;
-    }
-    Node value = tuple.getValueNode();
-    if (!(value instanceof SequenceNode)) {
-      problems.add(value, child(path, key), "expected a list, was " + describe(value));
-      return out;
-    }
-    List<Node> items = ((SequenceNode) value).getValue();
+    List<Node> items = items(key);
     for (int i = 0; i < items.size(); i++) {
       mapping(problems, child(path, key) + "[" + i + "]", items.get(i), allowedKeys).ifPresent(out::add);
     }
     return out;
+  }
+
+  /** The elements of a list value; none when the key is absent or not a list (reported). */
+  private List<Node> items(String key) {
+    NodeTuple tuple = entries.get(key);
+    if (tuple == null) {
+      return List.of();
+    }
+    Node value = tuple.getValueNode();
+    if (!(value instanceof SequenceNode)) {
+      problems.add(value, child(path, key), "expected a list, was " + describe(value));
+      return List.of();
+    }
+    return ((SequenceNode) value).getValue();
   }
 
   /**
