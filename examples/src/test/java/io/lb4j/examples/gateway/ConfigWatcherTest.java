@@ -52,10 +52,8 @@ class ConfigWatcherTest {
   @Test
   void reportsAnEditedFileAndAFileReplacedByRename(@TempDir Path folder) throws Exception {
     Path file = folder.resolve("gateway.yaml");
-    byte[] initial = String.format(CONFIG, 1).getBytes(StandardCharsets.UTF_8);
-    Files.write(file, initial);
     Recorder recorder = new Recorder();
-    try (ConfigWatcher watcher = new ConfigWatcher(file, initial, new GatewayConfigParser(), recorder)) {
+    try (ConfigWatcher watcher = watching(file, recorder)) {
       Files.writeString(file, String.format(CONFIG, 7));
       assertThat(weightOf(recorder.next())).isEqualTo(7);
 
@@ -69,10 +67,8 @@ class ConfigWatcherTest {
   @Test
   void reportsEveryProblemOfAnInvalidEdit(@TempDir Path folder) throws Exception {
     Path file = folder.resolve("gateway.yaml");
-    byte[] initial = String.format(CONFIG, 1).getBytes(StandardCharsets.UTF_8);
-    Files.write(file, initial);
     Recorder recorder = new Recorder();
-    try (ConfigWatcher watcher = new ConfigWatcher(file, initial, new GatewayConfigParser(), recorder)) {
+    try (ConfigWatcher watcher = watching(file, recorder)) {
       Files.writeString(file, String.format(CONFIG, 101));
 
       Object report = recorder.next();
@@ -85,10 +81,8 @@ class ConfigWatcherTest {
   @Test
   void reload_ignoresAnUnchangedFileAndReadsAChangedOne(@TempDir Path folder) throws Exception {
     Path file = folder.resolve("gateway.yaml");
-    byte[] initial = String.format(CONFIG, 1).getBytes(StandardCharsets.UTF_8);
-    Files.write(file, initial);
     Recorder recorder = new Recorder();
-    try (ConfigWatcher watcher = new ConfigWatcher(file, initial, new GatewayConfigParser(), recorder)) {
+    try (ConfigWatcher watcher = watching(file, recorder)) {
       watcher.reload();
       assertThat(recorder.reports).isEmpty();
 
@@ -109,6 +103,13 @@ class ConfigWatcherTest {
     watcher.close();
 
     assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("lb4j-config-watch"));
+  }
+
+  /** Writes the file with weight 1 and watches it, that content counting as applied. */
+  private static ConfigWatcher watching(Path file, Recorder recorder) throws IOException {
+    byte[] initial = String.format(CONFIG, 1).getBytes(StandardCharsets.UTF_8);
+    Files.write(file, initial);
+    return new ConfigWatcher(file, initial, new GatewayConfigParser(), recorder);
   }
 
   private static int weightOf(Object report) {
