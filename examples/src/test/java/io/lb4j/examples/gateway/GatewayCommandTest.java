@@ -2,6 +2,7 @@ package io.lb4j.examples.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lb4j.testing.Await;
 import io.lb4j.testing.HttpTestBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,8 +16,6 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,13 +81,15 @@ class GatewayCommandTest {
       PlainHttpClient client = new PlainHttpClient(10_000);
       InetSocketAddress listener = new InetSocketAddress("127.0.0.1", port);
 
-      await("the gateway forwards to a", () -> status(client, listener) == 200 && a.requests().count() > 0);
-      await("the status lines name a", () -> out().contains("status listener=web backend=a"));
+      Await.until("the gateway forwards to a",
+          () -> status(client, listener) == 200 && a.requests().count() > 0, DEADLINE);
+      Await.until("the status lines name a", () -> out().contains("status listener=web backend=a"), DEADLINE);
 
       // Reload: b joins, a leaves; the listener keeps running on the same port.
       Files.writeString(file, String.format(config, "      - {id: b, host: 127.0.0.3, port: " + b.port() + "}\n"));
-      await("the reload is applied", () -> out().contains("reloaded: backends and health checks applied"));
-      await("traffic reaches b", () -> status(client, listener) == 200 && b.requests().count() > 0);
+      Await.until("the reload is applied",
+          () -> out().contains("reloaded: backends and health checks applied"), DEADLINE);
+      Await.until("traffic reaches b", () -> status(client, listener) == 200 && b.requests().count() > 0, DEADLINE);
       a.requests().clear();
       for (int i = 0; i < 20; i++) {
         assertThat(status(client, listener)).isEqualTo(200);
@@ -97,7 +98,8 @@ class GatewayCommandTest {
 
       // A bad reload changes nothing.
       Files.writeString(file, String.format(config, "      - {id: b, host: 127.0.0.3, port: 0}\n"));
-      await("the bad reload is refused", () -> err().contains("reload refused: the running configuration is kept"));
+      Await.until("the bad reload is refused",
+          () -> err().contains("reload refused: the running configuration is kept"), DEADLINE);
       assertThat(status(client, listener)).isEqualTo(200);
 
       gateway.requestStop();
@@ -106,8 +108,8 @@ class GatewayCommandTest {
       try (ServerSocket released = new ServerSocket()) {
         released.bind(new InetSocketAddress("127.0.0.1", port));
       }
-      await("no thread the gateway started survives", () -> Thread.getAllStackTraces().keySet().stream()
-          .noneMatch(t -> t.isAlive() && t.getName().startsWith("lb4j-") && !before.contains(t)));
+      Await.until("no thread the gateway started survives", () -> Thread.getAllStackTraces().keySet().stream()
+          .noneMatch(t -> t.isAlive() && t.getName().startsWith("lb4j-") && !before.contains(t)), DEADLINE);
     }
   }
 
@@ -125,8 +127,8 @@ class GatewayCommandTest {
           new String[] {"run", "--config", file.toString(), "--event-loops", "1", "--status-every", "0s"}));
       PlainHttpClient client = new PlainHttpClient(10_000);
 
-      await("the gateway forwards to the file's backend",
-          () -> status(client, new InetSocketAddress("127.0.0.1", port)) == 200 && a.requests().count() > 0);
+      Await.until("the gateway forwards to the file's backend",
+          () -> status(client, new InetSocketAddress("127.0.0.1", port)) == 200 && a.requests().count() > 0, DEADLINE);
 
       gateway.requestStop();
       assertThat(exit.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isZero();
@@ -164,7 +166,8 @@ class GatewayCommandTest {
       int exit = gateway.execute(new String[] {"diagnose", "--config", file.toString(), "--json"});
 
       String json = out().trim();
-      assertThat(json).startsWith("[").endsWith("]").contains("\"pool\":\"web\"").doesNotContain("\"severity\":\"error\"");
+      assertThat(json).startsWith("[").endsWith("]").contains("\"pool\":\"web\"")
+          .doesNotContain("\"severity\":\"error\"");
       assertThat(exit).as(json).isZero();
     }
   }
@@ -191,13 +194,4 @@ class GatewayCommandTest {
     }
   }
 
-  private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("not within " + DEADLINE.toSeconds() + " s: " + what);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-    }
-  }
 }
