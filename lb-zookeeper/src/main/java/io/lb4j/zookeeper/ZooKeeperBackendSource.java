@@ -169,8 +169,8 @@ public final class ZooKeeperBackendSource implements BackendSource {
    * {@link #refresh()} tries again. Caller holds the monitor.
    */
   private void startInBackground() {
-    if (starter != null && starter.isAlive()) {
-      return;
+    if (starter != null) {
+      return; // the running starter sees the newest cache before it ends (see startWatching)
     }
     starter = new Thread(this::startWatching, "lb4j-zk-start-" + service);
     starter.setDaemon(true);
@@ -179,53 +179,31 @@ public final class ZooKeeperBackendSource implements BackendSource {
 
   /**
    * Starts discovery (once) and the current cache, then delivers. Loops when a reconnect replaced the
-   * cache meanwhile, so the cache that ends up watching is always the newest one.
+   * cache meanwhile, also while this thread was delivering, so the cache that ends up watching is always
+   * the newest one. The thread clears {@link #starter} in the same locked step in which it decides to end:
+   * a reconnect that comes later finds no starter and starts one, so no new cache is left unstarted.
    */
   private void startWatching() {
     try {
       while (true) {
-        boolean startDiscovery;
-        ServiceCache<Object> c;
-        List<ServiceCache<Object>> toClose;
+        startNewestCache();
+        deliver();
         synchronized (this) {
-          if (closed) {
+          if (closed || watching) {
+            starter = null;
             return;
           }
-          startDiscovery = !discoveryStarted;
-          c = cache;
-          toClose = new ArrayList<>(retired);
-          retired.clear();
-        }
-        toClose.forEach(this::closeQuietly);
-        if (startDiscovery) {
-          discovery.start(); // registers self, if any
-          synchronized (this) {
-            discoveryStarted = true;
-          }
-        }
-        CountDownLatch loaded = c.startImmediate(); // reads the current instances and sets the watch
-        while (!loaded.await(100, TimeUnit.MILLISECONDS)) {
-          synchronized (this) {
-            if (closed) {
-              return;
-            }
-            if (c != cache) {
-              break; // a reconnect retired it: start the newest cache now rather than wait for this one's retries
-            }
-          }
-        }
-        synchronized (this) {
-          if (c == cache) {
-            watching = true;
-            break;
-          }
+          // A reconnect replaced the cache while this thread delivered: start the new one too.
         }
       }
-      deliver();
     } catch (InterruptedException e) {
+      synchronized (this) {
+        starter = null;
+      }
       Thread.currentThread().interrupt();
     } catch (Exception e) {
       synchronized (this) {
+        starter = null;
         if (!closed) {
           // A cache cannot be started twice: the next refresh starts a fresh one.
           retired.add(cache);
@@ -233,6 +211,48 @@ public final class ZooKeeperBackendSource implements BackendSource {
         }
       }
       error("cannot start watching " + description + ": " + e);
+    }
+  }
+
+  /** Starts the newest cache and marks it watching; returns early, not watching, when closed. */
+  private void startNewestCache() throws Exception {
+    while (true) {
+      boolean startDiscovery;
+      ServiceCache<Object> c;
+      List<ServiceCache<Object>> toClose;
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        startDiscovery = !discoveryStarted;
+        c = cache;
+        toClose = new ArrayList<>(retired);
+        retired.clear();
+      }
+      toClose.forEach(this::closeQuietly);
+      if (startDiscovery) {
+        discovery.start(); // registers self, if any
+        synchronized (this) {
+          discoveryStarted = true;
+        }
+      }
+      CountDownLatch loaded = c.startImmediate(); // reads the current instances and sets the watch
+      while (!loaded.await(100, TimeUnit.MILLISECONDS)) {
+        synchronized (this) {
+          if (closed) {
+            return;
+          }
+          if (c != cache) {
+            break; // a reconnect retired it: start the newest cache now rather than wait for this one's retries
+          }
+        }
+      }
+      synchronized (this) {
+        if (c == cache) {
+          watching = true;
+          return;
+        }
+      }
     }
   }
 
