@@ -15,6 +15,7 @@ import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
+import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.health.HealthCheckMetrics;
@@ -472,8 +473,13 @@ final class DefaultLoadBalancer implements LoadBalancer {
    */
   private void publishLocked() {
     CandidatePlanner.Plan plan = planner.plan(members.states(), nanoTime.getAsLong());
-    scheduler.update(plan.candidates());
-    requests.candidates = plan.candidates();
+    List<Candidate> candidates = new ArrayList<>(plan.candidates().size());
+    int i = 0;
+    for (Member m : members.snapshot().values()) {
+      candidates.add(plan.candidates().get(i++).withActiveRequests(m.active));
+    }
+    scheduler.update(candidates);
+    requests.candidates = candidates;
     if (plan.panic() != panic) {
       panic = plan.panic();
       requests.panic = panic;

@@ -1,6 +1,7 @@
 package io.lb4j.impl;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import io.lb4j.api.scheduler.ActiveRequests;
+import io.lb4j.impl.scheduler.Schedulers;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -13,10 +14,10 @@ final class Member {
   final String id;
   volatile MemberState state;
   /**
-   * Requests or connections selected and not yet released, when the scheduler does not count them
-   * itself; unused otherwise (each request is counted once: see {@code DefaultLoadBalancer#active}).
+   * Requests or connections selected and not yet released: one counter per membership, handed to the
+   * scheduler in every candidate, so a backend added again starts at zero.
    */
-  final AtomicInteger active = new AtomicInteger();
+  final ActiveRequests active = Schedulers.activeRequests();
   final LongAdder picks = new LongAdder();
 
   Member(MemberState state) {

@@ -46,7 +46,6 @@ final class RequestPath {
 
   private final MemberTable members;
   private final Scheduler scheduler;
-  private final boolean schedulerCounts;
   /** Whether the scheduler maps a key to a backend (a retry then re-hashes to reach another one). */
   private final boolean hashing;
   /** Whether that key is the client's address before the hash key (source-IP hash), or after it. */
@@ -75,7 +74,6 @@ final class RequestPath {
       Runnable drainedMemberIdle) {
     this.members = members;
     this.scheduler = scheduler;
-    this.schedulerCounts = scheduler.countsActiveRequests();
     SchedulingAlgorithm algorithm = scheduler.algorithm();
     this.hashing = algorithm == SchedulingAlgorithm.SOURCE_IP_HASH || algorithm == SchedulingAlgorithm.CONSISTENT_HASH;
     this.addressFirst = algorithm == SchedulingAlgorithm.SOURCE_IP_HASH;
@@ -112,10 +110,7 @@ final class RequestPath {
         MemberState s = previous.state;
         previousTried = !tried.isEmpty() && tried.contains(s.backend().id());
         if (!previousTried && canKeepSession(s)) {
-          scheduler.acquire(s.backend());
-          if (!schedulerCounts) {
-            previous.active.incrementAndGet();
-          }
+          previous.active.increment();
           previous.picks.increment();
           return new Selections.Picked(this, previous, s.backend(), s.address(), context,
               affinity.onHit(context, binding), false);
@@ -135,9 +130,7 @@ final class RequestPath {
     Member member = members.get(backend.id());
     InetSocketAddress address;
     if (member != null) {
-      if (!schedulerCounts) {
-        member.active.incrementAndGet(); // a counting scheduler counted the pick already
-      }
+      member.active.increment();
       member.picks.increment();
       address = member.state.address();
     } else {
@@ -171,7 +164,6 @@ final class RequestPath {
       if (!tried.contains(pick.backend().id())) {
         return pick;
       }
-      scheduler.release(pick.backend());
     }
     List<Candidate> published = candidates;
     long total = 0;
@@ -190,8 +182,7 @@ final class RequestPath {
       if (c.eligible() && !tried.contains(c.backend().id())) {
         draw -= c.weight();
         if (draw < 0) {
-          scheduler.acquire(c.backend()); // counted like a pick, released like one
-          return PickResult.of(c.backend());
+          return PickResult.of(c);
         }
       }
     }
@@ -237,12 +228,11 @@ final class RequestPath {
 
   /** A member's active requests, counted once (see the class javadoc). */
   int active(Member m) {
-    return schedulerCounts ? scheduler.activeRequests(m.state.backend()) : m.active.get();
+    return m.active.get();
   }
 
   /** The first release of a selection (the handle makes later ones no-ops). */
   void released(Selections.Picked selection) {
-    scheduler.release(selection.backend);
     if (persistent) {
       affinity.release(selection.context);
     }
@@ -250,7 +240,8 @@ final class RequestPath {
     if (m == null) {
       return;
     }
-    int left = schedulerCounts ? scheduler.activeRequests(selection.backend) : m.active.decrementAndGet();
+    m.active.decrement();
+    int left = m.active.get();
     if (left == 0 && m.state.removed() && !persistent) {
       // The last connection of a removed backend ended and no session can still need it: it can leave,
       // from the pool thread, so a releasing event loop never waits for the control lock.
