@@ -1,79 +1,74 @@
 package io.lb4j.impl;
 
 import io.lb4j.api.Backend;
-import io.lb4j.api.Listener;
+import io.lb4j.api.PoolSettings;
 import io.lb4j.api.LoadBalancerEvent;
 import io.lb4j.api.LoadBalancerEvent.MembershipChange;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.impl.health.HealthChecker;
-import io.lb4j.impl.health.HealthEventHistory;
 import io.lb4j.impl.health.OutlierDetector;
 import io.lb4j.impl.persistence.SessionAffinity;
+import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 
 /**
  * A pool's members and every change to their lifecycle: joining (with probe, outlier and affinity state),
- * updates of weight, enabled flag and metadata, draining and leaving, whole-list diffs, health transitions
- * and the timed steps (ramps, drain deadlines, ejections that ran out). Each change replaces a member's
- * {@link MemberState} whole and emits its event through the pool's sink; the pool publishes afterwards.
+ * updates of weight, enabled flag and metadata, draining and leaving, whole-list diffs, health results and
+ * ejections, and the timed steps (drain deadlines, the end of an ejection, slow-start ramps). Each change
+ * replaces a member's {@link MemberState} whole, emits its event and marks the table changed; the pool
+ * publishes once per batch.
  *
- * <p><b>Threading.</b> Every method that changes something runs under the pool's control lock, so changes
+ * <p><b>Threading.</b> Confined to the pool's {@link ControlContext}: every method runs there, so changes
  * (and the probe and outlier bookkeeping that goes with them: a re-add of an id comes strictly after the
- * removal of its predecessor) happen in one order. {@link #snapshot()} and each member's state are read
- * without a lock by selects: the map is replaced, never mutated, once published.
+ * removal of its predecessor) happen in one order, and nothing here needs a lock. Readers use the published
+ * snapshot, never this table.
+ *
+ * <p><b>No polling.</b> Health and ejections change here only when the checker or the detector reports a
+ * change (or a first result); a drain deadline and the end of an ejection are timers on the context.
  */
 final class MemberTable {
-
-  /** A health transition seen by another thread and not yet applied to its member. */
-  record PendingTransition(HealthTransition transition, boolean active) {}
 
   /** What a whole-list update did, for its log line. */
   record Diff(int added, int updated, int removed, boolean hostNameAdded) {}
 
-  private final Listener settings;
+  private final PoolSettings settings;
   private final HealthChecker checker;
   private final OutlierDetector outliers;
   private final SessionAffinity affinity;
-  private final HealthEventHistory history;
   private final Clock clock;
   private final LongSupplier nanoTime;
+  private final PoolTimers timers;
   private final long drainNanos;
   private final long slowStartNanos;
   private final boolean persistent;
   private final Consumer<LoadBalancerEvent> emit;
-  /** A member's active requests (counted by the scheduler or by the member). */
-  private final ToIntFunction<Member> active;
   private final Logger log;
   private final String poolName;
-  /** Members by id, in the order they joined; replaced (never mutated) once published. */
-  private volatile Map<String, Member> members = Collections.emptyMap();
+  /** Members by id, in the order they joined. */
+  private final Map<String, MemberState> members = new LinkedHashMap<>();
+  /** Whether anything changed since the last {@link #takeChanged()}. */
+  private boolean changed;
 
-  MemberTable(Listener settings, HealthChecker checker, OutlierDetector outliers, SessionAffinity affinity,
-      HealthEventHistory history, Clock clock, LongSupplier nanoTime, long slowStartNanos,
-      Consumer<LoadBalancerEvent> emit, ToIntFunction<Member> active, Logger log, String poolName) {
-    this.active = active;
+  MemberTable(PoolSettings settings, long slowStartNanos, HealthChecker checker, OutlierDetector outliers,
+      SessionAffinity affinity, Clock clock, LongSupplier nanoTime, PoolTimers timers,
+      Consumer<LoadBalancerEvent> emit, Logger log, String poolName) {
     this.settings = settings;
     this.checker = checker;
     this.outliers = outliers;
     this.affinity = affinity;
-    this.history = history;
     this.clock = clock;
     this.nanoTime = nanoTime;
+    this.timers = timers;
     this.drainNanos = settings.drainTimeout().toNanos();
     this.slowStartNanos = slowStartNanos;
     this.persistent = settings.sessionPersistence().enabled();
@@ -82,12 +77,7 @@ final class MemberTable {
     this.poolName = poolName;
   }
 
-  /** The members, for lock-free readers. */
-  Map<String, Member> snapshot() {
-    return members;
-  }
-
-  Member get(String id) {
+  MemberState get(String id) {
     return members.get(id);
   }
 
@@ -95,43 +85,46 @@ final class MemberTable {
     return members.size();
   }
 
-  /** Every member's state, in member order, for planning. */
+  /** Every member's state, in member order, for planning and publication. */
   List<MemberState> states() {
-    Collection<Member> all = members.values();
-    List<MemberState> states = new ArrayList<>(all.size());
-    for (Member m : all) {
-      states.add(m.state);
-    }
-    return states;
+    return new ArrayList<>(members.values());
+  }
+
+  /** Whether anything changed since the last call; resets the flag. */
+  boolean takeChanged() {
+    boolean c = changed;
+    changed = false;
+    return c;
+  }
+
+  /** Marks the table changed (a ramp moved with time, a policy changed the plan). */
+  void touch() {
+    changed = true;
   }
 
   /** The members of a new pool, joined silently (no ADDED events for what the pool was built with). */
   void joinAll(List<Backend> backends) {
-    Map<String, Member> next = new LinkedHashMap<>();
     for (Backend b : backends) {
-      join(next, b, false);
+      join(b, false);
     }
-    members = Collections.unmodifiableMap(next);
   }
 
   /** Adds one backend whose id is not a member. */
   void join(Backend backend) {
-    Map<String, Member> next = new LinkedHashMap<>(members);
-    join(next, backend, true);
-    members = Collections.unmodifiableMap(next);
+    join(backend, true);
   }
 
-  private void join(Map<String, Member> next, Backend backend, boolean announce) {
+  private void join(Backend backend, boolean announce) {
     InetSocketAddress address = Addresses.initial(backend.host(), settings.backendPortFor(backend));
-    // The checker's state for this id was removed under this same lock when a previous member of that
-    // id left, so a re-added backend always gets fresh probes (no stale target to keep).
+    // The checker's state for this id was removed in this same context when a previous member of that id
+    // left, so a re-added backend always gets fresh probes (no stale target to keep).
     checker.add(backend, address.isUnresolved() ? null : address.getAddress());
     boolean healthy = checker.status(backend.id()) == HealthStatus.HEALTHY;
     MemberState state = MemberState.joined(backend, address, healthy);
     if (healthy && slowStartNanos > 0 && announce) {
       state = state.withRampStart(nanoTime.getAsLong());
     }
-    next.put(backend.id(), new Member(state));
+    put(state);
     affinity.memberAdded(backend.id());
     if (outliers != null) {
       outliers.add(backend);
@@ -141,39 +134,43 @@ final class MemberTable {
     }
   }
 
-  /** Removes a member, draining it first when that applies. Returns true when it left at once. */
-  boolean leave(Member m) {
-    Map<String, Member> next = new LinkedHashMap<>(members);
-    boolean dropped = leave(next, m);
-    members = Collections.unmodifiableMap(next);
-    return dropped;
-  }
-
   /**
-   * Drains {@code m} when a drain timeout applies and something may still need it (open connections, or
-   * sessions that may come back), else drops it from {@code next}. Returns true when dropped.
+   * Removes a member, draining it first when a drain timeout applies and something may still need it
+   * (open connections, or sessions that may come back). Returns true when it left at once.
    */
-  private boolean leave(Map<String, Member> next, Member m) {
-    if (drainNanos > 0 && (persistent || active.applyAsInt(m) > 0)) {
-      m.state = m.state.draining(nanoTime.getAsLong() + drainNanos);
-      emit.accept(new LoadBalancerEvent.MembershipChanged(m.state.backend(), MembershipChange.DRAINING,
-          clock.instant()));
-      return false;
+  boolean leave(MemberState m) {
+    Member member = m.member();
+    if (drainNanos > 0) {
+      if (!persistent) {
+        // Dekker with the request threads (Selections.Picked#release): they lower the count, then read the
+        // flag; we raise the flag, then read the count. One of the two sees the other, so the member never
+        // waits for its deadline once its last request ended.
+        member.leavingWhenIdle = true;
+        VarHandle.fullFence();
+      }
+      if (persistent || member.active.get() > 0) {
+        MemberState draining = m.draining(nanoTime.getAsLong() + drainNanos);
+        put(draining);
+        armDrainTimer(draining);
+        emit.accept(new LoadBalancerEvent.MembershipChanged(m.backend(), MembershipChange.DRAINING, clock.instant()));
+        return false;
+      }
     }
-    drop(next, m);
+    drop(m);
     return true;
   }
 
   /** Removes a member for good, with its probe, outlier and affinity state. */
-  private void drop(Map<String, Member> next, Member m) {
-    next.remove(m.id);
-    checker.remove(m.id);
+  private void drop(MemberState m) {
+    members.remove(m.backend().id());
+    changed = true;
+    cancelTimers(m.member());
+    checker.remove(m.backend().id());
     if (outliers != null) {
-      outliers.remove(m.id);
+      outliers.remove(m.backend().id());
     }
-    affinity.memberRemoved(m.id);
-    emit.accept(new LoadBalancerEvent.MembershipChanged(m.state.backend(), MembershipChange.REMOVED,
-        clock.instant()));
+    affinity.memberRemoved(m.backend().id());
+    emit.accept(new LoadBalancerEvent.MembershipChanged(m.backend(), MembershipChange.REMOVED, clock.instant()));
   }
 
   /**
@@ -186,33 +183,32 @@ final class MemberTable {
     int updated = 0;
     int removed = 0;
     boolean hostNameAdded = false;
-    Map<String, Member> current = members;
-    Map<String, Member> next = new LinkedHashMap<>(current);
     long now = nanoTime.getAsLong();
-    for (Member m : current.values()) {
-      if (!wanted.containsKey(m.id) && !m.state.removed()) {
-        leave(next, m);
+    for (MemberState m : new ArrayList<>(members.values())) {
+      if (!wanted.containsKey(m.backend().id()) && !m.removed()) {
+        leave(m);
         removed++;
       }
     }
     for (Backend b : wanted.values()) {
-      Member m = current.get(b.id());
-      if (m == null || !m.state.backend().equals(b)) {
+      MemberState m = members.get(b.id());
+      if (m == null || !m.backend().equals(b)) { // Backend equality: same id, host and port
         if (m != null) {
-          drop(next, m);
+          drop(m);
         }
-        join(next, b, true);
+        join(b, true);
         hostNameAdded |= !Addresses.isIpLiteral(b.host());
         added++;
-      } else if (m.state.removed()) {
-        m.state = m.state.revived(b);
+      } else if (m.removed()) {
+        m.member().leavingWhenIdle = false;
+        cancelTimers(m.member());
+        put(m.revived(b));
         emit.accept(new LoadBalancerEvent.MembershipChanged(b, MembershipChange.ADDED, clock.instant()));
         added++;
       } else if (update(m, b, now)) {
         updated++;
       }
     }
-    members = Collections.unmodifiableMap(next);
     return new Diff(added, updated, removed, hostNameAdded);
   }
 
@@ -220,128 +216,151 @@ final class MemberTable {
    * Gives a member new attributes (weight, enabled flag, metadata), with the drain window and slow start
    * a weight change implies. Returns false when nothing changed.
    */
-  boolean update(Member m, Backend updated, long now) {
-    MemberState s = m.state;
+  boolean update(MemberState s, Backend updated, long now) {
     Backend old = s.backend();
     if (old.weight() == updated.weight() && old.enabled() == updated.enabled()
         && old.metadata().equals(updated.metadata())) {
       return false;
     }
-    s = s.withBackend(updated);
-    if (!s.removed() && old.weight() != updated.weight()) {
+    MemberState n = s.withBackend(updated);
+    if (!n.removed() && old.weight() != updated.weight()) {
       // Weight 0 with a drain timeout: no new picks, but sessions keep working for the drain window.
       boolean window = updated.weight() == 0 && drainNanos > 0;
-      s = s.withDrainWindow(window, window ? now + drainNanos : 0);
+      n = n.withDrainWindow(window, window ? now + drainNanos : 0);
+      if (window) {
+        armDrainTimer(n);
+      }
       if (old.weight() == 0 && updated.weight() > 0 && slowStartNanos > 0) {
-        s = s.withRampStart(now);
+        n = n.withRampStart(now);
       }
     }
-    m.state = s;
+    put(n);
     emit.accept(new LoadBalancerEvent.MembershipChanged(updated, MembershipChange.UPDATED, clock.instant()));
     return true;
   }
 
   /** After a policy change: every member's health as the checker now sees it. */
   void refreshHealthFromChecker() {
-    for (Member m : members.values()) {
-      MemberState s = m.state;
-      boolean healthy = checker.status(m.id) == HealthStatus.HEALTHY;
+    for (MemberState s : new ArrayList<>(members.values())) {
+      boolean healthy = checker.status(s.backend().id()) == HealthStatus.HEALTHY;
       if (healthy != s.healthy()) {
-        m.state = s.withHealth(healthy, s.checked() || healthy);
+        put(s.withHealth(healthy, s.checked() || healthy));
       }
     }
   }
 
   /**
-   * Applies queued transitions, in the order they were seen, to their members (a member that turns
-   * eligible again starts slow start, as a new one does), and records them in the history. Returns
-   * whether any member changed.
+   * An active check changed a member's status: applied (a member that turns eligible again starts slow
+   * start, as a new one does) and announced. A transition of a member that left or was replaced
+   * meanwhile changes nothing. Returns whether it applied.
    */
-  boolean applyTransitions(Queue<PendingTransition> pending) {
-    boolean any = false;
-    PendingTransition p;
-    while ((p = pending.poll()) != null) {
-      HealthTransition t = p.transition();
-      history.record(t);
-      Member m = members.get(t.backend().id());
-      if (m == null || !m.state.backend().equals(t.backend())) {
-        continue; // a transition of a member that left (or was replaced) meanwhile
+  boolean applyHealth(HealthTransition t) {
+    MemberState s = current(t.backend());
+    if (s == null) {
+      return false;
+    }
+    ramped(s, s.withHealth(t.to() == HealthStatus.HEALTHY, true));
+    emit.accept(new LoadBalancerEvent.HealthChanged(t));
+    return true;
+  }
+
+  /** A member's first probe result changed no status (a first failure): its health is known from now on. */
+  void markChecked(Backend backend) {
+    MemberState s = current(backend);
+    if (s != null && !s.checked()) {
+      put(s.withHealth(s.healthy(), true));
+    }
+  }
+
+  /**
+   * Brings a member's ejection in line with the detector, after it reported a change (an ejection, a return,
+   * a failed trial) or when the ejection's time ran out; announces {@code t} when there is one. Reading the
+   * detector rather than the event's direction makes events that two reporting threads raised out of order
+   * harmless. While ejected, a timer is set for the end of the ejection, when trial traffic may flow again.
+   */
+  void applyEjection(Backend backend, HealthTransition t) {
+    MemberState s = current(backend);
+    if (s == null) {
+      return;
+    }
+    String id = backend.id();
+    boolean ejected = outliers.isEjected(id);
+    if (ejected != s.ejected()) {
+      ramped(s, s.withEjected(ejected));
+      if (t == null && !ejected) {
+        log.info("load balancer '{}': {} is no longer ejected (ejection ran out), trial traffic allowed", poolName,
+            id);
       }
-      MemberState s = m.state;
-      MemberState n = p.active() ? s.withHealth(t.to() == HealthStatus.HEALTHY, true)
-          : s.withEjected(t.to() == HealthStatus.UNHEALTHY);
-      if (!s.usable() && n.usable() && slowStartNanos > 0) {
-        n = n.withRampStart(nanoTime.getAsLong());
-      }
-      m.state = n;
+    }
+    Member member = s.member();
+    if (member.ejectionTimer != null) {
+      member.ejectionTimer.cancel();
+      member.ejectionTimer = null;
+    }
+    if (ejected) {
+      long leftMillis = outliers.ejectedUntilMillis(id) - clock.millis();
+      member.ejectionTimer = timers.after(Math.max(0, leftMillis) * 1_000_000L, () -> applyEjection(backend, null));
+    }
+    if (t != null) {
       emit.accept(new LoadBalancerEvent.HealthChanged(t));
-      any = true;
     }
-    return any;
   }
 
-  /**
-   * The timed steps at {@code now}: first checks that changed no status, ejections that ran out (the
-   * detector reports none), slow-start ramps, drain windows that closed and drained members that can go.
-   * Returns whether anything changed (a ramp in progress counts: its weight moved).
-   */
-  boolean maintain(long now, CandidatePlanner planner) {
-    boolean changed = false;
-    List<Member> expired = null;
-    for (Member m : members.values()) {
-      MemberState s = m.state;
-      MemberState n = s;
-      if (!n.checked() && !checker.lastResult(m.id).isEmpty()) {
-        n = n.withHealth(n.healthy(), true);
-      }
-      // Reconcile with the detector: an ejection that ran out emits no event (trial traffic must now
-      // flow, and its outcomes re-eject or clear the backend), and the detector's events can reach us
-      // out of order when two threads report at once. Either way the state is right within one period.
-      boolean ejected = outliers != null && outliers.isEjected(m.id);
-      if (ejected != n.ejected()) {
-        n = n.withEjected(ejected);
-        log.info("load balancer '{}': {} is {}", poolName, m.id,
-            ejected ? "ejected" : "no longer ejected (ejection ran out), trial traffic allowed");
-      }
-      if (n.rampStart() != MemberState.NOT_RAMPING) {
-        changed = true;
-        if (planner.rampOver(n.rampStart(), now)) {
-          n = n.withRampStart(MemberState.NOT_RAMPING);
-        }
-      }
-      if (n.drainWindow() && !n.inDrainWindow(now)) {
-        n = n.withDrainWindow(false, 0);
-      }
-      if (n != s) {
-        m.state = n;
-        changed = true;
-      }
-      if (n.removed() && (!n.drainWindow() || (!persistent && active.applyAsInt(m) == 0))) {
-        if (expired == null) {
-          expired = new ArrayList<>();
-        }
-        expired.add(m);
+  /** {@code s} replaced by {@code n}; a member that turns usable starts slow start. */
+  private void ramped(MemberState s, MemberState n) {
+    if (!s.usable() && n.usable() && slowStartNanos > 0) {
+      n = n.withRampStart(nanoTime.getAsLong());
+    }
+    put(n);
+  }
+
+  /** Ends the ramps that are over at {@code now}. */
+  void endRamps(long now, CandidatePlanner planner) {
+    for (MemberState s : new ArrayList<>(members.values())) {
+      if (s.rampStart() != MemberState.NOT_RAMPING && planner.rampOver(s.rampStart(), now)) {
+        put(s.withRampStart(MemberState.NOT_RAMPING));
       }
     }
-    if (expired != null) {
-      Map<String, Member> next = new LinkedHashMap<>(members);
-      for (Member m : expired) {
-        drop(next, m);
-        log.info("load balancer '{}': drained and removed {}", poolName, m.id);
-      }
-      members = Collections.unmodifiableMap(next);
-      changed = true;
+  }
+
+  private void armDrainTimer(MemberState s) {
+    Member member = s.member();
+    if (member.drainTimer != null) {
+      member.drainTimer.cancel();
     }
-    return changed;
+    member.drainTimer = timers.after(s.drainDeadline() - nanoTime.getAsLong(), () -> drainDeadlinePassed(member));
+  }
+
+  /** A member's drain window closed: a removed member leaves, a member at weight 0 stops keeping sessions. */
+  private void drainDeadlinePassed(Member member) {
+    MemberState s = members.get(member.id);
+    if (s == null || s.member() != member || !s.drainWindow() || s.inDrainWindow(nanoTime.getAsLong())) {
+      return;
+    }
+    if (s.removed()) {
+      drop(s);
+      log.info("load balancer '{}': drained and removed {}", poolName, member.id);
+    } else {
+      put(s.withDrainWindow(false, 0));
+    }
+  }
+
+  /** The last request of a member that was left to drain ended: it leaves now, unless it came back. */
+  void idle(Member member) {
+    MemberState s = members.get(member.id);
+    if (s != null && s.member() == member && s.removed() && !persistent && member.active.get() == 0) {
+      drop(s);
+      log.info("load balancer '{}': drained and removed {}", poolName, member.id);
+    }
   }
 
   /** Host names to resolve: (member id, host) of members whose host is not an IP literal. */
   Map<String, String> hostNames() {
-    Map<String, String> names = new HashMap<>();
-    for (Member m : members.values()) {
-      String host = m.state.backend().host();
+    Map<String, String> names = new LinkedHashMap<>();
+    for (MemberState s : members.values()) {
+      String host = s.backend().host();
       if (!Addresses.isIpLiteral(host)) {
-        names.put(m.id, host);
+        names.put(s.backend().id(), host);
       }
     }
     return names;
@@ -349,17 +368,46 @@ final class MemberTable {
 
   /** Applies a lookup's result: a changed address reaches traffic and checks. */
   void addressResolved(String id, String host, InetAddress resolved) {
-    Member m = members.get(id);
-    if (m == null || !m.state.backend().host().equals(host) || resolved == null) {
+    MemberState s = members.get(id);
+    if (s == null || !s.backend().host().equals(host) || resolved == null) {
       return;
     }
-    InetSocketAddress current = m.state.address();
+    InetSocketAddress current = s.address();
     if (!current.isUnresolved() && resolved.equals(current.getAddress())) {
       return;
     }
     // Keeps the host name, so the address prints as host/ip:port.
-    m.state = m.state.withAddress(new InetSocketAddress(Addresses.named(host, resolved), current.getPort()));
+    put(s.withAddress(new InetSocketAddress(Addresses.named(host, resolved), current.getPort())));
     checker.updateAddress(id, resolved);
     log.info("load balancer '{}': {} ({}) now resolves to {}", poolName, id, host, resolved.getHostAddress());
+  }
+
+  /** The member {@code backend} names, or null when it left or was replaced by another server since. */
+  private MemberState current(Backend backend) {
+    MemberState s = members.get(backend.id());
+    return s == null || !s.backend().equals(backend) ? null : s;
+  }
+
+  /** Drops every member's timers (the pool closed). */
+  void closed() {
+    for (MemberState s : members.values()) {
+      cancelTimers(s.member());
+    }
+  }
+
+  private static void cancelTimers(Member member) {
+    if (member.drainTimer != null) {
+      member.drainTimer.cancel();
+      member.drainTimer = null;
+    }
+    if (member.ejectionTimer != null) {
+      member.ejectionTimer.cancel();
+      member.ejectionTimer = null;
+    }
+  }
+
+  private void put(MemberState s) {
+    members.put(s.backend().id(), s);
+    changed = true;
   }
 }

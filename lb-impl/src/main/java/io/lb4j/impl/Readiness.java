@@ -1,83 +1,150 @@
 package io.lb4j.impl;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
- * Whether a pool can serve (some backend is eligible), for both ways of waiting for it: blocking
- * ({@link #await}) and non-blocking ({@link #whenReady}). The pool reports each publication's answer
- * ({@link #published}) under its control lock; futures are completed by the task that call returns, which
- * the pool runs in order with its events, outside the lock. Thread-safe.
+ * Waiting until a pool can serve ({@code whenReady}, {@code awaitAnyHealthy}) or has N healthy backends
+ * ({@code whenHealthy}, {@code awaitHealthy}).
+ *
+ * <p><b>Exact.</b> A waiting future is completed only by the pool's {@link ControlContext}, right after it
+ * published a snapshot that satisfies it, and its dependent actions without an executor run there and
+ * then: no publication can come between the snapshot that satisfied it and those actions. A future asked
+ * for while the published snapshot already satisfies it is returned completed.
+ *
+ * <p><b>No leak.</b> Each call gets its own future, held by the pool only while it waits: cancelling it, or
+ * completing it by other means ({@code orTimeout}, {@code complete}), lets it go at once, so a pool that
+ * never becomes ready can be polled any number of times. A future that its caller drops without cancelling
+ * waits (and is held) until the pool is ready or closed.
+ *
+ * <p>Thread-safe: waiters are added by any thread, completed by the context.
  */
 final class Readiness {
 
-  private boolean ready;
-  private boolean closed;
-  /** Completed when the pool became ready; replaced by a fresh one when it stops being ready. */
-  private CompletableFuture<Void> future = new CompletableFuture<>();
+  /** The threshold of "some backend can take a new pick". */
+  static final int ANY_ELIGIBLE = 0;
+
+  private final ControlContext context;
+  private final Supplier<PoolSnapshot> snapshot;
+  private final Supplier<IllegalStateException> closedError;
+  private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
+  /** A task that does nothing: queued, it makes the context end a batch, whose delivery completes waiters. */
+  private static final Runnable WAKE = () -> { };
+
+  Readiness(ControlContext context, Supplier<PoolSnapshot> snapshot, Supplier<IllegalStateException> closedError) {
+    this.context = context;
+    this.snapshot = snapshot;
+    this.closedError = closedError;
+  }
 
   /**
-   * Records a publication's answer. Returns a task completing the waiting futures when the pool just
-   * became ready, else null.
+   * A future completed once the published snapshot has at least {@code healthy} healthy serving backends
+   * ({@link #ANY_ELIGIBLE}: one eligible candidate); failed with an {@link IllegalStateException} when the
+   * pool closes first, and with a {@link java.util.concurrent.TimeoutException} naming the source and its
+   * last error when the pool's backend source sent no first list within its initial timeout.
    */
-  synchronized Runnable published(boolean anyEligible) {
-    if (anyEligible == ready || closed) {
-      return null;
+  CompletableFuture<Void> when(int healthy) {
+    PoolSnapshot s = snapshot.get();
+    if (s.closed) {
+      return CompletableFuture.failedFuture(closedError.get());
     }
-    ready = anyEligible;
-    notifyAll(); // wakes await
-    if (ready) {
-      CompletableFuture<Void> f = future;
-      return () -> f.complete(null);
+    if (s.satisfies(healthy)) {
+      return CompletableFuture.completedFuture(null);
     }
-    if (future.isDone()) {
-      future = new CompletableFuture<>();
+    if (s.sourceTimeout != null) {
+      return CompletableFuture.failedFuture(s.sourceTimeout);
     }
-    return null;
+    Waiter w = new Waiter(healthy);
+    waiters.add(w);
+    PoolSnapshot now = snapshot.get();
+    if (now.closed) {
+      w.completeExceptionally(closedError.get());
+    } else if (now != s) {
+      // A publication came between our read and the add, and its pass may have missed us: have the context
+      // end another batch, whose delivery looks again, against whatever is published then.
+      context.submit(WAKE);
+    }
+    return w;
   }
 
-  /** Waits until ready; false when {@code timeout} passed first or the pool closed. */
-  boolean await(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (this) {
-      while (!closed && !ready) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(this, left);
+  /** Blocks until {@link #when} completes; false when {@code timeout} passed first or the pool closed. */
+  boolean await(int healthy, Duration timeout) throws InterruptedException {
+    if (context.inContext()) {
+      throw new IllegalStateException("awaitHealthy and awaitAnyHealthy block, and an event consumer of the pool "
+          + "must not: use whenHealthy or whenReady there");
+    }
+    CompletableFuture<Void> f = when(healthy);
+    try {
+      f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      return false; // closed
+    } finally {
+      f.cancel(false); // lets a waiter that timed out (or was interrupted) go
+    }
+  }
+
+  /** Completes every waiter the published snapshot satisfies (control context, after a publication). */
+  void completeSatisfied() {
+    if (waiters.isEmpty()) {
+      return;
+    }
+    PoolSnapshot s = snapshot.get();
+    for (Waiter w : waiters) {
+      if (s.satisfies(w.healthy)) {
+        w.complete(null); // its dependents run here, with s still the published snapshot
+      } else if (s.sourceTimeout != null) {
+        w.completeExceptionally(s.sourceTimeout);
       }
-      return ready && !closed;
     }
   }
 
-  /** A future of the caller's own, completed when ready (failed when the pool closes first). */
-  CompletableFuture<Void> whenReady() {
-    CompletableFuture<Void> shared;
-    synchronized (this) {
-      shared = future;
+  /** Fails every waiter: the pool closed (control context). */
+  void closed() {
+    for (Waiter w : waiters) {
+      w.completeExceptionally(closedError.get());
     }
-    // A copy per caller: one that cancels or completes its future affects nobody else.
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    shared.whenComplete((v, e) -> {
-      if (e != null) {
-        mine.completeExceptionally(e);
-      } else {
-        mine.complete(null);
-      }
-    });
-    return mine;
   }
 
-  /** The pool closed: waiters stop waiting, futures not yet completed fail with {@code cause}. */
-  void closed(IllegalStateException cause) {
-    CompletableFuture<Void> f;
-    synchronized (this) {
-      closed = true;
-      notifyAll();
-      f = future;
+  /** Futures waiting now; for tests. */
+  int waiting() {
+    return waiters.size();
+  }
+
+  /** A caller's future; leaves the set however it completes. */
+  private final class Waiter extends CompletableFuture<Void> {
+    final int healthy;
+
+    Waiter(int healthy) {
+      this.healthy = healthy;
     }
-    f.completeExceptionally(cause);
+
+    // Each leaves the set before it completes: whoever its completion wakes finds it gone.
+
+    @Override
+    public boolean complete(Void value) {
+      waiters.remove(this);
+      return super.complete(value);
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+      waiters.remove(this);
+      return super.completeExceptionally(ex);
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      waiters.remove(this);
+      return super.cancel(mayInterruptIfRunning);
+    }
   }
 }

@@ -8,103 +8,107 @@ import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.discovery.SourceState.Phase;
 import io.lb4j.api.internal.Checks;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Connects a {@link BackendSource} to a pool: applies each whole list the source delivers (through the
- * pool's {@code setBackends}: one diff, one publication), keeps the last
- * good list when the source fails (or answers with an empty list the policy does not allow), retries with
- * exponential backoff and jitter, times out the wait for the first list, and reports all of it as a
- * {@link SourceState} and {@link LoadBalancerEvent.SourceStateChanged} events.
+ * Connects a {@link BackendSource} to a pool: applies each whole list the source delivers (one diff, one
+ * publication), keeps the last good list when the source fails (or answers with an empty list the policy
+ * does not allow), retries with exponential backoff and jitter, times out the wait for the first list, and
+ * reports all of it as a {@link SourceState} (published in the pool's snapshot) and
+ * {@link LoadBalancerEvent.SourceStateChanged} events.
  *
- * <p><b>Threads.</b> Source callbacks, retries and the first-list timeout are serialised on this object's
- * monitor, so lists are applied one at a time in the order they arrived and state changes and their
- * events happen in one order. Retries and the timeout run on the pool's own thread ({@link PoolThread}),
- * which stops with the pool; {@link BackendSource#refresh()} does not block, so it holds that thread up
- * no longer than a list takes to apply. The state is a volatile immutable snapshot: readers never lock.
+ * <p><b>Threads.</b> Confined to the pool's {@link ControlContext}: the source's callbacks enter it as tasks
+ * (from the source's own thread, which waits until the list is applied), retries and the first-list timeout
+ * are the context's timers, on the pool's time source. So lists are applied one at a time in the order they
+ * arrived, and state changes and their events happen in one order, with no lock of its own.
  */
-final class SourceBinding implements AutoCloseable {
+final class SourceBinding {
 
   private static final Logger log = LoggerFactory.getLogger(SourceBinding.class);
 
   private final BackendSource source;
   private final DiscoveryPolicy policy;
   private final Consumer<List<Backend>> applier;
-  private final Consumer<LoadBalancerEvent> events;
+  private final Consumer<LoadBalancerEvent> emit;
+  private final Runnable changed;
   private final Clock clock;
   private final String poolName;
   private final SplittableRandom random;
-  private final PoolThread poolThread;
+  private final PoolTimers timers;
+  private final ControlContext context;
 
-  private volatile SourceState state;
-  /** Guarded by this object's monitor. */
-  private ScheduledFuture<?> pendingRetry;
+  private SourceState state;
+  private PoolTimers.Timer pendingRetry;
   private boolean started;
   private boolean closed;
-  /** Whether the first-list timeout passed before a list arrived. */
-  private boolean timedOut;
-  /** Completes with the first applied list, or exceptionally once the initial timeout has passed. */
-  private final CompletableFuture<Void> firstList = new CompletableFuture<>();
+  private boolean gotFirstList;
+  /** Set once the first-list timeout passed with no list: why the pool is not ready. */
+  private TimeoutException firstListTimeout;
 
+  /**
+   * @param applier applies a list in the context; throws {@link IllegalArgumentException} for an invalid one
+   * @param changed called in the context when the state changed (so the pool publishes it)
+   */
   SourceBinding(BackendSource source, DiscoveryPolicy policy, Consumer<List<Backend>> applier,
-      Consumer<LoadBalancerEvent> events, Clock clock, String poolName, long seed, PoolThread poolThread) {
+      Consumer<LoadBalancerEvent> emit, Runnable changed, Clock clock, String poolName, long seed,
+      PoolTimers timers, ControlContext context) {
     this.source = Objects.requireNonNull(source, "source");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.applier = applier;
-    this.events = events;
+    this.emit = emit;
+    this.changed = changed;
     this.clock = clock;
     this.poolName = poolName;
     this.random = new SplittableRandom(seed);
     this.state = new SourceState(source.description(), Phase.PENDING, clock.instant(), 0, "", 0);
-    this.poolThread = poolThread;
+    this.timers = timers;
+    this.context = context;
   }
 
+  /** The state, as of the last task (control context; the pool publishes it). */
   SourceState state() {
     return state;
   }
 
   /**
-   * Completes when the first list has been applied; completes exceptionally with a
-   * {@link TimeoutException} (naming the source and its last error) when
-   * {@link DiscoveryPolicy#initialTimeout()} passes first, or with a {@link CancellationException} when
-   * the binding closes first. A list that arrives after the timeout is applied all the same.
+   * Why a pool fed by this source is not ready: the first list did not arrive within
+   * {@link DiscoveryPolicy#initialTimeout()} (and has not arrived since); null otherwise.
    */
-  CompletableFuture<Void> firstList() {
-    return firstList;
+  TimeoutException firstListTimeout() {
+    return firstListTimeout;
   }
 
-  /** Starts the source and the first-list timeout; idempotent. */
-  synchronized void start() {
+  /** Starts the source and the first-list timeout (control context); idempotent. */
+  void start() {
     if (started || closed) {
       return;
     }
     started = true;
-    state = new SourceState(state.source(), Phase.PENDING, clock.instant(), 0, "", 0);
-    poolThread.after(policy.initialTimeout().toNanos(), this::onInitialTimeout);
+    setState(new SourceState(state.source(), Phase.PENDING, clock.instant(), 0, "", 0));
+    timers.after(policy.initialTimeout().toNanos(), this::onInitialTimeout);
     source.start(new BackendSource.Subscriber() {
       @Override
       public void onBackends(List<Backend> backends) {
-        SourceBinding.this.onBackends(backends);
+        List<Backend> copy = backends == null ? null : new ArrayList<>(backends); // the source may reuse its list
+        context.run(() -> SourceBinding.this.onBackends(copy));
       }
 
       @Override
       public void onError(String error) {
-        SourceBinding.this.onError(error);
+        context.run(() -> SourceBinding.this.onError(error));
       }
     });
     log.info("load balancer '{}': waiting for backends from {}", poolName, source.description());
   }
 
-  private synchronized void onBackends(List<Backend> backends) {
+  private void onBackends(List<Backend> backends) {
     if (closed) {
       return;
     }
@@ -123,34 +127,34 @@ final class SourceBinding implements AutoCloseable {
       return;
     }
     cancelRetry();
-    firstList.complete(null);
+    gotFirstList = true;
+    firstListTimeout = null;
     SourceState previous = state;
     boolean phaseChanged = previous.phase() != Phase.HEALTHY;
-    state = new SourceState(previous.source(), Phase.HEALTHY,
-        phaseChanged ? clock.instant() : previous.since(), backends.size(), previous.lastError(), 0);
+    setState(new SourceState(previous.source(), Phase.HEALTHY,
+        phaseChanged ? clock.instant() : previous.since(), backends.size(), previous.lastError(), 0));
     if (phaseChanged) {
       log.info("load balancer '{}': {} healthy with {} backends", poolName, previous.source(), backends.size());
-      events.accept(new LoadBalancerEvent.SourceStateChanged(state));
+      emit.accept(new LoadBalancerEvent.SourceStateChanged(state));
     }
   }
 
-  private synchronized void onError(String error) {
+  private void onError(String error) {
     if (!closed) {
       fail(error == null ? "unknown error" : error);
     }
   }
 
-  private synchronized void onInitialTimeout() {
-    if (closed || firstList.isDone()) {
+  private void onInitialTimeout() {
+    if (closed || gotFirstList) {
       return;
     }
-    timedOut = true;
     String waited = "no backend list within " + Checks.format(policy.initialTimeout());
     if (state.phase() == Phase.PENDING) {
       fail(waited); // a silent source: say so, and ask it again with backoff
+      firstListTimeout = new TimeoutException(state.source() + ": " + waited);
     } else {
-      firstList.completeExceptionally(new TimeoutException(
-          state.source() + ": " + waited + ", last error: " + state.lastError()));
+      firstListTimeout = new TimeoutException(state.source() + ": " + waited + ", last error: " + state.lastError());
     }
   }
 
@@ -158,18 +162,18 @@ final class SourceBinding implements AutoCloseable {
   private void fail(String error) {
     SourceState previous = state;
     int retries = previous.retries() + 1;
-    state = new SourceState(previous.source(), Phase.FAILING,
+    setState(new SourceState(previous.source(), Phase.FAILING,
         previous.phase() == Phase.FAILING ? previous.since() : clock.instant(), previous.backends(), error,
-        retries);
+        retries));
     log.warn("load balancer '{}': {} failed ({} in a row), keeping {} backends: {}", poolName,
         previous.source(), retries, previous.backends(), error);
-    events.accept(new LoadBalancerEvent.SourceStateChanged(state));
-    if (!firstList.isDone() && timedOut) {
-      firstList.completeExceptionally(new TimeoutException(previous.source() + ": " + error));
+    emit.accept(new LoadBalancerEvent.SourceStateChanged(state));
+    if (firstListTimeout != null) {
+      firstListTimeout = new TimeoutException(previous.source() + ": " + error);
     }
-    if (pendingRetry == null || pendingRetry.isDone()) { // null too once the pool thread has stopped
+    if (pendingRetry == null) {
       long delay = jittered(policy.backoff(retries).toNanos(), random);
-      pendingRetry = poolThread.after(delay, this::retry);
+      pendingRetry = timers.after(delay, this::retry);
     }
   }
 
@@ -180,45 +184,44 @@ final class SourceBinding implements AutoCloseable {
   }
 
   private void retry() {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      pendingRetry = null;
+    pendingRetry = null;
+    if (closed) {
+      return;
     }
     try {
-      source.refresh();
+      source.refresh(); // never blocks
     } catch (RuntimeException e) {
-      onError("refresh failed: " + e);
+      fail("refresh failed: " + e);
     }
   }
 
   private void cancelRetry() {
     if (pendingRetry != null) {
-      pendingRetry.cancel(false);
+      pendingRetry.cancel();
       pendingRetry = null;
     }
   }
 
-  /** Closes the source and stops retries; idempotent. */
-  @Override
-  public void close() {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      cancelRetry();
-      firstList.completeExceptionally(new CancellationException("closed before the first backend list"));
-      SourceState previous = state;
-      state = new SourceState(previous.source(), Phase.CLOSED, clock.instant(), previous.backends(),
-          previous.lastError(), previous.retries());
+  /** Closes the source and stops retries (control context); idempotent. */
+  void close() {
+    if (closed) {
+      return;
     }
+    closed = true;
+    cancelRetry();
+    SourceState previous = state;
+    setState(new SourceState(previous.source(), Phase.CLOSED, clock.instant(), previous.backends(),
+        previous.lastError(), previous.retries()));
     try {
       source.close();
     } catch (RuntimeException e) {
       log.warn("load balancer '{}': closing {} failed", poolName, source.description(), e);
     }
-    events.accept(new LoadBalancerEvent.SourceStateChanged(state));
+    emit.accept(new LoadBalancerEvent.SourceStateChanged(state));
+  }
+
+  private void setState(SourceState next) {
+    state = next;
+    changed.run();
   }
 }

@@ -284,9 +284,9 @@ class PoolDefectRegressionTest {
     });
     lb.start();
     assertThat(closed.await(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(closedOn.get()).isEqualTo("lb4j-pool-self-closing"); // health changes are published there
-    Await.until("no thread of the pool left", () -> LoadBalancerTest.lb4jThreads().stream()
-        .noneMatch(n -> n.equals("lb4j-pool-self-closing")));
+    assertThat(closedOn.get()).isEqualTo("lb4j-control"); // health changes are published there
+    assertThat(lb.select(RequestContext.EMPTY).reason()).isEqualTo(NoBackendReason.CLOSED);
+    Await.until("no thread of lb4j left", () -> LoadBalancerTest.lb4jThreads().isEmpty());
   }
 
   @Test

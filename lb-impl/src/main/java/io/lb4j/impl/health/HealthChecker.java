@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -93,6 +94,9 @@ public final class HealthChecker implements AutoCloseable {
   private final Clock clock;
   private final ConcurrentHashMap<String, Target> targets = new ConcurrentHashMap<>();
   private final TransitionListeners listeners = new TransitionListeners(log);
+  private final CopyOnWriteArrayList<Consumer<Backend>> firstResultListeners = new CopyOnWriteArrayList<>();
+  /** What log lines start with: {@code load balancer 'web': } for a pool's checker, else nothing. */
+  private final String logPrefix;
   private final ProbeLoop loop;
   private final Object lifecycleLock = new Object();
   /** Orders {@link #add}'s view read and map put against {@link #setPolicy}'s view change. */
@@ -109,6 +113,7 @@ public final class HealthChecker implements AutoCloseable {
     this.loop = new ProbeLoop(this, b.random, b.maxProbesInFlight);
     this.outlierDetector = b.outlierDetector;
     this.backendPort = b.backendPort;
+    this.logPrefix = b.name == null ? "" : "load balancer '" + b.name + "': ";
   }
 
   /** A builder for a checker under {@code policy}. */
@@ -132,7 +137,7 @@ public final class HealthChecker implements AutoCloseable {
       }
       lifecycle = STARTED;
     }
-    log.info("health checking started: {}, {} backends", view.policy, targets.size());
+    log.info("{}health checking started: {}, {} backends", logPrefix, view.policy, targets.size());
   }
 
   /**
@@ -273,7 +278,7 @@ public final class HealthChecker implements AutoCloseable {
       view = new PolicyView(policy);
       queuePolicyChange();
     }
-    log.info("health check policy changed: {} -> {}", old.policy, policy);
+    log.info("{}health check policy changed: {} -> {}", logPrefix, old.policy, policy);
   }
 
   /** Queues the loop's side of a policy change; called under policyLock, after the view is set. */
@@ -307,6 +312,19 @@ public final class HealthChecker implements AutoCloseable {
     return listeners.add(listener);
   }
 
+  /**
+   * Registers {@code listener} for a backend's first probe result when that result changes no status (a
+   * backend that starts unhealthy and fails its first probe: it stays unhealthy, but its health is known
+   * from now on). Called on the probe thread, once per added backend; a first result that changes the
+   * status is a transition instead. Keep it short.
+   *
+   * @param listener receives the backend
+   * @since 0.2.0
+   */
+  public void onFirstResult(Consumer<Backend> listener) {
+    firstResultListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
   /** A snapshot of the probe counters and the lateness of probe starts, for monitoring and benchmarks. */
   public HealthCheckMetrics metrics() {
     return new HealthCheckMetrics(loop.stats, loop.inFlight());
@@ -322,7 +340,7 @@ public final class HealthChecker implements AutoCloseable {
     }
     if (was == STARTED) {
       loop.shutdown();
-      log.info("health checking stopped");
+      log.info("{}health checking stopped", logPrefix);
     }
   }
 
@@ -334,6 +352,7 @@ public final class HealthChecker implements AutoCloseable {
 
   /** Applies one probe result (probe thread). */
   void onProbeResult(Target t, boolean success, String cause, long latencyNanos) {
+    boolean first = t.lastResult.isEmpty();
     t.lastResult = cause;
     PolicyView v = view;
     int change = t.state.record(success, v.healthyThreshold, v.unhealthyThreshold);
@@ -352,6 +371,14 @@ public final class HealthChecker implements AutoCloseable {
       emit(t, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, cause);
     } else if (change == HealthStateMachine.BECAME_UNHEALTHY) {
       emit(t, HealthStatus.HEALTHY, HealthStatus.UNHEALTHY, cause);
+    } else if (first) {
+      for (Consumer<Backend> l : firstResultListeners) {
+        try {
+          l.accept(t.backend);
+        } catch (RuntimeException e) {
+          log.warn("{}first-result listener failed for {}", logPrefix, t.id, e);
+        }
+      }
     }
   }
 
@@ -376,9 +403,9 @@ public final class HealthChecker implements AutoCloseable {
   private void emit(Target t, HealthStatus from, HealthStatus to, String cause) {
     HealthTransition tr = new HealthTransition(t.backend, from, to, cause, clock.instant());
     if (to == HealthStatus.UNHEALTHY) {
-      log.warn("backend {} ({}) is now UNHEALTHY: {}", t.id, t.backend.authority(), cause);
+      log.warn("{}backend {} ({}) is now UNHEALTHY: {}", logPrefix, t.id, t.backend.authority(), cause);
     } else {
-      log.info("backend {} ({}) is now HEALTHY: {}", t.id, t.backend.authority(), cause);
+      log.info("{}backend {} ({}) is now HEALTHY: {}", logPrefix, t.id, t.backend.authority(), cause);
     }
     listeners.emit(tr);
   }
@@ -418,9 +445,23 @@ public final class HealthChecker implements AutoCloseable {
     private RandomGenerator random;
     private OutlierDetector outlierDetector;
     private int backendPort;
+    private String name;
 
     private Builder(HealthCheckPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /**
+     * The name of the pool this checker serves: its log lines start with {@code load balancer '<name>': },
+     * so two pools' health transitions can be told apart (default: no name).
+     *
+     * @param name the pool's name
+     * @return this builder
+     * @since 0.2.0
+     */
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+      return this;
     }
 
     /** The clock that stamps transitions (default UTC system clock); probe timing uses nanoTime. */
