@@ -13,10 +13,12 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -65,8 +67,9 @@ import org.slf4j.LoggerFactory;
  * 5 s against 2 s) its failing probes take {@code responseTimeout x N + interval x (N - 1)} from the
  * first of them, 19 s with the defaults, so at most 21 s after it broke.
  *
- * <p><b>Threading.</b> All probes of a checker run on one daemon thread named
- * {@code lb4j-health-io-N} with non-blocking sockets, not a thread per backend; at most
+ * <p><b>Threading.</b> All probes of every checker of the process run on one daemon thread named
+ * {@code lb4j-health-io} with non-blocking sockets, not a thread per backend or per pool (it starts with
+ * the first checker started and ends when the last one closes); at most
  * {@link Builder#maxProbesInFlight(int)} probes are in flight, later ones wait their turn. Every public
  * method is thread-safe and non-blocking, except {@link #add(Backend)} (which resolves the host name;
  * {@link #add(Backend, InetAddress)} takes an address resolved elsewhere and does not block) and
@@ -97,7 +100,12 @@ public final class HealthChecker implements AutoCloseable {
   private final CopyOnWriteArrayList<Consumer<Backend>> firstResultListeners = new CopyOnWriteArrayList<>();
   /** What log lines start with: {@code load balancer 'web': } for a pool's checker, else nothing. */
   private final String logPrefix;
-  private final ProbeLoop loop;
+  /** The process's shared probe loop, from {@link #start()} on. */
+  private volatile ProbeLoop loop;
+  /** This checker's share of the loop: cap, queue, jitter, counters. */
+  private final ProbeGroup group;
+  /** Loop commands given before {@link #start()}; run, in order, when it starts. Guarded by lifecycleLock. */
+  private final ArrayDeque<Runnable> beforeStart = new ArrayDeque<>();
   private final Object lifecycleLock = new Object();
   /** Orders {@link #add}'s view read and map put against {@link #setPolicy}'s view change. */
   private final Object policyLock = new Object();
@@ -110,7 +118,7 @@ public final class HealthChecker implements AutoCloseable {
   private HealthChecker(Builder b) {
     this.clock = b.clock;
     this.view = new PolicyView(b.policy);
-    this.loop = new ProbeLoop(this, b.random, b.maxProbesInFlight);
+    this.group = new ProbeGroup(this, b.random, b.maxProbesInFlight);
     this.outlierDetector = b.outlierDetector;
     this.backendPort = b.backendPort;
     this.logPrefix = b.name == null ? "" : "load balancer '" + b.name + "': ";
@@ -130,12 +138,18 @@ public final class HealthChecker implements AutoCloseable {
       if (lifecycle == STARTED) {
         return;
       }
+      ProbeLoop l;
       try {
-        loop.start();
+        l = ProbeLoop.acquire();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open a selector for health checks", e);
       }
+      loop = l;
       lifecycle = STARTED;
+      for (Runnable command : beforeStart) {
+        l.execute(command);
+      }
+      beforeStart.clear();
     }
     log.info("{}health checking started: {}, {} backends", logPrefix, view.policy, targets.size());
   }
@@ -182,14 +196,14 @@ public final class HealthChecker implements AutoCloseable {
       PolicyView v = view;
       // Added while checks are off, a backend counts as healthy like every other; enabling checks
       // later keeps that status, so no backend changes status without a transition event.
-      t = new Target(backend, address, backendPort == 0 ? backend.port() : backendPort,
+      t = new Target(group, backend, address, backendPort == 0 ? backend.port() : backendPort,
           !v.enabled || v.policy.startHealthy());
       old = targets.put(backend.id(), t);
     }
     if (old != null) {
-      loop.execute(() -> loop.remove(old));
+      execute(() -> loop.remove(old));
     }
-    loop.execute(() -> loop.add(t));
+    execute(() -> loop.add(t));
     log.debug("health check added {}", backend);
   }
 
@@ -211,7 +225,7 @@ public final class HealthChecker implements AutoCloseable {
     Objects.requireNonNull(backendId, "backendId");
     Target t = targets.remove(backendId);
     if (t != null) {
-      loop.execute(() -> loop.remove(t));
+      execute(() -> loop.remove(t));
       log.debug("health check removed {}", t.backend);
     }
   }
@@ -283,12 +297,12 @@ public final class HealthChecker implements AutoCloseable {
 
   /** Queues the loop's side of a policy change; called under policyLock, after the view is set. */
   private void queuePolicyChange() {
-    loop.execute(() -> {
+    execute(() -> {
       // Decide from the view current when the task runs, not from this call's policy: a later
       // setPolicy may already have replaced it (disable then re-enable before the loop ran), and
       // forcing backends healthy under an enabled policy would pass off unchecked ones as healthy.
       PolicyView current = view;
-      loop.policyChanged(current, targets.values());
+      loop.policyChanged(group, current, targets.values());
       if (!current.enabled) {
         for (Target t : targets.values()) {
           if (t.state.force(true) == HealthStateMachine.BECAME_HEALTHY) {
@@ -327,20 +341,61 @@ public final class HealthChecker implements AutoCloseable {
 
   /** A snapshot of the probe counters and the lateness of probe starts, for monitoring and benchmarks. */
   public HealthCheckMetrics metrics() {
-    return new HealthCheckMetrics(loop.stats, loop.inFlight());
+    return new HealthCheckMetrics(group.stats, group.inFlight);
   }
 
-  /** Stops every probe, closes every socket and ends the probe thread; idempotent. */
+  /**
+   * Stops every probe of this checker and closes their sockets before it returns (unless called on the probe
+   * thread itself, which does so right after); the probe thread ends with the last checker of the process.
+   * Idempotent.
+   */
   @Override
   public void close() {
     int was;
+    ProbeLoop l;
     synchronized (lifecycleLock) {
       was = lifecycle;
       lifecycle = CLOSED;
+      l = loop;
+      beforeStart.clear();
     }
     if (was == STARTED) {
-      loop.shutdown();
+      CountDownLatch removed = new CountDownLatch(1);
+      l.execute(() -> {
+        l.removeAll(group, targets.values());
+        removed.countDown();
+      });
+      if (!l.inLoop()) {
+        awaitUninterruptibly(removed);
+      }
+      l.release();
       log.info("{}health checking stopped", logPrefix);
+    }
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Runs {@code command} on the probe loop: now when started, at start before, never once closed. */
+  private void execute(Runnable command) {
+    synchronized (lifecycleLock) {
+      if (lifecycle == STARTED) {
+        loop.execute(command);
+      } else if (lifecycle == NEW) {
+        beforeStart.add(command);
+      }
     }
   }
 
