@@ -19,7 +19,7 @@ import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
-import io.lb4j.impl.health.HealthCheckMetrics;
+import io.lb4j.impl.health.ProbeMetrics;
 import io.lb4j.impl.health.HealthChecker;
 import io.lb4j.impl.health.HealthEventHistory;
 import io.lb4j.impl.health.OutlierDetector;
@@ -67,9 +67,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private final PoolSettings settings;
   private final HealthChecker checker;
   private final HealthEventHistory history;
-  private final TimeSource time;
   private final LongSupplier nanoTime;
   private final Runnable onTimeAdvanced;
+  private final Consumer<Runnable> timeNoLongerAdvanced;
   private final SharedThreads threads;
   private final ControlContext context;
   private final PoolSnapshot.Published published;
@@ -79,18 +79,18 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private final RequestPath requests;
   private final Readiness readiness;
 
-  DefaultLoadBalancer(LoadBalancers.Builder b) {
-    this.name = b.name;
-    this.listener = b.listener;
-    this.settings = b.poolSettings();
-    this.time = b.time;
-    Clock clock = b.time.asClock();
-    this.nanoTime = b.time::nanoTime;
-    Scheduler scheduler = b.customScheduler != null ? b.customScheduler : Schedulers.create(settings.scheduler(), b.seed);
+  DefaultLoadBalancer(PoolParameters b) {
+    this.name = b.name();
+    this.listener = b.listener();
+    this.settings = b.settings();
+    Clock clock = b.clock();
+    this.nanoTime = b.nanoTime();
+    Scheduler scheduler = b.customScheduler() != null ? b.customScheduler()
+        : Schedulers.create(settings.scheduler(), b.seed());
     SessionAffinity.Builder affinityBuilder = SessionAffinity.builder(settings.sessionPersistence())
         .secure(b.secureCookies()).clock(clock).nanoTime(nanoTime);
-    if (b.cookieKeys != null) {
-      affinityBuilder.keys(b.cookieKeys);
+    if (b.cookieKeys() != null) {
+      affinityBuilder.keys(b.cookieKeys());
     }
     SessionAffinity affinity = affinityBuilder.build();
     // Slow start applies to wrr, rr, wlc and p2c. Hash schedulers keep full weights: ramping a ring's
@@ -108,7 +108,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     PoolTimers timers = new PoolTimers(nanoTime, threads, context);
     this.history = HealthEventHistory.builder().clock(clock).build();
     HealthChecker.Builder checkerBuilder = HealthChecker.builder(policy).name(name).clock(clock)
-        .maxProbesInFlight(b.maxProbesInFlight).random(b.seed).backendPort(settings.backendPort());
+        .maxProbesInFlight(b.maxProbesInFlight()).random(b.seed()).backendPort(settings.backendPort());
     OutlierDetector outliers = null;
     if (settings.outlierDetection().enabled()) {
       outliers = new OutlierDetector(settings.outlierDetection(), clock, name);
@@ -125,20 +125,21 @@ final class DefaultLoadBalancer implements LoadBalancer {
         () -> new IllegalStateException("load balancer '" + name + "' is closed"));
     this.control = new PoolControl(name, log, scheduler, policy, slowStartNanos, settings.slowStartFloorPercent(),
         checker, history, clock, nanoTime, events, timers, members, readiness, published, threads, context,
-        b.addressRefreshInterval.toNanos(), b.resolver);
+        b.addressRefreshInterval().toNanos(), b.resolver());
     this.requests = new RequestPath(published, algorithm, affinity, settings, checker, outliers, events, context,
         clock, nanoTime, m -> context.submit(() -> members.idle(m)));
-    if (b.source != null) {
-      control.source(new SourceBinding(b.source, b.discoveryPolicy, control::apply, events::emit, control::changed,
-          clock, name, b.seed, timers, context));
+    if (b.source() != null) {
+      control.source(new SourceBinding(b.source(), b.discoveryPolicy(), control::apply, events::emit,
+          control::changed, clock, name, b.seed(), timers, context));
     }
     context.run(() -> {
-      members.joinAll(b.backends);
+      members.joinAll(b.backends());
       control.changed();
       control.resolveSoon();
     });
     this.onTimeAdvanced = () -> context.run(control::timeAdvanced);
-    time.onAdvance(onTimeAdvanced);
+    this.timeNoLongerAdvanced = b.timeNoLongerAdvanced();
+    b.onTimeAdvanced().accept(onTimeAdvanced);
   }
 
   /** The control state, for the hooks created before the constructor assigned it (they run after). */
@@ -182,7 +183,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     Boolean closed = context.call(() -> {
       boolean first = control.close();
       if (first) {
-        time.removeOnAdvance(onTimeAdvanced);
+        timeNoLongerAdvanced.accept(onTimeAdvanced);
         threads.release();
       }
       return first;
@@ -337,7 +338,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
     return Optional.ofNullable(published.current.source);
   }
 
-  HealthCheckMetrics healthCheckMetrics() {
+  /** The checker's probe counters, for {@code LoadBalancers.healthCheckMetrics}. */
+  ProbeMetrics probeMetrics() {
     return checker.metrics();
   }
 

@@ -16,8 +16,6 @@ import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
-import io.lb4j.impl.health.HealthCheckMetrics;
-import io.lb4j.impl.persistence.CookieKeyRing;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,7 +71,7 @@ public final class LoadBalancers {
     if (!(lb instanceof DefaultLoadBalancer)) {
       throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);
     }
-    return ((DefaultLoadBalancer) lb).healthCheckMetrics();
+    return new HealthCheckMetrics(((DefaultLoadBalancer) lb).probeMetrics());
   }
 
   /**
@@ -104,21 +102,21 @@ public final class LoadBalancers {
    * settings together. Not thread-safe.
    */
   public static final class Builder {
-    final Listener listener;
+    private final Listener listener;
     /** The settings of a client-side pool (a listener's pool takes the listener's); null for a listener's. */
     private PoolSettings.Builder clientSettings;
-    String name;
-    final List<Backend> backends = new ArrayList<>();
-    Scheduler customScheduler;
-    CookieKeyRing cookieKeys;
-    TimeSource time = TimeSource.system();
-    long seed = ThreadLocalRandom.current().nextLong();
-    int maxProbesInFlight = 256;
-    Duration addressRefreshInterval = DEFAULT_ADDRESS_REFRESH_INTERVAL;
-    BackendSource source;
-    DiscoveryPolicy discoveryPolicy = DiscoveryPolicy.defaults();
+    private String name;
+    private final List<Backend> backends = new ArrayList<>();
+    private Scheduler customScheduler;
+    private CookieKeyRing cookieKeys;
+    private TimeSource time = TimeSource.system();
+    private long seed = ThreadLocalRandom.current().nextLong();
+    private int maxProbesInFlight = 256;
+    private Duration addressRefreshInterval = DEFAULT_ADDRESS_REFRESH_INTERVAL;
+    private BackendSource source;
+    private DiscoveryPolicy discoveryPolicy = DiscoveryPolicy.defaults();
     /** Host name to address (null: unknown); blocking. Tests replace it to move a name elsewhere. */
-    Function<String, InetAddress> resolver = Addresses::lookup;
+    private Function<String, InetAddress> resolver = Addresses::lookup;
 
     private Builder(Listener listener) {
       this.listener = listener;
@@ -391,12 +389,12 @@ public final class LoadBalancers {
     }
 
     /** The settings the pool runs under: the listener's, or the client-side pool's. */
-    PoolSettings poolSettings() {
+    private PoolSettings poolSettings() {
       return listener != null ? listener.poolSettings() : clientSettings.build();
     }
 
     /** Whether inserted session cookies are marked {@code Secure}: the pool serves an HTTPS listener. */
-    boolean secureCookies() {
+    private boolean secureCookies() {
       return listener != null && listener.frontendProtocol() == Protocol.HTTPS;
     }
 
@@ -419,7 +417,9 @@ public final class LoadBalancers {
           throw new IllegalArgumentException("backends must have unique ids, was '" + b.id() + "' twice");
         }
       }
-      return new DefaultLoadBalancer(this);
+      return new DefaultLoadBalancer(new PoolParameters(name, listener, poolSettings(), secureCookies(),
+          customScheduler, cookieKeys == null ? null : cookieKeys.ring(), time.asClock(), time::nanoTime, time::onAdvance, time::removeOnAdvance, seed,
+          maxProbesInFlight, addressRefreshInterval, source, discoveryPolicy, resolver, List.copyOf(backends)));
     }
   }
 }

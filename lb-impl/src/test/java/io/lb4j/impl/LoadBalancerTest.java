@@ -20,7 +20,6 @@ import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
-import io.lb4j.impl.persistence.CookieKeyRing;
 import io.lb4j.testing.TcpTestBackend;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;

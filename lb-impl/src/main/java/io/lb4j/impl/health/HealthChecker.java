@@ -340,8 +340,8 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   /** A snapshot of the probe counters and the lateness of probe starts, for monitoring and benchmarks. */
-  public HealthCheckMetrics metrics() {
-    return new HealthCheckMetrics(group.stats, group.inFlight);
+  public ProbeMetrics metrics() {
+    return new ProbeMetrics(group.stats, group.inFlight);
   }
 
   /**

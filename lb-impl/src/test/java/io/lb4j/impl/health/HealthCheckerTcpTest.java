@@ -439,7 +439,7 @@ class HealthCheckerTcpTest {
     // Started minus finished is what is in flight (nothing is aborted here); a snapshot reads the
     // started count first, so a probe ending or starting while it is taken cannot inflate it.
     for (int i = 0; i < 20; i++) {
-      HealthCheckMetrics m = checker.metrics();
+      ProbeMetrics m = checker.metrics();
       assertThat(m.probesStarted() - m.probesSucceeded() - m.probesFailed()).as("probes in flight, cap 1")
           .isBetween(0L, 1L);
     }
