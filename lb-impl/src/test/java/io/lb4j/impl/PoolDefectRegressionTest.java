@@ -18,6 +18,7 @@ import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.NoBackendReason;
+import io.lb4j.impl.pool.DefaultLoadBalancer;
 import io.lb4j.testing.TcpTestBackend;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -7,6 +7,7 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.impl.pool.DefaultLoadBalancer;
 import io.lb4j.testing.TcpTestBackend;
 import java.time.Duration;
 import java.util.ArrayList;

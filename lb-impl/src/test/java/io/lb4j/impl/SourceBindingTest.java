@@ -18,6 +18,7 @@ import io.lb4j.api.discovery.DiscoveryPolicy;
 import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.discovery.SourceState.Phase;
 import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.impl.pool.SourceBinding;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.LoadBalancerEvent;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * are the context's timers, on the pool's time source. So lists are applied one at a time in the order they
  * arrived, and state changes and their events happen in one order, with no lock of its own.
  */
-final class SourceBinding {
+public final class SourceBinding {
 
   private static final Logger log = LoggerFactory.getLogger(SourceBinding.class);
 
@@ -177,8 +177,14 @@ final class SourceBinding {
     }
   }
 
-  /** A delay drawn uniformly from {@code [backoff / 2, backoff]}, so pools that failed together spread out. */
-  static long jittered(long backoffNanos, SplittableRandom random) {
+  /**
+   * A delay drawn uniformly from {@code [backoff / 2, backoff]}, so pools that failed together spread out.
+   *
+   * @param backoffNanos the backoff
+   * @param random the source of randomness
+   * @return the delay, in nanoseconds
+   */
+  public static long jittered(long backoffNanos, SplittableRandom random) {
     long half = backoffNanos / 2;
     return half + random.nextLong(backoffNanos - half + 1);
   }

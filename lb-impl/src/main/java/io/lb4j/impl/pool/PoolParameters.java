@@ -1,4 +1,4 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
@@ -16,7 +16,7 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * Everything a pool is built from, as {@link LoadBalancers.Builder#build()} checked it: the one thing the
+ * Everything a pool is built from, as {@code LoadBalancers.Builder#build()} checked it: the one thing the
  * builder hands the pool, so the pool needs no access to the builder or to the time source's internals.
  *
  * @param name the pool's name
@@ -37,7 +37,7 @@ import java.util.function.LongSupplier;
  * @param resolver host name lookups (blocking)
  * @param backends the fixed backends, ids unique
  */
-record PoolParameters(String name, Listener listener, PoolSettings settings, boolean secureCookies,
+public record PoolParameters(String name, Listener listener, PoolSettings settings, boolean secureCookies,
     Scheduler customScheduler, KeyRing cookieKeys, Clock clock, LongSupplier nanoTime,
     Consumer<Runnable> onTimeAdvanced, Consumer<Runnable> timeNoLongerAdvanced, long seed, int maxProbesInFlight,
     Duration addressRefreshInterval, BackendSource source, DiscoveryPolicy discoveryPolicy,

@@ -1,8 +1,9 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lb4j.testing.Await;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.LoadBalancerEvent;

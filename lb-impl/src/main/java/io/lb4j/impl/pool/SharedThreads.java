@@ -1,4 +1,4 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;

@@ -1,4 +1,4 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import io.lb4j.api.scheduler.Candidate;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import java.util.PriorityQueue;
 import java.util.concurrent.ScheduledFuture;

@@ -1,4 +1,4 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import static io.lb4j.api.internal.Checks.checkRange;
 
@@ -43,7 +43,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link LoadBalancer} built by {@link LoadBalancers}: the facade over one pool.
+ * The {@link LoadBalancer} built by {@code io.lb4j.impl.LoadBalancers}: the facade over one pool.
  *
  * <p>It is put together from: {@link ControlContext} (the pool's one serial control path),
  * {@link PoolControl} (the state it owns and the snapshot it publishes per batch), {@link MemberTable}
@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * a bad argument changes nothing. Then it runs as a task, and returns once its change is published and its
  * events delivered.
  */
-final class DefaultLoadBalancer implements LoadBalancer {
+public final class DefaultLoadBalancer implements LoadBalancer {
 
   private static final Logger log = LoggerFactory.getLogger(DefaultLoadBalancer.class);
   private static final Runnable NOTHING = () -> { };
@@ -79,7 +79,12 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private final RequestPath requests;
   private final Readiness readiness;
 
-  DefaultLoadBalancer(PoolParameters b) {
+  /**
+   * A pool built from {@code b}, which {@code LoadBalancers.Builder} checked.
+   *
+   * @param b what the pool is built from
+   */
+  public DefaultLoadBalancer(PoolParameters b) {
     this.name = b.name();
     this.listener = b.listener();
     this.settings = b.settings();
@@ -338,18 +343,30 @@ final class DefaultLoadBalancer implements LoadBalancer {
     return Optional.ofNullable(published.current.source);
   }
 
-  /** The checker's probe counters, for {@code LoadBalancers.healthCheckMetrics}. */
-  ProbeMetrics probeMetrics() {
+  /**
+   * The checker's probe counters, for {@code LoadBalancers.healthCheckMetrics}.
+   *
+   * @return a snapshot
+   */
+  public ProbeMetrics probeMetrics() {
     return checker.metrics();
   }
 
-  /** The checker's policy, for tests that check it agrees with {@link #healthCheck()}. */
-  HealthCheckPolicy checkerPolicy() {
+  /**
+   * The checker's policy, for tests that check it agrees with {@link #healthCheck()}.
+   *
+   * @return the policy
+   */
+  public HealthCheckPolicy checkerPolicy() {
     return checker.policy();
   }
 
-  /** Readiness futures waiting now, for tests. */
-  int readinessWaiters() {
+  /**
+   * Readiness futures waiting now, for tests.
+   *
+   * @return how many
+   */
+  public int readinessWaiters() {
     return readiness.waiting();
   }
 
