@@ -9,7 +9,6 @@ import io.lb4j.api.BackendView;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
-import io.lb4j.impl.listener.http.HttpLimits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
