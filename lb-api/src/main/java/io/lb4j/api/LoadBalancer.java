@@ -269,7 +269,7 @@ public interface LoadBalancer extends AutoCloseable {
    * The state of the backend source feeding this pool (pending, healthy, failing with its last error and
    * since when), or empty when the pool has none and its backends are set by hand.
    *
-   * @return the source's state, read without locking
+   * @return the source's state, with what the source delivered before this call applied
    * @since 0.2.0
    */
   default Optional<SourceState> sourceState() {

@@ -50,7 +50,8 @@ public final class ManualTimeSource extends TimeSource {
 
   /**
    * Moves time forward by {@code duration}, then fires the due timers of every load balancer built with
-   * this source; returns once their effects are published.
+   * this source; returns once their effects are published. What each pool had queued before the call
+   * (a backend source's list, an ejection) is applied first, at the time before the move.
    *
    * @param duration how far, zero or positive
    * @throws IllegalArgumentException when {@code duration} is negative
@@ -59,6 +60,11 @@ public final class ManualTimeSource extends TimeSource {
     Objects.requireNonNull(duration, "duration");
     if (duration.isNegative()) {
       throw new IllegalArgumentException("duration must be zero or positive, was " + duration);
+    }
+    // First what is already queued (a backend source's list, an ejection), at the time it happened; then
+    // the time moves and what came due fires.
+    for (Runnable pool : pools) {
+      pool.run();
     }
     elapsedNanos.addAndGet(duration.toNanos());
     for (Runnable pool : pools) {

@@ -165,6 +165,7 @@ class SourceBindingTest {
   void listChanges_addUpdateAndRemoveOnlyWhatChanged() {
     start(FAST);
     source.deliver(List.of(backend("a", 100), backend("b", 100), backend("c", 100)));
+    assertThat(ids()).containsExactly("a", "b", "c"); // applied (and announced) before the events are cleared
     events.clear();
 
     source.deliver(List.of(backend("a", 100), backend("b", 10), backend("d", 100),
@@ -286,5 +287,59 @@ class SourceBindingTest {
     assertThat(added - removed).isEqualTo(3);
     assertThat(state()).extracting(SourceState::phase, SourceState::backends, SourceState::retries)
         .containsExactly(Phase.HEALTHY, 3, 0);
+  }
+
+  /** A source that holds its own monitor while it delivers, and takes it in refresh and close too. */
+  private static final class LockingSource implements io.lb4j.api.discovery.BackendSource {
+    private Subscriber subscriber;
+    int refreshes;
+
+    @Override
+    public String description() {
+      return "locking";
+    }
+
+    @Override
+    public synchronized void start(Subscriber s) {
+      this.subscriber = s;
+    }
+
+    synchronized void deliver(List<Backend> backends) {
+      subscriber.onBackends(backends);
+    }
+
+    @Override
+    public synchronized void refresh() {
+      refreshes++;
+      subscriber.onError("still failing");
+    }
+
+    @Override
+    public synchronized void close() {}
+  }
+
+  @Test
+  void aSourceDeliveringUnderItsOwnLock_whileThePoolRefreshesAndClosesIt_neverDeadlocks() throws Exception {
+    LockingSource locking = new LockingSource();
+    pool = LoadBalancers.builder(LISTENER).backendSource(locking).discoveryPolicy(FAST).timeSource(time).seed(7)
+        .build().start();
+    locking.refresh(); // failing: every move of time past the backoff refreshes it, from the pool's context
+    ExecutorService deliverer = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> lists = deliverer.submit(() -> {
+        for (int i = 0; i < 2_000; i++) {
+          locking.deliver(List.of(backend("a", 1 + i % 100)));
+        }
+      });
+      for (int i = 0; i < 2_000 && !lists.isDone(); i++) {
+        time.advance(Duration.ofMillis(40)); // the retry calls refresh, which needs the source's lock
+      }
+      lists.get(60, TimeUnit.SECONDS);
+      pool.close(); // close takes the source's lock as well
+    } finally {
+      deliverer.shutdownNow();
+    }
+    assertThat(deliverer.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(state().phase()).isEqualTo(Phase.CLOSED);
   }
 }

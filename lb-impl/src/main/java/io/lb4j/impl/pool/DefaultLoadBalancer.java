@@ -338,8 +338,15 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     return events.subscribe(consumer);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Applies what the source already delivered first (a barrier, as {@link #view()}), then reads the
+   * published snapshot.
+   */
   @Override
   public Optional<SourceState> sourceState() {
+    context.run(NOTHING);
     return Optional.ofNullable(published.current.source);
   }
 

@@ -24,10 +24,12 @@ import org.slf4j.LoggerFactory;
  * reports all of it as a {@link SourceState} (published in the pool's snapshot) and
  * {@link LoadBalancerEvent.SourceStateChanged} events.
  *
- * <p><b>Threads.</b> Confined to the pool's {@link ControlContext}: the source's callbacks enter it as tasks
- * (from the source's own thread, which waits until the list is applied), retries and the first-list timeout
- * are the context's timers, on the pool's time source. So lists are applied one at a time in the order they
- * arrived, and state changes and their events happen in one order, with no lock of its own.
+ * <p><b>Threads.</b> Confined to the pool's {@link ControlContext}: the source's callbacks enter it as tasks,
+ * queued from the source's own thread without waiting (a source may hold its own monitor while it delivers,
+ * and the context calls the source's {@code refresh} and {@code close}: waiting there could deadlock), and
+ * retries and the first-list timeout are the context's timers, on the pool's time source. So lists are
+ * applied one at a time in the order they arrived, and state changes and their events happen in one order,
+ * with no lock of its own.
  */
 public final class SourceBinding {
 
@@ -97,12 +99,12 @@ public final class SourceBinding {
       @Override
       public void onBackends(List<Backend> backends) {
         List<Backend> copy = backends == null ? null : new ArrayList<>(backends); // the source may reuse its list
-        context.run(() -> SourceBinding.this.onBackends(copy));
+        context.submit(() -> SourceBinding.this.onBackends(copy));
       }
 
       @Override
       public void onError(String error) {
-        context.run(() -> SourceBinding.this.onError(error));
+        context.submit(() -> SourceBinding.this.onError(error));
       }
     });
     log.info("load balancer '{}': waiting for backends from {}", poolName, source.description());
