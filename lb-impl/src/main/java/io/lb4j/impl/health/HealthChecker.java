@@ -482,8 +482,15 @@ public final class HealthChecker implements AutoCloseable {
     }
   }
 
+  /**
+   * The release: from the jar's manifest on the class path, from the module descriptor on the module path
+   * (where packages carry no manifest version), else {@code dev} (classes not packaged).
+   */
   private static String version() {
     String v = HealthChecker.class.getPackage().getImplementationVersion();
+    if (v == null && HealthChecker.class.getModule().getDescriptor() != null) {
+      v = HealthChecker.class.getModule().getDescriptor().rawVersion().orElse(null);
+    }
     return v != null ? v : "dev";
   }
 
