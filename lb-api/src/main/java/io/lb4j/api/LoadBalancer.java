@@ -281,8 +281,9 @@ public interface LoadBalancer extends AutoCloseable {
    * change they announce is in effect, by the pool's control path: on the thread of the runtime call that
    * caused them, or on lb4j's shared control thread ({@code lb4j-control}: health checks, ejections, timers,
    * and events raised by selects, which never run a consumer on the selecting thread). Consumers must be
-   * quick and must not block. A consumer may call back into the load balancer: the call is applied at once
-   * and its own events follow those already being delivered.
+   * quick and must not block: the control thread is shared by every pool of the process, so a consumer that
+   * blocks there holds up the health results and timers of all of them. A consumer may call back into the
+   * load balancer: the call is applied at once and its own events follow those already being delivered.
    *
    * @param consumer receives each event; an exception it throws is logged and affects no other consumer
    * @return a handle whose {@code close()} unsubscribes

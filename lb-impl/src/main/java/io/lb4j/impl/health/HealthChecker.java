@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -366,19 +367,21 @@ public final class HealthChecker implements AutoCloseable {
         removed.countDown();
       });
       if (!l.inLoop()) {
-        awaitUninterruptibly(removed);
+        awaitWhileAlive(removed, l);
       }
       l.release();
       log.info("{}health checking stopped", logPrefix);
     }
   }
 
-  private static void awaitUninterruptibly(CountDownLatch latch) {
+  /** Waits for {@code latch} unless the loop dies first (an unexpected error ended it: nothing to wait for). */
+  private static void awaitWhileAlive(CountDownLatch latch, ProbeLoop loop) {
     boolean interrupted = false;
-    while (true) {
+    while (loop.alive()) {
       try {
-        latch.await();
-        break;
+        if (latch.await(100, TimeUnit.MILLISECONDS)) {
+          break;
+        }
       } catch (InterruptedException e) {
         interrupted = true;
       }
@@ -400,6 +403,11 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   // ---- package-private, called by the probe loop ----
+
+  /** What this checker's log lines start with: the pool's name, or nothing. */
+  String logPrefix() {
+    return logPrefix;
+  }
 
   PolicyView view() {
     return view;

@@ -70,6 +70,7 @@ final class ProbeLoop implements Runnable {
         ProbeLoop loop = new ProbeLoop();
         loop.start();
         shared = loop;
+        users = 0; // the count is the current loop's: checkers of a loop that died do not count
       }
       users++;
       return shared;
@@ -158,10 +159,22 @@ final class ProbeLoop implements Runnable {
     } catch (Throwable e) {
       // Only an Error (or a broken selector) gets here: every callback that runs foreign code (the
       // clock, listeners, the outlier detector, the random generator, logging) is guarded below.
-      log.error("health check loop stopped by an unexpected error; backends keep their last status", e);
+      log.error("health check loop stopped by an unexpected error; backends keep their last status, and "
+          + "checkers started from now on get a new loop", e);
     } finally {
+      running = false;
+      synchronized (SHARED_LOCK) {
+        if (shared == this) {
+          shared = null; // a dead loop is never handed out again
+        }
+      }
       closeEverything();
     }
+  }
+
+  /** Whether the loop still runs commands (false once stopped, or killed by an unexpected error). */
+  boolean alive() {
+    return running && thread.isAlive();
   }
 
   private void runCommands() {
@@ -191,7 +204,7 @@ final class ProbeLoop implements Runnable {
       } catch (RuntimeException e) {
         // One bad callback must not end the loop: that would stop every backend's checks for good
         // while the checker still looks started.
-        log.warn("health check of backend {} failed unexpectedly", t.id, e);
+        log.warn("{}health check of backend {} failed unexpectedly", t.group.owner.logPrefix(), t.id, e);
         reschedule(t);
       }
     }
@@ -202,7 +215,7 @@ final class ProbeLoop implements Runnable {
       onSelected(k);
     } catch (RuntimeException e) {
       Target t = (Target) k.attachment();
-      log.warn("health check of backend {} failed unexpectedly", t.id, e);
+      log.warn("{}health check of backend {} failed unexpectedly", t.group.owner.logPrefix(), t.id, e);
       reschedule(t);
     }
   }
@@ -492,7 +505,8 @@ final class ProbeLoop implements Runnable {
       // The state machine has applied the result before anything foreign (logging, the outlier
       // detector, the clock, listeners) runs, so at worst this result's log line, outlier notice or
       // transition event is lost; the backend's status and its next probe are not.
-      log.warn("health check result of backend {} ({}) could not be fully applied", t.id, cause, e);
+      log.warn("{}health check result of backend {} ({}) could not be fully applied", g.owner.logPrefix(), t.id,
+          cause, e);
     }
     scheduleNext(t, v, now);
   }
