@@ -3,6 +3,7 @@ package io.lb4j.impl.client;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.Selection;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -17,8 +18,10 @@ final class Attempt {
   /** When the attempt was handed to the client, after its backoff. */
   private volatile long sentNanos;
   private final AtomicBoolean ended = new AtomicBoolean();
-  /** The wait before this attempt is sent; set before it is handed to the timer, which publishes it. */
+  /** The wait before this attempt is sent (0 for a requeue); set before it is handed to the timer, which publishes it. */
   long backoffNanos;
+  /** The timeout the attempt was sent with; set when it is sent, read after it failed. */
+  volatile Duration timeout = Duration.ZERO;
   /** Set when response headers arrived; 0 before. Written once by the client's thread, then read. */
   private volatile int status;
   private volatile long headersNanos;
@@ -28,9 +31,25 @@ final class Attempt {
     this.selection = selection;
   }
 
-  /** Marks the attempt as sent now, so that its latency leaves out the backoff before it. */
-  void sending() {
+  /** Marks the attempt as sent now with {@code timeout}, so that its latency leaves out the backoff before it. */
+  void sending(Duration timeout) {
+    this.timeout = timeout;
     this.sentNanos = System.nanoTime();
+  }
+
+  String backendId() {
+    return selection.backend().id();
+  }
+
+  /** {@code 127.0.0.1:9001}: the address the attempt goes to, as messages show it. */
+  String address() {
+    InetSocketAddress a = selection.address();
+    String host = a.isUnresolved() || a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  int status() {
+    return status;
   }
 
   void headersReceived(int status) {

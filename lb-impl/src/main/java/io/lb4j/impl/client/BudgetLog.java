@@ -80,7 +80,7 @@ final class BudgetLog {
     return s.toString();
   }
 
-  private static String percent(double ratio) {
+  static String percent(double ratio) {
     return Math.round(ratio * 1000) / 10.0 + "%";
   }
 }

@@ -46,7 +46,12 @@ public class RequestFailedException extends IOException {
     /** Every backend eligible for the request was tried already, or none is eligible any more. */
     NO_OTHER_BACKEND("no other eligible backend"),
     /** The request is not idempotent and may have reached the server, so it is never sent twice. */
-    NOT_RETRYABLE("not retried: not idempotent and may have reached the server");
+    NOT_RETRYABLE("not retried: not idempotent and may have reached the server"),
+    /**
+     * The response had started (its headers were handed to the body handler) when its body failed: it is
+     * the caller's, so it is not sent again.
+     */
+    RESPONSE_STARTED("the response had started when its body failed");
 
     private final String description;
 

@@ -40,15 +40,18 @@ import java.util.TreeSet;
  * first, each requeue one from the second; each bucket holds at most its burst and starts full. When the
  * bucket is empty the request stops and the caller gets the last answer or failure (see
  * {@link BalancedHttpClient} for how to tell). Requeues have their own budget, so that a backend that
- * refuses connections cannot spend the tokens that retries after 5xx answers need, and a larger one,
- * because it must cover every request that lands on a dead backend until health checks take it out (a
- * third of them with one of three backends down). Finagle draws both from one budget; Envoy counts
- * connect failures against its one retry budget too.
+ * refuses connections cannot spend the tokens that retries after 5xx answers need, and a larger one (one
+ * requeue per request), because it must cover every request that lands on a dead backend until health
+ * checks take it out: with round robin over two backends and one of them down, that is every request,
+ * since each requeue takes the live backend's turn. Finagle draws requeues and retries from one budget,
+ * and Envoy counts connect failures against its one retry budget; both also stop picking a backend that
+ * refuses connections within a few requests, which a pool here does only with outlier detection on.
  *
  * <p><b>The bound.</b> Over any stretch of {@code N} requests the client makes at most
  * {@code N + budgetBurst + budgetRatio x N + requeueBudgetBurst + requeueBudgetRatio x N} attempts, and
  * never more than {@code maxAttempts} for one request. With the defaults and every backend refusing
- * connections that is {@code 1.5 N + 10} attempts (1,510 for 1,000 requests), all of them requeues.
+ * connections that is {@code 2 N + 10} attempts (2,010 for 1,000 requests, where 3 attempts each made
+ * 3,000 before requeues were budgeted); with every backend answering 503 it is {@code 1.2 N + 10}.
  * Each attempt is one connection attempt of this client; the JDK's {@code HttpClient} tries a refused
  * connection once more below it (see {@link BalancedHttpClient}), so the connection attempts the
  * backends see are at most twice the attempts unless that is turned off.
@@ -74,7 +77,7 @@ public final class RetryPolicy {
   /** The retries that may be sent at once before the ratio applies, when none is set. */
   public static final int DEFAULT_BUDGET_BURST = 10;
   /** The share of requests that may be requeued when none is set. */
-  public static final double DEFAULT_REQUEUE_BUDGET_RATIO = 0.5;
+  public static final double DEFAULT_REQUEUE_BUDGET_RATIO = 1.0;
   /** The requeues that may be sent at once before the ratio applies, when none is set. */
   public static final int DEFAULT_REQUEUE_BUDGET_BURST = 10;
 
@@ -116,7 +119,7 @@ public final class RetryPolicy {
 
   /**
    * The defaults: 3 attempts, backoff 20ms doubling to 1s with 20% jitter, 502/503/504, retry budget
-   * 20% + 10, requeue budget 50% + 10.
+   * 20% + 10, requeue budget 100% + 10.
    */
   public static RetryPolicy defaults() {
     return DEFAULTS;
@@ -340,7 +343,7 @@ public final class RetryPolicy {
     }
 
     /**
-     * The requeue budget's ratio, 0.0-10.0 (default 0.5): requeues allowed per request on average, for
+     * The requeue budget's ratio, 0.0-10.0 (default 1.0): requeues allowed per request on average, for
      * requests that never left the client (refused or failed connections). 9 or more never limits, as
      * no request makes more than 10 attempts.
      */

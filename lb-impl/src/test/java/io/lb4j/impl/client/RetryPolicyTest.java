@@ -21,7 +21,7 @@ class RetryPolicyTest {
     assertThat(p.retryableStatuses()).containsExactly(502, 503, 504);
     assertThat(p.budgetRatio()).isEqualTo(0.2);
     assertThat(p.budgetBurst()).isEqualTo(10);
-    assertThat(p.requeueBudgetRatio()).isEqualTo(0.5);
+    assertThat(p.requeueBudgetRatio()).isEqualTo(1.0);
     assertThat(p.requeueBudgetBurst()).isEqualTo(10);
     assertThat(RetryPolicy.none().maxAttempts()).isEqualTo(1);
     assertThat(p.toBuilder().build()).isEqualTo(p).hasSameHashCodeAs(p);
