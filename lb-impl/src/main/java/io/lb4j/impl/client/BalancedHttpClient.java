@@ -250,7 +250,7 @@ public final class BalancedHttpClient {
    * @return a snapshot; cheap enough to read on every scrape
    */
   public ClientMetrics metrics() {
-    return stats.snapshot(lb.name(), retryBudget, requeueBudget);
+    return stats.snapshot(lb.name(), retryPolicy, retryBudget, requeueBudget);
   }
 
   boolean isIdempotent(HttpRequest request) {

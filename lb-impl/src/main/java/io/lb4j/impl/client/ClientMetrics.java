@@ -34,6 +34,7 @@ public final class ClientMetrics {
   public record BackendCounts(long retries, long requeues, long refused) {}
 
   private final String pool;
+  private final RetryPolicy retryPolicy;
   private final long requests;
   private final long noBackend;
   private final long retries;
@@ -45,10 +46,11 @@ public final class ClientMetrics {
   private final double requeueTokens;
   private final Map<String, BackendCounts> byBackend;
 
-  ClientMetrics(String pool, long requests, long noBackend, long retries, long requeues, long retriesRefused,
+  ClientMetrics(String pool, RetryPolicy retryPolicy, long requests, long noBackend, long retries, long requeues, long retriesRefused,
       long requeuesRefused, long failures, double retryTokens, double requeueTokens,
       Map<String, BackendCounts> byBackend) {
     this.pool = Objects.requireNonNull(pool, "pool");
+    this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
     this.requests = requests;
     this.noBackend = noBackend;
     this.retries = retries;
@@ -64,6 +66,11 @@ public final class ClientMetrics {
   /** The name of the client's pool. */
   public String pool() {
     return pool;
+  }
+
+  /** The client's retry policy, with its budgets. */
+  public RetryPolicy retryPolicy() {
+    return retryPolicy;
   }
 
   /** Requests sent through the client ({@code send} and {@code sendAsync} calls). */

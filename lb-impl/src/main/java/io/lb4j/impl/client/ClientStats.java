@@ -52,8 +52,8 @@ final class ClientStats {
     return byBackend.computeIfAbsent(key, k -> new Counters());
   }
 
-  ClientMetrics snapshot(String pool, RetryBudget retryBudget, RetryBudget requeueBudget) {
-    return new ClientMetrics(pool, requests.sum(), noBackend.sum(), retries.sum(), requeues.sum(),
+  ClientMetrics snapshot(String pool, RetryPolicy policy, RetryBudget retryBudget, RetryBudget requeueBudget) {
+    return new ClientMetrics(pool, policy, requests.sum(), noBackend.sum(), retries.sum(), requeues.sum(),
         retriesRefused.sum(), requeuesRefused.sum(), failures.sum(), retryBudget.tokens(), requeueBudget.tokens(),
         byBackend());
   }

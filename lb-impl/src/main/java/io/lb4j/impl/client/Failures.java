@@ -129,6 +129,8 @@ final class Failures {
 
   private static String describeReset(Throwable error, boolean headersReceived) {
     String when = headersReceived ? "while the response was read" : "after the request was sent";
+    // The root cause says more than the wrappers ("header parser received no bytes" wraps a reset and a
+    // plain close alike): look for a reset down the whole chain before settling for a close.
     for (Throwable t = error; t != null; t = next(t)) {
       String message = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
       if (t instanceof SocketException && message.contains("reset")) {
@@ -137,6 +139,9 @@ final class Failures {
       if (t instanceof SocketException && message.contains("broken pipe")) {
         return "reset while the request was sent";
       }
+    }
+    for (Throwable t = error; t != null; t = next(t)) {
+      String message = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
       if (t instanceof EOFException || t instanceof ClosedChannelException
           || message.contains("received no bytes") || message.contains("eof reached")) {
         return "closed " + when;
