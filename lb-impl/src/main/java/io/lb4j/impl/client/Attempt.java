@@ -5,7 +5,7 @@ import io.lb4j.api.Outcome;
 import io.lb4j.api.Selection;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One attempt of a request on one selected backend. Ends exactly once, whichever path gets there first
@@ -17,9 +17,19 @@ final class Attempt {
   final Selection selection;
   /** When the attempt was handed to the client, after its backoff. */
   private volatile long sentNanos;
-  private final AtomicBoolean ended = new AtomicBoolean();
+  /** Ends the attempt once: a field updater rather than an AtomicBoolean, one object less per attempt. */
+  private static final AtomicIntegerFieldUpdater<Attempt> ENDED =
+      AtomicIntegerFieldUpdater.newUpdater(Attempt.class, "ended");
+
+  private volatile int ended;
   /** The wait before this attempt is sent (0 for a requeue); set before it is handed to the timer, which publishes it. */
   long backoffNanos;
+  /**
+   * Whether the attempt ends when its exchange completes: its body went to one of the JDK's buffering
+   * subscribers unwrapped ({@link ReleasingBodySubscriber#endsWithExchange}). Written by the thread that
+   * read the headers, read once the exchange completed (happens-before through the exchange's future).
+   */
+  boolean endsWithExchange;
   /** The timeout the attempt was sent with; set when it is sent, read after it failed. */
   volatile Duration timeout = Duration.ZERO;
   /** Set when response headers arrived; 0 before. Written once by the client's thread, then read. */
@@ -74,7 +84,7 @@ final class Attempt {
 
   /** Reports {@code outcome} and releases the selection, unless the attempt already ended. */
   void finish(Outcome outcome) {
-    if (ended.compareAndSet(false, true)) {
+    if (ENDED.compareAndSet(this, 0, 1)) {
       try {
         lb.report(selection, outcome);
       } finally {
@@ -85,7 +95,7 @@ final class Attempt {
 
   /** Releases the selection without a report (the caller cancelled), unless the attempt already ended. */
   void abandon() {
-    if (ended.compareAndSet(false, true)) {
+    if (ENDED.compareAndSet(this, 0, 1)) {
       selection.release();
     }
   }

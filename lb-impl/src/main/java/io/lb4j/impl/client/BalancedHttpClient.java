@@ -8,6 +8,8 @@ import static io.lb4j.api.internal.Checks.format;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
+import io.lb4j.api.persistence.SessionPersistence;
+import io.lb4j.impl.LoadBalancers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -149,8 +151,20 @@ public final class BalancedHttpClient {
         .connectTimeout(attemptTimeout.compareTo(DEFAULT_CONNECT_TIMEOUT) < 0 ? attemptTimeout : DEFAULT_CONNECT_TIMEOUT)
         .build();
     this.requests = new PoolRequests(lb.name(), b.effectiveBackendProtocol() == Protocol.HTTPS ? "https" : "http",
-        b.hostHeader, b.hashKey);
+        b.hostHeader, b.hashKey, persistenceOf(lb));
     this.idempotent = b.idempotent;
+  }
+
+  /** The pool's session persistence, or null when the load balancer was not built by {@link LoadBalancers}. */
+  private static SessionPersistence.Mode persistenceOf(LoadBalancer lb) {
+    if (lb.listener() != null) {
+      return lb.listener().sessionPersistence().mode();
+    }
+    try {
+      return LoadBalancers.settings(lb).sessionPersistence().mode();
+    } catch (IllegalArgumentException notOurs) {
+      return null;
+    }
   }
 
   /**

@@ -139,6 +139,9 @@ final class Call<T> {
         if (statusFailure != null) {
           throw statusFailure;
         }
+        if (sent.endsWithExchange) {
+          sent.finish(sent.statusOutcome()); // the body has been read: release before the caller sees it
+        }
         return response;
       } else {
         next = afterFailure(sent, failure);
@@ -197,7 +200,10 @@ final class Call<T> {
   private HttpRequest backendRequest(Attempt attempt) {
     long remaining = deadlineNanos - System.nanoTime();
     Duration timeout = request.timeout().orElse(client.attemptTimeout);
-    if (timeout.toNanos() > remaining) {
+    // The first attempt starts microseconds after the deadline did: an attempt timeout no longer than the
+    // deadline is kept as it is rather than cut by those microseconds into a new Duration.
+    boolean fits = attempts == 1 ? timeout.compareTo(client.deadline) <= 0 : timeout.toNanos() <= remaining;
+    if (!fits) {
       timeout = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), remaining)); // positive, as the JDK requires
     }
     attempt.sending(timeout);
@@ -228,8 +234,10 @@ final class Call<T> {
   private BodySubscriber<T> onHeaders(Attempt attempt, ResponseInfo info) {
     attempt.headersReceived(info.statusCode());
     // Server-cookie persistence learns the application's cookies; other modes ignore them.
-    for (String setCookie : info.headers().allValues("Set-Cookie")) {
-      client.lb.observeSetCookie(attempt.selection, setCookie);
+    if (client.requests.observesSetCookies()) {
+      for (String setCookie : info.headers().allValues("Set-Cookie")) {
+        client.lb.observeSetCookie(attempt.selection, setCookie);
+      }
     }
     if (result.isDone()) {
       attempt.abandon();
@@ -252,12 +260,18 @@ final class Call<T> {
     if (session != null && attempt.selection.setCookie() != null) {
       session.remember(attempt.selection.setCookie());
     }
+    BodySubscriber<T> body;
     try {
-      return new ReleasingBodySubscriber<>(handler.apply(info), attempt);
+      body = handler.apply(info);
     } catch (RuntimeException | Error e) {
       attempt.finish(attempt.statusOutcome());
       throw e;
     }
+    if (ReleasingBodySubscriber.endsWithExchange(body)) {
+      attempt.endsWithExchange = true;
+      return body;
+    }
+    return new ReleasingBodySubscriber<>(body, attempt);
   }
 
   private void onExchangeDone(Attempt attempt, HttpResponse<T> response, Throwable error) {
@@ -266,6 +280,9 @@ final class Call<T> {
       return;
     }
     if (error == null) {
+      if (attempt.endsWithExchange) {
+        attempt.finish(attempt.statusOutcome()); // the body has been read: release before the caller sees it
+      }
       if (statusFailure != null) {
         result.completeExceptionally(statusFailure);
       } else if (!result.complete(response)) {

@@ -127,10 +127,10 @@ class EjectionsThatStickTest {
       failing.set(Behavior.status(503));
       sendUntilEjected(client, lb, time, "failing");
       failing.set(Behavior.ok());
-      Pools.await("an HTTP check ends the 5xx ejection", () -> {
-        time.advance(Duration.ZERO);
-        return !view(lb, "failing").ejected();
-      });
+      // The transition is recorded by the pool's thread once the detector ended the ejection.
+      Pools.await("an HTTP check ends the 5xx ejection", () -> endedEarly(lb, time) == 1);
+      time.advance(Duration.ZERO);
+      assertThat(view(lb, "failing").ejected()).isFalse();
       assertThat(lb.healthHistory("failing", START, time.instant().plusSeconds(1)))
           .extracting(HealthTransition::cause).contains("ejected after 5 consecutive failures (last: HTTP 503)",
               "ejection ended early by a successful HTTP check");
