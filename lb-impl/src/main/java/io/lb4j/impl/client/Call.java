@@ -251,7 +251,7 @@ final class Call<T> {
         attempt.finish(attempt.statusOutcome());
         return new DroppingSubscriber<>();
       }
-      if (client.retryableStatusAsException) {
+      if (client.retryableStatusAsException && stop != null) { // stop is null when the caller gave up meanwhile
         attempt.finish(attempt.statusOutcome());
         statusFailure = failed(null);
         return new DroppingSubscriber<>();
@@ -407,6 +407,7 @@ final class Call<T> {
     if (result.isDone()) { // the caller gave up meanwhile: whoever sees the other's write ends the attempt
       attempt.abandon();
       budget.refund();
+      stop = null;
       return null;
     }
     client.stats.sent(failed.backendId(), requeue);
