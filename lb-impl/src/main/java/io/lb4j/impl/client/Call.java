@@ -12,13 +12,10 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.ResponseInfo;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -55,13 +52,8 @@ final class Call<T> {
   private int retries;
   /** The backends tried, for {@code select(context, excluded)}; null until the first retry. */
   private List<String> tried;
-  /** Every attempt that failed or got a retryable status, in order; null until the first. */
-  private List<FailedAttempt> failed;
-  /** The exceptions of {@link #failed}, null for statuses; they become the thrown exception's suppressed. */
-  private List<Throwable> failures;
-  /** Why no further attempt was made; set by {@link #planRetry} when it returns null. */
-  private StopReason stop;
-  private String stopDetail = "";
+  /** The attempts that failed or got a retryable status, and why the request stopped; null until the first. */
+  private AttemptHistory history;
   /** A retryable status that is to be thrown instead of returned ({@code retryableStatusAsException}). */
   private RequestFailedException statusFailure;
   private volatile Attempt current;
@@ -146,7 +138,7 @@ final class Call<T> {
       } else {
         next = afterFailure(sent, failure);
         if (next == null) {
-          if (stop != null) {
+          if (stopped()) {
             throw failed(failure);
           }
           if (failure instanceof IOException) {
@@ -251,7 +243,7 @@ final class Call<T> {
         attempt.finish(attempt.statusOutcome());
         return new DroppingSubscriber<>();
       }
-      if (client.retryableStatusAsException && stop != null) { // stop is null when the caller gave up meanwhile
+      if (client.retryableStatusAsException && stopped()) { // not stopped when the caller gave up meanwhile
         attempt.finish(attempt.statusOutcome());
         statusFailure = failed(null);
         return new DroppingSubscriber<>();
@@ -299,21 +291,23 @@ final class Call<T> {
     if (retry != null) {
       retryAfterBackoff(retry);
     } else {
-      result.completeExceptionally(stop == null ? cause : failed(cause));
+      result.completeExceptionally(stopped() ? failed(cause) : cause);
     }
   }
 
   /**
    * Ends an attempt that failed with {@code cause} and plans the next one: the attempt to send, or null
    * when the request stops. A failure that is not the backend's doing (the caller's body handler threw,
-   * the client refused the request) is not reported and leaves {@link #stop} null: it reaches the
-   * caller unchanged. A response whose body failed is committed and not retried.
+   * the client refused the request) is not reported and leaves the call not {@link #stopped()}: it reaches
+   * the caller unchanged. A response whose body failed is committed and not retried.
    */
   private Attempt afterFailure(Attempt attempt, Throwable cause) {
     Outcome.Kind kind = Failures.kindOf(cause);
     if (kind == null) {
       attempt.abandon();
-      stop = null;
+      if (history != null) {
+        history.clearStop();
+      }
       return null;
     }
     attempt.finish(Outcome.failure(kind, attempt.latency()));
@@ -327,42 +321,25 @@ final class Call<T> {
   }
 
   private void recordFailure(Attempt attempt, Outcome.Kind kind, String description, Throwable cause) {
-    if (failed == null) {
-      failed = new ArrayList<>(client.retryPolicy.maxAttempts());
-      failures = new ArrayList<>(client.retryPolicy.maxAttempts());
+    if (history == null) {
+      history = new AttemptHistory(client.retryPolicy.maxAttempts());
     }
-    failed.add(new FailedAttempt(attempt.backendId(), attempt.address(), kind, attempt.status(), description));
-    failures.add(cause);
+    history.record(attempt, kind, description, cause);
   }
 
-  /**
-   * The exception for a request that stopped: {@code last} (the last attempt's exception, or null for a
-   * status) as its cause, the earlier attempts' exceptions suppressed. Counted as a failure.
-   */
+  /** Whether the request stopped after a failure of the backend's doing (and is to end in an exception). */
+  private boolean stopped() {
+    return history != null && history.stopped();
+  }
+
+  /** The exception for the stopped request, {@code last} its cause; counted as a failure. */
   private RequestFailedException failed(Throwable last) {
     client.stats.failures.increment();
-    StringBuilder m = new StringBuilder(160).append(request.method()).append(' ')
-        .append(request.uri().getRawPath() == null || request.uri().getRawPath().isEmpty() ? "/" : request.uri().getRawPath())
-        .append(" to pool '").append(client.requests.pool()).append("' failed after ").append(attempts)
-        .append(attempts == 1 ? " attempt: " : " attempts: ");
-    for (int i = 0; i < failed.size(); i++) {
-      m.append(i == 0 ? "" : "; ").append(failed.get(i));
-    }
-    m.append("; stopped: ").append(stop.description()).append(stopDetail);
-    RequestFailedException e = new RequestFailedException(m.toString(), client.requests.pool(), failed, stop);
-    if (last != null) {
-      e.initCause(last);
-    }
-    for (int i = 0; i < failures.size() - 1; i++) {
-      if (failures.get(i) != null) {
-        e.addSuppressed(failures.get(i));
-      }
-    }
-    return e;
+    return history.exception(request, client.requests.pool(), attempts, last);
   }
 
   /**
-   * The next attempt after {@code failed}, with its backend selected, or null with {@link #stop} saying
+   * The next attempt after {@code failed}, with its backend selected, or null with the history saying
    * why: attempts used up, a non-idempotent request that may have reached the server, the deadline too
    * close, the budget empty, or no backend left that this request has not tried. A request that never
    * left the client ({@code mayHaveReachedServer} false) is requeued: at once, on the requeue budget; any
@@ -407,7 +384,7 @@ final class Call<T> {
     if (result.isDone()) { // the caller gave up meanwhile: whoever sees the other's write ends the attempt
       attempt.abandon();
       budget.refund();
-      stop = null;
+      history.clearStop();
       return null;
     }
     client.stats.sent(failed.backendId(), requeue);
@@ -419,8 +396,7 @@ final class Call<T> {
   }
 
   private Attempt stop(StopReason reason, String detail) {
-    stop = reason;
-    stopDetail = detail;
+    history.stop(reason, detail);
     return null;
   }
 
@@ -445,33 +421,5 @@ final class Call<T> {
         // the caller is gone; there is nobody to tell
       }
     }
-  }
-
-  /**
-   * Takes the body of a response that is retried, thrown instead of returned, or whose caller cancelled:
-   * cancels it at once (the connection is closed rather than drained, so a slow error body does not
-   * delay the retry).
-   */
-  private static final class DroppingSubscriber<T> implements BodySubscriber<T> {
-    private final CompletableFuture<T> body = CompletableFuture.completedFuture(null);
-
-    @Override
-    public CompletionStage<T> getBody() {
-      return body;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription subscription) {
-      subscription.cancel();
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> item) {}
-
-    @Override
-    public void onError(Throwable throwable) {}
-
-    @Override
-    public void onComplete() {}
   }
 }

@@ -12,7 +12,6 @@ import io.lb4j.api.internal.Checks;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -154,7 +153,7 @@ public final class OutlierDetector {
     if (failure) {
       e.lastFailureKind = outcome.kind();
       e.lastFailureStatus = outcome.statusCode();
-      e.addFailureKind(bit(outcome.kind()));
+      e.addFailureKind(EjectionCauses.bit(outcome.kind()));
       e.consecutive.incrementAndGet();
     } else {
       e.consecutive.set(0);
@@ -210,39 +209,15 @@ public final class OutlierDetector {
       return;
     }
     Ejectee e = backends.get(backendId);
-    if (e != null && e.ejected && canSee(type, e.ejectionKinds)) {
+    if (e != null && e.ejected && EjectionCauses.visibleTo(type, e.ejectionKinds)) {
       end(e, "ejection ended early by a successful " + type + " check");
     }
   }
 
-  /**
-   * Whether a passing check of {@code type} shows that failures of {@code kinds} (a set of
-   * {@link #bit(Outcome.Kind)}s) are over: a TCP check only connect failures, an HTTP check also 5xx
-   * answers and resets, no check timeouts.
-   */
-  static boolean canSee(HealthCheckType type, int kinds) {
-    int visible = type == HealthCheckType.HTTP
-        ? bit(Outcome.Kind.CONNECT_FAILURE) | bit(Outcome.Kind.SERVER_ERROR) | bit(Outcome.Kind.RESET)
-        : bit(Outcome.Kind.CONNECT_FAILURE);
-    return (kinds & ~visible) == 0;
-  }
-
-  /** The kinds of failures that led to the backend's current ejection, for logs and tests; empty when not ejected. */
+  /** The kinds of failures that led to the backend's current ejection, for tests; empty when not ejected. */
   Set<Outcome.Kind> ejectionKinds(String backendId) {
     Ejectee e = backends.get(backendId);
-    Set<Outcome.Kind> kinds = EnumSet.noneOf(Outcome.Kind.class);
-    if (e != null && e.ejected) {
-      for (Outcome.Kind k : Outcome.Kind.values()) {
-        if ((e.ejectionKinds & bit(k)) != 0) {
-          kinds.add(k);
-        }
-      }
-    }
-    return kinds;
-  }
-
-  private static int bit(Outcome.Kind kind) {
-    return 1 << kind.ordinal();
+    return EjectionCauses.of(e != null && e.ejected ? e.ejectionKinds : 0);
   }
 
   /** Registers {@code listener} for ejections and returns; close the handle to unregister. */
