@@ -80,7 +80,9 @@ final class BudgetLog {
     return s.toString();
   }
 
+  /** {@code 20%}, {@code 12.5%}: a ratio as messages show it. */
   static String percent(double ratio) {
-    return Math.round(ratio * 1000) / 10.0 + "%";
+    double percent = Math.round(ratio * 1000) / 10.0;
+    return (percent == Math.rint(percent) ? String.valueOf((long) percent) : String.valueOf(percent)) + "%";
   }
 }

@@ -79,7 +79,9 @@ final class ClientFindings {
     return "";
   }
 
+  /** {@code 20%}, {@code 12.5%}: a ratio as messages show it. */
   private static String percent(double ratio) {
-    return Math.round(ratio * 1000) / 10.0 + "%";
+    double percent = Math.round(ratio * 1000) / 10.0;
+    return (percent == Math.rint(percent) ? String.valueOf((long) percent) : String.valueOf(percent)) + "%";
   }
 }

@@ -166,8 +166,36 @@ class BadDayTest {
       assertThat(reasons).containsExactly(Map.entry(StopReason.ATTEMPTS_USED_UP, 3),
           Map.entry(StopReason.RETRY_BUDGET_EXHAUSTED, 7));
       assertThat(messages.get(9)).matches("GET / to pool 'web' failed after 1 attempt: u[12] 127\\.0\\.0\\.[23]:\\d+"
-          + " HTTP 503; stopped: retry budget exhausted \\(0\\.0% of requests \\+ 3\\)");
+          + " HTTP 503; stopped: retry budget exhausted \\(0% of requests \\+ 3\\)");
       assertThat(u1.requests() + u2.requests()).isEqualTo(26);
+      assertThat(lb.outstanding()).isZero();
+    }
+  }
+
+  @Test
+  void budgetExhaustedAfterAReset_theExceptionNamesTheBudget() throws Exception {
+    // Issue 19 item 6: when the budget was spent the caller saw only "header parser received no bytes".
+    try (HttpTestBackend r1 = new HttpTestBackend("r1", "127.0.0.2").behave(Behaviour.RESET);
+        HttpTestBackend r2 = new HttpTestBackend("r2", "127.0.0.3").behave(Behaviour.RESET);
+        CountingLoadBalancer lb = pool(listener().build(), r1.backend(), r2.backend())) {
+      BalancedHttpClient client = BalancedHttpClient.builder(lb)
+          .retryPolicy(NO_BACKOFF.toBuilder().maxAttempts(2).budgetRatio(0).budgetBurst(1).build()).build();
+
+      RequestFailedException spent = catchThrowableOfType(() -> client.send(get(client, "/a"),
+          BodyHandlers.ofString()), RequestFailedException.class);
+      RequestFailedException refused = catchThrowableOfType(() -> client.send(get(client, "/b"),
+          BodyHandlers.ofString()), RequestFailedException.class);
+
+      assertThat(spent.stopReason()).isEqualTo(StopReason.ATTEMPTS_USED_UP);
+      assertThat(spent.attempts()).hasSize(2);
+      assertThat(refused.stopReason()).isEqualTo(StopReason.RETRY_BUDGET_EXHAUSTED);
+      FailedAttempt only = refused.attempts().get(0);
+      assertThat(refused).hasMessage("GET /b to pool 'web' failed after 1 attempt: " + only.backendId() + " "
+          + only.address() + " reset after the request was sent; stopped: retry budget exhausted (0% of requests"
+          + " + 1)");
+      assertThat(refused.getCause()).hasMessageContaining("header parser received no bytes");
+      assertThat(client.metrics().retriesRefused()).isEqualTo(1);
+      assertThat(client.metrics().byBackend().get(only.backendId()).refused()).isEqualTo(1);
       assertThat(lb.outstanding()).isZero();
     }
   }

@@ -31,8 +31,8 @@ class BudgetLogTest {
     refuse("b1", false, 1);
 
     assertThat(lines).containsExactly("pool 'web': retry budget exhausted: 1 retries and 0 requeues refused in the"
-        + " last 0s, each caller got its last answer or failure (retry budget 20.0% of requests + 10, requeue budget"
-        + " 100.0% + 10); answers that spent it came from b1 (2 retries, 0 requeues, 1 refused), b2 (0 retries,"
+        + " last 0s, each caller got its last answer or failure (retry budget 20% of requests + 10, requeue budget"
+        + " 100% + 10); answers that spent it came from b1 (2 retries, 0 requeues, 1 refused), b2 (0 retries,"
         + " 1 requeues, 0 refused)");
 
     nanos.addAndGet(BudgetLog.INTERVAL.toNanos() - 1);

@@ -51,7 +51,7 @@ class ClientFindingsTest {
         .matches(".* came from (a, b|b, a)$");
     assertThat(f.evidence()).containsEntry("retriesRefused", "4").containsEntry("requeuesRefused", "0")
         .containsEntry("requests", "6").containsEntry("retries", "2")
-        .containsEntry("retryBudget", "0.0% of requests + 2").containsEntry("requeueBudget", "100.0% of requests + 10");
+        .containsEntry("retryBudget", "0% of requests + 2").containsEntry("requeueBudget", "100% of requests + 10");
     assertThat(f.evidence().get("backends")).contains("a (" + a.backend("a").authority() + "): ")
         .contains("b (" + b.backend("b").authority() + "): ");
     assertThat(f.fix()).contains("RetryPolicy.budgetRatio");
