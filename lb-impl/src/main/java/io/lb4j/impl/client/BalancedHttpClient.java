@@ -99,9 +99,9 @@ import org.slf4j.LoggerFactory;
  * {@link #newSession() session} keep its cookie and stay on one backend; requests sent through the
  * client each count as a new client. With server-cookie persistence the request's own {@code Cookie}
  * header is matched and every {@code Set-Cookie} of a response is shown to the load balancer. For hash
- * schedulers, {@link Builder#hashKey(Function)} derives the key from the request. A retry selects
- * without the session cookie and with a re-hashed key, so that it can reach another backend; a session
- * whose request was served elsewhere keeps the new backend's cookie.
+ * schedulers, {@link Builder#hashKey(Function)} derives the key from the request. A retry selects with
+ * the same cookie and key but never a backend already tried: a session bound to the failed backend moves
+ * (the session keeps the new backend's cookie), and a hash scheduler picks the owner of a re-hashed key.
  *
  * <p><b>Threads and lifecycle.</b> Thread-safe; one client serves any number of concurrent requests.
  * It starts no thread of its own: I/O runs on the {@code HttpClient}'s threads, backoffs on
