@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * tried, up to {@code maxConnectAttempts}; a backend that already failed for this request (a sticky
  * session, say) is skipped. Layer 7 first takes an idle keep-alive connection from its loop's pool.
  *
+ * <p>Each step returns what happened ({@link Result}): the connection is {@link Result#READY} (take it with
+ * {@link #connection()}), {@link Result#PENDING} (wait for {@code OP_CONNECT}), or no backend can be reached
+ * ({@link Result#UNAVAILABLE}, with {@link #failureCause()} and {@link #failureReason()}).
+ *
  * <p>Owned by one connection and used on its loop's thread only. The connecting channel is registered with
  * the owner as its key's handler; the owner passes {@code OP_CONNECT} readiness to {@link #finishConnect()}
  * and its deadline sweep to {@link #checkTimeout(long)}.
@@ -27,19 +31,19 @@ import org.slf4j.LoggerFactory;
 final class BackendDialer {
   private static final Logger log = LoggerFactory.getLogger(BackendDialer.class);
 
-  /** What the dialer tells its connection. */
-  interface Events {
-    /** {@code backend} is connected (or was taken idle from the pool) for {@link #selection()}. */
-    void backendReady(BackendConnection backend) throws IOException;
-
-    /** No backend can be reached: {@code NO_BACKEND} with the pool's reason, or {@code CONNECT_FAILED}. */
-    void backendUnavailable(FailureCause cause, String reason) throws IOException;
+  /** What a step of the dialer came to. */
+  enum Result {
+    /** A connection is ready for {@link #selection()}: take it with {@link #connection()}. */
+    READY,
+    /** A connect is in progress: wait for {@code OP_CONNECT} or the connect timeout. */
+    PENDING,
+    /** No backend can be reached: see {@link #failureCause()} and {@link #failureReason()}. */
+    UNAVAILABLE
   }
 
   private final ProxyContext ctx;
   private final EventLoop loop;
   private final IoHandler owner;
-  private final Events events;
   /** Idle keep-alive connections (Layer 7), or null (Layer 4). */
   private final BackendConnectionPool idle;
   private final List<String> tried = new ArrayList<>(2);
@@ -47,14 +51,33 @@ final class BackendDialer {
   private int attempts;
   private Selection selection;
   private BackendConnection connecting;
+  private BackendConnection ready;
   private long connectStart;
+  private FailureCause failureCause;
+  private String failureReason;
 
-  BackendDialer(ProxyContext ctx, EventLoop loop, IoHandler owner, Events events, BackendConnectionPool idle) {
+  BackendDialer(ProxyContext ctx, EventLoop loop, IoHandler owner, BackendConnectionPool idle) {
     this.ctx = ctx;
     this.loop = loop;
     this.owner = owner;
-    this.events = events;
     this.idle = idle;
+  }
+
+  /** The connection a {@link Result#READY} step made ready; the caller owns it from now on. */
+  BackendConnection connection() {
+    BackendConnection c = ready;
+    ready = null;
+    return c;
+  }
+
+  /** After {@link Result#UNAVAILABLE}: {@code NO_BACKEND} with the pool's reason, or {@code CONNECT_FAILED}. */
+  FailureCause failureCause() {
+    return failureCause;
+  }
+
+  /** After {@link Result#UNAVAILABLE}: why, in words for the client and the log. */
+  String failureReason() {
+    return failureReason;
   }
 
   /** The current selection (the backend being connected or serving), or null. */
@@ -72,20 +95,19 @@ final class BackendDialer {
   }
 
   /** Starts over for a new request or connection. */
-  void dial(RequestContext request) throws IOException {
+  Result dial(RequestContext request) throws IOException {
     this.request = request;
     this.attempts = 0;
     this.tried.clear();
-    next();
+    return next();
   }
 
-  private void next() throws IOException {
+  private Result next() throws IOException {
     while (attempts < ctx.maxConnectAttempts) {
       attempts++;
       Selection s = ctx.pool.select(request);
       if (!s.hasBackend()) {
-        events.backendUnavailable(FailureCause.NO_BACKEND, s.reason().description());
-        return;
+        return unavailable(FailureCause.NO_BACKEND, s.reason().description());
       }
       if (tried.contains(s.backend().id())) {
         s.release(); // the pool offers a backend that already failed for this request: count it and ask again
@@ -106,22 +128,29 @@ final class BackendDialer {
       BackendConnection pooled = idle == null ? null : idle.take(address);
       if (pooled != null) {
         pooled.key.attach(owner);
-        events.backendReady(pooled);
-        return;
+        ready = pooled;
+        return Result.READY;
       }
-      if (open(address)) {
-        return;
+      Result r = open(address);
+      if (r != null) {
+        return r;
       }
     }
-    events.backendUnavailable(FailureCause.CONNECT_FAILED,
+    return unavailable(FailureCause.CONNECT_FAILED,
         "no backend accepted the connection after " + attempts + " attempts");
+  }
+
+  private Result unavailable(FailureCause cause, String reason) {
+    failureCause = cause;
+    failureReason = reason;
+    return Result.UNAVAILABLE;
   }
 
   /**
    * Opens a new connection to {@code address} for the current selection (also to replace a stale pooled
-   * one); false when it failed at once, already reported.
+   * one); null when it failed at once, already reported.
    */
-  private boolean open(InetSocketAddress address) throws IOException {
+  private Result open(InetSocketAddress address) throws IOException {
     SocketChannel channel = SocketChannel.open();
     try {
       channel.configureBlocking(false);
@@ -133,47 +162,47 @@ final class BackendDialer {
     } catch (IOException e) {
       TcpProxyConnection.closeQuietly(channel);
       failed(e.toString());
-      return false;
+      return null;
     }
-    if (!connecting.channel.isConnectionPending()) {
-      established();
-    }
-    return true;
+    return connecting.channel.isConnectionPending() ? Result.PENDING : established();
   }
 
   /** A stale pooled connection failed before any response byte: one fresh connection to the same backend. */
-  void reopen(InetSocketAddress address) throws IOException {
-    if (!open(address)) {
-      next();
-    }
+  Result reopen(InetSocketAddress address) throws IOException {
+    Result r = open(address);
+    return r != null ? r : next();
   }
 
   /** {@code OP_CONNECT} readiness of the connecting channel. */
-  void finishConnect() throws IOException {
+  Result finishConnect() throws IOException {
     try {
       connecting.channel.finishConnect();
     } catch (IOException e) {
       failed(e.toString());
-      next();
-      return;
+      return next();
     }
-    established();
+    return established();
   }
 
-  private void established() throws IOException {
+  private Result established() {
     BackendConnection c = connecting;
     connecting = null;
     c.key.interestOps(0);
     ctx.pool.report(selection, Outcome.success(Duration.ofNanos(System.nanoTime() - connectStart)));
-    events.backendReady(c);
+    ready = c;
+    return Result.READY;
   }
 
-  /** Gives up a connect that takes longer than the connect timeout and tries the next backend. */
-  void checkTimeout(long nowNanos) throws IOException {
+  /**
+   * Gives up a connect that takes longer than the connect timeout and tries the next backend; {@link
+   * Result#PENDING} while the connect may still finish (or none is in progress).
+   */
+  Result checkTimeout(long nowNanos) throws IOException {
     if (connecting != null && nowNanos - connectStart > ctx.connectTimeoutNanos) {
       failed("connect timeout after " + Duration.ofNanos(ctx.connectTimeoutNanos).toMillis() + "ms");
-      next();
+      return next();
     }
+    return Result.PENDING;
   }
 
   private void failed(String cause) {
@@ -200,6 +229,10 @@ final class BackendDialer {
     if (connecting != null) {
       connecting.close(loop.buffers());
       connecting = null;
+    }
+    if (ready != null) {
+      ready.close(loop.buffers());
+      ready = null;
     }
     releaseSelection();
   }

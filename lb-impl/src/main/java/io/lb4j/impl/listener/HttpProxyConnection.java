@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * streams' buffers and writes; the request side is a {@link RequestForwarder}, the response side a
  * {@link ResponseForwarder}, and the relay after a 101 an {@link UpgradeTunnel}.
  */
-final class HttpProxyConnection extends IoHandler implements BackendDialer.Events {
+final class HttpProxyConnection extends IoHandler {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
 
   private static final int READ_HEAD = 0;
@@ -102,7 +102,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     this.up = new RequestForwarder(this);
     this.down = new ResponseForwarder(this);
     this.clientKey = channel.register(loop.selector(), SelectionKey.OP_READ, this);
-    this.dialer = new BackendDialer(http.proxy, loop, this, this, backends);
+    this.dialer = new BackendDialer(http.proxy, loop, this, backends);
     this.lastActivity = System.nanoTime();
   }
 
@@ -128,7 +128,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
           readClient();
         }
       } else if (dialer.connecting(key)) {
-        dialer.finishConnect();
+        dialed(dialer.finishConnect());
       } else if (backend != null && key == backend.key && key.isReadable()) {
         readBackend();
       }
@@ -261,18 +261,16 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     up.start(head);
     down.start();
     state = CONNECTING;
-    dialer.dial(SessionCookies.requestContext(ctx, clientContext, head));
+    dialed(dialer.dial(SessionCookies.requestContext(ctx, clientContext, head)));
   }
 
-  @Override
-  public void backendUnavailable(FailureCause cause, String reason) {
-    fail(cause, reason);
-  }
-
-  @Override
-  public void backendReady(BackendConnection connection) {
-    backend = connection;
-    beginExchange();
+  private void dialed(BackendDialer.Result result) {
+    if (result == BackendDialer.Result.READY) {
+      backend = dialer.connection();
+      beginExchange();
+    } else if (result == BackendDialer.Result.UNAVAILABLE) {
+      fail(dialer.failureCause(), dialer.failureReason());
+    }
   }
 
   private void beginExchange() {
@@ -437,7 +435,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
       up.releaseHead();
       try {
         state = CONNECTING;
-        dialer.reopen(address);
+        dialed(dialer.reopen(address));
       } catch (IOException e) {
         fail(FailureCause.CONNECT_FAILED, e.toString());
       }
@@ -569,7 +567,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
           }
           break;
         case CONNECTING:
-          dialer.checkTimeout(now);
+          dialed(dialer.checkTimeout(now));
           pump();
           updateIfOpen();
           break;
