@@ -7,7 +7,6 @@ import io.lb4j.impl.listener.http.RequestHead;
 import io.lb4j.impl.listener.http.RequestHeadParser;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -31,11 +30,11 @@ import org.slf4j.LoggerFactory;
  * <p>Bodies are never buffered whole, and a side is read only while its buffer has room, so a slow
  * receiver holds back the sender (back-pressure both ways).
  *
- * <p>This class is the client's side of the exchange ({@link ClientSide}): it owns the client transport,
- * its input buffer and its writes, the connection's deadlines, the access log and the listener's own
- * answers ({@link #answer}: the cause picks the status, {@link FailureCause}).
+ * <p>The client's bytes and writes are a {@link ClientChannel}, the exchange's view of the client. This class
+ * holds the connection's states, its deadlines, the access log and the listener's own answers
+ * ({@link #answer}: the cause picks the status, {@link FailureCause}).
  */
-final class HttpProxyConnection extends IoHandler implements ClientSide {
+final class HttpProxyConnection extends IoHandler {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
 
   private static final int READ_HEAD = 0;
@@ -48,7 +47,7 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
   private final HttpContext http;
   private final ProxyContext ctx;
   private final BufferPool buffers;
-  private final Transport client;
+  private final ClientChannel client;
   private final SelectionKey clientKey;
   private final InetSocketAddress clientAddress;
   private final String clientIp;
@@ -58,23 +57,14 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
   private final Exchange exchange;
   /** Set by a 101; null before. */
   private UpgradeTunnel tunnel;
-  /**
-   * A head and the body bytes behind it, for one gathering write (one system call instead of two); reused
-   * so the per-request path allocates nothing, and emptied after each write so it holds no pooled buffer.
-   */
-  private final ByteBuffer[] headAndBody = new ByteBuffer[2];
 
   private int state = READ_HEAD;
-  /** Client bytes not yet consumed, in read mode; null when empty (an idle connection holds no buffer). */
-  private ByteBuffer clientIn;
-  private boolean clientEof;
   /** When the first byte of the head being read arrived, or 0 between requests. */
   private long headStart;
-  private long lastActivity;
+  /** When the connection became idle (between requests) or started lingering. */
+  private long idleSince;
   /** The listener's own answer (a refusal or a failure), waiting to be written. */
   private ByteBuffer answer;
-  private long requestBytes;
-  private long responseBytes;
   private boolean requestParsed;
   private boolean closed;
 
@@ -82,14 +72,15 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
     this.http = http;
     this.ctx = http.proxy;
     this.buffers = loop.buffers();
-    this.client = http.https() ? new TlsTransport(channel, http.newEngine()) : Transport.plain(channel);
+    Transport transport = http.https() ? new TlsTransport(channel, http.newEngine()) : Transport.plain(channel);
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
     this.clientIp = clientAddress.getAddress().getHostAddress();
     this.clientContext = RequestContext.ofClient(clientAddress.getAddress());
     this.requestParser = new RequestHeadParser(http.limits);
     this.clientKey = channel.register(loop.selector(), SelectionKey.OP_READ, this);
-    this.exchange = new Exchange(http, loop, this, this, clientIp);
-    this.lastActivity = System.nanoTime();
+    this.idleSince = System.nanoTime();
+    this.client = new ClientChannel(transport, clientKey, buffers, ctx.metrics, idleSince);
+    this.exchange = new Exchange(http, loop, this, client, clientIp);
   }
 
   /** Takes over an accepted client channel; runs on {@code loop}. */
@@ -111,7 +102,7 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
           client.flush();
         }
         if (key.isValid() && key.isReadable()) {
-          readClient();
+          client.read();
         }
       } else if (state == EXCHANGE) {
         act(exchange.backendEvent(key));
@@ -127,27 +118,6 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
       // A bug, not the peer: never leave the connection hanging (and its selection unreleased).
       log.error("{}: connection from {} failed unexpectedly", ctx.listener.name(), clientAddress, e);
       abort();
-    }
-  }
-
-  private void readClient() throws IOException {
-    if (clientIn == null) {
-      clientIn = buffers.acquire();
-      clientIn.flip();
-    }
-    clientIn.compact();
-    int n;
-    try {
-      n = client.read(clientIn);
-    } finally {
-      clientIn.flip();
-    }
-    if (n < 0) {
-      clientEof = true;
-    } else if (n > 0) {
-      lastActivity = System.nanoTime();
-      ctx.metrics.bytesIn(n);
-      requestBytes += n;
     }
   }
 
@@ -169,13 +139,11 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
           progress = pumpClosing();
           break;
         case LINGER:
-          if (clientEof) {
+          if (client.inputEnded()) {
             close();
           }
           progress = false;
-          if (clientIn != null) {
-            clientIn.position(clientIn.limit()); // drained and dropped: the client's bytes after our answer
-          }
+          client.discardInput(); // drained and dropped: the client's bytes after our answer
           break;
         default:
           progress = false;
@@ -184,9 +152,10 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
   }
 
   private boolean readHead() throws IOException {
-    if (clientIn == null || !clientIn.hasRemaining()) {
-      releaseClientIn();
-      if (clientEof || http.draining) {
+    ByteBuffer in = client.input();
+    if (in == null || !in.hasRemaining()) {
+      client.releaseInputIfEmpty();
+      if (client.inputEnded() || http.draining) {
         close();
       }
       return false;
@@ -194,10 +163,10 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
     if (headStart == 0) {
       headStart = System.nanoTime();
     }
-    ParseResult r = requestParser.parse(clientIn);
+    ParseResult r = requestParser.parse(in);
     if (r == ParseResult.NEED_MORE) {
-      releaseClientIn();
-      if (clientEof) {
+      client.releaseInputIfEmpty();
+      if (client.inputEnded()) {
         close(); // a partial head and then the end: nothing to answer
       }
       return false;
@@ -210,8 +179,7 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
     requestParsed = true;
     long start = System.nanoTime();
     headStart = 0;
-    requestBytes = head.headLength();
-    responseBytes = 0;
+    client.newRequest(head.headLength());
     if (http.rewriter.isLoop(head)) {
       answer(FailureCause.LOOP, "the request already passed through this listener (Via " + http.viaId + ")", start);
       return true;
@@ -238,7 +206,7 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
         return false;
       case UPGRADED:
         state = TUNNEL;
-        tunnel = new UpgradeTunnel(this, exchange.backend(), exchange.takeResponseHead(), buffers);
+        tunnel = new UpgradeTunnel(client, exchange.backend(), exchange.takeResponseHead(), buffers);
         return true;
       default:
         return false;
@@ -257,7 +225,7 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
       state = CLOSING;
     } else {
       state = READ_HEAD;
-      lastActivity = System.nanoTime();
+      idleSince = System.nanoTime();
     }
   }
 
@@ -293,7 +261,7 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
   /** Writes the last answer, then shuts the output and drains input until the client closes. */
   private boolean pumpClosing() throws IOException {
     if (answer != null) {
-      boolean progress = write(answer, answer.remaining()) > 0;
+      boolean progress = client.write(answer, answer.remaining()) > 0;
       if (answer.hasRemaining()) {
         return progress;
       }
@@ -304,7 +272,7 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
     }
     client.shutdownOutput();
     state = LINGER;
-    lastActivity = System.nanoTime();
+    idleSince = System.nanoTime();
     return true;
   }
 
@@ -337,7 +305,7 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
     access.info("{} {} {} \"{} {}\" {} {} in={} out={} {}ms{}", ctx.listener.name(), clientIp,
         state == EXCHANGE || state == TUNNEL ? exchange.backendName() : "-",
         parsed ? head.method() : "-", parsed ? head.target() : "-", status,
-        failure != null ? failure.label() : "ok", requestBytes, responseBytes, nanos / 1_000_000,
+        failure != null ? failure.label() : "ok", client.bytesRead(), client.bytesWritten(), nanos / 1_000_000,
         http.https() ? " tls" : "");
   }
 
@@ -345,18 +313,8 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
     if (closed) {
       return;
     }
-    int clientOps = 0;
-    boolean clientRoom = clientIn == null || clientIn.remaining() < clientIn.capacity();
-    if (!clientEof && clientRoom) {
-      clientOps |= SelectionKey.OP_READ;
-    }
-    if (answer != null || client.wantsWrite() || (state == EXCHANGE && exchange.wantsClientWrite())
-        || (state == TUNNEL && tunnel.wantsClientWrite())) {
-      clientOps |= SelectionKey.OP_WRITE;
-    }
-    if (clientKey.interestOps() != clientOps) {
-      clientKey.interestOps(clientOps);
-    }
+    client.interest(answer != null || (state == EXCHANGE && exchange.wantsClientWrite())
+        || (state == TUNNEL && tunnel.wantsClientWrite()));
     if (state == EXCHANGE) {
       exchange.updateInterest();
     } else if (state == TUNNEL) {
@@ -375,7 +333,7 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
           // A head must arrive whole within the request timeout, however slowly its bytes trickle in
           // (slowloris); between requests the keep-alive timeout applies, and draining closes at once.
           if (headStart != 0 ? now - headStart > http.requestTimeoutNanos
-              : http.draining || now - lastActivity > http.keepAliveTimeoutNanos) {
+              : http.draining || now - Math.max(idleSince, client.lastRead()) > http.keepAliveTimeoutNanos) {
             close();
           }
           break;
@@ -386,12 +344,13 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
           updateInterest();
           break;
         case TUNNEL:
-          if (now - Math.max(lastActivity, exchange.backend().lastProgress()) > ctx.idleTimeoutNanos) {
+          long last = Math.max(Math.max(client.lastRead(), client.lastWrite()), exchange.backend().lastProgress());
+          if (now - last > ctx.idleTimeoutNanos) {
             close();
           }
           break;
         default:
-          if (now - lastActivity > http.lingerNanos) {
+          if (now - Math.max(idleSince, Math.max(client.lastRead(), client.lastWrite())) > http.lingerNanos) {
             close();
           }
       }
@@ -408,87 +367,9 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
     close();
   }
 
-  // ClientSide: the exchange's view of this client.
-
-  @Override
-  public ByteBuffer input() {
-    return clientIn;
-  }
-
-  @Override
-  public boolean inputEnded() {
-    return clientEof;
-  }
-
-  @Override
-  public long write(ByteBuffer head, ByteBuffer body, int count) throws IOException {
-    if (count == 0) {
-      return write(head, head.remaining());
-    }
-    int limit = body.limit();
-    body.limit(body.position() + count);
-    headAndBody[0] = head;
-    headAndBody[1] = body;
-    try {
-      ctx.metrics.clientWriteCall();
-      return written(client.write(headAndBody));
-    } finally {
-      body.limit(limit);
-      headAndBody[0] = null;
-      headAndBody[1] = null;
-    }
-  }
-
-  @Override
-  public int write(ByteBuffer buf, int count) throws IOException {
-    int limit = buf.limit();
-    buf.limit(buf.position() + count);
-    try {
-      ctx.metrics.clientWriteCall();
-      return (int) written(client.write(buf));
-    } finally {
-      buf.limit(limit);
-    }
-  }
-
-  private long written(long n) {
-    if (n > 0) {
-      ctx.metrics.bytesOut(n);
-      responseBytes += n;
-      lastActivity = System.nanoTime();
-    }
-    return n;
-  }
-
-  @Override
-  public boolean flush() throws IOException {
-    return client.flush();
-  }
-
-  @Override
-  public boolean outputPending() {
-    return client.wantsWrite();
-  }
-
-  @Override
-  public void shutdownOutput() throws IOException {
-    client.shutdownOutput();
-  }
-
-  private void releaseClientIn() {
-    if (clientIn != null && !clientIn.hasRemaining()) {
-      buffers.release(clientIn);
-      clientIn = null;
-    }
-  }
-
   /** Closes with a reset: the client must not take a cut-off response for a complete one. */
   private void abort() {
-    try {
-      client.channel().setOption(StandardSocketOptions.SO_LINGER, 0);
-    } catch (IOException | RuntimeException ignored) {
-      // already closed
-    }
+    client.resetOnClose();
     if (state == EXCHANGE && exchange.failure() != null && exchange.responseStarted()) {
       long nanos = System.nanoTime() - exchange.startNanos();
       ctx.metrics.response(exchange.status(), nanos);
@@ -502,15 +383,10 @@ final class HttpProxyConnection extends IoHandler implements ClientSide {
       return;
     }
     closed = true;
-    clientKey.cancel();
-    TcpProxyConnection.closeQuietly(client.channel());
+    client.close();
     exchange.end();
     if (tunnel != null) {
       tunnel.releaseHead();
-    }
-    if (clientIn != null) {
-      buffers.release(clientIn);
-      clientIn = null;
     }
     ctx.metrics.connectionClosed();
   }
