@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * ({@link Result#UNAVAILABLE}, with {@link #failureCause()} and {@link #failureReason()}).
  *
  * <p>Owned by one connection and used on its loop's thread only. The connecting channel is registered with
- * the owner as its key's handler; the owner passes {@code OP_CONNECT} readiness to {@link #finishConnect()}
- * and its deadline sweep to {@link #checkTimeout(long)}.
+ * the owner as its key's handler; the owner passes {@code OP_CONNECT} readiness to {@link #finishConnect()},
+ * arms its timer by {@link #connectDeadline()} and passes the timer's call to {@link #checkTimeout(long)}.
  */
 final class BackendDialer {
   private static final Logger log = LoggerFactory.getLogger(BackendDialer.class);
@@ -192,12 +192,17 @@ final class BackendDialer {
     return Result.READY;
   }
 
+  /** When the pending connect times out ({@code System.nanoTime()} scale); meaningful while connecting. */
+  long connectDeadline() {
+    return connectStart + ctx.connectTimeoutNanos;
+  }
+
   /**
    * Gives up a connect that takes longer than the connect timeout and tries the next backend; {@link
    * Result#PENDING} while the connect may still finish (or none is in progress).
    */
   Result checkTimeout(long nowNanos) throws IOException {
-    if (connecting != null && nowNanos - connectStart > ctx.connectTimeoutNanos) {
+    if (connecting != null && nowNanos - connectStart >= ctx.connectTimeoutNanos) {
       failed("connect timeout after " + Duration.ofNanos(ctx.connectTimeoutNanos).toMillis() + "ms");
       return next();
     }

@@ -229,12 +229,24 @@ final class Exchange {
     if (phase == CONNECTING) {
       return dialed(dialer.checkTimeout(nowNanos));
     }
-    if (phase == FORWARDING && nowNanos - backend.lastProgress() > http.requestTimeoutNanos) {
+    if (phase == FORWARDING && nowNanos - backend.lastProgress() >= http.requestTimeoutNanos) {
       report(Outcome.failure(Outcome.Kind.TIMEOUT, sinceStart()));
       return fail(FailureCause.TIMEOUT, "the backend did not answer within "
           + Duration.ofNanos(http.requestTimeoutNanos).toSeconds() + "s");
     }
     return Step.IDLE;
+  }
+
+  /** The next deadline {@link #checkTimeouts} looks at ({@code System.nanoTime()} scale). */
+  long deadline() {
+    switch (phase) {
+      case CONNECTING:
+        return dialer.isConnecting() ? dialer.connectDeadline() : System.nanoTime() + http.requestTimeoutNanos;
+      case FORWARDING:
+        return backend.lastProgress() + http.requestTimeoutNanos;
+      default:
+        return System.nanoTime() + http.requestTimeoutNanos;
+    }
   }
 
   private Step fail(FailureCause cause, String reason) {

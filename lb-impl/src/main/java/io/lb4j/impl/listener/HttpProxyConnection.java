@@ -46,6 +46,7 @@ final class HttpProxyConnection extends IoHandler {
 
   private final HttpContext http;
   private final ProxyContext ctx;
+  private final EventLoop loop;
   private final BufferPool buffers;
   private final ClientChannel client;
   private final SelectionKey clientKey;
@@ -71,6 +72,7 @@ final class HttpProxyConnection extends IoHandler {
   private HttpProxyConnection(HttpContext http, EventLoop loop, SocketChannel channel) throws IOException {
     this.http = http;
     this.ctx = http.proxy;
+    this.loop = loop;
     this.buffers = loop.buffers();
     Transport transport = http.https() ? new TlsTransport(channel, http.newEngine()) : Transport.plain(channel);
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
@@ -81,6 +83,7 @@ final class HttpProxyConnection extends IoHandler {
     this.idleSince = System.nanoTime();
     this.client = new ClientChannel(transport, clientKey, buffers, ctx.metrics, idleSince);
     this.exchange = new Exchange(http, loop, this, client, clientIp);
+    armTimer();
   }
 
   /** Takes over an accepted client channel; runs on {@code loop}. */
@@ -111,6 +114,7 @@ final class HttpProxyConnection extends IoHandler {
       }
       pump();
       updateInterest();
+      armTimer();
     } catch (IOException e) {
       log.debug("{}: connection from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
       abort();
@@ -332,8 +336,8 @@ final class HttpProxyConnection extends IoHandler {
         case READ_HEAD:
           // A head must arrive whole within the request timeout, however slowly its bytes trickle in
           // (slowloris); between requests the keep-alive timeout applies, and draining closes at once.
-          if (headStart != 0 ? now - headStart > http.requestTimeoutNanos
-              : http.draining || now - Math.max(idleSince, client.lastRead()) > http.keepAliveTimeoutNanos) {
+          if (headStart != 0 ? now - headStart >= http.requestTimeoutNanos
+              : http.draining || now - Math.max(idleSince, client.lastRead()) >= http.keepAliveTimeoutNanos) {
             close();
           }
           break;
@@ -344,22 +348,57 @@ final class HttpProxyConnection extends IoHandler {
           updateInterest();
           break;
         case TUNNEL:
-          long last = Math.max(Math.max(client.lastRead(), client.lastWrite()), exchange.backend().lastProgress());
-          if (now - last > ctx.idleTimeoutNanos) {
+          if (now - tunnelLastProgress() >= ctx.idleTimeoutNanos) {
             close();
           }
           break;
         default:
-          if (now - Math.max(idleSince, Math.max(client.lastRead(), client.lastWrite())) > http.lingerNanos) {
+          if (now - lingerLastProgress() >= http.lingerNanos) {
             close();
           }
       }
+      armTimer();
     } catch (IOException e) {
       abort();
     } catch (RuntimeException e) {
       log.error("{}: connection from {} failed unexpectedly", ctx.listener.name(), clientAddress, e);
       abort();
     }
+  }
+
+  /**
+   * Arms this connection's one {@link LoopTimer} by the next deadline {@link #checkTimeouts} looks at in the
+   * current state, unless it is armed earlier already (it then re-checks when it fires and re-arms here, so
+   * activity costs no timer work).
+   */
+  private void armTimer() {
+    if (closed) {
+      return;
+    }
+    long deadline;
+    switch (state) {
+      case READ_HEAD:
+        deadline = headStart != 0 ? headStart + http.requestTimeoutNanos
+            : http.draining ? System.nanoTime() : Math.max(idleSince, client.lastRead()) + http.keepAliveTimeoutNanos;
+        break;
+      case EXCHANGE:
+        deadline = exchange.deadline();
+        break;
+      case TUNNEL:
+        deadline = tunnelLastProgress() + ctx.idleTimeoutNanos;
+        break;
+      default:
+        deadline = lingerLastProgress() + http.lingerNanos;
+    }
+    loop.armBy(this, deadline);
+  }
+
+  private long tunnelLastProgress() {
+    return Math.max(Math.max(client.lastRead(), client.lastWrite()), exchange.backend().lastProgress());
+  }
+
+  private long lingerLastProgress() {
+    return Math.max(idleSince, Math.max(client.lastRead(), client.lastWrite()));
   }
 
   @Override
@@ -383,6 +422,7 @@ final class HttpProxyConnection extends IoHandler {
       return;
     }
     closed = true;
+    loop.cancel(this);
     client.close();
     exchange.end();
     if (tunnel != null) {

@@ -29,6 +29,7 @@ final class TcpProxyConnection extends IoHandler {
   static final int MAX_READS_PER_EVENT = 16;
 
   private final ProxyContext ctx;
+  private final EventLoop loop;
   private final BufferPool buffers;
   private final SocketChannel client;
   private final SelectionKey clientKey;
@@ -48,6 +49,7 @@ final class TcpProxyConnection extends IoHandler {
 
   private TcpProxyConnection(ProxyContext ctx, EventLoop loop, SocketChannel client) throws IOException {
     this.ctx = ctx;
+    this.loop = loop;
     this.buffers = loop.buffers();
     this.client = client;
     this.clientAddress = (InetSocketAddress) client.getRemoteAddress();
@@ -72,6 +74,7 @@ final class TcpProxyConnection extends IoHandler {
     } catch (IOException e) {
       c.close(true);
     }
+    c.armTimer();
   }
 
   /** Acts on a step of the dialer: relay once connected, close when no backend can be reached. */
@@ -120,6 +123,7 @@ final class TcpProxyConnection extends IoHandler {
       }
       if (!closed) {
         updateInterest();
+        armTimer();
       }
     } catch (IOException e) {
       log.debug("{}: connection from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
@@ -235,6 +239,16 @@ final class TcpProxyConnection extends IoHandler {
     }
   }
 
+  /**
+   * Arms this connection's one timer for its next deadline, the connect timeout or the idle timeout, unless
+   * it is armed earlier already (it then re-checks and re-arms when it fires: activity costs no heap work).
+   */
+  private void armTimer() {
+    if (!closed) {
+      loop.armBy(this, dialer.isConnecting() ? dialer.connectDeadline() : lastActivity + ctx.idleTimeoutNanos);
+    }
+  }
+
   @Override
   void checkTimeouts(long nowNanos) {
     if (closed) {
@@ -246,11 +260,12 @@ final class TcpProxyConnection extends IoHandler {
       } catch (IOException e) {
         close(true);
       }
-    } else if (nowNanos - lastActivity > ctx.idleTimeoutNanos) {
+    } else if (nowNanos - lastActivity >= ctx.idleTimeoutNanos) {
       log.debug("{}: closing connection from {} idle for {}", ctx.listener.name(), clientAddress,
           ctx.listener.idleTimeout());
       close(false);
     }
+    armTimer();
   }
 
   @Override
@@ -264,6 +279,7 @@ final class TcpProxyConnection extends IoHandler {
       return;
     }
     closed = true;
+    loop.cancel(this);
     if (abort) {
       try {
         client.setOption(StandardSocketOptions.SO_LINGER, 0);
