@@ -108,6 +108,7 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
     m.put("outlierDetection", Listener::outlierDetection);
     m.put("sessionPersistence", Listener::sessionPersistence);
     m.put("requestTimeout", Listener::requestTimeout);
+    m.put("writeTimeout", Listener::writeTimeout);
     m.put("idleTimeout", Listener::idleTimeout);
     m.put("maxRequestHeaderSize", Listener::maxRequestHeaderSize);
     m.put("acceptBacklog", Listener::acceptBacklog);

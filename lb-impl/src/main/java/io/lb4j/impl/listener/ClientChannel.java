@@ -106,13 +106,13 @@ final class ClientChannel implements ClientSide {
     return bytesWritten;
   }
 
-  /** When the client last sent a byte. */
-  long lastRead() {
+  @Override
+  public long lastRead() {
     return lastRead;
   }
 
-  /** When the client last took a byte of ours. */
-  long lastWrite() {
+  @Override
+  public long lastWrite() {
     return lastWrite;
   }
 

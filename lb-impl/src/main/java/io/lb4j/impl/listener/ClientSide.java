@@ -32,6 +32,12 @@ interface ClientSide {
   /** True while the transport holds response bytes it could not send yet (TLS records). */
   boolean outputPending();
 
+  /** When the client last sent a byte ({@code System.nanoTime()} scale). */
+  long lastRead();
+
+  /** When the client last took a byte of the response ({@code System.nanoTime()} scale). */
+  long lastWrite();
+
   /** Ends the response stream (a half-close), after the bytes still held. */
   void shutdownOutput() throws IOException;
 }

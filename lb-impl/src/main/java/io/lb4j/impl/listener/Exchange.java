@@ -60,6 +60,7 @@ final class Exchange {
   private final BackendLink backend;
   private final RequestForwarder up;
   private final ResponseForwarder down;
+  private final ExchangeClocks clocks;
 
   private RequestHead request;
   private long startNanos;
@@ -81,6 +82,7 @@ final class Exchange {
     this.backend = new BackendLink(ctx.metrics, buffers);
     this.up = new RequestForwarder(http.rewriter, http.limits, buffers);
     this.down = new ResponseForwarder(http.rewriter, http.limits, buffers);
+    this.clocks = new ExchangeClocks(http.requestTimeoutNanos, http.writeTimeoutNanos);
   }
 
   /** Starts serving {@code head}, which arrived whole at {@code nowNanos}: selects a backend and connects. */
@@ -224,29 +226,67 @@ final class Exchange {
     return fail(FailureCause.BACKEND_CLOSED, "the backend " + why);
   }
 
-  /** Checks the exchange's deadlines at {@code nowNanos}: the connect, then the backend's answer. */
+  /**
+   * Checks the exchange's deadlines at {@code nowNanos}: the connect, then the clock of the side that owes
+   * bytes ({@link ExchangeClocks}). A silent backend is reported as a timeout (504); a client that stalls
+   * its body gets 408, one that does not read its response is closed, and neither is held against the
+   * backend.
+   */
   Step checkTimeouts(long nowNanos) throws IOException {
     if (phase == CONNECTING) {
       return dialed(dialer.checkTimeout(nowNanos));
     }
-    if (phase == FORWARDING && nowNanos - backend.lastProgress() >= http.requestTimeoutNanos) {
-      report(Outcome.failure(Outcome.Kind.TIMEOUT, sinceStart()));
-      return fail(FailureCause.TIMEOUT, "the backend did not answer within "
-          + Duration.ofNanos(http.requestTimeoutNanos).toSeconds() + "s");
+    if (phase != FORWARDING) {
+      return Step.IDLE;
     }
-    return Step.IDLE;
+    switch (clocks.expired(nowNanos, backend.lastProgress(), client.lastRead(), client.lastWrite())) {
+      case ExchangeClocks.BACKEND:
+        report(Outcome.failure(Outcome.Kind.TIMEOUT, sinceStart()));
+        return fail(FailureCause.TIMEOUT, (up.wantsBackendWrite() ? "the backend did not read the request within "
+            : "the backend did not answer within ") + seconds(http.requestTimeoutNanos));
+      case ExchangeClocks.CLIENT_SEND:
+        return fail(FailureCause.CLIENT_TIMEOUT, "the request body did not arrive within "
+            + seconds(http.requestTimeoutNanos));
+      case ExchangeClocks.CLIENT_READ:
+        log.debug("{}: closing a client that did not read its response for {}", ctx.listener.name(),
+            seconds(http.writeTimeoutNanos));
+        return abort(FailureCause.CLIENT_TIMEOUT); // no answer can reach a client that does not read
+      default:
+        return Step.IDLE;
+    }
+  }
+
+  private static String seconds(long nanos) {
+    return Duration.ofNanos(nanos).toSeconds() + "s";
+  }
+
+  /**
+   * Tells the clocks who owes bytes now; called after each event. The backend owes while bytes wait for
+   * it, or the answer once the request went out whole (or the response started, or a 100-continue is
+   * awaited), but only while the client takes what it sent. The client owes body bytes while none wait for
+   * the backend (and no 100-continue is awaited), and owes reading while response bytes wait for it.
+   */
+  private void updateClocks() {
+    if (phase != FORWARDING) {
+      clocks.stop();
+      return;
+    }
+    boolean toClient = down.wantsClientWrite() || client.outputPending();
+    boolean awaitingContinue = request.expectsContinue() && !down.anySent() && !up.bodySent();
+    boolean toBackend = up.wantsBackendWrite();
+    boolean backendOwes = !toClient && (toBackend || up.bodyDone() || down.started() || awaitingContinue);
+    boolean clientOwesBody = !up.bodyDone() && !toBackend && !awaitingContinue;
+    clocks.owing(backendOwes, clientOwesBody, toClient);
   }
 
   /** The next deadline {@link #checkTimeouts} looks at ({@code System.nanoTime()} scale). */
   long deadline() {
-    switch (phase) {
-      case CONNECTING:
-        return dialer.isConnecting() ? dialer.connectDeadline() : System.nanoTime() + http.requestTimeoutNanos;
-      case FORWARDING:
-        return backend.lastProgress() + http.requestTimeoutNanos;
-      default:
-        return System.nanoTime() + http.requestTimeoutNanos;
+    if (phase == CONNECTING && dialer.isConnecting()) {
+      return dialer.connectDeadline();
     }
+    long fallback = System.nanoTime() + http.requestTimeoutNanos;
+    return phase == FORWARDING
+        ? clocks.deadline(backend.lastProgress(), client.lastRead(), client.lastWrite(), fallback) : fallback;
   }
 
   private Step fail(FailureCause cause, String reason) {
@@ -297,11 +337,15 @@ final class Exchange {
     phase = IDLE;
   }
 
-  /** Sets the backend key's interest (reads while its input has room, writes while the request has bytes). */
+  /**
+   * After each event: sets the backend key's interest (reads while its input has room, writes while the
+   * request has bytes) and tells the clocks who owes bytes.
+   */
   void updateInterest() {
     if (phase == FORWARDING) {
       backend.interest(up.wantsBackendWrite());
     }
+    updateClocks();
   }
 
   /** True while response bytes wait for the client. */

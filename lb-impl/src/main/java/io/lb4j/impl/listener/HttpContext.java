@@ -14,6 +14,7 @@ final class HttpContext {
   final String viaId;
   final SSLContext ssl;
   final long requestTimeoutNanos;
+  final long writeTimeoutNanos;
   final long keepAliveTimeoutNanos;
   final long lingerNanos;
   /** SLF4J logger {@code io.lb4j.access} (tests pass their own). */
@@ -29,6 +30,7 @@ final class HttpContext {
     this.ssl = ssl;
     this.rewriter = new ForwardingRewriter(viaId, ssl != null, listenerPort);
     this.requestTimeoutNanos = proxy.listener.requestTimeout().toNanos();
+    this.writeTimeoutNanos = proxy.listener.writeTimeout().toNanos();
     this.keepAliveTimeoutNanos = keepAliveTimeoutNanos;
     this.lingerNanos = Math.min(requestTimeoutNanos, 5_000_000_000L);
     this.accessLog = accessLog;
