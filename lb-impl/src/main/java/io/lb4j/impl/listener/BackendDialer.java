@@ -112,31 +112,76 @@ final class BackendDialer {
         }
         return unavailable(FailureCause.NO_BACKEND, s.reason().description());
       }
-      if (attempts > 1) {
-        ctx.metrics.retry();
-      }
-      selection = s;
-      tried.add(s.backend().id());
-      InetSocketAddress address;
-      try {
-        address = ProxyContext.addressOf(s);
-      } catch (IOException e) {
-        failed(e.toString());
-        continue;
-      }
-      BackendConnection pooled = idle == null ? null : idle.take(address);
-      if (pooled != null) {
-        pooled.key.attach(owner);
-        ready = pooled;
-        return Result.READY;
-      }
-      Result r = open(address);
+      Result r = connect(s);
       if (r != null) {
         return r;
       }
     }
     return unavailable(FailureCause.CONNECT_FAILED,
         "no backend accepted the connection after " + tried.size() + " attempts");
+  }
+
+  /** Uses {@code s}: an idle pooled connection to it, or a new one; null when that failed at once (reported). */
+  private Result connect(Selection s) throws IOException {
+    if (attempts > 1) {
+      ctx.metrics.retry();
+    }
+    selection = s;
+    tried.add(s.backend().id());
+    InetSocketAddress address;
+    try {
+      address = ProxyContext.addressOf(s);
+    } catch (IOException e) {
+      failed(e.toString());
+      return null;
+    }
+    BackendConnection pooled = idle == null ? null : idle.take(address);
+    if (pooled != null) {
+      pooled.key.attach(owner);
+      ready = pooled;
+      return Result.READY;
+    }
+    return open(address);
+  }
+
+  /**
+   * Layer 7: the selected backend failed the request after its connection was ready (closed or reset
+   * before the response), and the request may be sent again: to another backend the request has not tried,
+   * as the pool selects it, never the same one twice (nginx's {@code proxy_next_upstream}). The one
+   * exception is {@code freshIfNoneLeft}, for a connection taken from the idle pool, which the backend may
+   * have closed just as it was taken: when no other backend is left, one new connection to the same backend.
+   * {@link Result#UNAVAILABLE} when nothing is left to try (the caller answers with its own failure).
+   */
+  Result resend(boolean freshIfNoneLeft) throws IOException {
+    Selection failed = selection;
+    InetSocketAddress failedAddress = failed.address();
+    while (attempts < ctx.maxConnectAttempts) {
+      attempts++;
+      Selection s = ctx.pool.select(request, tried);
+      if (!s.hasBackend()) {
+        break;
+      }
+      if (failed != null) {
+        failed.release(); // the request leaves that backend
+        failed = null;
+      }
+      Result r = connect(s);
+      if (r != null) {
+        return r;
+      }
+    }
+    if (failed != null && freshIfNoneLeft) {
+      ctx.metrics.retry();
+      selection = failed;
+      Result r = open(failedAddress);
+      if (r != null) {
+        return r;
+      }
+    } else if (failed != null) {
+      failed.release();
+      selection = null;
+    }
+    return unavailable(FailureCause.BACKEND_CLOSED, "no other backend to send the request to");
   }
 
   private Result unavailable(FailureCause cause, String reason) {
@@ -166,12 +211,6 @@ final class BackendDialer {
     return connecting.channel.isConnectionPending() ? Result.PENDING : established();
   }
 
-  /** A stale pooled connection failed before any response byte: one fresh connection to the same backend. */
-  Result reopen(InetSocketAddress address) throws IOException {
-    Result r = open(address);
-    return r != null ? r : next();
-  }
-
   /** {@code OP_CONNECT} readiness of the connecting channel. */
   Result finishConnect() throws IOException {
     try {
@@ -187,7 +226,12 @@ final class BackendDialer {
     BackendConnection c = connecting;
     connecting = null;
     c.key.interestOps(0);
-    ctx.pool.report(selection, Outcome.success(Duration.ofNanos(System.nanoTime() - connectStart)));
+    if (idle == null) {
+      // Layer 4: the connect is all there is to judge. Layer 7 reports each request's own outcome once it is
+      // known: a connect success reported too would reset the failure count of a backend that accepts and
+      // then closes every connection, and count each request twice.
+      ctx.pool.report(selection, Outcome.success(Duration.ofNanos(System.nanoTime() - connectStart)));
+    }
     ready = c;
     return Result.READY;
   }

@@ -3,10 +3,10 @@ package io.lb4j.impl.listener;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.impl.listener.http.BodyFraming;
 import io.lb4j.impl.listener.http.RequestHead;
 import io.lb4j.impl.listener.http.ResponseHead;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -68,7 +68,6 @@ final class Exchange {
   private int status;
   private FailureCause failure;
   private String failureReason;
-  private boolean staleRetried;
   private boolean closeClient;
 
   Exchange(HttpContext http, EventLoop loop, IoHandler owner, ClientSide client, String clientIp) {
@@ -92,7 +91,7 @@ final class Exchange {
     status = 0;
     failure = null;
     failureReason = null;
-    staleRetried = false;
+    clocks.stop();
     closeClient = false;
     up.start(head);
     down.start(head);
@@ -186,8 +185,10 @@ final class Exchange {
     Selection selection = dialer.selection();
     report(Outcome.httpStatus(status, sinceStart()));
     SessionCookies.observe(ctx, selection, head);
-    closeClient = !request.keepAlive() || !head.keepAlive() || !up.bodyDone() || http.draining
-        || client.inputEnded();
+    // The backend's own "Connection: close" ends the backend connection only: the client's stays open
+    // (nginx's way), unless the body runs until the backend closes, which only a close can tell the client.
+    closeClient = !request.keepAlive() || head.framing() == BodyFraming.UNTIL_CLOSE || !up.bodyDone()
+        || http.draining || client.inputEnded();
     down.sendHead(closeClient, SessionCookies.setCookie(selection, http.https()));
     if (head.isSwitchingProtocols()) {
       phase = TUNNELLED;
@@ -198,32 +199,42 @@ final class Exchange {
   }
 
   /**
-   * The backend failed (reset, closed, write error) before the response ended: a reused connection that
-   * failed before any byte of the response, with no body byte sent, was stale and is retried once on a
-   * fresh connection; otherwise 502, or a closed client once the response started.
+   * The backend failed the request (reset, closed, a write failed) before the response ended. That counts
+   * against it (passive ejection). Once the response head went out, the client connection is closed;
+   * before, the request is sent again if that cannot run it twice ({@link #mayResend}): to another backend
+   * ({@link BackendDialer#resend}). Otherwise 502.
    */
   private Step backendFailed(String why) {
-    boolean stale = backend.reused() && !up.bodySent() && !staleRetried && !backend.hasInput();
-    if (stale && !down.started()) {
-      log.debug("{}: pooled connection to {} was stale ({}); retrying on a new one", ctx.listener.name(),
-          backend.address(), why);
-      staleRetried = true;
-      ctx.metrics.retry();
-      InetSocketAddress address = backend.address();
-      backend.drop();
-      up.restart();
-      phase = CONNECTING;
-      try {
-        return dialed(dialer.reopen(address));
-      } catch (IOException e) {
-        return fail(FailureCause.CONNECT_FAILED, e.toString());
-      }
-    }
+    report(Outcome.failure(Outcome.Kind.RESET, sinceStart()));
     if (down.started()) {
       return abort(FailureCause.BACKEND_CLOSED);
     }
-    report(Outcome.failure(Outcome.Kind.RESET, sinceStart()));
-    return fail(FailureCause.BACKEND_CLOSED, "the backend " + why);
+    if (!mayResend()) {
+      return fail(FailureCause.BACKEND_CLOSED, "the backend " + why);
+    }
+    boolean pooled = backend.reused();
+    log.debug("{}: {} connection to {} failed before the response ({}); sending the request again",
+        ctx.listener.name(), pooled ? "pooled" : "new", backend.address(), why);
+    backend.drop();
+    up.restart();
+    phase = CONNECTING;
+    BackendDialer.Result r;
+    try {
+      r = dialer.resend(pooled);
+    } catch (IOException e) {
+      return fail(FailureCause.CONNECT_FAILED, e.toString());
+    }
+    return r == BackendDialer.Result.UNAVAILABLE ? fail(FailureCause.BACKEND_CLOSED, "the backend " + why) : dialed(r);
+  }
+
+  /**
+   * True when sending the request again can neither run it twice nor mix two responses: nothing of the
+   * response went to the client, no body byte left the client's buffer (the request can be sent whole), and
+   * the method is idempotent (RFC 9110 section 9.2.2) or the backend cannot have read a byte of the request
+   * (none was written to it).
+   */
+  private boolean mayResend() {
+    return !down.anySent() && !up.bodySent() && (request.isIdempotentMethod() || backend.bytesWritten() == 0);
   }
 
   /**

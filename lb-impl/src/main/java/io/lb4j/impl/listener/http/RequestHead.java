@@ -12,6 +12,11 @@ package io.lb4j.impl.listener.http;
 public final class RequestHead extends HttpHead {
 
   private static final byte[] HEAD = HttpChars.ascii("HEAD");
+  /** RFC 9110 section 9.2.2: the methods whose effect is the same sent once or several times. */
+  private static final byte[][] IDEMPOTENT = {
+      HttpChars.ascii("GET"), HEAD, HttpChars.ascii("OPTIONS"), HttpChars.ascii("TRACE"), HttpChars.ascii("PUT"),
+      HttpChars.ascii("DELETE"),
+  };
 
   int methodEnd;
   int targetStart;
@@ -41,6 +46,20 @@ public final class RequestHead extends HttpHead {
   /** True for {@code HEAD}, whose response has no body whatever its fields say. */
   public boolean isHeadMethod() {
     return methodIs(HEAD);
+  }
+
+  /**
+   * True for the idempotent methods of RFC 9110 section 9.2.2 (GET, HEAD, OPTIONS, TRACE, PUT, DELETE; case
+   * sensitive, as methods are): a proxy may send such a request again after a failure that may have let it
+   * reach the server. Allocation-free.
+   */
+  public boolean isIdempotentMethod() {
+    for (byte[] m : IDEMPOTENT) {
+      if (methodIs(m)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The request target as received: origin-form, absolute-form or {@code *} (allocates). */
