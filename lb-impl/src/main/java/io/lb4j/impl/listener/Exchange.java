@@ -114,7 +114,7 @@ final class Exchange {
     phase = FORWARDING;
     backend.attach(connection, System.nanoTime());
     down.awaitHead();
-    String hostIfAbsent = request.host() == null ? dialer.selection().backend().authority() : null;
+    String hostIfAbsent = request.hasHost() ? null : dialer.selection().backend().authority();
     up.prepareHead(request, clientIp, hostIfAbsent);
     return Step.MOVED;
   }
@@ -181,13 +181,20 @@ final class Exchange {
     if (head.isSwitchingProtocols() && !request.upgradeRequested()) {
       return fail(FailureCause.BAD_RESPONSE, "101 Switching Protocols to a request that asked for no upgrade");
     }
+    // RFC 9112 section 6.1: an HTTP/1.0 client never gets Transfer-Encoding. A chunked body is de-chunked
+    // and ended by closing; any other coding could not be undone, and was the backend's mistake to send.
+    boolean dechunk = !request.isHttp11() && head.framing() == BodyFraming.CHUNKED;
+    if (dechunk && !head.chunkedOnly()) {
+      report(Outcome.failure(Outcome.Kind.SERVER_ERROR, sinceStart()));
+      return fail(FailureCause.BAD_RESPONSE, "a transfer coding other than chunked for an HTTP/1.0 request");
+    }
     status = head.status();
     Selection selection = dialer.selection();
     report(Outcome.httpStatus(status, sinceStart()));
     SessionCookies.observe(ctx, selection, head);
     // The backend's own "Connection: close" ends the backend connection only: the client's stays open
     // (nginx's way), unless the body runs until the backend closes, which only a close can tell the client.
-    closeClient = !request.keepAlive() || head.framing() == BodyFraming.UNTIL_CLOSE || !up.bodyDone()
+    closeClient = !request.keepAlive() || head.framing() == BodyFraming.UNTIL_CLOSE || dechunk || !up.bodyDone()
         || http.draining || client.inputEnded();
     down.sendHead(closeClient, SessionCookies.setCookie(selection, http.https()));
     if (head.isSwitchingProtocols()) {

@@ -64,6 +64,8 @@ final class HttpProxyConnection extends IoHandler {
   private long headStart;
   /** When the connection became idle (between requests) or started lingering. */
   private long idleSince;
+  /** When the listener's last answer began (CLOSING): the lingering close ends lingeringTime after it. */
+  private long closingSince;
   /** The listener's own answer (a refusal or a failure), waiting to be written. */
   private ByteBuffer answer;
   private boolean requestParsed;
@@ -188,6 +190,9 @@ final class HttpProxyConnection extends IoHandler {
       answer(FailureCause.LOOP, "the request already passed through this listener (Via " + http.viaId + ")", start);
       return true;
     }
+    if (head.upgradeRequested() && head.upgradesToH2c() && !http.allowH2cUpgrade) {
+      head.ignoreUpgrade(); // served as HTTP/1.1: an h2c tunnel would pass the client's HTTP/2 unchecked
+    }
     state = EXCHANGE;
     act(exchange.start(head, SessionCookies.requestContext(ctx, clientContext, head), start));
     return true;
@@ -226,7 +231,7 @@ final class HttpProxyConnection extends IoHandler {
     requestParser.reset();
     requestParsed = false;
     if (exchange.closeClient()) {
-      state = CLOSING;
+      closing();
     } else {
       state = READ_HEAD;
       idleSince = System.nanoTime();
@@ -260,6 +265,11 @@ final class HttpProxyConnection extends IoHandler {
       default:
         return false;
     }
+  }
+
+  private void closing() {
+    state = CLOSING;
+    closingSince = System.nanoTime();
   }
 
   /** Writes the last answer, then shuts the output and drains input until the client closes. */
@@ -296,7 +306,7 @@ final class HttpProxyConnection extends IoHandler {
     logAccess(status, cause, nanos); // before the exchange ends: the line names the backend
     exchange.end();
     answer = ByteBuffer.wrap(HttpErrorResponses.errorResponse(status, reason == null ? cause.label() : reason));
-    state = CLOSING;
+    closing();
   }
 
   private void logAccess(int status, FailureCause failure, long nanos) {
@@ -353,7 +363,7 @@ final class HttpProxyConnection extends IoHandler {
           }
           break;
         default:
-          if (now - lingerLastProgress() >= http.lingerNanos) {
+          if (now - lingerLastProgress() >= http.lingerNanos || now - closingSince >= http.lingeringTimeNanos) {
             close();
           }
       }
@@ -388,7 +398,9 @@ final class HttpProxyConnection extends IoHandler {
         deadline = tunnelLastProgress() + ctx.idleTimeoutNanos;
         break;
       default:
-        deadline = lingerLastProgress() + http.lingerNanos;
+        long silent = lingerLastProgress() + http.lingerNanos;
+        long cap = closingSince + http.lingeringTimeNanos;
+        deadline = cap - silent < 0 ? cap : silent;
     }
     loop.armBy(this, deadline);
   }

@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener;
 
+import io.lb4j.impl.listener.http.BodyFraming;
 import io.lb4j.impl.listener.http.BodyScanner;
 import io.lb4j.impl.listener.http.ForwardingRewriter;
 import io.lb4j.impl.listener.http.HttpLimits;
@@ -49,6 +50,8 @@ final class ResponseForwarder {
   /** Response body bytes at the backend input's position, scanned, not yet written to the client. */
   private int pending;
   private boolean started;
+  /** The client cannot read chunked framing (HTTP/1.0): only chunk data is forwarded. */
+  private boolean dechunk;
   private boolean anySent;
   private String errorReason;
 
@@ -135,7 +138,7 @@ final class ResponseForwarder {
 
   private void scan(ByteBuffer in) {
     if (pending == 0 && in != null && in.hasRemaining()) {
-      pending = body.scan(in);
+      pending = dechunk ? body.scanDecoded(in) : body.scan(in);
     }
   }
 
@@ -160,12 +163,14 @@ final class ResponseForwarder {
 
   /**
    * Writes the final head for the client: {@code Connection: close} when {@code closeClient}, the session
-   * cookie when not null. The body follows, unless the head is a 101 (the tunnel takes the head then).
+   * cookie when not null. The body follows, unless the head is a 101 (the tunnel takes the head then); a
+   * chunked body for an HTTP/1.0 client is de-chunked (its end is told by closing the connection).
    */
   void sendHead(boolean closeClient, String setCookie) {
     ResponseHead h = parser.head();
     started = true;
     boolean clientHttp10 = !request.isHttp11();
+    dechunk = clientHttp10 && h.framing() == BodyFraming.CHUNKED; // the rewriter drops Transfer-Encoding then
     ByteBuffer out = buffers.acquire();
     if (rewriter.writeResponse(h, clientHttp10, closeClient, setCookie, out) < 0) {
       buffers.release(out);

@@ -36,6 +36,9 @@ class GatewayConfigParserTest {
       "    scheduler: wlc",
       "    requestTimeout: 30s",
       "    writeTimeout: 45s",
+      "    lingeringTime: 10s",
+      "    underscoresInHeaders: true",
+      "    allowH2cUpgrade: true",
       "    maxRequestHeaderSize: 16384",
       "    acceptBacklog: 512",
       "    drainTimeout: 500ms",
@@ -75,6 +78,9 @@ class GatewayConfigParserTest {
     assertThat(l.scheduler()).isEqualTo(SchedulingAlgorithm.WEIGHTED_LEAST_CONNECTIONS);
     assertThat(l.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(l.writeTimeout()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(l.lingeringTime()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(l.underscoresInHeaders()).isTrue();
+    assertThat(l.allowH2cUpgrade()).isTrue();
     assertThat(l.maxRequestHeaderSize()).isEqualTo(16384);
     assertThat(l.acceptBacklog()).isEqualTo(512);
     assertThat(l.drainTimeout()).isEqualTo(Duration.ofMillis(500));

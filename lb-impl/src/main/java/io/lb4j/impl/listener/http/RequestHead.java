@@ -22,8 +22,13 @@ public final class RequestHead extends HttpHead {
   int targetStart;
   int targetEnd;
   int hostField = -1;
+  /** The authority of an absolute-form target ({@code http://authority/path}), or -1 for other forms. */
+  int authorityStart = -1;
+  int authorityEnd = -1;
   boolean expectContinue;
   boolean upgrade;
+  /** An {@code Upgrade} field names {@code h2c}, HTTP/2 over cleartext. */
+  boolean upgradeH2c;
 
   RequestHead() {}
 
@@ -34,8 +39,11 @@ public final class RequestHead extends HttpHead {
     targetStart = 0;
     targetEnd = 0;
     hostField = -1;
+    authorityStart = -1;
+    authorityEnd = -1;
     expectContinue = false;
     upgrade = false;
+    upgradeH2c = false;
   }
 
   /** The method, case preserved (allocates). */
@@ -72,6 +80,19 @@ public final class RequestHead extends HttpHead {
     return hostField < 0 ? null : fieldValue(hostField);
   }
 
+  /** True when the request carries a {@code Host} field (always in HTTP/1.1); allocation-free. */
+  public boolean hasHost() {
+    return hostField >= 0;
+  }
+
+  /**
+   * True for an absolute-form target ({@code http://example.com/path}). The rewriter sends it to the backend
+   * in origin-form ({@code /path}), with the target's authority as {@code Host} when the request has none.
+   */
+  public boolean isAbsoluteForm() {
+    return authorityStart >= 0;
+  }
+
   /** True if the request carries {@code Expect: 100-continue} (HTTP/1.1 only; ignored in HTTP/1.0). */
   public boolean expectsContinue() {
     return expectContinue;
@@ -83,6 +104,19 @@ public final class RequestHead extends HttpHead {
    */
   public boolean upgradeRequested() {
     return upgrade;
+  }
+
+  /** True when an {@code Upgrade} field offers {@code h2c} (HTTP/2 over cleartext, RFC 7540 section 3.2). */
+  public boolean upgradesToH2c() {
+    return upgradeH2c;
+  }
+
+  /**
+   * Serves the request as a plain request whatever its {@code Upgrade} asks: the upgrade fields are not
+   * forwarded, and a 101 from the backend is refused. A listener does this for upgrades it does not allow.
+   */
+  public void ignoreUpgrade() {
+    upgrade = false;
   }
 
   /**
