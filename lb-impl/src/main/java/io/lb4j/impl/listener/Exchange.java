@@ -7,6 +7,7 @@ import io.lb4j.impl.listener.http.BodyFraming;
 import io.lb4j.impl.listener.http.RequestHead;
 import io.lb4j.impl.listener.http.ResponseHead;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -377,7 +378,7 @@ final class Exchange {
   }
 
   /** After {@link Step#UPGRADED}: the 101 head not yet written, which the tunnel writes first. */
-  java.nio.ByteBuffer takeResponseHead() {
+  ByteBuffer takeResponseHead() {
     return down.takeHead();
   }
 
