@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>Bodies are never buffered whole, and a side is read only while its buffer has room, so a slow
  * receiver holds back the sender (back-pressure both ways).
  *
- * <p>The client's bytes and writes are a {@link ClientChannel}, the exchange's view of the client. This class
- * holds the connection's states, its deadlines, the access log and the listener's own answers
- * ({@link #answer}: the cause picks the status, {@link FailureCause}).
+ * <p>The client's bytes and writes are a {@link ClientChannel}, the exchange's view of the client; each
+ * request's end is recorded by an {@link AccessLog}. This class holds the connection's states, its deadlines
+ * and the listener's own answers ({@link #answer}: the cause picks the status, {@link FailureCause}).
  */
 final class HttpProxyConnection extends IoHandler {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
@@ -56,6 +56,7 @@ final class HttpProxyConnection extends IoHandler {
   private final RequestContext clientContext;
   private final RequestHeadParser requestParser;
   private final Exchange exchange;
+  private final AccessLog accessLog;
   /** Set by a 101; null before. */
   private UpgradeTunnel tunnel;
 
@@ -85,6 +86,7 @@ final class HttpProxyConnection extends IoHandler {
     this.idleSince = System.nanoTime();
     this.client = new ClientChannel(transport, clientKey, buffers, ctx.metrics, idleSince);
     this.exchange = new Exchange(http, loop, this, client, clientIp);
+    this.accessLog = new AccessLog(http, clientIp);
     armTimer();
   }
 
@@ -225,8 +227,7 @@ final class HttpProxyConnection extends IoHandler {
   /** The response ended: account for it, let the exchange keep or close its backend, serve the next request. */
   private void finishExchange() {
     long nanos = System.nanoTime() - exchange.startNanos();
-    ctx.metrics.response(exchange.status(), nanos);
-    logAccess(exchange.status(), null, nanos);
+    requestEnded(exchange.status(), null, nanos);
     exchange.finish();
     requestParser.reset();
     requestParsed = false;
@@ -254,9 +255,7 @@ final class HttpProxyConnection extends IoHandler {
       case MOVED:
         return true;
       case DONE:
-        long nanos = System.nanoTime() - exchange.startNanos();
-        ctx.metrics.response(exchange.status(), nanos);
-        logAccess(exchange.status(), null, nanos);
+        requestEnded(exchange.status(), null, System.nanoTime() - exchange.startNanos());
         close();
         return false;
       case FAILED:
@@ -302,25 +301,16 @@ final class HttpProxyConnection extends IoHandler {
     }
     int status = cause.status();
     long nanos = System.nanoTime() - startNanos;
-    ctx.metrics.response(status, nanos);
-    logAccess(status, cause, nanos); // before the exchange ends: the line names the backend
+    requestEnded(status, cause, nanos); // before the exchange ends: the line names the backend
     exchange.end();
     answer = ByteBuffer.wrap(HttpErrorResponses.errorResponse(status, reason == null ? cause.label() : reason));
     closing();
   }
 
-  private void logAccess(int status, FailureCause failure, long nanos) {
-    Logger access = http.accessLog;
-    if (!access.isInfoEnabled()) {
-      return;
-    }
-    RequestHead head = requestParser.head();
-    boolean parsed = requestParsed;
-    access.info("{} {} {} \"{} {}\" {} {} in={} out={} {}ms{}", ctx.listener.name(), clientIp,
-        state == EXCHANGE || state == TUNNEL ? exchange.backendName() : "-",
-        parsed ? head.method() : "-", parsed ? head.target() : "-", status,
-        failure != null ? failure.label() : "ok", client.bytesRead(), client.bytesWritten(), nanos / 1_000_000,
-        http.https() ? " tls" : "");
+  private void requestEnded(int status, FailureCause failure, long nanos) {
+    accessLog.ended(requestParsed ? requestParser.head() : null,
+        state == EXCHANGE || state == TUNNEL ? exchange.backendName() : "-", status, failure, client.bytesRead(),
+        client.bytesWritten(), nanos);
   }
 
   private void updateInterest() {
@@ -342,30 +332,13 @@ final class HttpProxyConnection extends IoHandler {
       return;
     }
     try {
-      switch (state) {
-        case READ_HEAD:
-          // A head must arrive whole within the request timeout, however slowly its bytes trickle in
-          // (slowloris); between requests the keep-alive timeout applies, and draining closes at once.
-          if (headStart != 0 ? now - headStart >= http.requestTimeoutNanos
-              : http.draining || now - Math.max(idleSince, client.lastRead()) >= http.keepAliveTimeoutNanos) {
-            close();
-          }
-          break;
-        case EXCHANGE:
-          if (act(exchange.checkTimeouts(now))) {
-            pump();
-          }
-          updateInterest();
-          break;
-        case TUNNEL:
-          if (now - tunnelLastProgress() >= ctx.idleTimeoutNanos) {
-            close();
-          }
-          break;
-        default:
-          if (now - lingerLastProgress() >= http.lingerNanos || now - closingSince >= http.lingeringTimeNanos) {
-            close();
-          }
+      if (state == EXCHANGE) {
+        if (act(exchange.checkTimeouts(now))) {
+          pump();
+        }
+        updateInterest();
+      } else if (now - deadline() >= 0) {
+        close(); // idle between requests, a head too slow (slowloris), an idle tunnel, a lingering close done
       }
       armTimer();
     } catch (IOException e) {
@@ -377,32 +350,36 @@ final class HttpProxyConnection extends IoHandler {
   }
 
   /**
-   * Arms this connection's one {@link LoopTimer} by the next deadline {@link #checkTimeouts} looks at in the
-   * current state, unless it is armed earlier already (it then re-checks when it fires and re-arms here, so
-   * activity costs no timer work).
+   * Arms this connection's one {@link LoopTimer} by its next deadline, unless it is armed earlier already (it
+   * then re-checks when it fires and re-arms here, so activity costs no timer work).
    */
   private void armTimer() {
-    if (closed) {
-      return;
+    if (!closed) {
+      loop.armBy(this, deadline());
     }
-    long deadline;
+  }
+
+  /**
+   * The current state's deadline ({@code System.nanoTime()} scale): a head must arrive whole within the
+   * request timeout however slowly its bytes trickle in (slowloris), an idle connection closes after the
+   * keep-alive timeout (at once while draining), a tunnel after the idle timeout, a lingering close after 5 s
+   * of client silence or the lingering time since the refusal; the exchange has its own.
+   */
+  private long deadline() {
     switch (state) {
       case READ_HEAD:
-        deadline = headStart != 0 ? headStart + http.requestTimeoutNanos
-            : http.draining ? System.nanoTime() : Math.max(idleSince, client.lastRead()) + http.keepAliveTimeoutNanos;
-        break;
+        // Draining: idleSince is past, so an idle connection is due at once.
+        return headStart != 0 ? headStart + http.requestTimeoutNanos
+            : http.draining ? idleSince : Math.max(idleSince, client.lastRead()) + http.keepAliveTimeoutNanos;
       case EXCHANGE:
-        deadline = exchange.deadline();
-        break;
+        return exchange.deadline();
       case TUNNEL:
-        deadline = tunnelLastProgress() + ctx.idleTimeoutNanos;
-        break;
+        return tunnelLastProgress() + ctx.idleTimeoutNanos;
       default:
         long silent = lingerLastProgress() + http.lingerNanos;
         long cap = closingSince + http.lingeringTimeNanos;
-        deadline = cap - silent < 0 ? cap : silent;
+        return cap - silent < 0 ? cap : silent;
     }
-    loop.armBy(this, deadline);
   }
 
   private long tunnelLastProgress() {
@@ -422,9 +399,7 @@ final class HttpProxyConnection extends IoHandler {
   private void abort() {
     client.resetOnClose();
     if (state == EXCHANGE && exchange.failure() != null && exchange.responseStarted()) {
-      long nanos = System.nanoTime() - exchange.startNanos();
-      ctx.metrics.response(exchange.status(), nanos);
-      logAccess(exchange.status(), exchange.failure(), nanos);
+      requestEnded(exchange.status(), exchange.failure(), System.nanoTime() - exchange.startNanos());
     }
     close();
   }
