@@ -16,8 +16,11 @@ interface FrameListener {
    */
   boolean onDataBegin(int streamId, int length, boolean endStream);
 
-  /** Data bytes of the current DATA frame, between {@code chunk}'s position and limit; never empty. */
-  void onData(int streamId, ByteBuffer chunk);
+  /**
+   * Data bytes of the current DATA frame, between {@code chunk}'s position and limit; never empty.
+   * {@code lastData}: these are the frame's last data bytes (padding may follow).
+   */
+  void onData(int streamId, ByteBuffer chunk, boolean lastData);
 
   /** The current DATA frame ended (its padding read). */
   void onDataEnd(int streamId, boolean endStream);

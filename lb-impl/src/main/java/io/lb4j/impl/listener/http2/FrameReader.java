@@ -389,7 +389,7 @@ final class FrameReader {
         int limit = in.limit();
         in.limit(start + n);
         try {
-          listener.onData(streamId, in);
+          listener.onData(streamId, in, n == contentRemaining);
         } finally {
           in.limit(limit);
           in.position(start + n);

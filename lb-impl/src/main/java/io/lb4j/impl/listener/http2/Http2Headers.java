@@ -210,6 +210,30 @@ public final class Http2Headers {
     flags[count++] = sensitive ? SENSITIVE : 0;
   }
 
+  /** Adds {@code :status} with a three-digit value, without allocating. */
+  void addStatus(int status) {
+    int start = reserve(":status".length() + 3);
+    for (int k = 0; k < 7; k++) {
+      data[start + k] = (byte) ":status".charAt(k);
+    }
+    data[start + 7] = (byte) ('0' + status / 100);
+    data[start + 8] = (byte) ('0' + status / 10 % 10);
+    data[start + 9] = (byte) ('0' + status % 10);
+    dataLength = start + 10;
+    commit(start, 7, start + 7, 3, false);
+  }
+
+  /** Lower-cases field {@code i}'s name in place (HTTP/1.1 names are case-insensitive, HTTP/2's lower case). */
+  void lowerCaseName(int i) {
+    int off = nameOffset(i);
+    for (int k = 0; k < nameLength(i); k++) {
+      byte c = data[off + k];
+      if (c >= 'A' && c <= 'Z') {
+        data[off + k] = (byte) (c + 32);
+      }
+    }
+  }
+
   private Http2Headers add(CharSequence name, CharSequence value, boolean sensitive) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(value, "value");

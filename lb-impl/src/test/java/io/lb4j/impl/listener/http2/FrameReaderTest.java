@@ -95,7 +95,7 @@ class FrameReaderTest {
     ByteBuffer[] seen = new ByteBuffer[1];
     RecordingFrameListener listener = new RecordingFrameListener() {
       @Override
-      public void onData(int streamId, ByteBuffer chunk) {
+      public void onData(int streamId, ByteBuffer chunk, boolean lastData) {
         seen[0] = chunk;
         assertThat(chunk.remaining()).isEqualTo(3);
         chunk.get(); // the listener may read some; the reader still moves past the whole piece

@@ -22,7 +22,7 @@ class RecordingFrameListener implements FrameListener {
   }
 
   @Override
-  public void onData(int streamId, ByteBuffer chunk) {
+  public void onData(int streamId, ByteBuffer chunk, boolean lastData) {
     if (!chunk.hasRemaining()) {
       throw new AssertionError("empty data chunk");
     }
