@@ -461,6 +461,9 @@ public final class Http2Connection {
     }
     int offered = src.remaining();
     long room = limits.maxBufferedOutputBytes() - out.queuedBytes();
+    // Frame headers count too: leave 9 bytes for each frame the room could hold.
+    room -= Http2Frames.HEADER_LENGTH * ((room + peerMaxFrameSize + Http2Frames.HEADER_LENGTH - 1)
+        / (peerMaxFrameSize + Http2Frames.HEADER_LENGTH));
     int allowed = (int) Math.max(0, Math.min(Math.min(offered, s.sendWindow), Math.min(connSendWindow, room)));
     int frames = 0;
     int sent = 0;
