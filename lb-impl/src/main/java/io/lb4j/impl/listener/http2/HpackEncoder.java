@@ -92,7 +92,10 @@ public final class HpackEncoder {
     return length;
   }
 
-  /** The last encoded block, from index 0 to the length {@link #encode} returned. */
+  /**
+   * The last encoded block, from index 0 to the length {@link #encode} returned. Call it after
+   * {@code encode}: encoding may replace the array with a larger one.
+   */
   public byte[] buffer() {
     return out;
   }

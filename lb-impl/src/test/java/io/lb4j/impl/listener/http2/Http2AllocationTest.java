@@ -39,15 +39,19 @@ class Http2AllocationTest {
         .add("cookie", "theme=dark; session=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8");
     byte[][] blocks = new byte[2][];
     for (int i = 0; i < 2; i++) {
-      blocks[i] = java.util.Arrays.copyOf(encoder.buffer(), encoder.encode(request));
+      int n = encoder.encode(request); // before buffer(): encoding may replace the array
+      blocks[i] = java.util.Arrays.copyOf(encoder.buffer(), n);
     }
     HpackDecoder decoder = new HpackDecoder(4096, 65536);
     Http2Headers out = new Http2Headers();
     decoder.decode(blocks[0], 0, blocks[0].length, out);
+    assertThat(out).hasToString(request.toString());
     decoder.decode(blocks[1], 0, blocks[1].length, out);
+    assertThat(out).hasToString(request.toString());
     // A block of new literals each time too, so the table evicts and Huffman decoding runs.
-    byte[] literals = java.util.Arrays.copyOf(encoder.buffer(), encoder.encode(new Http2Headers()
-        .add("x-a", "some value that is long enough").add("x-b", "another value, also Huffman coded")));
+    int literalsLength = encoder.encode(new Http2Headers()
+        .add("x-a", "some value that is long enough").add("x-b", "another value, also Huffman coded"));
+    byte[] literals = java.util.Arrays.copyOf(encoder.buffer(), literalsLength);
 
     // Warm up until the table has wrapped around: its rings have then grown to their size for good.
     for (int i = 0; i < 200; i++) {
@@ -77,7 +81,8 @@ class Http2AllocationTest {
         .add(":authority", "example.com").add(":path", "/").add("user-agent", "h2load");
     RawFrames frames = RawFrames.clientStart().settingsAck();
     for (int i = 0; i < requests; i++) {
-      byte[] block = java.util.Arrays.copyOf(peerEncoder.buffer(), peerEncoder.encode(get));
+      int n = peerEncoder.encode(get);
+      byte[] block = java.util.Arrays.copyOf(peerEncoder.buffer(), n);
       frames.headers(1 + 2 * i, END_HEADERS | END_STREAM, block);
       if (i % 100 == 99) {
         frames.windowUpdate(0, 100 * 5); // the client's reader keeps the connection window open

@@ -228,21 +228,56 @@ class Http2DefencesTest {
   @Test
   void hpackBomb_through_theConnection_gets431_andTheConnectionGoesOn() {
     Http2TestPeer peer = Http2TestPeer.server(Http2Limits.defaults());
-    // One 4000-byte entry, then a block of 10,000 references to it: 40 MB if decoded.
-    byte[] first = peer.block(":method", "GET", ":scheme", "https", ":authority", "example.com", ":path", "/",
-        "x-bomb", "b".repeat(4000));
+    // Raw HPACK: GET / with :authority added to the table (index 63 after the next entry), then a
+    // 4000-byte x-bomb field added too (index 62).
+    byte[] first = RawFrames.concat(RawFrames.bytes(0x82, 0x87, 0x84), literalWithIndexing(0x41, "", "example.com"),
+        literalWithIndexing(0x40, "x-bomb", "b".repeat(4000)));
     peer.send(RawFrames.create().headers(1, END_HEADERS | END_STREAM, first));
-    byte[] refs = new byte[10_000];
-    java.util.Arrays.fill(refs, (byte) 0xbe); // index 62: the newest entry, x-bomb
-    byte[] bomb = RawFrames.concat(peer.get("/"), refs);
-    RawFrames frames = RawFrames.create().headers(3, END_STREAM, java.util.Arrays.copyOfRange(bomb, 0, 16_000 / 2));
-    frames.continuation(3, END_HEADERS, java.util.Arrays.copyOfRange(bomb, 16_000 / 2, bomb.length));
-    peer.handler.take();
+    assertThat(peer.handler.take()).singleElement().asString().contains("x-bomb: bbbb");
+    // 13 bytes of request, then 10,000 one-byte references to x-bomb: 40 MB if decoded.
+    byte[] bomb = new byte[4 + 10_000];
+    bomb[0] = (byte) 0x82;
+    bomb[1] = (byte) 0x87;
+    bomb[2] = (byte) 0x84;
+    bomb[3] = (byte) 0xbf;
+    java.util.Arrays.fill(bomb, 4, bomb.length, (byte) 0xbe);
 
-    peer.send(frames);
+    peer.send(RawFrames.create().headers(3, END_STREAM, java.util.Arrays.copyOfRange(bomb, 0, 5000))
+        .continuation(3, END_HEADERS, java.util.Arrays.copyOfRange(bomb, 5000, bomb.length)));
 
-    assertThat(peer.sent()).containsExactly("HEADERS 3 [:status: 431] end");
+    assertThat(peer.handler.take()).containsExactly("rejected 3 431 null header list larger than 32768 bytes");
     assertThat(peer.connection.isOpen()).isTrue();
+    // The table is intact: the same request without the bomb is served.
+    peer.send(RawFrames.create().headers(5, END_HEADERS | END_STREAM, RawFrames.bytes(0x82, 0x87, 0x84, 0xbf, 0xbe)));
+    assertThat(peer.handler.take()).singleElement().asString().startsWith(
+        "headers 5 [:method: GET, :scheme: https, :path: /, :authority: example.com, x-bomb: bbbb");
+  }
+
+  /** An HPACK literal with incremental indexing: {@code first} is 0x40 (new name) or 0x40 | a static index. */
+  private static byte[] literalWithIndexing(int first, String name, String value) {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    b.write(first);
+    if (first == 0x40) {
+      writeString(b, name);
+    }
+    writeString(b, value);
+    return b.toByteArray();
+  }
+
+  private static void writeString(java.io.ByteArrayOutputStream b, String s) {
+    int n = s.length();
+    if (n < 127) {
+      b.write(n);
+    } else {
+      b.write(0x7f);
+      int rest = n - 127;
+      while (rest >= 0x80) {
+        b.write((rest & 0x7f) | 0x80);
+        rest >>>= 7;
+      }
+      b.write(rest);
+    }
+    b.writeBytes(s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
   }
 
   @Test
