@@ -22,8 +22,8 @@ interface FrameListener {
    */
   void onData(int streamId, ByteBuffer chunk, boolean lastData);
 
-  /** The current DATA frame ended (its padding read). */
-  void onDataEnd(int streamId, boolean endStream);
+  /** The current DATA frame ended (its padding read); {@code dataLength} is its data without padding. */
+  void onDataEnd(int streamId, int dataLength, boolean endStream);
 
   /**
    * A complete header block (HEADERS and its CONTINUATIONs), in {@code block[0, length)};

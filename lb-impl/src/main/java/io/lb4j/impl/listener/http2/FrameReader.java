@@ -86,6 +86,8 @@ final class FrameReader {
 
   /** DATA bytes or header-block fragment bytes still to read before the padding. */
   private int contentRemaining;
+  /** The current DATA frame's data length, padding excluded. */
+  private int dataLength;
   private boolean deliverData;
 
   private byte[] block;
@@ -194,6 +196,7 @@ final class FrameReader {
           fixed(1);
         } else {
           content(length);
+          dataLength = length;
         }
         break;
       case HEADERS:
@@ -322,6 +325,7 @@ final class FrameReader {
           throw badPadding(padLength);
         }
         content(length - 1 - padLength);
+        dataLength = length - 1 - padLength;
         break;
       }
       case HEADERS: {
@@ -422,7 +426,7 @@ final class FrameReader {
     state = FRAME_HEADER;
     switch (type) {
       case DATA:
-        listener.onDataEnd(streamId, (flags & FLAG_END_STREAM) != 0);
+        listener.onDataEnd(streamId, dataLength, (flags & FLAG_END_STREAM) != 0);
         break;
       case HEADERS:
       case CONTINUATION:

@@ -80,7 +80,7 @@ public final class Http11Conversion {
     boolean contentLength = false;
     int fieldBytes = 0;
     for (int i = 0; i < request.size(); i++) {
-      if (request.nameByte(i, 0) == ':') {
+      if (request.nameLength(i) > 0 && request.nameByte(i, 0) == ':') {
         if (request.nameIs(i, ":method")) {
           method = i;
         } else if (request.nameIs(i, ":path")) {
@@ -129,7 +129,7 @@ public final class Http11Conversion {
     putValue(out, request, hostField);
     crlf(out);
     for (int i = 0; i < request.size(); i++) {
-      if (request.nameByte(i, 0) == ':' || i == host || request.nameIs(i, "te")) {
+      if ((request.nameLength(i) > 0 && request.nameByte(i, 0) == ':') || i == host || request.nameIs(i, "te")) {
         continue;
       }
       if (request.nameIs(i, "cookie")) {

@@ -659,7 +659,11 @@ public final class Http2Connection {
     goAwaySent = true;
     writer.writeGoAway(lastPeerStreamId, code, debugBytes(reason));
     resetAll(code);
-    handler.onConnectionError(code, reason);
+    try {
+      handler.onConnectionError(code, reason);
+    } catch (RuntimeException e) {
+      log.warn("HTTP/2 handler failed on a connection error", e);
+    }
   }
 
   private void resetAll(Http2ErrorCode code) {
@@ -670,7 +674,12 @@ public final class Http2Connection {
       s.resetCode = code;
       closeStream(s);
       if (s.dispatched) {
-        handler.onReset(s, code);
+        try {
+          handler.onReset(s, code);
+        } catch (RuntimeException e) {
+          // The connection is ending anyway: one owner's failure must not keep the others uninformed.
+          log.warn("HTTP/2 handler failed on the reset of stream {}", s.id(), e);
+        }
       }
     }
   }

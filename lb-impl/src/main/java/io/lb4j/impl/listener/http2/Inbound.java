@@ -25,7 +25,6 @@ final class Inbound implements FrameListener {
   /** The stream of the DATA frame being read, or null when its data is skipped. */
   private Http2Stream dataStream;
   private boolean dataEndStream;
-  private int dataDelivered;
 
   Inbound(Http2Connection connection) {
     this.c = connection;
@@ -42,7 +41,6 @@ final class Inbound implements FrameListener {
     c.connRecvUnacked += length;
     dataStream = null;
     dataEndStream = endStream;
-    dataDelivered = 0;
     Http2Stream s = c.streams.get(streamId);
     if (s == null) {
       closedOrIdle(streamId, "DATA");
@@ -73,7 +71,6 @@ final class Inbound implements FrameListener {
   public void onData(int streamId, ByteBuffer chunk, boolean lastData) {
     Http2Stream s = dataStream;
     int n = chunk.remaining();
-    dataDelivered += n;
     if (s == null || s.isClosed()) {
       return; // reset meanwhile, maybe by its owner during this frame
     }
@@ -93,10 +90,10 @@ final class Inbound implements FrameListener {
   }
 
   @Override
-  public void onDataEnd(int streamId, boolean endStream) {
+  public void onDataEnd(int streamId, int dataLength, boolean endStream) {
     Http2Stream s = dataStream;
     dataStream = null;
-    if (dataDelivered == 0 && !endStream && !c.emptyDataRate.tryAcquire(c.now)) {
+    if (dataLength == 0 && !endStream && !c.emptyDataRate.tryAcquire(c.now)) {
       throw calm("too many empty DATA frames");
     }
     if (s != null && !s.isClosed()) {

@@ -150,6 +150,18 @@ class Http2DefencesTest {
   }
 
   @Test
+  void dataInFlightAfterAReset_isNotCountedAsEmpty() {
+    Http2TestPeer peer = Http2TestPeer.server(Http2Limits.builder().emptyDataRate(2, 1).build());
+    peer.handler.onHeadersDo = (s, h, end) -> s.reset(Http2ErrorCode.CANCEL);
+    RawFrames frames = RawFrames.create().headers(1, END_HEADERS, peer.post("/"));
+    for (int i = 0; i < 10; i++) {
+      frames.data(1, false, "in flight");
+    }
+    assertThat(peer.send(frames)).isTrue();
+    assertThat(peer.sent()).containsExactly("RST_STREAM 1 CANCEL");
+  }
+
+  @Test
   void floodLimits_refillAtTheirRate() {
     Http2TestPeer peer = Http2TestPeer.server(Http2Limits.builder().pingRate(2, 1).build());
     for (int i = 0; i < 10; i++) {

@@ -185,6 +185,27 @@ class Http2StreamStatesTest {
   }
 
   @Test
+  void headerTableSizeLimit_takesEffectWhenAcknowledged_andIsEnforcedAtItsEdge() {
+    Http2TestPeer fresh = Http2TestPeer.fresh(true, Http2Limits.builder().headerTableSize(100).build());
+    fresh.send(RawFrames.clientStart().settingsAck());
+    // The limit went down from 4096 to 100: the next block must start with a size update, to at most 100.
+    byte[] update100 = RawFrames.bytes(0x3f, 0x45);
+    byte[] request = RawFrames.bytes(0x82, 0x87, 0x84, 0x41, 0x01, 'a');
+    fresh.send(RawFrames.create().headers(1, END_HEADERS | END_STREAM, RawFrames.concat(update100, request)));
+    assertThat(fresh.handler.take()).singleElement().asString().startsWith("headers 1 ");
+    assertThat(fresh.send(RawFrames.create().headers(3, END_HEADERS | END_STREAM,
+        RawFrames.concat(RawFrames.bytes(0x3f, 0x46), request)))).isFalse();
+    assertThat(fresh.sent()).last().isEqualTo(
+        "GOAWAY 1 COMPRESSION_ERROR dynamic table size update to 101 above the limit 100");
+
+    Http2TestPeer missing = Http2TestPeer.fresh(true, Http2Limits.builder().headerTableSize(100).build());
+    missing.send(RawFrames.clientStart().settingsAck());
+    assertThat(missing.send(RawFrames.create().headers(1, END_HEADERS | END_STREAM, request))).isFalse();
+    assertThat(missing.sent()).last().isEqualTo(
+        "GOAWAY 0 COMPRESSION_ERROR missing dynamic table size update after the limit went down");
+  }
+
+  @Test
   void headerTableSizeSetting_isHonouredByTheEncoder() {
     peer.send(RawFrames.create().settings(1, 0));
     peer.sent();

@@ -138,7 +138,7 @@ final class Http2TestPeer {
     }
 
     @Override
-    public void onDataEnd(int streamId, boolean endStream) {
+    public void onDataEnd(int streamId, int dataLength, boolean endStream) {
       String text = dataLength <= 40 ? "'" + data.toString(StandardCharsets.ISO_8859_1) + "'" : dataLength + " bytes";
       sent.add("DATA " + streamId + " " + text + (endStream ? " end" : ""));
     }

@@ -32,7 +32,7 @@ class RecordingFrameListener implements FrameListener {
   }
 
   @Override
-  public void onDataEnd(int streamId, boolean endStream) {
+  public void onDataEnd(int streamId, int dataLength, boolean endStream) {
     events.add("DATA end stream=" + streamId + " data=" + data.toString(StandardCharsets.ISO_8859_1) + " end="
         + endStream);
   }
