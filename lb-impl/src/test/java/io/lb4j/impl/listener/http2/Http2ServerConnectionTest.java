@@ -126,6 +126,39 @@ class Http2ServerConnectionTest {
   }
 
   @Test
+  void wholeConversation_splitAtEveryPoint_givesTheSameEventsAndAnswers() {
+    Http2TestPeer reference = Http2TestPeer.fresh(true, LIMITS);
+    byte[] padded = RawFrames.concat(RawFrames.bytes(3), "abc".getBytes(StandardCharsets.US_ASCII), new byte[3]);
+    byte[] conversation = RawFrames.clientStart().settingsAck()
+        .headers(1, END_HEADERS, reference.post("/a")).data(1, false, "hello ")
+        .frame(RawFrames.DATA, RawFrames.PADDED, 1, padded).ping(false, 9)
+        .headers(1, END_HEADERS | END_STREAM, reference.block("t", "1"))
+        .headers(3, END_HEADERS | END_STREAM, reference.get("/b")).windowUpdate(0, 1000).priority(5, 3, 8)
+        .bytes();
+    java.util.List<String> expected = null;
+    for (int split = 0; split <= conversation.length; split++) {
+      Http2TestPeer peer = Http2TestPeer.fresh(true, LIMITS);
+      StringBuilder log = new StringBuilder();
+      peer.handler.onHeadersDo = (st, h, end) -> st.sendHeaders(new Http2Headers().add(":status", "204"), end);
+      RecordingHandler joined = peer.handler;
+      peer.send(java.util.Arrays.copyOfRange(conversation, 0, split));
+      peer.send(java.util.Arrays.copyOfRange(conversation, split, conversation.length));
+      // Data pieces differ with the split; their concatenation per stream must not.
+      for (String e : joined.take()) {
+        log.append(e.startsWith("data ") ? e.replaceAll("^data (\\d+) '(.*)'( end)?$", "$2") : "\n" + e + "\n");
+      }
+      java.util.List<String> result = new java.util.ArrayList<>(java.util.List.of(log.toString().replace("\n\n", "\n")
+          .strip().split("\n")));
+      result.addAll(peer.sent());
+      if (expected == null) {
+        expected = result;
+        assertThat(expected).contains("hello abc", "trailers 1 [t: 1]", "PING ACK 9", "HEADERS 3 [:status: 204] end");
+      }
+      assertThat(result).as("split at %d", split).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void ping_isAcknowledgedWithItsData_andOwnPingsReportTheirAck() {
     Http2TestPeer peer = Http2TestPeer.server(LIMITS);
     peer.send(RawFrames.create().ping(false, 0x1122334455667788L));
