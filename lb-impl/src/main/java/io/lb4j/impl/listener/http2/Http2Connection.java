@@ -55,6 +55,7 @@ public final class Http2Connection {
   final HpackEncoder encoder;
   private final FrameReader reader;
   final StreamMap streams;
+  final Outbound outbound = new Outbound(this);
 
   long now;
   int lastPeerStreamId;
@@ -105,10 +106,6 @@ public final class Http2Connection {
   private int[] recentlyClosed;
   private int recentlyClosedNext;
 
-  private Http2Stream waitingHead;
-  private Http2Stream waitingTail;
-  private int waitingCount;
-  private boolean dispatching;
   private Http2Stream[] scratch = new Http2Stream[16];
 
   private Http2Connection(boolean server, Http2Limits limits, Http2Handler handler, Http2BufferPool buffers,
@@ -235,7 +232,7 @@ public final class Http2Connection {
       fail(Http2ErrorCode.INTERNAL_ERROR, "internal error");
       return false;
     }
-    dispatchWritable();
+    outbound.dispatchWritable();
     return isOpen();
   }
 
@@ -250,7 +247,7 @@ public final class Http2Connection {
       queuedControlFrames = 0;
     }
     if (out.queuedBytes() <= limits.maxBufferedOutputBytes() / 2 && !closed) {
-      dispatchWritable();
+      outbound.dispatchWritable();
     }
     return written;
   }
@@ -336,7 +333,7 @@ public final class Http2Connection {
     s.headRequest = method >= 0 && request.valueIs(method, "HEAD");
     streams.put(id, s);
     localOpen++;
-    sendHeaders(s, request, endStream, false);
+    outbound.sendHeaders(s, request, endStream, false);
     return s;
   }
 
@@ -402,7 +399,7 @@ public final class Http2Connection {
         }
       }
     }
-    dispatchWritable();
+    outbound.dispatchWritable();
   }
 
   /**
@@ -418,125 +415,7 @@ public final class Http2Connection {
     out.release();
   }
 
-  // ---- outbound actions of streams ----
-
-  boolean sendHeaders(Http2Stream s, Http2Headers headers, boolean endStream, boolean trailers) {
-    if (!isOpen() || s.localEnded()) {
-      return false;
-    }
-    if (headers.listSize() > peerMaxHeaderListSize) {
-      return false;
-    }
-    if (trailers) {
-      if (!s.finalHeadersSent && server) {
-        throw new IllegalStateException("trailers before the response headers on stream " + s.id());
-      }
-    } else if (server) {
-      if (s.finalHeadersSent) {
-        throw new IllegalStateException("response headers already sent on stream " + s.id() + ": use sendTrailers");
-      }
-      int status = headers.indexOf(":status");
-      boolean informational = status >= 0 && headers.valueLength(status) == 3
-          && headers.data[headers.valueOffset(status)] == '1';
-      s.finalHeadersSent = !informational;
-    } else {
-      s.finalHeadersSent = true;
-    }
-    int length = encoder.encode(headers);
-    writer.writeHeaders(s.id(), encoder.buffer(), length, endStream, peerMaxFrameSize);
-    pingRate.earn(1);
-    s.lastActivity = now;
-    if (endStream) {
-      localEnd(s);
-    }
-    return true;
-  }
-
-  int sendData(Http2Stream s, ByteBuffer src, boolean endStream) {
-    if (!isOpen() || s.isClosed()) {
-      return -1;
-    }
-    if (s.localEnded()) {
-      throw new IllegalStateException("stream " + s.id() + " already ended its side");
-    }
-    int offered = src.remaining();
-    long room = limits.maxBufferedOutputBytes() - out.queuedBytes();
-    // Frame headers count too: leave 9 bytes for each frame the room could hold.
-    room -= Http2Frames.HEADER_LENGTH * ((room + peerMaxFrameSize + Http2Frames.HEADER_LENGTH - 1)
-        / (peerMaxFrameSize + Http2Frames.HEADER_LENGTH));
-    int allowed = (int) Math.max(0, Math.min(Math.min(offered, s.sendWindow), Math.min(connSendWindow, room)));
-    int frames = 0;
-    int sent = 0;
-    while (sent < allowed) {
-      int n = Math.min(allowed - sent, peerMaxFrameSize);
-      sent += n;
-      writer.writeData(s.id(), src, n, endStream && sent == offered);
-      frames++;
-    }
-    if (offered == 0 && endStream) {
-      writer.writeData(s.id(), src, 0, true);
-      frames++;
-    }
-    s.sendWindow -= allowed;
-    connSendWindow -= allowed;
-    if (frames > 0) {
-      s.lastActivity = now;
-      pingRate.earn(frames);
-      windowUpdateRate.earn(2 * frames);
-    }
-    if (allowed == offered) {
-      if (endStream) {
-        localEnd(s);
-      }
-    } else {
-      enqueueWaiting(s);
-    }
-    return allowed;
-  }
-
-  void resetByOwner(Http2Stream s, Http2ErrorCode code) {
-    Objects.requireNonNull(code, "code");
-    if (s.isClosed()) {
-      return;
-    }
-    s.ownerDone = true;
-    if (isOpen()) {
-      writer.writeRstStream(s.id(), code);
-      s.resetHere = true;
-    }
-    s.resetCode = code;
-    closeStream(s);
-  }
-
-  void consumed(Http2Stream s, int bytes) {
-    if (bytes < 0 || bytes > s.unconsumed) {
-      throw new IllegalArgumentException("consumed bytes must be between 0 and " + s.unconsumed + ", was " + bytes);
-    }
-    s.unconsumed -= bytes;
-    credit(s, bytes);
-  }
-
-  /** Returns {@code bytes} of stream window to the peer, in batches of at least half the window. */
-  void credit(Http2Stream s, int bytes) {
-    if (s.remoteEnded() || !isOpen()) {
-      return;
-    }
-    s.recvUnacked += bytes;
-    if (s.recvUnacked >= localInitialWindow / 2) {
-      writer.writeWindowUpdate(s.id(), s.recvUnacked);
-      s.recvWindow += s.recvUnacked;
-      s.recvUnacked = 0;
-    }
-  }
-
-  void release(Http2Stream s) {
-    s.ownerDone = true;
-    if (s.isClosed()) {
-      freeSlot(s);
-    }
-  }
-
-  // ---- state changes shared with Inbound ----
+  // ---- state changes shared with Inbound and Outbound ----
 
   void localEnd(Http2Stream s) {
     s.ownerDone = true;
@@ -560,7 +439,7 @@ public final class Http2Connection {
     streams.remove(s.id());
     rememberClosed(s.id(), s.resetHere);
     if (s.waiting) {
-      removeWaiting(s);
+      outbound.removeWaiting(s);
     }
     if (isLocal(s.id())) {
       localOpen--;
@@ -570,7 +449,7 @@ public final class Http2Connection {
     }
   }
 
-  private void freeSlot(Http2Stream s) {
+  void freeSlot(Http2Stream s) {
     if (s.slotHeld) {
       s.slotHeld = false;
       peerSlots--;
@@ -681,86 +560,6 @@ public final class Http2Connection {
           log.warn("HTTP/2 handler failed on the reset of stream {}", s.id(), e);
         }
       }
-    }
-  }
-
-  void enqueueWaiting(Http2Stream s) {
-    if (s.waiting) {
-      return;
-    }
-    s.waiting = true;
-    s.nextWaiting = null;
-    if (waitingTail == null) {
-      waitingHead = s;
-    } else {
-      waitingTail.nextWaiting = s;
-    }
-    waitingTail = s;
-    waitingCount++;
-  }
-
-  private Http2Stream pollWaiting() {
-    Http2Stream s = waitingHead;
-    waitingHead = s.nextWaiting;
-    if (waitingHead == null) {
-      waitingTail = null;
-    }
-    s.nextWaiting = null;
-    s.waiting = false;
-    waitingCount--;
-    return s;
-  }
-
-  private void removeWaiting(Http2Stream s) {
-    Http2Stream prev = null;
-    for (Http2Stream w = waitingHead; w != null; prev = w, w = w.nextWaiting) {
-      if (w == s) {
-        if (prev == null) {
-          waitingHead = s.nextWaiting;
-        } else {
-          prev.nextWaiting = s.nextWaiting;
-        }
-        if (waitingTail == s) {
-          waitingTail = prev;
-        }
-        s.nextWaiting = null;
-        s.waiting = false;
-        waitingCount--;
-        return;
-      }
-    }
-  }
-
-  /**
-   * Tells waiting streams, oldest first, that they may write, while the connection window and the output
-   * have room; each waiting stream at most once per call, and one blocked only by its own window is
-   * passed over (it waits for its WINDOW_UPDATE).
-   */
-  void dispatchWritable() {
-    if (dispatching || !isOpen()) {
-      return;
-    }
-    dispatching = true;
-    try {
-      for (int rounds = waitingCount; rounds > 0 && waitingHead != null; rounds--) {
-        if (connSendWindow <= 0 || out.queuedBytes() >= limits.maxBufferedOutputBytes()) {
-          return;
-        }
-        Http2Stream s = pollWaiting();
-        if (s.isClosed() || s.localEnded()) {
-          continue;
-        }
-        if (s.sendWindow <= 0) {
-          enqueueWaiting(s);
-          continue;
-        }
-        handler.onWritable(s);
-        if (!isOpen()) {
-          return;
-        }
-      }
-    } finally {
-      dispatching = false;
     }
   }
 

@@ -133,7 +133,7 @@ public final class Http2Stream {
    * its side ended) or the list exceeds the peer's SETTINGS_MAX_HEADER_LIST_SIZE.
    */
   public boolean sendHeaders(Http2Headers headers, boolean endStream) {
-    return connection.sendHeaders(this, headers, endStream, false);
+    return connection.outbound.sendHeaders(this, headers, endStream, false);
   }
 
   /**
@@ -144,17 +144,17 @@ public final class Http2Stream {
    * -1 if the stream can no longer send.
    */
   public int sendData(ByteBuffer src, boolean endStream) {
-    return connection.sendData(this, src, endStream);
+    return connection.outbound.sendData(this, src, endStream);
   }
 
   /** Sends trailers, ending this side of the stream; false if the stream can no longer send. */
   public boolean sendTrailers(Http2Headers trailers) {
-    return connection.sendHeaders(this, trailers, true, true);
+    return connection.outbound.sendHeaders(this, trailers, true, true);
   }
 
   /** Resets the stream with {@code code} (RST_STREAM); the owner gets no {@code onReset} for it. */
   public void reset(Http2ErrorCode code) {
-    connection.resetByOwner(this, code);
+    connection.outbound.resetByOwner(this, code);
   }
 
   /**
@@ -162,7 +162,7 @@ public final class Http2Stream {
    * the bytes delivered and not yet consumed.
    */
   public void consumed(int bytes) {
-    connection.consumed(this, bytes);
+    connection.outbound.consumed(this, bytes);
   }
 
   /**
@@ -170,7 +170,7 @@ public final class Http2Stream {
    * in the concurrency limit. Harmless on any other stream.
    */
   public void release() {
-    connection.release(this);
+    connection.outbound.release(this);
   }
 
   boolean isClosed() {

@@ -99,7 +99,7 @@ final class Inbound implements FrameListener {
     if (s != null && !s.isClosed()) {
       int padding = s.frameLength - s.frameDelivered;
       if (padding > 0) {
-        c.credit(s, padding);
+        c.outbound.credit(s, padding);
       }
       if (endStream && s.frameDelivered == 0 && !s.remoteEnded()) {
         String mismatch = MessageRules.checkContentLength(s.contentLength, s.dataReceived, true);
