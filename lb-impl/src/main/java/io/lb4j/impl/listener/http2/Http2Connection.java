@@ -93,8 +93,13 @@ public final class Http2Connection {
   final RateLimiter windowUpdateRate;
   final RateLimiter emptyDataRate;
   final RateLimiter resetRate;
-  /** Control frames queued in answer to the peer since the output was last empty. */
+  /**
+   * Control frames queued in answer to the peer and maybe not yet written: counted until the output has
+   * been written past the last one ({@code controlFramesEnd}), so a peer that reads keeps the count low
+   * even while a long download keeps the output busy.
+   */
   int queuedControlFrames;
+  private long controlFramesEnd;
 
   static final int UNKNOWN = 0;
   static final int RESET_HERE = 1;
@@ -243,7 +248,7 @@ public final class Http2Connection {
   public long flushTo(GatheringByteChannel channel) throws IOException {
     now = clock.getAsLong();
     long written = out.flushTo(channel);
-    if (out.isEmpty()) {
+    if (out.writtenUpTo() >= controlFramesEnd) {
       queuedControlFrames = 0;
     }
     if (out.queuedBytes() <= limits.maxBufferedOutputBytes() / 2 && !closed) {
@@ -484,6 +489,7 @@ public final class Http2Connection {
   }
 
   void controlFrameQueued() {
+    controlFramesEnd = out.queuedUpTo();
     if (++queuedControlFrames > limits.maxQueuedControlFrames()) {
       throw Http2Exception.connection(Http2ErrorCode.ENHANCE_YOUR_CALM, "more than "
           + limits.maxQueuedControlFrames() + " control frames queued for a peer that does not read them");

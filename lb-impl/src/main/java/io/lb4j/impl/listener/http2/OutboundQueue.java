@@ -18,6 +18,8 @@ final class OutboundQueue {
   private ByteBuffer[] buffers = new ByteBuffer[8];
   private int count;
   private long queuedBytes;
+  /** Bytes written to the socket since the queue was made; with the queued ones, a position in the stream. */
+  private long writtenTotal;
 
   OutboundQueue(Http2BufferPool pool) {
     this.pool = pool;
@@ -30,6 +32,16 @@ final class OutboundQueue {
 
   boolean isEmpty() {
     return queuedBytes == 0;
+  }
+
+  /** The stream position just past the last byte queued. */
+  long queuedUpTo() {
+    return writtenTotal + queuedBytes;
+  }
+
+  /** The stream position just past the last byte written to the socket. */
+  long writtenUpTo() {
+    return writtenTotal;
   }
 
   void writeByte(int b) {
@@ -90,6 +102,7 @@ final class OutboundQueue {
     }
     long written = channel.write(buffers, 0, count);
     queuedBytes -= written;
+    writtenTotal += written;
     int done = 0;
     while (done < count && !buffers[done].hasRemaining()) {
       pool.release(buffers[done]);

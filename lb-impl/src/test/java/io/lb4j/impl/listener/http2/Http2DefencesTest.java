@@ -4,6 +4,7 @@ import static io.lb4j.impl.listener.http2.RawFrames.END_HEADERS;
 import static io.lb4j.impl.listener.http2.RawFrames.END_STREAM;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -308,6 +309,34 @@ class Http2DefencesTest {
         .isFalse();
     assertThat(peer.sent()).last().isEqualTo(
         "GOAWAY 0 ENHANCE_YOUR_CALM more than 16 control frames queued for a peer that does not read them");
+  }
+
+  @Test
+  void answersToAPeerThatReads_areNotCountedForever_whileADownloadKeepsTheOutputBusy() throws Exception {
+    // A long download keeps the output queue from ever being empty; the client reads it and pings now
+    // and then. Its answers are written, so they must not add up to the limit.
+    Http2TestPeer peer = Http2TestPeer.server(Http2Limits.builder().maxQueuedControlFrames(16)
+        .pingRate(1000, 1000).build());
+    peer.send(RawFrames.create().windowUpdate(0, Integer.MAX_VALUE - 65_535).settings(4, Integer.MAX_VALUE));
+    peer.sent();
+    ByteBuffer body = ByteBuffer.allocate(64 << 20);
+    peer.handler.onHeadersDo = (s, h, end) -> {
+      s.sendHeaders(new Http2Headers().add(":status", "200"), false);
+      s.sendData(body, true);
+    };
+    peer.handler.onWritableDo = s -> s.sendData(body, true);
+    peer.connection.receive(ByteBuffer.wrap(RawFrames.create().headers(1, END_HEADERS | END_STREAM, peer.get("/"))
+        .bytes()));
+    GatheringAdapter slowSocket = new GatheringAdapter(java.nio.channels.Channels.newChannel(
+        java.io.OutputStream.nullOutputStream()), 40_000);
+    for (int i = 0; i < 100; i++) {
+      assertThat(peer.connection.receive(ByteBuffer.wrap(RawFrames.create().ping(false, i).bytes())))
+          .as("ping %d", i).isTrue();
+      for (int k = 0; k < 3; k++) {
+        peer.connection.flushTo(slowSocket);
+      }
+      assertThat(peer.connection.hasOutput()).as("the download keeps the output busy").isTrue();
+    }
   }
 
   @Test
