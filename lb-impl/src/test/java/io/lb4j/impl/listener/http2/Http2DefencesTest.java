@@ -94,6 +94,62 @@ class Http2DefencesTest {
   }
 
   @Test
+  void framingAttacks_fromARawFrameClient_areStreamErrors_andTheConnectionGoesOn() {
+    Http2TestPeer peer = Http2TestPeer.server(Http2Limits.defaults());
+    String[][] requests = {
+        {"connection", "keep-alive"},
+        {"transfer-encoding", "chunked"},
+        {"te", "gzip"},
+        {"X-Upper", "1"},
+        {"upgrade", "h2c"},
+    };
+    int id = 1;
+    for (String[] field : requests) {
+      peer.send(RawFrames.create().headers(id, END_HEADERS | END_STREAM, peer.block(":method", "GET", ":scheme",
+          "https", ":authority", "a", ":path", "/", field[0], field[1])));
+      id += 2;
+    }
+    peer.send(RawFrames.create().headers(id, END_HEADERS | END_STREAM, peer.block(":method", "GET", "accept", "*/*",
+        ":scheme", "https", ":authority", "a", ":path", "/")));
+    assertThat(peer.handler.take()).containsExactly(
+        "rejected 1 0 PROTOCOL_ERROR connection-specific field connection",
+        "rejected 3 0 PROTOCOL_ERROR connection-specific field transfer-encoding",
+        "rejected 5 0 PROTOCOL_ERROR te other than trailers",
+        "rejected 7 0 PROTOCOL_ERROR uppercase field name",
+        "rejected 9 0 PROTOCOL_ERROR connection-specific field upgrade",
+        "rejected 11 0 PROTOCOL_ERROR pseudo-header field after a regular field");
+    assertThat(peer.sent()).containsExactly("RST_STREAM 1 PROTOCOL_ERROR", "RST_STREAM 3 PROTOCOL_ERROR",
+        "RST_STREAM 5 PROTOCOL_ERROR", "RST_STREAM 7 PROTOCOL_ERROR", "RST_STREAM 9 PROTOCOL_ERROR",
+        "RST_STREAM 11 PROTOCOL_ERROR");
+    assertThat(peer.connection.isOpen()).isTrue();
+  }
+
+  @Test
+  void contentLengthDisagreeingWithTheData_isAStreamError_asSoonAsItShows() {
+    Http2TestPeer peer = Http2TestPeer.server(Http2Limits.defaults());
+    byte[] five = peer.block(":method", "POST", ":scheme", "https", ":authority", "a", ":path", "/",
+        "content-length", "5");
+    // More data than announced: refused at the byte that passes the length, before END_STREAM.
+    peer.send(RawFrames.create().headers(1, END_HEADERS, five).data(1, false, "1234").data(1, false, "56"));
+    assertThat(peer.handler.take()).containsExactly(
+        "headers 1 [:method: POST, :scheme: https, :authority: a, :path: /, content-length: 5]", "data 1 '1234'",
+        "reset 1 PROTOCOL_ERROR content-length 5 but more than 6 bytes of DATA");
+    // Less data than announced: refused at END_STREAM, whether it comes with data or alone.
+    peer.send(RawFrames.create().headers(3, END_HEADERS, five).data(3, true, "1234")
+        .headers(5, END_HEADERS, five).data(5, false, "1234").data(5, true, ""));
+    assertThat(peer.handler.take()).containsExactly(
+        "headers 3 [:method: POST, :scheme: https, :authority: a, :path: /, content-length: 5]",
+        "reset 3 PROTOCOL_ERROR content-length 5 but 4 bytes of DATA",
+        "headers 5 [:method: POST, :scheme: https, :authority: a, :path: /, content-length: 5]", "data 5 '1234'",
+        "reset 5 PROTOCOL_ERROR content-length 5 but 4 bytes of DATA");
+    // Exactly the length is accepted.
+    peer.send(RawFrames.create().headers(7, END_HEADERS, five).data(7, false, "12").data(7, true, "345"));
+    assertThat(peer.handler.take()).last().isEqualTo("data 7 '345' end");
+    assertThat(peer.sent()).containsExactly("RST_STREAM 1 PROTOCOL_ERROR", "RST_STREAM 3 PROTOCOL_ERROR",
+        "RST_STREAM 5 PROTOCOL_ERROR");
+  }
+
+  @Test
   void maxConcurrentStreams_atTheLimitIsServed_andOneMoreIsRefused() {
     Http2Limits limits = Http2Limits.builder().maxConcurrentStreams(2).build();
     Http2TestPeer peer = Http2TestPeer.server(limits);
