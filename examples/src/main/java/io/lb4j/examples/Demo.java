@@ -14,6 +14,7 @@ import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.client.BalancedHttpClient;
 import io.lb4j.impl.client.NoBackendException;
+import io.lb4j.impl.client.RequestFailedException;
 import io.lb4j.impl.diagnostics.Diagnostics;
 import io.lb4j.impl.diagnostics.FindingCode;
 import io.lb4j.impl.diagnostics.Report;
@@ -186,6 +187,8 @@ public final class Demo {
         counts.merge(key, 1, Integer::sum);
       } catch (NoBackendException e) {
         counts.merge("(none: " + e.reason().description() + ")", 1, Integer::sum);
+      } catch (RequestFailedException e) {
+        counts.merge("(failed: " + e.stopReason().description() + ")", 1, Integer::sum);
       } catch (IOException e) {
         counts.merge("(failed: " + e + ")", 1, Integer::sum);
       }

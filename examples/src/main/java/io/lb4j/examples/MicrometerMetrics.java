@@ -4,6 +4,8 @@ import io.lb4j.api.BackendView;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.LoadBalancerEvent;
 import io.lb4j.api.health.HealthStatus;
+import io.lb4j.impl.client.BalancedHttpClient;
+import io.lb4j.impl.client.ClientMetrics;
 import io.lb4j.impl.listener.FailureCause;
 import io.lb4j.impl.listener.ListenerMetrics;
 import io.lb4j.impl.listener.ListenerServer;
@@ -21,7 +23,9 @@ import java.util.function.ToDoubleFunction;
  * <p>Meters (tagged {@code listener} and {@code backend}): {@code lb4j.backend.active} (gauge),
  * {@code lb4j.backend.picks} (function counter), {@code lb4j.backend.healthy} (1 or 0),
  * {@code lb4j.backend.weight} (effective weight), and {@code lb4j.no_backend} (counter, tagged
- * {@code reason}).
+ * {@code reason}); a listener's counters ({@link #bind(ListenerServer, MeterRegistry)}); a
+ * {@code BalancedHttpClient}'s requests, retries and refused retries
+ * ({@link #bind(BalancedHttpClient, MeterRegistry)}).
  */
 public final class MicrometerMetrics {
 
@@ -80,6 +84,38 @@ public final class MicrometerMetrics {
         .tags(tags.and("direction", "out")).register(registry);
     Gauge.builder("lb4j.listener.response_time_p99", server,
         s -> s.metrics().responseTimeQuantile(0.99).toNanos() / 1e9).tags(tags).register(registry);
+  }
+
+  /**
+   * Binds a {@link BalancedHttpClient}'s counters, tagged {@code pool}: {@code lb4j.client.requests},
+   * {@code lb4j.client.attempts}, {@code lb4j.client.retries} (tagged {@code kind} {@code retry} or
+   * {@code requeue}: attempts sent after an answer a backend may have seen, or after a refused or failed
+   * connection), {@code lb4j.client.retry_overflow} (same tags: retries and requeues a budget refused, so
+   * that the caller got the last answer or failure; Envoy's {@code upstream_rq_retry_overflow}),
+   * {@code lb4j.client.failures} ({@code RequestFailedException}s, {@code NoBackendException} included),
+   * {@code lb4j.client.no_backend}, and the gauge {@code lb4j.client.retry_budget.tokens} (tagged
+   * {@code kind}: the tokens left). Each meter reads {@link BalancedHttpClient#metrics()} when scraped.
+   */
+  public static void bind(BalancedHttpClient client, MeterRegistry registry) {
+    Tags tags = Tags.of("pool", client.metrics().pool());
+    counter(registry, "lb4j.client.requests", tags, client, ClientMetrics::requests);
+    counter(registry, "lb4j.client.attempts", tags, client, ClientMetrics::attempts);
+    counter(registry, "lb4j.client.retries", tags.and("kind", "retry"), client, ClientMetrics::retries);
+    counter(registry, "lb4j.client.retries", tags.and("kind", "requeue"), client, ClientMetrics::requeues);
+    counter(registry, "lb4j.client.retry_overflow", tags.and("kind", "retry"), client, ClientMetrics::retriesRefused);
+    counter(registry, "lb4j.client.retry_overflow", tags.and("kind", "requeue"), client,
+        ClientMetrics::requeuesRefused);
+    counter(registry, "lb4j.client.failures", tags, client, ClientMetrics::failures);
+    counter(registry, "lb4j.client.no_backend", tags, client, ClientMetrics::noBackend);
+    Gauge.builder("lb4j.client.retry_budget.tokens", client, c -> c.metrics().retryTokens())
+        .tags(tags.and("kind", "retry")).register(registry);
+    Gauge.builder("lb4j.client.retry_budget.tokens", client, c -> c.metrics().requeueTokens())
+        .tags(tags.and("kind", "requeue")).register(registry);
+  }
+
+  private static void counter(MeterRegistry registry, String name, Tags tags, BalancedHttpClient client,
+      ToDoubleFunction<ClientMetrics> count) {
+    FunctionCounter.builder(name, client, c -> count.applyAsDouble(c.metrics())).tags(tags).register(registry);
   }
 
   private static ToDoubleFunction<LoadBalancer> read(String id, ToDoubleFunction<BackendView> metric) {

@@ -10,6 +10,8 @@ import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.impl.LoadBalancers;
+import io.lb4j.impl.client.BalancedHttpClient;
+import io.lb4j.impl.client.RetryPolicy;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.testing.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -42,6 +44,39 @@ class MicrometerMetricsTest {
           .counter() != null);
       assertThat(registry.get("lb4j.no_backend").tag("reason", "ALL_DRAINED").counter().count()).isEqualTo(1.0);
       assertThat(registry.get("lb4j.backend.weight").tag("backend", "a").gauge().value()).isZero();
+    }
+  }
+
+  @Test
+  void bindClient_publishesRetriesAndRetryOverflow() throws Exception {
+    // Issue 25 item 2: running out of retry budget showed in no metric.
+    try (io.lb4j.testing.HttpTestBackend a = io.lb4j.testing.HttpTestBackend.builder("a").build().start();
+        io.lb4j.testing.HttpTestBackend b = io.lb4j.testing.HttpTestBackend.builder("b").build().start();
+        LoadBalancer lb = LoadBalancers.builder().name("orders").healthCheck(HealthCheckPolicy.disabled())
+            .backend(a.backend()).backend(b.backend()).build().start()) {
+      a.set(io.lb4j.testing.Behavior.status(503));
+      b.set(io.lb4j.testing.Behavior.status(503));
+      BalancedHttpClient client = BalancedHttpClient.builder(lb).retryPolicy(RetryPolicy.builder().maxAttempts(2)
+          .initialBackoff(java.time.Duration.ZERO).maxBackoff(java.time.Duration.ZERO).budgetRatio(0).budgetBurst(1)
+          .build()).build();
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      MicrometerMetrics.bind(client, registry);
+
+      for (int i = 0; i < 4; i++) {
+        assertThat(client.send(java.net.http.HttpRequest.newBuilder(client.uri("/")).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(503);
+      }
+
+      assertThat(registry.get("lb4j.client.requests").tag("pool", "orders").functionCounter().count()).isEqualTo(4.0);
+      assertThat(registry.get("lb4j.client.attempts").functionCounter().count()).isEqualTo(5.0);
+      assertThat(registry.get("lb4j.client.retries").tag("kind", "retry").functionCounter().count()).isEqualTo(1.0);
+      assertThat(registry.get("lb4j.client.retry_overflow").tag("kind", "retry").functionCounter().count())
+          .isEqualTo(3.0);
+      assertThat(registry.get("lb4j.client.retry_overflow").tag("kind", "requeue").functionCounter().count())
+          .isZero();
+      assertThat(registry.get("lb4j.client.retry_budget.tokens").tag("kind", "retry").gauge().value()).isZero();
+      assertThat(registry.get("lb4j.client.retry_budget.tokens").tag("kind", "requeue").gauge().value())
+          .isEqualTo(10.0);
     }
   }
 

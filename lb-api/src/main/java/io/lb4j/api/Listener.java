@@ -25,6 +25,18 @@ import java.util.Objects;
  * timeout over 10-900 s, as on the reference balancer; the drain timeout and the slow-start window accept
  * values down to 10 ms so that tests need not wait.
  *
+ * <p>Layer-7 timeouts blame the side that owes bytes, as nginx's {@code client_body_timeout},
+ * {@code proxy_read_timeout} and {@code send_timeout} do: the {@linkplain #requestTimeout() request timeout}
+ * bounds a backend's silence while it owes the answer (504, reported to the pool as a timeout) and a
+ * client's silence while it owes its request head or body (408, nothing reported against the backend);
+ * the {@linkplain #writeTimeout() write timeout} bounds a client that leaves the response unread (its
+ * connection is closed, nothing reported against the backend).
+ *
+ * <p>Layer-7 protocol choices follow nginx's defaults: request fields whose name contains {@code _} are
+ * dropped ({@link #underscoresInHeaders()}), an {@code Upgrade: h2c} is stripped
+ * ({@link #allowH2cUpgrade()}), and the lingering close after a refusal lasts at most
+ * {@link #lingeringTime()}.
+ *
  * <p>The accept backlog is a request to the operating system, which caps it at
  * {@code net.core.somaxconn} (often 128 or 4096 on Linux). When the backlog is full the kernel stops
  * answering SYNs and clients time out; raise {@code somaxconn} as well as this value.
@@ -37,6 +49,10 @@ public final class Listener {
 
   /** The default Layer-7 request (read) timeout. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+  /** The default Layer-7 write timeout: how long a client may leave the response unread (nginx's send_timeout). */
+  public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(60);
+  /** The default cap on a Layer-7 lingering close after a refusal (nginx's lingering_time). */
+  public static final Duration DEFAULT_LINGERING_TIME = Duration.ofSeconds(30);
   /** The default Layer-4 idle timeout. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(900);
   /** The default cap on the size of a request's header block, in bytes (Layer 7). */
@@ -49,6 +65,7 @@ public final class Listener {
   private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
   private static final Duration MIN_REQUEST_TIMEOUT = Duration.ofSeconds(1);
   private static final Duration MAX_REQUEST_TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration MAX_WRITE_TIMEOUT = Duration.ofSeconds(900);
   private static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration MAX_IDLE_TIMEOUT = Duration.ofSeconds(900);
   private static final Duration MAX_DRAIN_TIMEOUT = Duration.ofSeconds(900);
@@ -64,6 +81,10 @@ public final class Listener {
   private final OutlierDetectionPolicy outlierDetection;
   private final SessionPersistence sessionPersistence;
   private final Duration requestTimeout;
+  private final Duration writeTimeout;
+  private final Duration lingeringTime;
+  private final boolean underscoresInHeaders;
+  private final boolean allowH2cUpgrade;
   private final Duration idleTimeout;
   private final int maxRequestHeaderSize;
   private final int acceptBacklog;
@@ -82,6 +103,10 @@ public final class Listener {
     this.outlierDetection = b.outlierDetection;
     this.sessionPersistence = b.sessionPersistence;
     this.requestTimeout = b.requestTimeout;
+    this.writeTimeout = b.writeTimeout;
+    this.lingeringTime = b.lingeringTime;
+    this.underscoresInHeaders = b.underscoresInHeaders;
+    this.allowH2cUpgrade = b.allowH2cUpgrade;
     this.idleTimeout = b.idleTimeout;
     this.maxRequestHeaderSize = b.maxRequestHeaderSize;
     this.acceptBacklog = b.acceptBacklog;
@@ -112,6 +137,10 @@ public final class Listener {
     b.outlierDetection = outlierDetection;
     b.sessionPersistence = sessionPersistence;
     b.requestTimeout = requestTimeout;
+    b.writeTimeout = writeTimeout;
+    b.lingeringTime = lingeringTime;
+    b.underscoresInHeaders = underscoresInHeaders;
+    b.allowH2cUpgrade = allowH2cUpgrade;
     b.idleTimeout = idleTimeout;
     b.maxRequestHeaderSize = maxRequestHeaderSize;
     b.acceptBacklog = acceptBacklog;
@@ -187,9 +216,59 @@ public final class Listener {
     return sessionPersistence;
   }
 
-  /** Layer 7: how long a backend may take to answer before the client gets 504. */
+  /**
+   * Layer 7: how long the side that owes bytes may stay silent. A backend owing its answer (or owing to
+   * read the request) that sends nothing for this long is reported as a timeout and the client gets 504; a
+   * client owing its request body gets 408 and nothing is reported against the backend; a request head
+   * must arrive whole within it, or the connection is closed.
+   */
   public Duration requestTimeout() {
     return requestTimeout;
+  }
+
+  /**
+   * Layer 7: how long a client may leave the response unread (not one byte taken) before its connection is
+   * closed; nothing is reported against the backend, which is not timed meanwhile.
+   *
+   * @since 0.2.0
+   */
+  public Duration writeTimeout() {
+    return writeTimeout;
+  }
+
+  /**
+   * Layer 7: the longest a lingering close lasts. After a refusal (400, 408, 502...) the listener writes its
+   * answer, shuts its output and reads, dropping them, the bytes the client still sends, so that closing does
+   * not reset the connection before the client read the answer; it closes when the client ends, stays
+   * silent for 5 s (or the request timeout, if shorter), or this cap passes since the refusal, whichever is
+   * first (nginx's {@code lingering_time}).
+   *
+   * @since 0.2.0
+   */
+  public Duration lingeringTime() {
+    return lingeringTime;
+  }
+
+  /**
+   * Layer 7: whether request fields whose name contains {@code _} are forwarded. False (the default, as
+   * nginx's {@code underscores_in_headers off}): they are dropped, because some servers read {@code _} as
+   * {@code -}, so that {@code Transfer_Encoding} would smuggle a framing past the listener.
+   *
+   * @since 0.2.0
+   */
+  public boolean underscoresInHeaders() {
+    return underscoresInHeaders;
+  }
+
+  /**
+   * Layer 7: whether a request's {@code Upgrade: h2c} (HTTP/2 over cleartext) is forwarded, and the connection
+   * tunnelled to the backend after its 101, where the client's HTTP/2 is no longer checked by the listener.
+   * False (the default): the upgrade is stripped and the request served as a plain HTTP/1.1 request.
+   *
+   * @since 0.2.0
+   */
+  public boolean allowH2cUpgrade() {
+    return allowH2cUpgrade;
   }
 
   /** Layer 4: how long a connection may stay idle before it is closed. */
@@ -259,6 +338,8 @@ public final class Listener {
         && backendProtocol == l.backendProtocol && backendPort == l.backendPort && scheduler == l.scheduler
         && healthCheck.equals(l.healthCheck) && outlierDetection.equals(l.outlierDetection)
         && sessionPersistence.equals(l.sessionPersistence) && requestTimeout.equals(l.requestTimeout)
+        && writeTimeout.equals(l.writeTimeout) && lingeringTime.equals(l.lingeringTime)
+        && underscoresInHeaders == l.underscoresInHeaders && allowH2cUpgrade == l.allowH2cUpgrade
         && idleTimeout.equals(l.idleTimeout) && maxRequestHeaderSize == l.maxRequestHeaderSize
         && acceptBacklog == l.acceptBacklog && drainTimeout.equals(l.drainTimeout)
         && slowStartWindow.equals(l.slowStartWindow) && slowStartFloorPercent == l.slowStartFloorPercent;
@@ -267,7 +348,8 @@ public final class Listener {
   @Override
   public int hashCode() {
     return Objects.hash(name, frontendProtocol, frontendPort, backendProtocol, backendPort, scheduler,
-        healthCheck, outlierDetection, sessionPersistence, requestTimeout, idleTimeout,
+        healthCheck, outlierDetection, sessionPersistence, requestTimeout, writeTimeout, lingeringTime,
+        underscoresInHeaders, allowH2cUpgrade, idleTimeout,
         maxRequestHeaderSize, acceptBacklog, drainTimeout, slowStartWindow, slowStartFloorPercent);
   }
 
@@ -285,7 +367,15 @@ public final class Listener {
     }
     if (frontendProtocol.isLayer7()) {
       s.append(" requestTimeout=").append(format(requestTimeout))
+          .append(" writeTimeout=").append(format(writeTimeout))
+          .append(" lingeringTime=").append(format(lingeringTime))
           .append(" maxRequestHeaderSize=").append(maxRequestHeaderSize);
+      if (underscoresInHeaders) {
+        s.append(" underscoresInHeaders");
+      }
+      if (allowH2cUpgrade) {
+        s.append(" h2cUpgrade");
+      }
     } else {
       s.append(" idleTimeout=").append(format(idleTimeout));
     }
@@ -315,6 +405,10 @@ public final class Listener {
     private OutlierDetectionPolicy outlierDetection = OutlierDetectionPolicy.disabled();
     private SessionPersistence sessionPersistence = SessionPersistence.none();
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
+    private Duration lingeringTime = DEFAULT_LINGERING_TIME;
+    private boolean underscoresInHeaders;
+    private boolean allowH2cUpgrade;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private int maxRequestHeaderSize = DEFAULT_MAX_REQUEST_HEADER_SIZE;
     private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
@@ -366,9 +460,56 @@ public final class Listener {
       return this;
     }
 
-    /** Layer 7: the backend's time to answer, 1s-180s (default 60s); a slower backend gets a 504. */
+    /**
+     * Layer 7: how long the side that owes bytes may stay silent, 1s-180s (default 60s): a silent backend
+     * gets a 504, a client stalling its request body a 408 (see {@link Listener#requestTimeout()}).
+     */
     public Builder requestTimeout(Duration timeout) {
       this.requestTimeout = checkRange("listener.requestTimeout", timeout, MIN_REQUEST_TIMEOUT, MAX_REQUEST_TIMEOUT);
+      return this;
+    }
+
+    /**
+     * Layer 7: how long a client may leave the response unread, 1s-900s (default 60s); then its connection
+     * is closed (see {@link Listener#writeTimeout()}).
+     *
+     * @since 0.2.0
+     */
+    public Builder writeTimeout(Duration timeout) {
+      this.writeTimeout = checkRange("listener.writeTimeout", timeout, MIN_REQUEST_TIMEOUT, MAX_WRITE_TIMEOUT);
+      return this;
+    }
+
+    /**
+     * Layer 7: the longest lingering close after a refusal, 1s-900s (default 30s; see
+     * {@link Listener#lingeringTime()}).
+     *
+     * @since 0.2.0
+     */
+    public Builder lingeringTime(Duration time) {
+      this.lingeringTime = checkRange("listener.lingeringTime", time, MIN_REQUEST_TIMEOUT, MAX_WRITE_TIMEOUT);
+      return this;
+    }
+
+    /**
+     * Layer 7: forward request fields whose name contains {@code _} (default false: dropped; see
+     * {@link Listener#underscoresInHeaders()}).
+     *
+     * @since 0.2.0
+     */
+    public Builder underscoresInHeaders(boolean forwarded) {
+      this.underscoresInHeaders = forwarded;
+      return this;
+    }
+
+    /**
+     * Layer 7: forward {@code Upgrade: h2c} and tunnel after its 101 (default false: stripped; see
+     * {@link Listener#allowH2cUpgrade()}).
+     *
+     * @since 0.2.0
+     */
+    public Builder allowH2cUpgrade(boolean allowed) {
+      this.allowH2cUpgrade = allowed;
       return this;
     }
 

@@ -28,6 +28,10 @@ class ListenerTest {
     Listener l = http().build();
     assertThat(l.scheduler()).isEqualTo(SchedulingAlgorithm.WEIGHTED_ROUND_ROBIN);
     assertThat(l.requestTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(l.writeTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(l.lingeringTime()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(l.underscoresInHeaders()).isFalse();
+    assertThat(l.allowH2cUpgrade()).isFalse();
     assertThat(l.idleTimeout()).isEqualTo(Duration.ofSeconds(900));
     assertThat(l.acceptBacklog()).isEqualTo(1024);
     assertThat(l.maxRequestHeaderSize()).isEqualTo(32 * 1024);
@@ -90,6 +94,34 @@ class ListenerTest {
       assertThatThrownBy(() -> http().requestTimeout(d))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("listener.requestTimeout must be between 1s and 180s, was "
+              + (millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms"));
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({"999,false", "1000,true", "900000,true", "900001,false"})
+  void writeTimeout_rangeEdges(long millis, boolean accepted) {
+    Duration d = Duration.ofMillis(millis);
+    if (accepted) {
+      assertThat(http().writeTimeout(d).build().writeTimeout()).isEqualTo(d);
+    } else {
+      assertThatThrownBy(() -> http().writeTimeout(d))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("listener.writeTimeout must be between 1s and 900s, was "
+              + (millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms"));
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({"999,false", "1000,true", "900000,true", "900001,false"})
+  void lingeringTime_rangeEdges(long millis, boolean accepted) {
+    Duration d = Duration.ofMillis(millis);
+    if (accepted) {
+      assertThat(http().lingeringTime(d).build().lingeringTime()).isEqualTo(d);
+    } else {
+      assertThatThrownBy(() -> http().lingeringTime(d))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("listener.lingeringTime must be between 1s and 900s, was "
               + (millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms"));
     }
   }
@@ -206,10 +238,13 @@ class ListenerTest {
   @Test
   void toBuilder_roundTripsEveryField() {
     Listener l = http().backendPort(8080).scheduler(SchedulingAlgorithm.CONSISTENT_HASH)
-        .requestTimeout(Duration.ofSeconds(5)).idleTimeout(Duration.ofSeconds(30)).maxRequestHeaderSize(4096)
+        .requestTimeout(Duration.ofSeconds(5)).writeTimeout(Duration.ofSeconds(7)).idleTimeout(Duration.ofSeconds(30))
+        .lingeringTime(Duration.ofSeconds(9)).underscoresInHeaders(true).allowH2cUpgrade(true)
+        .maxRequestHeaderSize(4096)
         .acceptBacklog(64).drainTimeout(Duration.ofSeconds(20)).slowStartWindow(Duration.ofSeconds(30))
         .slowStartFloorPercent(25).sessionPersistence(SessionPersistence.serverCookie("JSESSIONID")).build();
     assertThat(l.toBuilder().build()).isEqualTo(l).hasSameHashCodeAs(l);
-    assertThat(l.toString()).contains("web HTTP:80 -> HTTP:8080", "scheduler=tch", "requestTimeout=5s", "drainTimeout=20s");
+    assertThat(l.toString()).contains("web HTTP:80 -> HTTP:8080", "scheduler=tch", "requestTimeout=5s", "writeTimeout=7s",
+        "lingeringTime=9s", "underscoresInHeaders", "h2cUpgrade", "drainTimeout=20s");
   }
 }

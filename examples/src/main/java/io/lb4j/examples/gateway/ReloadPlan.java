@@ -108,6 +108,10 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
     m.put("outlierDetection", Listener::outlierDetection);
     m.put("sessionPersistence", Listener::sessionPersistence);
     m.put("requestTimeout", Listener::requestTimeout);
+    m.put("writeTimeout", Listener::writeTimeout);
+    m.put("lingeringTime", Listener::lingeringTime);
+    m.put("underscoresInHeaders", Listener::underscoresInHeaders);
+    m.put("allowH2cUpgrade", Listener::allowH2cUpgrade);
     m.put("idleTimeout", Listener::idleTimeout);
     m.put("maxRequestHeaderSize", Listener::maxRequestHeaderSize);
     m.put("acceptBacklog", Listener::acceptBacklog);

@@ -13,12 +13,18 @@ import java.util.Objects;
  *
  * <p>A backend is ejected after {@code consecutiveFailures} failures in a row, or, when
  * {@code failureRatePercent} is above 0, when that share of the last {@code slidingWindowSize} calls
- * failed. It stays out for {@code baseEjectionTime} times the number of times it was ejected in a row, at
- * most {@code maxEjectionTime}; then a few trial calls decide whether it is back. Ejection never takes
- * more than {@code maxEjectionPercent} of the pool out, though one backend may always be ejected.
+ * failed. It stays out for {@code baseEjectionTime} times its ejection count, at most
+ * {@code maxEjectionTime}; then a few trial calls decide whether it is back. The count follows Envoy's
+ * ejection multiplier: each ejection (a failed trial included) adds one, so the second ejection in a row
+ * lasts twice as long as the first, and each {@code baseEjectionTime} the backend then spends back in
+ * service takes one off. Ejection never takes more than {@code maxEjectionPercent} of the pool out, though
+ * one backend may always be ejected.
  *
  * <p>When active checks run too, a backend gets traffic only when both agree it is healthy; with
- * {@code activeCheckEndsEjection} a successful active check ends an ejection early.
+ * {@code activeCheckEndsEjection} a successful active check ends an ejection early, but only a check that
+ * can see the ejection's cause: a TCP check ends an ejection for connect failures, an HTTP check one for
+ * connect failures, 5xx answers or resets; no check ends an ejection that timeouts took part in (its trial
+ * calls do).
  *
  * <p>Immutable and thread-safe; off unless {@link #enabled()}.
  *
@@ -110,7 +116,7 @@ public final class OutlierDetectionPolicy {
     return slidingWindowSize;
   }
 
-  /** How long a first ejection lasts; each further consecutive ejection adds as much. */
+  /** How long a first ejection lasts; each further ejection in a row adds as much. */
   public Duration baseEjectionTime() {
     return baseEjectionTime;
   }
@@ -130,7 +136,10 @@ public final class OutlierDetectionPolicy {
     return trialCalls;
   }
 
-  /** Whether a successful active health check ends an ejection early. */
+  /**
+   * Whether a successful active health check that can see the ejection's cause ends it early (see the
+   * class javadoc).
+   */
   public boolean activeCheckEndsEjection() {
     return activeCheckEndsEjection;
   }
@@ -232,7 +241,10 @@ public final class OutlierDetectionPolicy {
       return this;
     }
 
-    /** Whether a successful active check ends an ejection early (default true). */
+    /**
+     * Whether a successful active check that can see the ejection's cause ends it early (default true):
+     * a TCP check for connect failures, an HTTP check also for 5xx answers and resets, none for timeouts.
+     */
     public Builder activeCheckEndsEjection(boolean ends) {
       this.activeCheckEndsEjection = ends;
       return this;

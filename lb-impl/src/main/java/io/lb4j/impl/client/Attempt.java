@@ -3,8 +3,9 @@ package io.lb4j.impl.client;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.Selection;
+import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One attempt of a request on one selected backend. Ends exactly once, whichever path gets there first
@@ -16,9 +17,21 @@ final class Attempt {
   final Selection selection;
   /** When the attempt was handed to the client, after its backoff. */
   private volatile long sentNanos;
-  private final AtomicBoolean ended = new AtomicBoolean();
-  /** The wait before this attempt is sent; set before it is handed to the timer, which publishes it. */
+  /** Ends the attempt once: a field updater rather than an AtomicBoolean, one object less per attempt. */
+  private static final AtomicIntegerFieldUpdater<Attempt> ENDED =
+      AtomicIntegerFieldUpdater.newUpdater(Attempt.class, "ended");
+
+  private volatile int ended;
+  /** The wait before this attempt is sent (0 for a requeue); set before it is handed to the timer, which publishes it. */
   long backoffNanos;
+  /**
+   * Whether the attempt ends when its exchange completes: its body went to one of the JDK's buffering
+   * subscribers unwrapped ({@link ReleasingBodySubscriber#endsWithExchange}). Written by the thread that
+   * read the headers, read once the exchange completed (happens-before through the exchange's future).
+   */
+  boolean endsWithExchange;
+  /** The timeout the attempt was sent with; set when it is sent, read after it failed. */
+  volatile Duration timeout = Duration.ZERO;
   /** Set when response headers arrived; 0 before. Written once by the client's thread, then read. */
   private volatile int status;
   private volatile long headersNanos;
@@ -28,9 +41,25 @@ final class Attempt {
     this.selection = selection;
   }
 
-  /** Marks the attempt as sent now, so that its latency leaves out the backoff before it. */
-  void sending() {
+  /** Marks the attempt as sent now with {@code timeout}, so that its latency leaves out the backoff before it. */
+  void sending(Duration timeout) {
+    this.timeout = timeout;
     this.sentNanos = System.nanoTime();
+  }
+
+  String backendId() {
+    return selection.backend().id();
+  }
+
+  /** {@code 127.0.0.1:9001}: the address the attempt goes to, as messages show it. */
+  String address() {
+    InetSocketAddress a = selection.address();
+    String host = a.isUnresolved() || a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  int status() {
+    return status;
   }
 
   void headersReceived(int status) {
@@ -55,7 +84,7 @@ final class Attempt {
 
   /** Reports {@code outcome} and releases the selection, unless the attempt already ended. */
   void finish(Outcome outcome) {
-    if (ended.compareAndSet(false, true)) {
+    if (ENDED.compareAndSet(this, 0, 1)) {
       try {
         lb.report(selection, outcome);
       } finally {
@@ -66,7 +95,7 @@ final class Attempt {
 
   /** Releases the selection without a report (the caller cancelled), unless the attempt already ended. */
   void abandon() {
-    if (ended.compareAndSet(false, true)) {
+    if (ENDED.compareAndSet(this, 0, 1)) {
       selection.release();
     }
   }

@@ -8,6 +8,8 @@ import static io.lb4j.api.internal.Checks.format;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
+import io.lb4j.api.persistence.SessionPersistence;
+import io.lb4j.impl.LoadBalancers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,6 +21,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link HttpClient} balanced over a {@link LoadBalancer}'s pool: each request is addressed to the
@@ -41,6 +45,26 @@ import java.util.function.Predicate;
  * ({@code BodyHandlers.ofInputStream()}, {@code ofPublisher()}) must be read to the end or closed, as
  * with {@code HttpClient} itself: until then its backend counts the request as active.
  *
+ * <p><b>Requeues and retries</b> follow {@link RetryPolicy}: a request whose connection was refused or
+ * failed goes to another backend at once (a requeue, Finagle's word), one that a backend may have seen
+ * is retried after a backoff when it is idempotent; each draws on its own budget, and no attempt ever
+ * goes to a backend this request already tried
+ * ({@link LoadBalancer#select(io.lb4j.api.RequestContext, java.util.Collection)}, Envoy's previous-hosts
+ * predicate).
+ *
+ * <p><b>When it gives up.</b> A request that failed on every attempt ends in one
+ * {@link RequestFailedException} (gRPC's way: one exception type for every failure of a call), whose
+ * message names the pool, each attempt's backend and what happened there, and why the client stopped
+ * (attempts used up, a budget exhausted, the deadline, no other eligible backend, not idempotent); the
+ * last attempt's JDK exception is its cause. A request whose last attempt got an answer returns that
+ * answer, even a 503: like {@code HttpClient}, the client leaves statuses to the caller. To tell that a
+ * retryable status (a 503 say) was returned because no retry could be made, the budget being empty for
+ * example, set {@link Builder#retryableStatusAsException(boolean)}: such a response is then thrown as
+ * {@link RequestFailedException} whose {@link RequestFailedException#stopReason()} says why. Either way
+ * every refusal by a budget is counted ({@link #metrics()}: {@code retriesRefused}, Envoy's
+ * {@code upstream_rq_retry_overflow}), logged at WARN at most once per 10 seconds with the backends whose
+ * answers spent the budget, and reported by {@code Diagnostics.examine(pool, client.metrics())}.
+ *
  * <p><b>Timeouts.</b> Each attempt gets the request's own timeout if it has one, else
  * {@link Builder#attemptTimeout}; the whole request (attempts and backoffs) ends by
  * {@link Builder#deadline}. Like {@code HttpRequest.timeout}, both run until the response headers
@@ -59,18 +83,25 @@ import java.util.function.Predicate;
  * once, when the HTTP client classes load), so {@link Builder#build()} refuses a host header when the
  * property does not allow it, instead of failing on every request.
  *
- * <p><b>The JDK's own retries</b> happen below this client, on the same backend: {@code HttpClient} sends
- * a GET or HEAD once more when a pooled connection turns out to be closed, and tries a refused
- * connection once more unless {@code -Djdk.httpclient.disableRetryConnect=true}. Each counts as one
- * attempt here.
+ * <p><b>The JDK's own retries</b> happen below this client, on the same backend, and each counts as one
+ * attempt here: {@code HttpClient} tries a refused connection once more at once (within the same connect
+ * timeout), and sends a GET or HEAD once more on a new connection when a pooled one turns out to be
+ * closed. So one attempt to a backend that refuses connections is two connection attempts, and the bound
+ * in {@link RetryPolicy} doubles in connection attempts. On JDK 17 and 25 alike the connect retry is
+ * switched off only JVM-wide, by the system property {@code jdk.httpclient.disableRetryConnect=true}
+ * (or {@code net.properties}), which the JDK reads once, when its HTTP client classes load; it has no
+ * setting per {@code HttpClient}. This client therefore cannot turn it off for its own default
+ * {@code HttpClient} without changing every other {@code HttpClient} of the application, and does not:
+ * set {@code -Djdk.httpclient.disableRetryConnect=true} on the command line to make each attempt one
+ * connection attempt.
  *
  * <p><b>Session persistence.</b> With inserted-cookie persistence, requests sent through a
  * {@link #newSession() session} keep its cookie and stay on one backend; requests sent through the
  * client each count as a new client. With server-cookie persistence the request's own {@code Cookie}
  * header is matched and every {@code Set-Cookie} of a response is shown to the load balancer. For hash
- * schedulers, {@link Builder#hashKey(Function)} derives the key from the request. A retry selects
- * without the session cookie and with a re-hashed key, so that it can reach another backend; a session
- * whose request was served elsewhere keeps the new backend's cookie.
+ * schedulers, {@link Builder#hashKey(Function)} derives the key from the request. A retry selects with
+ * the same cookie and key but never a backend already tried: a session bound to the failed backend moves
+ * (the session keeps the new backend's cookie), and a hash scheduler picks the owner of a re-hashed key.
  *
  * <p><b>Threads and lifecycle.</b> Thread-safe; one client serves any number of concurrent requests.
  * It starts no thread of its own: I/O runs on the {@code HttpClient}'s threads, backoffs on
@@ -90,19 +121,28 @@ public final class BalancedHttpClient {
   static final String ALLOW_RESTRICTED_HEADERS = "jdk.httpclient.allowRestrictedHeaders";
   private static final Set<String> IDEMPOTENT_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
+  private static final Logger log = LoggerFactory.getLogger(BalancedHttpClient.class);
+
   final LoadBalancer lb;
   final HttpClient http;
   final RetryPolicy retryPolicy;
-  final RetryBudget budget;
+  final RetryBudget retryBudget;
+  final RetryBudget requeueBudget;
+  final ClientStats stats = new ClientStats();
+  final BudgetLog budgetLog;
   final Duration attemptTimeout;
   final Duration deadline;
   final PoolRequests requests;
+  final boolean retryableStatusAsException;
   private final Predicate<HttpRequest> idempotent;
 
   private BalancedHttpClient(Builder b) {
     this.lb = b.lb;
     this.retryPolicy = b.retryPolicy;
-    this.budget = new RetryBudget(b.retryPolicy);
+    this.retryBudget = RetryBudget.retries(b.retryPolicy);
+    this.requeueBudget = RetryBudget.requeues(b.retryPolicy);
+    this.budgetLog = new BudgetLog(lb.name(), retryPolicy, stats, System::nanoTime, log::warn);
+    this.retryableStatusAsException = b.retryableStatusAsException;
     this.deadline = b.effectiveDeadline();
     this.attemptTimeout = b.attemptTimeout != null ? b.attemptTimeout : deadline;
     this.http = b.http != null ? b.http : HttpClient.newBuilder()
@@ -111,8 +151,13 @@ public final class BalancedHttpClient {
         .connectTimeout(attemptTimeout.compareTo(DEFAULT_CONNECT_TIMEOUT) < 0 ? attemptTimeout : DEFAULT_CONNECT_TIMEOUT)
         .build();
     this.requests = new PoolRequests(lb.name(), b.effectiveBackendProtocol() == Protocol.HTTPS ? "https" : "http",
-        b.hostHeader, b.hashKey);
+        b.hostHeader, b.hashKey, persistenceOf(lb));
     this.idempotent = b.idempotent;
+  }
+
+  /** The pool's session persistence. */
+  private static SessionPersistence.Mode persistenceOf(LoadBalancer lb) {
+    return lb.settings().sessionPersistence().mode();
   }
 
   /**
@@ -157,7 +202,10 @@ public final class BalancedHttpClient {
    *     response that is retried)
    * @return the response of the last attempt
    * @throws NoBackendException when no backend was eligible for the first attempt (nothing was sent)
-   * @throws IOException the failure of the last attempt when every attempt failed
+   * @throws RequestFailedException when every attempt failed, naming each and why the client stopped
+   *     (with {@link Builder#retryableStatusAsException(boolean)}, also when the last attempt's answer
+   *     had a retryable status)
+   * @throws IOException what the caller's body handler threw, unchanged
    * @throws InterruptedException when the calling thread is interrupted; the request is cancelled and
    *     its backend released
    * @throws IllegalArgumentException when the request's URI does not name this client's pool
@@ -177,8 +225,8 @@ public final class BalancedHttpClient {
    * @param <T> the response body type
    * @param request a request whose URI names the pool as its host ({@link #uri(String)})
    * @param handler the response body handler
-   * @return the response of the last attempt, or its failure ({@link NoBackendException} at once when
-   *     no backend was eligible)
+   * @return the response of the last attempt, or its failure: {@link RequestFailedException} as for
+   *     {@link #send}, {@link NoBackendException} at once when no backend was eligible
    * @throws IllegalArgumentException when the request's URI does not name this client's pool
    */
   public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
@@ -202,6 +250,16 @@ public final class BalancedHttpClient {
     return new Call<>(this, request, handler, session, requests.contextFor(request, session), isIdempotent(request));
   }
 
+  /**
+   * The client's counters now: requests, attempts, retries and requeues, those the budgets refused and
+   * by which backends' answers, failures, and the tokens left.
+   *
+   * @return a snapshot; cheap enough to read on every scrape
+   */
+  public ClientMetrics metrics() {
+    return stats.snapshot(lb.name(), retryPolicy, retryBudget, requeueBudget);
+  }
+
   boolean isIdempotent(HttpRequest request) {
     return IDEMPOTENT_METHODS.contains(request.method()) || idempotent.test(request);
   }
@@ -209,7 +267,8 @@ public final class BalancedHttpClient {
   @Override
   public String toString() {
     return "BalancedHttpClient{" + requests + " attemptTimeout=" + format(attemptTimeout) + " deadline="
-        + format(deadline) + " " + retryPolicy + "}";
+        + format(deadline) + " " + retryPolicy + (retryableStatusAsException ? " retryableStatusAsException" : "")
+        + "}";
   }
 
   /**
@@ -227,6 +286,7 @@ public final class BalancedHttpClient {
     private String hostHeader;
     private Function<HttpRequest, ? extends CharSequence> hashKey;
     private Predicate<HttpRequest> idempotent = request -> request.headers().firstValue("Idempotency-Key").isPresent();
+    private boolean retryableStatusAsException;
 
     private Builder(LoadBalancer lb) {
       this.lb = Objects.requireNonNull(lb, "lb");
@@ -339,6 +399,23 @@ public final class BalancedHttpClient {
      */
     public Builder idempotentWhen(Predicate<HttpRequest> idempotent) {
       this.idempotent = Objects.requireNonNull(idempotent, "client.idempotentWhen");
+      return this;
+    }
+
+    /**
+     * Whether an answer with a retryable status ({@link RetryPolicy#retryableStatuses()}, 502, 503 and 504 by
+     * default) that no further attempt could replace is thrown as {@link RequestFailedException} instead
+     * of returned (default false: returned, as {@code HttpClient} returns every status). The exception's
+     * {@link RequestFailedException#stopReason()} says why no retry was made: a budget was empty, the
+     * attempts were used up, the deadline came, no other backend was left, or the request was not
+     * idempotent; its attempts list every answer and failure. The answer's body is discarded. gRPC treats
+     * such a status as a failed call too.
+     *
+     * @param asException true to throw such answers
+     * @return this builder
+     */
+    public Builder retryableStatusAsException(boolean asException) {
+      this.retryableStatusAsException = asException;
       return this;
     }
 

@@ -1,44 +1,43 @@
 package io.lb4j.impl.client;
 
+import static io.lb4j.api.internal.Checks.format;
+
 import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.impl.client.RequestFailedException.StopReason;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.ResponseInfo;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One request of a {@link BalancedHttpClient}, from its first selection to the response handed to the
- * caller: sends attempts, decides retries and ends every attempt exactly once.
+ * caller: sends attempts, decides requeues and retries, ends every attempt exactly once, and when it
+ * gives up says why in one {@link RequestFailedException}.
  *
  * <p>Attempts run one after the other: on the caller's thread ({@link #send()}), or each started by the
  * previous one's completion on the {@code HttpClient}'s threads or the backoff timer
- * ({@link #sendAsync()}), so {@link #attempts} and {@link #tried} are only touched by one thread at a
- * time, with happens-before through the futures and the timer. Cancellation of
- * {@link #result} may come from any thread: it ends the {@link #current} attempt and cancels the
- * exchange in flight; every later step checks {@code result.isDone()} and ends its attempt without
- * sending, so a selection can never outlive a cancelled call.
+ * ({@link #sendAsync()}), so the fields below that are not volatile are only touched by one thread at a
+ * time, with happens-before through the futures and the timer. Cancellation of {@link #result} may come
+ * from any thread: it ends the {@link #current} attempt and cancels the exchange in flight; every later
+ * step checks {@code result.isDone()} and ends its attempt without sending, so a selection can never
+ * outlive a cancelled call.
  *
- * <p>Not allocation-free, by design: a request allocates this object, an attempt per try and a copy of
- * the request, far less than the {@code HttpClient} exchange it drives. What it shares with other
- * requests (the load balancer's select and the retry budget) is lock-free.
+ * <p>Not allocation-free, by design: a request allocates this object, an attempt and a copy of the
+ * request, far less than the {@code HttpClient} exchange it drives. Everything about retries (the
+ * backends tried, the failed attempts) is allocated only when a request is retried. What it shares with
+ * other requests (the load balancer's select, the budgets, one counter) is lock-free.
  */
 final class Call<T> {
-  /** How often a retry re-selects to find a backend not tried yet before it settles for a tried one. */
-  private static final int RESELECTS = 4;
-
   private final BalancedHttpClient client;
   private final HttpRequest request;
   private final BodyHandler<T> handler;
@@ -48,8 +47,15 @@ final class Call<T> {
   private final long deadlineNanos;
   /** The caller's future ({@link #sendAsync()}); for {@link #send()}, only cancelled when the caller is interrupted. */
   private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
-  private final List<String> tried = new ArrayList<>(2);
   private int attempts;
+  /** Retries sent so far (not requeues): numbers the backoff. */
+  private int retries;
+  /** The backends tried, for {@code select(context, excluded)}; null until the first retry. */
+  private List<String> tried;
+  /** The attempts that failed or got a retryable status, and why the request stopped; null until the first. */
+  private AttemptHistory history;
+  /** A retryable status that is to be thrown instead of returned ({@code retryableStatusAsException}). */
+  private RequestFailedException statusFailure;
   private volatile Attempt current;
   private volatile CompletableFuture<?> inFlight;
 
@@ -66,12 +72,11 @@ final class Call<T> {
 
   /** Sends the request without blocking: each attempt is started by the end of the one before. */
   CompletableFuture<HttpResponse<T>> sendAsync() {
-    Selection first = client.lb.select(context);
+    Selection first = firstSelection();
     if (!first.hasBackend()) {
       result.completeExceptionally(noBackend(first));
       return result;
     }
-    client.budget.onRequest();
     // The caller cancelled, or completed the future itself (orTimeout, completeExceptionally): end the
     // attempt and its exchange. Our own exceptional completions come after the attempt ended, so this is
     // a no-op for them (ending an attempt is idempotent, and cancelling a finished exchange does nothing).
@@ -98,11 +103,10 @@ final class Call<T> {
    * {@code HttpClientBenchmark}).
    */
   HttpResponse<T> send() throws IOException, InterruptedException {
-    Selection first = client.lb.select(context);
+    Selection first = firstSelection();
     if (!first.hasBackend()) {
       throw noBackend(first);
     }
-    client.budget.onRequest();
     Attempt attempt = nextAttempt(first);
     while (true) {
       Attempt sent = attempt;
@@ -124,34 +128,59 @@ final class Call<T> {
       if (sent != current) {
         next = current; // the status was retryable: onHeaders planned the retry and dropped the body
       } else if (failure == null) {
+        if (statusFailure != null) {
+          throw statusFailure;
+        }
+        if (sent.endsWithExchange) {
+          sent.finish(sent.statusOutcome()); // the body has been read: release before the caller sees it
+        }
         return response;
       } else {
         next = afterFailure(sent, failure);
         if (next == null) {
+          if (stopped()) {
+            throw failed(failure);
+          }
           if (failure instanceof IOException) {
-            throw (IOException) failure;
+            throw (IOException) failure; // the caller's own failure, unchanged
           }
           throw (RuntimeException) failure;
         }
       }
-      try {
-        TimeUnit.NANOSECONDS.sleep(next.backoffNanos);
-      } catch (InterruptedException e) {
-        next.abandon();
-        throw e;
+      if (next.backoffNanos > 0) {
+        try {
+          TimeUnit.NANOSECONDS.sleep(next.backoffNanos);
+        } catch (InterruptedException e) {
+          next.abandon();
+          throw e;
+        }
       }
       attempt = next;
     }
   }
 
+  private Selection firstSelection() {
+    client.stats.requests.increment();
+    Selection first = client.lb.select(context);
+    if (first.hasBackend()) {
+      client.retryBudget.onRequest();
+      client.requeueBudget.onRequest();
+    }
+    return first;
+  }
+
   private NoBackendException noBackend(Selection none) {
+    client.stats.noBackend.increment();
+    client.stats.failures.increment();
     return new NoBackendException(client.requests.pool(), none.reason());
   }
 
   private Attempt nextAttempt(Selection selection) {
     attempts++;
     Attempt attempt = new Attempt(client.lb, selection);
-    tried.add(selection.backend().id());
+    if (tried != null) {
+      tried.add(attempt.backendId());
+    }
     current = attempt;
     return attempt;
   }
@@ -161,12 +190,15 @@ final class Call<T> {
    * the attempt counts as sent from here.
    */
   private HttpRequest backendRequest(Attempt attempt) {
-    attempt.sending();
     long remaining = deadlineNanos - System.nanoTime();
     Duration timeout = request.timeout().orElse(client.attemptTimeout);
-    if (timeout.toNanos() > remaining) {
+    // The first attempt starts microseconds after the deadline did: an attempt timeout no longer than the
+    // deadline is kept as it is rather than cut by those microseconds into a new Duration.
+    boolean fits = attempts == 1 ? timeout.compareTo(client.deadline) <= 0 : timeout.toNanos() <= remaining;
+    if (!fits) {
       timeout = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), remaining)); // positive, as the JDK requires
     }
+    attempt.sending(timeout);
     return client.requests.forBackend(request, attempt.selection, timeout);
   }
 
@@ -194,8 +226,10 @@ final class Call<T> {
   private BodySubscriber<T> onHeaders(Attempt attempt, ResponseInfo info) {
     attempt.headersReceived(info.statusCode());
     // Server-cookie persistence learns the application's cookies; other modes ignore them.
-    for (String setCookie : info.headers().allValues("Set-Cookie")) {
-      client.lb.observeSetCookie(attempt.selection, setCookie);
+    if (client.requests.observesSetCookies()) {
+      for (String setCookie : info.headers().allValues("Set-Cookie")) {
+        client.lb.observeSetCookie(attempt.selection, setCookie);
+      }
     }
     if (result.isDone()) {
       attempt.abandon();
@@ -204,20 +238,32 @@ final class Call<T> {
     if (client.retryPolicy.isRetryableStatus(info.statusCode())) {
       // The retry is planned here, before the body, so that a response is either retried or handed to
       // the caller's handler, never both; it is sent once this exchange has ended.
-      if (planRetry(true) != null) {
+      recordFailure(attempt, Outcome.Kind.SERVER_ERROR, "HTTP " + info.statusCode(), null);
+      if (planRetry(true, attempt) != null) {
         attempt.finish(attempt.statusOutcome());
+        return new DroppingSubscriber<>();
+      }
+      if (client.retryableStatusAsException && stopped()) { // not stopped when the caller gave up meanwhile
+        attempt.finish(attempt.statusOutcome());
+        statusFailure = failed(null);
         return new DroppingSubscriber<>();
       }
     }
     if (session != null && attempt.selection.setCookie() != null) {
       session.remember(attempt.selection.setCookie());
     }
+    BodySubscriber<T> body;
     try {
-      return new ReleasingBodySubscriber<>(handler.apply(info), attempt);
+      body = handler.apply(info);
     } catch (RuntimeException | Error e) {
       attempt.finish(attempt.statusOutcome());
       throw e;
     }
+    if (ReleasingBodySubscriber.endsWithExchange(body)) {
+      attempt.endsWithExchange = true;
+      return body;
+    }
+    return new ReleasingBodySubscriber<>(body, attempt);
   }
 
   private void onExchangeDone(Attempt attempt, HttpResponse<T> response, Throwable error) {
@@ -226,7 +272,12 @@ final class Call<T> {
       return;
     }
     if (error == null) {
-      if (!result.complete(response)) {
+      if (attempt.endsWithExchange) {
+        attempt.finish(attempt.statusOutcome()); // the body has been read: release before the caller sees it
+      }
+      if (statusFailure != null) {
+        result.completeExceptionally(statusFailure);
+      } else if (!result.complete(response)) {
         closeQuietly(response.body()); // cancelled while the body handler ran: nobody will read it
       }
       return;
@@ -240,104 +291,120 @@ final class Call<T> {
     if (retry != null) {
       retryAfterBackoff(retry);
     } else {
-      result.completeExceptionally(cause);
+      result.completeExceptionally(stopped() ? failed(cause) : cause);
     }
   }
 
   /**
-   * Ends an attempt that failed with {@code cause} and plans the next one: the retry to send, or null
-   * when the failure is the caller's answer. A failure that is not the backend's doing (the caller's
-   * body handler threw, the client refused the request) is not reported; a response whose body failed
-   * is committed and not retried.
+   * Ends an attempt that failed with {@code cause} and plans the next one: the attempt to send, or null
+   * when the request stops. A failure that is not the backend's doing (the caller's body handler threw,
+   * the client refused the request) is not reported and leaves the call not {@link #stopped()}: it reaches
+   * the caller unchanged. A response whose body failed is committed and not retried.
    */
   private Attempt afterFailure(Attempt attempt, Throwable cause) {
     Outcome.Kind kind = Failures.kindOf(cause);
     if (kind == null) {
       attempt.abandon();
+      if (history != null) {
+        history.clearStop();
+      }
       return null;
     }
     attempt.finish(Outcome.failure(kind, attempt.latency()));
+    Duration connectTimeout = client.http.connectTimeout().orElse(null);
+    recordFailure(attempt, kind, Failures.describe(cause, kind, attempt.timeout, connectTimeout,
+        attempt.headersReceived()), cause);
     if (attempt.headersReceived()) {
-      return null;
+      return stop(StopReason.RESPONSE_STARTED, "");
     }
-    return planRetry(kind != Outcome.Kind.CONNECT_FAILURE);
+    return planRetry(kind != Outcome.Kind.CONNECT_FAILURE, attempt);
+  }
+
+  private void recordFailure(Attempt attempt, Outcome.Kind kind, String description, Throwable cause) {
+    if (history == null) {
+      history = new AttemptHistory(client.retryPolicy.maxAttempts());
+    }
+    history.record(attempt, kind, description, cause);
+  }
+
+  /** Whether the request stopped after a failure of the backend's doing (and is to end in an exception). */
+  private boolean stopped() {
+    return history != null && history.stopped();
+  }
+
+  /** The exception for the stopped request, {@code last} its cause; counted as a failure. */
+  private RequestFailedException failed(Throwable last) {
+    client.stats.failures.increment();
+    return history.exception(request, client.requests.pool(), attempts, last);
   }
 
   /**
-   * The next attempt, with its backend selected, or null when no retry may be made: attempts used up,
-   * a non-idempotent request that may have reached the server, the deadline too close, the budget
-   * empty, or no eligible backend.
+   * The next attempt after {@code failed}, with its backend selected, or null with the history saying
+   * why: attempts used up, a non-idempotent request that may have reached the server, the deadline too
+   * close, the budget empty, or no backend left that this request has not tried. A request that never
+   * left the client ({@code mayHaveReachedServer} false) is requeued: at once, on the requeue budget; any
+   * other is retried after its backoff, on the retry budget.
    */
-  private Attempt planRetry(boolean mayHaveReachedServer) {
+  private Attempt planRetry(boolean mayHaveReachedServer, Attempt failed) {
     RetryPolicy policy = client.retryPolicy;
-    if (attempts >= policy.maxAttempts() || (mayHaveReachedServer && !idempotent)) {
-      return null;
+    if (attempts >= policy.maxAttempts()) {
+      return stop(StopReason.ATTEMPTS_USED_UP, " (" + attempts + " of " + policy.maxAttempts() + ")");
     }
-    long backoffNanos = policy.backoffNanos(attempts, ThreadLocalRandom.current().nextDouble());
+    if (mayHaveReachedServer && !idempotent) {
+      return stop(StopReason.NOT_RETRYABLE, " (" + request.method() + ")");
+    }
+    long backoffNanos = mayHaveReachedServer
+        ? policy.backoffNanos(retries + 1, ThreadLocalRandom.current().nextDouble()) : 0;
     // A retry needs room for its backoff and for an attempt of at least the shortest timeout.
     if (System.nanoTime() + backoffNanos + BalancedHttpClient.MIN_TIMEOUT.toNanos() - deadlineNanos >= 0) {
-      return null;
+      return stop(StopReason.DEADLINE, " (" + format(client.deadline) + ")");
     }
-    // Requests that never left the client cost no token: no server saw them, so they add no load.
-    if (mayHaveReachedServer && !client.budget.tryWithdraw()) {
-      return null;
+    boolean requeue = !mayHaveReachedServer;
+    RetryBudget budget = requeue ? client.requeueBudget : client.retryBudget;
+    if (!budget.tryWithdraw()) {
+      client.stats.refused(failed.backendId(), requeue);
+      client.budgetLog.refused();
+      return requeue
+          ? stop(StopReason.REQUEUE_BUDGET_EXHAUSTED, " (" + BudgetLog.percent(policy.requeueBudgetRatio())
+              + " of requests + " + policy.requeueBudgetBurst() + ")")
+          : stop(StopReason.RETRY_BUDGET_EXHAUSTED, " (" + BudgetLog.percent(policy.budgetRatio())
+              + " of requests + " + policy.budgetBurst() + ")");
     }
-    Selection next = selectUntried();
-    if (next == null) {
-      if (mayHaveReachedServer) {
-        client.budget.refund();
-      }
-      return null;
+    if (tried == null) {
+      tried = new ArrayList<>(policy.maxAttempts());
+      tried.add(current.backendId());
+    }
+    // Envoy's previous-hosts predicate: never a backend this request tried. A session bound to one moves.
+    Selection next = client.lb.select(context, tried);
+    if (!next.hasBackend()) {
+      budget.refund();
+      return stop(StopReason.NO_OTHER_BACKEND, ": " + next.reason().description());
     }
     Attempt attempt = nextAttempt(next);
     if (result.isDone()) { // the caller gave up meanwhile: whoever sees the other's write ends the attempt
       attempt.abandon();
-      if (mayHaveReachedServer) {
-        client.budget.refund();
-      }
+      budget.refund();
+      history.clearStop();
       return null;
+    }
+    client.stats.sent(failed.backendId(), requeue);
+    if (!requeue) {
+      retries++;
     }
     attempt.backoffNanos = backoffNanos;
     return attempt;
   }
 
-  /**
-   * A backend not tried by this request where one is eligible, else a tried one, else null. The first
-   * selection uses the request's context; later ones drop the session cookie and re-hash the key, the
-   * way Envoy's ring hash re-picks on retry, so sticky and hashed requests can move off a failing
-   * backend too.
-   */
-  private Selection selectUntried() {
-    Selection fallback = null;
-    for (int i = 0; i < RESELECTS; i++) {
-      Selection s = client.lb.select(i == 0 ? context : rehashed(i));
-      if (!s.hasBackend()) {
-        continue;
-      }
-      if (!tried.contains(s.backend().id())) {
-        if (fallback != null) {
-          fallback.release();
-        }
-        return s;
-      }
-      if (fallback == null) {
-        fallback = s;
-      } else {
-        s.release();
-      }
-    }
-    return fallback;
-  }
-
-  private RequestContext rehashed(int salt) {
-    RequestContext.Builder b = RequestContext.builder();
-    if (context.hasHashKey()) {
-      b.hashKey(RequestContext.mix64(context.hashKey() + salt));
-    }
-    return b.build();
+  private Attempt stop(StopReason reason, String detail) {
+    history.stop(reason, detail);
+    return null;
   }
 
   private void retryAfterBackoff(Attempt attempt) {
+    if (attempt.backoffNanos == 0) {
+      sendAsync(attempt); // a requeue (or a retry without backoff): at once, at most maxAttempts deep
+      return;
+    }
     try {
       CompletableFuture.delayedExecutor(attempt.backoffNanos, TimeUnit.NANOSECONDS).execute(() -> sendAsync(attempt));
     } catch (RuntimeException e) { // the timer refused the task: the retry is never sent
@@ -354,32 +421,5 @@ final class Call<T> {
         // the caller is gone; there is nobody to tell
       }
     }
-  }
-
-  /**
-   * Takes the body of a response that is retried or whose caller cancelled: cancels it at once (the
-   * connection is closed rather than drained, so a slow error body does not delay the retry).
-   */
-  private static final class DroppingSubscriber<T> implements BodySubscriber<T> {
-    private final CompletableFuture<T> body = CompletableFuture.completedFuture(null);
-
-    @Override
-    public CompletionStage<T> getBody() {
-      return body;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription subscription) {
-      subscription.cancel();
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> item) {}
-
-    @Override
-    public void onError(Throwable throwable) {}
-
-    @Override
-    public void onComplete() {}
   }
 }

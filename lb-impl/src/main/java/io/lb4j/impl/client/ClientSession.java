@@ -35,7 +35,9 @@ public final class ClientSession {
    * @param request a request addressed to the pool
    * @param handler the response body handler
    * @return the response
-   * @throws IOException when every attempt failed, or {@link NoBackendException} when no backend was eligible
+   * @throws RequestFailedException when every attempt failed ({@link NoBackendException} when no backend
+   *     was eligible)
+   * @throws IOException what the caller's body handler threw, unchanged
    * @throws InterruptedException when the calling thread is interrupted; the request is cancelled
    */
   public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
@@ -49,7 +51,7 @@ public final class ClientSession {
    * @param <T> the response body type
    * @param request a request addressed to the pool
    * @param handler the response body handler
-   * @return the response, or the failure of the last attempt
+   * @return the response, or {@link RequestFailedException}
    */
   public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
     return client.sendAsync(request, handler, this);

@@ -1,17 +1,18 @@
 package io.lb4j.impl.client;
 
 import io.lb4j.api.scheduler.NoBackendReason;
-import java.io.IOException;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * Thrown by {@link BalancedHttpClient} (or the exception its future completes with) when the pool had
  * no eligible backend for a request's first attempt. No connection was made; the request was not sent.
- * A gateway answers 502 with {@link #reason()}, a client fails fast or tries later.
+ * A gateway answers 502 with {@link #reason()}, a client fails fast or tries later. Its
+ * {@link #stopReason()} is {@link RequestFailedException.StopReason#NO_BACKEND} and it has no attempts.
  *
  * @since 0.2.0
  */
-public final class NoBackendException extends IOException {
+public final class NoBackendException extends RequestFailedException {
   private static final long serialVersionUID = 1L;
 
   /** Why no backend was eligible. */
@@ -24,7 +25,8 @@ public final class NoBackendException extends IOException {
    * @param reason why no backend was eligible
    */
   public NoBackendException(String pool, NoBackendReason reason) {
-    super("no backend in pool '" + pool + "': " + Objects.requireNonNull(reason, "reason").description());
+    super("no backend in pool '" + pool + "': " + Objects.requireNonNull(reason, "reason").description(), pool,
+        List.of(), StopReason.NO_BACKEND);
     this.reason = reason;
   }
 

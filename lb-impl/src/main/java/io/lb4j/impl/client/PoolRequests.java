@@ -2,9 +2,9 @@ package io.lb4j.impl.client;
 
 import static io.lb4j.api.internal.Checks.checkArgument;
 
-import io.lb4j.api.Backend;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.api.persistence.SessionPersistence;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -12,24 +12,49 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
  * How a request addressed to the pool ({@code http://<pool>/path}) becomes what the load balancer selects
- * with (a {@link RequestContext}) and what a backend receives (a copy sent to its address). Immutable
- * and thread-safe.
+ * with (a {@link RequestContext}) and what a backend receives (a copy sent to its address). Thread-safe;
+ * its settings are immutable.
+ *
+ * <p>The request path does only what the pool's persistence needs: without cookie persistence no
+ * {@code Cookie} header is read and the context is the shared {@link RequestContext#EMPTY} (unless a hash
+ * key is derived), and {@code Set-Cookie} headers are read only for server-cookie persistence. The
+ * {@code http://address:port} origin of each backend address is built once and kept.
  */
 final class PoolRequests {
+  /** Past this many backend addresses the origin cache starts over, so a churning pool cannot grow it without end. */
+  static final int MAX_ORIGINS = 4096;
+
   private final String pool;
   private final String scheme;
   private final String hostHeader;
   private final Function<HttpRequest, ? extends CharSequence> hashKey;
+  private final boolean readsCookies;
+  private final boolean observesSetCookies;
+  /** {@code http://127.0.0.1:8080} by backend address, plain HTTP only (HTTPS names the backend's host). */
+  private final ConcurrentHashMap<InetSocketAddress, String> origins = new ConcurrentHashMap<>();
 
-  PoolRequests(String pool, String scheme, String hostHeader, Function<HttpRequest, ? extends CharSequence> hashKey) {
+  /**
+   * @param persistence the pool's session persistence, or null when it cannot be known (a load balancer
+   *     not built by {@code LoadBalancers}): then cookies are read and observed as if it used them
+   */
+  PoolRequests(String pool, String scheme, String hostHeader, Function<HttpRequest, ? extends CharSequence> hashKey,
+      SessionPersistence.Mode persistence) {
     this.pool = pool;
     this.scheme = scheme;
     this.hostHeader = hostHeader;
     this.hashKey = hashKey;
+    this.readsCookies = persistence == null || persistence.isCookie();
+    this.observesSetCookies = persistence == null || persistence == SessionPersistence.Mode.SERVER_COOKIE;
+  }
+
+  /** Whether responses' {@code Set-Cookie} headers are shown to the load balancer (server-cookie persistence). */
+  boolean observesSetCookies() {
+    return observesSetCookies;
   }
 
   String pool() {
@@ -47,7 +72,9 @@ final class PoolRequests {
   void checkInPool(URI uri) {
     boolean inPool = scheme.equalsIgnoreCase(uri.getScheme()) && pool.equalsIgnoreCase(uri.getRawAuthority())
         && uri.getRawFragment() == null;
-    checkArgument(inPool, "request.uri", "in pool " + scheme + "://" + pool + "/ (no port, user or fragment)", uri);
+    if (!inPool) { // the message is built only for a request it refuses: this runs for every request
+      checkArgument(false, "request.uri", "in pool " + scheme + "://" + pool + "/ (no port, user or fragment)", uri);
+    }
   }
 
   /**
@@ -55,12 +82,18 @@ final class PoolRequests {
    * headers with the session's cookie (which the backend never sees).
    */
   RequestContext contextFor(HttpRequest request, ClientSession session) {
+    if (hashKey == null && !readsCookies) {
+      return RequestContext.EMPTY; // nothing the pool selects with: no allocation
+    }
     RequestContext.Builder context = RequestContext.builder();
     if (hashKey != null) {
       CharSequence key = hashKey.apply(request);
       if (key != null) {
         context.hashKey(key);
       }
+    }
+    if (!readsCookies) {
+      return context.build();
     }
     List<String> cookies = request.headers().allValues("Cookie");
     String sessionCookie = session == null ? null : session.cookie();
@@ -80,21 +113,38 @@ final class PoolRequests {
    * backend's host, which the certificate must match, with the selection's port.
    */
   HttpRequest forBackend(HttpRequest request, Selection selection, Duration timeout) {
-    Backend backend = selection.backend();
-    InetSocketAddress address = selection.address();
-    String host = scheme.equals("http") && !address.isUnresolved() ? address.getAddress().getHostAddress()
-        : backend.host();
     URI uri = request.uri();
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+    String query = uri.getRawQuery();
+    String origin = origin(selection);
     HttpRequest.Builder copy = HttpRequest.newBuilder(request, (name, value) -> true)
-        .uri(URI.create(scheme + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort()
-            + path + query))
+        .uri(URI.create(query == null ? origin + path : origin + path + "?" + query))
         .timeout(timeout);
     if (hostHeader != null) {
       copy.setHeader("Host", hostHeader);
     }
     return copy.build();
+  }
+
+  /** {@code http://127.0.0.1:8080}: where the selected backend is reached. */
+  private String origin(Selection selection) {
+    InetSocketAddress address = selection.address();
+    if (scheme.equals("http") && !address.isUnresolved()) {
+      String origin = origins.get(address);
+      if (origin == null) {
+        if (origins.size() >= MAX_ORIGINS) {
+          origins.clear();
+        }
+        origin = origin(address.getAddress().getHostAddress(), address.getPort());
+        origins.put(address, origin);
+      }
+      return origin;
+    }
+    return origin(selection.backend().host(), address.getPort());
+  }
+
+  private String origin(String host, int port) {
+    return scheme + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
   /** True when the JDK lets requests set {@code Host}: {@code value} lists {@code host} (comma-separated). */

@@ -3,8 +3,9 @@ package io.lb4j.impl.client;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The token bucket behind {@link RetryPolicy#budgetRatio()}: each request deposits the ratio, each
- * retry withdraws one token, the bucket holds at most the burst and starts full.
+ * One token bucket of a client: its retry budget ({@link RetryPolicy#budgetRatio()}) or its requeue
+ * budget ({@link RetryPolicy#requeueBudgetRatio()}). Each request deposits the ratio, each retry (or
+ * requeue) withdraws one token, the bucket holds at most the burst and starts full.
  *
  * <p>Tokens are counted in thousandths in one {@link AtomicLong}, so deposits and withdrawals are exact
  * (no floating-point drift) and lock-free: a withdrawal is a CAS that succeeds only while a whole token
@@ -17,13 +18,26 @@ final class RetryBudget {
   private final long capacity;
   private final AtomicLong milliTokens;
 
-  RetryBudget(RetryPolicy policy) {
-    this.deposit = Math.round(policy.budgetRatio() * ONE_TOKEN);
-    this.capacity = policy.budgetBurst() * ONE_TOKEN;
+  RetryBudget(double ratio, int burst) {
+    this.deposit = Math.round(ratio * ONE_TOKEN);
+    this.capacity = burst * ONE_TOKEN;
     this.milliTokens = new AtomicLong(capacity);
   }
 
-  /** Called once per request, before its first attempt. */
+  /** The client's retry budget under {@code policy}. */
+  static RetryBudget retries(RetryPolicy policy) {
+    return new RetryBudget(policy.budgetRatio(), policy.budgetBurst());
+  }
+
+  /** The client's requeue budget under {@code policy}. */
+  static RetryBudget requeues(RetryPolicy policy) {
+    return new RetryBudget(policy.requeueBudgetRatio(), policy.requeueBudgetBurst());
+  }
+
+  /**
+   * Called once per request, before its first attempt. A full bucket (the usual state) is only read, so
+   * concurrent requests share its cache line instead of fighting over it.
+   */
   void onRequest() {
     if (deposit == 0) {
       return;
@@ -49,7 +63,7 @@ final class RetryBudget {
     return true;
   }
 
-  /** Gives back the token of a retry that could not be sent (no backend was eligible). */
+  /** Gives back the token of a retry that could not be sent (no backend was eligible, the caller gave up). */
   void refund() {
     long current;
     do {

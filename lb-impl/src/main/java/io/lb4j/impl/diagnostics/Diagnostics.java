@@ -5,6 +5,7 @@ import static io.lb4j.api.internal.Checks.checkRange;
 import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
 import io.lb4j.api.LoadBalancer;
+import io.lb4j.impl.client.ClientMetrics;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -24,11 +25,12 @@ import java.util.Objects;
  * Diagnostics diagnostics = Diagnostics.builder().build();
  * Report report = diagnostics.examine(pool, List.of(listenerSnapshot)); // a gateway's pool
  * Report report = diagnostics.examine(pool);                            // a client-side pool
+ * Report report = diagnostics.examine(pool, client.metrics());           // ... and its BalancedHttpClient
  * System.out.println(report.toText());
  * }</pre>
  *
  * <p>What it looks at: the pool's view, health history and policies; the listeners' counters, through
- * {@link ListenerSnapshot}s; on Linux the host's {@code /proc} (reverse-path filtering, accept queues,
+ * {@link ListenerSnapshot}s; a {@code BalancedHttpClient}'s counters, through its {@link ClientMetrics}; on Linux the host's {@code /proc} (reverse-path filtering, accept queues,
  * {@code somaxconn}, TIME_WAIT sockets). An unhealthy backend's traffic port is probed with one real TCP
  * connect, and backend host names are resolved, so an examination may take up to
  * {@link Builder#portProbeTimeout(Duration)} per probed backend; it never runs on a request path. A source that
@@ -36,7 +38,7 @@ import java.util.Objects;
  * examination never throws because of the host.
  *
  * <p>Thread-safe. Counters are judged by their growth: the host's accept-queue counters and each
- * listener's answer counts are kept from one examination to the next, so a finding based on them clears
+ * listener's answer counts and each client's refused retries are kept from one examination to the next, so a finding based on them clears
  * once the count stops growing (the first examination of a listener judges its totals; accept-queue
  * overflows need two). Keep one instance per pool, or a {@link PeriodicCheck}, for the most useful reports.
  *
@@ -77,6 +79,7 @@ public final class Diagnostics {
   private final PoolFindings poolFindings;
   private final HealthCheckFindings healthFindings;
   private final ListenerFindings listenerFindings;
+  private final ClientFindings clientFindings;
   private final HostFindings hostFindings;
 
   private Diagnostics(Builder b) {
@@ -92,6 +95,7 @@ public final class Diagnostics {
     this.poolFindings = new PoolFindings(this);
     this.healthFindings = new HealthCheckFindings(this);
     this.listenerFindings = new ListenerFindings(this);
+    this.clientFindings = new ClientFindings();
     this.hostFindings = new HostFindings(new ProcFs(b.procRoot), b.timeWaitThreshold);
   }
 
@@ -106,15 +110,26 @@ public final class Diagnostics {
    */
   public Report examine(LoadBalancer pool, List<ListenerSnapshot> listeners) {
     Objects.requireNonNull(listeners, "listeners");
-    return run(pool, List.copyOf(listeners), true);
+    return run(pool, List.copyOf(listeners), true, null);
   }
 
   /** Examines a client-side pool, which no listener serves: the listener findings are skipped. */
   public Report examine(LoadBalancer pool) {
-    return run(pool, List.of(), false);
+    return run(pool, List.of(), false, null);
   }
 
-  private Report run(LoadBalancer pool, List<ListenerSnapshot> snapshots, boolean served) {
+  /**
+   * Examines a client-side pool and the counters of the {@code BalancedHttpClient} that sends to it
+   * ({@code client.metrics()}): besides what {@link #examine(LoadBalancer)} finds,
+   * {@link FindingCode#RETRY_BUDGET_EXHAUSTED} when the client's budgets refused retries since the
+   * previous examination of that client (the first examination judges its totals).
+   */
+  public Report examine(LoadBalancer pool, ClientMetrics client) {
+    Objects.requireNonNull(client, "client");
+    return run(pool, List.of(), false, client);
+  }
+
+  private Report run(LoadBalancer pool, List<ListenerSnapshot> snapshots, boolean served, ClientMetrics client) {
     Objects.requireNonNull(pool, "pool");
     List<BackendView> view = pool.view();
     Examined e = new Examined(pool, pool.name(), pool.settings(), pool.listener(), pool.healthCheck(), view,
@@ -122,6 +137,9 @@ public final class Diagnostics {
     List<Finding> out = new ArrayList<>();
     if (served) {
       guarded("listeners", out, () -> listenerFindings.examine(e, snapshots, out));
+    }
+    if (client != null) {
+      guarded("client", out, () -> clientFindings.examine(e, client, out));
     }
     guarded("pool", out, () -> poolFindings.examine(e, out));
     guarded("health checks", out, () -> healthFindings.examine(e, out));

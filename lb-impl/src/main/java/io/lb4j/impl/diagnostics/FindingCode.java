@@ -51,6 +51,12 @@ public enum FindingCode {
   BACKLOG_ABOVE_SOMAXCONN("backlog-above-somaxconn"),
   /** Many local sockets towards one backend sit in TIME_WAIT: client ports may run out. */
   TIME_WAIT_PILE_UP("time-wait-pile-up"),
+  /**
+   * A {@code BalancedHttpClient}'s retry or requeue budget refused retries since the last examination:
+   * callers got a failure or a 5xx answer that a retry might have replaced (Envoy's
+   * {@code upstream_rq_retry_overflow}).
+   */
+  RETRY_BUDGET_EXHAUSTED("retry-budget-exhausted"),
   /** Session persistence is on and one backend takes far more than its weighted share. */
   PERSISTENCE_SKEW("persistence-skew"),
   /** A source of evidence (for example /proc) could not be read, so some findings could not be looked for. */

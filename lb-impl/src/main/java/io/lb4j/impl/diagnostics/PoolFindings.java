@@ -129,7 +129,8 @@ final class PoolFindings {
   /**
    * Real traffic ejected a backend that the active check keeps calling healthy: ejected now, or at least
    * twice within the window, with no failed active check in it. With {@code activeCheckEndsEjection} (the
-   * default) each passing probe ends the ejection, so the pattern shows in the history, not in the state.
+   * default) a passing probe that can see the ejection's cause ends it, so the pattern may show in the
+   * history rather than in the state.
    * Typically a static check page while the application's dynamic path is broken.
    */
   private void shallowCheck(Examined e, List<Finding> out) {

@@ -6,7 +6,7 @@
  * <p>Entry points: {@link io.lb4j.impl.diagnostics.Diagnostics} (one examination, a
  * {@link io.lb4j.impl.diagnostics.Report} rendered as text or JSON) and
  * {@link io.lb4j.impl.diagnostics.PeriodicCheck} (logs a finding when it appears and when it clears).
- * Listener counters come in through {@link io.lb4j.impl.diagnostics.ListenerSnapshot}. Every other type
- * here is package-private.
+ * Listener counters come in through {@link io.lb4j.impl.diagnostics.ListenerSnapshot}, a
+ * {@code BalancedHttpClient}'s through its {@code ClientMetrics}. Every other type here is package-private.
  */
 package io.lb4j.impl.diagnostics;

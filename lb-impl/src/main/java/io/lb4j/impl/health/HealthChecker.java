@@ -428,7 +428,7 @@ public final class HealthChecker implements AutoCloseable {
           latencyNanos / 1000);
     }
     if (success && outlierDetector != null) {
-      outlierDetector.activeCheckSucceeded(t.id);
+      outlierDetector.activeCheckSucceeded(t.id, v.policy.type());
     }
     if (change == HealthStateMachine.BECAME_HEALTHY) {
       emit(t, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, cause);
@@ -560,8 +560,9 @@ public final class HealthChecker implements AutoCloseable {
 
     /**
      * The pool's passive checker: every successful probe is passed to
-     * {@link OutlierDetector#activeCheckSucceeded}, which ends an ejection early when its policy says so
-     * (a map lookup and a volatile read when the backend is not ejected).
+     * {@link OutlierDetector#activeCheckSucceeded} with the check's type, which ends an ejection early
+     * when its policy says so and the check can see the ejection's cause (a map lookup and a volatile
+     * read when the backend is not ejected).
      */
     public Builder outlierDetector(OutlierDetector detector) {
       this.outlierDetector = Objects.requireNonNull(detector, "outlierDetector");

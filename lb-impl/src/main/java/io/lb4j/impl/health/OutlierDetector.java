@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.lb4j.api.Backend;
 import io.lb4j.api.Outcome;
+import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.health.OutlierDetectionPolicy;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -30,11 +32,17 @@ import org.slf4j.LoggerFactory;
  * {@link Outcome#isFailure() failure}: connect failure, timeout, reset, 5xx), or, when
  * {@code failureRatePercent} is above 0, when that share of its last {@code slidingWindowSize} calls
  * failed (the breaker's count-based window; judged once the window is full). An ejected backend is
- * out for {@code baseEjectionTime}; then its next {@code trialCalls} reported outcomes are trial calls
- * (the breaker's half-open state): if the breaker's rule still trips on them (all failed, or the
- * failure rate is still too high) the backend is ejected again for one more {@code baseEjectionTime}
- * than the last time, at most {@code maxEjectionTime}; otherwise it is back. While trial calls are
- * pending {@link #isEjected} is false: traffic is not throttled, the first outcomes decide.
+ * out for {@code baseEjectionTime} times its ejection count, at most {@code maxEjectionTime}; then its
+ * next {@code trialCalls} reported outcomes are trial calls (the breaker's half-open state): if the
+ * breaker's rule still trips on them (all failed, or the failure rate is still too high) the backend is
+ * ejected again with its count one higher (the second ejection lasts twice as long as the first);
+ * otherwise it is back. While trial calls are pending {@link #isEjected} is false: traffic is not
+ * throttled, the first outcomes decide.
+ *
+ * <p><b>The ejection count</b> follows Envoy's ejection multiplier: every ejection adds one, and every
+ * {@code baseEjectionTime} a backend then spends back in service takes one off. A backend ejected again
+ * soon after it came back (its trial passed, or a check ended the ejection) stays out longer each time;
+ * one that worked for a while starts again from {@code baseEjectionTime}.
  *
  * <p><b>Cap.</b> Never more than {@code maxEjectionPercent} of the backends are ejected at once, but
  * one may always be (so a pool of three with 10% can still eject its one bad backend). A backend that
@@ -44,8 +52,15 @@ import org.slf4j.LoggerFactory;
  * trips at the cap: it ends, with an UNHEALTHY to HEALTHY event, and the one that tripped takes it.
  *
  * <p><b>With active checks.</b> A backend should get traffic only when both layers agree (the
- * facade's job); {@link #activeCheckSucceeded} ends an ejection early when
- * {@code activeCheckEndsEjection} is set.
+ * facade's job). With {@code activeCheckEndsEjection}, {@link #activeCheckSucceeded} ends an ejection
+ * early, but only when the check can see what caused it: an ejection lasts until something that can
+ * see its cause ends it. Every ejection remembers the kinds of the failures that led to it (those since
+ * the backend last came back, trial calls included). A TCP check, a bare handshake, can only vouch for
+ * connect failures; an HTTP check, which sends a request and reads the status, also for 5xx answers and
+ * resets; no check vouches for timeouts (a health path that answers quickly says nothing about a slow
+ * application path), so a timeout ejection ends only by its trial calls. Envoy's
+ * {@code successful_active_health_check_uneject_host} ends any ejection on any passing check; lb4j does
+ * not, because a TCP check passing against a backend that answers after 5 s would put it straight back.
  *
  * <p><b>Events.</b> An ejection is a HEALTHY to UNHEALTHY {@link HealthTransition} with a cause such as
  * {@code ejected after 5 consecutive failures (last: HTTP 503)}; a return is UNHEALTHY to HEALTHY.
@@ -67,6 +82,7 @@ public final class OutlierDetector {
   private static final String EXPIRED = "ejection time ran out with no trial calls";
 
   private final OutlierDetectionPolicy policy;
+  private final boolean rateRule;
   private final Clock clock;
   private final CircuitBreakerConfig breakerConfig;
   private final ConcurrentHashMap<String, Ejectee> backends = new ConcurrentHashMap<>();
@@ -92,7 +108,7 @@ public final class OutlierDetector {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.logPrefix = poolName == null ? "" : "load balancer '" + poolName + "': ";
-    boolean rateRule = policy.failureRatePercent() > 0;
+    this.rateRule = policy.failureRatePercent() > 0;
     // Without the rate rule the breaker's own window is the last N calls at a 100% threshold, which is
     // exactly "N consecutive failures"; with it, the window is the rate rule and the consecutive rule
     // is counted here. The open-state wait is driven by this class (from the injected clock), so the
@@ -152,9 +168,14 @@ public final class OutlierDetector {
     if (failure) {
       e.lastFailureKind = outcome.kind();
       e.lastFailureStatus = outcome.statusCode();
+      e.addFailureKind(EjectionCauses.bit(outcome.kind()));
       e.consecutive.incrementAndGet();
     } else {
       e.consecutive.set(0);
+      if (!e.ejected && !rateRule) {
+        // Only the current streak can eject under the consecutive rule: older failures no longer count.
+        e.failureKinds.set(0);
+      }
     }
     if (e.ejected) {
       if (e.breaker.getState() == CircuitBreaker.State.OPEN) {
@@ -191,16 +212,27 @@ public final class OutlierDetector {
 
   /**
    * An active health check of the backend succeeded: ends its ejection at once when the policy's
-   * {@code activeCheckEndsEjection} is set, else does nothing.
+   * {@code activeCheckEndsEjection} is set and a check of this type can see every kind of failure that
+   * led to the ejection (see the class javadoc), else does nothing.
+   *
+   * @param backendId the backend checked
+   * @param type how it was checked
    */
-  public void activeCheckSucceeded(String backendId) {
+  public void activeCheckSucceeded(String backendId, HealthCheckType type) {
+    Objects.requireNonNull(type, "type");
     if (!policy.enabled() || !policy.activeCheckEndsEjection()) {
       return;
     }
     Ejectee e = backends.get(backendId);
-    if (e != null && e.ejected) {
-      end(e, "ejection ended early by a successful active check");
+    if (e != null && e.ejected && EjectionCauses.visibleTo(type, e.ejectionKinds)) {
+      end(e, "ejection ended early by a successful " + type + " check");
     }
+  }
+
+  /** The kinds of failures that led to the backend's current ejection, for tests; empty when not ejected. */
+  Set<Outcome.Kind> ejectionKinds(String backendId) {
+    Ejectee e = backends.get(backendId);
+    return EjectionCauses.of(e != null && e.ejected ? e.ejectionKinds : 0);
   }
 
   /** Registers {@code listener} for ejections and returns; close the handle to unregister. */
@@ -276,11 +308,12 @@ public final class OutlierDetector {
       if (ejected >= cap) {
         e.breaker.reset();
         e.consecutive.set(0);
+        e.failureKinds.set(0);
         log.debug("{}backend {} not ejected: {} of {} backends already ejected (max {}%)", logPrefix, e.id, ejected,
             backends.size(), policy.maxEjectionPercent());
       } else {
         cause = ejectLocked(e);
-        ejectionMillis = ejectionMillis(1);
+        ejectionMillis = ejectionMillis(e.ejections);
       }
     }
     if (expired != null) {
@@ -313,9 +346,7 @@ public final class OutlierDetector {
         if (x.breaker.getState() != CircuitBreaker.State.CLOSED) {
           x.breaker.reset();
         }
-        x.ejected = false;
-        x.ejections = 0;
-        x.consecutive.set(0);
+        x.returned(now);
         ejected--;
         if (ended == null) {
           ended = new ArrayList<>();
@@ -326,7 +357,10 @@ public final class OutlierDetector {
     return ended;
   }
 
-  /** Ejects {@code e} for the first time and returns the cause; under the lock, with a free place. */
+  /**
+   * Ejects {@code e}, which is in service, for {@code baseEjectionTime} times its ejection count (see the
+   * class javadoc) and returns the cause; under the lock, with a free place.
+   */
   private String ejectLocked(Ejectee e) {
     boolean consecutive = e.consecutive.get() >= policy.consecutiveFailures();
     String cause = consecutive
@@ -336,8 +370,12 @@ public final class OutlierDetector {
     if (e.breaker.getState() == CircuitBreaker.State.CLOSED) {
       e.breaker.transitionToOpenState();
     }
-    e.ejections = 1;
-    e.ejectedUntil = clock.millis() + ejectionMillis(1);
+    long now = clock.millis();
+    // Envoy's multiplier: one off for every base ejection time spent back in service, then one more.
+    long decayed = e.returnedAt == 0 ? 0 : (now - e.returnedAt) / policy.baseEjectionTime().toMillis();
+    e.ejections = (int) Math.max(0, e.ejections - Math.min(decayed, Integer.MAX_VALUE)) + 1;
+    e.ejectedUntil = now + ejectionMillis(e.ejections);
+    e.ejectionKinds = e.failureKinds.get();
     e.halfOpen = false;
     e.ejected = true;
     ejected++;
@@ -358,6 +396,7 @@ public final class OutlierDetector {
         e.ejections++;
         ejectionMillis = ejectionMillis(e.ejections);
         e.ejectedUntil = clock.millis() + ejectionMillis;
+        e.ejectionKinds |= e.failureKinds.get();
       }
       log.info("{}backend {} ({}) failed its trial calls (last: {}), ejected again for {}", logPrefix, e.id,
           e.backend.authority(), last(e), Checks.format(Duration.ofMillis(ejectionMillis)));
@@ -379,10 +418,8 @@ public final class OutlierDetector {
       if (e.breaker.getState() != CircuitBreaker.State.CLOSED) {
         e.breaker.reset();
       }
-      e.ejected = false;
       e.halfOpen = false;
-      e.ejections = 0;
-      e.consecutive.set(0);
+      e.returned(clock.millis());
       ejected--;
     }
     log.info("{}backend {} ({}) is back: {}", logPrefix, e.id, e.backend.authority(), cause);
@@ -428,12 +465,37 @@ public final class OutlierDetector {
     volatile boolean ejected;
     volatile boolean halfOpen;
     volatile long ejectedUntil;
+    /** The failure kinds behind the current ejection, one bit per kind; read by the probe thread. */
+    volatile int ejectionKinds;
     int ejections;
+    /** When the backend last came back from an ejection (clock millis), 0 before the first. */
+    long returnedAt;
+    /**
+     * The kinds of failures reported since the backend last came back (the current streak only under the
+     * consecutive rule), one bit per kind: what an ejection now would be for. Written by reporters.
+     */
+    final AtomicInteger failureKinds = new AtomicInteger();
 
     Ejectee(Backend backend, CircuitBreaker breaker) {
       this.backend = backend;
       this.id = backend.id();
       this.breaker = breaker;
+    }
+
+    void addFailureKind(int bit) {
+      int kinds;
+      do {
+        kinds = failureKinds.get();
+      } while ((kinds & bit) == 0 && !failureKinds.compareAndSet(kinds, kinds | bit));
+    }
+
+    /** Back in service at {@code now}: keeps the ejection count, which decays from here. Under the lock. */
+    void returned(long now) {
+      ejected = false;
+      ejectionKinds = 0;
+      failureKinds.set(0);
+      consecutive.set(0);
+      returnedAt = now;
     }
   }
 

@@ -20,26 +20,30 @@ import org.slf4j.LoggerFactory;
  * tried, up to {@code maxConnectAttempts}; the pool never offers a backend that already failed for this
  * request, even to a sticky session, which moves to the new backend with a new cookie. Layer 7 first takes an idle keep-alive connection from its loop's pool.
  *
+ * <p>Each step returns what happened ({@link Result}): the connection is {@link Result#READY} (take it with
+ * {@link #connection()}), {@link Result#PENDING} (wait for {@code OP_CONNECT}), or no backend can be reached
+ * ({@link Result#UNAVAILABLE}, with {@link #failureCause()} and {@link #failureReason()}).
+ *
  * <p>Owned by one connection and used on its loop's thread only. The connecting channel is registered with
- * the owner as its key's handler; the owner passes {@code OP_CONNECT} readiness to {@link #finishConnect()}
- * and its deadline sweep to {@link #checkTimeout(long)}.
+ * the owner as its key's handler; the owner passes {@code OP_CONNECT} readiness to {@link #finishConnect()},
+ * arms its timer by {@link #connectDeadline()} and passes the timer's call to {@link #checkTimeout(long)}.
  */
 final class BackendDialer {
   private static final Logger log = LoggerFactory.getLogger(BackendDialer.class);
 
-  /** What the dialer tells its connection. */
-  interface Events {
-    /** {@code backend} is connected (or was taken idle from the pool) for {@link #selection()}. */
-    void backendReady(BackendConnection backend) throws IOException;
-
-    /** No backend can be reached: {@code NO_BACKEND} with the pool's reason, or {@code CONNECT_FAILED}. */
-    void backendUnavailable(FailureCause cause, String reason) throws IOException;
+  /** What a step of the dialer came to. */
+  enum Result {
+    /** A connection is ready for {@link #selection()}: take it with {@link #connection()}. */
+    READY,
+    /** A connect is in progress: wait for {@code OP_CONNECT} or the connect timeout. */
+    PENDING,
+    /** No backend can be reached: see {@link #failureCause()} and {@link #failureReason()}. */
+    UNAVAILABLE
   }
 
   private final ProxyContext ctx;
   private final EventLoop loop;
   private final IoHandler owner;
-  private final Events events;
   /** Idle keep-alive connections (Layer 7), or null (Layer 4). */
   private final BackendConnectionPool idle;
   private final List<String> tried = new ArrayList<>(2);
@@ -47,14 +51,33 @@ final class BackendDialer {
   private int attempts;
   private Selection selection;
   private BackendConnection connecting;
+  private BackendConnection ready;
   private long connectStart;
+  private FailureCause failureCause;
+  private String failureReason;
 
-  BackendDialer(ProxyContext ctx, EventLoop loop, IoHandler owner, Events events, BackendConnectionPool idle) {
+  BackendDialer(ProxyContext ctx, EventLoop loop, IoHandler owner, BackendConnectionPool idle) {
     this.ctx = ctx;
     this.loop = loop;
     this.owner = owner;
-    this.events = events;
     this.idle = idle;
+  }
+
+  /** The connection a {@link Result#READY} step made ready; the caller owns it from now on. */
+  BackendConnection connection() {
+    BackendConnection c = ready;
+    ready = null;
+    return c;
+  }
+
+  /** After {@link Result#UNAVAILABLE}: {@code NO_BACKEND} with the pool's reason, or {@code CONNECT_FAILED}. */
+  FailureCause failureCause() {
+    return failureCause;
+  }
+
+  /** After {@link Result#UNAVAILABLE}: why, in words for the client and the log. */
+  String failureReason() {
+    return failureReason;
   }
 
   /** The current selection (the backend being connected or serving), or null. */
@@ -72,14 +95,14 @@ final class BackendDialer {
   }
 
   /** Starts over for a new request or connection. */
-  void dial(RequestContext request) throws IOException {
+  Result dial(RequestContext request) throws IOException {
     this.request = request;
     this.attempts = 0;
     this.tried.clear();
-    next();
+    return next();
   }
 
-  private void next() throws IOException {
+  private Result next() throws IOException {
     while (attempts < ctx.maxConnectAttempts) {
       attempts++;
       Selection s = ctx.pool.select(request, tried);
@@ -87,40 +110,91 @@ final class BackendDialer {
         if (!tried.isEmpty()) {
           break; // every other backend is out too: the connect failures are the cause, not the pool
         }
-        events.backendUnavailable(FailureCause.NO_BACKEND, s.reason().description());
-        return;
+        return unavailable(FailureCause.NO_BACKEND, s.reason().description());
       }
-      if (attempts > 1) {
-        ctx.metrics.retry();
-      }
-      selection = s;
-      tried.add(s.backend().id());
-      InetSocketAddress address;
-      try {
-        address = ProxyContext.addressOf(s);
-      } catch (IOException e) {
-        failed(e.toString());
-        continue;
-      }
-      BackendConnection pooled = idle == null ? null : idle.take(address);
-      if (pooled != null) {
-        pooled.key.attach(owner);
-        events.backendReady(pooled);
-        return;
-      }
-      if (open(address)) {
-        return;
+      Result r = connect(s);
+      if (r != null) {
+        return r;
       }
     }
-    events.backendUnavailable(FailureCause.CONNECT_FAILED,
+    return unavailable(FailureCause.CONNECT_FAILED,
         "no backend accepted the connection after " + tried.size() + " attempts");
+  }
+
+  /** Uses {@code s}: an idle pooled connection to it, or a new one; null when that failed at once (reported). */
+  private Result connect(Selection s) throws IOException {
+    if (attempts > 1) {
+      ctx.metrics.retry();
+    }
+    selection = s;
+    tried.add(s.backend().id());
+    InetSocketAddress address;
+    try {
+      address = ProxyContext.addressOf(s);
+    } catch (IOException e) {
+      failed(e.toString());
+      return null;
+    }
+    BackendConnection pooled = idle == null ? null : idle.take(address);
+    if (pooled != null) {
+      pooled.key.attach(owner);
+      ready = pooled;
+      return Result.READY;
+    }
+    return open(address);
+  }
+
+  /**
+   * Layer 7: the selected backend failed the request after its connection was ready (closed or reset
+   * before the response), and the request may be sent again: to another backend the request has not tried,
+   * as the pool selects it, never the same one twice (nginx's {@code proxy_next_upstream}). The one
+   * exception is {@code freshIfNoneLeft}, for a connection taken from the idle pool, which the backend may
+   * have closed just as it was taken: when no other backend is left, one new connection to the same backend.
+   * {@link Result#UNAVAILABLE} when nothing is left to try (the caller answers with its own failure).
+   */
+  Result resend(boolean freshIfNoneLeft) throws IOException {
+    Selection failed = selection;
+    InetSocketAddress failedAddress = failed.address();
+    while (attempts < ctx.maxConnectAttempts) {
+      attempts++;
+      Selection s = ctx.pool.select(request, tried);
+      if (!s.hasBackend()) {
+        break;
+      }
+      if (failed != null) {
+        failed.release(); // the request leaves that backend
+        failed = null;
+      }
+      Result r = connect(s);
+      if (r != null) {
+        return r;
+      }
+    }
+    if (failed != null && freshIfNoneLeft) {
+      ctx.metrics.retry();
+      selection = failed;
+      Result r = open(failedAddress);
+      if (r != null) {
+        return r;
+      }
+    } else if (failed != null) {
+      failed.release();
+      selection = null;
+    }
+    return unavailable(FailureCause.BACKEND_CLOSED, "no other backend to send the request to");
+  }
+
+  private Result unavailable(FailureCause cause, String reason) {
+    failureCause = cause;
+    failureReason = reason;
+    return Result.UNAVAILABLE;
   }
 
   /**
    * Opens a new connection to {@code address} for the current selection (also to replace a stale pooled
-   * one); false when it failed at once, already reported.
+   * one); null when it failed at once, already reported.
    */
-  private boolean open(InetSocketAddress address) throws IOException {
+  private Result open(InetSocketAddress address) throws IOException {
     SocketChannel channel = SocketChannel.open();
     try {
       channel.configureBlocking(false);
@@ -132,47 +206,51 @@ final class BackendDialer {
     } catch (IOException e) {
       TcpProxyConnection.closeQuietly(channel);
       failed(e.toString());
-      return false;
+      return null;
     }
-    if (!connecting.channel.isConnectionPending()) {
-      established();
-    }
-    return true;
-  }
-
-  /** A stale pooled connection failed before any response byte: one fresh connection to the same backend. */
-  void reopen(InetSocketAddress address) throws IOException {
-    if (!open(address)) {
-      next();
-    }
+    return connecting.channel.isConnectionPending() ? Result.PENDING : established();
   }
 
   /** {@code OP_CONNECT} readiness of the connecting channel. */
-  void finishConnect() throws IOException {
+  Result finishConnect() throws IOException {
     try {
       connecting.channel.finishConnect();
     } catch (IOException e) {
       failed(e.toString());
-      next();
-      return;
+      return next();
     }
-    established();
+    return established();
   }
 
-  private void established() throws IOException {
+  private Result established() {
     BackendConnection c = connecting;
     connecting = null;
     c.key.interestOps(0);
-    ctx.pool.report(selection, Outcome.success(Duration.ofNanos(System.nanoTime() - connectStart)));
-    events.backendReady(c);
+    if (idle == null) {
+      // Layer 4: the connect is all there is to judge. Layer 7 reports each request's own outcome once it is
+      // known: a connect success reported too would reset the failure count of a backend that accepts and
+      // then closes every connection, and count each request twice.
+      ctx.pool.report(selection, Outcome.success(Duration.ofNanos(System.nanoTime() - connectStart)));
+    }
+    ready = c;
+    return Result.READY;
   }
 
-  /** Gives up a connect that takes longer than the connect timeout and tries the next backend. */
-  void checkTimeout(long nowNanos) throws IOException {
-    if (connecting != null && nowNanos - connectStart > ctx.connectTimeoutNanos) {
+  /** When the pending connect times out ({@code System.nanoTime()} scale); meaningful while connecting. */
+  long connectDeadline() {
+    return connectStart + ctx.connectTimeoutNanos;
+  }
+
+  /**
+   * Gives up a connect that takes longer than the connect timeout and tries the next backend; {@link
+   * Result#PENDING} while the connect may still finish (or none is in progress).
+   */
+  Result checkTimeout(long nowNanos) throws IOException {
+    if (connecting != null && nowNanos - connectStart >= ctx.connectTimeoutNanos) {
       failed("connect timeout after " + Duration.ofNanos(ctx.connectTimeoutNanos).toMillis() + "ms");
-      next();
+      return next();
     }
+    return Result.PENDING;
   }
 
   private void failed(String cause) {
@@ -199,6 +277,10 @@ final class BackendDialer {
     if (connecting != null) {
       connecting.close(loop.buffers());
       connecting = null;
+    }
+    if (ready != null) {
+      ready.close(loop.buffers());
+      ready = null;
     }
     releaseSelection();
   }

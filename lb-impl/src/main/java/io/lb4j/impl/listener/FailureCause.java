@@ -18,6 +18,12 @@ public enum FailureCause {
   BAD_RESPONSE(502, "bad response"),
   /** The backend did not answer within the listener's request timeout: 504. */
   TIMEOUT(504, "timeout"),
+  /**
+   * The client did not send its request body within the listener's request timeout (408, connection
+   * closed), or did not read the response within its write timeout (the connection is closed: the response
+   * already started). Nothing is reported against the backend.
+   */
+  CLIENT_TIMEOUT(408, "client timeout"),
   /** The request was malformed or ambiguous (RFC 9112 framing): 400, connection closed. */
   BAD_REQUEST(400, "bad request"),
   /** The request line was longer than the limit: 414. */

@@ -1,28 +1,45 @@
 package io.lb4j.impl.listener;
 
 import io.lb4j.impl.listener.http.BodyScanner;
+import io.lb4j.impl.listener.http.ForwardingRewriter;
 import io.lb4j.impl.listener.http.RequestHead;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * The request side of an {@link HttpProxyConnection}: the request head rewritten for the backend, then the
- * request body streamed from the client's input buffer as the body scanner finds where it ends. Bodies are
- * never buffered whole. Used by the connection's loop thread only; one request at a time.
+ * The request side of an {@link Exchange}: the request head rewritten for the backend, then the request
+ * body streamed from the client's input as the body scanner finds where it ends. Bodies are never buffered
+ * whole. Each {@link #pump} says what happened ({@link Result}); the exchange decides what follows. Used
+ * by its exchange's loop thread only; one request at a time.
  */
 final class RequestForwarder {
-  private final HttpProxyConnection conn;
+
+  /** What a {@link #pump} came to. */
+  enum Result {
+    /** Nothing could move. */
+    IDLE,
+    /** Bytes moved, or the body ended. */
+    MOVED,
+    /** A write to the backend failed ({@link BackendLink#error()}). */
+    BACKEND_FAILED,
+    /** The body is malformed, or the client ended before it did ({@link #errorReason()}). */
+    BAD_REQUEST
+  }
+
+  private final ForwardingRewriter rewriter;
+  private final BufferPool buffers;
   private final BodyScanner body;
   /** The rewritten request head, waiting to be written to the backend; null once written. */
   private ByteBuffer head;
-  /** Request body bytes at the client buffer's position, scanned, not yet written to the backend. */
+  /** Request body bytes at the client input's position, scanned, not yet written to the backend. */
   private int pending;
   private boolean bodyDone;
   private boolean bodySent;
+  private String errorReason;
 
-  RequestForwarder(HttpProxyConnection conn) {
-    this.conn = conn;
-    this.body = new BodyScanner(conn.http.limits);
+  RequestForwarder(ForwardingRewriter rewriter, HttpLimits limits, BufferPool buffers) {
+    this.rewriter = rewriter;
+    this.buffers = buffers;
+    this.body = new BodyScanner(limits);
   }
 
   /** A new request: its body's framing, nothing sent yet. */
@@ -31,80 +48,88 @@ final class RequestForwarder {
     bodyDone = body.isComplete();
     bodySent = false;
     pending = 0;
+    errorReason = null;
   }
 
   /** Rewrites {@code request}'s head for the backend (forwarding fields added, hop-by-hop fields removed). */
-  void prepareHead(RequestHead request, String hostIfAbsent) {
-    HttpContext http = conn.http;
-    head = conn.buffers.acquire();
-    if (http.rewriter.writeRequest(request, conn.clientIp, hostIfAbsent, head) < 0) {
+  void prepareHead(RequestHead request, String clientIp, String hostIfAbsent) {
+    head = buffers.acquire();
+    if (rewriter.writeRequest(request, clientIp, hostIfAbsent, head) < 0) {
       // A head near the limits with the added fields does not fit a pooled buffer: a one-off buffer.
-      conn.buffers.release(head);
+      buffers.release(head);
       head = ByteBuffer.allocate(request.headLength() * 2 + 4096);
-      http.rewriter.writeRequest(request, conn.clientIp, hostIfAbsent, head);
+      rewriter.writeRequest(request, clientIp, hostIfAbsent, head);
     }
     head.flip();
   }
 
   /**
    * Client to backend: the request head with the body bytes already read (one write), then body bytes as
-   * the scanner finds them. True when something moved or the exchange changed state.
+   * the scanner finds them.
    */
-  boolean pump() throws IOException {
-    boolean progress = false;
+  Result pump(ClientSide client, BackendLink backend) {
+    boolean moved = false;
+    ByteBuffer in = client.input();
     if (head != null) {
       if (!bodyDone) {
-        scan(); // a malformed body is refused below, once the head is out
+        scan(in); // a malformed body is refused below, once the head is out
       }
       int headBytes = head.remaining();
-      long n = conn.writeHeadThenSlice(head, conn.clientIn, body.isError() ? 0 : pending, true);
+      long n = backend.write(head, in, body.isError() ? 0 : pending);
       if (n < 0) {
-        return true;
+        return Result.BACKEND_FAILED;
       }
-      progress = n > 0;
+      moved = n > 0;
       int bodyWritten = (int) Math.max(0, n - headBytes);
       pending -= bodyWritten;
       bodySent |= bodyWritten > 0;
       if (head.hasRemaining()) {
-        return progress;
+        return moved ? Result.MOVED : Result.IDLE;
       }
       releaseHead();
     }
     if (bodyDone) {
-      return progress;
+      return moved ? Result.MOVED : Result.IDLE;
     }
-    scan();
+    scan(in);
     if (body.isError()) {
-      conn.fail(FailureCause.BAD_REQUEST, body.errorReason());
-      return true;
+      errorReason = body.errorReason();
+      return Result.BAD_REQUEST;
     }
     if (pending > 0) {
-      int n = conn.writeSlice(conn.clientIn, pending, true);
+      int n = backend.write(in, pending);
       if (n < 0) {
-        return true;
+        return Result.BACKEND_FAILED;
       }
       pending -= n;
       bodySent |= n > 0;
-      progress |= n > 0;
+      moved |= n > 0;
     }
     if (pending == 0) {
       if (body.isComplete()) {
         bodyDone = true;
-        progress = true;
-      } else if (conn.clientEof && (conn.clientIn == null || !conn.clientIn.hasRemaining())) {
+        moved = true;
+      } else if (client.inputEnded() && (in == null || !in.hasRemaining())) {
         body.endOfInput();
-        conn.fail(FailureCause.BAD_REQUEST, body.errorReason());
-        return true;
+        errorReason = body.errorReason();
+        return Result.BAD_REQUEST;
       }
     }
-    return progress;
+    return moved ? Result.MOVED : Result.IDLE;
   }
 
-  private void scan() {
-    ByteBuffer in = conn.clientIn;
+  private void scan(ByteBuffer in) {
     if (pending == 0 && in != null && in.hasRemaining()) {
       pending = body.scan(in);
     }
+  }
+
+  /**
+   * The request will be sent again on another connection: its head is rewritten then. Body bytes scanned
+   * but not written stay claimed at the input's position, so they go out behind the new head.
+   */
+  void restart() {
+    releaseHead();
   }
 
   /** After a 101 the client's bytes are the tunnel's, not a body. */
@@ -121,14 +146,19 @@ final class RequestForwarder {
     return bodyDone;
   }
 
-  /** True once a body byte went to the backend: a failing pooled connection is then not retried as stale. */
+  /** True once a body byte went to the backend: those bytes are gone, so the request cannot be sent again. */
   boolean bodySent() {
     return bodySent;
   }
 
+  /** Why the body was refused, after {@link Result#BAD_REQUEST}. */
+  String errorReason() {
+    return errorReason;
+  }
+
   void releaseHead() {
     if (head != null) {
-      conn.buffers.release(head);
+      buffers.release(head);
       head = null;
     }
   }

@@ -1,45 +1,73 @@
 package io.lb4j.impl.listener;
 
-import io.lb4j.api.Outcome;
+import io.lb4j.impl.listener.http.BodyFraming;
 import io.lb4j.impl.listener.http.BodyScanner;
+import io.lb4j.impl.listener.http.ForwardingRewriter;
 import io.lb4j.impl.listener.http.ParseResult;
 import io.lb4j.impl.listener.http.RequestHead;
 import io.lb4j.impl.listener.http.ResponseHead;
 import io.lb4j.impl.listener.http.ResponseHeadParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The response side of an {@link HttpProxyConnection}: the backend's response head parsed strictly (interim
- * heads relayed, a 101 only to a request that asked for an upgrade), reported to the pool, rewritten for the
- * client, then the body streamed from the backend's input buffer as the body scanner finds where it ends.
- * Used by the connection's loop thread only; one response at a time.
+ * The response side of an {@link Exchange}: the backend's response head parsed strictly (interim heads
+ * relayed to HTTP/1.1 clients), handed to the exchange to judge ({@link Result#HEAD}), written for the
+ * client once the exchange decided how ({@link #sendHead}), then the body streamed from the backend's
+ * input as the body scanner finds where it ends. Each {@link #pump} says what happened ({@link Result}).
+ * Used by its exchange's loop thread only; one response at a time.
  */
 final class ResponseForwarder {
-  /** The connection's logger: log lines keep their category whichever half of the connection writes them. */
-  private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
 
-  private final HttpProxyConnection conn;
+  /** What a {@link #pump} came to. */
+  enum Result {
+    /** Nothing could move. */
+    IDLE,
+    /** Bytes moved. */
+    MOVED,
+    /** A final response head was parsed ({@link #head()}): the exchange judges it, then {@link #sendHead}. */
+    HEAD,
+    /** The backend's response head is malformed ({@link #errorReason()}). */
+    BAD_HEAD,
+    /** The backend ended before a complete response head. */
+    BACKEND_CLOSED,
+    /** The response body is malformed ({@link #errorReason()}); the head is already out. */
+    BAD_BODY,
+    /** The backend ended before the end of the body; the head is already out. */
+    CUT_OFF,
+    /** The whole response went to the client. */
+    COMPLETE
+  }
+
+  private final ForwardingRewriter rewriter;
+  private final BufferPool buffers;
   private final ResponseHeadParser parser;
   private final BodyScanner body;
-  /** Response body bytes at the backend buffer's position, scanned, not yet written to the client. */
+  private RequestHead request;
+  /** A response head (interim or final) waiting to be written to the client; null once written. */
+  private ByteBuffer head;
+  /** Response body bytes at the backend input's position, scanned, not yet written to the client. */
   private int pending;
   private boolean started;
-  private boolean closeAfterResponse;
+  /** The client cannot read chunked framing (HTTP/1.0): only chunk data is forwarded. */
+  private boolean dechunk;
+  private boolean anySent;
+  private String errorReason;
 
-  ResponseForwarder(HttpProxyConnection conn) {
-    this.conn = conn;
-    this.parser = new ResponseHeadParser(conn.http.limits);
-    this.body = new BodyScanner(conn.http.limits);
+  ResponseForwarder(ForwardingRewriter rewriter, HttpLimits limits, BufferPool buffers) {
+    this.rewriter = rewriter;
+    this.buffers = buffers;
+    this.parser = new ResponseHeadParser(limits);
+    this.body = new BodyScanner(limits);
   }
 
   /** A new request: no response yet. */
-  void start() {
+  void start(RequestHead request) {
+    this.request = request;
     pending = 0;
     started = false;
-    closeAfterResponse = false;
+    anySent = false;
+    errorReason = null;
   }
 
   /** A backend connection is ready: its response head is parsed from scratch. */
@@ -49,135 +77,128 @@ final class ResponseForwarder {
 
   /**
    * Backend to client: interim heads, the response head with the body bytes already read (one write), then
-   * body bytes as the scanner finds them. True when something moved or the exchange changed state.
+   * body bytes as the scanner finds them.
    */
-  boolean pump() throws IOException {
-    if (!conn.inExchange()) {
-      return false;
-    }
-    boolean progress = false;
-    ByteBuffer in = conn.backend.in;
-    if (conn.downHead != null) {
+  Result pump(BackendLink backend, ClientSide client) throws IOException {
+    boolean moved = false;
+    ByteBuffer in = backend.input();
+    if (head != null) {
       if (started) {
         scan(in); // a malformed body closes the connection below, once the head is out
       }
-      int headBytes = conn.downHead.remaining();
-      long n = conn.writeHeadThenSlice(conn.downHead, in, body.isError() ? 0 : pending, false);
-      progress = n > 0;
+      int headBytes = head.remaining();
+      long n = client.write(head, in, body.isError() ? 0 : pending);
+      moved = n > 0;
+      anySent |= moved;
       pending -= (int) Math.max(0, n - headBytes);
-      if (conn.downHead.hasRemaining()) {
-        return progress;
+      if (head.hasRemaining()) {
+        return moved ? Result.MOVED : Result.IDLE;
       }
-      conn.releaseDownHead();
+      releaseHead();
     }
     if (!started) {
       if (in != null && in.hasRemaining()) {
-        ParseResult r = parser.parse(in, conn.requestParser.head().isHeadMethod());
+        ParseResult r = parser.parse(in, request.isHeadMethod());
         if (r == ParseResult.COMPLETE) {
-          return responseHead();
+          if (!parser.head().isInterim()) {
+            return Result.HEAD;
+          }
+          relayInterim();
+          return Result.MOVED;
         }
         if (r == ParseResult.ERROR) {
-          conn.report(Outcome.failure(Outcome.Kind.SERVER_ERROR, conn.sinceRequestStart()));
-          conn.fail(FailureCause.BAD_RESPONSE, parser.errorReason());
-          return true;
+          errorReason = parser.errorReason();
+          return Result.BAD_HEAD;
         }
       }
-      if (conn.backendEof) {
-        conn.backendFailed("closed the connection before a complete response head");
-        return true;
-      }
-      return progress;
+      return backend.ended() ? Result.BACKEND_CLOSED : moved ? Result.MOVED : Result.IDLE;
     }
     scan(in);
     if (body.isError()) {
-      log.debug("{}: malformed response body from {}: {}", conn.ctx.listener.name(), conn.backend.address,
-          body.errorReason());
-      conn.abortAfter(FailureCause.BAD_RESPONSE);
-      return false;
+      errorReason = body.errorReason();
+      return Result.BAD_BODY;
     }
     if (pending > 0) {
-      int n = conn.writeSlice(in, pending, false);
+      int n = client.write(in, pending);
       pending -= n;
-      progress |= n > 0;
+      moved |= n > 0;
     }
     if (pending == 0) {
       if (body.isComplete()) {
-        conn.finishExchange();
-        return true;
+        return Result.COMPLETE;
       }
-      if (conn.backendEof && (in == null || !in.hasRemaining())) {
+      if (backend.ended() && (in == null || !in.hasRemaining())) {
         body.endOfInput();
-        if (body.isComplete()) {
-          conn.finishExchange(); // a body read until close
-          return true;
-        }
-        conn.report(Outcome.failure(Outcome.Kind.RESET, conn.sinceRequestStart()));
-        conn.abortAfter(FailureCause.BACKEND_CLOSED); // the status line is out: closing is the only way to tell
-        return false;
+        return body.isComplete() ? Result.COMPLETE : Result.CUT_OFF; // complete: a body read until close
       }
     }
-    return progress;
+    return moved ? Result.MOVED : Result.IDLE;
   }
 
   private void scan(ByteBuffer in) {
     if (pending == 0 && in != null && in.hasRemaining()) {
-      pending = body.scan(in);
+      pending = dechunk ? body.scanDecoded(in) : body.scan(in);
     }
   }
 
-  private boolean responseHead() {
-    ResponseHead head = parser.head();
-    RequestHead request = conn.requestParser.head();
-    HttpContext http = conn.http;
-    BufferPool buffers = conn.buffers;
-    if (head.isInterim()) {
-      if (request.isHttp11()) {
-        ByteBuffer interim = buffers.acquire();
-        if (http.rewriter.writeResponse(head, false, false, null, interim) < 0) {
-          buffers.release(interim);
-        } else {
-          interim.flip();
-          conn.downHead = interim;
-        }
+  /** An interim head (100 Continue...) goes to an HTTP/1.1 client as is; the final head is parsed next. */
+  private void relayInterim() {
+    if (request.isHttp11()) {
+      ByteBuffer interim = buffers.acquire();
+      if (rewriter.writeResponse(parser.head(), false, false, null, interim) < 0) {
+        buffers.release(interim);
+      } else {
+        interim.flip();
+        head = interim;
       }
-      parser.reset();
-      return true;
     }
-    if (head.isSwitchingProtocols() && !request.upgradeRequested()) {
-      conn.fail(FailureCause.BAD_RESPONSE, "101 Switching Protocols to a request that asked for no upgrade");
-      return true;
-    }
-    conn.status = head.status();
+    parser.reset();
+  }
+
+  /** The final response head, after {@link Result#HEAD}. */
+  ResponseHead head() {
+    return parser.head();
+  }
+
+  /**
+   * Writes the final head for the client: {@code Connection: close} when {@code closeClient}, the session
+   * cookie when not null. The body follows, unless the head is a 101 (the tunnel takes the head then); a
+   * chunked body for an HTTP/1.0 client is de-chunked (its end is told by closing the connection).
+   */
+  void sendHead(boolean closeClient, String setCookie) {
+    ResponseHead h = parser.head();
     started = true;
-    conn.report(Outcome.httpStatus(conn.status, conn.sinceRequestStart()));
-    SessionCookies.observe(conn.ctx, conn.dialer.selection(), head);
-    closeAfterResponse = !request.keepAlive() || !head.keepAlive() || !conn.requestBodyDone() || http.draining
-        || conn.clientEof;
-    String setCookie = SessionCookies.setCookie(conn.dialer.selection(), http.https());
+    boolean clientHttp10 = !request.isHttp11();
+    dechunk = clientHttp10 && h.framing() == BodyFraming.CHUNKED; // the rewriter drops Transfer-Encoding then
     ByteBuffer out = buffers.acquire();
-    if (http.rewriter.writeResponse(head, !request.isHttp11(), closeAfterResponse, setCookie, out) < 0) {
+    if (rewriter.writeResponse(h, clientHttp10, closeClient, setCookie, out) < 0) {
       buffers.release(out);
-      out = ByteBuffer.allocate(head.headLength() * 2 + 4096);
-      http.rewriter.writeResponse(head, !request.isHttp11(), closeAfterResponse, setCookie, out);
+      out = ByteBuffer.allocate(h.headLength() * 2 + 4096);
+      rewriter.writeResponse(h, clientHttp10, closeClient, setCookie, out);
     }
     out.flip();
-    conn.downHead = out;
-    if (head.isSwitchingProtocols()) {
-      pending = 0;
-      conn.startTunnel();
-      return true;
+    head = out;
+    if (!h.isSwitchingProtocols()) {
+      body.start(h.framing(), h.contentLength());
     }
-    body.start(head.framing(), head.contentLength());
-    return true;
   }
 
-  /** True once the response head was accepted: a failure can then only close the client connection. */
+  /** After a 101: hands the head not yet written to the tunnel, which writes it first. */
+  ByteBuffer takeHead() {
+    ByteBuffer h = head;
+    head = null;
+    pending = 0;
+    return h;
+  }
+
+  /** True once the final response head was accepted: a failure can then only close the client connection. */
   boolean started() {
     return started;
   }
 
-  boolean closeAfterResponse() {
-    return closeAfterResponse;
+  /** True once any response byte (an interim head included) went to the client. */
+  boolean anySent() {
+    return anySent;
   }
 
   /** True when the backend's connection stays usable after this response, as far as the response says. */
@@ -186,7 +207,12 @@ final class ResponseForwarder {
   }
 
   boolean wantsClientWrite() {
-    return pending > 0;
+    return head != null || pending > 0;
+  }
+
+  /** Why the response was refused, after {@link Result#BAD_HEAD} or {@link Result#BAD_BODY}. */
+  String errorReason() {
+    return errorReason;
   }
 
   /**
@@ -196,5 +222,12 @@ final class ResponseForwarder {
   void finish() {
     parser.reset();
     started = false;
+  }
+
+  void releaseHead() {
+    if (head != null) {
+      buffers.release(head);
+      head = null;
+    }
   }
 }

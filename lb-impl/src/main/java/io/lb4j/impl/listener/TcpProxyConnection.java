@@ -23,12 +23,13 @@ import org.slf4j.LoggerFactory;
  * <p>The backend is selected through the pool with the client's address (source-IP persistence applies),
  * and a failed connect is reported and retried on another backend, up to the configured attempts.
  */
-final class TcpProxyConnection extends IoHandler implements BackendDialer.Events {
+final class TcpProxyConnection extends IoHandler {
   private static final Logger log = LoggerFactory.getLogger(TcpProxyConnection.class);
   /** Buffers moved per readiness event and direction at most, so one busy connection cannot hog its loop. */
   static final int MAX_READS_PER_EVENT = 16;
 
   private final ProxyContext ctx;
+  private final EventLoop loop;
   private final BufferPool buffers;
   private final SocketChannel client;
   private final SelectionKey clientKey;
@@ -48,11 +49,12 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
 
   private TcpProxyConnection(ProxyContext ctx, EventLoop loop, SocketChannel client) throws IOException {
     this.ctx = ctx;
+    this.loop = loop;
     this.buffers = loop.buffers();
     this.client = client;
     this.clientAddress = (InetSocketAddress) client.getRemoteAddress();
     this.clientKey = client.register(loop.selector(), 0, this);
-    this.dialer = new BackendDialer(ctx, loop, this, this, null);
+    this.dialer = new BackendDialer(ctx, loop, this, null);
     this.lastActivity = System.nanoTime();
   }
 
@@ -68,21 +70,25 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
       return;
     }
     try {
-      c.dialer.dial(RequestContext.ofClient(c.clientAddress.getAddress()));
+      c.dialed(c.dialer.dial(RequestContext.ofClient(c.clientAddress.getAddress())));
     } catch (IOException e) {
       c.close(true);
     }
+    c.armTimer();
   }
 
-  @Override
-  public void backendUnavailable(FailureCause cause, String reason) {
-    ctx.metrics.failure(cause);
-    log.debug("{}: no backend for {}: {}", ctx.listener.name(), clientAddress, reason);
-    close(false);
+  /** Acts on a step of the dialer: relay once connected, close when no backend can be reached. */
+  private void dialed(BackendDialer.Result result) throws IOException {
+    if (result == BackendDialer.Result.READY) {
+      backendReady(dialer.connection());
+    } else if (result == BackendDialer.Result.UNAVAILABLE) {
+      ctx.metrics.failure(dialer.failureCause());
+      log.debug("{}: no backend for {}: {}", ctx.listener.name(), clientAddress, dialer.failureReason());
+      close(false);
+    }
   }
 
-  @Override
-  public void backendReady(BackendConnection connected) throws IOException {
+  private void backendReady(BackendConnection connected) throws IOException {
     backend = connected;
     if (ctx.proxyProtocol != ProxyProtocol.NONE) {
       up = buffers.acquire();
@@ -97,7 +103,7 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
   void ready(SelectionKey key) {
     try {
       if (dialer.connecting(key)) {
-        dialer.finishConnect();
+        dialed(dialer.finishConnect());
         return;
       }
       if (backend != null && key == backend.key) {
@@ -117,6 +123,7 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
       }
       if (!closed) {
         updateInterest();
+        armTimer();
       }
     } catch (IOException e) {
       log.debug("{}: connection from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
@@ -232,6 +239,16 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
     }
   }
 
+  /**
+   * Arms this connection's one timer for its next deadline, the connect timeout or the idle timeout, unless
+   * it is armed earlier already (it then re-checks and re-arms when it fires: activity costs no heap work).
+   */
+  private void armTimer() {
+    if (!closed) {
+      loop.armBy(this, dialer.isConnecting() ? dialer.connectDeadline() : lastActivity + ctx.idleTimeoutNanos);
+    }
+  }
+
   @Override
   void checkTimeouts(long nowNanos) {
     if (closed) {
@@ -239,15 +256,16 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
     }
     if (dialer.isConnecting()) {
       try {
-        dialer.checkTimeout(nowNanos);
+        dialed(dialer.checkTimeout(nowNanos));
       } catch (IOException e) {
         close(true);
       }
-    } else if (nowNanos - lastActivity > ctx.idleTimeoutNanos) {
+    } else if (nowNanos - lastActivity >= ctx.idleTimeoutNanos) {
       log.debug("{}: closing connection from {} idle for {}", ctx.listener.name(), clientAddress,
           ctx.listener.idleTimeout());
       close(false);
     }
+    armTimer();
   }
 
   @Override
@@ -261,6 +279,7 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
       return;
     }
     closed = true;
+    loop.cancel(this);
     if (abort) {
       try {
         client.setOption(StandardSocketOptions.SO_LINGER, 0);

@@ -4,66 +4,96 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * What an {@link HttpProxyConnection} becomes after a 101 Switching Protocols: the 101 head goes to the
- * client, then bytes move both ways unchanged and each side's end is passed on as a half-close, until both
- * sides ended. Created once per upgrade; used by the connection's loop thread only.
+ * What a client connection becomes after a 101 Switching Protocols: the 101 head goes to the client, then
+ * bytes move both ways unchanged and each side's end is passed on as a half-close, until both sides ended.
+ * Created once per upgrade; used by the connection's loop thread only.
  */
 final class UpgradeTunnel {
-  private final HttpProxyConnection conn;
+
+  /** What a {@link #pump} came to. */
+  enum Result {
+    /** Nothing could move. */
+    IDLE,
+    /** Bytes moved. */
+    MOVED,
+    /** Both sides ended: the tunnel is done. */
+    DONE,
+    /** A write towards the backend failed: close both sides. */
+    FAILED
+  }
+
+  private final ClientSide client;
+  private final BackendLink backend;
+  private final BufferPool buffers;
+  /** The 101 head, until written. */
+  private ByteBuffer head;
   private boolean upShut;
   private boolean downShut;
 
-  UpgradeTunnel(HttpProxyConnection conn) {
-    this.conn = conn;
+  UpgradeTunnel(ClientSide client, BackendLink backend, ByteBuffer head, BufferPool buffers) {
+    this.client = client;
+    this.backend = backend;
+    this.head = head;
+    this.buffers = buffers;
   }
 
-  /** Moves what it can both ways; true when something moved. */
-  boolean pump() throws IOException {
-    boolean progress = false;
-    BackendConnection backend = conn.backend;
-    if (conn.downHead != null) {
+  /** Bytes from the backend, or its end; an error closes the tunnel (thrown). */
+  void backendReadable() throws IOException {
+    backend.read();
+  }
+
+  /** Moves what it can both ways. */
+  Result pump() throws IOException {
+    boolean moved = false;
+    ByteBuffer in = backend.input();
+    if (head != null) {
       // The 101 head with the backend's first tunnel bytes, if already read, in one write.
-      ByteBuffer in = backend.in;
-      progress = conn.writeHeadThenSlice(conn.downHead, in, in == null ? 0 : in.remaining(), false) > 0;
-      if (conn.downHead.hasRemaining()) {
-        return progress;
+      moved = client.write(head, in, in == null ? 0 : in.remaining()) > 0;
+      if (head.hasRemaining()) {
+        return moved ? Result.MOVED : Result.IDLE;
       }
-      conn.releaseDownHead();
+      releaseHead();
     }
-    ByteBuffer clientIn = conn.clientIn;
+    ByteBuffer clientIn = client.input();
     if (clientIn != null && clientIn.hasRemaining()) {
-      int n = conn.writeSlice(clientIn, clientIn.remaining(), true);
-      if (n < 0 || conn.isClosed()) {
-        return false;
+      int n = backend.write(clientIn, clientIn.remaining());
+      if (n < 0) {
+        return Result.FAILED;
       }
-      progress |= n > 0;
+      moved |= n > 0;
     }
-    ByteBuffer in = backend.in;
+    in = backend.input();
     if (in != null && in.hasRemaining()) {
-      progress |= conn.writeSlice(in, in.remaining(), false) > 0;
+      moved |= client.write(in, in.remaining()) > 0;
     }
-    if (conn.clientEof && (clientIn == null || !clientIn.hasRemaining()) && !upShut) {
+    if (client.inputEnded() && (clientIn == null || !clientIn.hasRemaining()) && !upShut) {
       upShut = true;
-      backend.channel.shutdownOutput();
+      backend.shutdownOutput();
     }
-    if (conn.backendEof && (in == null || !in.hasRemaining()) && !downShut && conn.client.flush()) {
+    if (backend.ended() && (in == null || !in.hasRemaining()) && !downShut && client.flush()) {
       downShut = true;
-      conn.client.shutdownOutput();
+      client.shutdownOutput();
     }
     if (upShut && downShut) {
-      conn.finishTunnel();
+      return Result.DONE;
     }
-    return progress && !conn.isClosed();
+    return moved ? Result.MOVED : Result.IDLE;
   }
 
-  /** True while backend bytes wait for the client. */
+  /** True while backend bytes (or the 101 head) wait for the client. */
   boolean wantsClientWrite() {
-    BackendConnection backend = conn.backend;
-    return backend != null && backend.in != null && backend.in.hasRemaining();
+    return head != null || backend.hasInput();
+  }
+
+  /** Gives the 101 head's buffer back (written, or the connection closes). */
+  void releaseHead() {
+    buffers.release(head);
+    head = null;
   }
 
   /** True while client bytes wait for the backend. */
   boolean wantsBackendWrite() {
-    return conn.clientIn != null && conn.clientIn.hasRemaining();
+    ByteBuffer clientIn = client.input();
+    return clientIn != null && clientIn.hasRemaining();
   }
 }

@@ -237,4 +237,47 @@ class ReleaseTest {
       assertThat(large.requests()).isEqualTo(1);
     }
   }
+
+  @Test
+  void bufferedBody_cutShort_isAResetAfterTheResponseStarted_releasedBeforeTheCallerHearsOfIt() throws Exception {
+    try (HttpTestBackend large = new HttpTestBackend("large", "127.0.0.2").behave(Behaviour.TRUNCATED_BODY);
+        HttpTestBackend other = new HttpTestBackend("other", "127.0.0.3");
+        CountingLoadBalancer lb = pool(listener().build(), large.backend(), other.backend())) {
+      BalancedHttpClient client = BalancedHttpClient.builder(lb).build();
+
+      for (int i = 0; i < 2; i++) { // round robin: one of the two reaches the truncating backend
+        try {
+          assertThat(client.send(get(client, "/"), BodyHandlers.ofString()).body()).isEqualTo("other");
+          assertThat(lb.outstanding()).isZero();
+        } catch (RequestFailedException e) {
+          assertThat(e.stopReason()).isEqualTo(RequestFailedException.StopReason.RESPONSE_STARTED);
+          assertThat(e.attempts()).singleElement().satisfies(a -> {
+            assertThat(a.backendId()).isEqualTo("large");
+            assertThat(a.kind()).isEqualTo(Outcome.Kind.RESET);
+            assertThat(a.description()).startsWith("closed while the response was read");
+          });
+          assertThat(lb.outstanding()).isZero();
+        }
+      }
+      assertThat(lb.outcomes(Outcome.Kind.RESET)).isEqualTo(1);
+      assertThat(large.requests()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void theJdksBufferingSubscribersGoUnwrapped_streamingOnesAreWrapped() {
+    // Issue 25 item 7: a wrapped subscriber makes the JDK hand every body to its executor.
+    var utf8 = java.nio.charset.StandardCharsets.UTF_8;
+    assertThat(List.of(java.net.http.HttpResponse.BodySubscribers.ofString(utf8),
+        java.net.http.HttpResponse.BodySubscribers.ofByteArray(), java.net.http.HttpResponse.BodySubscribers.discarding(),
+        java.net.http.HttpResponse.BodySubscribers.replacing("x"),
+        java.net.http.HttpResponse.BodySubscribers.ofFile(java.nio.file.Path.of("unused")),
+        java.net.http.HttpResponse.BodySubscribers.ofByteArrayConsumer(bytes -> { })))
+        .allMatch(ReleasingBodySubscriber::endsWithExchange);
+    assertThat(List.of(java.net.http.HttpResponse.BodySubscribers.ofInputStream(),
+        java.net.http.HttpResponse.BodySubscribers.ofPublisher(), java.net.http.HttpResponse.BodySubscribers.ofLines(utf8),
+        java.net.http.HttpResponse.BodySubscribers.mapping(java.net.http.HttpResponse.BodySubscribers.ofByteArray(),
+            bytes -> bytes.length)))
+        .noneMatch(ReleasingBodySubscriber::endsWithExchange);
+  }
 }

@@ -9,7 +9,7 @@ class RetryBudgetTest {
 
   @Test
   void startsFull_depositsTheRatioPerRequest_andNeverHoldsMoreThanTheBurst() {
-    RetryBudget budget = new RetryBudget(RetryPolicy.builder().budget(0.25, 2).build());
+    RetryBudget budget = new RetryBudget(0.25, 2);
 
     assertThat(budget.tryWithdraw()).isTrue();
     assertThat(budget.tryWithdraw()).isTrue();
@@ -31,7 +31,7 @@ class RetryBudgetTest {
   @Test
   void concurrentWithdrawals_neverSpendMoreThanTheBucketHeld() throws Exception {
     int burst = 1000;
-    RetryBudget budget = new RetryBudget(RetryPolicy.builder().budget(0.0, burst).build());
+    RetryBudget budget = new RetryBudget(0.0, burst);
 
     List<Integer> granted = RetryTest.runConcurrently(8, 400, () -> budget.tryWithdraw() ? 1 : 0);
 

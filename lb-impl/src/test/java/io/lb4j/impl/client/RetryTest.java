@@ -37,7 +37,7 @@ class RetryTest {
             healthy.backend())) {
       // One token for the client's whole life: retries of requests that never left the client must not need it.
       BalancedHttpClient client = BalancedHttpClient.builder(lb)
-          .retryPolicy(NO_BACKOFF.toBuilder().maxAttempts(2).budget(0.0, 1).build()).build();
+          .retryPolicy(NO_BACKOFF.toBuilder().maxAttempts(2).budgetRatio(0.0).budgetBurst(1).build()).build();
 
       for (int i = 0; i < 50; i++) {
         assertThat(client.send(get(client, "/a"), BodyHandlers.ofString()).body()).isEqualTo("ok");
@@ -47,7 +47,9 @@ class RetryTest {
       assertThat(healthy.requests()).isEqualTo(100);
       assertThat(lb.outcomes(Outcome.Kind.CONNECT_FAILURE)).isPositive();
       assertThat(lb.outcomes(Outcome.Kind.SUCCESS)).isEqualTo(100);
-      assertThat(client.budget.tokens()).isEqualTo(1.0);
+      assertThat(client.retryBudget.tokens()).isEqualTo(1.0);
+      assertThat(client.metrics().requeues()).isEqualTo(lb.outcomes(Outcome.Kind.CONNECT_FAILURE));
+      assertThat(client.metrics().retries()).isZero();
       assertThat(lb.outstanding()).isZero();
     }
   }
@@ -91,7 +93,7 @@ class RetryTest {
         HttpTestBackend healthy = new HttpTestBackend("ok", "127.0.0.3");
         CountingLoadBalancer lb = pool(listener().build(), flaky.backend(), healthy.backend())) {
       BalancedHttpClient client = BalancedHttpClient.builder(lb).retryPolicy(NO_BACKOFF.toBuilder()
-          .budget(1.0, 1000).build()).build();
+          .budgetRatio(1.0).budgetBurst(1000).build()).build();
       HttpRequest put = HttpRequest.newBuilder(client.uri("/x")).PUT(HttpRequest.BodyPublishers.ofString("v")).build();
       HttpRequest keyedPost = HttpRequest.newBuilder(client.uri("/x")).header("Idempotency-Key", "k1")
           .POST(HttpRequest.BodyPublishers.ofString("v")).build();
@@ -130,7 +132,7 @@ class RetryTest {
         HttpTestBackend c = new HttpTestBackend("c", "127.0.0.4").behave(Behaviour.UNAVAILABLE);
         CountingLoadBalancer lb = pool(listener().build(), a.backend(), b.backend(), c.backend())) {
       BalancedHttpClient client = BalancedHttpClient.builder(lb)
-          .retryPolicy(NO_BACKOFF.toBuilder().maxAttempts(maxAttempts).budget(ratio, burst).build()).build();
+          .retryPolicy(NO_BACKOFF.toBuilder().maxAttempts(maxAttempts).budgetRatio(ratio).budgetBurst(burst).build()).build();
 
       for (int i = 0; i < requests; i++) {
         assertThat(client.send(get(client, "/"), BodyHandlers.ofString()).statusCode()).isEqualTo(503);
@@ -169,7 +171,7 @@ class RetryTest {
         HttpTestBackend b = new HttpTestBackend("b", "127.0.0.3").behave(Behaviour.UNAVAILABLE);
         CountingLoadBalancer lb = pool(listener().build(), a.backend(), b.backend())) {
       BalancedHttpClient client = BalancedHttpClient.builder(lb)
-          .retryPolicy(NO_BACKOFF.toBuilder().maxAttempts(3).budget(0.2, 5).build()).build();
+          .retryPolicy(NO_BACKOFF.toBuilder().maxAttempts(3).budgetRatio(0.2).budgetBurst(5).build()).build();
 
       List<Integer> statuses = runConcurrently(threads, perThread,
           () -> client.send(get(client, "/"), BodyHandlers.discarding()).statusCode());
@@ -202,7 +204,9 @@ class RetryTest {
       for (int i = 0; i < 4; i++) {
         try {
           client.send(post(client, "/"), BodyHandlers.ofString());
-        } catch (HttpTimeoutException e) {
+        } catch (RequestFailedException e) {
+          assertThat(e.getCause()).isInstanceOf(HttpTimeoutException.class);
+          assertThat(e.stopReason()).isEqualTo(RequestFailedException.StopReason.NOT_RETRYABLE);
           postTimeouts++;
         }
       }
@@ -215,19 +219,30 @@ class RetryTest {
 
   @Test
   void deadline_stopsRetriesBeforeMaxAttempts() throws Exception {
-    try (HttpTestBackend stuck = new HttpTestBackend("stuck", "127.0.0.2").behave(Behaviour.HANG);
-        CountingLoadBalancer lb = pool(listener().build(), stuck.backend())) {
+    List<HttpTestBackend> stuck = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      stuck.add(new HttpTestBackend("s" + i, "127.0.1." + (i + 1)).behave(Behaviour.HANG));
+    }
+    try (CountingLoadBalancer lb = pool(listener().build(), stuck.stream().map(HttpTestBackend::backend)
+        .toArray(io.lb4j.api.Backend[]::new))) {
       BalancedHttpClient client = BalancedHttpClient.builder(lb)
-          .retryPolicy(NO_BACKOFF.toBuilder().maxAttempts(10).budget(1.0, 100).build())
+          .retryPolicy(NO_BACKOFF.toBuilder().maxAttempts(8).budgetRatio(1.0).budgetBurst(100).build())
           .attemptTimeout(Duration.ofMillis(200)).deadline(Duration.ofSeconds(1)).build();
 
       assertThatThrownBy(() -> client.send(get(client, "/"), BodyHandlers.ofString()))
-          .isInstanceOf(HttpTimeoutException.class);
+          .isInstanceOf(RequestFailedException.class).hasCauseInstanceOf(HttpTimeoutException.class)
+          .hasMessageEndingWith("; stopped: deadline reached (1s)")
+          .extracting(e -> ((RequestFailedException) e).stopReason())
+          .isEqualTo(RequestFailedException.StopReason.DEADLINE);
 
       // Each full attempt waits 200ms of the 1s deadline: at most 5 full ones and one cut short fit,
       // however slow the machine (a slower machine fits fewer, never more).
-      assertThat(stuck.requests()).isBetween(1, 6);
+      Pools.await("each attempt counted by its backend", () -> lb.outcomes(Outcome.Kind.TIMEOUT)
+          == stuck.stream().mapToInt(HttpTestBackend::requests).sum());
+      assertThat(lb.outcomes(Outcome.Kind.TIMEOUT)).isBetween(1L, 6L);
       assertThat(lb.outstanding()).isZero();
+    } finally {
+      stuck.forEach(HttpTestBackend::close);
     }
   }
 

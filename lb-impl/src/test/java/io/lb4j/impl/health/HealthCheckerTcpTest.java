@@ -461,7 +461,7 @@ class HealthCheckerTcpTest {
   }
 
   @Test
-  void successfulProbe_endsAPassiveEjectionEarly() {
+  void successfulProbe_endsAPassiveEjectionForConnectFailuresEarly() {
     TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
     Backend b = Backend.of("a", server.host(), server.port());
     OutlierDetector detector = new OutlierDetector(OutlierDetectionPolicy.builder()
@@ -470,7 +470,7 @@ class HealthCheckerTcpTest {
     Transitions passive = new Transitions();
     detector.onTransition(passive);
     for (int i = 0; i < 5; i++) {
-      detector.report("a", Outcome.httpStatus(502, Duration.ZERO));
+      detector.report("a", Outcome.failure(Outcome.Kind.CONNECT_FAILURE, Duration.ZERO));
     }
     assertThat(passive.next().to()).isEqualTo(UNHEALTHY);
     assertThat(detector.isEjected("a")).isTrue();
@@ -481,8 +481,34 @@ class HealthCheckerTcpTest {
 
     HealthTransition back = passive.next();
     assertThat(back.to()).isEqualTo(HEALTHY);
-    assertThat(back.cause()).isEqualTo("ejection ended early by a successful active check");
+    assertThat(back.cause()).isEqualTo("ejection ended early by a successful TCP check");
     assertThat(detector.isEjected("a")).isFalse();
+  }
+
+  @Test
+  void successfulTcpProbes_neverEndA5xxOrTimeoutEjection() {
+    // Issue 25 item 5: the port of a backend that fails requests accepts connections, so a passing TCP
+    // check says nothing about why it was ejected.
+    TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
+    Backend b = Backend.of("a", server.host(), server.port());
+    OutlierDetector detector = new OutlierDetector(OutlierDetectionPolicy.builder()
+        .baseEjectionTime(Duration.ofHours(1)).maxEjectionTime(Duration.ofHours(1)).build());
+    detector.add(b);
+    Transitions passive = new Transitions();
+    detector.onTransition(passive);
+    for (int i = 0; i < 4; i++) {
+      detector.report("a", Outcome.httpStatus(502, Duration.ZERO));
+    }
+    detector.report("a", Outcome.failure(Outcome.Kind.TIMEOUT, Duration.ofSeconds(5)));
+    assertThat(detector.isEjected("a")).isTrue();
+
+    HealthChecker checker = track(HealthChecker.builder(fast().build()).outlierDetector(detector).build());
+    checker.add(b);
+    checker.start();
+
+    await("three passing TCP probes", () -> checker.metrics().probesSucceeded() >= 3);
+    assertThat(detector.isEjected("a")).isTrue();
+    assertThat(passive.all).extracting(HealthTransition::to).containsExactly(UNHEALTHY);
   }
 
   @Test

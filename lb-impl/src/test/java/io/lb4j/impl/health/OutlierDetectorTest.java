@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lb4j.api.Backend;
 import io.lb4j.api.Outcome;
+import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.impl.testing.MutableClock;
@@ -23,6 +24,8 @@ class OutlierDetectorTest {
   private static final Outcome OK = Outcome.success();
   private static final Outcome HTTP_503 = Outcome.httpStatus(503, Duration.ofMillis(3));
   private static final Outcome TIMEOUT = Outcome.failure(Outcome.Kind.TIMEOUT, Duration.ofSeconds(1));
+  private static final Outcome RESET = Outcome.failure(Outcome.Kind.RESET, Duration.ofMillis(1));
+  private static final Outcome CONNECT_FAILURE = Outcome.failure(Outcome.Kind.CONNECT_FAILURE, Duration.ofMillis(1));
 
   private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final List<HealthTransition> transitions = new ArrayList<>();
@@ -162,8 +165,110 @@ class OutlierDetectorTest {
     assertThat(transitions).extracting(HealthTransition::to).containsExactly(UNHEALTHY, HEALTHY);
     assertThat(transitions.get(1).cause()).isEqualTo("returned after 1 trial calls");
 
+    // Four ejections in a row: after four base ejection times back in service the count is spent.
+    clock.advance(Duration.ofSeconds(40));
     fail(d, "b0", 5, HTTP_503);
     assertEjectedFor(d, Duration.ofSeconds(10));
+  }
+
+  @Test
+  void repeatedEjections_growAsThePolicyStates_evenWhenACheckEndedTheFirst() {
+    // Issue 25 item 5: a backend ejected again soon after it came back was out for the base time again.
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().baseEjectionTime(Duration.ofSeconds(30))
+        .maxEjectionTime(Duration.ofSeconds(300)).build(), 1);
+    fail(d, "b0", 5, HTTP_503);
+    assertEjectedForAndEnd(d, Duration.ofSeconds(30));
+    d.activeCheckSucceeded("b0", HealthCheckType.HTTP); // ends the (expired) 5xx ejection: back in service
+    assertThat(d.isEjected("b0")).isFalse();
+
+    clock.advance(Duration.ofSeconds(5));
+    fail(d, "b0", 5, HTTP_503);
+    assertEjectedFor(d, Duration.ofSeconds(60));
+
+    d.report("b0", OK); // three passing trial calls
+    d.report("b0", OK);
+    d.report("b0", OK);
+    assertThat(d.isEjected("b0")).isFalse();
+    clock.advance(Duration.ofSeconds(29)); // not yet one base time back: the count is still 2
+    fail(d, "b0", 5, HTTP_503);
+    assertEjectedFor(d, Duration.ofSeconds(90));
+    d.report("b0", OK);
+    d.report("b0", OK);
+    d.report("b0", OK);
+
+    clock.advance(Duration.ofSeconds(90)); // three base times back in service: the count is spent
+    fail(d, "b0", 5, HTTP_503);
+    assertEjectedFor(d, Duration.ofSeconds(30));
+    assertThat(transitions).extracting(HealthTransition::to)
+        .containsExactly(UNHEALTHY, HEALTHY, UNHEALTHY, HEALTHY, UNHEALTHY, HEALTHY, UNHEALTHY);
+  }
+
+  private void assertEjectedForAndEnd(OutlierDetector d, Duration duration) {
+    assertThat(d.isEjected("b0")).isTrue();
+    clock.advance(duration.minusMillis(1));
+    assertThat(d.isEjected("b0")).isTrue();
+  }
+
+  @Test
+  void tcpCheck_neverEndsATimeoutOr5xxEjection_onlyAConnectFailureOne() {
+    // Issue 25 item 5: a passing TCP check ended the ejection of a backend that answered after 5s.
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().build(), 3);
+    fail(d, "b0", 5, TIMEOUT);
+    d.activeCheckSucceeded("b0", HealthCheckType.TCP);
+    assertThat(d.isEjected("b0")).isTrue();
+    d.activeCheckSucceeded("b0", HealthCheckType.HTTP);
+    assertThat(d.isEjected("b0")).as("no check can see a timeout").isTrue();
+    assertThat(d.ejectionKinds("b0")).containsExactly(Outcome.Kind.TIMEOUT);
+    d.remove("b0");
+
+    fail(d, "b1", 5, HTTP_503);
+    d.activeCheckSucceeded("b1", HealthCheckType.TCP);
+    assertThat(d.isEjected("b1")).isTrue();
+    d.remove("b1");
+
+    fail(d, "b2", 5, CONNECT_FAILURE);
+    d.activeCheckSucceeded("b2", HealthCheckType.TCP);
+    assertThat(d.isEjected("b2")).isFalse();
+    assertThat(transitions).extracting(HealthTransition::cause).containsExactly(
+        "ejected after 5 consecutive failures (last: timeout)",
+        "ejected after 5 consecutive failures (last: HTTP 503)",
+        "ejected after 5 consecutive failures (last: connect failure)",
+        "ejection ended early by a successful TCP check");
+  }
+
+  @Test
+  void httpCheck_mayEndA5xxOrResetEjection_butNotOneTimeoutsTookPartIn() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().maxEjectionPercent(100).build(), 3);
+    fail(d, "b0", 3, HTTP_503);
+    fail(d, "b0", 2, RESET);
+    d.activeCheckSucceeded("b0", HealthCheckType.HTTP);
+    assertThat(d.isEjected("b0")).isFalse();
+
+    fail(d, "b1", 4, HTTP_503);
+    fail(d, "b1", 1, TIMEOUT);
+    assertThat(d.ejectionKinds("b1")).containsExactlyInAnyOrder(Outcome.Kind.SERVER_ERROR, Outcome.Kind.TIMEOUT);
+    d.activeCheckSucceeded("b1", HealthCheckType.HTTP);
+    assertThat(d.isEjected("b1")).isTrue();
+
+    // Only the streak that ejected counts: a timeout before a success is forgotten.
+    d.report("b2", TIMEOUT);
+    d.report("b2", OK);
+    fail(d, "b2", 5, HTTP_503);
+    assertThat(d.ejectionKinds("b2")).containsExactly(Outcome.Kind.SERVER_ERROR);
+    d.activeCheckSucceeded("b2", HealthCheckType.HTTP);
+    assertThat(d.isEjected("b2")).isFalse();
+  }
+
+  @Test
+  void failedTrialCalls_addTheirKindToTheEjection() {
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().trialCalls(1).build(), 1);
+    fail(d, "b0", 5, HTTP_503);
+    clock.advance(OutlierDetectionPolicy.DEFAULT_BASE_EJECTION_TIME);
+    d.report("b0", TIMEOUT); // the failed trial call: ejected again, now for a timeout too
+    assertThat(d.isEjected("b0")).isTrue();
+    d.activeCheckSucceeded("b0", HealthCheckType.HTTP);
+    assertThat(d.isEjected("b0")).isTrue();
+    assertThat(d.ejectionKinds("b0")).containsExactlyInAnyOrder(Outcome.Kind.SERVER_ERROR, Outcome.Kind.TIMEOUT);
   }
 
   private void assertEjectedFor(OutlierDetector d, Duration duration) {
@@ -189,13 +294,13 @@ class OutlierDetectorTest {
     OutlierDetector d = detector(OutlierDetectionPolicy.builder().build(), 1);
     fail(d, "b0", 5, HTTP_503);
 
-    d.activeCheckSucceeded("b0");
+    d.activeCheckSucceeded("b0", HealthCheckType.HTTP);
 
     assertThat(d.isEjected("b0")).isFalse();
     assertThat(d.ejectedCount()).isZero();
     assertThat(transitions).extracting(HealthTransition::cause).containsExactly(
         "ejected after 5 consecutive failures (last: HTTP 503)",
-        "ejection ended early by a successful active check");
+        "ejection ended early by a successful HTTP check");
     assertThat(d.breaker("b0").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
   }
 
@@ -203,7 +308,7 @@ class OutlierDetectorTest {
   void successfulActiveCheck_changesNothingWhenThePolicySaysSo() {
     OutlierDetector d = detector(OutlierDetectionPolicy.builder().activeCheckEndsEjection(false).build(), 1);
     fail(d, "b0", 5, HTTP_503);
-    d.activeCheckSucceeded("b0");
+    d.activeCheckSucceeded("b0", HealthCheckType.HTTP);
     assertThat(d.isEjected("b0")).isTrue();
     assertThat(transitions).hasSize(1);
   }

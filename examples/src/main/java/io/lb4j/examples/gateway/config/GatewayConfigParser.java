@@ -43,6 +43,10 @@ import org.snakeyaml.engine.v2.nodes.Node;
  *     backendPort: 9000            # default: each backend's own port
  *     scheduler: wrr               # wrr, rr, wlc, p2c, sch, tch
  *     requestTimeout: 60s          # Layer 7: 1s-180s; durations are 500ms, 2s, 5m or 1h
+ *     writeTimeout: 60s            # Layer 7: 1s-900s, a client leaving its response unread is closed
+ *     lingeringTime: 30s           # Layer 7: 1s-900s, the longest lingering close after a refusal
+ *     underscoresInHeaders: false  # Layer 7: forward request fields named with '_' (default: dropped)
+ *     allowH2cUpgrade: false       # Layer 7: forward Upgrade: h2c and tunnel (default: stripped)
  *     idleTimeout: 900s            # Layer 4: 10s-900s
  *     maxRequestHeaderSize: 32768  # bytes
  *     acceptBacklog: 1024
@@ -72,7 +76,8 @@ public final class GatewayConfigParser {
 
   private static final Set<String> TOP_KEYS = keys("listeners");
   private static final Set<String> LISTENER_KEYS = keys("name", "protocol", "bind", "port", "backendPort",
-      "scheduler", "requestTimeout", "idleTimeout", "maxRequestHeaderSize", "acceptBacklog", "drainTimeout",
+      "scheduler", "requestTimeout", "writeTimeout", "lingeringTime", "underscoresInHeaders", "allowH2cUpgrade",
+      "idleTimeout", "maxRequestHeaderSize", "acceptBacklog", "drainTimeout",
       "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source");
   private static final Set<String> SOURCE_KEYS = keys("type", "name", "port", "server", "minTtl", "maxTtl",
       "connect", "service", "basePath", "path");
@@ -166,6 +171,10 @@ public final class GatewayConfigParser {
     node.integer("backendPort", b::backendPort);
     node.choice("scheduler", SCHEDULERS, b::scheduler);
     node.duration("requestTimeout", b::requestTimeout);
+    node.duration("writeTimeout", b::writeTimeout);
+    node.duration("lingeringTime", b::lingeringTime);
+    node.bool("underscoresInHeaders", b::underscoresInHeaders);
+    node.bool("allowH2cUpgrade", b::allowH2cUpgrade);
     node.duration("idleTimeout", b::idleTimeout);
     node.integer("maxRequestHeaderSize", b::maxRequestHeaderSize);
     node.integer("acceptBacklog", b::acceptBacklog);

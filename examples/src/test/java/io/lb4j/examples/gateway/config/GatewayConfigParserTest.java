@@ -35,6 +35,10 @@ class GatewayConfigParserTest {
       "    port: 8080",
       "    scheduler: wlc",
       "    requestTimeout: 30s",
+      "    writeTimeout: 45s",
+      "    lingeringTime: 10s",
+      "    underscoresInHeaders: true",
+      "    allowH2cUpgrade: true",
       "    maxRequestHeaderSize: 16384",
       "    acceptBacklog: 512",
       "    drainTimeout: 500ms",
@@ -73,6 +77,10 @@ class GatewayConfigParserTest {
     assertThat(l.frontendPort()).isEqualTo(8080);
     assertThat(l.scheduler()).isEqualTo(SchedulingAlgorithm.WEIGHTED_LEAST_CONNECTIONS);
     assertThat(l.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(l.writeTimeout()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(l.lingeringTime()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(l.underscoresInHeaders()).isTrue();
+    assertThat(l.allowH2cUpgrade()).isTrue();
     assertThat(l.maxRequestHeaderSize()).isEqualTo(16384);
     assertThat(l.acceptBacklog()).isEqualTo(512);
     assertThat(l.drainTimeout()).isEqualTo(Duration.ofMillis(500));

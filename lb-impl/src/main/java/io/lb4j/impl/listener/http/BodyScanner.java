@@ -97,6 +97,24 @@ public final class BodyScanner {
   }
 
   /**
+   * As {@link #scan}, but for a recipient that cannot read chunked framing (an HTTP/1.0 client): a chunked
+   * body's framing at the buffer's position is consumed (the position moves past it) and the count covers
+   * chunk data only; other framings are scanned as by {@link #scan}. The caller forwards the counted bytes
+   * and closes the connection after the body, which then has no length of its own.
+   */
+  public int scanDecoded(ByteBuffer buffer) {
+    if (framing != BodyFraming.CHUNKED || complete || errorStatus != 0) {
+      return scan(buffer);
+    }
+    int data = chunked.scanData(buffer);
+    if (chunked.errorStatus() != 0) {
+      fail(chunked.errorStatus(), chunked.errorReason());
+    }
+    complete = chunked.isComplete();
+    return data;
+  }
+
+  /**
    * The peer closed its side. Completes an until-close body; any other unfinished body is an error
    * ({@code connection closed before the end of the body}).
    */

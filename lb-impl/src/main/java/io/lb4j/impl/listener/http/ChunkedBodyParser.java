@@ -127,6 +127,35 @@ final class ChunkedBodyParser {
     return i - from;
   }
 
+  /**
+   * De-chunking: walks the framing at {@code buf}'s position (chunk-size lines, the CRLF after data, the
+   * last chunk and trailers), consuming it (the position moves past it), and returns how many chunk-data
+   * bytes follow at the new position. Those bytes are claimed as {@link #scan} claims bytes: the caller
+   * consumes them before the next call. 0 when no data byte is next in the buffer (more input is needed, the
+   * body is complete, or an error stopped at the offending byte).
+   */
+  int scanData(ByteBuffer buf) {
+    int i = buf.position();
+    int to = buf.limit();
+    while (i < to && !complete) {
+      if (chunkState == DATA) {
+        int take = (int) Math.min(chunkSize, to - i);
+        chunkSize -= take;
+        if (chunkSize == 0) {
+          chunkState = DATA_CR;
+        }
+        buf.position(i);
+        return take;
+      }
+      if (step(buf.get(i)) < 0) {
+        break;
+      }
+      i++;
+    }
+    buf.position(i);
+    return 0;
+  }
+
   /** One byte of a chunk-size line, chunk delimiter or trailer; -1 on error. */
   private int step(byte b) {
     switch (chunkState) {

@@ -44,7 +44,9 @@ final class FieldLines {
       return head.fail(400, "obs-fold or whitespace before a field line");
     }
     int i = start;
+    boolean underscore = false;
     while (i < end && HttpChars.isToken(b[i])) {
+      underscore |= b[i] == '_';
       i++;
     }
     if (i == end) {
@@ -71,7 +73,7 @@ final class FieldLines {
         return head.fail(400, "control character in field value");
       }
     }
-    byte kind = KnownField.classify(b, start, nameEnd);
+    byte kind = underscore ? KnownField.UNDERSCORED : KnownField.classify(b, start, nameEnd);
     boolean ok;
     switch (kind) {
       case KnownField.CONTENT_LENGTH:
@@ -147,6 +149,7 @@ final class FieldLines {
         return head.fail(400, "Transfer-Encoding parameters are not accepted");
       }
       boolean chunked = HttpChars.equalsIgnoreCase(b, codingStart, codingEnd, CHUNKED);
+      head.transferCodingCount++;
       if (chunked) {
         head.chunkedCount++;
       } else if (!isKnownCoding(b, codingStart, codingEnd)) {

@@ -20,14 +20,20 @@ import java.util.Objects;
  *       {@code X-Forwarded-Port} and {@code X-Real-IP} replaced by this listener's values; {@code Via}
  *       added with this listener's id. HTTP/1.0 requests stay HTTP/1.0 (so the backend never answers
  *       them chunked) and ask for {@code Connection: keep-alive} so the backend connection can be
- *       reused.</li>
+ *       reused. An absolute-form target ({@code http://example.com/a}) goes in origin-form ({@code /a});
+ *       a request without {@code Host} (HTTP/1.0) gets the target's authority as {@code Host}, so target
+ *       and {@code Host} never disagree. Fields whose name contains {@code _} are dropped unless allowed
+ *       (nginx's {@code underscores_in_headers}): some servers read {@code Transfer_Encoding} as
+ *       {@code Transfer-Encoding}. {@code HTTP2-Settings} goes only with an upgrade.</li>
  *   <li>Responses to the client: the same hop-by-hop removal ({@code Proxy-Authenticate} instead of
  *       {@code Proxy-Authorization}), {@code Via} added, an optional {@code Set-Cookie} for session
- *       persistence, and the proxy's own {@code Connection} decision.</li>
+ *       persistence, and the proxy's own {@code Connection} decision. An HTTP/1.0 client never gets
+ *       {@code Transfer-Encoding} (RFC 9112 section 6.1): a chunked response goes without it, with
+ *       {@code Connection: close}, for the caller to de-chunk its body ({@link BodyScanner#scanDecoded}).</li>
  * </ul>
  *
- * <p>Framing fields are never changed, so body bytes pass through unchanged. Heads are written from
- * the parsed bytes with no intermediate strings: allocation-free.
+ * <p>Framing fields are otherwise never changed, so body bytes pass through unchanged. Heads are written
+ * from the parsed bytes with no intermediate strings: allocation-free.
  *
  * <p>Immutable and thread-safe: one per listener, shared by its event loops.
  *
@@ -36,6 +42,7 @@ import java.util.Objects;
 public final class ForwardingRewriter {
 
   private static final byte[] CRLF = {'\r', '\n'};
+  private static final byte[] SLASH = {'/'};
   private static final byte[] COLON_SP = {':', ' '};
   private static final byte[] COMMA_SP = {',', ' '};
   private static final byte[] HTTP_10 = HttpChars.ascii("HTTP/1.0");
@@ -52,10 +59,25 @@ public final class ForwardingRewriter {
   private static final byte[] CONNECTION_CLOSE = HttpChars.ascii("Connection: close\r\n");
   private static final byte[] CONNECTION_KEEP_ALIVE = HttpChars.ascii("Connection: keep-alive\r\n");
   private static final byte[] CONNECTION_UPGRADE = HttpChars.ascii("Connection: upgrade\r\n");
+  private static final byte[] CONNECTION_UPGRADE_SETTINGS =
+      HttpChars.ascii("Connection: upgrade, HTTP2-Settings\r\n");
 
   private final byte[] viaId;
   private final byte[] proto;
   private final byte[] port;
+  private final boolean underscoresInHeaders;
+
+  /**
+   * A rewriter for one listener that drops request fields whose name contains {@code _}.
+   *
+   * @param viaId this listener's pseudonym in {@code Via} (1-64 token characters: letters, digits and
+   *     {@code ! # $ % & ' * + - . ^ _ ` | ~}); requests already carrying it are loops
+   * @param https whether clients connect over TLS ({@code X-Forwarded-Proto: https})
+   * @param listenerPort the port clients connected to, 1-65535 ({@code X-Forwarded-Port})
+   */
+  public ForwardingRewriter(String viaId, boolean https, int listenerPort) {
+    this(viaId, https, listenerPort, false);
+  }
 
   /**
    * A rewriter for one listener.
@@ -64,14 +86,17 @@ public final class ForwardingRewriter {
    *     {@code ! # $ % & ' * + - . ^ _ ` | ~}); requests already carrying it are loops
    * @param https whether clients connect over TLS ({@code X-Forwarded-Proto: https})
    * @param listenerPort the port clients connected to, 1-65535 ({@code X-Forwarded-Port})
+   * @param underscoresInHeaders whether request fields whose name contains {@code _} are forwarded
+   *     (false: dropped)
    */
-  public ForwardingRewriter(String viaId, boolean https, int listenerPort) {
+  public ForwardingRewriter(String viaId, boolean https, int listenerPort, boolean underscoresInHeaders) {
     checkCharset("forwarding.viaId", viaId, 1, 64, "token characters (letters, digits, !#$%&'*+-.^_`|~)",
         c -> c < 128 && HttpChars.isToken((byte) c));
     checkRange("forwarding.listenerPort", listenerPort, 1, 65535);
     this.viaId = HttpChars.ascii(viaId);
     this.proto = HttpChars.ascii(https ? "https" : "http");
     this.port = HttpChars.ascii(Integer.toString(listenerPort));
+    this.underscoresInHeaders = underscoresInHeaders;
   }
 
   /**
@@ -118,8 +143,8 @@ public final class ForwardingRewriter {
    *
    * @param clientIp the client's address as text ({@code 127.0.0.1}, {@code ::1}), computed once per
    *     connection
-   * @param hostIfAbsent the {@code Host} to send when an HTTP/1.0 request has none (the backend's
-   *     authority), or null to send none
+   * @param hostIfAbsent the {@code Host} to send when an HTTP/1.0 request in origin-form has none (the
+   *     backend's authority), or null to send none; an absolute-form target's authority comes first
    * @return the bytes written, or -1 if {@code out} had too little room (then it is unchanged)
    */
   public int writeRequest(RequestHead request, String clientIp, String hostIfAbsent, ByteBuffer out) {
@@ -127,14 +152,27 @@ public final class ForwardingRewriter {
     int start = out.position();
     try {
       byte[] b = request.bytes;
-      out.put(b, 0, request.targetEnd + 1);
+      boolean absolute = request.isAbsoluteForm();
+      if (absolute) {
+        // Origin-form towards the backend: "http://a.example/p?q" becomes "/p?q", and "http://a.example" "/".
+        out.put(b, 0, request.methodEnd + 1);
+        int pathStart = request.authorityEnd;
+        if (pathStart == request.targetEnd || b[pathStart] != '/') {
+          out.put(SLASH);
+        }
+        out.put(b, pathStart, request.targetEnd - pathStart).put((byte) ' ');
+      } else {
+        out.put(b, 0, request.targetEnd + 1);
+      }
       out.put(request.isHttp11() ? HTTP_11 : HTTP_10).put(CRLF);
       boolean forwardedFor = false;
+      boolean http2Settings = false;
       for (int i = 0; i < request.fieldCount; i++) {
         byte kind = request.kind(i);
+        http2Settings |= kind == KnownField.HTTP2_SETTINGS && request.upgrade;
         if (dropped(request, i, kind, request.upgrade) || kind == KnownField.CONTENT_LENGTH
             || kind == KnownField.X_FORWARDED_PROTO || kind == KnownField.X_FORWARDED_PORT
-            || kind == KnownField.X_REAL_IP) {
+            || kind == KnownField.X_REAL_IP || (kind == KnownField.UNDERSCORED && !underscoresInHeaders)) {
           continue;
         }
         if (kind == KnownField.X_FORWARDED_FOR) {
@@ -143,7 +181,9 @@ public final class ForwardingRewriter {
         }
         putField(out, request, i);
       }
-      if (request.hostField < 0 && hostIfAbsent != null) {
+      if (request.hostField < 0 && absolute) {
+        out.put(HOST).put(b, request.authorityStart, request.authorityEnd - request.authorityStart).put(CRLF);
+      } else if (request.hostField < 0 && hostIfAbsent != null) {
         putAscii(out.put(HOST), hostIfAbsent).put(CRLF);
       }
       if (request.framing == BodyFraming.CONTENT_LENGTH) {
@@ -163,7 +203,8 @@ public final class ForwardingRewriter {
       putAscii(out.put(X_REAL_IP), clientIp).put(CRLF);
       out.put(request.isHttp11() ? VIA_11 : VIA_10).put(viaId).put(CRLF);
       if (request.upgrade) {
-        out.put(CONNECTION_UPGRADE);
+        // An h2c upgrade's settings are connection-specific: the Connection field must name them (RFC 7540).
+        out.put(http2Settings ? CONNECTION_UPGRADE_SETTINGS : CONNECTION_UPGRADE);
       } else if (!request.isHttp11()) {
         out.put(CONNECTION_KEEP_ALIVE);
       }
@@ -181,7 +222,8 @@ public final class ForwardingRewriter {
    * Writes {@code response} as it goes to the client into {@code out}.
    *
    * @param clientHttp10 whether the client's request was HTTP/1.0 (it then needs
-   *     {@code Connection: keep-alive} to keep the connection)
+   *     {@code Connection: keep-alive} to keep the connection, and a chunked response goes without
+   *     {@code Transfer-Encoding} and with {@code Connection: close}: the caller de-chunks its body)
    * @param closeClient whether the proxy closes the client connection after this response (always for
    *     {@link BodyFraming#UNTIL_CLOSE}): writes {@code Connection: close}
    * @param setCookie a {@code Set-Cookie} value to add (session persistence), or null
@@ -196,9 +238,11 @@ public final class ForwardingRewriter {
       out.put(HTTP_11).put(b, 8, 4).put((byte) ' ')
           .put(b, response.reasonStart, response.reasonEnd - response.reasonStart).put(CRLF);
       boolean upgrade = response.isSwitchingProtocols();
+      boolean dechunk = clientHttp10 && response.framing == BodyFraming.CHUNKED;
       for (int i = 0; i < response.fieldCount; i++) {
         byte kind = response.kind(i);
-        if (!dropped(response, i, kind, upgrade) && kind != KnownField.CONTENT_LENGTH) {
+        if (!dropped(response, i, kind, upgrade) && kind != KnownField.CONTENT_LENGTH
+            && !(dechunk && kind == KnownField.TRANSFER_ENCODING)) {
           putField(out, response, i);
         }
       }
@@ -211,7 +255,7 @@ public final class ForwardingRewriter {
       out.put(response.isHttp11() ? VIA_11 : VIA_10).put(viaId).put(CRLF);
       if (upgrade) {
         out.put(CONNECTION_UPGRADE);
-      } else if (closeClient) {
+      } else if (closeClient || dechunk) {
         out.put(CONNECTION_CLOSE);
       } else if (clientHttp10) {
         out.put(CONNECTION_KEEP_ALIVE);
@@ -224,10 +268,13 @@ public final class ForwardingRewriter {
     }
   }
 
-  /** Hop-by-hop fields and fields named by {@code Connection}; {@code Upgrade} survives an upgrade. */
+  /**
+   * Hop-by-hop fields and fields named by {@code Connection}; {@code Upgrade} and {@code HTTP2-Settings}
+   * survive an upgrade.
+   */
   private static boolean dropped(HttpHead head, int i, byte kind, boolean upgrade) {
     if (KnownField.isHopByHop(kind)) {
-      return !(upgrade && kind == KnownField.UPGRADE);
+      return !(upgrade && KnownField.isUpgradeField(kind));
     }
     return head.connectionTokenCount > 0 && head.namedByConnection(i);
   }

@@ -40,6 +40,7 @@ public abstract class HttpHead {
   BodyFraming framing = BodyFraming.NONE;
   long contentLength = -1;
   int transferEncodingLines;
+  int transferCodingCount;
   int chunkedCount;
   boolean lastCodingChunked;
   boolean unknownCoding;
@@ -61,6 +62,7 @@ public abstract class HttpHead {
     framing = BodyFraming.NONE;
     contentLength = -1;
     transferEncodingLines = 0;
+    transferCodingCount = 0;
     chunkedCount = 0;
     lastCodingChunked = false;
     unknownCoding = false;
@@ -129,6 +131,14 @@ public abstract class HttpHead {
   /** How the body is framed. */
   public BodyFraming framing() {
     return framing;
+  }
+
+  /**
+   * True when the body is chunked and {@code chunked} is its only transfer coding: removing the chunked
+   * framing leaves the content as sent (what a proxy must do for an HTTP/1.0 recipient).
+   */
+  public boolean chunkedOnly() {
+    return framing == BodyFraming.CHUNKED && transferCodingCount == 1;
   }
 
   /** The body length for {@link BodyFraming#CONTENT_LENGTH}, else -1. */

@@ -24,6 +24,13 @@ final class KnownField {
   static final byte X_REAL_IP = 15;
   static final byte PROXY_AUTHORIZATION = 16;
   static final byte PROXY_AUTHENTICATE = 17;
+  static final byte HTTP2_SETTINGS = 18;
+  /**
+   * Not a name: any other field whose name contains '_'. Some servers read '_' as '-' ({@code Transfer_Encoding}
+   * as {@code Transfer-Encoding}), so such fields are dropped from requests unless the listener allows them
+   * (nginx's {@code underscores_in_headers}).
+   */
+  static final byte UNDERSCORED = 100;
 
   /** Lower-case names indexed by kind; index 0 (OTHER) is unused. */
   private static final byte[][] NAMES = {
@@ -45,6 +52,7 @@ final class KnownField {
       HttpChars.ascii("x-real-ip"),
       HttpChars.ascii("proxy-authorization"),
       HttpChars.ascii("proxy-authenticate"),
+      HttpChars.ascii("http2-settings"),
   };
 
   private KnownField() {}
@@ -64,11 +72,17 @@ final class KnownField {
   /**
    * True for the fields a proxy never forwards: those RFC 9110 section 7.6.1 calls connection-specific
    * and the proxy credentials meant for this hop. {@code Transfer-Encoding} is not among them because the
-   * proxy forwards bodies unchanged, framing included; {@code Upgrade} is forwarded only for an upgrade.
+   * proxy forwards bodies unchanged, framing included; {@code Upgrade} and {@code HTTP2-Settings} (the h2c
+   * upgrade's settings, connection-specific by RFC 7540 section 3.2.1) are forwarded only for an upgrade.
    */
   static boolean isHopByHop(byte kind) {
     return kind == CONNECTION || kind == KEEP_ALIVE || kind == PROXY_CONNECTION || kind == TE
-        || kind == UPGRADE || kind == PROXY_AUTHORIZATION || kind == PROXY_AUTHENTICATE;
+        || kind == UPGRADE || kind == PROXY_AUTHORIZATION || kind == PROXY_AUTHENTICATE || kind == HTTP2_SETTINGS;
+  }
+
+  /** True for the fields that go with an upgrade when the proxy forwards one. */
+  static boolean isUpgradeField(byte kind) {
+    return kind == UPGRADE || kind == HTTP2_SETTINGS;
   }
 
   /** True for the fields that frame a message or route it; a {@code Connection} header may not name them. */

@@ -12,13 +12,23 @@ package io.lb4j.impl.listener.http;
 public final class RequestHead extends HttpHead {
 
   private static final byte[] HEAD = HttpChars.ascii("HEAD");
+  /** RFC 9110 section 9.2.2: the methods whose effect is the same sent once or several times. */
+  private static final byte[][] IDEMPOTENT = {
+      HttpChars.ascii("GET"), HEAD, HttpChars.ascii("OPTIONS"), HttpChars.ascii("TRACE"), HttpChars.ascii("PUT"),
+      HttpChars.ascii("DELETE"),
+  };
 
   int methodEnd;
   int targetStart;
   int targetEnd;
   int hostField = -1;
+  /** The authority of an absolute-form target ({@code http://authority/path}), or -1 for other forms. */
+  int authorityStart = -1;
+  int authorityEnd = -1;
   boolean expectContinue;
   boolean upgrade;
+  /** An {@code Upgrade} field names {@code h2c}, HTTP/2 over cleartext. */
+  boolean upgradeH2c;
 
   RequestHead() {}
 
@@ -29,8 +39,11 @@ public final class RequestHead extends HttpHead {
     targetStart = 0;
     targetEnd = 0;
     hostField = -1;
+    authorityStart = -1;
+    authorityEnd = -1;
     expectContinue = false;
     upgrade = false;
+    upgradeH2c = false;
   }
 
   /** The method, case preserved (allocates). */
@@ -43,6 +56,20 @@ public final class RequestHead extends HttpHead {
     return methodIs(HEAD);
   }
 
+  /**
+   * True for the idempotent methods of RFC 9110 section 9.2.2 (GET, HEAD, OPTIONS, TRACE, PUT, DELETE; case
+   * sensitive, as methods are): a proxy may send such a request again after a failure that may have let it
+   * reach the server. Allocation-free.
+   */
+  public boolean isIdempotentMethod() {
+    for (byte[] m : IDEMPOTENT) {
+      if (methodIs(m)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The request target as received: origin-form, absolute-form or {@code *} (allocates). */
   public String target() {
     return ascii(targetStart, targetEnd);
@@ -51,6 +78,19 @@ public final class RequestHead extends HttpHead {
   /** The {@code Host} value, or null in an HTTP/1.0 request without one (allocates). */
   public String host() {
     return hostField < 0 ? null : fieldValue(hostField);
+  }
+
+  /** True when the request carries a {@code Host} field (always in HTTP/1.1); allocation-free. */
+  public boolean hasHost() {
+    return hostField >= 0;
+  }
+
+  /**
+   * True for an absolute-form target ({@code http://example.com/path}). The rewriter sends it to the backend
+   * in origin-form ({@code /path}), with the target's authority as {@code Host} when the request has none.
+   */
+  public boolean isAbsoluteForm() {
+    return authorityStart >= 0;
   }
 
   /** True if the request carries {@code Expect: 100-continue} (HTTP/1.1 only; ignored in HTTP/1.0). */
@@ -64,6 +104,19 @@ public final class RequestHead extends HttpHead {
    */
   public boolean upgradeRequested() {
     return upgrade;
+  }
+
+  /** True when an {@code Upgrade} field offers {@code h2c} (HTTP/2 over cleartext, RFC 7540 section 3.2). */
+  public boolean upgradesToH2c() {
+    return upgradeH2c;
+  }
+
+  /**
+   * Serves the request as a plain request whatever its {@code Upgrade} asks: the upgrade fields are not
+   * forwarded, and a 101 from the backend is refused. A listener does this for upgrades it does not allow.
+   */
+  public void ignoreUpgrade() {
+    upgrade = false;
   }
 
   /**

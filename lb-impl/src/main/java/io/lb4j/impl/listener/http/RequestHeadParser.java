@@ -38,6 +38,7 @@ public final class RequestHeadParser {
   private static final byte[] OPTIONS = HttpChars.ascii("OPTIONS");
   private static final byte[] HTTP_SCHEME = HttpChars.ascii("http");
   private static final byte[] HTTPS_SCHEME = HttpChars.ascii("https");
+  private static final byte[] H2C = HttpChars.ascii("h2c");
 
   private final HeadReader reader;
   private final RequestHead head = new RequestHead();
@@ -167,6 +168,7 @@ public final class RequestHeadParser {
           break;
         case KnownField.UPGRADE:
           upgradeField = true;
+          head.upgradeH2c |= listsProtocol(head.bytes, head.valueStart(i), head.valueEnd(i), H2C);
           break;
         default:
           break;
@@ -224,7 +226,33 @@ public final class RequestHeadParser {
         head.valueStart(hostField), head.valueEnd(hostField))) {
       return head.fail(400, "Host does not match the request target");
     }
+    head.authorityStart = authorityStart;
+    head.authorityEnd = authorityEnd;
     return true;
+  }
+
+  /**
+   * True when the comma list {@code b[start, end)} of {@code Upgrade} protocols (RFC 9110 section 7.8:
+   * {@code name[/version]}) names {@code protocol}, compared without case.
+   */
+  private static boolean listsProtocol(byte[] b, int start, int end, byte[] protocol) {
+    int p = start;
+    while (p < end) {
+      while (p < end && (b[p] == ',' || HttpChars.isWhitespace(b[p]))) {
+        p++;
+      }
+      int nameStart = p;
+      while (p < end && b[p] != ',' && b[p] != '/' && !HttpChars.isWhitespace(b[p])) {
+        p++;
+      }
+      if (HttpChars.equalsIgnoreCase(b, nameStart, p, protocol)) {
+        return true;
+      }
+      while (p < end && b[p] != ',') {
+        p++;
+      }
+    }
+    return false;
   }
 
   private boolean framing() {

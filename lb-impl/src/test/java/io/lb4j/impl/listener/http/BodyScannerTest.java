@@ -219,4 +219,61 @@ class BodyScannerTest {
     assertThat(scanner.isError()).isTrue();
     assertThat(scanner.scan(bytes("5\r\nhello\r\n0\r\n\r\n"))).isZero();
   }
+
+  /** De-chunks {@code body} fed in pieces of {@code pieceSize}; returns the chunk data, as a client would get it. */
+  private static String decodeInPieces(BodyScanner s, byte[] body, int pieceSize) {
+    StringBuilder data = new StringBuilder();
+    ByteBuffer in = ByteBuffer.allocate(body.length);
+    in.flip();
+    for (int offset = 0; offset < body.length && !s.isComplete() && !s.isError(); ) {
+      int n = Math.min(pieceSize, body.length - offset);
+      in.compact().put(body, offset, n).flip();
+      offset += n;
+      for (int claimed = s.scanDecoded(in); claimed > 0; claimed = s.scanDecoded(in)) {
+        for (int k = 0; k < claimed; k++) {
+          data.append((char) in.get()); // the caller consumes the data bytes it was given
+        }
+      }
+    }
+    return data.toString();
+  }
+
+  @Test
+  void scanDecoded_yieldsChunkDataOnly_atEverySplit() {
+    byte[] body = ("5;ext=\"v\"\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\nNEXT")
+        .getBytes(StandardCharsets.ISO_8859_1);
+    for (int piece = 1; piece <= body.length; piece++) {
+      BodyScanner s = new BodyScanner(HttpLimits.defaults());
+      s.start(BodyFraming.CHUNKED, -1);
+      assertThat(decodeInPieces(s, body, piece)).as("pieces of %d", piece).isEqualTo("hello 0123456789");
+      assertThat(s.isComplete()).isTrue();
+      assertThat(s.isError()).isFalse();
+    }
+  }
+
+  @Test
+  void scanDecoded_leavesTheNextMessage_andReportsMalformedFraming() {
+    scanner.start(BodyFraming.CHUNKED, -1);
+    ByteBuffer in = bytes("0\r\n\r\nHTTP/1.1 200 OK");
+    assertThat(scanner.scanDecoded(in)).isZero();
+    assertThat(scanner.isComplete()).isTrue();
+    assertThat(in.position()).isEqualTo(5); // the next response starts here, unread
+
+    scanner.start(BodyFraming.CHUNKED, -1);
+    ByteBuffer bad = bytes("3\r\nabcX");
+    assertThat(scanner.scanDecoded(bad)).isEqualTo(3);
+    bad.position(bad.position() + 3);
+    assertThat(scanner.scanDecoded(bad)).isZero();
+    assertThat(scanner.isError()).isTrue();
+    assertThat(scanner.errorReason()).isEqualTo("chunk data not followed by CRLF");
+  }
+
+  @Test
+  void scanDecoded_onOtherFramings_isScan() {
+    scanner.start(BodyFraming.CONTENT_LENGTH, 3);
+    ByteBuffer in = bytes("abcdef");
+    assertThat(scanner.scanDecoded(in)).isEqualTo(3);
+    assertThat(in.position()).isZero();
+    assertThat(scanner.isComplete()).isTrue();
+  }
 }

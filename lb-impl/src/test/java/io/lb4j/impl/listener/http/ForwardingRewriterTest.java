@@ -189,4 +189,63 @@ class ForwardingRewriterTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("forwarding.listenerPort must be between 1 and 65535, was 0");
   }
+
+  @Test
+  void writeRequest_dropsFieldsNamedWithUnderscore_unlessAllowed() {
+    String raw = "POST / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\nX_Custom: 1\r\nX-Normal: 2\r\n"
+        + "Content-Length: 5\r\n\r\n";
+    assertThat(rewrite(request(raw), null)).doesNotContain("Transfer_Encoding", "X_Custom")
+        .contains("\r\nX-Normal: 2\r\n", "\r\nContent-Length: 5\r\n");
+
+    ForwardingRewriter allowing = new ForwardingRewriter("lb-web", false, 8080, true);
+    ByteBuffer out = ByteBuffer.allocate(4096);
+    int n = allowing.writeRequest(request(raw), "127.0.0.9", null, out);
+    assertThat(new String(out.array(), 0, n, StandardCharsets.ISO_8859_1))
+        .contains("\r\nTransfer_Encoding: chunked\r\n", "\r\nX_Custom: 1\r\n", "\r\nX-Normal: 2\r\n");
+  }
+
+  @Test
+  void writeRequest_absoluteForm_becomesOriginForm_withTheTargetsAuthorityAsHost() {
+    assertThat(rewrite(request("GET http://a.example:8080/p?q=1 HTTP/1.0\r\nAccept: */*\r\n\r\n"), "backend:9000"))
+        .startsWith("GET /p?q=1 HTTP/1.0\r\nAccept: */*\r\nHost: a.example:8080\r\n")
+        .doesNotContain("backend:9000");
+    assertThat(rewrite(request("GET http://a.example HTTP/1.0\r\n\r\n"), "backend:9000"))
+        .startsWith("GET / HTTP/1.0\r\nHost: a.example\r\n");
+    assertThat(rewrite(request("GET http://a.example?x=1 HTTP/1.0\r\n\r\n"), null))
+        .startsWith("GET /?x=1 HTTP/1.0\r\nHost: a.example\r\n");
+    assertThat(rewrite(request("GET https://A.example/p HTTP/1.1\r\nHost: a.example\r\n\r\n"), null))
+        .startsWith("GET /p HTTP/1.1\r\nHost: a.example\r\n");
+  }
+
+  @Test
+  void writeRequest_h2cUpgrade_isForwardedOnlyAsAnUpgrade_withItsSettings() {
+    String raw = "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+        + "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n";
+    RequestHead upgrading = request(raw);
+    assertThat(upgrading.upgradeRequested()).isTrue();
+    assertThat(upgrading.upgradesToH2c()).isTrue();
+    assertThat(rewrite(upgrading, null)).contains("\r\nUpgrade: h2c\r\n", "\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n",
+        "\r\nConnection: upgrade, HTTP2-Settings\r\n");
+
+    RequestHead stripped = request(raw);
+    stripped.ignoreUpgrade();
+    assertThat(stripped.upgradeRequested()).isFalse();
+    assertThat(rewrite(stripped, null)).doesNotContain("Upgrade", "HTTP2-Settings", "Connection");
+
+    assertThat(request("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket, H2C/1\r\n\r\n")
+        .upgradesToH2c()).isTrue();
+    assertThat(request("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n")
+        .upgradesToH2c()).isFalse();
+  }
+
+  @Test
+  void writeResponse_chunkedToAnHttp10Client_dropsTransferEncodingAndCloses() {
+    ResponseHead chunked = response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n", false);
+    assertThat(chunked.chunkedOnly()).isTrue();
+    assertThat(rewrite(chunked, true, false, null))
+        .isEqualTo("HTTP/1.1 200 OK\r\nX-A: 1\r\nVia: 1.1 lb-web\r\nConnection: close\r\n\r\n");
+    assertThat(rewrite(chunked, false, false, null)).contains("\r\nTransfer-Encoding: chunked\r\n");
+    assertThat(response("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", false).chunkedOnly())
+        .isFalse();
+  }
 }

@@ -32,6 +32,15 @@ class RequestHeadParserTest {
     assertThat(parser.errorReason()).isEqualTo(reason);
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"GET,true", "HEAD,true", "OPTIONS,true", "TRACE,true", "PUT,true",
+      "DELETE,true", "POST,false", "PATCH,false", "get,false", "GETX,false", "PROPFIND,false"})
+  void isIdempotentMethod_followsRfc9110(String method, boolean idempotent) {
+    String target = method.equals("OPTIONS") ? "*" : "/";
+    RequestHead head = parseComplete(method + " " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(head.isIdempotentMethod()).isEqualTo(idempotent);
+  }
+
   @Test
   void parse_readsRequestLineFieldsAndStopsAtTheBody() {
     ByteBuffer in = bytes("POST /a/b?x=1 HTTP/1.1\r\nHost: example.com:8080\r\nContent-Length: 5\r\n"

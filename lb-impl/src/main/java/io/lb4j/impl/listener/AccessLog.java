@@ -1,0 +1,41 @@
+package io.lb4j.impl.listener;
+
+import io.lb4j.impl.listener.http.RequestHead;
+import org.slf4j.Logger;
+
+/**
+ * What a Layer-7 request leaves behind when it ends, answered or not: its response counted in the metrics (by
+ * status class, with its duration) and one access-log line ({@code io.lb4j.access} at INFO):
+ * {@code web 10.0.0.7 a "GET /cart" 200 ok in=312 out=5120 3ms} (listener, client, backend, request, status,
+ * cause, bytes in and out, duration). One per client connection; loop thread only.
+ */
+final class AccessLog {
+  private final HttpContext http;
+  private final String clientIp;
+
+  AccessLog(HttpContext http, String clientIp) {
+    this.http = http;
+    this.clientIp = clientIp;
+  }
+
+  /**
+   * A request ended with {@code status} (0 when no response started), {@code failure} (null when it went
+   * well), {@code nanos} after it began.
+   *
+   * @param request the parsed head, or null when the head was refused
+   * @param backend the backend's name, or "-"
+   */
+  void ended(RequestHead request, Object backend, int status, FailureCause failure, long bytesIn, long bytesOut,
+      long nanos) {
+    if (status != 0) {
+      http.proxy.metrics.response(status, nanos);
+    }
+    Logger access = http.accessLog;
+    if (!access.isInfoEnabled()) {
+      return;
+    }
+    access.info("{} {} {} \"{} {}\" {} {} in={} out={} {}ms{}", http.proxy.listener.name(), clientIp, backend,
+        request != null ? request.method() : "-", request != null ? request.target() : "-", status,
+        failure != null ? failure.label() : "ok", bytesIn, bytesOut, nanos / 1_000_000, http.https() ? " tls" : "");
+  }
+}
