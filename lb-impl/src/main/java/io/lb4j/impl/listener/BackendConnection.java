@@ -9,7 +9,8 @@ import java.nio.channels.SocketChannel;
 /**
  * A Layer-7 connection to a backend, owned by one loop: in use by one request at a time, or idle in
  * its loop's {@link BackendConnectionPool}. While idle it is its own key's handler: any byte or end of
- * stream from the backend (it closed an idle connection) or its idle timeout closes it.
+ * stream from the backend (it closed an idle connection) or its idle timeout closes it; the timeout is its
+ * {@link LoopTimer}.
  */
 final class BackendConnection extends IoHandler {
   final SocketChannel channel;
@@ -21,6 +22,8 @@ final class BackendConnection extends IoHandler {
   /** True once a request has completed on it (a reused connection may be stale). */
   boolean reused;
   long idleSince;
+  /** True while idle in the pool (its timer then closes it after the pool's idle timeout). */
+  boolean inPool;
   private boolean closed;
 
   BackendConnection(SocketChannel channel, SelectionKey key, InetSocketAddress address, BackendConnectionPool pool) {
@@ -61,6 +64,10 @@ final class BackendConnection extends IoHandler {
       return;
     }
     closed = true;
+    inPool = false;
+    if (isArmed()) {
+      pool.loop.cancel(this); // only a pooled (Layer-7) connection arms its timer
+    }
     key.cancel();
     TcpProxyConnection.closeQuietly(channel);
     if (in != null) {
@@ -75,10 +82,20 @@ final class BackendConnection extends IoHandler {
     pool.discard(this);
   }
 
+  /**
+   * The idle timer: armed when the connection went idle, and left armed while a request uses it (taking
+   * and giving back cost no heap work); when it fires, a connection in use is left alone, an idle one is
+   * closed once idle for the pool's idle timeout, or re-armed for the rest of it.
+   */
   @Override
   void checkTimeouts(long nowNanos) {
-    if (nowNanos - idleSince > pool.idleTimeoutNanos) {
+    if (!inPool || closed) {
+      return;
+    }
+    if (nowNanos - idleSince >= pool.idleTimeoutNanos) {
       pool.discard(this);
+    } else {
+      pool.loop.schedule(this, idleSince + pool.idleTimeoutNanos);
     }
   }
 

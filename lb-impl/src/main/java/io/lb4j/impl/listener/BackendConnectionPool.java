@@ -14,20 +14,27 @@ import java.util.Map;
  */
 final class BackendConnectionPool {
   final long idleTimeoutNanos;
+  /** The loop that owns the pool: its timers close idle connections. */
+  final EventLoop loop;
   private final int maxIdlePerBackend;
   private final BufferPool buffers;
   private final Map<InetSocketAddress, ArrayDeque<BackendConnection>> idle = new HashMap<>();
 
-  BackendConnectionPool(int maxIdlePerBackend, long idleTimeoutNanos, BufferPool buffers) {
+  BackendConnectionPool(int maxIdlePerBackend, long idleTimeoutNanos, EventLoop loop) {
     this.maxIdlePerBackend = maxIdlePerBackend;
     this.idleTimeoutNanos = idleTimeoutNanos;
-    this.buffers = buffers;
+    this.loop = loop;
+    this.buffers = loop.buffers();
   }
 
   /** An idle connection to {@code address}, or null; the caller becomes its key's handler. */
   BackendConnection take(InetSocketAddress address) {
     ArrayDeque<BackendConnection> q = idle.get(address);
-    return q == null ? null : q.pollFirst();
+    BackendConnection c = q == null ? null : q.pollFirst();
+    if (c != null) {
+      c.inPool = false; // its timer stays armed: it does nothing while the connection is in use
+    }
+    return c;
   }
 
   /** Keeps {@code c} for the next request, or closes it when the backend already has enough idle. */
@@ -43,6 +50,8 @@ final class BackendConnectionPool {
       return;
     }
     c.idleSince = nowNanos;
+    c.inPool = true;
+    loop.armBy(c, nowNanos + idleTimeoutNanos);
     c.reused = true;
     c.key.attach(c);
     c.key.interestOps(SelectionKey.OP_READ);

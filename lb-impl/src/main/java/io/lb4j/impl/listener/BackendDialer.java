@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * session, say) is skipped. Layer 7 first takes an idle keep-alive connection from its loop's pool.
  *
  * <p>Owned by one connection and used on its loop's thread only. The connecting channel is registered with
- * the owner as its key's handler; the owner passes {@code OP_CONNECT} readiness to {@link #finishConnect()}
- * and its deadline sweep to {@link #checkTimeout(long)}.
+ * the owner as its key's handler; the owner passes {@code OP_CONNECT} readiness to {@link #finishConnect()},
+ * arms its timer by {@link #connectDeadline()} and passes the timer's call to {@link #checkTimeout(long)}.
  */
 final class BackendDialer {
   private static final Logger log = LoggerFactory.getLogger(BackendDialer.class);
@@ -168,9 +168,14 @@ final class BackendDialer {
     events.backendReady(c);
   }
 
+  /** When the pending connect times out ({@code System.nanoTime()} scale); meaningful while connecting. */
+  long connectDeadline() {
+    return connectStart + ctx.connectTimeoutNanos;
+  }
+
   /** Gives up a connect that takes longer than the connect timeout and tries the next backend. */
   void checkTimeout(long nowNanos) throws IOException {
-    if (connecting != null && nowNanos - connectStart > ctx.connectTimeoutNanos) {
+    if (connecting != null && nowNanos - connectStart >= ctx.connectTimeoutNanos) {
       failed("connect timeout after " + Duration.ofNanos(ctx.connectTimeoutNanos).toMillis() + "ms");
       next();
     }

@@ -4,27 +4,26 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One event-loop thread with its selector, Netty's model: the loop owns the channels registered with it
  * for their whole life, so per-connection state needs no lock; other threads hand work in through
- * {@link #execute}. Deadlines are checked by a sweep over the loop's keys every {@link #SWEEP_NANOS},
- * which costs one comparison per connection and needs no timer structure.
+ * {@link #execute}. Deadlines are {@link LoopTimer}s in one {@link TimerQueue} per loop: the loop sleeps
+ * in {@code select} until the earliest armed deadline, so idle connections cost nothing until their own
+ * deadline (no periodic scan of the loop's keys).
  *
  * <p>Nothing on this thread blocks: connects are non-blocking, and a backend host is resolved once.
  */
 final class EventLoop implements Executor {
   private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
-  static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   private final Selector selector;
   private final Thread thread;
@@ -32,10 +31,10 @@ final class EventLoop implements Executor {
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final BufferPool buffers;
   private BackendConnectionPool backendPool;
-  private final ArrayList<IoHandler> sweepList = new ArrayList<>();
+  private final TimerQueue timers = new TimerQueue();
   private volatile boolean stopRequested;
-  private long nextSweep;
-  private long sweepEpoch;
+  /** Wake-ups of the loop (returns from select), for tests: an idle loop must not wake up. */
+  private final AtomicLong turns = new AtomicLong();
 
   EventLoop(String name, BufferPool buffers) {
     try {
@@ -86,6 +85,51 @@ final class EventLoop implements Executor {
     }
   }
 
+  /** Arms {@code timer} at {@code deadlineNanos} (moves it when armed). Loop thread only. */
+  void schedule(LoopTimer timer, long deadlineNanos) {
+    timers.schedule(timer, deadlineNanos);
+  }
+
+  /**
+   * Arms {@code timer} at {@code deadlineNanos} unless it is armed at that time or earlier already: the
+   * lazy model's call after each event (a later deadline is found when the armed one fires). Loop thread
+   * only.
+   */
+  void armBy(LoopTimer timer, long deadlineNanos) {
+    timers.scheduleNoLaterThan(timer, deadlineNanos);
+  }
+
+  /** Disarms {@code timer}. Loop thread only. */
+  void cancel(LoopTimer timer) {
+    timers.cancel(timer);
+  }
+
+  /** How many times the loop woke up since it started (any thread; tests). */
+  long turns() {
+    return turns.get();
+  }
+
+  /** Armed timers (tests). Loop thread only. */
+  int armedTimers() {
+    return timers.size();
+  }
+
+  /**
+   * Runs every handler's {@link LoopTimer#checkTimeouts} now, whatever its deadline: a listener that
+   * starts draining closes its idle connections at once. Once per stop, so its scan of the keys is fine.
+   */
+  void checkAllNow() {
+    long now = System.nanoTime();
+    for (SelectionKey key : selector.keys().toArray(new SelectionKey[0])) {
+      Object a = key.attachment();
+      if (key.isValid() && a instanceof IoHandler) {
+        IoHandler h = (IoHandler) a;
+        timers.cancel(h);
+        h.checkTimeouts(now);
+      }
+    }
+  }
+
   /** Asks the loop to close all its channels and end; {@link #awaitStopped} waits for it. */
   void stop() {
     stopRequested = true;
@@ -98,22 +142,27 @@ final class EventLoop implements Executor {
   }
 
   private void run() {
-    nextSweep = System.nanoTime() + SWEEP_NANOS;
     while (!stopRequested) {
       try {
-        long wait = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextSweep - System.nanoTime()));
-        if (tasks.isEmpty()) {
-          selector.select(wait);
-        } else {
+        if (!tasks.isEmpty()) {
           selector.selectNow();
+        } else if (timers.size() == 0) {
+          selector.select(); // nothing armed: sleep until I/O or a task
+        } else {
+          long wait = timers.earliestDeadline() - System.nanoTime();
+          if (wait <= 0) {
+            selector.selectNow();
+          } else {
+            // Rounded up to whole milliseconds, so the loop never wakes just before a deadline and spins.
+            selector.select((wait + 999_999) / 1_000_000);
+          }
         }
         wakeupPending.set(false);
+        turns.lazySet(turns.get() + 1); // written by this thread only: an ordered store is enough
         processSelected();
         runTasks();
-        long now = System.nanoTime();
-        if (now - nextSweep >= 0) {
-          nextSweep = now + SWEEP_NANOS;
-          sweep(now);
+        if (timers.size() > 0) {
+          timers.runExpired(System.nanoTime());
         }
       } catch (Throwable t) {
         // One bad callback must not take the loop (and every connection on it) down with it.
@@ -149,23 +198,6 @@ final class EventLoop implements Executor {
     }
   }
 
-  private void sweep(long now) {
-    // Copy first: a handler that times out may close or register channels, which changes keys().
-    sweepList.clear();
-    long epoch = ++sweepEpoch;
-    for (SelectionKey key : selector.keys()) {
-      Object a = key.attachment();
-      if (key.isValid() && a instanceof IoHandler && ((IoHandler) a).sweepEpoch != epoch) {
-        ((IoHandler) a).sweepEpoch = epoch;
-        sweepList.add((IoHandler) a);
-      }
-    }
-    for (IoHandler h : sweepList) {
-      h.checkTimeouts(now);
-    }
-    sweepList.clear();
-  }
-
   private void closeAll() {
     runTasks();
     for (SelectionKey key : selector.keys().toArray(new SelectionKey[0])) {
@@ -178,6 +210,7 @@ final class EventLoop implements Executor {
         }
       }
     }
+    timers.clear();
     try {
       selector.close();
     } catch (IOException e) {

@@ -49,6 +49,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
   final HttpContext http;
   final ProxyContext ctx;
   final BufferPool buffers;
+  private final EventLoop loop;
   private final BackendConnectionPool backends;
   final Transport client;
   private final SelectionKey clientKey;
@@ -93,6 +94,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     this.http = http;
     this.ctx = http.proxy;
     this.buffers = loop.buffers();
+    this.loop = loop;
     this.backends = loop.backendPool();
     this.client = http.https() ? new TlsTransport(channel, http.newEngine()) : Transport.plain(channel);
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
@@ -104,6 +106,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     this.clientKey = channel.register(loop.selector(), SelectionKey.OP_READ, this);
     this.dialer = new BackendDialer(http.proxy, loop, this, this, backends);
     this.lastActivity = System.nanoTime();
+    armTimer();
   }
 
   /** Takes over an accepted client channel; runs on {@code loop}. */
@@ -135,6 +138,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
       pump();
       if (!closed) {
         updateInterest();
+        armTimer();
       }
     } catch (IOException e) {
       log.debug("{}: connection from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
@@ -594,12 +598,43 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
             close();
           }
       }
+      armTimer();
     } catch (IOException e) {
       abort();
     } catch (RuntimeException e) {
       log.error("{}: connection from {} failed unexpectedly", ctx.listener.name(), clientAddress, e);
       abort();
     }
+  }
+
+  /**
+   * The timer adapter: arms this connection's one {@link LoopTimer} by the next deadline
+   * {@link #checkTimeouts} looks at in the current state, unless it is armed earlier already (then it
+   * re-checks when it fires and re-arms here: activity costs no timer work).
+   */
+  private void armTimer() {
+    if (closed) {
+      return;
+    }
+    long deadline;
+    switch (state) {
+      case READ_HEAD:
+        deadline = headStart != 0 ? headStart + http.requestTimeoutNanos
+            : http.draining ? System.nanoTime() : lastActivity + http.keepAliveTimeoutNanos;
+        break;
+      case CONNECTING:
+        deadline = dialer.isConnecting() ? dialer.connectDeadline() : lastActivity + http.requestTimeoutNanos;
+        break;
+      case EXCHANGE:
+        deadline = lastBackendActivity + http.requestTimeoutNanos;
+        break;
+      case TUNNEL:
+        deadline = Math.max(lastActivity, lastBackendActivity) + ctx.idleTimeoutNanos;
+        break;
+      default:
+        deadline = lastActivity + http.lingerNanos;
+    }
+    loop.armBy(this, deadline);
   }
 
   private void updateIfOpen() {
@@ -661,6 +696,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
       return;
     }
     closed = true;
+    loop.cancel(this);
     clientKey.cancel();
     TcpProxyConnection.closeQuietly(client.channel());
     dropBackend();

@@ -161,7 +161,7 @@ public final class ListenerServer implements AutoCloseable {
     for (int i = 0; i < eventLoops; i++) {
       BufferPool buffers = new BufferPool(bufferSize, 1024, metrics);
       started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i, buffers);
-      started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), buffers));
+      started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), started[i]));
       started[i].start();
     }
     loops = started;
@@ -263,6 +263,18 @@ public final class ListenerServer implements AutoCloseable {
     return metrics.snapshot();
   }
 
+  /** Wake-ups of all event loops since start (tests: idle connections must not wake a loop). */
+  long loopTurns() {
+    EventLoop[] ls = loops;
+    long sum = 0;
+    if (ls != null) {
+      for (EventLoop loop : ls) {
+        sum += loop.turns();
+      }
+    }
+    return sum;
+  }
+
   /** The live counters, including those not in {@link ListenerMetrics} (write calls, for tests). */
   MetricsRecorder recorder() {
     return metrics;
@@ -289,7 +301,10 @@ public final class ListenerServer implements AutoCloseable {
     ls[0].execute(a::closeNow);
     HttpContext http = httpContext;
     if (http != null) {
-      http.draining = true; // idle keep-alive connections close at the next sweep, busy ones after their response
+      http.draining = true; // idle keep-alive connections close now, busy ones after their response
+      for (EventLoop loop : ls) {
+        loop.execute(loop::checkAllNow);
+      }
     }
     long deadline = System.nanoTime() + grace.toNanos();
     // The caller's thread waits, not a loop thread: polling a counter here costs nothing on the loops.

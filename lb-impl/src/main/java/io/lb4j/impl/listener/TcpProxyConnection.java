@@ -29,6 +29,7 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
   static final int MAX_READS_PER_EVENT = 16;
 
   private final ProxyContext ctx;
+  private final EventLoop loop;
   private final BufferPool buffers;
   private final SocketChannel client;
   private final SelectionKey clientKey;
@@ -48,6 +49,7 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
 
   private TcpProxyConnection(ProxyContext ctx, EventLoop loop, SocketChannel client) throws IOException {
     this.ctx = ctx;
+    this.loop = loop;
     this.buffers = loop.buffers();
     this.client = client;
     this.clientAddress = (InetSocketAddress) client.getRemoteAddress();
@@ -72,6 +74,7 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
     } catch (IOException e) {
       c.close(true);
     }
+    c.armTimer();
   }
 
   @Override
@@ -117,6 +120,7 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
       }
       if (!closed) {
         updateInterest();
+        armTimer();
       }
     } catch (IOException e) {
       log.debug("{}: connection from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
@@ -232,6 +236,16 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
     }
   }
 
+  /**
+   * Arms this connection's one timer for its next deadline, the connect timeout or the idle timeout, unless
+   * it is armed earlier already (it then re-checks and re-arms when it fires: activity costs no heap work).
+   */
+  private void armTimer() {
+    if (!closed) {
+      loop.armBy(this, dialer.isConnecting() ? dialer.connectDeadline() : lastActivity + ctx.idleTimeoutNanos);
+    }
+  }
+
   @Override
   void checkTimeouts(long nowNanos) {
     if (closed) {
@@ -243,11 +257,12 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
       } catch (IOException e) {
         close(true);
       }
-    } else if (nowNanos - lastActivity > ctx.idleTimeoutNanos) {
+    } else if (nowNanos - lastActivity >= ctx.idleTimeoutNanos) {
       log.debug("{}: closing connection from {} idle for {}", ctx.listener.name(), clientAddress,
           ctx.listener.idleTimeout());
       close(false);
     }
+    armTimer();
   }
 
   @Override
@@ -261,6 +276,7 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
       return;
     }
     closed = true;
+    loop.cancel(this);
     if (abort) {
       try {
         client.setOption(StandardSocketOptions.SO_LINGER, 0);
