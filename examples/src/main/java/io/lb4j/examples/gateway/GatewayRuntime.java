@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -55,11 +56,14 @@ final class GatewayRuntime implements AutoCloseable {
    * Loads the TLS files, builds the pools and starts every listener.
    *
    * @param eventLoops event-loop threads per listener
+   * @param onListenerFailure told the name of a listener that failed while running (an event loop hit an
+   *     {@link Error}; the listener closed its sockets); called on that listener's thread, must not block
    * @throws ConfigException when a TLS key or certificate cannot be loaded (nothing was started)
    * @throws UncheckedIOException when a listener cannot bind; its message names the listener, address and
    *     cause (the listeners started before it are stopped again)
    */
-  static GatewayRuntime start(GatewayConfig config, String fileName, int eventLoops) throws ConfigException {
+  static GatewayRuntime start(GatewayConfig config, String fileName, int eventLoops,
+      Consumer<String> onListenerFailure) throws ConfigException {
     Map<String, SSLContext> tls = loadTls(config, fileName);
     Map<String, Running> running = new LinkedHashMap<>();
     try {
@@ -75,7 +79,8 @@ final class GatewayRuntime implements AutoCloseable {
         try {
           ListenerServer.Builder server = ListenerServer.builder(pool)
               .bindAddress(InetAddress.getByName(listener.bindAddress()))
-              .eventLoops(eventLoops);
+              .eventLoops(eventLoops)
+              .onFailure(() -> onListenerFailure.accept(name));
           if (tls.containsKey(name)) {
             server.sslContext(tls.get(name));
           }

@@ -5,7 +5,6 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,17 +19,16 @@ final class Acceptor extends IoHandler {
 
   private final ServerSocketChannel server;
   private final EventLoop[] loops;
-  private final BiConsumer<EventLoop, SocketChannel> handOff;
+  private final ChannelOpener opener;
   private final String listenerName;
   private SelectionKey key;
   private int next;
 
-  Acceptor(String listenerName, ServerSocketChannel server, EventLoop[] loops,
-      BiConsumer<EventLoop, SocketChannel> handOff) {
+  Acceptor(String listenerName, ServerSocketChannel server, EventLoop[] loops, ChannelOpener opener) {
     this.listenerName = listenerName;
     this.server = server;
     this.loops = loops;
-    this.handOff = handOff;
+    this.opener = opener;
   }
 
   /** Registers with the first loop; runs on that loop. */
@@ -56,10 +54,11 @@ final class Acceptor extends IoHandler {
       }
       EventLoop loop = loops[next];
       next = next + 1 == loops.length ? 0 : next + 1;
-      if (loop.inLoop()) {
-        handOff.accept(loop, c);
-      } else {
-        loop.execute(() -> handOff.accept(loop, c));
+      try {
+        loop.adopt(c, opener);
+      } catch (Error e) {
+        TcpProxyConnection.closeQuietly(c); // accepted, never owned: close it before the loop fails
+        throw e;
       }
     }
   }
@@ -69,7 +68,7 @@ final class Acceptor extends IoHandler {
     // nothing times out
   }
 
-  /** Stops accepting; runs on the first loop. */
+  /** Stops accepting; on the first loop, or on any thread when the listener fails. */
   @Override
   void closeNow() {
     if (key != null) {

@@ -25,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BiConsumer;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,6 +91,9 @@ public final class ListenerServer implements AutoCloseable {
   private final int maxIdlePerBackend;
   private volatile HttpContext httpContext;
   private final Logger accessLog;
+  private final Runnable onFailure;
+  private final FailStopLog failStopLog;
+  private volatile Error failure;
   private final AtomicReference<ListenerState> state = new AtomicReference<>(ListenerState.NEW);
   private volatile EventLoop[] loops;
   private volatile Acceptor acceptor;
@@ -113,6 +115,8 @@ public final class ListenerServer implements AutoCloseable {
     this.backendIdleTimeout = b.backendIdleTimeout;
     this.maxIdlePerBackend = b.maxIdlePerBackend;
     this.accessLog = b.accessLog;
+    this.onFailure = b.onFailure;
+    this.failStopLog = new FailStopLog(listener.name(), b.failStopOut);
   }
 
   /** A builder for a server forwarding {@code pool.listener()}'s traffic to {@code pool}'s backends. */
@@ -158,9 +162,10 @@ public final class ListenerServer implements AutoCloseable {
           keepAliveTimeout.toNanos(), accessLog);
     }
     EventLoop[] started = new EventLoop[eventLoops];
+    LoopFailures failures = new LoopFailures();
     for (int i = 0; i < eventLoops; i++) {
       BufferPool buffers = new BufferPool(bufferSize, 1024, metrics);
-      started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i, buffers);
+      started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i, buffers, failures, failStopLog);
       started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), started[i]));
       started[i].start();
     }
@@ -187,18 +192,78 @@ public final class ListenerServer implements AutoCloseable {
       state.set(ListenerState.STOPPED);
       throw new IllegalStateException("listener " + listener.name() + " could not start accepting", e);
     }
-    state.set(ListenerState.RUNNING);
+    if (!state.compareAndSet(ListenerState.STARTING, ListenerState.RUNNING)) {
+      awaitLoopsEnded();
+      throw new IllegalStateException("listener " + listener.name() + " failed while starting", failure);
+    }
     log.info("listener {} ({}) accepting on {}", listener.name(), listener.frontendProtocol(),
         localAddress.getAddress().getHostAddress() + ":" + localAddress.getPort());
     return this;
   }
 
-  private BiConsumer<EventLoop, SocketChannel> connectionHandler() {
-    if (listener.frontendProtocol() == Protocol.TCP) {
-      return (loop, channel) -> TcpProxyConnection.open(context, loop, channel);
-    }
+  private ChannelOpener connectionHandler() {
+    boolean tcp = listener.frontendProtocol() == Protocol.TCP;
     HttpContext http = httpContext;
-    return (loop, channel) -> HttpProxyConnection.open(http, loop, channel);
+    return new ChannelOpener() {
+      @Override
+      public void open(EventLoop loop, SocketChannel channel) {
+        if (tcp) {
+          TcpProxyConnection.open(context, loop, channel);
+        } else {
+          HttpProxyConnection.open(http, loop, channel);
+        }
+      }
+
+      @Override
+      public void discard(SocketChannel channel) {
+        TcpProxyConnection.closeQuietly(channel);
+      }
+    };
+  }
+
+  /**
+   * Fail-stop: an event loop hit an {@link Error}. The first loop to fail stops accepting (the server
+   * socket closes, so clients are refused instead of queued in a backlog no one reads), stops the other
+   * loops (each closes what it holds) and sets {@link ListenerState#FAILED}; none of that allocates.
+   * Once the failing loop has closed its own connections, the error is logged and the failure callback
+   * runs, when the heap has room again.
+   */
+  private final class LoopFailures implements EventLoop.FailureListener {
+    @Override
+    public void loopFailing(EventLoop failed, Error error) {
+      Acceptor a = acceptor;
+      if (a != null) {
+        a.closeNow(); // thread-safe: cancels the key and closes the server socket
+      }
+      EventLoop[] ls = loops;
+      if (ls != null) {
+        for (EventLoop loop : ls) {
+          loop.stop();
+        }
+      }
+      while (true) {
+        ListenerState s = state.get();
+        if (s == ListenerState.FAILED || s == ListenerState.STOPPED) {
+          return;
+        }
+        if (state.compareAndSet(s, ListenerState.FAILED)) {
+          failure = error;
+          return;
+        }
+      }
+    }
+
+    @Override
+    public void loopFailed(EventLoop failed, Error error) {
+      if (failure != error) {
+        return; // a second loop failing, or a failure after stop: reported once
+      }
+      log.error("listener {} FAILED: event loop {} hit {}; its connections are closed and it no longer accepts",
+          listener.name(), failed.thread().getName(), error.toString(), error);
+      if (onFailure != null) {
+        onFailure.run();
+      }
+    }
   }
 
   /**
@@ -253,6 +318,16 @@ public final class ListenerServer implements AutoCloseable {
     return state.get();
   }
 
+  /**
+   * The {@link Error} that made this listener {@link ListenerState#FAILED} (an event loop ran out of
+   * memory, say), or null while it has not failed.
+   *
+   * @since 0.2.0
+   */
+  public Throwable failureCause() {
+    return failure;
+  }
+
   /** The listener served. */
   public Listener listener() {
     return listener;
@@ -261,6 +336,11 @@ public final class ListenerServer implements AutoCloseable {
   /** A snapshot of this server's counters. */
   public ListenerMetrics metrics() {
     return metrics.snapshot();
+  }
+
+  /** Event loop {@code i} (tests: inject a failure on a loop). */
+  EventLoop eventLoop(int i) {
+    return loops[i];
   }
 
   /** Wake-ups of all event loops since start (tests: idle connections must not wake a loop). */
@@ -283,7 +363,8 @@ public final class ListenerServer implements AutoCloseable {
   /**
    * Stops accepting, waits up to {@code grace} for open connections (Layer 4) or in-flight requests
    * (Layer 7) to finish, then closes everything and waits for the event-loop threads to end. Idempotent:
-   * a second call returns once the first has finished.
+   * a second call returns once the first has finished. On a {@link ListenerState#FAILED} listener it
+   * waits for the loops to end (they closed everything already) and the state stays {@code FAILED}.
    *
    * @throws IllegalArgumentException when {@code grace} is negative or above 15 minutes
    */
@@ -308,15 +389,17 @@ public final class ListenerServer implements AutoCloseable {
     }
     long deadline = System.nanoTime() + grace.toNanos();
     // The caller's thread waits, not a loop thread: polling a counter here costs nothing on the loops.
-    while (metrics.activeConnections() > 0 && System.nanoTime() - deadline < 0) {
+    while (metrics.activeConnections() > 0 && System.nanoTime() - deadline < 0
+        && state.get() == ListenerState.STOPPING) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
     for (EventLoop loop : ls) {
       loop.stop();
     }
     awaitLoopsEnded();
-    state.set(ListenerState.STOPPED);
-    log.info("listener {} stopped", listener.name());
+    if (state.compareAndSet(ListenerState.STOPPING, ListenerState.STOPPED)) {
+      log.info("listener {} stopped", listener.name());
+    }
   }
 
   private void awaitLoopsEnded() {
@@ -372,6 +455,8 @@ public final class ListenerServer implements AutoCloseable {
     private Duration backendIdleTimeout = DEFAULT_BACKEND_IDLE_TIMEOUT;
     private int maxIdlePerBackend = DEFAULT_MAX_IDLE_PER_BACKEND;
     private Logger accessLog = LoggerFactory.getLogger("io.lb4j.access");
+    private Runnable onFailure;
+    private java.io.OutputStream failStopOut;
 
     private Builder(LoadBalancer pool) {
       this.pool = Objects.requireNonNull(pool, "pool");
@@ -470,6 +555,23 @@ public final class ListenerServer implements AutoCloseable {
      */
     public Builder maxIdleConnectionsPerBackend(int max) {
       this.maxIdlePerBackend = checkRange("listenerServer.maxIdleConnectionsPerBackend", max, 0, 10000);
+      return this;
+    }
+
+    /**
+     * Called once if the listener fails ({@link ListenerState#FAILED}: an event loop hit an {@link Error}
+     * such as {@code OutOfMemoryError}), after it closed its sockets; on the failing loop's thread, so it
+     * must return quickly and not block: signal a thread of your own (the gateway ends the process with
+     * exit code 3 so that a supervisor restarts it). Default: none (poll {@link ListenerServer#state()}).
+     */
+    public Builder onFailure(Runnable callback) {
+      this.onFailure = Objects.requireNonNull(callback, "listenerServer.onFailure");
+      return this;
+    }
+
+    /** Where the prepared fail-stop line goes (default: standard error); tests capture it. */
+    Builder failStopLog(java.io.OutputStream out) {
+      this.failStopOut = Objects.requireNonNull(out, "failStopLog");
       return this;
     }
 

@@ -297,7 +297,7 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
     ctx.metrics.connectionClosed();
   }
 
-  static void closeQuietly(SocketChannel c) {
+  static void closeQuietly(java.nio.channels.Channel c) {
     if (c != null) {
       try {
         c.close();
