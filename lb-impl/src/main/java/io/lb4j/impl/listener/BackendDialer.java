@@ -122,7 +122,18 @@ final class BackendDialer {
    * one); false when it failed at once, already reported.
    */
   private boolean open(InetSocketAddress address) throws IOException {
-    SocketChannel channel = SocketChannel.open();
+    SocketChannel channel;
+    try {
+      channel = SocketChannel.open();
+    } catch (IOException e) {
+      // Out of file descriptors here, not at the backend: no other backend would do better, and none is
+      // blamed. The selection is released by the owner, after its access-log line names the backend.
+      log.debug("{}: cannot open a socket to {}: {}", ctx.listener.name(), selection.backend().authority(),
+          e.toString());
+      events.backendUnavailable(FailureCause.SOCKET_UNAVAILABLE,
+          "cannot open a socket to the backend: " + e.getMessage());
+      return true;
+    }
     try {
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);

@@ -27,10 +27,11 @@ public final class ListenerMetrics {
   private final long bytesOut;
   private final long[] responseTimeBuckets;
   private final long bufferMemoryBytes;
+  private final long acceptPauses;
 
   ListenerMetrics(long connectionsActive, long connectionsTotal, long[] responsesByClass,
       long[] failuresByCause, long retries, long bytesIn, long bytesOut, long[] responseTimeBuckets,
-      long bufferMemoryBytes) {
+      long bufferMemoryBytes, long acceptPauses) {
     this.connectionsActive = connectionsActive;
     this.connectionsTotal = connectionsTotal;
     this.responsesByClass = responsesByClass;
@@ -40,6 +41,7 @@ public final class ListenerMetrics {
     this.bytesOut = bytesOut;
     this.responseTimeBuckets = responseTimeBuckets;
     this.bufferMemoryBytes = bufferMemoryBytes;
+    this.acceptPauses = acceptPauses;
   }
 
   /** Client connections open now. */
@@ -141,6 +143,16 @@ public final class ListenerMetrics {
       }
     }
     return Duration.ofNanos((1L << responseTimeBuckets.length) * 1000);
+  }
+
+  /**
+   * Times accepting paused for a second because {@code accept} failed (the process or the system out of
+   * file descriptors, {@code EMFILE} or {@code ENFILE}); each pause also writes one WARN line.
+   *
+   * @since 0.2.0
+   */
+  public long acceptPauses() {
+    return acceptPauses;
   }
 
   /** Direct memory held by the listener's I/O buffers (pooled and in use), in bytes. */

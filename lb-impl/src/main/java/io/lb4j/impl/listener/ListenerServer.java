@@ -170,7 +170,7 @@ public final class ListenerServer implements AutoCloseable {
       started[i].start();
     }
     loops = started;
-    Acceptor a = new Acceptor(listener.name(), server, started, connectionHandler());
+    Acceptor a = new Acceptor(listener.name(), server, started, connectionHandler(), metrics);
     acceptor = a;
     CompletableFuture<Void> registered = new CompletableFuture<>();
     started[0].execute(() -> {
