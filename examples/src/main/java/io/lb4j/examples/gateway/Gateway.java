@@ -209,8 +209,9 @@ public final class Gateway {
       diagnostics.start();
     }
     boolean terminal = System.console() != null;
+    ListenerStatus listenerStatus = new ListenerStatus();
     if (!o.statusEvery().isZero()) {
-      status.scheduleWithFixedDelay(() -> printStatus(runtime, terminal),
+      status.scheduleWithFixedDelay(() -> printStatus(runtime, listenerStatus, terminal),
           o.statusEvery().toMillis(), o.statusEvery().toMillis(), TimeUnit.MILLISECONDS);
     }
     try (ConfigWatcher watcher = new ConfigWatcher(o.config(), content, parser, reloadListener(runtime))) {
@@ -316,11 +317,14 @@ public final class Gateway {
     };
   }
 
-  private void printStatus(GatewayRuntime runtime, boolean terminal) {
+  private void printStatus(GatewayRuntime runtime, ListenerStatus listeners, boolean terminal) {
+    long now = System.nanoTime();
     if (terminal) {
-      out.print(StatusTable.REDRAW + StatusTable.table(runtime.views()));
+      out.print(StatusTable.REDRAW + StatusTable.table(runtime.views()) + "\n"
+          + listeners.table(runtime.metrics(), now));
     } else {
       StatusTable.lines(runtime.views()).forEach(out::println);
+      listeners.lines(runtime.metrics(), now).forEach(out::println);
     }
     out.flush();
   }

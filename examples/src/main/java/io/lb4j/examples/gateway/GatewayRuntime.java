@@ -11,6 +11,7 @@ import io.lb4j.impl.diagnostics.Diagnostics;
 import io.lb4j.impl.diagnostics.ListenerSnapshot;
 import io.lb4j.impl.diagnostics.PeriodicCheck;
 import io.lb4j.impl.diagnostics.Report;
+import io.lb4j.impl.listener.ListenerMetrics;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.impl.listener.PemSsl;
 import java.io.IOException;
@@ -80,6 +81,8 @@ final class GatewayRuntime implements AutoCloseable {
           ListenerServer.Builder server = ListenerServer.builder(pool)
               .bindAddress(InetAddress.getByName(listener.bindAddress()))
               .eventLoops(eventLoops)
+              .maxIdleConnectionsPerBackend(listener.backendPool().maxIdlePerBackend())
+              .backendIdleTimeout(listener.backendPool().idleTimeout())
               .onFailure(() -> onListenerFailure.accept(name));
           if (tls.containsKey(name)) {
             server.sslContext(tls.get(name));
@@ -168,6 +171,13 @@ final class GatewayRuntime implements AutoCloseable {
     });
   }
 
+  /** Every listener's counters, by listener name. */
+  Map<String, ListenerMetrics> metrics() {
+    Map<String, ListenerMetrics> metrics = new LinkedHashMap<>();
+    running.forEach((name, r) -> metrics.put(name, r.server().metrics()));
+    return metrics;
+  }
+
   /** Every pool's backends, by listener name. */
   Map<String, List<BackendView>> views() {
     Map<String, List<BackendView>> views = new LinkedHashMap<>();
@@ -196,7 +206,7 @@ final class GatewayRuntime implements AutoCloseable {
           applied = new ListenerConfig(update.healthCheck() == null ? now.listener()
               : now.listener().toBuilder().healthCheck(update.healthCheck()).build(),
               now.bindAddress(), now.tls(), update.backends() == null ? now.backends() : update.backends(),
-              now.source());
+              now.source(), now.backendPool());
         }
       }
       effective.add(applied);

@@ -75,6 +75,10 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
         restart.add("listener '" + name + "': bind changed from " + now.bindAddress() + " to "
             + then.get().bindAddress() + "; restart to apply");
       }
+      if (!now.backendPool().equals(then.get().backendPool())) {
+        restart.add("listener '" + name + "': backendPool changed from " + describe(now.backendPool()) + " to "
+            + describe(then.get().backendPool()) + "; restart to apply");
+      }
       if (!Objects.equals(now.tls(), then.get().tls())) {
         restart.add("listener '" + name + "': tls files changed; restart to apply");
       }
@@ -93,6 +97,11 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
       }
     }
     return new ReloadPlan(updates, restart);
+  }
+
+  private static String describe(ListenerConfig.BackendPool pool) {
+    return "{maxIdlePerBackend: " + pool.maxIdlePerBackend() + ", idleTimeout: "
+        + io.lb4j.examples.gateway.config.Durations.format(pool.idleTimeout()) + "}";
   }
 
   private static String describe(ListenerConfig config) {

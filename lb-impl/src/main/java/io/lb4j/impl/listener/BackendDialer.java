@@ -138,6 +138,7 @@ final class BackendDialer {
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
       connectStart = System.nanoTime();
+      ctx.metrics.backendConnectionOpened();
       boolean done = channel.connect(address);
       SelectionKey key = channel.register(loop.selector(), done ? 0 : SelectionKey.OP_CONNECT, owner);
       connecting = new BackendConnection(channel, key, address, idle);

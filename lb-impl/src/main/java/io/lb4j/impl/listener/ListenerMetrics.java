@@ -28,10 +28,11 @@ public final class ListenerMetrics {
   private final long[] responseTimeBuckets;
   private final long bufferMemoryBytes;
   private final long acceptPauses;
+  private final long backendConnectionsOpened;
 
   ListenerMetrics(long connectionsActive, long connectionsTotal, long[] responsesByClass,
       long[] failuresByCause, long retries, long bytesIn, long bytesOut, long[] responseTimeBuckets,
-      long bufferMemoryBytes, long acceptPauses) {
+      long bufferMemoryBytes, long acceptPauses, long backendConnectionsOpened) {
     this.connectionsActive = connectionsActive;
     this.connectionsTotal = connectionsTotal;
     this.responsesByClass = responsesByClass;
@@ -42,6 +43,7 @@ public final class ListenerMetrics {
     this.responseTimeBuckets = responseTimeBuckets;
     this.bufferMemoryBytes = bufferMemoryBytes;
     this.acceptPauses = acceptPauses;
+    this.backendConnectionsOpened = backendConnectionsOpened;
   }
 
   /** Client connections open now. */
@@ -155,6 +157,17 @@ public final class ListenerMetrics {
     return acceptPauses;
   }
 
+  /**
+   * Connections opened to backends since start: one per client connection at Layer 4; at Layer 7 only
+   * when no idle pooled connection to the selected backend was available (a keep-alive load that reuses
+   * its connections opens about as many as requests are in flight at once). Health checks not included.
+   *
+   * @since 0.2.0
+   */
+  public long backendConnectionsOpened() {
+    return backendConnectionsOpened;
+  }
+
   /** Direct memory held by the listener's I/O buffers (pooled and in use), in bytes. */
   public long bufferMemoryBytes() {
     return bufferMemoryBytes;
@@ -172,7 +185,7 @@ public final class ListenerMetrics {
         s.append(" '").append(c.label()).append("'=").append(failuresByCause[c.ordinal()]);
       }
     }
-    return s.append(" retries=").append(retries).append(" in=").append(bytesIn).append(" out=").append(bytesOut)
+    return s.append(" retries=").append(retries).append(" backendOpened=").append(backendConnectionsOpened).append(" in=").append(bytesIn).append(" out=").append(bytesOut)
         .append(" p99<=").append(responseTimeQuantile(0.99).toMillis()).append("ms}").toString();
   }
 }

@@ -73,8 +73,18 @@ public final class ListenerServer implements AutoCloseable {
   public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(15);
   /** Layer 7: the default time an idle pooled backend connection stays open. */
   public static final Duration DEFAULT_BACKEND_IDLE_TIMEOUT = Duration.ofSeconds(30);
-  /** Layer 7: the default number of idle connections kept per backend and event loop. */
-  public static final int DEFAULT_MAX_IDLE_PER_BACKEND = 32;
+  /**
+   * Layer 7: the default cap on idle connections kept per backend and event loop: high enough to keep what
+   * the load needs (an idle connection is one a request used; the idle timeout closes those the load no
+   * longer needs), as Envoy and HAProxy keep connections while in use.
+   */
+  public static final int DEFAULT_MAX_IDLE_PER_BACKEND = 10_000;
+  /** The highest {@link Builder#maxIdleConnectionsPerBackend} accepted. */
+  public static final int MAX_IDLE_PER_BACKEND_LIMIT = 10_000;
+  /** The shortest {@link Builder#backendIdleTimeout} accepted. */
+  public static final Duration MIN_BACKEND_IDLE_TIMEOUT = Duration.ofMillis(100);
+  /** The longest {@link Builder#backendIdleTimeout} accepted. */
+  public static final Duration MAX_BACKEND_IDLE_TIMEOUT = Duration.ofSeconds(900);
 
   private final Listener listener;
   private final LoadBalancer pool;
@@ -542,19 +552,26 @@ public final class ListenerServer implements AutoCloseable {
       return this;
     }
 
-    /** Layer 7: how long an idle pooled backend connection stays open, 100ms-900s (default 30s). */
+    /**
+     * Layer 7: how long an idle pooled backend connection stays open, 100ms-900s (default 30s). Connections
+     * are reused most recently used first, so those beyond what the load needs stay idle and close.
+     */
     public Builder backendIdleTimeout(Duration timeout) {
-      this.backendIdleTimeout = checkRange("listenerServer.backendIdleTimeout", timeout, Duration.ofMillis(100),
-          Duration.ofSeconds(900));
+      this.backendIdleTimeout = checkRange("listenerServer.backendIdleTimeout", timeout, MIN_BACKEND_IDLE_TIMEOUT,
+          MAX_BACKEND_IDLE_TIMEOUT);
       return this;
     }
 
     /**
-     * Layer 7: idle keep-alive connections kept per backend and event loop, 0-10000 (default 32); 0 opens
-     * a connection per request. Bounds idle connections, not concurrency.
+     * Layer 7: idle keep-alive connections kept per backend and event loop, 0-10000 (default 10000, in
+     * effect what the load needs; {@link #backendIdleTimeout} closes the rest); 0 opens a connection per
+     * request. Bounds idle connections, not concurrency: below the number of requests in flight at once,
+     * responses close connections that the next requests open again (the churn nginx's {@code keepalive}
+     * causes when set too low).
      */
     public Builder maxIdleConnectionsPerBackend(int max) {
-      this.maxIdlePerBackend = checkRange("listenerServer.maxIdleConnectionsPerBackend", max, 0, 10000);
+      this.maxIdlePerBackend = checkRange("listenerServer.maxIdleConnectionsPerBackend", max, 0,
+          MAX_IDLE_PER_BACKEND_LIMIT);
       return this;
     }
 

@@ -18,6 +18,7 @@ final class MetricsRecorder {
   private final LongAdder[] failures = adders(FailureCause.values().length);
   private final LongAdder retries = new LongAdder();
   private final LongAdder acceptPauses = new LongAdder();
+  private final LongAdder backendConnectionsOpened = new LongAdder();
   private final LongAdder bytesIn = new LongAdder();
   private final LongAdder bytesOut = new LongAdder();
   private final LongAdder[] responseTimes = adders(BUCKETS);
@@ -69,6 +70,10 @@ final class MetricsRecorder {
     retries.increment();
   }
 
+  void backendConnectionOpened() {
+    backendConnectionsOpened.increment();
+  }
+
   void acceptPaused() {
     acceptPauses.increment();
   }
@@ -115,6 +120,7 @@ final class MetricsRecorder {
       times[i] = responseTimes[i].sum();
     }
     return new ListenerMetrics(connectionsActive.get(), connectionsTotal.sum(), classes, byCause,
-        retries.sum(), bytesIn.sum(), bytesOut.sum(), times, bufferBytes.get(), acceptPauses.sum());
+        retries.sum(), bytesIn.sum(), bytesOut.sum(), times, bufferBytes.get(), acceptPauses.sum(),
+        backendConnectionsOpened.sum());
   }
 }

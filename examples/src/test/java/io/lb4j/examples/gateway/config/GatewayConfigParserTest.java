@@ -49,6 +49,7 @@ class GatewayConfigParserTest {
       "      unhealthyThreshold: 4",
       "    outlierDetection: {consecutiveFailures: 7, baseEjectionTime: 10s}",
       "    sessionPersistence: {mode: insert-cookie, timeout: 1h}",
+      "    backendPool: {maxIdlePerBackend: 64, idleTimeout: 5s}",
       "    backends:",
       "      - {id: a, host: 127.0.0.1, port: 9001, weight: 3}",
       "      - {id: b, host: 127.0.0.2, port: 9002, enabled: false}",
@@ -93,11 +94,13 @@ class GatewayConfigParserTest {
         .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 3, true),
             org.assertj.core.groups.Tuple.tuple("b", Backend.DEFAULT_WEIGHT, false));
     assertThat(web.tls()).isNull();
+    assertThat(web.backendPool()).isEqualTo(new ListenerConfig.BackendPool(64, Duration.ofSeconds(5)));
 
     ListenerConfig tcp = config.listener("tcp").orElseThrow();
     assertThat(tcp.bindAddress()).isEqualTo("0.0.0.0");
     assertThat(tcp.listener().healthCheck().type()).isEqualTo(HealthCheckType.TCP);
     assertThat(tcp.listener().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(tcp.backendPool()).isEqualTo(ListenerConfig.BackendPool.DEFAULTS);
   }
 
   @Test
@@ -209,6 +212,16 @@ class GatewayConfigParserTest {
         bad("backend is the listener itself", "listeners:\n  - name: a\n    protocol: http\n    bind: 127.0.0.1\n"
                 + "    port: 8080\n    backends:\n      - {id: self, host: 127.0.0.1, port: 8080}\n",
             "listeners[0]: backend 'self' at 127.0.0.1:8080 is this listener's own address"),
+        bad("backend pool limits out of range",
+            "listeners:\n  - name: a\n    protocol: http\n    port: 80\n"
+                + "    backendPool: {maxIdlePerBackend: 10001, idleTimeout: 99ms}\n",
+            "g.yaml:5: listeners[0].backendPool.maxIdlePerBackend: backendPool.maxIdlePerBackend must be between 0"
+                + " and 10000, was 10001",
+            "g.yaml:5: listeners[0].backendPool.idleTimeout: backendPool.idleTimeout must be between 100ms and 900s,"
+                + " was 99ms"),
+        bad("backend pool on a tcp listener",
+            "listeners:\n  - {name: a, protocol: tcp, port: 80, backendPool: {idleTimeout: 5s}}\n",
+            "listeners[0].backendPool: backendPool applies to http and https listeners only, but protocol is tcp"),
         bad("bind is a host name", "listeners:\n  - {name: a, protocol: tcp, port: 80, bind: example.com}\n",
             "listeners[0].bind: bind must be an IPv4 or IPv6 address, was 'example.com'"),
         bad("two listeners, one name and one address",
