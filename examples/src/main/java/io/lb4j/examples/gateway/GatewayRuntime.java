@@ -11,6 +11,7 @@ import io.lb4j.impl.diagnostics.Diagnostics;
 import io.lb4j.impl.diagnostics.ListenerSnapshot;
 import io.lb4j.impl.diagnostics.PeriodicCheck;
 import io.lb4j.impl.diagnostics.Report;
+import io.lb4j.impl.listener.ConnectionBudget;
 import io.lb4j.impl.listener.ListenerMetrics;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.impl.listener.PemSsl;
@@ -66,6 +67,8 @@ final class GatewayRuntime implements AutoCloseable {
   static GatewayRuntime start(GatewayConfig config, String fileName, int eventLoops,
       Consumer<String> onListenerFailure) throws ConfigException {
     Map<String, SSLContext> tls = loadTls(config, fileName);
+    ConnectionBudget budget = config.maxConnections() > 0 ? ConnectionBudget.of(config.maxConnections())
+        : ConnectionBudget.processDefault();
     Map<String, Running> running = new LinkedHashMap<>();
     try {
       for (ListenerConfig listener : config.listeners()) {
@@ -83,7 +86,11 @@ final class GatewayRuntime implements AutoCloseable {
               .eventLoops(eventLoops)
               .maxIdleConnectionsPerBackend(listener.backendPool().maxIdlePerBackend())
               .backendIdleTimeout(listener.backendPool().idleTimeout())
+              .connectionBudget(budget)
               .onFailure(() -> onListenerFailure.accept(name));
+          if (listener.maxConnections() > 0) {
+            server.maxConnections(listener.maxConnections());
+          }
           if (tls.containsKey(name)) {
             server.sslContext(tls.get(name));
           }
@@ -206,13 +213,13 @@ final class GatewayRuntime implements AutoCloseable {
           applied = new ListenerConfig(update.healthCheck() == null ? now.listener()
               : now.listener().toBuilder().healthCheck(update.healthCheck()).build(),
               now.bindAddress(), now.tls(), update.backends() == null ? now.backends() : update.backends(),
-              now.source(), now.backendPool());
+              now.source(), now.backendPool(), now.maxConnections());
         }
       }
       effective.add(applied);
     }
     // What runs now, not the file: changes that wait for a restart are named again at the next reload.
-    config = new GatewayConfig(effective);
+    config = new GatewayConfig(effective, config.maxConnections());
     return plan.needsRestart();
   }
 

@@ -19,6 +19,11 @@ import org.slf4j.LoggerFactory;
  * still in the kernel's queue and the server socket stays ready, so trying again at once would spin. As
  * Netty does, accepting stops ({@code OP_ACCEPT} off) for {@link #ACCEPT_ERROR_PAUSE_NANOS} (one second),
  * with one log line per pause, then resumes; meanwhile connections wait in the kernel's backlog.
+ *
+ * <p><b>Admission control.</b> A slot of the listener's {@link Admission} is taken before each
+ * {@code accept}; at the listener's cap or its process budget, accepting stops the same way, until the
+ * count that stopped it is back to its low-water mark (a closing connection wakes the acceptor on its
+ * loop). HAProxy's {@code maxconn} behaves so: the kernel holds the surplus, nothing is refused.
  */
 final class Acceptor extends IoHandler {
   private static final Logger log = LoggerFactory.getLogger(Acceptor.class);
@@ -31,18 +36,25 @@ final class Acceptor extends IoHandler {
   private final ChannelOpener opener;
   private final String listenerName;
   private final MetricsRecorder metrics;
+  private final Admission admission;
+  /** Posted to the first loop when a closing connection brings the count back to the low-water mark. */
+  private final Runnable resumeAfterCap = this::resumeIfAdmitted;
   private SelectionKey key;
   private int next;
   /** Accepting paused after an accept error, until this acceptor's timer fires. */
   private boolean pausedOnError;
+  /** Accepting paused at the connection cap, until {@link #resumeIfAdmitted()}. */
+  private boolean pausedAtCap;
 
   Acceptor(String listenerName, ServerSocketChannel server, EventLoop[] loops, ChannelOpener opener,
-      MetricsRecorder metrics) {
+      MetricsRecorder metrics, Admission admission) {
     this.listenerName = listenerName;
     this.server = server;
     this.loops = loops;
     this.opener = opener;
     this.metrics = metrics;
+    this.admission = admission;
+    admission.onWake(() -> loops[0].execute(resumeAfterCap));
   }
 
   /** Registers with the first loop; runs on that loop. */
@@ -52,15 +64,21 @@ final class Acceptor extends IoHandler {
 
   @Override
   void ready(SelectionKey k) {
-    for (int i = 0; i < MAX_ACCEPTS_PER_WAKEUP && !pausedOnError; i++) {
+    for (int i = 0; i < MAX_ACCEPTS_PER_WAKEUP && !pausedOnError && !pausedAtCap; i++) {
+      if (!admission.tryAcquire()) {
+        pauseAtCap();
+        return;
+      }
       SocketChannel c;
       try {
         c = server.accept();
       } catch (IOException e) {
+        admission.cancel();
         pauseAfter(e);
         return;
       }
       if (c == null) {
+        admission.cancel();
         return;
       }
       try {
@@ -69,6 +87,7 @@ final class Acceptor extends IoHandler {
       } catch (IOException e) {
         log.debug("listener {}: an accepted connection failed at once: {}", listenerName, e.toString());
         TcpProxyConnection.closeQuietly(c);
+        admission.release();
         continue;
       }
       EventLoop loop = loops[next];
@@ -95,6 +114,27 @@ final class Acceptor extends IoHandler {
         listenerName, e.getMessage(), TimeUnit.NANOSECONDS.toMillis(ACCEPT_ERROR_PAUSE_NANOS));
   }
 
+  /** At the listener's cap or its process budget: stop accepting until enough connections closed. */
+  private void pauseAtCap() {
+    pausedAtCap = true;
+    updateInterest();
+    metrics.admissionPaused();
+    log.debug("listener {}: {} connections open, at the cap: accepting paused, connections wait in the backlog",
+        listenerName, admission.open());
+    if (admission.pause()) {
+      resumeIfAdmitted(); // connections closed meanwhile
+    }
+  }
+
+  /** On the first loop: resumes accepting once the count that paused it is back to its low-water mark. */
+  private void resumeIfAdmitted() {
+    if (pausedAtCap && admission.mayResume()) {
+      pausedAtCap = false;
+      admission.resumed();
+      updateInterest();
+    }
+  }
+
   /** The pause after an accept error is over. */
   @Override
   void checkTimeouts(long nowNanos) {
@@ -106,7 +146,7 @@ final class Acceptor extends IoHandler {
 
   private void updateInterest() {
     if (key != null && key.isValid()) {
-      key.interestOps(pausedOnError ? 0 : SelectionKey.OP_ACCEPT);
+      key.interestOps(pausedOnError || pausedAtCap ? 0 : SelectionKey.OP_ACCEPT);
     }
   }
 

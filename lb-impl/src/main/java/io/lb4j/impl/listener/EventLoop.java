@@ -55,6 +55,8 @@ final class EventLoop implements Executor {
   private final FailureListener failureListener;
   private final FailStopLog failStopLog;
   private BackendConnectionPool backendPool;
+  private final TlsBuffers tlsBuffers = new TlsBuffers();
+  private ExchangeCodec.Pool exchangeCodecs;
   private final TimerQueue timers = new TimerQueue();
   private volatile boolean stopRequested;
   /** Set once the loop starts closing: a channel handed to it from then on is closed, not opened. */
@@ -99,6 +101,20 @@ final class EventLoop implements Executor {
 
   void backendPool(BackendConnectionPool pool) {
     this.backendPool = pool;
+  }
+
+  /** This loop's free Layer-7 codec state (set before the loop starts; loop thread only after). */
+  ExchangeCodec.Pool exchangeCodecs() {
+    return exchangeCodecs;
+  }
+
+  void exchangeCodecs(ExchangeCodec.Pool pool) {
+    this.exchangeCodecs = pool;
+  }
+
+  /** This loop's pooled TLS buffers (loop thread only). */
+  TlsBuffers tlsBuffers() {
+    return tlsBuffers;
   }
 
   Thread thread() {
@@ -291,7 +307,9 @@ final class EventLoop implements Executor {
   /**
    * Closes every channel this loop holds, each on its own: a handler whose close fails (no memory, a bug)
    * gets its channel closed directly, and the next one is still closed. Iterates the key set in place (no
-   * copy: the set changes only in {@code select}, which no longer runs).
+   * copy: the set changes only in {@code select}, which no longer runs), and detaches each handler once
+   * closed, so that with no heap left each close makes room for the next. A pass interrupted by an
+   * {@code OutOfMemoryError} (its iterator could not be made) is tried again; closing is idempotent.
    */
   private void closeAll() {
     closing = true;
@@ -300,14 +318,14 @@ final class EventLoop implements Executor {
     } catch (Throwable e) {
       // an Error in a task while closing: the channels below are closed all the same
     }
-    for (SelectionKey key : selector.keys()) {
-      Object a = key.attachment();
+    for (int pass = 0; pass < 3; pass++) {
       try {
-        if (a instanceof IoHandler) {
-          ((IoHandler) a).closeNow();
+        for (SelectionKey key : selector.keys()) {
+          closeKey(key);
         }
+        break;
       } catch (Throwable e) {
-        TcpProxyConnection.closeQuietly(key.channel());
+        // out of memory before any key could be visited: what was closed so far freed some, try again
       }
     }
     timers.clear();
@@ -319,6 +337,22 @@ final class EventLoop implements Executor {
     buffers.clear();
     terminated = true;
     discardTasks();
+  }
+
+  private static void closeKey(SelectionKey key) {
+    Object a = key.attachment();
+    try {
+      if (a instanceof IoHandler) {
+        ((IoHandler) a).closeNow();
+      }
+    } catch (Throwable e) {
+      try {
+        key.channel().close();
+      } catch (Throwable ignored) {
+        // the selector's close below deregisters it; nothing else can be done for this one
+      }
+    }
+    key.attach(null); // the handler and what it holds become garbage now, not when the selector closes
   }
 
   /** Discards tasks that no loop will run: an accepted channel is closed and its slot given back. */

@@ -57,7 +57,10 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
   final String clientIp;
   /** The request context without cookies, built once per connection: most requests need no other. */
   private final RequestContext clientContext;
-  final RequestHeadParser requestParser;
+  /** The current request's head parser, from {@link #codec}; null while idle. */
+  RequestHeadParser requestParser;
+  /** Codec state borrowed from the loop from a head's first byte until idle again; null while idle. */
+  ExchangeCodec codec;
   final BackendDialer dialer;
   private final RequestForwarder up;
   private final ResponseForwarder down;
@@ -96,11 +99,10 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     this.buffers = loop.buffers();
     this.loop = loop;
     this.backends = loop.backendPool();
-    this.client = http.https() ? new TlsTransport(channel, http.newEngine()) : Transport.plain(channel);
+    this.client = http.https() ? new TlsTransport(channel, http.newEngine(), loop.tlsBuffers()) : Transport.plain(channel);
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
     this.clientIp = clientAddress.getAddress().getHostAddress();
     this.clientContext = RequestContext.ofClient(clientAddress.getAddress());
-    this.requestParser = new RequestHeadParser(http.limits);
     this.up = new RequestForwarder(this);
     this.down = new ResponseForwarder(this);
     this.clientKey = channel.register(loop.selector(), SelectionKey.OP_READ, this);
@@ -115,7 +117,7 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     try {
       new HttpProxyConnection(http, loop, channel);
     } catch (IOException | RuntimeException e) {
-      http.proxy.metrics.connectionClosed();
+      http.proxy.connectionClosed();
       TcpProxyConnection.closeQuietly(channel);
     }
   }
@@ -221,6 +223,9 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
   private boolean readHead() throws IOException {
     if (clientIn == null || !clientIn.hasRemaining()) {
       releaseClientIn();
+      if (headStart == 0) {
+        releaseCodec(); // idle between requests: an idle connection holds no codec state
+      }
       if (clientEof) {
         close();
       } else if (http.draining) {
@@ -230,6 +235,10 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     }
     if (headStart == 0) {
       headStart = System.nanoTime();
+    }
+    if (codec == null) {
+      codec = loop.exchangeCodecs().take();
+      requestParser = codec.requestParser;
     }
     ParseResult r = requestParser.parse(clientIn);
     if (r == ParseResult.NEED_MORE) {
@@ -669,6 +678,16 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
     }
   }
 
+  private void releaseCodec() {
+    if (codec != null) {
+      up.detach();
+      down.detach();
+      requestParser = null;
+      loop.exchangeCodecs().giveBack(codec);
+      codec = null;
+    }
+  }
+
   /** A failure once the response head went out: counted, then {@link #abort}. */
   void abortAfter(FailureCause cause) {
     failure = cause;
@@ -707,7 +726,8 @@ final class HttpProxyConnection extends IoHandler implements BackendDialer.Event
       buffers.release(clientIn);
       clientIn = null;
     }
-    ctx.metrics.connectionClosed();
+    releaseCodec();
+    ctx.connectionClosed();
   }
 
   private static Duration since(long startNanos) {

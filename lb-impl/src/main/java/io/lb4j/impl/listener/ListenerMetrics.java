@@ -29,10 +29,11 @@ public final class ListenerMetrics {
   private final long bufferMemoryBytes;
   private final long acceptPauses;
   private final long backendConnectionsOpened;
+  private final long admissionPauses;
 
   ListenerMetrics(long connectionsActive, long connectionsTotal, long[] responsesByClass,
       long[] failuresByCause, long retries, long bytesIn, long bytesOut, long[] responseTimeBuckets,
-      long bufferMemoryBytes, long acceptPauses, long backendConnectionsOpened) {
+      long bufferMemoryBytes, long acceptPauses, long backendConnectionsOpened, long admissionPauses) {
     this.connectionsActive = connectionsActive;
     this.connectionsTotal = connectionsTotal;
     this.responsesByClass = responsesByClass;
@@ -44,6 +45,7 @@ public final class ListenerMetrics {
     this.bufferMemoryBytes = bufferMemoryBytes;
     this.acceptPauses = acceptPauses;
     this.backendConnectionsOpened = backendConnectionsOpened;
+    this.admissionPauses = admissionPauses;
   }
 
   /** Client connections open now. */
@@ -166,6 +168,16 @@ public final class ListenerMetrics {
    */
   public long backendConnectionsOpened() {
     return backendConnectionsOpened;
+  }
+
+  /**
+   * Times accepting paused because the listener's {@code maxConnections} or its process budget
+   * ({@link ConnectionBudget}) was reached; the connections meanwhile wait in the kernel's backlog.
+   *
+   * @since 0.2.0
+   */
+  public long admissionPauses() {
+    return admissionPauses;
   }
 
   /** Direct memory held by the listener's I/O buffers (pooled and in use), in bytes. */

@@ -93,6 +93,7 @@ public final class ListenerServer implements AutoCloseable {
   private final int bufferSize;
   private final MetricsRecorder metrics = new MetricsRecorder();
   private final ProxyContext context;
+  private final Admission admission;
   private final HttpLimits httpLimits;
   private final SSLContext sslContext;
   private final String viaId;
@@ -115,8 +116,9 @@ public final class ListenerServer implements AutoCloseable {
     this.bindAddress = b.bindAddress;
     this.eventLoops = b.eventLoops;
     this.bufferSize = b.bufferSize;
+    this.admission = new Admission(b.maxConnections > 0 ? b.maxConnections : b.budget.maxConnections(), b.budget);
     this.context = new ProxyContext(listener, pool, metrics, b.connectTimeout.toNanos(), b.maxConnectAttempts,
-        b.proxyProtocol);
+        b.proxyProtocol, admission);
     this.httpLimits = b.httpLimits != null ? b.httpLimits
         : HttpLimits.builder().maxHeaderSectionBytes(listener.maxRequestHeaderSize()).build();
     this.sslContext = b.sslContext;
@@ -177,10 +179,11 @@ public final class ListenerServer implements AutoCloseable {
       BufferPool buffers = new BufferPool(bufferSize, 1024, metrics);
       started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i, buffers, failures, failStopLog);
       started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), started[i]));
+      started[i].exchangeCodecs(new ExchangeCodec.Pool(httpLimits));
       started[i].start();
     }
     loops = started;
-    Acceptor a = new Acceptor(listener.name(), server, started, connectionHandler(), metrics);
+    Acceptor a = new Acceptor(listener.name(), server, started, connectionHandler(), metrics, admission);
     acceptor = a;
     CompletableFuture<Void> registered = new CompletableFuture<>();
     started[0].execute(() -> {
@@ -227,6 +230,7 @@ public final class ListenerServer implements AutoCloseable {
       @Override
       public void discard(SocketChannel channel) {
         TcpProxyConnection.closeQuietly(channel);
+        admission.release();
       }
     };
   }
@@ -341,6 +345,14 @@ public final class ListenerServer implements AutoCloseable {
   /** The listener served. */
   public Listener listener() {
     return listener;
+  }
+
+  /**
+   * The most client connections this listener holds at once ({@link Builder#maxConnections}); it may hold
+   * fewer when the {@link ConnectionBudget} it shares is spent.
+   */
+  public int maxConnections() {
+    return admission.max();
   }
 
   /** A snapshot of this server's counters. */
@@ -467,6 +479,8 @@ public final class ListenerServer implements AutoCloseable {
     private Logger accessLog = LoggerFactory.getLogger("io.lb4j.access");
     private Runnable onFailure;
     private java.io.OutputStream failStopOut;
+    private int maxConnections;
+    private ConnectionBudget budget = ConnectionBudget.processDefault();
 
     private Builder(LoadBalancer pool) {
       this.pool = Objects.requireNonNull(pool, "pool");
@@ -589,6 +603,26 @@ public final class ListenerServer implements AutoCloseable {
     /** Where the prepared fail-stop line goes (default: standard error); tests capture it. */
     Builder failStopLog(java.io.OutputStream out) {
       this.failStopOut = Objects.requireNonNull(out, "failStopLog");
+      return this;
+    }
+
+    /**
+     * The most client connections this listener holds at once, 1-10,000,000 (default: the size of its
+     * {@link #connectionBudget}, which by default is derived from the heap, see {@link ConnectionBudget}).
+     * At the cap the listener stops accepting (connections wait in the kernel's backlog, up to the
+     * listener's {@code acceptBacklog}) and resumes once 10% of them closed.
+     */
+    public Builder maxConnections(int max) {
+      this.maxConnections = checkRange("listenerServer.maxConnections", max, 1, ConnectionBudget.MAX_CONNECTIONS_LIMIT);
+      return this;
+    }
+
+    /**
+     * The client connections this listener shares with others (default {@link ConnectionBudget#processDefault()},
+     * one per process, sized from the heap): a process-wide total on top of {@link #maxConnections}.
+     */
+    public Builder connectionBudget(ConnectionBudget budget) {
+      this.budget = Objects.requireNonNull(budget, "listenerServer.connectionBudget");
       return this;
     }
 

@@ -19,6 +19,7 @@ final class MetricsRecorder {
   private final LongAdder retries = new LongAdder();
   private final LongAdder acceptPauses = new LongAdder();
   private final LongAdder backendConnectionsOpened = new LongAdder();
+  private final LongAdder admissionPauses = new LongAdder();
   private final LongAdder bytesIn = new LongAdder();
   private final LongAdder bytesOut = new LongAdder();
   private final LongAdder[] responseTimes = adders(BUCKETS);
@@ -74,6 +75,10 @@ final class MetricsRecorder {
     backendConnectionsOpened.increment();
   }
 
+  void admissionPaused() {
+    admissionPauses.increment();
+  }
+
   void acceptPaused() {
     acceptPauses.increment();
   }
@@ -121,6 +126,6 @@ final class MetricsRecorder {
     }
     return new ListenerMetrics(connectionsActive.get(), connectionsTotal.sum(), classes, byCause,
         retries.sum(), bytesIn.sum(), bytesOut.sum(), times, bufferBytes.get(), acceptPauses.sum(),
-        backendConnectionsOpened.sum());
+        backendConnectionsOpened.sum(), admissionPauses.sum());
   }
 }

@@ -12,7 +12,8 @@ import java.nio.ByteBuffer;
  */
 final class RequestForwarder {
   private final HttpProxyConnection conn;
-  private final BodyScanner body;
+  /** The borrowed codec's request body scanner, from {@link #start} until {@link #detach}. */
+  private BodyScanner body;
   /** The rewritten request head, waiting to be written to the backend; null once written. */
   private ByteBuffer head;
   /** Request body bytes at the client buffer's position, scanned, not yet written to the backend. */
@@ -22,11 +23,11 @@ final class RequestForwarder {
 
   RequestForwarder(HttpProxyConnection conn) {
     this.conn = conn;
-    this.body = new BodyScanner(conn.http.limits);
   }
 
   /** A new request: its body's framing, nothing sent yet. */
   void start(RequestHead request) {
+    body = conn.codec.requestBody;
     body.start(request.framing(), request.contentLength());
     bodyDone = body.isComplete();
     bodySent = false;
@@ -124,6 +125,11 @@ final class RequestForwarder {
   /** True once a body byte went to the backend: a failing pooled connection is then not retried as stale. */
   boolean bodySent() {
     return bodySent;
+  }
+
+  /** The connection gave its codec back (idle): no scanner until the next {@link #start}. */
+  void detach() {
+    body = null;
   }
 
   void releaseHead() {

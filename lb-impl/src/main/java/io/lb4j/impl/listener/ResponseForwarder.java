@@ -22,8 +22,9 @@ final class ResponseForwarder {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
 
   private final HttpProxyConnection conn;
-  private final ResponseHeadParser parser;
-  private final BodyScanner body;
+  /** The borrowed codec's response parser and body scanner, from {@link #start} until {@link #detach}. */
+  private ResponseHeadParser parser;
+  private BodyScanner body;
   /** Response body bytes at the backend buffer's position, scanned, not yet written to the client. */
   private int pending;
   private boolean started;
@@ -31,12 +32,12 @@ final class ResponseForwarder {
 
   ResponseForwarder(HttpProxyConnection conn) {
     this.conn = conn;
-    this.parser = new ResponseHeadParser(conn.http.limits);
-    this.body = new BodyScanner(conn.http.limits);
   }
 
   /** A new request: no response yet. */
   void start() {
+    parser = conn.codec.responseParser;
+    body = conn.codec.responseBody;
     pending = 0;
     started = false;
     closeAfterResponse = false;
@@ -196,5 +197,11 @@ final class ResponseForwarder {
   void finish() {
     parser.reset();
     started = false;
+  }
+
+  /** The connection gave its codec back (idle): no parser until the next {@link #start}. */
+  void detach() {
+    parser = null;
+    body = null;
   }
 }

@@ -65,7 +65,7 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
     try {
       c = new TcpProxyConnection(ctx, loop, client);
     } catch (IOException e) {
-      ctx.metrics.connectionClosed();
+      ctx.connectionClosed();
       closeQuietly(client);
       return;
     }
@@ -294,7 +294,7 @@ final class TcpProxyConnection extends IoHandler implements BackendDialer.Events
     buffers.release(down);
     up = null;
     down = null;
-    ctx.metrics.connectionClosed();
+    ctx.connectionClosed();
   }
 
   static void closeQuietly(java.nio.channels.Channel c) {

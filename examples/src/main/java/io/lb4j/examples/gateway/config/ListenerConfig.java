@@ -19,9 +19,11 @@ import java.util.Objects;
  * @param backends the pool's backends, in file order (empty when a source provides them)
  * @param source where the backends come from instead, or null when they are listed
  * @param backendPool Layer 7: the idle keep-alive connections kept to backends
+ * @param maxConnections the most client connections the listener holds at once, or 0 for the default (the
+ *     process's {@code ConnectionBudget})
  */
 public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
-    SourceConfig source, BackendPool backendPool) {
+    SourceConfig source, BackendPool backendPool, int maxConnections) {
 
   /** Checks and copies the components. */
   public ListenerConfig {
@@ -31,10 +33,10 @@ public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls
     backends = List.copyOf(backends);
   }
 
-  /** A listener with the default backend pool. */
+  /** A listener with the default backend pool and connection cap. */
   public ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
       SourceConfig source) {
-    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS);
+    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, 0);
   }
 
   /**

@@ -28,6 +28,7 @@ class GatewayConfigParserTest {
   private final GatewayConfigParser parser = new GatewayConfigParser();
 
   private static final String VALID = String.join("\n",
+      "maxConnections: 20000",
       "listeners:",
       "  - name: web",
       "    protocol: http",
@@ -50,6 +51,7 @@ class GatewayConfigParserTest {
       "    outlierDetection: {consecutiveFailures: 7, baseEjectionTime: 10s}",
       "    sessionPersistence: {mode: insert-cookie, timeout: 1h}",
       "    backendPool: {maxIdlePerBackend: 64, idleTimeout: 5s}",
+      "    maxConnections: 500",
       "    backends:",
       "      - {id: a, host: 127.0.0.1, port: 9001, weight: 3}",
       "      - {id: b, host: 127.0.0.2, port: 9002, enabled: false}",
@@ -67,6 +69,7 @@ class GatewayConfigParserTest {
     GatewayConfig config = parser.parse("gateway.yaml", VALID, null);
 
     assertThat(config.listeners()).hasSize(2);
+    assertThat(config.maxConnections()).isEqualTo(20000);
     ListenerConfig web = config.listener("web").orElseThrow();
     Listener l = web.listener();
     assertThat(web.bindAddress()).isEqualTo("127.0.0.1");
@@ -95,12 +98,14 @@ class GatewayConfigParserTest {
             org.assertj.core.groups.Tuple.tuple("b", Backend.DEFAULT_WEIGHT, false));
     assertThat(web.tls()).isNull();
     assertThat(web.backendPool()).isEqualTo(new ListenerConfig.BackendPool(64, Duration.ofSeconds(5)));
+    assertThat(web.maxConnections()).isEqualTo(500);
 
     ListenerConfig tcp = config.listener("tcp").orElseThrow();
     assertThat(tcp.bindAddress()).isEqualTo("0.0.0.0");
     assertThat(tcp.listener().healthCheck().type()).isEqualTo(HealthCheckType.TCP);
     assertThat(tcp.listener().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(tcp.backendPool()).isEqualTo(ListenerConfig.BackendPool.DEFAULTS);
+    assertThat(tcp.maxConnections()).as("the default").isZero();
   }
 
   @Test
@@ -131,7 +136,7 @@ class GatewayConfigParserTest {
         bad("empty file", "", "g.yaml:0: the file is empty"),
         bad("not YAML", "listeners: [\n", "g.yaml:2: not valid YAML"),
         bad("no listeners key", "listener: []\n",
-            "g.yaml:1: listener: unknown key (expected one of: listeners)", "g.yaml:1: listeners: is required"),
+            "g.yaml:1: listener: unknown key (expected one of: listeners, maxConnections)", "g.yaml:1: listeners: is required"),
         bad("no listener", "listeners: []\n", "listeners must list at least one listener"),
         bad("listeners not a list", "listeners: web\n", "g.yaml:1: listeners: expected a list, was 'web'"),
         bad("missing name, protocol and port", "listeners:\n  - {bind: 127.0.0.1}\n",
@@ -219,6 +224,11 @@ class GatewayConfigParserTest {
                 + " and 10000, was 10001",
             "g.yaml:5: listeners[0].backendPool.idleTimeout: backendPool.idleTimeout must be between 100ms and 900s,"
                 + " was 99ms"),
+        bad("connection caps out of range", "maxConnections: 0\nlisteners:\n"
+                + "  - {name: a, protocol: tcp, port: 80, maxConnections: 10000001}\n",
+            "g.yaml:1: maxConnections: connectionBudget.maxConnections must be between 1 and 10000000, was 0",
+            "g.yaml:3: listeners[0].maxConnections: listenerServer.maxConnections must be between 1 and 10000000,"
+                + " was 10000001"),
         bad("backend pool on a tcp listener",
             "listeners:\n  - {name: a, protocol: tcp, port: 80, backendPool: {idleTimeout: 5s}}\n",
             "listeners[0].backendPool: backendPool applies to http and https listeners only, but protocol is tcp"),
