@@ -48,8 +48,15 @@ import org.slf4j.LoggerFactory;
  * 16 KiB), taken while bytes wait to be written and given back when they are, so an idle connection holds
  * none. A Layer-4 connection holds at most two (one per direction: 32 KiB); a Layer-7 one at most four
  * (one per direction, and a rewritten request and response head while they are written: 64 KiB), plus the
- * codec's parse buffers (grown up to the header limits only when a head needs it) and, for HTTPS, about
- * 50 KiB of {@code SSLEngine} buffers; plus the kernel's socket buffers.
+ * codec's parse state (about 3 KiB, grown up to the header limits only when a head needs it) from a head's
+ * first byte until the connection is idle, and for HTTPS three TLS buffers (about 17 KiB each) while TLS
+ * bytes are in flight; plus the kernel's socket buffers. Idle, a connection holds at most 4 KiB of heap
+ * (16 KiB with TLS: its {@code SSLEngine} and session).
+ *
+ * <p><b>Limits.</b> {@link Builder#maxConnections} and the shared {@link ConnectionBudget} (by default one
+ * per process, sized from the heap) cap client connections; at a cap the listener stops accepting and the
+ * kernel's backlog holds the rest. When {@code accept} fails (out of file descriptors) accepting pauses for
+ * a second. An {@link Error} on an event loop is fail-stop: {@link ListenerState#FAILED}.
  *
  * <p><b>Lifecycle.</b> {@link ListenerState}: {@link #start()} binds and returns when RUNNING (a port in
  * use throws, naming the listener, the address and the cause); {@link #stop(Duration)} stops accepting,
