@@ -35,12 +35,16 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Exit codes: 0 success, 1 a runtime failure (a port in use, a demo phase that did not behave), 2 a
- * usage or configuration error (nothing was started).
+ * usage or configuration error (nothing was started), 3 a listener failed while running (one of its event
+ * loops hit an {@link Error} such as {@code OutOfMemoryError}): the gateway closed every listener and exits
+ * so that a supervisor (systemd {@code Restart=on-failure}, a container restart policy) starts it again.
  */
 public final class Gateway {
 
   /** Exit code of a usage or configuration error. */
   static final int EXIT_CONFIG = 2;
+  /** Exit code of {@code run} when a listener failed (fail-stop: never a process that answers nothing). */
+  static final int EXIT_LISTENER_FAILED = 3;
   /** How long periodic diagnostics wait for every backend's first health check before they start. */
   static final Duration FIRST_CHECKS_WAIT = Duration.ofSeconds(15);
   /** How long {@code run} lets requests in flight finish on Ctrl-C. */
@@ -61,6 +65,7 @@ public final class Gateway {
   private final CountDownLatch stop = new CountDownLatch(1);
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile boolean signalled;
+  private volatile String failedListener;
 
   Gateway(PrintStream out, PrintStream err) {
     this.out = out;
@@ -80,7 +85,14 @@ public final class Gateway {
     }
     Gateway gateway = new Gateway(System.out, System.err);
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::stopFromSignal, "lb4j-gateway-shutdown"));
-    int exit = gateway.execute(args);
+    int exit;
+    try {
+      exit = gateway.execute(args);
+    } catch (Error e) {
+      // Out of memory on the main thread itself: no clean stop is possible, but never linger half alive.
+      Runtime.getRuntime().halt(EXIT_LISTENER_FAILED);
+      return;
+    }
     if (!gateway.signalled) {
       System.exit(exit); // after a signal the JVM is exiting already; System.exit would block here
     }
@@ -104,6 +116,17 @@ public final class Gateway {
     if (System.getProperty(key) == null) {
       System.setProperty(key, value);
     }
+  }
+
+  /**
+   * A listener failed ({@link io.lb4j.impl.listener.ListenerState#FAILED}): {@code run} stops every
+   * listener at once and returns {@link #EXIT_LISTENER_FAILED}. Called on the failed listener's thread.
+   */
+  void listenerFailed(String name) {
+    if (failedListener == null) {
+      failedListener = name;
+    }
+    stop.countDown();
   }
 
   /** Asks a running {@code run} to stop gracefully (what Ctrl-C does). */
@@ -186,24 +209,31 @@ public final class Gateway {
       diagnostics.start();
     }
     boolean terminal = System.console() != null;
+    ListenerStatus listenerStatus = new ListenerStatus();
     if (!o.statusEvery().isZero()) {
-      status.scheduleWithFixedDelay(() -> printStatus(runtime, terminal),
+      status.scheduleWithFixedDelay(() -> printStatus(runtime, listenerStatus, terminal),
           o.statusEvery().toMillis(), o.statusEvery().toMillis(), TimeUnit.MILLISECONDS);
     }
     try (ConfigWatcher watcher = new ConfigWatcher(o.config(), content, parser, reloadListener(runtime))) {
       Signals.onHangup(watcher::reload);
       stop.await();
-      out.println("stopping: letting requests in flight finish (up to " + STOP_GRACE.toSeconds() + "s)");
+      if (failedListener == null) {
+        out.println("stopping: letting requests in flight finish (up to " + STOP_GRACE.toSeconds() + "s)");
+      }
     } catch (IOException e) {
       err.println("cannot watch " + o.config() + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
       status.shutdownNow();
-      runtime.stop(STOP_GRACE);
+      if (failedListener != null) {
+        err.println("listener " + failedListener + " FAILED (an event loop hit an Error, see the log): stopping"
+            + " every listener; exit code " + EXIT_LISTENER_FAILED + " so that a supervisor restarts the gateway");
+      }
+      runtime.stop(failedListener != null ? Duration.ZERO : STOP_GRACE);
       out.println("stopped");
     }
-    return 0;
+    return failedListener != null ? EXIT_LISTENER_FAILED : 0;
   }
 
   /** A start that failed after its reason was printed. */
@@ -219,7 +249,8 @@ public final class Gateway {
 
   private GatewayRuntime start(GatewayConfigParser parser, RunOptions o) throws StartFailure {
     try {
-      return GatewayRuntime.start(parser.parse(o.config()), o.config().toString(), o.eventLoops());
+      return GatewayRuntime.start(parser.parse(o.config()), o.config().toString(), o.eventLoops(),
+          this::listenerFailed);
     } catch (IOException e) {
       err.println("cannot read " + o.config() + ": " + e.getMessage());
       throw new StartFailure(EXIT_CONFIG);
@@ -286,11 +317,14 @@ public final class Gateway {
     };
   }
 
-  private void printStatus(GatewayRuntime runtime, boolean terminal) {
+  private void printStatus(GatewayRuntime runtime, ListenerStatus listeners, boolean terminal) {
+    long now = System.nanoTime();
     if (terminal) {
-      out.print(StatusTable.REDRAW + StatusTable.table(runtime.views()));
+      out.print(StatusTable.REDRAW + StatusTable.table(runtime.views()) + "\n"
+          + listeners.table(runtime.metrics(), now));
     } else {
       StatusTable.lines(runtime.views()).forEach(out::println);
+      listeners.lines(runtime.metrics(), now).forEach(out::println);
     }
     out.flush();
   }

@@ -11,6 +11,8 @@ import io.lb4j.impl.diagnostics.Diagnostics;
 import io.lb4j.impl.diagnostics.ListenerSnapshot;
 import io.lb4j.impl.diagnostics.PeriodicCheck;
 import io.lb4j.impl.diagnostics.Report;
+import io.lb4j.impl.listener.ConnectionBudget;
+import io.lb4j.impl.listener.ListenerMetrics;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.impl.listener.PemSsl;
 import java.io.IOException;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -55,12 +58,17 @@ final class GatewayRuntime implements AutoCloseable {
    * Loads the TLS files, builds the pools and starts every listener.
    *
    * @param eventLoops event-loop threads per listener
+   * @param onListenerFailure told the name of a listener that failed while running (an event loop hit an
+   *     {@link Error}; the listener closed its sockets); called on that listener's thread, must not block
    * @throws ConfigException when a TLS key or certificate cannot be loaded (nothing was started)
    * @throws UncheckedIOException when a listener cannot bind; its message names the listener, address and
    *     cause (the listeners started before it are stopped again)
    */
-  static GatewayRuntime start(GatewayConfig config, String fileName, int eventLoops) throws ConfigException {
+  static GatewayRuntime start(GatewayConfig config, String fileName, int eventLoops,
+      Consumer<String> onListenerFailure) throws ConfigException {
     Map<String, SSLContext> tls = loadTls(config, fileName);
+    ConnectionBudget budget = config.maxConnections() > 0 ? ConnectionBudget.of(config.maxConnections())
+        : ConnectionBudget.processDefault();
     Map<String, Running> running = new LinkedHashMap<>();
     try {
       for (ListenerConfig listener : config.listeners()) {
@@ -75,7 +83,14 @@ final class GatewayRuntime implements AutoCloseable {
         try {
           ListenerServer.Builder server = ListenerServer.builder(pool)
               .bindAddress(InetAddress.getByName(listener.bindAddress()))
-              .eventLoops(eventLoops);
+              .eventLoops(eventLoops)
+              .maxIdleConnectionsPerBackend(listener.backendPool().maxIdlePerBackend())
+              .backendIdleTimeout(listener.backendPool().idleTimeout())
+              .connectionBudget(budget)
+              .onFailure(() -> onListenerFailure.accept(name));
+          if (listener.maxConnections() > 0) {
+            server.maxConnections(listener.maxConnections());
+          }
           if (tls.containsKey(name)) {
             server.sslContext(tls.get(name));
           }
@@ -163,6 +178,13 @@ final class GatewayRuntime implements AutoCloseable {
     });
   }
 
+  /** Every listener's counters, by listener name. */
+  Map<String, ListenerMetrics> metrics() {
+    Map<String, ListenerMetrics> metrics = new LinkedHashMap<>();
+    running.forEach((name, r) -> metrics.put(name, r.server().metrics()));
+    return metrics;
+  }
+
   /** Every pool's backends, by listener name. */
   Map<String, List<BackendView>> views() {
     Map<String, List<BackendView>> views = new LinkedHashMap<>();
@@ -191,13 +213,13 @@ final class GatewayRuntime implements AutoCloseable {
           applied = new ListenerConfig(update.healthCheck() == null ? now.listener()
               : now.listener().toBuilder().healthCheck(update.healthCheck()).build(),
               now.bindAddress(), now.tls(), update.backends() == null ? now.backends() : update.backends(),
-              now.source());
+              now.source(), now.backendPool(), now.maxConnections());
         }
       }
       effective.add(applied);
     }
     // What runs now, not the file: changes that wait for a restart are named again at the next reload.
-    config = new GatewayConfig(effective);
+    config = new GatewayConfig(effective, config.maxConnections());
     return plan.needsRestart();
   }
 

@@ -135,6 +135,43 @@ class GatewayCommandTest {
     }
   }
 
+  /**
+   * Fail-stop (issue 17, defect 1): when a listener reports FAILED (its callback, which the listener calls
+   * once it has closed its sockets), {@code run} stops every listener at once and exits 3, so that a
+   * supervisor restarts the process; the listener's own fail-stop is {@code EventLoopErrorFailStopTest}.
+   */
+  @Test
+  void run_whenAListenerFails_stopsEveryListenerAndExits3(@TempDir Path folder) throws Exception {
+    try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.7").build().start()) {
+      int web = freePort();
+      int tcp = freePort();
+      Path file = folder.resolve("gateway.yaml");
+      Files.writeString(file, "listeners:\n"
+          + "  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: " + web + "\n"
+          + "    healthCheck: {enabled: false}\n"
+          + "    backends:\n      - {id: a, host: 127.0.0.7, port: " + a.port() + "}\n"
+          + "  - name: tcp\n    protocol: tcp\n    bind: 127.0.0.1\n    port: " + tcp + "\n"
+          + "    healthCheck: {enabled: false}\n"
+          + "    backends:\n      - {id: a, host: 127.0.0.7, port: " + a.port() + "}\n");
+      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> gateway.execute(
+          new String[] {"run", "--config", file.toString(), "--event-loops", "1", "--status-every", "0s",
+              "--diagnose-every", "0s"}));
+      PlainHttpClient client = new PlainHttpClient(10_000);
+      Await.until("the gateway forwards", () -> status(client, new InetSocketAddress("127.0.0.1", web)) == 200,
+          DEADLINE);
+
+      gateway.listenerFailed("web");
+
+      assertThat(exit.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isEqualTo(Gateway.EXIT_LISTENER_FAILED);
+      assertThat(err()).contains("listener web FAILED", "exit code 3");
+      for (int port : new int[] {web, tcp}) {
+        try (ServerSocket released = new ServerSocket()) {
+          released.bind(new InetSocketAddress("127.0.0.1", port)); // every listener closed its port
+        }
+      }
+    }
+  }
+
   @Test
   void diagnose_printsWhatIsWrongAndExits1OnAnError(@TempDir Path folder) throws Exception {
     int down;

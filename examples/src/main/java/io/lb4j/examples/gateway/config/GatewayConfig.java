@@ -9,12 +9,19 @@ import java.util.Optional;
  * only by {@link GatewayConfigParser}, so every instance passed validation as a whole.
  *
  * @param listeners the listeners, in file order, at least one
+ * @param maxConnections the client connections all listeners hold together, or 0 for the default
+ *     ({@code ConnectionBudget.processDefault()}, sized from the heap)
  */
-public record GatewayConfig(List<ListenerConfig> listeners) {
+public record GatewayConfig(List<ListenerConfig> listeners, int maxConnections) {
 
   /** Copies the list. */
   public GatewayConfig {
     listeners = List.copyOf(listeners);
+  }
+
+  /** A configuration with the default process-wide connection budget. */
+  public GatewayConfig(List<ListenerConfig> listeners) {
+    this(listeners, 0);
   }
 
   /** The listener with this name. */

@@ -5,10 +5,13 @@ import io.lb4j.api.Listener;
 import io.lb4j.api.Protocol;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.listener.ConnectionBudget;
+import io.lb4j.impl.listener.ListenerServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,6 +38,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * <p>The format, with every key (see {@code examples/gateway.yaml} for a file that runs as is):
  *
  * <pre>
+ * maxConnections: 20000            # all listeners together (default: from the heap, maxHeap / 32 KiB)
  * listeners:
  *   - name: web                    # required; 1-80 characters
  *     protocol: http               # required; tcp, http or https
@@ -53,6 +57,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
  *     drainTimeout: 10s
  *     slowStart: {window: 30s, floorPercent: 10}
  *     tls: {certificate: chain.pem, privateKey: key.pem}   # https only; paths relative to this file
+ *     maxConnections: 10000        # this listener's cap (default: the process's); the rest wait in the backlog
+ *     backendPool: {maxIdlePerBackend: 10000, idleTimeout: 30s}   # http(s): idle backend connections kept
  *     healthCheck: {type: http, method: head, path: /health, port: 9001, domain: example.com,
  *                   normalStatuses: [2xx, 3xx], timeout: 5s, interval: 2s, healthyThreshold: 3,
  *                   unhealthyThreshold: 3, jitterPercent: 10, startHealthy: false, enabled: true}
@@ -74,11 +80,13 @@ import org.snakeyaml.engine.v2.nodes.Node;
  */
 public final class GatewayConfigParser {
 
-  private static final Set<String> TOP_KEYS = keys("listeners");
+  private static final Set<String> TOP_KEYS = keys("listeners", "maxConnections");
   private static final Set<String> LISTENER_KEYS = keys("name", "protocol", "bind", "port", "backendPort",
       "scheduler", "requestTimeout", "writeTimeout", "lingeringTime", "underscoresInHeaders", "allowH2cUpgrade",
       "idleTimeout", "maxRequestHeaderSize", "acceptBacklog", "drainTimeout",
-      "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source");
+      "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source",
+      "backendPool", "maxConnections");
+  private static final Set<String> BACKEND_POOL_KEYS = keys("maxIdlePerBackend", "idleTimeout");
   private static final Set<String> SOURCE_KEYS = keys("type", "name", "port", "server", "minTtl", "maxTtl",
       "connect", "service", "basePath", "path");
   private static final Set<String> SLOW_START_KEYS = keys("window", "floorPercent");
@@ -113,7 +121,9 @@ public final class GatewayConfigParser {
       problems.throwIfAny();
     }
     List<ListenerConfig> listeners = new ArrayList<>();
+    int[] maxConnections = {0};
     ConfigNode.mapping(problems, "", root.get(), TOP_KEYS).ifPresent(top -> {
+      top.integer("maxConnections", value -> maxConnections[0] = ConnectionBudget.of(value).maxConnections());
       if (top.require("listeners")) {
         List<ConfigNode> sections = top.sections("listeners", LISTENER_KEYS);
         if (sections.isEmpty()) {
@@ -130,7 +140,7 @@ public final class GatewayConfigParser {
       }
     });
     problems.throwIfAny();
-    return new GatewayConfig(listeners);
+    return new GatewayConfig(listeners, maxConnections[0]);
   }
 
   private static Optional<Node> compose(String text, Problems problems) {
@@ -195,6 +205,10 @@ public final class GatewayConfigParser {
     String[] bind = {"0.0.0.0"};
     node.string("bind", value -> bind[0] = checkBindAddress(value));
     ListenerConfig.TlsFiles tls = tls(node, protocol[0], folder);
+    ListenerConfig.BackendPool backendPool = backendPool(node, protocol[0]);
+    int[] maxConnections = {0};
+    node.integer("maxConnections", value -> maxConnections[0] = checkRange("listenerServer.maxConnections", value, 1,
+        ConnectionBudget.MAX_CONNECTIONS_LIMIT));
     List<Backend> backends = backends(node);
     SourceConfig source = node.section("source", SOURCE_KEYS).flatMap(section -> SourceConfigs.read(section, folder))
         .orElse(null);
@@ -210,7 +224,8 @@ public final class GatewayConfigParser {
       return Optional.empty();
     }
     checkNoSelfLoop(node, built[0], bind[0], backends);
-    return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source));
+    return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source, backendPool,
+        maxConnections[0]));
   }
 
   private static Optional<HealthCheckPolicy> defaultHealthCheck(ConfigNode listener, Protocol protocol) {
@@ -249,6 +264,34 @@ public final class GatewayConfigParser {
       }
     }
     return files[0] != null && files[1] != null ? new ListenerConfig.TlsFiles(files[0], files[1]) : null;
+  }
+
+  /** Layer 7's pool of idle backend connections, checked with {@link ListenerServer}'s ranges. */
+  private static ListenerConfig.BackendPool backendPool(ConfigNode listener, Protocol protocol) {
+    Optional<ConfigNode> section = listener.section("backendPool", BACKEND_POOL_KEYS);
+    if (section.isEmpty()) {
+      return ListenerConfig.BackendPool.DEFAULTS;
+    }
+    if (!protocol.isLayer7()) {
+      section.get().problem("backendPool applies to http and https listeners only, but protocol is "
+          + protocol.name().toLowerCase(Locale.ROOT));
+      return ListenerConfig.BackendPool.DEFAULTS;
+    }
+    int[] maxIdle = {ListenerServer.DEFAULT_MAX_IDLE_PER_BACKEND};
+    Duration[] idle = {ListenerServer.DEFAULT_BACKEND_IDLE_TIMEOUT};
+    ConfigNode pool = section.get();
+    pool.integer("maxIdlePerBackend", value -> maxIdle[0] = checkRange("backendPool.maxIdlePerBackend", value, 0,
+        ListenerServer.MAX_IDLE_PER_BACKEND_LIMIT));
+    pool.duration("idleTimeout", value -> {
+      if (value.compareTo(ListenerServer.MIN_BACKEND_IDLE_TIMEOUT) < 0
+          || value.compareTo(ListenerServer.MAX_BACKEND_IDLE_TIMEOUT) > 0) {
+        throw new IllegalArgumentException("backendPool.idleTimeout must be between "
+            + Durations.format(ListenerServer.MIN_BACKEND_IDLE_TIMEOUT) + " and "
+            + Durations.format(ListenerServer.MAX_BACKEND_IDLE_TIMEOUT) + ", was " + Durations.format(value));
+      }
+      idle[0] = value;
+    });
+    return new ListenerConfig.BackendPool(maxIdle[0], idle[0]);
   }
 
   private static List<Backend> backends(ConfigNode listener) {

@@ -2,7 +2,9 @@ package io.lb4j.examples.gateway.config;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
+import io.lb4j.impl.listener.ListenerServer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -16,15 +18,43 @@ import java.util.Objects;
  * @param tls the certificate chain and private key (PEM) for HTTPS, or null
  * @param backends the pool's backends, in file order (empty when a source provides them)
  * @param source where the backends come from instead, or null when they are listed
+ * @param backendPool Layer 7: the idle keep-alive connections kept to backends
+ * @param maxConnections the most client connections the listener holds at once, or 0 for the default (the
+ *     process's {@code ConnectionBudget})
  */
 public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
-    SourceConfig source) {
+    SourceConfig source, BackendPool backendPool, int maxConnections) {
 
   /** Checks and copies the components. */
   public ListenerConfig {
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(bindAddress, "bindAddress");
+    Objects.requireNonNull(backendPool, "backendPool");
     backends = List.copyOf(backends);
+  }
+
+  /** A listener with the default backend pool and connection cap. */
+  public ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
+      SourceConfig source) {
+    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, 0);
+  }
+
+  /**
+   * Layer 7: the pool of idle keep-alive backend connections ({@code backendPool} in the file); values
+   * are checked where they are read, with {@link ListenerServer}'s ranges.
+   *
+   * @param maxIdlePerBackend idle connections kept per backend and event loop
+   * @param idleTimeout how long an idle connection stays open
+   */
+  public record BackendPool(int maxIdlePerBackend, Duration idleTimeout) {
+    /** {@link ListenerServer}'s defaults: what the load needs, closed after 30 s idle. */
+    public static final BackendPool DEFAULTS = new BackendPool(ListenerServer.DEFAULT_MAX_IDLE_PER_BACKEND,
+        ListenerServer.DEFAULT_BACKEND_IDLE_TIMEOUT);
+
+    /** Checks the components are present. */
+    public BackendPool {
+      Objects.requireNonNull(idleTimeout, "idleTimeout");
+    }
   }
 
   /**

@@ -28,6 +28,7 @@ class GatewayConfigParserTest {
   private final GatewayConfigParser parser = new GatewayConfigParser();
 
   private static final String VALID = String.join("\n",
+      "maxConnections: 20000",
       "listeners:",
       "  - name: web",
       "    protocol: http",
@@ -53,6 +54,8 @@ class GatewayConfigParserTest {
       "      unhealthyThreshold: 4",
       "    outlierDetection: {consecutiveFailures: 7, baseEjectionTime: 10s}",
       "    sessionPersistence: {mode: insert-cookie, timeout: 1h}",
+      "    backendPool: {maxIdlePerBackend: 64, idleTimeout: 5s}",
+      "    maxConnections: 500",
       "    backends:",
       "      - {id: a, host: 127.0.0.1, port: 9001, weight: 3}",
       "      - {id: b, host: 127.0.0.2, port: 9002, enabled: false}",
@@ -70,6 +73,7 @@ class GatewayConfigParserTest {
     GatewayConfig config = parser.parse("gateway.yaml", VALID, null);
 
     assertThat(config.listeners()).hasSize(2);
+    assertThat(config.maxConnections()).isEqualTo(20000);
     ListenerConfig web = config.listener("web").orElseThrow();
     Listener l = web.listener();
     assertThat(web.bindAddress()).isEqualTo("127.0.0.1");
@@ -101,11 +105,15 @@ class GatewayConfigParserTest {
         .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 3, true),
             org.assertj.core.groups.Tuple.tuple("b", Backend.DEFAULT_WEIGHT, false));
     assertThat(web.tls()).isNull();
+    assertThat(web.backendPool()).isEqualTo(new ListenerConfig.BackendPool(64, Duration.ofSeconds(5)));
+    assertThat(web.maxConnections()).isEqualTo(500);
 
     ListenerConfig tcp = config.listener("tcp").orElseThrow();
     assertThat(tcp.bindAddress()).isEqualTo("0.0.0.0");
     assertThat(tcp.listener().healthCheck().type()).isEqualTo(HealthCheckType.TCP);
     assertThat(tcp.listener().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(tcp.backendPool()).isEqualTo(ListenerConfig.BackendPool.DEFAULTS);
+    assertThat(tcp.maxConnections()).as("the default").isZero();
   }
 
   @Test
@@ -136,7 +144,7 @@ class GatewayConfigParserTest {
         bad("empty file", "", "g.yaml:0: the file is empty"),
         bad("not YAML", "listeners: [\n", "g.yaml:2: not valid YAML"),
         bad("no listeners key", "listener: []\n",
-            "g.yaml:1: listener: unknown key (expected one of: listeners)", "g.yaml:1: listeners: is required"),
+            "g.yaml:1: listener: unknown key (expected one of: listeners, maxConnections)", "g.yaml:1: listeners: is required"),
         bad("no listener", "listeners: []\n", "listeners must list at least one listener"),
         bad("listeners not a list", "listeners: web\n", "g.yaml:1: listeners: expected a list, was 'web'"),
         bad("missing name, protocol and port", "listeners:\n  - {bind: 127.0.0.1}\n",
@@ -217,6 +225,21 @@ class GatewayConfigParserTest {
         bad("backend is the listener itself", "listeners:\n  - name: a\n    protocol: http\n    bind: 127.0.0.1\n"
                 + "    port: 8080\n    backends:\n      - {id: self, host: 127.0.0.1, port: 8080}\n",
             "listeners[0]: backend 'self' at 127.0.0.1:8080 is this listener's own address"),
+        bad("backend pool limits out of range",
+            "listeners:\n  - name: a\n    protocol: http\n    port: 80\n"
+                + "    backendPool: {maxIdlePerBackend: 10001, idleTimeout: 99ms}\n",
+            "g.yaml:5: listeners[0].backendPool.maxIdlePerBackend: backendPool.maxIdlePerBackend must be between 0"
+                + " and 10000, was 10001",
+            "g.yaml:5: listeners[0].backendPool.idleTimeout: backendPool.idleTimeout must be between 100ms and 900s,"
+                + " was 99ms"),
+        bad("connection caps out of range", "maxConnections: 0\nlisteners:\n"
+                + "  - {name: a, protocol: tcp, port: 80, maxConnections: 10000001}\n",
+            "g.yaml:1: maxConnections: connectionBudget.maxConnections must be between 1 and 10000000, was 0",
+            "g.yaml:3: listeners[0].maxConnections: listenerServer.maxConnections must be between 1 and 10000000,"
+                + " was 10000001"),
+        bad("backend pool on a tcp listener",
+            "listeners:\n  - {name: a, protocol: tcp, port: 80, backendPool: {idleTimeout: 5s}}\n",
+            "listeners[0].backendPool: backendPool applies to http and https listeners only, but protocol is tcp"),
         bad("bind is a host name", "listeners:\n  - {name: a, protocol: tcp, port: 80, bind: example.com}\n",
             "listeners[0].bind: bind must be an IPv4 or IPv6 address, was 'example.com'"),
         bad("two listeners, one name and one address",

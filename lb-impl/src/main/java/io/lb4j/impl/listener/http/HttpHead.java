@@ -186,6 +186,11 @@ public abstract class HttpHead {
     return false;
   }
 
+  /** Bytes held by this head's reused arrays (they grow with the largest head read, and stay). */
+  final int retainedBytes() {
+    return bytes.length + 4 * fieldOffsets.length + fieldKinds.length + 4 * connectionTokens.length;
+  }
+
   final void append(byte b) {
     if (length == bytes.length) {
       byte[] grown = new byte[bytes.length * 2];

@@ -86,6 +86,14 @@ public final class RequestHeadParser {
     return head;
   }
 
+  /**
+   * Bytes held by the parser's reused head arrays: they grow to the largest head read and stay, so a pool
+   * of parsers can drop one that grew for a large head.
+   */
+  public int retainedBytes() {
+    return head.retainedBytes();
+  }
+
   /** The status to answer after {@link ParseResult#ERROR}, else 0. */
   public int errorStatus() {
     return head.errorStatus;

@@ -68,6 +68,14 @@ public final class ResponseHeadParser {
     return head;
   }
 
+  /**
+   * Bytes held by the parser's reused head arrays: they grow to the largest head read and stay, so a pool
+   * of parsers can drop one that grew for a large head.
+   */
+  public int retainedBytes() {
+    return head.retainedBytes();
+  }
+
   /** 502 after {@link ParseResult#ERROR} (what the proxy answers its client), else 0. */
   public int errorStatus() {
     return head.errorStatus;
