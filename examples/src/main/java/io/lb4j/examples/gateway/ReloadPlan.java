@@ -75,6 +75,14 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
         restart.add("listener '" + name + "': bind changed from " + now.bindAddress() + " to "
             + then.get().bindAddress() + "; restart to apply");
       }
+      if (!Objects.equals(now.viaId(), then.get().viaId())) {
+        restart.add("listener '" + name + "': viaId changed from " + now.viaId() + " to " + then.get().viaId()
+            + "; restart to apply");
+      }
+      if ((now.cookieKeys() == null) != (then.get().cookieKeys() == null)) {
+        restart.add("listener '" + name + "': sessionPersistence.keyFile was " + (now.cookieKeys() == null
+            ? "added" : "removed") + "; restart to apply (a new key in the same file is applied at once)");
+      }
       if (!Objects.equals(now.tls(), then.get().tls())) {
         restart.add("listener '" + name + "': tls files changed; restart to apply");
       }

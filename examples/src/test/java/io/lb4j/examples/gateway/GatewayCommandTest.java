@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +65,133 @@ class GatewayCommandTest {
   }
 
   @Test
+  void help_everyCommandAndEveryForm_printsItsUsageAndExits0() {
+    assertThat(gateway.execute(new String[] {"run", "--help"})).isZero();
+    assertThat(gateway.execute(new String[] {"diagnose", "-h"})).isZero();
+    assertThat(gateway.execute(new String[] {"validate", "--config", "x.yaml", "--help"})).isZero();
+    assertThat(gateway.execute(new String[] {"-h"})).isZero();
+    assertThat(gateway.execute(new String[] {"help", "demo"})).isZero();
+
+    assertThat(out()).contains("usage: java -jar lb-gateway.jar run --config FILE [OPTIONS]",
+        "usage: java -jar lb-gateway.jar diagnose --config FILE [--json] [--wait DUR]",
+        "usage: java -jar lb-gateway.jar validate --config FILE",
+        "usage: java -jar lb-gateway.jar COMMAND [OPTIONS]",
+        "usage: java -jar lb-gateway.jar demo [client]",
+        "0  success; also run stopped gracefully by SIGTERM or Ctrl-C (SIGINT), as nginx does");
+    assertThat(err()).isEmpty();
+  }
+
+  @Test
+  void usageErrors_nameTheCommandThatWasRun() {
+    assertThat(gateway.execute(new String[] {"diagnose"})).isEqualTo(Gateway.EXIT_CONFIG);
+    assertThat(gateway.execute(new String[] {"validate", "--event-loops", "2"})).isEqualTo(Gateway.EXIT_CONFIG);
+
+    assertThat(err()).contains("diagnose: --config FILE is required",
+        "validate: unknown option '--event-loops' (validate --help lists the options)",
+        "validate: --config FILE is required").doesNotContain("run:");
+  }
+
+  @Test
+  void aMissingFile_saysSo(@TempDir Path folder) {
+    Path missing = folder.resolve("x.yaml");
+
+    assertThat(gateway.execute(new String[] {"run", "--config", missing.toString()})).isEqualTo(Gateway.EXIT_CONFIG);
+    assertThat(gateway.execute(new String[] {"validate", "--config", folder.toString()})).isEqualTo(Gateway.EXIT_CONFIG);
+
+    assertThat(err()).contains("run: cannot read " + missing + ": no such file",
+        "validate: cannot read " + folder + ": is a folder, not a file");
+  }
+
+  @Test
+  void validate_aValidFile_exits0AndBindsNothing(@TempDir Path folder) throws Exception {
+    int port = freePort();
+    Path file = folder.resolve("gateway.yaml");
+    Files.writeString(file, "listeners:\n  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: " + port
+        + "\n    backends:\n      - {id: a, host: 127.0.0.1, port: 9001}\n      - {id: b, host: 127.0.0.2, port: 9001}\n"
+        + "  - {name: files, protocol: tcp, port: " + port + ", bind: 127.0.0.2, source: {type: file, path: b.txt}}\n");
+    Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+
+    int exit = gateway.execute(new String[] {"validate", "--config", file.toString()});
+
+    assertThat(exit).as(err()).isZero();
+    assertThat(out()).contains(file + ": the configuration is valid: 2 listeners",
+        "  web: http on 127.0.0.1:" + port + ", 2 backends",
+        "  files: tcp on 127.0.0.2:" + port + ", backends from file " + folder.resolve("b.txt"));
+    try (ServerSocket stillFree = new ServerSocket()) {
+      stillFree.bind(new InetSocketAddress("127.0.0.1", port));
+    }
+    assertThat(Thread.getAllStackTraces().keySet()).allMatch(t -> before.contains(t) || !t.getName().startsWith("lb4j-"));
+  }
+
+  @Test
+  void validate_anInvalidFileOrUnloadableTlsFiles_exit2WithFileLineKeyAndMessage(@TempDir Path folder)
+      throws Exception {
+    Path bad = folder.resolve("bad.yaml");
+    Files.writeString(bad, "listeners:\n  - {name: a, protocol: tcp, port: 80, bind: 999.999.999.999}\n");
+    Files.writeString(folder.resolve("chain.pem"), "not a certificate\n");
+    Files.writeString(folder.resolve("key.pem"), "not a key\n");
+    Path tls = folder.resolve("tls.yaml");
+    Files.writeString(tls, "listeners:\n  - name: secure\n    protocol: https\n    port: 8443\n"
+        + "    tls: {certificate: chain.pem, privateKey: key.pem}\n");
+
+    assertThat(gateway.execute(new String[] {"validate", "--config", bad.toString()})).isEqualTo(Gateway.EXIT_CONFIG);
+    assertThat(gateway.execute(new String[] {"validate", "--config", tls.toString()})).isEqualTo(Gateway.EXIT_CONFIG);
+
+    assertThat(err()).contains(bad + ":2: listeners[0].bind: bind must be an IPv4 or IPv6 address, was"
+        + " '999.999.999.999' (999 is above 255)", tls + ":4: listeners[0].tls: cannot load the key and certificate chain")
+        .doesNotContain("\tat ");
+    assertThat(out()).doesNotContain("valid");
+  }
+
+  @Test
+  void run_aPortInUse_isReportedWithFileAndLineAndExits1(@TempDir Path folder) throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Path file = folder.resolve("gateway.yaml");
+      Files.writeString(file, "listeners:\n  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: "
+          + taken.getLocalPort() + "\n    backends: []\n");
+
+      int exit = gateway.execute(new String[] {"run", "--config", file.toString()});
+
+      assertThat(exit).isEqualTo(1);
+      assertThat(err()).contains("run: cannot start, nothing was left running:",
+          file + ":5: listeners[0].port: listener web cannot bind 127.0.0.1:" + taken.getLocalPort());
+    }
+  }
+
+  @Test
+  void twoGatewaysInSeries_withTheSameListenerNames_doNotAnswer508(@TempDir Path folder) throws Exception {
+    try (HttpTestBackend app = HttpTestBackend.builder("app").host("127.0.0.7").build().start()) {
+      int inner = freePort();
+      int outer = freePort();
+      String config = "listeners:\n  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: %d\n"
+          + "    healthCheck: {path: /health, interval: 100ms, healthyThreshold: 1}\n"
+          + "    backends:\n      - {id: next, host: %s, port: %d}\n";
+      Path innerFile = folder.resolve("inner.yaml");
+      Files.writeString(innerFile, String.format(config, inner, "127.0.0.7", app.port()));
+      Path outerFile = folder.resolve("outer.yaml");
+      Files.writeString(outerFile, String.format(config, outer, "127.0.0.1", inner));
+      Gateway second = new Gateway(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      CompletableFuture<Integer> innerExit = CompletableFuture.supplyAsync(() -> second.execute(new String[] {"run",
+          "--config", innerFile.toString(), "--event-loops", "1", "--status-every", "0s", "--diagnose-every", "0s"}));
+      CompletableFuture<Integer> outerExit = CompletableFuture.supplyAsync(() -> gateway.execute(new String[] {"run",
+          "--config", outerFile.toString(), "--event-loops", "1", "--status-every", "0s", "--diagnose-every", "0s"}));
+      try {
+        PlainHttpClient client = new PlainHttpClient(10_000);
+        Await.until("a request passes both gateways", () -> status(client, new InetSocketAddress("127.0.0.1", outer))
+            == 200, DEADLINE);
+        assertThat(String.join(", ", app.requests().last().headers().getOrDefault("via", List.of()))).as("two Via entries")
+            .matches("1\\.1 web\\.[0-9a-f]{8}, 1\\.1 web\\.[0-9a-f]{8}");
+      } finally {
+        second.requestStop();
+        gateway.requestStop();
+      }
+      assertThat(innerExit.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isZero();
+      assertThat(outerExit.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isZero();
+    }
+  }
+
+  @Test
   void run_forwardsReloadsBackendsLiveKeepsRunningOnABadReloadAndStopsGracefully(@TempDir Path folder)
       throws Exception {
     try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.2").build().start();
@@ -88,7 +216,7 @@ class GatewayCommandTest {
       // Reload: b joins, a leaves; the listener keeps running on the same port.
       Files.writeString(file, String.format(config, "      - {id: b, host: 127.0.0.3, port: " + b.port() + "}\n"));
       Await.until("the reload is applied",
-          () -> out().contains("reloaded: backends and health checks applied"), DEADLINE);
+          () -> out().contains("reloaded: backends, health checks and cookie keys applied"), DEADLINE);
       Await.until("traffic reaches b", () -> status(client, listener) == 200 && b.requests().count() > 0, DEADLINE);
       a.requests().clear();
       for (int i = 0; i < 20; i++) {

@@ -90,16 +90,19 @@ public final class GatewayConfigParser {
    * @throws ConfigException with every problem found, when there is any
    */
   public GatewayConfig parse(Path file) throws IOException, ConfigException {
-    Path folder = file.toAbsolutePath().getParent();
-    long size = Files.size(file);
-    if (size > YamlDocument.MAX_BYTES) {
-      byte[] head = new byte[YamlDocument.MAX_BYTES + 1];
-      try (InputStream in = Files.newInputStream(file)) {
-        int n = in.readNBytes(head, 0, head.length);
-        return parse(file.toString(), java.util.Arrays.copyOf(head, n), folder);
-      }
+    return parse(file.toString(), read(file), file.toAbsolutePath().getParent());
+  }
+
+  /**
+   * A configuration file's bytes, at most {@value YamlDocument#MAX_BYTES} and one more (so that a larger file
+   * is refused with its size, without reading it whole).
+   *
+   * @throws IOException when the file cannot be read (missing, a folder, not permitted)
+   */
+  public static byte[] read(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return in.readNBytes(YamlDocument.MAX_BYTES + 1);
     }
-    return parse(file.toString(), Files.readAllBytes(file), folder);
   }
 
   /**

@@ -52,8 +52,8 @@ final class YamlDocument {
    */
   static Optional<Node> read(byte[] content, Problems problems) {
     if (content.length > MAX_BYTES) {
-      problems.add(lineAtByte(content, MAX_BYTES), "", "the file has " + content.length
-          + " bytes, more than the " + MAX_BYTES + " a configuration may have (this line is past the limit)");
+      problems.add(lineAtByte(content, MAX_BYTES), "", "the file is larger than the " + MAX_BYTES
+          + " bytes a configuration may have (this line is past the limit)");
       return Optional.empty();
     }
     Optional<String> text = decode(content, problems);

@@ -244,7 +244,7 @@ class GatewayConfigParserTest {
             "g.yaml:3: more than 50 aliases (*name) of lists or mappings"),
         bad("a file over the size limit",
             ("listeners:\n" + "# padding\n".repeat(YamlDocument.MAX_BYTES / 10 + 1)).getBytes(StandardCharsets.UTF_8),
-            "g.yaml:419431: the file has 4194321 bytes, more than the 4194304 a configuration may have"),
+            "g.yaml:419431: the file is larger than the 4194304 bytes a configuration may have"),
         bad("a YAML tag", "listeners:\n  - name: web\n    protocol: !!binary aHR0cA==\n    port: !port 80\n",
             "g.yaml:3: YAML tags are not allowed, was !!binary", "g.yaml:4: YAML tags are not allowed, was !port"),
         bad("0.0.0.0 beside 127.0.0.1 on one port",
