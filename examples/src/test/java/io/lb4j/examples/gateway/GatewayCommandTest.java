@@ -192,6 +192,60 @@ class GatewayCommandTest {
   }
 
   @Test
+  void cookieKeysFromAFile_areSharedByTwoGateways_soASessionStaysOnItsBackend(@TempDir Path folder)
+      throws Exception {
+    try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.8").build().start();
+        HttpTestBackend b = HttpTestBackend.builder("b").host("127.0.0.9").build().start()) {
+      Files.writeString(folder.resolve("cookie-keys"), java.util.Base64.getEncoder().encodeToString(
+          "thirty-two bytes of a shared key".getBytes(StandardCharsets.US_ASCII)) + "\n");
+      String config = "listeners:\n  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: %d\n"
+          + "    healthCheck: {path: /health, interval: 100ms, healthyThreshold: 1}\n"
+          + "    sessionPersistence: {mode: insert-cookie, timeout: 10m, keyFile: cookie-keys}\n"
+          + "    backends:\n      - {id: a, host: 127.0.0.8, port: " + a.port() + "}\n"
+          + "      - {id: b, host: 127.0.0.9, port: " + b.port() + "}\n";
+      InetSocketAddress first = new InetSocketAddress("127.0.0.1", freePort());
+      InetSocketAddress second = new InetSocketAddress("127.0.0.1", freePort());
+      Files.writeString(folder.resolve("first.yaml"), String.format(config, first.getPort()));
+      Files.writeString(folder.resolve("second.yaml"), String.format(config, second.getPort()));
+      Gateway other = new Gateway(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      CompletableFuture<Integer> firstExit = CompletableFuture.supplyAsync(() -> gateway.execute(new String[] {"run",
+          "--config", folder.resolve("first.yaml").toString(), "--event-loops", "1", "--status-every", "0s"}));
+      CompletableFuture<Integer> secondExit = CompletableFuture.supplyAsync(() -> other.execute(new String[] {"run",
+          "--config", folder.resolve("second.yaml").toString(), "--event-loops", "1", "--status-every", "0s"}));
+      try {
+        PlainHttpClient client = new PlainHttpClient(10_000);
+        // New clients (no cookie) are spread over both backends once both are healthy in both gateways.
+        Await.until("both gateways reach both backends", () -> {
+          long before = a.requests().count() + b.requests().count();
+          int s1 = status(client, first);
+          int s2 = status(client, second);
+          return s1 == 200 && s2 == 200 && a.requests().count() + b.requests().count() == before + 2
+              && a.requests().count() > 2 && b.requests().count() > 2;
+        }, DEADLINE);
+
+        PlainHttpClient.Response response = client.get(first, "/");
+        String cookie = response.headers().get("set-cookie").split(";")[0];
+        a.requests().clear();
+        b.requests().clear();
+        for (int i = 0; i < 10; i++) {
+          assertThat(client.get(second, "/", "Cookie: " + cookie).status()).isEqualTo(200);
+        }
+
+        // With a random key per gateway the cookie would be unknown to the second one: 5 and 5, round robin.
+        assertThat(a.requests().count() + b.requests().count()).isEqualTo(10);
+        assertThat(Math.max(a.requests().count(), b.requests().count()))
+            .as("the second gateway honours the first one's cookie: one backend took all 10").isEqualTo(10);
+      } finally {
+        gateway.requestStop();
+        other.requestStop();
+      }
+      assertThat(firstExit.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isZero();
+      assertThat(secondExit.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isZero();
+    }
+  }
+
+  @Test
   void run_forwardsReloadsBackendsLiveKeepsRunningOnABadReloadAndStopsGracefully(@TempDir Path folder)
       throws Exception {
     try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.2").build().start();
