@@ -253,6 +253,10 @@ public final class Gateway {
       return CommandLine.EXIT_OK;
     }
     runtime.listeners().forEach(r -> out.println("started " + r.server()));
+    if (runtime.adminAddress() != null) {
+      out.println("admin endpoint: http://" + runtime.adminAddress().getAddress().getHostAddress() + ":"
+          + runtime.adminAddress().getPort() + "/status (also /status.json, /metrics, /ready, /live)");
+    }
     ScheduledExecutorService status = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "lb4j-gateway-status");
       t.setDaemon(true);

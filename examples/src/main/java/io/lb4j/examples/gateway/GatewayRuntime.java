@@ -4,6 +4,9 @@ import io.lb4j.api.BackendView;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.examples.gateway.config.ConfigException;
 import io.lb4j.examples.gateway.config.ConfigProblem;
+import io.lb4j.examples.gateway.admin.AdminServer;
+import io.lb4j.examples.gateway.admin.CountingPool;
+import io.lb4j.examples.gateway.admin.GatewayStatus;
 import io.lb4j.examples.gateway.config.CookieKeys;
 import io.lb4j.examples.gateway.config.GatewayConfig;
 import io.lb4j.examples.gateway.config.ListenerConfig;
@@ -17,6 +20,8 @@ import io.lb4j.impl.listener.PemSsl;
 import io.lb4j.impl.persistence.CookieKeyRing;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -73,12 +78,32 @@ final class GatewayRuntime implements AutoCloseable {
   private final Map<String, CookieKeys> keysApplied = new ConcurrentHashMap<>();
   private final Map<String, Diagnostics> diagnostics = new ConcurrentHashMap<>();
   private final List<PeriodicCheck> checks = new ArrayList<>();
+  private final AdminServer admin;
   private volatile boolean stopped;
   private GatewayConfig config;
 
-  private GatewayRuntime(GatewayConfig config, Map<String, Running> running) {
+  private GatewayRuntime(GatewayConfig config, Map<String, Running> running, AdminServer admin) {
     this.config = config;
     this.running = running;
+    this.admin = admin;
+  }
+
+  private static AdminServer startAdmin(GatewayConfig.AdminConfig admin, String fileName, Map<String, Running> running) {
+    Instant started = Instant.now();
+    List<GatewayStatus.Served> served = new ArrayList<>();
+    running.values().forEach(r -> served.add(new GatewayStatus.Served((CountingPool) r.pool(), r.server(), started)));
+    List<GatewayStatus.Served> all = List.copyOf(served);
+    try {
+      return AdminServer.start(InetAddress.getByName(admin.bindAddress()), admin.port(), () -> all);
+    } catch (IOException | RuntimeException e) {
+      throw new StartFailure(new ConfigProblem(fileName, admin.line(), "admin.port", "the admin endpoint cannot bind "
+          + admin.bindAddress() + ":" + admin.port() + ": " + e.getMessage()), e);
+    }
+  }
+
+  /** Where the admin endpoint listens, or null when it is off. */
+  InetSocketAddress adminAddress() {
+    return admin == null ? null : admin.address();
   }
 
   /**
@@ -94,6 +119,7 @@ final class GatewayRuntime implements AutoCloseable {
     Map<String, SSLContext> tls = loadTls(config, fileName);
     String instance = instanceId();
     Map<String, Running> running = new LinkedHashMap<>();
+    AdminServer admin = null;
     try {
       for (int i = 0; i < config.listeners().size(); i++) {
         ListenerConfig listener = config.listeners().get(i);
@@ -109,6 +135,9 @@ final class GatewayRuntime implements AutoCloseable {
           builder.cookieKeys(ring);
         }
         LoadBalancer pool = builder.build();
+        if (config.admin() != null) {
+          pool = new CountingPool(pool); // per-backend answers and 5xx for the status page
+        }
         try {
           ListenerServer.Builder server = ListenerServer.builder(pool)
               .bindAddress(InetAddress.getByName(listener.bindAddress())) // an IP literal: no lookup
@@ -126,11 +155,14 @@ final class GatewayRuntime implements AutoCloseable {
                   : "listener " + name + " cannot start: " + e), e);
         }
       }
+      if (config.admin() != null) {
+        admin = startAdmin(config.admin(), fileName, running);
+      }
     } catch (RuntimeException e) {
       running.values().forEach(r -> stopOne(r, Duration.ZERO));
       throw e;
     }
-    GatewayRuntime runtime = new GatewayRuntime(config, running);
+    GatewayRuntime runtime = new GatewayRuntime(config, running, admin);
     config.listeners().forEach(l -> {
       if (l.cookieKeys() != null) {
         runtime.keysApplied.put(l.listener().name(), l.cookieKeys());
@@ -274,7 +306,7 @@ final class GatewayRuntime implements AutoCloseable {
       effective.add(applied);
     }
     // What runs now, not the file: changes that wait for a restart are named again at the next reload.
-    config = new GatewayConfig(effective);
+    config = new GatewayConfig(effective, config.admin());
     return plan.needsRestart();
   }
 
@@ -299,6 +331,9 @@ final class GatewayRuntime implements AutoCloseable {
   /** Stops accepting on every listener, lets requests in flight finish within {@code grace}, then closes. */
   synchronized void stop(Duration grace) {
     stopped = true;
+    if (admin != null) {
+      admin.close();
+    }
     checks.forEach(PeriodicCheck::close);
     checks.clear();
     running.values().forEach(r -> stopOne(r, grace));

@@ -95,12 +95,20 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
         }
       }
     }
+    if (!adminAddress(running).equals(adminAddress(next))) {
+      restart.add("admin endpoint changed from " + adminAddress(running) + " to " + adminAddress(next)
+          + "; restart to apply");
+    }
     for (ListenerConfig added : next.listeners()) {
       if (running.listener(added.listener().name()).isEmpty()) {
         restart.add("listener '" + added.listener().name() + "' was added to the file; restart to start it");
       }
     }
     return new ReloadPlan(updates, restart);
+  }
+
+  private static String adminAddress(GatewayConfig config) {
+    return config.admin() == null ? "off" : config.admin().bindAddress() + ":" + config.admin().port();
   }
 
   private static String describe(ListenerConfig config) {

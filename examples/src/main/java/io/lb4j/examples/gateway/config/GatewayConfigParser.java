@@ -68,7 +68,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
  */
 public final class GatewayConfigParser {
 
-  private static final Set<String> TOP_KEYS = keys("listeners");
+  private static final Set<String> TOP_KEYS = keys("listeners", "admin");
+  private static final Set<String> ADMIN_KEYS = keys("port", "bind");
   private static final Set<String> LISTENER_KEYS = keys("name", "protocol", "bind", "port", "backendPort",
       "scheduler", "requestTimeout", "idleTimeout", "maxRequestHeaderSize", "acceptBacklog", "drainTimeout",
       "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source", "viaId");
@@ -134,6 +135,7 @@ public final class GatewayConfigParser {
       problems.throwIfAny();
     }
     List<ListenerConfig> listeners = new ArrayList<>();
+    GatewayConfig.AdminConfig[] admin = {null};
     ConfigNode.mapping(problems, "", root.get(), TOP_KEYS).ifPresent(top -> {
       if (top.require("listeners")) {
         List<ConfigNode> sections = top.sections("listeners", LISTENER_KEYS);
@@ -149,9 +151,10 @@ public final class GatewayConfigParser {
           });
         }
       }
+      top.section("admin", ADMIN_KEYS).ifPresent(section -> admin[0] = admin(section, listeners));
     });
     problems.throwIfAny();
-    return new GatewayConfig(listeners);
+    return new GatewayConfig(listeners, admin[0]);
   }
 
   private static Optional<ListenerConfig> listener(ConfigNode node, Path folder) {
@@ -223,6 +226,31 @@ public final class GatewayConfigParser {
     checkNoSelfLoop(node, built[0], bind[0], backends);
     return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source, viaId[0], keys[0],
         node.lineOf("port")));
+  }
+
+  /** {@code admin: {port, bind}}: off unless present, loopback unless {@code bind} says otherwise. */
+  private static GatewayConfig.AdminConfig admin(ConfigNode node, List<ListenerConfig> listeners) {
+    int before = node.problemsMarker();
+    int[] port = {0};
+    String[] bind = {GatewayConfig.AdminConfig.DEFAULT_BIND};
+    if (node.require("port")) {
+      node.integer("port", value -> port[0] = checkRange("admin.port", value, 1, 65535));
+    }
+    node.string("bind", value -> bind[0] = BindAddresses.parse(value).getHostAddress());
+    if (node.problemsMarker() != before) {
+      return null;
+    }
+    InetAddress address = BindAddresses.parse(bind[0]);
+    for (ListenerConfig l : listeners) {
+      if (l.listener().frontendPort() == port[0] && BindAddresses.collide(address, BindAddresses.parse(l.bindAddress()))) {
+        node.apply("port", () -> {
+          throw new IllegalArgumentException("admin.port " + port[0] + " is listener '" + l.listener().name()
+              + "''s port (line " + l.line() + ") on " + l.bindAddress() + ": give the admin endpoint a port of its own");
+        });
+        return null;
+      }
+    }
+    return new GatewayConfig.AdminConfig(bind[0], port[0], node.lineOf("port"));
   }
 
   private static Optional<HealthCheckPolicy> defaultHealthCheck(ConfigNode listener, Protocol protocol) {
