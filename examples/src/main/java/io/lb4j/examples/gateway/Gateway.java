@@ -340,6 +340,13 @@ public final class Gateway {
     try {
       runtime.awaitFirstChecks(o.waitFor());
       List<Report> reports = runtime.examine();
+      // A check-versus-traffic mismatch must last before it is an error (a backend restarting is not one):
+      // examine again until none is confirming, at most twice the longest confirmation time.
+      long deadline = System.nanoTime() + runtime.confirmationTime().multipliedBy(2).plusSeconds(1).toNanos();
+      while (reports.stream().anyMatch(Report::confirming) && System.nanoTime() - deadline < 0) {
+        TimeUnit.MILLISECONDS.sleep(Math.max(100, runtime.confirmationTime().toMillis() / 4));
+        reports = runtime.examine();
+      }
       if (o.json()) {
         out.println(reports.stream().map(Report::toJson).collect(Collectors.joining(",\n", "[\n", "\n]")));
       } else {
@@ -347,6 +354,9 @@ public final class Gateway {
       }
       boolean error = reports.stream().anyMatch(r -> r.worst().orElse(Severity.INFO) == Severity.ERROR);
       return error ? CommandLine.EXIT_FAILURE : CommandLine.EXIT_OK;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return CommandLine.EXIT_FAILURE;
     } finally {
       runtime.stop(Duration.ZERO);
     }

@@ -12,6 +12,7 @@ import io.lb4j.examples.gateway.config.GatewayConfig;
 import io.lb4j.examples.gateway.config.ListenerConfig;
 import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.diagnostics.Diagnostics;
+import io.lb4j.impl.diagnostics.FixStyle;
 import io.lb4j.impl.diagnostics.ListenerSnapshot;
 import io.lb4j.impl.diagnostics.PeriodicCheck;
 import io.lb4j.impl.diagnostics.Report;
@@ -236,7 +237,7 @@ final class GatewayRuntime implements AutoCloseable {
    */
   List<Report> examine() {
     List<Report> reports = new ArrayList<>();
-    running.forEach((name, r) -> reports.add(diagnostics.computeIfAbsent(name, n -> Diagnostics.builder().build())
+    running.forEach((name, r) -> reports.add(diagnostics.computeIfAbsent(name, n -> diagnostics())
         .examine(r.pool(), List.of(ListenerSnapshot.of(r.server())))));
     return reports;
   }
@@ -266,10 +267,24 @@ final class GatewayRuntime implements AutoCloseable {
       return;
     }
     running.forEach((name, r) -> {
-      Diagnostics d = Diagnostics.builder().build();
+      Diagnostics d = diagnostics();
       checks.add(PeriodicCheck.logging(() -> d.examine(r.pool(), List.of(ListenerSnapshot.of(r.server()))))
           .start(every));
     });
+  }
+
+  /** Diagnostics whose fixes name the file's keys, not Java calls. */
+  private static Diagnostics diagnostics() {
+    return Diagnostics.builder().fixStyle(FixStyle.GATEWAY_YAML).build();
+  }
+
+  /**
+   * The longest time a check-versus-traffic finding must hold before it is reported ({@code interval x
+   * unhealthyThreshold} of the slowest pool): how long {@code diagnose} examines again while one is confirming.
+   */
+  Duration confirmationTime() {
+    return running.values().stream().map(r -> r.pool().healthCheck())
+        .map(c -> c.interval().multipliedBy(c.unhealthyThreshold())).max(Duration::compareTo).orElse(Duration.ZERO);
   }
 
   /** Every pool's backends, by listener name. */

@@ -69,6 +69,16 @@ public final class Report {
     return matching;
   }
 
+  /**
+   * Whether a finding waits for its condition to last before it is reported at its full severity (a
+   * check-versus-traffic mismatch seen once is a warning with a {@code confirming} note, an error only once
+   * it held for the unhealthy threshold's intervals). Examine again, with the same {@link Diagnostics}, after
+   * the check's {@code interval x unhealthyThreshold} for the final word.
+   */
+  public boolean confirming() {
+    return findings.stream().anyMatch(f -> f.evidence().containsKey(HealthCheckFindings.CONFIRMING));
+  }
+
   /** The most severe finding's severity, or empty when nothing was found. */
   public Optional<Severity> worst() {
     return findings.isEmpty() ? Optional.empty() : Optional.of(findings.get(0).severity());
