@@ -62,6 +62,10 @@ class DiagnosticsReportTest {
         ListenerSnapshot web = ListenerSnapshot.builder(listener, "0.0.0.0", 8080) // from the listener's metrics
             .gatewayTimeouts(12).responseTimeP99(Duration.ofSeconds(52)).headersTooLarge(3).build();
         Report report = diagnostics.examine(lb, List.of(web));   // diagnostics.examine(lb) for a client-side pool
+        while (report.confirming()) { // a check-versus-traffic finding must last unhealthyThreshold x interval
+          Thread.sleep(lb.healthCheck().interval().toMillis());
+          report = diagnostics.examine(lb, List.of(web));
+        }
         System.out.println(report.toText());                     // report.toJson() for tooling
         // --- end of README diagnostics ---
         Files.createDirectories(Path.of("target"));

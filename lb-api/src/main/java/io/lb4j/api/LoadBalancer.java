@@ -48,7 +48,7 @@ public interface LoadBalancer extends AutoCloseable {
    * client-side pool.
    *
    * @return the name
-   * @since 0.2.0
+   * @since 0.1.0
    */
   String name();
 
@@ -82,7 +82,7 @@ public interface LoadBalancer extends AutoCloseable {
    * {@code ...Async} variants.
    *
    * @return a future completed when the pool can serve
-   * @since 0.2.0
+   * @since 0.1.0
    */
   CompletableFuture<Void> whenReady();
 
@@ -139,7 +139,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param backends the complete new list, ids unique
    * @throws IllegalArgumentException when two backends share an id; nothing is applied then
-   * @since 0.2.0
+   * @since 0.1.0
    */
   void setBackends(Collection<Backend> backends);
 
@@ -161,7 +161,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @param backendId the backend's id
    * @param enabled the new flag
    * @throws IllegalArgumentException when the backend is unknown
-   * @since 0.2.0
+   * @since 0.1.0
    */
   void setEnabled(String backendId, boolean enabled);
 
@@ -177,7 +177,7 @@ public interface LoadBalancer extends AutoCloseable {
    * {@link #setHealthCheck}.
    *
    * @return the policy
-   * @since 0.2.0
+   * @since 0.1.0
    */
   HealthCheckPolicy healthCheck();
 
@@ -204,7 +204,7 @@ public interface LoadBalancer extends AutoCloseable {
    * since when), or empty when the pool has none and its backends are set by hand.
    *
    * @return the source's state, read without locking
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Optional<SourceState> sourceState() {
     return Optional.empty();
@@ -225,7 +225,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each health change
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onHealthChanged(Consumer<? super LoadBalancerEvent.HealthChanged> consumer) {
     return subscribe(LoadBalancerEvent.HealthChanged.class, consumer);
@@ -236,7 +236,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each membership change
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onMembershipChanged(Consumer<? super LoadBalancerEvent.MembershipChanged> consumer) {
     return subscribe(LoadBalancerEvent.MembershipChanged.class, consumer);
@@ -247,7 +247,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each session move
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onSessionMoved(Consumer<? super LoadBalancerEvent.SessionMoved> consumer) {
     return subscribe(LoadBalancerEvent.SessionMoved.class, consumer);
@@ -258,7 +258,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each event
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onNoEligibleBackend(Consumer<? super LoadBalancerEvent.NoEligibleBackend> consumer) {
     return subscribe(LoadBalancerEvent.NoEligibleBackend.class, consumer);
@@ -269,7 +269,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each change
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onPanicModeChanged(Consumer<? super LoadBalancerEvent.PanicModeChanged> consumer) {
     return subscribe(LoadBalancerEvent.PanicModeChanged.class, consumer);
@@ -282,7 +282,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @param type the event type
    * @param consumer receives each event of that type
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default <E extends LoadBalancerEvent> Subscription subscribe(Class<E> type, Consumer<? super E> consumer) {
     Objects.requireNonNull(type, "type");

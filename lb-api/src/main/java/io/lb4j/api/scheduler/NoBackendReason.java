@@ -18,7 +18,7 @@ public enum NoBackendReason {
   /**
    * The load balancer was closed: it selects nothing any more.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   CLOSED("the load balancer is closed");
 

@@ -9,7 +9,7 @@ import java.util.Objects;
  * no eligible backend for a request's first attempt. No connection was made; the request was not sent.
  * A gateway answers 502 with {@link #reason()}, a client fails fast or tries later.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class NoBackendException extends IOException {
   private static final long serialVersionUID = 1L;

@@ -42,7 +42,7 @@ import java.util.Objects;
  * once the count stops growing (the first examination of a listener judges its totals; accept-queue
  * overflows need two). Keep one instance per pool, or a {@link PeriodicCheck}, for the most useful reports.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Diagnostics {
 

@@ -4,7 +4,7 @@ package io.lb4j.impl.diagnostics;
  * The stable codes of the findings {@link Diagnostics} reports. A code never changes meaning once
  * released, so tooling may match on {@link #id()}; the summary, evidence and fix texts may change.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public enum FindingCode {
   /** No listener serves the pool: clients cannot connect. */

@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * <p>Thread-safe (stateless). Each call returns a new source for one pool.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class BackendSources {
 

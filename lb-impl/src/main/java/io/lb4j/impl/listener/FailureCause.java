@@ -5,7 +5,7 @@ package io.lb4j.impl.listener;
  * the HTTP status a Layer-7 listener answers with. A Layer-4 listener has no status to send: it closes
  * the client connection and counts the cause.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public enum FailureCause {
   /** No eligible backend (none configured, all unhealthy, all drained): 502 with the reason. */

@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ListenerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ListenerServer.class);

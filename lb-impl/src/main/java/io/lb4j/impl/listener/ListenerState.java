@@ -5,7 +5,7 @@ package io.lb4j.impl.listener;
  * that fails (port in use) goes from {@code STARTING} to {@code STOPPED}. A stopped server cannot be
  * started again: build a new one.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public enum ListenerState {
   /** Built, not started yet. */
