@@ -105,13 +105,13 @@ final class HealthCheckFindings {
         stillSuspected.add(key);
         Duration held = Duration.between(suspect.firstSeen(), e.now());
         if (suspect.examinations() >= 2 && held.compareTo(needed) >= 0) {
-          evidence.put("persisted", Checks.format(held) + " over " + suspect.examinations()
+          evidence.put("persisted", seconds(held) + " over " + suspect.examinations()
               + " examinations (needed: " + Checks.format(needed) + ", unhealthyThreshold x interval)");
           out.add(new Finding(FindingCode.CHECK_FAILS_PORT_OPEN, Severity.ERROR, key,
               "the backend is unhealthy but its traffic port accepts connections: the health check is likely wrong",
               evidence, settings.fixes.checkFailsPortOpen(check, checkPort, trafficPort, v.lastCheck())));
         } else {
-          evidence.put(CONFIRMING, "the check fails and the traffic port accepts since " + Checks.format(held)
+          evidence.put(CONFIRMING, "the check fails and the traffic port accepts since " + seconds(held)
               + " (" + suspect.examinations() + " examination" + (suspect.examinations() == 1 ? "" : "s")
               + "); check-fails-port-open is reported once this lasts " + Checks.format(needed));
           out.add(new Finding(FindingCode.BACKEND_UNHEALTHY, Severity.WARNING, key,
@@ -142,6 +142,11 @@ final class HealthCheckFindings {
         : new Suspect(e.now(), v.lastCheck(), 1);
     suspects.put(key, now);
     return now;
+  }
+
+  /** {@code 4.0s}: a measured duration, to a tenth of a second. */
+  private static String seconds(Duration d) {
+    return String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
   }
 
   /**
