@@ -2,6 +2,13 @@ package io.lb4j.examples.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.health.HealthStatus;
+import io.lb4j.examples.gateway.config.GatewayConfig;
+import io.lb4j.examples.gateway.config.GatewayConfigParser;
+import io.lb4j.impl.diagnostics.FindingCode;
+import io.lb4j.impl.diagnostics.Report;
+import io.lb4j.impl.diagnostics.Severity;
 import io.lb4j.testing.Await;
 import io.lb4j.testing.HttpTestBackend;
 import java.io.ByteArrayOutputStream;
@@ -14,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -332,8 +340,83 @@ class GatewayCommandTest {
     int exit = gateway.execute(new String[] {"diagnose", "--config", file.toString(), "--wait", "30s"});
 
     assertThat(out()).contains("lb4j diagnostics of pool 'web'", "ERROR   no-eligible-backend",
-        "backend gone (127.0.0.5:" + down + "): UNHEALTHY", "does not accept connections");
+        "backend gone (127.0.0.5:" + down + "): UNHEALTHY", "does not accept connections",
+        "or remove the backend from the listener's backends in the file (or its source)")
+        .doesNotContain("LoadBalancer.", "HealthCheckPolicy.");
     assertThat(exit).isEqualTo(1);
+  }
+
+  /**
+   * Issue 26: a rolling restart of three backends. Each is stopped until the gateway marks it down, then started
+   * and examined at once, while its port accepts again and its last probe still says "connect refused": the
+   * race in which check-fails-port-open used to fire. Afterwards {@code diagnose} exits 0.
+   */
+  @Test
+  void diagnose_afterARollingRestart_findsNoError_andEachRestartIsNoError(@TempDir Path folder) throws Exception {
+    List<HttpTestBackend> backends = List.of(HttpTestBackend.builder("a").host("127.0.0.21").build().start(),
+        HttpTestBackend.builder("b").host("127.0.0.22").build().start(),
+        HttpTestBackend.builder("c").host("127.0.0.23").build().start());
+    try {
+      Path file = folder.resolve("gateway.yaml");
+      StringBuilder yaml = new StringBuilder("listeners:\n  - name: web\n    protocol: http\n    bind: 127.0.0.1\n"
+          + "    port: " + freePort() + "\n"
+          + "    healthCheck: {path: /health, interval: 1s, timeout: 500ms, healthyThreshold: 1, unhealthyThreshold: 2}\n"
+          + "    backends:\n");
+      for (HttpTestBackend b : backends) {
+        yaml.append("      - {id: ").append(b.name()).append(", host: ").append(b.host()).append(", port: ")
+            .append(b.port()).append("}\n");
+      }
+      Files.writeString(file, yaml.toString());
+      GatewayConfig config = new GatewayConfigParser().parse(file);
+      try (GatewayRuntime runtime = GatewayRuntime.start(config, file.toString(), 1)) {
+        LoadBalancer pool = runtime.listeners().get(0).pool();
+        Await.until("all healthy", () -> healthy(pool) == 3, DEADLINE);
+        for (HttpTestBackend b : backends) {
+          b.stop();
+          Await.until(b.name() + " marked down", () -> health(pool, b.name()) == HealthStatus.UNHEALTHY, DEADLINE);
+          b.start();
+          // The port accepts again; the last probe (up to 1 s ago) said "connect refused".
+          List<Report> during = runtime.examine();
+          assertThat(during).allSatisfy(r -> assertThat(r.findings(FindingCode.CHECK_FAILS_PORT_OPEN))
+              .as("restarting %s", b.name()).isEmpty());
+          assertThat(during).allSatisfy(r -> assertThat(r.worst()).isNotEqualTo(Optional.of(Severity.ERROR)));
+          Await.until(b.name() + " back", () -> health(pool, b.name()) == HealthStatus.HEALTHY, DEADLINE);
+        }
+        assertThat(runtime.examine()).allSatisfy(r -> assertThat(r.worst()).isNotEqualTo(Optional.of(Severity.ERROR)));
+      }
+
+      int exit = gateway.execute(new String[] {"diagnose", "--config", file.toString()});
+
+      assertThat(exit).as(out()).isZero();
+    } finally {
+      backends.forEach(HttpTestBackend::close);
+    }
+  }
+
+  /** Issue 26: a check that really is wrong (its path answers 404) is still reported, and diagnose exits 1. */
+  @Test
+  void diagnose_aCheckThatReallyIsWrong_isReportedAsAnError(@TempDir Path folder) throws Exception {
+    try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.24").build().start()) {
+      Path file = folder.resolve("gateway.yaml");
+      Files.writeString(file, "listeners:\n  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: "
+          + freePort() + "\n    healthCheck: {path: /health, interval: 200ms, timeout: 100ms, unhealthyThreshold: 2}\n"
+          + "    backends:\n      - {id: a, host: 127.0.0.24, port: " + a.port() + "}\n");
+      a.setHealth(io.lb4j.testing.Behavior.status(404));
+
+      int exit = gateway.execute(new String[] {"diagnose", "--config", file.toString()});
+
+      assertThat(out()).contains("ERROR   check-fails-port-open [backend a (127.0.0.24:" + a.port() + ")]",
+          "lastCheck: HTTP 404 not in [2xx, 3xx]", "point healthCheck.path at a page that exists");
+      assertThat(exit).isEqualTo(1);
+    }
+  }
+
+  private static long healthy(LoadBalancer pool) {
+    return pool.view().stream().filter(v -> v.health() == HealthStatus.HEALTHY).count();
+  }
+
+  private static HealthStatus health(LoadBalancer pool, String id) {
+    return pool.view().stream().filter(v -> v.backend().id().equals(id)).findFirst().orElseThrow().health();
   }
 
   @Test

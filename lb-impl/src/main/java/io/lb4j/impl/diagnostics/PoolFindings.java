@@ -259,7 +259,7 @@ final class PoolFindings {
           "session persistence concentrates load: the backend took " + percent(share) + " of picks for a weighted"
               + " share of " + percent(weighted),
           evidence, "A few heavy clients stay on one backend. Turn persistence off where the application does not"
-              + " need it (and always for stress tests), or shorten SessionPersistence's timeout."));
+              + " need it (and always for stress tests), or shorten " + settings.fixes.say("SessionPersistence's timeout", "sessionPersistence.timeout") + "."));
     }
   }
 
