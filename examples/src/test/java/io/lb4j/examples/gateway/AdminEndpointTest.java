@@ -2,6 +2,7 @@ package io.lb4j.examples.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lb4j.examples.gateway.admin.CountingPool;
 import io.lb4j.testing.Await;
 import io.lb4j.testing.HttpTestBackend;
 import java.io.ByteArrayOutputStream;
@@ -131,6 +132,39 @@ class AdminEndpointTest {
     gateway.stop();
     try (ServerSocket released = new ServerSocket()) {
       released.bind(new java.net.InetSocketAddress("127.0.0.1", admin)); // the admin port is free again
+    }
+  }
+
+  @Test
+  void thePageCountsEachRequestOnce_andEach5xx(@TempDir Path folder) throws Exception {
+    HttpTestBackend a = started(HttpTestBackend.builder("a").host("127.0.0.14").build().start());
+    int web = freePort();
+    Path file = folder.resolve("gateway.yaml");
+    Files.writeString(file, "admin: {port: " + freePort() + "}\n"
+        + "listeners:\n  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: " + web + "\n"
+        + "    healthCheck: {path: /health, interval: 100ms, healthyThreshold: 1}\n"
+        + "    backends:\n      - {id: a, host: 127.0.0.14, port: " + a.port() + "}\n");
+    try (GatewayRuntime runtime = GatewayRuntime.start(new io.lb4j.examples.gateway.config.GatewayConfigParser()
+        .parse(file), file.toString(), 1)) {
+      CountingPool pool = (CountingPool) runtime.listeners().get(0).pool();
+      Await.until("a healthy", () -> PoolsView.healthy(pool), DEADLINE);
+      for (int i = 0; i < 20; i++) {
+        assertThat(get(web, "/").statusCode()).isEqualTo(200);
+      }
+      a.set(io.lb4j.testing.Behavior.status(503));
+      for (int i = 0; i < 5; i++) {
+        assertThat(get(web, "/").statusCode()).isEqualTo(503);
+      }
+
+      assertThat(pool.counts("a").answers()).as("one per request, not one per connect as well").isEqualTo(25);
+      assertThat(pool.counts("a").serverErrors()).isEqualTo(5);
+    }
+  }
+
+  /** Reads a pool's view for the test. */
+  private static final class PoolsView {
+    static boolean healthy(io.lb4j.api.LoadBalancer pool) {
+      return pool.view().stream().anyMatch(v -> v.health() == io.lb4j.api.health.HealthStatus.HEALTHY);
     }
   }
 

@@ -34,33 +34,54 @@ import java.util.function.Consumer;
  */
 public final class CountingPool implements LoadBalancer {
 
-  /** One backend's counts. */
-  static final class Counts {
-    final LongAdder answers = new LongAdder();
-    final LongAdder serverErrors = new LongAdder();
+  /** One backend's counts since the gateway started. */
+  public static final class Counts {
+    private final LongAdder answers = new LongAdder();
+    private final LongAdder serverErrors = new LongAdder();
+
+    /** Requests answered (Layer 7) or connections relayed (Layer 4). */
+    public long answers() {
+      return answers.sum();
+    }
+
+    /** Answers that were a 5xx: the backend's own, or a 502 or 504 the listener answered for it. */
+    public long serverErrors() {
+      return serverErrors.sum();
+    }
   }
 
   private final LoadBalancer pool;
   private final Map<String, Counts> counts = new ConcurrentHashMap<>();
+  private final boolean layer7;
 
-  /** Wraps {@code pool}. */
+  /** Wraps {@code pool}, a listener's pool. */
   public CountingPool(LoadBalancer pool) {
     this.pool = pool;
+    this.layer7 = pool.listener() != null && pool.listener().frontendProtocol().isLayer7();
   }
 
   /** The counts of a backend (zero before its first answer). */
-  Counts counts(String backendId) {
+  public Counts counts(String backendId) {
     Counts c = counts.get(backendId);
     return c != null ? c : counts.computeIfAbsent(backendId, id -> new Counts());
   }
 
+  /**
+   * Counts one answer per request: a Layer-7 listener reports a backend connection's connect (no status) and
+   * then the request's answer (a status, or a timeout or reset that the client gets as 504 or 502), so only
+   * the latter count; a Layer-4 listener reports each relayed connection's connect, which is its "request".
+   */
   @Override
   public void report(Selection selection, Outcome outcome) {
     if (selection.hasBackend()) {
-      Counts c = counts(selection.backend().id());
-      c.answers.increment();
-      if (outcome.statusCode() >= 500) {
-        c.serverErrors.increment();
+      boolean answer = layer7 ? outcome.statusCode() > 0 || outcome.kind() == Outcome.Kind.TIMEOUT
+          || outcome.kind() == Outcome.Kind.RESET : outcome.kind() == Outcome.Kind.SUCCESS;
+      if (answer) {
+        Counts c = counts(selection.backend().id());
+        c.answers.increment();
+        if (layer7 && outcome.kind() != Outcome.Kind.SUCCESS) {
+          c.serverErrors.increment(); // a 5xx from the backend, or the 502/504 the listener answers for it
+        }
       }
     }
     pool.report(selection, outcome);

@@ -50,7 +50,7 @@ public final class GatewayStatus {
    * @param effectiveWeight the weight schedulers use now
    * @param weight the configured weight
    * @param active connections or requests in flight
-   * @param requestsPerSecond answers per second over the last sample interval
+   * @param requestsPerSecond answers (Layer 4: connections) per second over the last sample interval
    * @param serverErrorsPerSecond 5xx answers per second over the last sample interval
    * @param ejections how often outlier detection ejected it since the gateway started
    */
@@ -101,10 +101,11 @@ public final class GatewayStatus {
     for (Served s : served.get()) {
       String listener = s.pool().name();
       ListenerMetrics m = s.server().metrics();
-      rate(listener, now, answers(m), m.responses(5));
+      boolean layer7 = s.pool().listener().frontendProtocol().isLayer7();
+      rate(listener, now, layer7 ? answers(m) : m.connectionsTotal(), m.responses(5)); // Layer 4: connections
       for (BackendView v : s.pool().view()) {
         CountingPool.Counts c = s.pool().counts(v.backend().id());
-        rate(listener + "/" + v.backend().id(), now, c.answers.sum(), c.serverErrors.sum());
+        rate(listener + "/" + v.backend().id(), now, c.answers(), c.serverErrors());
       }
     }
   }

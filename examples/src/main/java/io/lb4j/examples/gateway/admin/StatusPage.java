@@ -49,8 +49,8 @@ final class StatusPage {
       h.append("<tr class=\"listener\"><td colspan=\"10\">").append(esc(l.name())).append(" &middot; ")
           .append(esc(l.protocol())).append(" ").append(esc(l.address())).append(" &middot; ").append(esc(l.state()))
           .append(" &middot; ").append(l.connections()).append(" connections &middot; ")
-          .append(rate(l.requestsPerSecond())).append(" req/s &middot; ").append(rate(l.serverErrorsPerSecond()))
-          .append(" 5xx/s &middot; backends: ");
+          .append(rate(l.requestsPerSecond())).append(l.protocol().equals("tcp") ? " conn/s" : " req/s")
+          .append(" &middot; ").append(rate(l.serverErrorsPerSecond())).append(" 5xx/s &middot; backends: ");
       if (l.sourceFailing()) {
         h.append("<span class=\"failing\">").append(esc(l.source())).append("</span>");
       } else {
