@@ -33,6 +33,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * <p>The format, with every key (see {@code examples/gateway.yaml} for a file that runs as is):
  *
  * <pre>
+ * admin: {port: 9901, bind: 127.0.0.1}   # optional: the admin endpoint; bind defaults to 127.0.0.1
  * listeners:
  *   - name: web                    # required; 1-80 characters
  *     protocol: http               # required; tcp, http or https
@@ -52,7 +53,9 @@ import org.snakeyaml.engine.v2.nodes.Node;
  *                   unhealthyThreshold: 3, jitterPercent: 10, startHealthy: false, enabled: true}
  *     outlierDetection: {consecutiveFailures: 5, failureRatePercent: 50, baseEjectionTime: 30s,
  *                        maxEjectionTime: 300s, maxEjectionPercent: 10}
- *     sessionPersistence: {mode: insert-cookie, timeout: 1000s, cookieName: LB4J_SESSION}
+ *     sessionPersistence: {mode: insert-cookie, timeout: 1000s, cookieName: LB4J_SESSION,
+ *                          keyFile: cookie-keys}   # Base64 keys a line, newest first (see CookieKeys)
+ *     viaId: edge-1.web            # default: the name and a random id of the gateway instance
  *     backends:
  *       - {id: app-1, host: 127.0.0.1, port: 9001, weight: 3, enabled: true}
  *     # or, instead of backends, where they are registered:
@@ -64,6 +67,9 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * </pre>
  *
  * <p>The health check's type defaults to HTTP on HTTP and HTTPS listeners and to TCP on TCP listeners.
+ * {@code bind} takes IP literals only (never a name lookup); two listeners whose binds collide on one port
+ * ({@code 0.0.0.0} beside {@code 127.0.0.1}) are refused. The file is UTF-8 of at most 4 MiB, without YAML
+ * tags, nested at most 32 deep ({@link YamlDocument}).
  * Thread-safe: holds no state between calls.
  */
 public final class GatewayConfigParser {
