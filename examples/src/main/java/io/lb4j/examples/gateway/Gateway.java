@@ -242,12 +242,12 @@ public final class Gateway {
       return EXIT_CONFIG;
     }
     GatewayRuntime runtime;
+    serving = true; // from here a stop signal is graceful: listeners may be accepting
     try {
       runtime = start(loaded.get().config(), o);
     } catch (StartFailed e) {
       return e.exitCode;
     }
-    serving = true;
     if (stop.getCount() == 0) { // a stop asked for while the gateway started
       runtime.stop(Duration.ZERO);
       return CommandLine.EXIT_OK;

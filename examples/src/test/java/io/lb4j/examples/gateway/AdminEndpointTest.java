@@ -230,7 +230,7 @@ class AdminEndpointTest {
         running.stop();
       }
     });
-    Await.until("the gateway started", () -> running.out().contains("started "), DEADLINE);
+    Await.until("the gateway started", () -> running.out().contains("started ListenerServer"), DEADLINE);
     return running;
   }
 

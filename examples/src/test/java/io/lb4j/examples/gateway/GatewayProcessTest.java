@@ -49,7 +49,8 @@ class GatewayProcessTest {
         "run", "--config", file.toString(), "--event-loops", "1", "--status-every", "0s", "--diagnose-every", "0s"))
         .redirectErrorStream(true).redirectOutput(out.toFile()).start();
     try {
-      Await.until("the gateway started", () -> read(out).contains("started "), DEADLINE, () -> read(out));
+      Await.until("the gateway started", () -> read(out).contains("started ListenerServer{web RUNNING"), DEADLINE,
+          () -> read(out));
 
       Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(gateway.pid())).inheritIO().start();
       assertThat(kill.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();

@@ -129,7 +129,7 @@ class GatewayConfigParserTest {
         bad("empty file", "", "g.yaml:0: the file is empty"),
         bad("not YAML", "listeners: [\n", "g.yaml:2: not valid YAML"),
         bad("no listeners key", "listener: []\n",
-            "g.yaml:1: listener: unknown key (expected one of: listeners)", "g.yaml:1: listeners: is required"),
+            "g.yaml:1: listener: unknown key (expected one of: listeners, admin)", "g.yaml:1: listeners: is required"),
         bad("no listener", "listeners: []\n", "listeners must list at least one listener"),
         bad("listeners not a list", "listeners: web\n", "g.yaml:1: listeners: expected a list, was 'web'"),
         bad("missing name, protocol and port", "listeners:\n  - {bind: 127.0.0.1}\n",
