@@ -96,6 +96,23 @@ public interface LoadBalancer extends AutoCloseable {
   Selection select(RequestContext context);
 
   /**
+   * Selects a backend for a retry of a request: as {@link #select(RequestContext)}, but never one whose id
+   * is in {@code excludedBackendIds} (the backends this request already tried, Envoy's previous-hosts
+   * predicate), whatever the scheduler or the client's session says. A session bound to an excluded backend
+   * moves: the selection reports {@link Selection#sessionMoved()} and, with inserted cookies, carries a new
+   * {@link Selection#setCookie()}. Hash schedulers send a retry to the owner of a re-hashed key, so every
+   * instance of a fleet makes the same second choice for a key. When backends are eligible but every one of
+   * them is excluded, the selection has no backend and the reason
+   * {@link io.lb4j.api.scheduler.NoBackendReason#ALL_TRIED}.
+   *
+   * @param context what the request carries (client address, cookies, hash key)
+   * @param excludedBackendIds ids of the backends not to select; empty for a plain {@link #select}
+   * @return the selection, with a backend or the reason there is none
+   * @since 0.2.0
+   */
+  Selection select(RequestContext context, Collection<String> excludedBackendIds);
+
+  /**
    * Reports what happened to a selected request (feeds passive and traffic-aware health checking).
    *
    * @param selection the selection the request went to; one from another load balancer, or without a

@@ -261,6 +261,11 @@ final class DefaultLoadBalancer implements LoadBalancer {
     return requests.select(context);
   }
 
+  @Override
+  public Selection select(RequestContext context, Collection<String> excludedBackendIds) {
+    return requests.select(context, excludedBackendIds);
+  }
+
   private int active(Member m) {
     return requests.active(m);
   }
@@ -468,6 +473,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
   private void publishLocked() {
     CandidatePlanner.Plan plan = planner.plan(members.states(), nanoTime.getAsLong());
     scheduler.update(plan.candidates());
+    requests.candidates = plan.candidates();
     if (plan.panic() != panic) {
       panic = plan.panic();
       requests.panic = panic;

@@ -6,15 +6,20 @@ import io.lb4j.api.LoadBalancerEvent;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
+import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.health.HealthChecker;
 import io.lb4j.impl.health.OutlierDetector;
 import io.lb4j.impl.persistence.Binding;
 import io.lb4j.impl.persistence.SessionAffinity;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 
 /**
@@ -26,12 +31,26 @@ import java.util.function.LongSupplier;
  *
  * <p>Active requests are counted once: by the scheduler when it counts them ({@code wlc}, {@code p2c}: it
  * needs the count to pick), else by the member.
+ *
+ * <p><b>Retries</b> ({@link #select(RequestContext, Collection)}) exclude the backends a request already
+ * tried, Envoy's previous-hosts predicate: the scheduler is asked again a few times (hash schedulers with a
+ * re-hashed key, so every instance of a fleet sends a key's retry to the same second choice), then the
+ * published candidates are scanned, so a retry finds an untried eligible backend whenever one exists.
  */
 final class RequestPath {
+
+  /** No exclusions: the plain {@link #select(RequestContext)}. */
+  private static final List<String> NONE_TRIED = List.of();
+  /** Scheduler picks a retry makes (beyond one per excluded backend) before it scans the candidates. */
+  private static final int EXTRA_REPICKS = 3;
 
   private final MemberTable members;
   private final Scheduler scheduler;
   private final boolean schedulerCounts;
+  /** Whether the scheduler maps a key to a backend (a retry then re-hashes to reach another one). */
+  private final boolean hashing;
+  /** Whether that key is the client's address before the hash key (source-IP hash), or after it. */
+  private final boolean addressFirst;
   private final SessionAffinity affinity;
   private final boolean persistent;
   private final Listener settings;
@@ -48,6 +67,8 @@ final class RequestPath {
   /** Whether traffic successes skip probes (the current health-check policy's setting). */
   volatile boolean skipWhenTrafficSucceeds;
   volatile boolean closed;
+  /** The candidates last published to the scheduler (written by the control path), for retries' last resort. */
+  volatile List<Candidate> candidates = List.of();
 
   RequestPath(MemberTable members, Scheduler scheduler, SessionAffinity affinity, Listener settings,
       HealthChecker checker, OutlierDetector outliers, EventDispatch events, Clock clock, LongSupplier nanoTime,
@@ -55,6 +76,9 @@ final class RequestPath {
     this.members = members;
     this.scheduler = scheduler;
     this.schedulerCounts = scheduler.countsActiveRequests();
+    SchedulingAlgorithm algorithm = scheduler.algorithm();
+    this.hashing = algorithm == SchedulingAlgorithm.SOURCE_IP_HASH || algorithm == SchedulingAlgorithm.CONSISTENT_HASH;
+    this.addressFirst = algorithm == SchedulingAlgorithm.SOURCE_IP_HASH;
     this.affinity = affinity;
     this.persistent = settings.sessionPersistence().enabled();
     this.settings = settings;
@@ -67,16 +91,27 @@ final class RequestPath {
   }
 
   Selection select(RequestContext context) {
+    return select(context, NONE_TRIED);
+  }
+
+  /**
+   * A selection that is none of the backends whose ids are in {@code tried}: a session bound to one of them
+   * moves (with a new cookie), and when every eligible backend was tried the reason is
+   * {@link NoBackendReason#ALL_TRIED}. With {@code tried} empty this is the plain select.
+   */
+  Selection select(RequestContext context, Collection<String> tried) {
     if (closed) {
       return Selections.none(NoBackendReason.CLOSED);
     }
     Binding binding = persistent ? affinity.find(context) : null;
     Member previous = null;
+    boolean previousTried = false;
     if (binding != null && !binding.isInvalid()) {
       previous = members.get(binding.backendId());
       if (previous != null) {
         MemberState s = previous.state;
-        if (canKeepSession(s)) {
+        previousTried = !tried.isEmpty() && tried.contains(s.backend().id());
+        if (!previousTried && canKeepSession(s)) {
           scheduler.acquire(s.backend());
           if (!schedulerCounts) {
             previous.active.incrementAndGet();
@@ -87,7 +122,7 @@ final class RequestPath {
         }
       }
     }
-    PickResult pick = scheduler.pick(context);
+    PickResult pick = tried.isEmpty() ? scheduler.pick(context) : pickUntried(context, tried);
     if (!pick.hasBackend()) {
       if (events.hasSubscribers()) {
         events.execute(new LoadBalancerEvent.NoEligibleBackend(pick.reason(), clock.instant()));
@@ -112,11 +147,65 @@ final class RequestPath {
     String setCookie = persistent ? affinity.bind(context, backend) : null;
     if (moved && events.hasSubscribers()) {
       String cause = binding.isInvalid() ? "session cookie invalid, expired or unknown"
-          : previous == null ? "backend removed" : whyNotUsable(previous.state);
+          : previous == null ? "backend removed"
+          : previousTried ? "backend already tried for this request" : whyNotUsable(previous.state);
       events.execute(new LoadBalancerEvent.SessionMoved(previous == null ? null : previous.state.backend(), backend,
           cause, clock.instant()));
     }
     return new Selections.Picked(this, member, backend, address, context, setCookie, moved);
+  }
+
+  /**
+   * A pick that is not in {@code tried}: the scheduler first (its own order, or for hash schedulers the
+   * owner of a re-hashed key), then a weighted draw over the published candidates that are eligible and
+   * untried (drawn from the re-hashed key for hash schedulers, so fleets agree, else at random). A pick a counting scheduler made and we refuse is released at once. Runs for retries only,
+   * so the draw's allocation is off the plain pick's path.
+   */
+  private PickResult pickUntried(RequestContext context, Collection<String> tried) {
+    int repicks = tried.size() + EXTRA_REPICKS;
+    for (int i = 0; i < repicks; i++) {
+      PickResult pick = scheduler.pick(i == 0 || !hashing ? context : rehashed(context, i));
+      if (!pick.hasBackend()) {
+        return pick; // nothing eligible at all (or no key): that reason, not "all tried"
+      }
+      if (!tried.contains(pick.backend().id())) {
+        return pick;
+      }
+      scheduler.release(pick.backend());
+    }
+    List<Candidate> published = candidates;
+    long total = 0;
+    for (Candidate c : published) {
+      if (c.eligible() && !tried.contains(c.backend().id())) {
+        total += c.weight();
+      }
+    }
+    if (total == 0) {
+      return PickResult.noBackend(NoBackendReason.ALL_TRIED);
+    }
+    // Hash schedulers draw from the request's key, so that the instances of a fleet still agree here.
+    long draw = hashing ? Math.floorMod(rehashed(context, repicks).hashKey(), total)
+        : ThreadLocalRandom.current().nextLong(total);
+    for (Candidate c : published) {
+      if (c.eligible() && !tried.contains(c.backend().id())) {
+        draw -= c.weight();
+        if (draw < 0) {
+          scheduler.acquire(c.backend()); // counted like a pick, released like one
+          return PickResult.of(c.backend());
+        }
+      }
+    }
+    throw new AssertionError("weighted draw ran past its total");
+  }
+
+  /**
+   * The key the hash scheduler used (the client address hash for source-IP hash, else the hash key, each
+   * falling back to the other) mixed with {@code salt}: the scheduler's next choice for this request.
+   */
+  private RequestContext rehashed(RequestContext context, int salt) {
+    boolean useAddress = context.clientAddress() != null && (addressFirst || !context.hasHashKey());
+    long key = useAddress ? context.clientAddressHash() : context.hashKey();
+    return RequestContext.ofKey(RequestContext.mix64(key + salt));
   }
 
   /**

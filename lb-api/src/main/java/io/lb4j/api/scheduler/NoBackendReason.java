@@ -20,7 +20,14 @@ public enum NoBackendReason {
    *
    * @since 0.1.0
    */
-  CLOSED("the load balancer is closed");
+  CLOSED("the load balancer is closed"),
+  /**
+   * A retry found every eligible backend already tried for its request
+   * ({@link io.lb4j.api.LoadBalancer#select(io.lb4j.api.RequestContext, java.util.Collection)}).
+   *
+   * @since 0.2.0
+   */
+  ALL_TRIED("every eligible backend was already tried for this request");
 
   private final String description;
 

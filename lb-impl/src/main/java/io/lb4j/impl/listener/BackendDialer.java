@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Selects a backend through the pool and connects to it, for one Layer-4 connection or one Layer-7
  * request: a failed or timed-out connect is reported to the pool and the next backend the pool selects is
- * tried, up to {@code maxConnectAttempts}; a backend that already failed for this request (a sticky
- * session, say) is skipped. Layer 7 first takes an idle keep-alive connection from its loop's pool.
+ * tried, up to {@code maxConnectAttempts}; the pool never offers a backend that already failed for this
+ * request, even to a sticky session, which moves to the new backend with a new cookie. Layer 7 first takes an idle keep-alive connection from its loop's pool.
  *
  * <p>Owned by one connection and used on its loop's thread only. The connecting channel is registered with
  * the owner as its key's handler; the owner passes {@code OP_CONNECT} readiness to {@link #finishConnect()}
@@ -82,14 +82,13 @@ final class BackendDialer {
   private void next() throws IOException {
     while (attempts < ctx.maxConnectAttempts) {
       attempts++;
-      Selection s = ctx.pool.select(request);
+      Selection s = ctx.pool.select(request, tried);
       if (!s.hasBackend()) {
+        if (!tried.isEmpty()) {
+          break; // every other backend is out too: the connect failures are the cause, not the pool
+        }
         events.backendUnavailable(FailureCause.NO_BACKEND, s.reason().description());
         return;
-      }
-      if (tried.contains(s.backend().id())) {
-        s.release(); // the pool offers a backend that already failed for this request: count it and ask again
-        continue;
       }
       if (attempts > 1) {
         ctx.metrics.retry();
@@ -114,7 +113,7 @@ final class BackendDialer {
       }
     }
     events.backendUnavailable(FailureCause.CONNECT_FAILED,
-        "no backend accepted the connection after " + attempts + " attempts");
+        "no backend accepted the connection after " + tried.size() + " attempts");
   }
 
   /**

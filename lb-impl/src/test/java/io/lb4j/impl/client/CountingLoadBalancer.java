@@ -48,7 +48,15 @@ final class CountingLoadBalancer implements LoadBalancer {
 
   @Override
   public Selection select(RequestContext context) {
-    Selection s = lb.select(context);
+    return counted(lb.select(context));
+  }
+
+  @Override
+  public Selection select(RequestContext context, java.util.Collection<String> excludedBackendIds) {
+    return counted(lb.select(context, excludedBackendIds));
+  }
+
+  private Selection counted(Selection s) {
     if (!s.hasBackend()) {
       return s;
     }
