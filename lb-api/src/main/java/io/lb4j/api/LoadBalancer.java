@@ -108,7 +108,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @param context what the request carries (client address, cookies, hash key)
    * @param excludedBackendIds ids of the backends not to select; empty for a plain {@link #select}
    * @return the selection, with a backend or the reason there is none
-   * @since 0.2.0
+   * @since 0.1.0
    */
   Selection select(RequestContext context, Collection<String> excludedBackendIds);
 

@@ -161,6 +161,19 @@ class AdminEndpointTest {
     }
   }
 
+  @Test
+  void countingPool_delegatesEveryDefaultMethodOfLoadBalancer_notOnlyTheAbstractOnes() {
+    // An abstract method it lacks would not compile; a default one it does not override would answer for the
+    // wrapped pool with the interface's default (sourceState() would say "no source").
+    for (java.lang.reflect.Method m : io.lb4j.api.LoadBalancer.class.getMethods()) {
+      if (!m.isDefault() || m.getName().startsWith("on")) {
+        continue; // onHealthChanged(...) and friends go through subscribe(Class, ...), which is overridden
+      }
+      org.assertj.core.api.Assertions.assertThatCode(() -> CountingPool.class.getDeclaredMethod(m.getName(),
+          m.getParameterTypes())).as("CountingPool overrides %s", m).doesNotThrowAnyException();
+    }
+  }
+
   /** Reads a pool's view for the test. */
   private static final class PoolsView {
     static boolean healthy(io.lb4j.api.LoadBalancer pool) {

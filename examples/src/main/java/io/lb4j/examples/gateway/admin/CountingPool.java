@@ -119,6 +119,11 @@ public final class CountingPool implements LoadBalancer {
   }
 
   @Override
+  public Selection select(RequestContext context, Collection<String> excludedBackendIds) {
+    return pool.select(context, excludedBackendIds);
+  }
+
+  @Override
   public void observeSetCookie(Selection selection, String setCookieHeader) {
     pool.observeSetCookie(selection, setCookieHeader);
   }
