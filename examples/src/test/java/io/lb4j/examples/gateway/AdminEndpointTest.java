@@ -136,6 +136,30 @@ class AdminEndpointTest {
   }
 
   @Test
+  void aFailingBackendSource_isShownWithItsError(@TempDir Path folder) throws Exception {
+    int admin = freePort();
+    Path file = folder.resolve("gateway.yaml");
+    Files.writeString(file, "admin: {port: " + admin + "}\n"
+        + "listeners:\n  - {name: db, protocol: tcp, bind: 127.0.0.1, port: " + freePort()
+        + ", source: {type: file, path: missing-backends.txt}}\n");
+    Running gateway = run(file);
+
+    Await.until("the source's failure on /status.json", () -> get(admin, "/status.json").body()
+        .contains("\"sourceFailing\":true"), DEADLINE, () -> get(admin, "/status.json").body());
+    String json = get(admin, "/status.json").body();
+    assertThat(json).contains("\"name\":\"db\",\"protocol\":\"tcp\"", "missing-backends.txt does not exist",
+        "\"ready\":false");
+    try (WebClient browser = new WebClient()) {
+      browser.setRefreshHandler((page, url, seconds) -> { });
+      HtmlPage page = browser.getPage(new URL("http://127.0.0.1:" + admin + "/status"));
+      assertThat(page.asNormalizedText()).contains("Not ready: listener db has no backend that can take traffic",
+          "missing-backends.txt does not exist", "no backends");
+      assertThat(page.getByXPath("//span[@class='failing']")).as("the failing source is marked").hasSize(1);
+    }
+    gateway.stop();
+  }
+
+  @Test
   void thePageCountsEachRequestOnce_andEach5xx(@TempDir Path folder) throws Exception {
     HttpTestBackend a = started(HttpTestBackend.builder("a").host("127.0.0.14").build().start());
     int web = freePort();

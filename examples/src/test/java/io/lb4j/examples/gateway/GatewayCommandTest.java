@@ -254,6 +254,78 @@ class GatewayCommandTest {
   }
 
   @Test
+  void aNewCookieKey_isRotatedInOnReload_oldCookiesStillHold_newOnesUseTheNewKey(@TempDir Path folder)
+      throws Exception {
+    try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.25").build().start();
+        HttpTestBackend b = HttpTestBackend.builder("b").host("127.0.0.26").build().start()) {
+      String oldKey = java.util.Base64.getEncoder().encodeToString("the old key, thirty-two bytes..!".getBytes(
+          StandardCharsets.US_ASCII));
+      String newKey = java.util.Base64.getEncoder().encodeToString("the new key, thirty-two bytes..!".getBytes(
+          StandardCharsets.US_ASCII));
+      Path keys = folder.resolve("cookie-keys");
+      Files.writeString(keys, oldKey + "\n");
+      String config = "listeners:\n  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: %d\n"
+          + "    healthCheck: {path: /health, interval: 100ms, healthyThreshold: 1}\n"
+          + "    sessionPersistence: {mode: insert-cookie, timeout: 10m, keyFile: %s}\n"
+          + "    backends:\n      - {id: a, host: 127.0.0.25, port: " + a.port() + "}\n"
+          + "      - {id: b, host: 127.0.0.26, port: " + b.port() + "}\n";
+      InetSocketAddress running = new InetSocketAddress("127.0.0.1", freePort());
+      Files.writeString(folder.resolve("gateway.yaml"), String.format(config, running.getPort(), "cookie-keys"));
+      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> gateway.execute(new String[] {"run",
+          "--config", folder.resolve("gateway.yaml").toString(), "--event-loops", "1", "--status-every", "0s"}));
+      PlainHttpClient client = new PlainHttpClient(10_000);
+      try {
+        Await.until("both backends serve", () -> status(client, running) == 200 && status(client, running) == 200
+            && a.requests().count() > 0 && b.requests().count() > 0, DEADLINE);
+        String oldCookie = client.get(running, "/").headers().get("set-cookie").split(";")[0];
+
+        Files.writeString(keys, newKey + "\n" + oldKey + "\n"); // rotate: a new current key, the old one kept
+        Await.until("the new key applied", () -> out().contains("reloaded: backends, health checks and cookie keys"),
+            DEADLINE);
+        a.requests().clear();
+        b.requests().clear();
+        for (int i = 0; i < 6; i++) {
+          assertThat(client.get(running, "/", "Cookie: " + oldCookie).status()).isEqualTo(200);
+        }
+        assertThat(Math.max(a.requests().count(), b.requests().count())).as("a cookie of the old key still holds")
+            .isEqualTo(6);
+        String newCookie = client.get(running, "/").headers().get("set-cookie").split(";")[0];
+
+        // A gateway that knows only the new key honours the new cookie: it was signed with the new key.
+        Path onlyNew = folder.resolve("only-new");
+        Files.writeString(onlyNew, newKey + "\n");
+        InetSocketAddress other = new InetSocketAddress("127.0.0.1", freePort());
+        Files.writeString(folder.resolve("other.yaml"), String.format(config, other.getPort(), "only-new"));
+        Gateway second = new Gateway(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        CompletableFuture<Integer> secondExit = CompletableFuture.supplyAsync(() -> second.execute(new String[] {"run",
+            "--config", folder.resolve("other.yaml").toString(), "--event-loops", "1", "--status-every", "0s"}));
+        try {
+          Await.until("the other gateway reaches both backends", () -> {
+            long before = a.requests().count() + b.requests().count();
+            return status(client, other) == 200 && status(client, other) == 200
+                && a.requests().count() + b.requests().count() == before + 2 && a.requests().count() > 8
+                && b.requests().count() > 8;
+          }, DEADLINE);
+          a.requests().clear();
+          b.requests().clear();
+          for (int i = 0; i < 6; i++) {
+            assertThat(client.get(other, "/", "Cookie: " + newCookie).status()).isEqualTo(200);
+          }
+          assertThat(Math.max(a.requests().count(), b.requests().count())).as("the new cookie is honoured")
+              .isEqualTo(6);
+        } finally {
+          second.requestStop();
+        }
+        assertThat(secondExit.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isZero();
+      } finally {
+        gateway.requestStop();
+      }
+      assertThat(exit.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isZero();
+    }
+  }
+
+  @Test
   void run_forwardsReloadsBackendsLiveKeepsRunningOnABadReloadAndStopsGracefully(@TempDir Path folder)
       throws Exception {
     try (HttpTestBackend a = HttpTestBackend.builder("a").host("127.0.0.2").build().start();
