@@ -70,7 +70,8 @@ class AdminEndpointTest {
     Await.until("a healthy and b unhealthy on /status.json", () -> {
       String json = get(admin, "/status.json").body();
       return json.contains("\"id\":\"a\",\"address\":\"127.0.0.11:" + a.port() + "\",\"health\":\"healthy\"")
-          && json.contains("\"id\":\"b\",\"address\":\"127.0.0.12:" + bPort + "\",\"health\":\"unhealthy\"");
+          && json.contains("\"id\":\"b\",\"address\":\"127.0.0.12:" + bPort + "\",\"health\":\"unhealthy\","
+              + "\"up\":false,\"lastCheck\":\"connect refused\""); // checked, not only new (new ones start down)
     }, DEADLINE, () -> get(admin, "/status.json").body());
     for (int i = 0; i < 20; i++) {
       assertThat(get(web, "/").statusCode()).isEqualTo(200);
