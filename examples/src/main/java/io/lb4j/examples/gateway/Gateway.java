@@ -341,8 +341,9 @@ public final class Gateway {
       runtime.awaitFirstChecks(o.waitFor());
       List<Report> reports = runtime.examine();
       // A check-versus-traffic mismatch must last before it is an error (a backend restarting is not one):
-      // examine again until none is confirming, at most twice the longest confirmation time.
-      long deadline = System.nanoTime() + runtime.confirmationTime().multipliedBy(2).plusSeconds(1).toNanos();
+      // examine again until none is confirming, at most twice the longest confirmation time and 5 s more (each
+      // examination may wait up to 1 s for a port probe).
+      long deadline = System.nanoTime() + runtime.confirmationTime().multipliedBy(2).plusSeconds(5).toNanos();
       while (reports.stream().anyMatch(Report::confirming) && System.nanoTime() - deadline < 0) {
         TimeUnit.MILLISECONDS.sleep(Math.max(100, runtime.confirmationTime().toMillis() / 4));
         reports = runtime.examine();
