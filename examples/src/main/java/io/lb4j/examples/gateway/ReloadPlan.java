@@ -87,6 +87,14 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
         restart.add("listener '" + name + "': backendPool changed from " + describe(now.backendPool()) + " to "
             + describe(then.get().backendPool()) + "; restart to apply");
       }
+      if (!Objects.equals(now.viaId(), then.get().viaId())) {
+        restart.add("listener '" + name + "': viaId changed from " + now.viaId() + " to " + then.get().viaId()
+            + "; restart to apply");
+      }
+      if ((now.cookieKeys() == null) != (then.get().cookieKeys() == null)) {
+        restart.add("listener '" + name + "': sessionPersistence.keyFile was " + (now.cookieKeys() == null
+            ? "added" : "removed") + "; restart to apply (a new key in the same file is applied at once)");
+      }
       if (!Objects.equals(now.tls(), then.get().tls())) {
         restart.add("listener '" + name + "': tls files changed; restart to apply");
       }
@@ -98,6 +106,10 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
               + "; restart to apply");
         }
       }
+    }
+    if (!adminAddress(running).equals(adminAddress(next))) {
+      restart.add("admin endpoint changed from " + adminAddress(running) + " to " + adminAddress(next)
+          + "; restart to apply");
     }
     for (ListenerConfig added : next.listeners()) {
       if (running.listener(added.listener().name()).isEmpty()) {
@@ -114,6 +126,10 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
   private static String describe(ListenerConfig.BackendPool pool) {
     return "{maxIdlePerBackend: " + pool.maxIdlePerBackend() + ", idleTimeout: "
         + io.lb4j.examples.gateway.config.Durations.format(pool.idleTimeout()) + "}";
+  }
+
+  private static String adminAddress(GatewayConfig config) {
+    return config.admin() == null ? "off" : config.admin().bindAddress() + ":" + config.admin().port();
   }
 
   private static String describe(ListenerConfig config) {

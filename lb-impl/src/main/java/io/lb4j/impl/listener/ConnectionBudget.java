@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Thread-safe: counts are atomics; acquiring and releasing allocate nothing.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ConnectionBudget {
   /** The heap the default budget counts per connection. */

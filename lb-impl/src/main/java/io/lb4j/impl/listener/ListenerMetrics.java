@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ListenerMetrics {
   private final long connectionsActive;
@@ -153,7 +153,7 @@ public final class ListenerMetrics {
    * Times accepting paused for a second because {@code accept} failed (the process or the system out of
    * file descriptors, {@code EMFILE} or {@code ENFILE}); each pause also writes one WARN line.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public long acceptPauses() {
     return acceptPauses;
@@ -164,7 +164,7 @@ public final class ListenerMetrics {
    * when no idle pooled connection to the selected backend was available (a keep-alive load that reuses
    * its connections opens about as many as requests are in flight at once). Health checks not included.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public long backendConnectionsOpened() {
     return backendConnectionsOpened;
@@ -174,7 +174,7 @@ public final class ListenerMetrics {
    * Times accepting paused because the listener's {@code maxConnections} or its process budget
    * ({@link ConnectionBudget}) was reached; the connections meanwhile wait in the kernel's backlog.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public long admissionPauses() {
     return admissionPauses;

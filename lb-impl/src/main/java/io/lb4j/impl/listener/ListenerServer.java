@@ -65,7 +65,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ListenerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ListenerServer.class);
@@ -343,7 +343,7 @@ public final class ListenerServer implements AutoCloseable {
    * The {@link Error} that made this listener {@link ListenerState#FAILED} (an event loop ran out of
    * memory, say), or null while it has not failed.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public Throwable failureCause() {
     return failure;

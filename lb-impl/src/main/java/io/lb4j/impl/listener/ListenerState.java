@@ -7,7 +7,7 @@ package io.lb4j.impl.listener;
  * {@code FAILED}. {@code STOPPED} and {@code FAILED} are final: a server cannot be started again, build a
  * new one.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public enum ListenerState {
   /** Built, not started yet. */
@@ -26,7 +26,7 @@ public enum ListenerState {
    * fail-silent: a process that embeds the listener should exit so that its supervisor restarts it (the
    * gateway exits with code 3). {@link ListenerServer#stop} still returns once the threads ended.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   FAILED
 }

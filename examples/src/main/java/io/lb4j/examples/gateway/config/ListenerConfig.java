@@ -10,20 +10,26 @@ import java.util.Objects;
 
 /**
  * One listener of a gateway configuration: lb4j's {@link Listener} (protocol, ports, scheduler, health
- * check, persistence, timeouts, limits), the address it binds, its TLS files (HTTPS only) and its
- * backends. Immutable.
+ * check, persistence, timeouts, limits), the address it binds, its TLS files (HTTPS only), its backends,
+ * and where it is in the file. Immutable.
  *
  * @param listener the validated listener settings
- * @param bindAddress the local address to bind, such as {@code 0.0.0.0} or {@code 127.0.0.1}
+ * @param bindAddress the local address to bind, an IP literal such as {@code 0.0.0.0} or {@code 127.0.0.1}
  * @param tls the certificate chain and private key (PEM) for HTTPS, or null
  * @param backends the pool's backends, in file order (empty when a source provides them)
  * @param source where the backends come from instead, or null when they are listed
  * @param backendPool Layer 7: the idle keep-alive connections kept to backends
  * @param maxConnections the most client connections the listener holds at once, or 0 for the default (the
  *     process's {@code ConnectionBudget})
+ * @param viaId the listener's id in {@code Via} as the file sets it, or null for the gateway's default
+ *     (unique per gateway instance)
+ * @param cookieKeys the keys that sign inserted session cookies, read from a file, or null for a random key
+ * @param line the 1-based line of the listener's {@code port} in the file (0 when unknown), so that a
+ *     failure to bind it can point there
  */
 public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
-    SourceConfig source, BackendPool backendPool, int maxConnections) {
+    SourceConfig source, BackendPool backendPool, int maxConnections, String viaId, CookieKeys cookieKeys,
+    int line) {
 
   /** Checks and copies the components. */
   public ListenerConfig {
@@ -33,10 +39,19 @@ public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls
     backends = List.copyOf(backends);
   }
 
-  /** A listener with the default backend pool and connection cap. */
+  /**
+   * A listener with only the settings the tests and the Java API need: the default backend pool and
+   * connection cap; no Via id, cookie keys or line.
+   */
   public ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
       SourceConfig source) {
-    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, 0);
+    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, 0, null, null, 0);
+  }
+
+  /** This listener with what a reload applies to a running one: settings, backends and cookie keys. */
+  public ListenerConfig reloaded(Listener settings, List<Backend> newBackends, CookieKeys keys) {
+    return new ListenerConfig(settings, bindAddress, tls, newBackends, source, backendPool, maxConnections, viaId,
+        keys, line);
   }
 
   /**

@@ -25,7 +25,7 @@ import java.util.Objects;
  * <p>Not thread-safe: one per connection, used by its event loop. Allocation-free once its buffer has
  * grown to the connection's largest head (bounded by the limits).
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class RequestHeadParser {
 

@@ -18,7 +18,7 @@ import java.util.Objects;
  * <p>Not thread-safe: one per backend connection. Allocation-free once grown, like
  * {@link RequestHeadParser}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ResponseHeadParser {
 
