@@ -56,7 +56,7 @@ public interface LoadBalancer extends AutoCloseable {
    * Every log line of the pool (its health transitions and ejections included) names it.
    *
    * @return the name
-   * @since 0.2.0
+   * @since 0.1.0
    */
   String name();
 
@@ -66,7 +66,7 @@ public interface LoadBalancer extends AutoCloseable {
    * this value keeps the policy the pool was built with.
    *
    * @return the settings
-   * @since 0.2.0
+   * @since 0.1.0
    */
   PoolSettings settings();
 
@@ -102,7 +102,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @throws IllegalArgumentException when {@code backends} is below 1
    * @throws IllegalStateException when called from an event consumer of this pool, which must not block
    * @throws InterruptedException when the waiting thread is interrupted
-   * @since 0.2.0
+   * @since 0.1.0
    */
   boolean awaitHealthy(int backends, Duration timeout) throws InterruptedException;
 
@@ -113,7 +113,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @param backends how many, 1 or more
    * @return a future of the caller's own
    * @throws IllegalArgumentException when {@code backends} is below 1
-   * @since 0.2.0
+   * @since 0.1.0
    */
   CompletableFuture<Void> whenHealthy(int backends);
 
@@ -129,7 +129,7 @@ public interface LoadBalancer extends AutoCloseable {
    * future is let go at once: polling a pool that never becomes ready costs nothing that stays.
    *
    * @return a future completed when the pool can serve
-   * @since 0.2.0
+   * @since 0.1.0
    */
   CompletableFuture<Void> whenReady();
 
@@ -156,7 +156,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @param context what the request carries (client address, cookies, hash key)
    * @param excludedBackendIds ids of the backends not to select; empty for a plain {@link #select}
    * @return the selection, with a backend or the reason there is none
-   * @since 0.2.0
+   * @since 0.1.0
    */
   Selection select(RequestContext context, Collection<String> excludedBackendIds);
 
@@ -205,7 +205,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param backends the complete new list, ids unique
    * @throws IllegalArgumentException when two backends share an id; nothing is applied then
-   * @since 0.2.0
+   * @since 0.1.0
    */
   void setBackends(Collection<Backend> backends);
 
@@ -227,7 +227,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @param backendId the backend's id
    * @param enabled the new flag
    * @throws IllegalArgumentException when the backend is unknown
-   * @since 0.2.0
+   * @since 0.1.0
    */
   void setEnabled(String backendId, boolean enabled);
 
@@ -243,7 +243,7 @@ public interface LoadBalancer extends AutoCloseable {
    * {@link #setHealthCheck}.
    *
    * @return the policy
-   * @since 0.2.0
+   * @since 0.1.0
    */
   HealthCheckPolicy healthCheck();
 
@@ -270,7 +270,7 @@ public interface LoadBalancer extends AutoCloseable {
    * since when), or empty when the pool has none and its backends are set by hand.
    *
    * @return the source's state, with what the source delivered before this call applied
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Optional<SourceState> sourceState() {
     return Optional.empty();
@@ -295,7 +295,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each health change
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onHealthChanged(Consumer<? super LoadBalancerEvent.HealthChanged> consumer) {
     return subscribe(LoadBalancerEvent.HealthChanged.class, consumer);
@@ -306,7 +306,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each membership change
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onMembershipChanged(Consumer<? super LoadBalancerEvent.MembershipChanged> consumer) {
     return subscribe(LoadBalancerEvent.MembershipChanged.class, consumer);
@@ -317,7 +317,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each session move
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onSessionMoved(Consumer<? super LoadBalancerEvent.SessionMoved> consumer) {
     return subscribe(LoadBalancerEvent.SessionMoved.class, consumer);
@@ -328,7 +328,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each event
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onNoEligibleBackend(Consumer<? super LoadBalancerEvent.NoEligibleBackend> consumer) {
     return subscribe(LoadBalancerEvent.NoEligibleBackend.class, consumer);
@@ -339,7 +339,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each change
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onPanicModeChanged(Consumer<? super LoadBalancerEvent.PanicModeChanged> consumer) {
     return subscribe(LoadBalancerEvent.PanicModeChanged.class, consumer);
@@ -352,7 +352,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @param type the event type
    * @param consumer receives each event of that type
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default <E extends LoadBalancerEvent> Subscription subscribe(Class<E> type, Consumer<? super E> consumer) {
     Objects.requireNonNull(type, "type");

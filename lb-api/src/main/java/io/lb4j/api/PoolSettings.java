@@ -23,7 +23,7 @@ import java.util.Objects;
  * <p>Immutable and thread-safe; build with {@link #builder()}. Each setter validates its value at once,
  * naming the field {@code pool.<field>}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class PoolSettings {
 
@@ -220,7 +220,7 @@ public final class PoolSettings {
    * Builds {@link PoolSettings}. Each setter validates its value ({@link IllegalArgumentException} naming
    * the field {@code pool.<field>}, the value and the allowed range). Not thread-safe.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final class Builder {
     private SchedulingAlgorithm scheduler = SchedulingAlgorithm.WEIGHTED_ROUND_ROBIN;

@@ -11,7 +11,7 @@ import java.time.Duration;
  *
  * <p>Thread-safe (immutable).
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class HealthCheckMetrics {
 

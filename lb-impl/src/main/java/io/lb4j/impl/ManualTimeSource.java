@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * including any event delivery they cause. A load balancer stays registered with its source until it is
  * closed.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ManualTimeSource extends TimeSource {
 

@@ -15,7 +15,7 @@ package io.lb4j.api.scheduler;
  * thread at once. lb4j's implementation module creates counters ({@code Schedulers.activeRequests()}) for
  * schedulers used on their own.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public interface ActiveRequests {
 

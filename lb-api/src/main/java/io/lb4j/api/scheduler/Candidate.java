@@ -66,7 +66,7 @@ public record Candidate(Backend backend, boolean healthy, int weight, ActiveRequ
    *
    * @param counter the backend's requests in flight
    * @return a candidate equal to this one but for its counter
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public Candidate withActiveRequests(ActiveRequests counter) {
     return new Candidate(backend, healthy, weight, counter);

@@ -51,7 +51,7 @@ public final class PickResult {
    *
    * @param candidate the candidate
    * @return the result
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static PickResult of(Candidate candidate) {
     Objects.requireNonNull(candidate, "candidate");
@@ -94,7 +94,7 @@ public final class PickResult {
    * {@link ActiveRequests#untracked()} when there is no backend or nobody counts.
    *
    * @return the count
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public ActiveRequests activeRequests() {
     return activeRequests;

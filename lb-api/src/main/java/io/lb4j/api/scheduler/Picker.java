@@ -12,7 +12,7 @@ import io.lb4j.api.RequestContext;
  * counters with the scheduler that built it (a round-robin position) and read the candidates'
  * {@link ActiveRequests}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface Picker {

@@ -43,7 +43,6 @@ public interface Scheduler {
    * @param candidates the whole candidate set, in the pool's order
    * @return the new picker; a load balancer publishes it with the rest of its state
    * @throws IllegalArgumentException when two candidates share an id
-   * @since 0.2.0 (returned nothing before)
    */
   Picker update(Collection<Candidate> candidates);
 

@@ -102,7 +102,7 @@ public final class OutlierDetector {
    * A detector under {@code policy}, reading time from {@code clock}, for the pool named {@code poolName}:
    * its log lines start with {@code load balancer '<poolName>': }.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public OutlierDetector(OutlierDetectionPolicy policy, Clock clock, String poolName) {
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -246,7 +246,7 @@ public final class OutlierDetector {
    * backend's id on the reporting thread; keep it short.
    *
    * @param listener receives the backend's id
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public void onEjectedAgain(Consumer<String> listener) {
     ejectedAgainListeners.add(Objects.requireNonNull(listener, "listener"));
@@ -259,7 +259,7 @@ public final class OutlierDetector {
    *
    * @param backendId the backend
    * @return the end of its ejection, or {@link Long#MIN_VALUE}
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public long ejectedUntilMillis(String backendId) {
     Ejectee e = backends.get(backendId);

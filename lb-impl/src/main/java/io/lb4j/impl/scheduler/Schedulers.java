@@ -106,7 +106,7 @@ public final class Schedulers {
    * balancer keeps its own). Thread-safe, lock-free, padded against false sharing.
    *
    * @return the counter
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static ActiveRequests activeRequests() {
     return new ActiveCount();

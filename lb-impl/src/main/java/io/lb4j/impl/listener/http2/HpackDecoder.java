@@ -21,7 +21,7 @@ import java.util.Objects;
  * <p>Decoding allocates nothing once the output list and the table have grown to the connection's
  * largest block. Not thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class HpackDecoder {
 

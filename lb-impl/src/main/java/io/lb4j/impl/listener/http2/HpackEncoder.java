@@ -16,7 +16,7 @@ package io.lb4j.impl.listener.http2;
  *
  * <p>Allocates nothing once its output buffer has grown to the largest block. Not thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class HpackEncoder {
 

@@ -24,7 +24,7 @@ import java.util.Objects;
  * <p>Writing methods never write part of a head: they return the bytes written, or minus the bytes
  * needed when {@code out} has less room. Stateless and thread-safe; writing allocates nothing.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Http11Conversion {
 

@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
  * <p>Called only from the connection's own thread; an implementation shared by several connections of
  * one event loop needs no locking.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public interface Http2BufferPool {
 

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * {@link #close()}, which gives every buffer back. Time comes from the given clock, read once per
  * {@code receive}, {@code flushTo} and {@code onTimer}, so tests drive it without sleeping.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Http2Connection {
   private static final Logger log = LoggerFactory.getLogger(Http2Connection.class);

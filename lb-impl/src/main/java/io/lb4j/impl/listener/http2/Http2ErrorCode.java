@@ -7,7 +7,7 @@ package io.lb4j.impl.listener.http2;
  *
  * <p>Immutable and thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public enum Http2ErrorCode {
   /** Graceful shutdown, or a stream no longer needed. */

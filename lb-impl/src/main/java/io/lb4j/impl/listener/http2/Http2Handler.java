@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  * handler may act on any stream from inside a call (answer, send data, reset), but must not call
  * {@code receive}, {@code flushTo}, {@code onTimer} or {@code close} from there.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public interface Http2Handler {
 

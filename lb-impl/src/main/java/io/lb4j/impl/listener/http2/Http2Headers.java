@@ -16,7 +16,7 @@ import java.util.Objects;
  * <p>Not thread-safe. A list handed to an {@link Http2Handler} callback belongs to the connection and is
  * valid only during the callback; copy what you need ({@link #copyFrom}).
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Http2Headers {
 

@@ -69,7 +69,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe; build with {@link #builder()}, start from {@link #defaults()}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Http2Limits {
 
@@ -333,7 +333,7 @@ public final class Http2Limits {
    * A token bucket's size: at most {@code burst} events at once, refilled at {@code perSecond}.
    * Immutable and thread-safe; made by {@link Builder}'s rate setters, which validate it.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final class Rate {
     private final int burst;
@@ -375,7 +375,7 @@ public final class Http2Limits {
    * {@link IllegalArgumentException} naming the field, the range and the value; a setter that threw
    * leaves the builder unchanged. Not thread-safe.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final class Builder {
     private int headerTableSize = DEFAULT_HEADER_TABLE_SIZE;

@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
  * <p>Not thread-safe: used on the connection's thread only. A stream lives from the headers that open it
  * until it is closed and released; the owner may hang its own state on it with {@link #attach}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Http2Stream {
 
