@@ -308,6 +308,23 @@ public final class Listener {
     return slowStartFloorPercent;
   }
 
+  /**
+   * What this listener's pool runs under: its scheduler, health checking, persistence, draining, slow start
+   * and backend port, without what only the frontend needs.
+   *
+   * @return the pool's settings
+   * @since 0.1.0
+   */
+  public PoolSettings poolSettings() {
+    PoolSettings.Builder b = PoolSettings.builder().scheduler(scheduler).healthCheck(healthCheck)
+        .outlierDetection(outlierDetection).sessionPersistence(sessionPersistence).drainTimeout(drainTimeout)
+        .slowStartWindow(slowStartWindow).slowStartFloorPercent(slowStartFloorPercent);
+    if (backendPort != 0) {
+      b.backendPort(backendPort);
+    }
+    return b.build();
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {

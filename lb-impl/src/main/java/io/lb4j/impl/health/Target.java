@@ -20,6 +20,8 @@ final class Target {
 
   final Backend backend;
   final String id;
+  /** The checker this target belongs to, with its share of the probe loop. */
+  final ProbeGroup group;
   /**
    * Resolved off the loop thread (when the backend is added, and again when its owner refreshes it), so
    * the loop never blocks on DNS; null if unknown.
@@ -54,7 +56,8 @@ final class Target {
   byte[] head;
   int headLength;
 
-  Target(Backend backend, InetAddress address, int trafficPort, boolean startHealthy) {
+  Target(ProbeGroup group, Backend backend, InetAddress address, int trafficPort, boolean startHealthy) {
+    this.group = group;
     this.backend = backend;
     this.id = backend.id();
     this.address = address;

@@ -9,7 +9,6 @@ import io.lb4j.api.BackendView;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
-import io.lb4j.impl.listener.http.HttpLimits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -61,7 +60,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Lifecycle.</b> {@link ListenerState}: {@link #start()} binds and returns when RUNNING (a port in
  * use throws, naming the listener, the address and the cause); {@link #stop(Duration)} stops accepting,
  * lets open connections and in-flight requests finish within the grace, then closes everything and ends
- * every thread it started. The pool is not closed: it belongs to the caller.
+ * every thread it started. The pool is not closed: it belongs to the caller. The rule is the one of
+ * {@code LoadBalancer}: {@code start()} on a started server does nothing, {@code start()} after
+ * {@code stop} throws {@link IllegalStateException}, and {@code stop}/{@code close()} are idempotent.
  *
  * <p>Thread-safe.
  *
@@ -138,22 +139,37 @@ public final class ListenerServer implements AutoCloseable {
     this.failStopLog = new FailStopLog(listener.name(), b.failStopOut);
   }
 
-  /** A builder for a server forwarding {@code pool.listener()}'s traffic to {@code pool}'s backends. */
+  /**
+   * A builder for a server forwarding {@code pool.listener()}'s traffic to {@code pool}'s backends.
+   *
+   * @param pool a pool built for a listener ({@code LoadBalancers.builder(listener)})
+   * @return a new builder
+   * @throws IllegalArgumentException when {@code pool} is a client-side pool, which has no listener to serve
+   */
   public static Builder builder(LoadBalancer pool) {
     return new Builder(pool);
   }
 
   /**
-   * Binds the port, starts the event loops and returns once accepting.
+   * Binds the port, starts the event loops and returns once accepting. lb4j's one lifecycle rule, as for a
+   * {@code LoadBalancer}: on a started server it does nothing and returns it (a call racing the first one
+   * returns once that one is done); after {@link #stop} (or a start that failed) it throws.
    *
    * @return this server
-   * @throws IllegalStateException when already started, or a backend is this listener's own address
+   * @throws IllegalStateException when the server was stopped, or a backend is this listener's own address
    * @throws UncheckedIOException when the port cannot be bound; the message names the listener, the
    *     address and the cause (for example "Address already in use")
    */
   public ListenerServer start() {
-    checkState(state.compareAndSet(ListenerState.NEW, ListenerState.STARTING),
-        "listener " + listener.name() + " was already started (state " + state.get() + ")");
+    if (!state.compareAndSet(ListenerState.NEW, ListenerState.STARTING)) {
+      while (state.get() == ListenerState.STARTING) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // another thread is binding: wait for it
+      }
+      ListenerState now = state.get();
+      checkState(now == ListenerState.RUNNING, "listener " + listener.name() + " is " + now
+          + ": a stopped server cannot be started again, build a new one");
+      return this;
+    }
     InetSocketAddress address = new InetSocketAddress(bindAddress, listener.frontendPort());
     ServerSocketChannel server = null;
     try {
@@ -491,6 +507,10 @@ public final class ListenerServer implements AutoCloseable {
 
     private Builder(LoadBalancer pool) {
       this.pool = Objects.requireNonNull(pool, "pool");
+      if (pool.listener() == null) {
+        throw new IllegalArgumentException("pool must be built for a listener (LoadBalancers.builder(listener)) to"
+            + " be served by a ListenerServer, was the client-side pool '" + pool.name() + "'");
+      }
       try {
         this.bindAddress = InetAddress.getByAddress(new byte[4]);
       } catch (UnknownHostException e) {

@@ -11,7 +11,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The secret keys that sign inserted session cookies: a current key, which signs new cookies, and the
+ * The secret keys that sign inserted session cookies (what {@code io.lb4j.impl.CookieKeyRing}, the API,
+ * holds): a current key, which signs new cookies, and the
  * previous one, which still validates cookies signed before the last {@link #rotate rotation}. Every
  * balancer of a fleet given the same keys honours the others' cookies, with no shared state.
  *
@@ -20,27 +21,27 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Thread-safe: rotation publishes a new immutable pair atomically.
  */
-public final class CookieKeyRing {
+public final class KeyRing {
 
   /** The shortest key accepted, in bytes. */
   public static final int MIN_KEY_BYTES = 16;
 
   private volatile Pair keys;
 
-  private CookieKeyRing(byte[] key) {
+  private KeyRing(byte[] key) {
     this.keys = new Pair(new Key(key), null);
   }
 
   /** A ring whose current key is {@code key} (copied). */
-  public static CookieKeyRing of(byte[] key) {
-    return new CookieKeyRing(checkKey(key));
+  public static KeyRing of(byte[] key) {
+    return new KeyRing(checkKey(key));
   }
 
   /** A ring with a fresh random 32-byte key, for a single balancer. */
-  public static CookieKeyRing random() {
+  public static KeyRing random() {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
-    return new CookieKeyRing(key);
+    return new KeyRing(key);
   }
 
   /**

@@ -1,4 +1,4 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -8,7 +8,7 @@ import java.net.UnknownHostException;
  * Backend addresses for traffic. IP literals become addresses at once; host names start unresolved
  * and are resolved by the pool's own thread ({@link #lookup}), never by a select.
  */
-final class Addresses {
+public final class Addresses {
 
   private Addresses() {}
 
@@ -56,8 +56,13 @@ final class Addresses {
     }
   }
 
-  /** Resolves {@code host}, blocking; null when it cannot be resolved. */
-  static InetAddress lookup(String host) {
+  /**
+   * Resolves {@code host}, blocking; null when it cannot be resolved.
+   *
+   * @param host a host name or IP literal
+   * @return the address, or null
+   */
+  public static InetAddress lookup(String host) {
     try {
       return InetAddress.getByName(host);
     } catch (UnknownHostException e) {

@@ -3,18 +3,19 @@ package io.lb4j.impl.health;
 import java.time.Duration;
 
 /**
- * Probe counters and the lateness of probe starts (how long after its scheduled time, jitter
- * included, each probe actually started) since the checker was built. Immutable snapshot; subtract
- * two snapshots with {@link #since} to measure a period.
+ * A checker's probe counters and the lateness of probe starts (how long after its scheduled time, jitter
+ * included, each probe actually started) since the checker was built: what the API's
+ * {@code io.lb4j.impl.HealthCheckMetrics} shows. Immutable snapshot; subtract two snapshots with
+ * {@link #since} to measure a period.
  *
  * <p>Thread-safe (immutable).
  */
-public final class HealthCheckMetrics {
+public final class ProbeMetrics {
   private final long[] counters;
   private final long[] lateness;
   private final int inFlight;
 
-  HealthCheckMetrics(ProbeStats stats, int inFlight) {
+  ProbeMetrics(ProbeStats stats, int inFlight) {
     this.counters = new long[ProbeStats.COUNTERS];
     for (int i = 0; i < counters.length; i++) {
       counters[i] = stats.counters.get(i);
@@ -26,7 +27,7 @@ public final class HealthCheckMetrics {
     this.inFlight = inFlight;
   }
 
-  private HealthCheckMetrics(long[] counters, long[] lateness, int inFlight) {
+  private ProbeMetrics(long[] counters, long[] lateness, int inFlight) {
     this.counters = counters;
     this.lateness = lateness;
     this.inFlight = inFlight;
@@ -91,7 +92,7 @@ public final class HealthCheckMetrics {
   }
 
   /** The counts of this snapshot minus those of {@code earlier}. */
-  public HealthCheckMetrics since(HealthCheckMetrics earlier) {
+  public ProbeMetrics since(ProbeMetrics earlier) {
     long[] c = counters.clone();
     for (int i = 0; i < c.length; i++) {
       if (i != ProbeStats.MAX_LATENESS) {
@@ -102,12 +103,12 @@ public final class HealthCheckMetrics {
     for (int i = 0; i < l.length; i++) {
       l[i] -= earlier.lateness[i];
     }
-    return new HealthCheckMetrics(c, l, inFlight);
+    return new ProbeMetrics(c, l, inFlight);
   }
 
   @Override
   public String toString() {
-    return "HealthCheckMetrics{started=" + probesStarted() + " skipped=" + probesSkipped() + " deferred="
+    return "ProbeMetrics{started=" + probesStarted() + " skipped=" + probesSkipped() + " deferred="
         + probesDeferred() + " ok=" + probesSucceeded() + " failed=" + probesFailed() + " inFlight="
         + inFlight + " p99Lateness=" + latenessPercentile(99).toNanos() / 1000 + "us}";
   }

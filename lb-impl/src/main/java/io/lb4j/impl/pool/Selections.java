@@ -1,8 +1,9 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.api.scheduler.ActiveRequests;
 import io.lb4j.api.scheduler.NoBackendReason;
 import java.net.InetSocketAddress;
 import java.util.EnumMap;
@@ -33,7 +34,10 @@ final class Selections {
         AtomicIntegerFieldUpdater.newUpdater(Picked.class, "released");
 
     final RequestPath owner;
+    /** The membership it went to; null for a backend a custom scheduler returned unasked. */
     final Member member;
+    /** Where the request is counted: the member's counter (or the pick's, without a member). */
+    final ActiveRequests active;
     final Backend backend;
     final RequestContext context;
     private final InetSocketAddress address;
@@ -41,10 +45,11 @@ final class Selections {
     private final boolean sessionMoved;
     private volatile int released;
 
-    Picked(RequestPath owner, Member member, Backend backend, InetSocketAddress address,
+    Picked(RequestPath owner, Member member, ActiveRequests active, Backend backend, InetSocketAddress address,
         RequestContext context, String setCookie, boolean sessionMoved) {
       this.owner = owner;
       this.member = member;
+      this.active = active;
       this.backend = backend;
       this.address = address;
       this.context = context;

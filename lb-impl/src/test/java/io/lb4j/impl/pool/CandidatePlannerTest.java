@@ -1,4 +1,4 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

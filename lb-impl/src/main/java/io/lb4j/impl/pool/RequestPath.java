@@ -1,15 +1,15 @@
-package io.lb4j.impl;
+package io.lb4j.impl.pool;
 
 import io.lb4j.api.Backend;
-import io.lb4j.api.Listener;
+import io.lb4j.api.PoolSettings;
 import io.lb4j.api.LoadBalancerEvent;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.api.scheduler.ActiveRequests;
 import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
-import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.health.HealthChecker;
 import io.lb4j.impl.health.OutlierDetector;
@@ -19,64 +19,59 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
  * A pool's request path: {@link #select}, the release of a selection, {@link #report} and
  * {@link #observeSetCookie}. Called by any number of threads at once (event loops among them), it takes no
- * lock and waits for nothing: it reads the member snapshot, each member's immutable {@link MemberState} and
- * the scheduler's candidate snapshot, and the volatile flags below, which the control path writes. The only
- * allocation on a plain pick is the {@link Selection} handle that makes release idempotent.
+ * lock, waits for nothing and runs no subscriber: a select reads the pool's {@link PoolSnapshot} with one
+ * volatile read (members, candidates, the scheduler's picker, fail-open, lifecycle), so everything it sees
+ * was published together, and whatever an event or a view announced before the select began is in it. The
+ * only allocation of a plain pick is the {@link Selection} handle that makes release idempotent.
  *
- * <p>Active requests are counted once: by the scheduler when it counts them ({@code wlc}, {@code p2c}: it
- * needs the count to pick), else by the member.
+ * <p>A request is counted on its member's {@link Member#active} from selection to release: the counter of
+ * the membership it was sent to, which the pick carries, so a backend removed and added again starts at
+ * zero.
  *
  * <p><b>Retries</b> ({@link #select(RequestContext, Collection)}) exclude the backends a request already
- * tried, Envoy's previous-hosts predicate: the scheduler is asked again a few times (hash schedulers with a
+ * tried, Envoy's previous-hosts predicate: the picker is asked again a few times (hash schedulers with a
  * re-hashed key, so every instance of a fleet sends a key's retry to the same second choice), then the
- * published candidates are scanned, so a retry finds an untried eligible backend whenever one exists.
+ * snapshot's candidates are scanned, so a retry finds an untried eligible backend whenever one exists.
+ *
+ * <p>Events raised here (no eligible backend, a session that moved) are handed to the control context
+ * ({@link PoolEvents#offerFromSelect}), never delivered on the selecting thread.
  */
 final class RequestPath {
 
   /** No exclusions: the plain {@link #select(RequestContext)}. */
   private static final List<String> NONE_TRIED = List.of();
-  /** Scheduler picks a retry makes (beyond one per excluded backend) before it scans the candidates. */
+  /** Picks a retry makes (beyond one per excluded backend) before it scans the candidates. */
   private static final int EXTRA_REPICKS = 3;
 
-  private final MemberTable members;
-  private final Scheduler scheduler;
-  private final boolean schedulerCounts;
+  private final PoolSnapshot.Published published;
   /** Whether the scheduler maps a key to a backend (a retry then re-hashes to reach another one). */
   private final boolean hashing;
   /** Whether that key is the client's address before the hash key (source-IP hash), or after it. */
   private final boolean addressFirst;
   private final SessionAffinity affinity;
   private final boolean persistent;
-  private final Listener settings;
+  private final PoolSettings settings;
   private final HealthChecker checker;
   private final OutlierDetector outliers;
-  private final EventDispatch events;
+  private final PoolEvents events;
+  private final ControlContext context;
   private final Clock clock;
   private final LongSupplier nanoTime;
-  /** Runs when the last request of a removed member ended: the member can leave now. */
-  private final Runnable drainedMemberIdle;
+  /** Tells the control context that a member left to drain has no request left (a task, never inline). */
+  private final Consumer<Member> idle;
 
-  /** Fail-open mode: written by the control path at each publication. */
-  volatile boolean panic;
-  /** Whether traffic successes skip probes (the current health-check policy's setting). */
-  volatile boolean skipWhenTrafficSucceeds;
-  volatile boolean closed;
-  /** The candidates last published to the scheduler (written by the control path), for retries' last resort. */
-  volatile List<Candidate> candidates = List.of();
-
-  RequestPath(MemberTable members, Scheduler scheduler, SessionAffinity affinity, Listener settings,
-      HealthChecker checker, OutlierDetector outliers, EventDispatch events, Clock clock, LongSupplier nanoTime,
-      Runnable drainedMemberIdle) {
-    this.members = members;
-    this.scheduler = scheduler;
-    this.schedulerCounts = scheduler.countsActiveRequests();
-    SchedulingAlgorithm algorithm = scheduler.algorithm();
+  RequestPath(PoolSnapshot.Published published, SchedulingAlgorithm algorithm, SessionAffinity affinity,
+      PoolSettings settings, HealthChecker checker, OutlierDetector outliers, PoolEvents events,
+      ControlContext context, Clock clock, LongSupplier nanoTime, Consumer<Member> idle) {
+    this.published = published;
     this.hashing = algorithm == SchedulingAlgorithm.SOURCE_IP_HASH || algorithm == SchedulingAlgorithm.CONSISTENT_HASH;
     this.addressFirst = algorithm == SchedulingAlgorithm.SOURCE_IP_HASH;
     this.affinity = affinity;
@@ -85,9 +80,10 @@ final class RequestPath {
     this.checker = checker;
     this.outliers = outliers;
     this.events = events;
+    this.context = context;
     this.clock = clock;
     this.nanoTime = nanoTime;
-    this.drainedMemberIdle = drainedMemberIdle;
+    this.idle = idle;
   }
 
   Selection select(RequestContext context) {
@@ -100,82 +96,82 @@ final class RequestPath {
    * {@link NoBackendReason#ALL_TRIED}. With {@code tried} empty this is the plain select.
    */
   Selection select(RequestContext context, Collection<String> tried) {
-    if (closed) {
+    Objects.requireNonNull(context, "context");
+    Objects.requireNonNull(tried, "excludedBackendIds");
+    PoolSnapshot s = published.current; // the one read of published state
+    if (s.closed) {
       return Selections.none(NoBackendReason.CLOSED);
     }
     Binding binding = persistent ? affinity.find(context) : null;
-    Member previous = null;
+    MemberState previous = null;
     boolean previousTried = false;
     if (binding != null && !binding.isInvalid()) {
-      previous = members.get(binding.backendId());
+      previous = s.byId.get(binding.backendId());
       if (previous != null) {
-        MemberState s = previous.state;
-        previousTried = !tried.isEmpty() && tried.contains(s.backend().id());
-        if (!previousTried && canKeepSession(s)) {
-          scheduler.acquire(s.backend());
-          if (!schedulerCounts) {
-            previous.active.incrementAndGet();
-          }
-          previous.picks.increment();
-          return new Selections.Picked(this, previous, s.backend(), s.address(), context,
+        previousTried = !tried.isEmpty() && tried.contains(previous.backend().id());
+        if (!previousTried && canKeepSession(s, previous)) {
+          Member m = previous.member();
+          m.active.increment();
+          m.picks.increment();
+          return new Selections.Picked(this, m, m.active, previous.backend(), previous.address(), context,
               affinity.onHit(context, binding), false);
         }
       }
     }
-    PickResult pick = tried.isEmpty() ? scheduler.pick(context) : pickUntried(context, tried);
+    PickResult pick = tried.isEmpty() ? s.picker.pick(context) : pickUntried(s, context, tried);
     if (!pick.hasBackend()) {
-      if (events.hasSubscribers()) {
-        events.execute(new LoadBalancerEvent.NoEligibleBackend(pick.reason(), clock.instant()));
+      NoBackendReason reason = pick.reason();
+      if (reason == NoBackendReason.ALL_UNHEALTHY && !s.started) {
+        reason = NoBackendReason.NOT_STARTED; // nothing was checked: "unhealthy" would be a guess
       }
-      return Selections.none(pick.reason());
+      if (events.hasSubscribers()) {
+        events.offerFromSelect(new LoadBalancerEvent.NoEligibleBackend(reason, clock.instant()), this.context);
+      }
+      return Selections.none(reason);
     }
     Backend backend = pick.backend();
-    // The scheduler's snapshot may name a member removed a moment ago; it was eligible when the pick
-    // started, so it is still served, just without a member to count on.
-    Member member = members.get(backend.id());
-    InetSocketAddress address;
-    if (member != null) {
-      if (!schedulerCounts) {
-        member.active.incrementAndGet(); // a counting scheduler counted the pick already
-      }
-      member.picks.increment();
-      address = member.state.address();
-    } else {
-      address = Addresses.initial(backend.host(), settings.backendPortFor(backend));
+    // The picker was built from this snapshot's members, so the member is there; a custom scheduler that
+    // returns a backend it was never given is served without a member to count on.
+    MemberState member = s.byId.get(backend.id());
+    Member m = member == null ? null : member.member();
+    ActiveRequests active = m == null ? pick.activeRequests() : m.active;
+    InetSocketAddress address = member == null ? Addresses.initial(backend.host(), settings.backendPortFor(backend))
+        : member.address();
+    active.increment();
+    if (m != null) {
+      m.picks.increment();
     }
     boolean moved = binding != null;
     String setCookie = persistent ? affinity.bind(context, backend) : null;
     if (moved && events.hasSubscribers()) {
       String cause = binding.isInvalid() ? "session cookie invalid, expired or unknown"
           : previous == null ? "backend removed"
-          : previousTried ? "backend already tried for this request" : whyNotUsable(previous.state);
-      events.execute(new LoadBalancerEvent.SessionMoved(previous == null ? null : previous.state.backend(), backend,
-          cause, clock.instant()));
+          : previousTried ? "backend already tried for this request" : whyNotUsable(previous);
+      events.offerFromSelect(new LoadBalancerEvent.SessionMoved(previous == null ? null : previous.backend(),
+          backend, cause, clock.instant()), this.context);
     }
-    return new Selections.Picked(this, member, backend, address, context, setCookie, moved);
+    return new Selections.Picked(this, m, active, backend, address, context, setCookie, moved);
   }
 
   /**
-   * A pick that is not in {@code tried}: the scheduler first (its own order, or for hash schedulers the
-   * owner of a re-hashed key), then a weighted draw over the published candidates that are eligible and
-   * untried (drawn from the re-hashed key for hash schedulers, so fleets agree, else at random). A pick a counting scheduler made and we refuse is released at once. Runs for retries only,
-   * so the draw's allocation is off the plain pick's path.
+   * A pick that is not in {@code tried}: the picker first (its own order, or for hash schedulers the owner
+   * of a re-hashed key), then a weighted draw over the snapshot's candidates that are eligible and untried
+   * (drawn from the re-hashed key for hash schedulers, so fleets agree, else at random). Runs for retries
+   * only, so the draw's allocation is off the plain pick's path.
    */
-  private PickResult pickUntried(RequestContext context, Collection<String> tried) {
+  private PickResult pickUntried(PoolSnapshot s, RequestContext context, Collection<String> tried) {
     int repicks = tried.size() + EXTRA_REPICKS;
     for (int i = 0; i < repicks; i++) {
-      PickResult pick = scheduler.pick(i == 0 || !hashing ? context : rehashed(context, i));
+      PickResult pick = s.picker.pick(i == 0 || !hashing ? context : rehashed(context, i));
       if (!pick.hasBackend()) {
         return pick; // nothing eligible at all (or no key): that reason, not "all tried"
       }
       if (!tried.contains(pick.backend().id())) {
         return pick;
       }
-      scheduler.release(pick.backend());
     }
-    List<Candidate> published = candidates;
     long total = 0;
-    for (Candidate c : published) {
+    for (Candidate c : s.candidates) {
       if (c.eligible() && !tried.contains(c.backend().id())) {
         total += c.weight();
       }
@@ -186,12 +182,11 @@ final class RequestPath {
     // Hash schedulers draw from the request's key, so that the instances of a fleet still agree here.
     long draw = hashing ? Math.floorMod(rehashed(context, repicks).hashKey(), total)
         : ThreadLocalRandom.current().nextLong(total);
-    for (Candidate c : published) {
+    for (Candidate c : s.candidates) {
       if (c.eligible() && !tried.contains(c.backend().id())) {
         draw -= c.weight();
         if (draw < 0) {
-          scheduler.acquire(c.backend()); // counted like a pick, released like one
-          return PickResult.of(c.backend());
+          return PickResult.of(c);
         }
       }
     }
@@ -212,14 +207,14 @@ final class RequestPath {
    * A session stays on its backend while the backend is healthy and enabled and either takes new
    * traffic or is inside a drain window (draining keeps existing sessions working).
    */
-  private boolean canKeepSession(MemberState s) {
-    if (!s.backend().enabled() || !(panic ? s.checked() : s.usable())) {
+  private boolean canKeepSession(PoolSnapshot s, MemberState m) {
+    if (!m.backend().enabled() || !(s.panic ? m.checked() : m.usable())) {
       return false;
     }
-    if (!s.removed() && s.backend().weight() > 0) {
+    if (!m.removed() && m.backend().weight() > 0) {
       return true;
     }
-    return s.inDrainWindow(nanoTime.getAsLong());
+    return m.inDrainWindow(nanoTime.getAsLong());
   }
 
   private static String whyNotUsable(MemberState s) {
@@ -235,45 +230,38 @@ final class RequestPath {
     return s.removed() ? "backend drained and its drain timeout passed" : "backend drained (weight 0)";
   }
 
-  /** A member's active requests, counted once (see the class javadoc). */
-  int active(Member m) {
-    return schedulerCounts ? scheduler.activeRequests(m.state.backend()) : m.active.get();
-  }
-
   /** The first release of a selection (the handle makes later ones no-ops). */
   void released(Selections.Picked selection) {
-    scheduler.release(selection.backend);
+    selection.active.decrement();
     if (persistent) {
       affinity.release(selection.context);
     }
     Member m = selection.member;
-    if (m == null) {
-      return;
-    }
-    int left = schedulerCounts ? scheduler.activeRequests(selection.backend) : m.active.decrementAndGet();
-    if (left == 0 && m.state.removed() && !persistent) {
-      // The last connection of a removed backend ended and no session can still need it: it can leave,
-      // from the pool thread, so a releasing event loop never waits for the control lock.
-      drainedMemberIdle.run();
+    // Read after the decrement: see MemberTable#leave for the other half of this handshake.
+    if (m != null && m.leavingWhenIdle && m.active.get() == 0) {
+      idle.accept(m); // the last request of a removed member ended: it can leave (a control task)
     }
   }
 
   void report(Selection selection, Outcome outcome) {
+    Objects.requireNonNull(selection, "selection");
+    Objects.requireNonNull(outcome, "outcome");
     if (!(selection instanceof Selections.Picked) || ((Selections.Picked) selection).owner != this) {
       return;
     }
     String id = selection.backend().id();
     if (outliers != null) {
-      outliers.report(id, outcome);
+      outliers.report(id, outcome); // counted here, lock-free; an ejection it decides enters the context
     }
-    if (!outcome.isFailure() && skipWhenTrafficSucceeds) {
+    if (!outcome.isFailure() && published.current.skipWhenTrafficSucceeds) {
       checker.recordTrafficSuccess(id);
     }
   }
 
   void observeSetCookie(Selection selection, String setCookieHeader) {
-    if (persistent && selection instanceof Selections.Picked && ((Selections.Picked) selection).owner == this
-        && setCookieHeader != null) {
+    Objects.requireNonNull(selection, "selection");
+    Objects.requireNonNull(setCookieHeader, "setCookieHeader");
+    if (persistent && selection instanceof Selections.Picked && ((Selections.Picked) selection).owner == this) {
       affinity.observeSetCookie(selection.backend(), ((Selections.Picked) selection).context, setCookieHeader);
     }
   }

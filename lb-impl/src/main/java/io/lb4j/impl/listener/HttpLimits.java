@@ -1,4 +1,4 @@
-package io.lb4j.impl.listener.http;
+package io.lb4j.impl.listener;
 
 import static io.lb4j.api.internal.Checks.checkRange;
 
