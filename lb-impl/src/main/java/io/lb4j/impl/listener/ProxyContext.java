@@ -15,9 +15,11 @@ final class ProxyContext {
   final int maxConnectAttempts;
   final long idleTimeoutNanos;
   final ProxyProtocol proxyProtocol;
+  /** The listener's peak-bandwidth buckets, shared by every connection and loop; caps change in place. */
+  final BandwidthLimiter bandwidth;
 
   ProxyContext(Listener listener, LoadBalancer pool, MetricsRecorder metrics, long connectTimeoutNanos,
-      int maxConnectAttempts, ProxyProtocol proxyProtocol) {
+      int maxConnectAttempts, ProxyProtocol proxyProtocol, BandwidthLimiter bandwidth) {
     this.listener = listener;
     this.pool = pool;
     this.metrics = metrics;
@@ -25,6 +27,7 @@ final class ProxyContext {
     this.maxConnectAttempts = maxConnectAttempts;
     this.idleTimeoutNanos = listener.idleTimeout().toNanos();
     this.proxyProtocol = proxyProtocol;
+    this.bandwidth = bandwidth;
   }
 
   /**
