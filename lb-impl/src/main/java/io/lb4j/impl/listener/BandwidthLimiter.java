@@ -62,6 +62,11 @@ final class BandwidthLimiter {
       return b;
     }
 
+    /** The tokens both buckets have now (the fewer of the two; {@code Long.MAX_VALUE} without a cap). */
+    long available(long nowNanos) {
+      return Math.min(own.available(nowNanos), total.available(nowNanos));
+    }
+
     /** Gives back tokens an {@link #acquire} took and a read did not use. */
     void refund(long n) {
       own.refund(n);

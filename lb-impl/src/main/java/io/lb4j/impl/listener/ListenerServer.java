@@ -369,6 +369,11 @@ public final class ListenerServer implements AutoCloseable {
     return bandwidth.snapshot();
   }
 
+  /** The peak-bandwidth buckets (tests read their tokens). */
+  BandwidthLimiter bandwidthLimiter() {
+    return bandwidth;
+  }
+
   /** Wake-ups of all event loops since start (tests: idle connections must not wake a loop). */
   long loopTurns() {
     EventLoop[] ls = loops;

@@ -50,6 +50,7 @@ final class Throttle extends LoopTimer {
     }
     if (room <= 0 || direction.unlimited()) {
       granted = 0;
+      delayed = afterPause; // the first read after a pause counts, even once the cap is lifted
       return room;
     }
     long now = direction.now();
@@ -65,9 +66,6 @@ final class Throttle extends LoopTimer {
 
   /** After the read an {@link #allowance} allowed: {@code n} bytes read (0 or -1: none). */
   void consumed(int n) {
-    if (granted == 0) {
-      return;
-    }
     long used = Math.max(n, 0);
     if (used < granted) {
       direction.refund(granted - used);
@@ -79,6 +77,7 @@ final class Throttle extends LoopTimer {
       afterPause = false;
     }
     granted = 0;
+    delayed = false;
   }
 
   /** True while reading waits for the budget. */
