@@ -50,6 +50,8 @@ final class ProbeLoop implements Runnable {
   private final TimerHeap heap = new TimerHeap();
   private final ArrayDeque<Target> queued = new ArrayDeque<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(512);
+  /** UDP checks' responses, read whole; allocated by the first UDP probe. */
+  private ByteBuffer datagramBuffer;
   final ProbeStats stats = new ProbeStats();
 
   private volatile Selector selector;
@@ -324,6 +326,13 @@ final class ProbeLoop implements Runnable {
       t.checkAddress = new InetSocketAddress(address, port);
     }
     heap.schedule(t, now + v.timeoutNanos);
+    if (v.udp) {
+      String failed = UdpProbe.start(t, v, selector);
+      if (failed != null) {
+        finish(t, false, failed);
+      }
+      return;
+    }
     try {
       SocketChannel ch = SocketChannel.open();
       t.channel = ch;
@@ -346,6 +355,16 @@ final class ProbeLoop implements Runnable {
     }
     int ready = k.readyOps();
     PolicyView v = owner.view();
+    if (t.datagram != null) {
+      if (datagramBuffer == null) {
+        datagramBuffer = ByteBuffer.allocateDirect(UdpProbe.MAX_RESPONSE);
+      }
+      String result = UdpProbe.read(t, v, datagramBuffer);
+      if (result != null) {
+        finish(t, result == ProbeCauses.OK, result);
+      }
+      return;
+    }
     if ((ready & SelectionKey.OP_CONNECT) != 0) {
       try {
         if (!t.channel.finishConnect()) {
@@ -460,6 +479,7 @@ final class ProbeLoop implements Runnable {
   }
 
   private static void closeChannel(Target t) {
+    UdpProbe.close(t);
     SocketChannel ch = t.channel;
     if (ch != null) {
       t.channel = null;
