@@ -111,23 +111,19 @@ public final class UdpTestBackend implements AutoCloseable {
       received.incrementAndGet();
       receivedBytes.addAndGet(buf.remaining());
       senders.add((InetSocketAddress) from);
+      Mode m = mode;
+      if (m == Mode.SILENT) {
+        continue;
+      }
+      // Counted before it leaves, so a client that got the answer always sees it counted.
+      sent.incrementAndGet();
       try {
-        switch (mode) {
-          case ECHO:
-            ch.send(buf, from);
-            sent.incrementAndGet();
-            break;
-          case REPLY:
-            ch.send(ByteBuffer.wrap(reply), from);
-            sent.incrementAndGet();
-            break;
-          default:
-            break;
-        }
+        ch.send(m == Mode.ECHO ? buf : ByteBuffer.wrap(reply), from);
       } catch (ClosedChannelException closed) {
+        sent.decrementAndGet();
         return;
       } catch (IOException e) {
-        // the sender is gone: nothing to answer
+        sent.decrementAndGet(); // the sender is gone: nothing was sent
       }
     }
   }
