@@ -117,6 +117,38 @@ class PeakBandwidthListenerTest {
   }
 
   @Test
+  void http_aThrottledUploadIsNeverAClientTimeout() throws Exception {
+    ManualNanoClock clock = new ManualNanoClock();
+    String body = "y".repeat(100 * 1024);
+    try (HttpTestBackend a = new HttpTestBackend("127.0.0.1", HttpTestBackend.mirror());
+        LoadBalancer pool = pool(HttpListenerTest.http("bw-upload").requestTimeout(Duration.ofSeconds(1))
+            .peakBandwidth(PeakBandwidth.builder().upstreamMbps(1).build()), HttpListenerTest.backend("a", a));
+        ListenerServer server = Fixtures.server(pool).eventLoops(1).bandwidthClock(clock).build().start();
+        RawHttpClient c = RawHttpClient.connect(server.localAddress())) {
+      BandwidthLimiter.Direction up = server.bandwidthLimiter().upstream;
+      ExecutorService exec = Executors.newSingleThreadExecutor();
+      try {
+        Future<RawHttpClient.Response> response = exec.submit(() -> c.send("POST /up HTTP/1.1\r\nHost: bw\r\n"
+            + "Content-Length: " + body.length() + "\r\n\r\n" + body).read());
+        // The client sent its whole body at once; the listener holds it back for longer than the request
+        // timeout: that must not become a 408 for a client that is not silent.
+        Await.until("held past the request timeout", () -> up.available(clock.getAsLong()) < Throttle.MIN_READ
+            && server.bandwidthMetrics().timeThrottled(Direction.UPSTREAM).compareTo(Duration.ofMillis(1500)) > 0);
+        assertThat(server.metrics().bytesIn()).isLessThanOrEqualTo(BURST);
+        assertThat(response.isDone()).isFalse();
+        server.setPeakBandwidth(PeakBandwidth.unlimited());
+        RawHttpClient.Response r = response.get(60, TimeUnit.SECONDS);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(new String(r.body(), StandardCharsets.US_ASCII)).endsWith(body);
+      } finally {
+        exec.shutdownNow();
+      }
+      assertThat(server.metrics().failures(FailureCause.CLIENT_TIMEOUT)).isZero();
+      assertThat(server.bandwidthMetrics().bytesThrottled(Direction.UPSTREAM)).isPositive();
+    }
+  }
+
+  @Test
   void udp_dropsAndCountsDatagramsOverTheBudget() throws Exception {
     ManualNanoClock clock = new ManualNanoClock();
     try (UdpTestBackend a = UdpTestBackend.echo("a");
