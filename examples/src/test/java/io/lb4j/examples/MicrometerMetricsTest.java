@@ -92,6 +92,9 @@ class MicrometerMetricsTest {
           .isEqualTo(1.0);
       assertThat(registry.get("lb4j.listener.responses").tag("class", "5xx").functionCounter().count()).isEqualTo(1.0);
       assertThat(registry.get("lb4j.listener.connections").functionCounter().count()).isEqualTo(1.0);
+      assertThat(registry.get("lb4j.listener.backend_connections_opened").functionCounter().count()).isZero();
+      assertThat(registry.get("lb4j.listener.accept_pauses").tag("reason", "connection_cap").functionCounter()
+          .count()).isZero();
     }
   }
 }

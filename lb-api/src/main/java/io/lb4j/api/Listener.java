@@ -236,7 +236,7 @@ public final class Listener {
    * Layer 7: how long a client may leave the response unread (not one byte taken) before its connection is
    * closed; nothing is reported against the backend, which is not timed meanwhile.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public Duration writeTimeout() {
     return writeTimeout;
@@ -249,7 +249,7 @@ public final class Listener {
    * silent for 5 s (or the request timeout, if shorter), or this cap passes since the refusal, whichever is
    * first (nginx's {@code lingering_time}).
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public Duration lingeringTime() {
     return lingeringTime;
@@ -260,7 +260,7 @@ public final class Listener {
    * nginx's {@code underscores_in_headers off}): they are dropped, because some servers read {@code _} as
    * {@code -}, so that {@code Transfer_Encoding} would smuggle a framing past the listener.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public boolean underscoresInHeaders() {
     return underscoresInHeaders;
@@ -271,7 +271,7 @@ public final class Listener {
    * tunnelled to the backend after its 101, where the client's HTTP/2 is no longer checked by the listener.
    * False (the default): the upgrade is stripped and the request served as a plain HTTP/1.1 request.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public boolean allowH2cUpgrade() {
     return allowH2cUpgrade;
@@ -477,7 +477,7 @@ public final class Listener {
      * Layer 7: how long a client may leave the response unread, 1s-900s (default 60s); then its connection
      * is closed (see {@link Listener#writeTimeout()}).
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder writeTimeout(Duration timeout) {
       this.writeTimeout = checkRange("listener.writeTimeout", timeout, MIN_REQUEST_TIMEOUT, MAX_WRITE_TIMEOUT);
@@ -488,7 +488,7 @@ public final class Listener {
      * Layer 7: the longest lingering close after a refusal, 1s-900s (default 30s; see
      * {@link Listener#lingeringTime()}).
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder lingeringTime(Duration time) {
       this.lingeringTime = checkRange("listener.lingeringTime", time, MIN_REQUEST_TIMEOUT, MAX_WRITE_TIMEOUT);
@@ -499,7 +499,7 @@ public final class Listener {
      * Layer 7: forward request fields whose name contains {@code _} (default false: dropped; see
      * {@link Listener#underscoresInHeaders()}).
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder underscoresInHeaders(boolean forwarded) {
       this.underscoresInHeaders = forwarded;
@@ -510,7 +510,7 @@ public final class Listener {
      * Layer 7: forward {@code Upgrade: h2c} and tunnel after its 101 (default false: stripped; see
      * {@link Listener#allowH2cUpgrade()}).
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder allowH2cUpgrade(boolean allowed) {
       this.allowH2cUpgrade = allowed;

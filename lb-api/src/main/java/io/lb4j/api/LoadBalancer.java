@@ -48,7 +48,7 @@ public interface LoadBalancer extends AutoCloseable {
    * client-side pool.
    *
    * @return the name
-   * @since 0.2.0
+   * @since 0.1.0
    */
   String name();
 
@@ -82,7 +82,7 @@ public interface LoadBalancer extends AutoCloseable {
    * {@code ...Async} variants.
    *
    * @return a future completed when the pool can serve
-   * @since 0.2.0
+   * @since 0.1.0
    */
   CompletableFuture<Void> whenReady();
 
@@ -108,7 +108,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @param context what the request carries (client address, cookies, hash key)
    * @param excludedBackendIds ids of the backends not to select; empty for a plain {@link #select}
    * @return the selection, with a backend or the reason there is none
-   * @since 0.2.0
+   * @since 0.1.0
    */
   Selection select(RequestContext context, Collection<String> excludedBackendIds);
 
@@ -156,7 +156,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param backends the complete new list, ids unique
    * @throws IllegalArgumentException when two backends share an id; nothing is applied then
-   * @since 0.2.0
+   * @since 0.1.0
    */
   void setBackends(Collection<Backend> backends);
 
@@ -178,7 +178,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @param backendId the backend's id
    * @param enabled the new flag
    * @throws IllegalArgumentException when the backend is unknown
-   * @since 0.2.0
+   * @since 0.1.0
    */
   void setEnabled(String backendId, boolean enabled);
 
@@ -194,7 +194,7 @@ public interface LoadBalancer extends AutoCloseable {
    * {@link #setHealthCheck}.
    *
    * @return the policy
-   * @since 0.2.0
+   * @since 0.1.0
    */
   HealthCheckPolicy healthCheck();
 
@@ -221,7 +221,7 @@ public interface LoadBalancer extends AutoCloseable {
    * since when), or empty when the pool has none and its backends are set by hand.
    *
    * @return the source's state, read without locking
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Optional<SourceState> sourceState() {
     return Optional.empty();
@@ -242,7 +242,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each health change
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onHealthChanged(Consumer<? super LoadBalancerEvent.HealthChanged> consumer) {
     return subscribe(LoadBalancerEvent.HealthChanged.class, consumer);
@@ -253,7 +253,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each membership change
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onMembershipChanged(Consumer<? super LoadBalancerEvent.MembershipChanged> consumer) {
     return subscribe(LoadBalancerEvent.MembershipChanged.class, consumer);
@@ -264,7 +264,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each session move
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onSessionMoved(Consumer<? super LoadBalancerEvent.SessionMoved> consumer) {
     return subscribe(LoadBalancerEvent.SessionMoved.class, consumer);
@@ -275,7 +275,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each event
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onNoEligibleBackend(Consumer<? super LoadBalancerEvent.NoEligibleBackend> consumer) {
     return subscribe(LoadBalancerEvent.NoEligibleBackend.class, consumer);
@@ -286,7 +286,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param consumer receives each change
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default Subscription onPanicModeChanged(Consumer<? super LoadBalancerEvent.PanicModeChanged> consumer) {
     return subscribe(LoadBalancerEvent.PanicModeChanged.class, consumer);
@@ -299,7 +299,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @param type the event type
    * @param consumer receives each event of that type
    * @return a handle whose {@code close()} unsubscribes
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default <E extends LoadBalancerEvent> Subscription subscribe(Class<E> type, Consumer<? super E> consumer) {
     Objects.requireNonNull(type, "type");

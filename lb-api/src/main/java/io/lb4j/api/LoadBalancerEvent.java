@@ -58,7 +58,7 @@ public sealed interface LoadBalancerEvent {
    * another error; {@link #at()} is when the current phase began.
    *
    * @param state the source's state after the change
-   * @since 0.2.0
+   * @since 0.1.0
    */
   record SourceStateChanged(SourceState state) implements LoadBalancerEvent {
     @Override

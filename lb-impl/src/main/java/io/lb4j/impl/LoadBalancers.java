@@ -66,7 +66,7 @@ public final class LoadBalancers {
    * @param lb a load balancer built by this class
    * @return a snapshot of its checker's metrics
    * @throws IllegalArgumentException when {@code lb} was not built here
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static HealthCheckMetrics healthCheckMetrics(LoadBalancer lb) {
     if (!(lb instanceof DefaultLoadBalancer)) {
@@ -86,7 +86,7 @@ public final class LoadBalancers {
    * @param lb a load balancer built by this class
    * @return its settings
    * @throws IllegalArgumentException when {@code lb} was not built here
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static Listener settings(LoadBalancer lb) {
     if (!(lb instanceof DefaultLoadBalancer)) {
@@ -112,7 +112,7 @@ public final class LoadBalancers {
    * weighted round robin, TCP health checks, no persistence, no draining, no slow start).
    *
    * @return a new builder
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static Builder builder() {
     return new Builder(null);
@@ -184,7 +184,7 @@ public final class LoadBalancers {
      * @param name the name
      * @return this builder
      * @throws IllegalStateException for a listener's pool, which takes the listener's name
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder name(String name) {
       requireClient("name");
@@ -200,7 +200,7 @@ public final class LoadBalancers {
      * @param algorithm the algorithm
      * @return this builder
      * @throws IllegalStateException for a listener's pool, whose listener names the algorithm
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder scheduler(SchedulingAlgorithm algorithm) {
       return client("scheduler", () -> clientSettings.scheduler(algorithm));
@@ -215,7 +215,7 @@ public final class LoadBalancers {
      *
      * @param scheduler the scheduler
      * @return this builder
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder scheduler(Scheduler scheduler) {
       this.customScheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -229,7 +229,7 @@ public final class LoadBalancers {
      * @param policy the policy
      * @return this builder
      * @throws IllegalStateException for a listener's pool
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder healthCheck(HealthCheckPolicy policy) {
       return client("healthCheck", () -> clientSettings.healthCheck(policy));
@@ -241,7 +241,7 @@ public final class LoadBalancers {
      * @param policy the policy
      * @return this builder
      * @throws IllegalStateException for a listener's pool
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder outlierDetection(OutlierDetectionPolicy policy) {
       return client("outlierDetection", () -> clientSettings.outlierDetection(policy));
@@ -253,7 +253,7 @@ public final class LoadBalancers {
      * @param persistence the persistence mode
      * @return this builder
      * @throws IllegalStateException for a listener's pool
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder sessionPersistence(SessionPersistence persistence) {
       return client("sessionPersistence", () -> clientSettings.sessionPersistence(persistence));
@@ -266,7 +266,7 @@ public final class LoadBalancers {
      * @param timeout the drain timeout
      * @return this builder
      * @throws IllegalStateException for a listener's pool
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder drainTimeout(Duration timeout) {
       return client("drainTimeout", () -> clientSettings.drainTimeout(timeout));
@@ -279,7 +279,7 @@ public final class LoadBalancers {
      * @param window the window
      * @return this builder
      * @throws IllegalStateException for a listener's pool
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder slowStartWindow(Duration window) {
       return client("slowStartWindow", () -> clientSettings.slowStartWindow(window));
@@ -305,7 +305,7 @@ public final class LoadBalancers {
      *
      * @param time the time source
      * @return this builder
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder timeSource(TimeSource time) {
       this.time = Objects.requireNonNull(time, "timeSource");
@@ -342,7 +342,7 @@ public final class LoadBalancers {
      *
      * @param interval the refresh interval
      * @return this builder
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder addressRefreshInterval(Duration interval) {
       this.addressRefreshInterval = checkRange("addressRefreshInterval", interval, MIN_ADDRESS_REFRESH,
@@ -359,7 +359,7 @@ public final class LoadBalancers {
      *
      * @param source the source; it belongs to this pool from now on
      * @return this builder
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder backendSource(BackendSource source) {
       this.source = Objects.requireNonNull(source, "backendSource");
@@ -372,7 +372,7 @@ public final class LoadBalancers {
      *
      * @param policy the policy
      * @return this builder
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder discoveryPolicy(DiscoveryPolicy policy) {
       this.discoveryPolicy = Objects.requireNonNull(policy, "discoveryPolicy");

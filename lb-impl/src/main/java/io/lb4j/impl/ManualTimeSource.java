@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe. Each advance runs the maintenance on the calling thread, including any event delivery
  * it causes. A load balancer stays registered with its source until it is closed.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ManualTimeSource extends TimeSource {
 

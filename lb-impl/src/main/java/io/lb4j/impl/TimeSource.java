@@ -19,7 +19,7 @@ import java.time.ZoneOffset;
  *
  * <p>Implementations are thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public abstract class TimeSource {
 

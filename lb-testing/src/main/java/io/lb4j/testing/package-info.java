@@ -8,6 +8,6 @@
  *
  * <p>The kit depends on lb-api and the JUnit Jupiter API only, so it serves tests of any balancer.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 package io.lb4j.testing;

@@ -91,7 +91,7 @@ public final class HealthCheckPolicy {
    * The longest HTTP path, query included. Far above any health endpoint, far below the request-line
    * limits of common servers (8 KiB and up), so a check is never refused for its length.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final int MAX_PATH_LENGTH = 1024;
   /**

@@ -18,14 +18,14 @@ public enum NoBackendReason {
   /**
    * The load balancer was closed: it selects nothing any more.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   CLOSED("the load balancer is closed"),
   /**
    * A retry found every eligible backend already tried for its request
    * ({@link io.lb4j.api.LoadBalancer#select(io.lb4j.api.RequestContext, java.util.Collection)}).
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   ALL_TRIED("every eligible backend was already tried for this request");
 

@@ -70,7 +70,7 @@ public interface Scheduler {
    * backend in its set). A load balancer then keeps no count of its own: each request is counted once.
    *
    * @return true for connection-aware schedulers; false (the default) for the others
-   * @since 0.2.0
+   * @since 0.1.0
    */
   default boolean countsActiveRequests() {
     return false;

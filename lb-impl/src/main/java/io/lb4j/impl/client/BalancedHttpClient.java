@@ -108,7 +108,7 @@ import org.slf4j.LoggerFactory;
  * {@link CompletableFuture#delayedExecutor}. It does not own the load balancer (close that yourself);
  * the default {@code HttpClient} it creates stops its threads when the client becomes unreachable.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class BalancedHttpClient {
 

@@ -44,7 +44,7 @@ import java.util.Objects;
  * once the count stops growing (the first examination of a listener judges its totals; accept-queue
  * overflows need two). Keep one instance per pool, or a {@link PeriodicCheck}, for the most useful reports.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Diagnostics {
 
@@ -78,6 +78,7 @@ public final class Diagnostics {
   final int slowResponsePercent;
   final Duration portProbeTimeout;
   final int maxPortProbes;
+  final Fixes fixes;
   private final PoolFindings poolFindings;
   private final HealthCheckFindings healthFindings;
   private final ListenerFindings listenerFindings;
@@ -94,6 +95,7 @@ public final class Diagnostics {
     this.slowResponsePercent = b.slowResponsePercent;
     this.portProbeTimeout = b.portProbeTimeout;
     this.maxPortProbes = b.maxPortProbes;
+    this.fixes = new Fixes(b.fixStyle);
     this.poolFindings = new PoolFindings(this);
     this.healthFindings = new HealthCheckFindings(this);
     this.listenerFindings = new ListenerFindings(this);
@@ -207,8 +209,18 @@ public final class Diagnostics {
     private int slowResponsePercent = DEFAULT_SLOW_RESPONSE_PERCENT;
     private Duration portProbeTimeout = DEFAULT_PORT_PROBE_TIMEOUT;
     private int maxPortProbes = DEFAULT_MAX_PORT_PROBES;
+    private FixStyle fixStyle = FixStyle.JAVA_API;
 
     private Builder() {}
+
+    /**
+     * How fixes name what to change (default {@link FixStyle#JAVA_API}); the gateway asks for
+     * {@link FixStyle#GATEWAY_YAML}, so its operators are told which key of the file to change.
+     */
+    public Builder fixStyle(FixStyle style) {
+      this.fixStyle = Objects.requireNonNull(style, "diagnostics.fixStyle");
+      return this;
+    }
 
     /** Where {@code /proc} is (default {@code /proc}); tests point it at a fake tree. */
     public Builder procRoot(Path root) {

@@ -168,7 +168,7 @@ final class ListenerFindings {
               + Checks.format(l.responseTimeP99()) + " of " + Checks.format(timeout) + ")" : "backends answer late")
               + (c.gatewayTimeouts() > 0 ? "; " + c.gatewayTimeouts() + " requests timed out (504)" : ""),
           evidence, "Find what makes the backends slow (a saturated worker pool, a slow dependency) and add"
-              + " backends if they are at capacity; raise listener.requestTimeout (up to 180s) only for requests"
+              + " backends if they are at capacity; raise " + settings.fixes.say("listener.requestTimeout", "the listener's requestTimeout") + " (up to 180s) only for requests"
               + " that are slow by design."));
     }
     if (c.headersTooLarge() > 0) {
@@ -179,7 +179,8 @@ final class ListenerFindings {
           c.headersTooLarge() + " requests were refused because their headers exceeded " + l.maxRequestHeaderSize()
               + " bytes (431)",
           evidence, "Send less in headers (large or many cookies are the usual cause), raise"
-              + " listener.maxRequestHeaderSize (up to 1048576), or use a Layer-4 listener, which reads no headers."));
+              + " " + settings.fixes.say("listener.maxRequestHeaderSize", "the listener's maxRequestHeaderSize")
+              + " (up to 1048576), or use a Layer-4 listener, which reads no headers."));
     }
     if (c.badRequests() > 0) {
       Map<String, String> evidence = new LinkedHashMap<>(window);

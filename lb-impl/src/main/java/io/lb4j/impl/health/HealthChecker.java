@@ -156,7 +156,7 @@ public final class HealthChecker implements AutoCloseable {
    * {@code address} by the caller (null: unknown, every probe fails until {@link #updateAddress}), so
    * this call never blocks.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public void add(Backend backend, InetAddress address) {
     Objects.requireNonNull(backend, "backend");
@@ -192,7 +192,7 @@ public final class HealthChecker implements AutoCloseable {
    * Points the probes of a backend at a new address (its host name now resolves elsewhere), from its
    * next probe on; its status is kept. Does nothing for an unknown id.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public void updateAddress(String backendId, InetAddress address) {
     Target t = targets.get(Objects.requireNonNull(backendId, "backendId"));
@@ -462,7 +462,7 @@ public final class HealthChecker implements AutoCloseable {
      * The port of traffic for every backend: a listener's backend port, probed unless the policy has its
      * own check port; 0 (the default) probes each backend's own port.
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder backendPort(int port) {
       this.backendPort = port == 0 ? 0 : checkRange("healthChecker.backendPort", port, 1, 65_535);

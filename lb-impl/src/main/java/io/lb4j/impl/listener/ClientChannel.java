@@ -43,6 +43,11 @@ final class ClientChannel implements ClientSide {
     this.lastWrite = nowNanos;
   }
 
+  /** The transport (plain or TLS), for tests that look at what an idle connection holds. */
+  Transport transport() {
+    return transport;
+  }
+
   /**
    * Reads what the client sent into the input buffer (taking one if needed), as much as the peak bandwidth
    * allows; nothing while the throttle holds the client.

@@ -73,7 +73,7 @@ final class TcpProxyConnection extends IoHandler {
     try {
       c = new TcpProxyConnection(ctx, loop, client);
     } catch (IOException e) {
-      ctx.metrics.connectionClosed();
+      ctx.connectionClosed();
       closeQuietly(client);
       return;
     }
@@ -336,10 +336,10 @@ final class TcpProxyConnection extends IoHandler {
     buffers.release(down);
     up = null;
     down = null;
-    ctx.metrics.connectionClosed();
+    ctx.connectionClosed();
   }
 
-  static void closeQuietly(SocketChannel c) {
+  static void closeQuietly(java.nio.channels.Channel c) {
     if (c != null) {
       try {
         c.close();

@@ -91,6 +91,8 @@ final class UdpFlow extends IoHandler {
       }
       return null;
     }
+    // Counted as a connection, but no admission slot is taken: flows have their own cap (maxFlows), and the
+    // listener's connection cap and the process's connection budget bound TCP connections only.
     flow.ctx.metrics.connectionOpened();
     flow.armTimer();
     return flow;

@@ -21,7 +21,7 @@ import java.util.Objects;
  * <p>Not thread-safe: one per connection direction. Allocation-free: it reads the caller's buffer
  * with absolute gets and keeps its state in a few fields, so forwarding a body costs no garbage.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class BodyScanner {
 

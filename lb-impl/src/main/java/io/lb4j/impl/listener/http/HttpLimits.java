@@ -28,7 +28,7 @@ import static io.lb4j.api.internal.Checks.checkRange;
  *
  * <p>Immutable and thread-safe; build with {@link #builder()}, start from {@link #defaults()}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class HttpLimits {
 
@@ -152,7 +152,7 @@ public final class HttpLimits {
    * {@link IllegalArgumentException} naming the field, the range and the value; a setter that threw
    * leaves the builder unchanged. Not thread-safe.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final class Builder {
     private int maxRequestLineLength = DEFAULT_MAX_REQUEST_LINE_LENGTH;
