@@ -318,7 +318,7 @@ public final class Listener {
    * The caps on the bytes per second this listener forwards ({@link PeakBandwidth#unlimited()} by default):
    * enforced by back-pressure on TCP and HTTP(S) listeners, by dropping datagrams over the budget on UDP ones.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public PeakBandwidth peakBandwidth() {
     return peakBandwidth;
@@ -557,7 +557,7 @@ public final class Listener {
      * The caps on the bytes per second the listener forwards (default {@link PeakBandwidth#unlimited()}); see
      * {@link PeakBandwidth} for how each protocol enforces them.
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder peakBandwidth(PeakBandwidth bandwidth) {
       this.peakBandwidth = Objects.requireNonNull(bandwidth, "listener.peakBandwidth");

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe; one daemon thread per running backend reads and answers. Lifecycle: {@link #start()} (the
  * builder's {@code start()} too), {@link #stop()}, {@link #close()} (idempotent).
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class UdpTestBackend implements AutoCloseable {
 

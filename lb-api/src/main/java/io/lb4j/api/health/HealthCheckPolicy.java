@@ -98,7 +98,7 @@ public final class HealthCheckPolicy {
    * The longest UDP request or expected response, in bytes once escapes are decoded (the reference balancer
    * allows 500 characters).
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final int MAX_UDP_PAYLOAD = 512;
 
@@ -313,7 +313,7 @@ public final class HealthCheckPolicy {
    * UDP only: the request datagram, as configured (printable ASCII with {@code \\}, {@code \n}, {@code \r},
    * {@code \t}, {@code \0} and {@code \xHH} escapes); null for other check types.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public String udpRequest() {
     return udpRequest;
@@ -323,7 +323,7 @@ public final class HealthCheckPolicy {
    * UDP only: what a response datagram must contain to pass, as configured (same escapes as
    * {@link #udpRequest()}); null when any response passes.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public String udpExpectedResponse() {
     return udpExpectedResponse;
@@ -333,7 +333,7 @@ public final class HealthCheckPolicy {
    * UDP only: the bytes {@link #udpRequest()} stands for, escapes decoded; null for other check types.
    *
    * @return a new array, or null
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public byte[] udpRequestBytes() {
     return udpRequest == null ? null : decodeUdp("healthCheck.udpRequest", udpRequest);
@@ -344,7 +344,7 @@ public final class HealthCheckPolicy {
    * passes.
    *
    * @return a new array, or null
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public byte[] udpExpectedResponseBytes() {
     return udpExpectedResponse == null ? null : decodeUdp("healthCheck.udpExpectedResponse", udpExpectedResponse);
@@ -587,7 +587,7 @@ public final class HealthCheckPolicy {
      * {@code \t}, {@code \0} and {@code \xHH} (any byte: binary protocols such as DNS need them). Control and
      * non-ASCII characters must be escaped.
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder udpRequest(String request) {
       decodeUdp("healthCheck.udpRequest", request);
@@ -599,7 +599,7 @@ public final class HealthCheckPolicy {
      * UDP only: what a response datagram must contain to pass, in the form of {@link #udpRequest(String)};
      * without it (the default) any response passes.
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder udpExpectedResponse(String expected) {
       decodeUdp("healthCheck.udpExpectedResponse", expected);

@@ -22,7 +22,7 @@ public enum HealthCheckType {
    * ICMP port unreachable (the port is closed). UDP has no handshake: a check that passes shows the service
    * answers, not only that a port is open.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   UDP
 }

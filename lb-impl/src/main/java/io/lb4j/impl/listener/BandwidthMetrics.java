@@ -19,7 +19,7 @@ import java.time.Duration;
  *
  * <p>Immutable and thread-safe. Counters are read one after the other while traffic flows.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class BandwidthMetrics {
 

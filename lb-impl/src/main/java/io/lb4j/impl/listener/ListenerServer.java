@@ -438,7 +438,7 @@ public final class ListenerServer implements AutoCloseable {
    * kernel's drops on its sockets (read from {@code /proc}: call it from a monitoring thread, not a hot path).
    *
    * @throws IllegalStateException when the listener is not UDP, or not started
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public UdpMetrics udpMetrics() {
     UdpListener u = udp;
@@ -451,7 +451,7 @@ public final class ListenerServer implements AutoCloseable {
    * Changes the listener's peak bandwidth while it runs: every connection's next read (every datagram, for UDP)
    * sees the new caps; no connection is closed and no buffer is dropped. A reload hook for gateways.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public void setPeakBandwidth(PeakBandwidth caps) {
     PeakBandwidth old = bandwidth.current();
@@ -470,7 +470,7 @@ public final class ListenerServer implements AutoCloseable {
    * What the peak bandwidth held back since start: bytes delayed (or, for UDP, dropped), time throttled and
    * pauses, per direction.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public BandwidthMetrics bandwidthMetrics() {
     return bandwidth.snapshot();
@@ -759,7 +759,7 @@ public final class ListenerServer implements AutoCloseable {
      * UDP: the flows' idle timeout, the largest datagram and the cap on flows (default
      * {@link UdpSettings#defaults()}); ignored by other listeners.
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder udp(UdpSettings settings) {
       this.udpSettings = Objects.requireNonNull(settings, "listenerServer.udp");

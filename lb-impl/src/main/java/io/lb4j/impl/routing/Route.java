@@ -6,7 +6,7 @@ package io.lb4j.impl.routing;
  * there is no default group). The caller maps the status to its answer. Immutable; the table hands out
  * preallocated instances, so a match allocates nothing.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Route {
 
