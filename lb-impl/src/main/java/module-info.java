@@ -26,4 +26,5 @@ module io.lb4j.impl {
   exports io.lb4j.impl.client;
   exports io.lb4j.impl.diagnostics;
   exports io.lb4j.impl.discovery;
+  exports io.lb4j.impl.routing;
 }

@@ -51,6 +51,8 @@ final class ProbeLoop implements Runnable {
   /** Groups with due probes waiting for a place; each at most once. */
   private final ArrayDeque<ProbeGroup> waitingGroups = new ArrayDeque<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(512);
+  /** UDP checks' responses, read whole; allocated by the first UDP probe. */
+  private ByteBuffer datagramBuffer;
 
   private volatile Selector selector;
   private Thread thread;
@@ -382,6 +384,13 @@ final class ProbeLoop implements Runnable {
       t.checkAddress = new InetSocketAddress(address, port);
     }
     heap.schedule(t, now + v.timeoutNanos);
+    if (v.udp) {
+      String failed = UdpProbe.start(t, v, selector);
+      if (failed != null) {
+        finish(t, false, failed);
+      }
+      return;
+    }
     try {
       SocketChannel ch = SocketChannel.open();
       t.channel = ch;
@@ -404,6 +413,16 @@ final class ProbeLoop implements Runnable {
     }
     int ready = k.readyOps();
     PolicyView v = t.group.owner.view();
+    if (t.datagram != null) {
+      if (datagramBuffer == null) {
+        datagramBuffer = ByteBuffer.allocateDirect(UdpProbe.MAX_RESPONSE);
+      }
+      String result = UdpProbe.read(t, v, datagramBuffer);
+      if (result != null) {
+        finish(t, result == ProbeCauses.OK, result);
+      }
+      return;
+    }
     if ((ready & SelectionKey.OP_CONNECT) != 0) {
       try {
         if (!t.channel.finishConnect()) {
@@ -520,6 +539,7 @@ final class ProbeLoop implements Runnable {
   }
 
   private static void closeChannel(Target t) {
+    UdpProbe.close(t);
     SocketChannel ch = t.channel;
     if (ch != null) {
       t.channel = null;

@@ -4,6 +4,7 @@ import io.lb4j.api.Backend;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
@@ -46,6 +47,8 @@ final class Target {
   long due;
   long probeStart;
   SocketChannel channel;
+  /** A UDP check's socket while its probe is in flight ({@link UdpProbe}). */
+  DatagramChannel datagram;
   SelectionKey key;
   InetSocketAddress checkAddress;
   /** The HTTP request for {@link #requestFor}; rebuilt when the policy changes. */
