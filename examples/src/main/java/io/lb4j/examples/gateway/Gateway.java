@@ -271,9 +271,9 @@ public final class Gateway {
     } catch (StartFailed e) {
       return e.exitCode;
     }
-    if (stop.getCount() == 0) { // a stop asked for while the gateway started
+    if (stop.getCount() == 0) { // a stop asked for, or a listener failed, while the gateway started
       runtime.stop(Duration.ZERO);
-      return CommandLine.EXIT_OK;
+      return failedListener != null ? EXIT_LISTENER_FAILED : CommandLine.EXIT_OK;
     }
     runtime.listeners().forEach(r -> out.println("started " + r.server()));
     if (runtime.adminAddress() != null) {
