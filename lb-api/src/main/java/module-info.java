@@ -5,6 +5,7 @@ module io.lb4j.api {
   exports io.lb4j.api;
   exports io.lb4j.api.discovery;
   exports io.lb4j.api.health;
+  exports io.lb4j.api.load;
   exports io.lb4j.api.persistence;
   exports io.lb4j.api.scheduler;
   // Shared argument checks, for lb4j's own modules only (lb-testing is the automatic module io.lb4j.testing).
