@@ -46,14 +46,24 @@ public record LoadReport(double cpuUtilization, double memUtilization, double ap
     checkNonNegative("loadReport.eps", eps);
     utilization = Map.copyOf(Objects.requireNonNull(utilization, "loadReport.utilization"));
     namedMetrics = Map.copyOf(Objects.requireNonNull(namedMetrics, "loadReport.namedMetrics"));
-    utilization.forEach((name, value) -> {
-      checkName("loadReport.utilization", name);
-      checkFraction("loadReport.utilization[" + name + "]", value);
-    });
-    namedMetrics.forEach((name, value) -> {
-      checkName("loadReport.namedMetrics", name);
-      checkNonNegative("loadReport.namedMetrics[" + name + "]", value);
-    });
+    // Empty maps (the usual case) are not walked: Map.forEach on an immutable map allocates a view and an
+    // iterator, which a report parsed for every response need not pay.
+    if (!utilization.isEmpty()) {
+      utilization.forEach((name, value) -> {
+        checkName("loadReport.utilization", name);
+        if (!(value >= 0 && value <= 1)) {
+          checkFraction("loadReport.utilization[" + name + "]", value);
+        }
+      });
+    }
+    if (!namedMetrics.isEmpty()) {
+      namedMetrics.forEach((name, value) -> {
+        checkName("loadReport.namedMetrics", name);
+        if (!(value >= 0 && value <= Double.MAX_VALUE)) {
+          checkNonNegative("loadReport.namedMetrics[" + name + "]", value);
+        }
+      });
+    }
   }
 
   /**
@@ -84,8 +94,7 @@ public record LoadReport(double cpuUtilization, double memUtilization, double ap
     }
   }
 
-  private static void checkFraction(String field, Double value) {
-    Objects.requireNonNull(value, field);
+  private static void checkFraction(String field, double value) {
     if (!(value >= 0 && value <= 1)) {
       throw new IllegalArgumentException(field + " must be between 0 and 1, was " + value);
     }
