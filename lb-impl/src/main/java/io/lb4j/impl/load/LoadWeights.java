@@ -33,7 +33,8 @@ public final class LoadWeights {
   /**
    * Bounds and scales raw weights.
    *
-   * @param raw one raw weight per backend, any positive scale; 0 (or less, or NaN) when unknown
+   * @param raw one raw weight per backend, any positive scale; 0 (or less, or NaN) when unknown. Used as
+   *     scratch space: it holds the bounded weights afterwards
    * @param minRatio the floor, a fraction of the mean of the known weights (0.01-1)
    * @param maxRatio the cap, a multiple of that mean (1-100)
    * @param notYetUsable how many of the unknown weights belong to backends that have not yet earned one (for
@@ -58,16 +59,15 @@ public final class LoadWeights {
     double mean = sum / known;
     double floor = mean * minRatio;
     double cap = mean * maxRatio;
-    double[] bounded = new double[n];
     double max = 0;
     for (int i = 0; i < n; i++) {
       double w = raw[i] > 0 && raw[i] <= Double.MAX_VALUE ? raw[i] : mean;
       w = Math.min(cap, Math.max(floor, w));
-      bounded[i] = w;
+      raw[i] = w; // in place: the caller's scratch array
       max = Math.max(max, w);
     }
     for (int i = 0; i < n; i++) {
-      scaled[i] = (int) Math.max(1, Math.round(bounded[i] / max * Backend.MAX_WEIGHT));
+      scaled[i] = (int) Math.max(1, Math.round(raw[i] / max * Backend.MAX_WEIGHT));
     }
     return new LoadWeights(scaled, known, notYetUsable, n - known - notYetUsable);
   }
