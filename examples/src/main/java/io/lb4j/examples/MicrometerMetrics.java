@@ -58,9 +58,12 @@ public final class MicrometerMetrics {
    * Binds a running listener's counters: {@code lb4j.listener.connections.active} (gauge),
    * {@code lb4j.listener.connections} (total), {@code lb4j.listener.responses} (tagged {@code class}
    * 1xx-5xx), {@code lb4j.listener.failures} (tagged {@code cause}: 502 by cause, 504, 431, 400, 508...),
-   * {@code lb4j.listener.retries}, {@code lb4j.listener.bytes} (tagged {@code direction} in/out) and
-   * {@code lb4j.listener.response_time_p99} (seconds, an upper bound from the listener's histogram). Each
-   * meter reads a fresh {@link ListenerMetrics} snapshot when scraped.
+   * {@code lb4j.listener.retries}, {@code lb4j.listener.bytes} (tagged {@code direction} in/out),
+   * {@code lb4j.listener.backend_connections_opened}, {@code lb4j.listener.accept_pauses} (tagged
+   * {@code reason}: {@code accept_error} when out of file descriptors, {@code connection_cap} at
+   * {@code maxConnections} or the process budget) and {@code lb4j.listener.response_time_p99} (seconds, an
+   * upper bound from the listener's histogram). Each meter reads a fresh {@link ListenerMetrics} snapshot
+   * when scraped.
    */
   public static void bind(ListenerServer server, MeterRegistry registry) {
     Tags tags = Tags.of("listener", server.listener().name());
@@ -82,6 +85,12 @@ public final class MicrometerMetrics {
         .tags(tags.and("direction", "in")).register(registry);
     FunctionCounter.builder("lb4j.listener.bytes", server, s -> s.metrics().bytesOut())
         .tags(tags.and("direction", "out")).register(registry);
+    FunctionCounter.builder("lb4j.listener.backend_connections_opened", server,
+        s -> s.metrics().backendConnectionsOpened()).tags(tags).register(registry);
+    FunctionCounter.builder("lb4j.listener.accept_pauses", server, s -> s.metrics().acceptPauses())
+        .tags(tags.and("reason", "accept_error")).register(registry);
+    FunctionCounter.builder("lb4j.listener.accept_pauses", server, s -> s.metrics().admissionPauses())
+        .tags(tags.and("reason", "connection_cap")).register(registry);
     Gauge.builder("lb4j.listener.response_time_p99", server,
         s -> s.metrics().responseTimeQuantile(0.99).toNanos() / 1e9).tags(tags).register(registry);
   }

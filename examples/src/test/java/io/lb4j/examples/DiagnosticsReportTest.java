@@ -14,6 +14,7 @@ import io.lb4j.impl.diagnostics.Diagnostics;
 import io.lb4j.impl.diagnostics.Finding;
 import io.lb4j.impl.diagnostics.FindingCode;
 import io.lb4j.impl.diagnostics.ListenerSnapshot;
+import io.lb4j.impl.diagnostics.PeriodicCheck;
 import io.lb4j.impl.diagnostics.Report;
 import io.lb4j.testing.HttpTestBackend;
 import java.io.IOException;
@@ -58,7 +59,10 @@ class DiagnosticsReportTest {
         assertThat(lb.awaitAnyHealthy(Duration.ofSeconds(30))).isTrue();
         awaitChecked(lb);
         // --- README diagnostics ---
-        Diagnostics diagnostics = Diagnostics.builder().build();
+        Diagnostics diagnostics = Diagnostics.builder().build(); // keep one: it remembers what it saw
+        while (diagnostics.examine(lb).confirming()) { // a check that disagrees with traffic must do so for a while
+          Thread.sleep(lb.healthCheck().interval().toMillis());
+        }
         ListenerSnapshot web = ListenerSnapshot.builder(listener, "0.0.0.0", 8080) // from the listener's metrics
             .gatewayTimeouts(12).responseTimeP99(Duration.ofSeconds(52)).headersTooLarge(3).build();
         Report report = diagnostics.examine(lb, List.of(web));   // diagnostics.examine(lb) for a client-side pool
@@ -73,8 +77,20 @@ class DiagnosticsReportTest {
             FindingCode.PROBE_VOLUME).doesNotContain(FindingCode.NO_ELIGIBLE_BACKEND);
         assertThat(report.findings(FindingCode.CHECK_FAILS_PORT_OPEN)).extracting(Finding::subject)
             .containsExactly("backend b (127.0.0.3:" + notHttp.getLocalPort() + ")");
+
+        // --- README periodic check ---
+        try (PeriodicCheck check = PeriodicCheck.logging(() -> diagnostics.examine(lb)).start(Duration.ofMinutes(1))) {
+          runTheService(); // findings are logged as they appear and clear, until the check is closed
+        }
+        // --- end of README periodic check ---
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("lb4j-diagnostics"));
       }
     }
+  }
+
+  /** Stands for the application's own work while the periodic check runs beside it. */
+  private static void runTheService() {
+    assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().equals("lb4j-diagnostics"));
   }
 
   /** Waits (30 s at most) until every backend has been checked once. */

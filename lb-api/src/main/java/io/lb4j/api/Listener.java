@@ -37,6 +37,9 @@ import java.util.Objects;
  * ({@link #allowH2cUpgrade()}), and the lingering close after a refusal lasts at most
  * {@link #lingeringTime()}.
  *
+ * <p>{@link #peakBandwidth()} caps the bytes per second the listener forwards (off by default), the
+ * reference's "Peak Bandwidth" column.
+ *
  * <p>The accept backlog is a request to the operating system, which caps it at
  * {@code net.core.somaxconn} (often 128 or 4096 on Linux). When the backlog is full the kernel stops
  * answering SYNs and clients time out; raise {@code somaxconn} as well as this value.
@@ -91,6 +94,7 @@ public final class Listener {
   private final Duration drainTimeout;
   private final Duration slowStartWindow;
   private final int slowStartFloorPercent;
+  private final PeakBandwidth peakBandwidth;
 
   private Listener(Builder b) {
     this.name = b.name;
@@ -113,6 +117,7 @@ public final class Listener {
     this.drainTimeout = b.drainTimeout;
     this.slowStartWindow = b.slowStartWindow;
     this.slowStartFloorPercent = b.slowStartFloorPercent;
+    this.peakBandwidth = b.peakBandwidth;
   }
 
   /**
@@ -147,6 +152,7 @@ public final class Listener {
     b.drainTimeout = drainTimeout;
     b.slowStartWindow = slowStartWindow;
     b.slowStartFloorPercent = slowStartFloorPercent;
+    b.peakBandwidth = peakBandwidth;
     return b;
   }
 
@@ -230,7 +236,7 @@ public final class Listener {
    * Layer 7: how long a client may leave the response unread (not one byte taken) before its connection is
    * closed; nothing is reported against the backend, which is not timed meanwhile.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public Duration writeTimeout() {
     return writeTimeout;
@@ -243,7 +249,7 @@ public final class Listener {
    * silent for 5 s (or the request timeout, if shorter), or this cap passes since the refusal, whichever is
    * first (nginx's {@code lingering_time}).
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public Duration lingeringTime() {
     return lingeringTime;
@@ -254,7 +260,7 @@ public final class Listener {
    * nginx's {@code underscores_in_headers off}): they are dropped, because some servers read {@code _} as
    * {@code -}, so that {@code Transfer_Encoding} would smuggle a framing past the listener.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public boolean underscoresInHeaders() {
     return underscoresInHeaders;
@@ -265,7 +271,7 @@ public final class Listener {
    * tunnelled to the backend after its 101, where the client's HTTP/2 is no longer checked by the listener.
    * False (the default): the upgrade is stripped and the request served as a plain HTTP/1.1 request.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public boolean allowH2cUpgrade() {
     return allowH2cUpgrade;
@@ -308,6 +314,33 @@ public final class Listener {
     return slowStartFloorPercent;
   }
 
+  /**
+   * What this listener's pool runs under: its scheduler, health checking, persistence, draining, slow start
+   * and backend port, without what only the frontend needs.
+   *
+   * @return the pool's settings
+   * @since 0.1.0
+   */
+  public PoolSettings poolSettings() {
+    PoolSettings.Builder b = PoolSettings.builder().scheduler(scheduler).healthCheck(healthCheck)
+        .outlierDetection(outlierDetection).sessionPersistence(sessionPersistence).drainTimeout(drainTimeout)
+        .slowStartWindow(slowStartWindow).slowStartFloorPercent(slowStartFloorPercent);
+    if (backendPort != 0) {
+      b.backendPort(backendPort);
+    }
+    return b.build();
+  }
+
+  /**
+   * The caps on the bytes per second this listener forwards ({@link PeakBandwidth#unlimited()} by default):
+   * enforced by back-pressure on TCP and HTTP(S) listeners, by dropping datagrams over the budget on UDP ones.
+   *
+   * @since 0.1.0
+   */
+  public PeakBandwidth peakBandwidth() {
+    return peakBandwidth;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -325,7 +358,8 @@ public final class Listener {
         && underscoresInHeaders == l.underscoresInHeaders && allowH2cUpgrade == l.allowH2cUpgrade
         && idleTimeout.equals(l.idleTimeout) && maxRequestHeaderSize == l.maxRequestHeaderSize
         && acceptBacklog == l.acceptBacklog && drainTimeout.equals(l.drainTimeout)
-        && slowStartWindow.equals(l.slowStartWindow) && slowStartFloorPercent == l.slowStartFloorPercent;
+        && slowStartWindow.equals(l.slowStartWindow) && slowStartFloorPercent == l.slowStartFloorPercent
+        && peakBandwidth.equals(l.peakBandwidth);
   }
 
   @Override
@@ -333,7 +367,7 @@ public final class Listener {
     return Objects.hash(name, frontendProtocol, frontendPort, backendProtocol, backendPort, scheduler,
         healthCheck, outlierDetection, sessionPersistence, requestTimeout, writeTimeout, lingeringTime,
         underscoresInHeaders, allowH2cUpgrade, idleTimeout,
-        maxRequestHeaderSize, acceptBacklog, drainTimeout, slowStartWindow, slowStartFloorPercent);
+        maxRequestHeaderSize, acceptBacklog, drainTimeout, slowStartWindow, slowStartFloorPercent, peakBandwidth);
   }
 
   @Override
@@ -369,6 +403,9 @@ public final class Listener {
     if (!slowStartWindow.isZero()) {
       s.append(" slowStart=").append(format(slowStartWindow)).append(" from ").append(slowStartFloorPercent).append('%');
     }
+    if (!peakBandwidth.isUnlimited()) {
+      s.append(" peakBandwidth=").append(peakBandwidth);
+    }
     return s.append('}').toString();
   }
 
@@ -398,6 +435,7 @@ public final class Listener {
     private Duration drainTimeout = Duration.ZERO;
     private Duration slowStartWindow = Duration.ZERO;
     private int slowStartFloorPercent = DEFAULT_SLOW_START_FLOOR_PERCENT;
+    private PeakBandwidth peakBandwidth = PeakBandwidth.unlimited();
 
     private Builder(String name, Protocol frontendProtocol, int frontendPort) {
       this.name = checkCharset("listener.name", name, 1, 80, "A-Z a-z 0-9 '-' '_' '.'",
@@ -456,7 +494,7 @@ public final class Listener {
      * Layer 7: how long a client may leave the response unread, 1s-900s (default 60s); then its connection
      * is closed (see {@link Listener#writeTimeout()}).
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder writeTimeout(Duration timeout) {
       this.writeTimeout = checkRange("listener.writeTimeout", timeout, MIN_REQUEST_TIMEOUT, MAX_WRITE_TIMEOUT);
@@ -467,7 +505,7 @@ public final class Listener {
      * Layer 7: the longest lingering close after a refusal, 1s-900s (default 30s; see
      * {@link Listener#lingeringTime()}).
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder lingeringTime(Duration time) {
       this.lingeringTime = checkRange("listener.lingeringTime", time, MIN_REQUEST_TIMEOUT, MAX_WRITE_TIMEOUT);
@@ -478,7 +516,7 @@ public final class Listener {
      * Layer 7: forward request fields whose name contains {@code _} (default false: dropped; see
      * {@link Listener#underscoresInHeaders()}).
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder underscoresInHeaders(boolean forwarded) {
       this.underscoresInHeaders = forwarded;
@@ -489,7 +527,7 @@ public final class Listener {
      * Layer 7: forward {@code Upgrade: h2c} and tunnel after its 101 (default false: stripped; see
      * {@link Listener#allowH2cUpgrade()}).
      *
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public Builder allowH2cUpgrade(boolean allowed) {
       this.allowH2cUpgrade = allowed;
@@ -529,6 +567,17 @@ public final class Listener {
     /** The weight a backend starts slow start with, 1-100 percent of its weight (default 10). */
     public Builder slowStartFloorPercent(int percent) {
       this.slowStartFloorPercent = checkRange("listener.slowStartFloorPercent", percent, 1, 100);
+      return this;
+    }
+
+    /**
+     * The caps on the bytes per second the listener forwards (default {@link PeakBandwidth#unlimited()}); see
+     * {@link PeakBandwidth} for how each protocol enforces them.
+     *
+     * @since 0.1.0
+     */
+    public Builder peakBandwidth(PeakBandwidth bandwidth) {
+      this.peakBandwidth = Objects.requireNonNull(bandwidth, "listener.peakBandwidth");
       return this;
     }
 

@@ -32,7 +32,7 @@ public interface Selection extends AutoCloseable {
    * ({@link InetSocketAddress#isUnresolved()}) only while the first resolution of a host name is pending
    * or has failed. Null when {@link #hasBackend()} is false.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   InetSocketAddress address();
 

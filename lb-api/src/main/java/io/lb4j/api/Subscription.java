@@ -9,7 +9,7 @@ package io.lb4j.api;
  * <p>Thread-safe; {@link #close()} is idempotent and throws no checked exception, so it fits
  * try-with-resources without a {@code catch (Exception e)}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface Subscription extends AutoCloseable {

@@ -49,7 +49,7 @@ import org.xbill.DNS.TextParseException;
  * <p><b>Threads.</b> Each source resolves on one daemon thread ({@code lb4j-dns-<name>}), created by
  * {@link #start} and stopped by {@link #close}; the subscriber is called on it. Thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class DnsBackendSource implements BackendSource {
 
@@ -259,7 +259,7 @@ public final class DnsBackendSource implements BackendSource {
    * Builds a {@link DnsBackendSource}; validates each value as it is set and the combination at
    * {@link #build()}. Not thread-safe.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final class Builder {
     private final Name name;

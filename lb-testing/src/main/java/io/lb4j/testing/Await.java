@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * <p>The condition is polled every millisecond at first, backing off to every 20 ms, so that a quick condition
  * returns quickly and a slow one does not burn a core. Stateless and thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Await {
 

@@ -16,7 +16,7 @@ import java.util.Objects;
  * <p>Thread-safe: the set of backends is fixed at {@link Builder#build()}; each backend is thread-safe.
  * Lifecycle: built stopped; {@link #start()}, {@link #reset()} between tests, {@link #close()}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class BackendFleet implements AutoCloseable {
 
@@ -164,7 +164,7 @@ public final class BackendFleet implements AutoCloseable {
   /**
    * Builds a {@link BackendFleet}. Not thread-safe.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final class Builder {
     private final Map<String, TestBackend> backends = new LinkedHashMap<>();

@@ -10,7 +10,7 @@ import java.lang.annotation.Target;
  * Names the fleet backend a test method parameter receives from a {@link FleetExtension}:
  * {@code void test(@BackendName("a") HttpTestBackend a)}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe; a backend swaps whole behaviours, so a request never sees half of a change.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Behavior {
 
@@ -189,7 +189,7 @@ public final class Behavior {
   /**
    * Builds a {@link Behavior}; each setter validates its value. Not thread-safe.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final class Builder {
     private int status = DEFAULT_STATUS;

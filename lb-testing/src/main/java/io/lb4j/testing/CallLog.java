@@ -13,7 +13,7 @@ import java.util.Objects;
  *
  * <p>Thread-safe: many client threads record concurrently.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class CallLog {
 
@@ -23,7 +23,7 @@ public final class CallLog {
    * @param startNanos the {@link System#nanoTime()} when the call started
    * @param ok whether it succeeded
    * @param detail why it failed (a status, an exception), empty for a success
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public record Call(long startNanos, boolean ok, String detail) {
     /**

@@ -30,7 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe; the toxic list is an immutable snapshot replaced on each change, read by the connections'
  * threads. Each connection uses two threads, which {@link #disable()} and {@link #close()} end.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class FaultProxy extends LoopbackServer implements AutoCloseable {
 

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <p>Thread-safe as far as JUnit needs: callbacks run on JUnit's thread; the fleet itself is thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class FleetExtension
     implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback, ParameterResolver {

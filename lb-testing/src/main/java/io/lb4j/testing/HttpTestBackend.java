@@ -32,7 +32,7 @@ import java.util.function.Function;
  * the new behaviour, never a mix; changes are serialised on this object, so {@link #update} loses none.
  * Lifecycle: see {@link TestBackend}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class HttpTestBackend extends BackendServer {
 
@@ -239,7 +239,7 @@ public final class HttpTestBackend extends BackendServer {
   /**
    * Builds an {@link HttpTestBackend}; each setter validates its value. Not thread-safe.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final class Builder extends BackendBuilder<Builder> {
     private String healthPath = DEFAULT_HEALTH_PATH;

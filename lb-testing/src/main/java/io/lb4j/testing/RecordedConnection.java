@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * <p>Thread-safe: the backend's connection thread updates the byte count and the closed flag while tests read them.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class RecordedConnection implements Recorded {
 

@@ -15,7 +15,7 @@ import java.util.function.Predicate;
  * Entries are kept until {@link #clear()} (the fleet extension clears them before each test).
  *
  * @param <T> the kind of entry
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Recording<T extends Recorded> {
 

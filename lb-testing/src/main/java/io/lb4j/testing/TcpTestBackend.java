@@ -21,7 +21,7 @@ import java.util.Objects;
  * <p>Thread-safe: the mode can change while connections arrive; it applies to connections accepted afterwards.
  * Lifecycle: see {@link TestBackend}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class TcpTestBackend extends BackendServer {
 
@@ -235,7 +235,7 @@ public final class TcpTestBackend extends BackendServer {
   /**
    * Builds a {@link TcpTestBackend}; each setter validates its value. Not thread-safe.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final class Builder extends BackendBuilder<Builder> {
     private Mode mode = Mode.ECHO;

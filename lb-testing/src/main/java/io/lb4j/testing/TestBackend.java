@@ -14,7 +14,7 @@ import java.net.InetSocketAddress;
  *
  * <p>Implementations are thread-safe: a test reprograms a backend while other threads send it traffic.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public interface TestBackend extends AutoCloseable {
 

@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Toxic {
 

@@ -13,7 +13,7 @@ import java.util.Objects;
  *
  * <p>Stateless and thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class TrafficAssertions {
 

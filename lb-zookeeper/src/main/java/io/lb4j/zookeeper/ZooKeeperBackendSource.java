@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * without waiting. A client given to the builder stays the caller's: it must be started and is not closed; a
  * client built from a connect string is started and closed here. Thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ZooKeeperBackendSource implements BackendSource {
 
@@ -336,7 +336,7 @@ public final class ZooKeeperBackendSource implements BackendSource {
   /**
    * Builds a {@link ZooKeeperBackendSource}; validates each value as it is set. Not thread-safe.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public static final class Builder {
     private final CuratorFramework client;

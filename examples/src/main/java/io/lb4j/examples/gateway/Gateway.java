@@ -3,27 +3,27 @@ package io.lb4j.examples.gateway;
 import io.lb4j.examples.Demo;
 import io.lb4j.examples.gateway.config.ConfigException;
 import io.lb4j.examples.gateway.config.ConfigProblem;
-import io.lb4j.examples.gateway.config.Durations;
 import io.lb4j.examples.gateway.config.GatewayConfig;
 import io.lb4j.examples.gateway.config.GatewayConfigParser;
+import io.lb4j.examples.gateway.config.IoErrors;
+import io.lb4j.examples.gateway.config.ListenerConfig;
 import io.lb4j.impl.diagnostics.Report;
 import io.lb4j.impl.diagnostics.Severity;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
- * The lb4j gateway, {@code java -jar examples/target/lb-gateway.jar COMMAND}:
+ * The lb4j gateway, {@code java -jar examples/target/lb-gateway.jar COMMAND} ({@code COMMAND --help} for its
+ * options):
  *
  * <ul>
  *   <li>{@code demo}: three HTTP backends on loopback behind a Layer-7 and a Layer-4 listener, driven by a
@@ -31,36 +31,37 @@ import java.util.concurrent.TimeUnit;
  *       backend failing and rejoining, 502, 504, 431 and 508;
  *   <li>{@code demo client}: the client-side tour (the balancer inside the application);
  *   <li>{@code run --config FILE}: a gateway from a YAML file, reloaded when the file changes or on SIGHUP,
- *       with a status table, stopped gracefully by Ctrl-C;
+ *       with a status table and an optional admin endpoint, stopped gracefully by SIGTERM or Ctrl-C;
+ *   <li>{@code validate --config FILE}: checks a file and everything it names, starts nothing (like
+ *       {@code nginx -t});
+ *   <li>{@code diagnose --config FILE}: starts the gateway, prints what diagnostics find, stops.
  * </ul>
  *
- * <p>Exit codes: 0 success, 1 a runtime failure (a port in use, a demo phase that did not behave), 2 a
- * usage or configuration error (nothing was started).
+ * <p>Exit codes ({@link CommandLine#EXIT_CODES}): 0 success, also after a graceful stop by SIGTERM or Ctrl-C
+ * (as nginx); 1 a runtime failure (a port in use, a demo phase that did not behave, an error found by
+ * {@code diagnose}); 2 a usage or configuration error (nothing was started); 3 a listener failed while running
+ * (one of its event loops hit an {@link Error} such as {@code OutOfMemoryError}): the gateway closed every
+ * listener and exits so that a supervisor (systemd {@code Restart=on-failure}, a container restart policy)
+ * starts it again.
  */
 public final class Gateway {
 
   /** Exit code of a usage or configuration error. */
-  static final int EXIT_CONFIG = 2;
+  static final int EXIT_CONFIG = CommandLine.EXIT_CONFIG;
+  /** Exit code of {@code run} when a listener failed (fail-stop: never a process that answers nothing). */
+  static final int EXIT_LISTENER_FAILED = CommandLine.EXIT_LISTENER_FAILED;
   /** How long periodic diagnostics wait for every backend's first health check before they start. */
   static final Duration FIRST_CHECKS_WAIT = Duration.ofSeconds(15);
   /** How long {@code run} lets requests in flight finish on Ctrl-C. */
   static final Duration STOP_GRACE = Duration.ofSeconds(10);
-  private static final String USAGE = String.join("\n",
-      "usage: java -jar lb-gateway.jar COMMAND",
-      "  demo                      the gateway demo: listeners, health checks and failures on loopback",
-      "  demo client               the client-side demo: the balancer inside the application",
-      "  run --config FILE         run a gateway from a YAML file (see examples/gateway.yaml)",
-      "      [--event-loops N]     event-loop threads per listener (default: the number of cores)",
-      "      [--status-every DUR]  status refresh, such as 2s or 500ms (default 2s); 0s turns it off",
-      "      [--diagnose-every DUR] log diagnostics findings as they appear and clear (default 30s; 0s: off)",
-      "  diagnose --config FILE    start the configured gateway, let its health checks run, print what",
-      "      [--json] [--wait DUR] diagnostics find (text or JSON), stop; exit 1 when a finding is an error");
 
   private final PrintStream out;
   private final PrintStream err;
   private final CountDownLatch stop = new CountDownLatch(1);
   private final CountDownLatch finished = new CountDownLatch(1);
-  private volatile boolean signalled;
+  /** True while {@code run} serves: a stop signal then stops it gracefully; before, it exits at once. */
+  private volatile boolean serving;
+  private volatile String failedListener;
 
   Gateway(PrintStream out, PrintStream err) {
     this.out = out;
@@ -77,22 +78,45 @@ public final class Gateway {
       // per request) stays off unless -Dorg.slf4j.simpleLogger.log.io.lb4j.access=info turns it on.
       defaultProperty("org.slf4j.simpleLogger.log.io.lb4j", "info");
       defaultProperty("org.slf4j.simpleLogger.log.io.lb4j.access", "warn");
+    } else {
+      defaultProperty("org.slf4j.simpleLogger.log.io.lb4j", "warn");
     }
     Gateway gateway = new Gateway(System.out, System.err);
-    Runtime.getRuntime().addShutdownHook(new Thread(gateway::stopFromSignal, "lb4j-gateway-shutdown"));
-    int exit = gateway.execute(args);
-    if (!gateway.signalled) {
-      System.exit(exit); // after a signal the JVM is exiting already; System.exit would block here
+    if (args.length > 0 && args[0].equals("run")
+        && !Signals.onTerminate(gateway::stopFromSignal)) {
+      // No signal handling on this JVM: the shutdown hook stops gracefully (the exit code is then the JVM's).
+      Runtime.getRuntime().addShutdownHook(new Thread(gateway::stopFromShutdownHook, "lb4j-gateway-shutdown"));
     }
+    int exit;
+    try {
+      exit = gateway.execute(args);
+    } catch (Error e) {
+      // Out of memory on the main thread itself: no clean stop is possible, but never linger half alive.
+      Runtime.getRuntime().halt(EXIT_LISTENER_FAILED);
+      return;
+    }
+    System.out.flush();
+    System.exit(exit);
   }
 
   /**
-   * Ctrl-C or SIGTERM: the JVM exits once its shutdown hooks return, so this hook waits until {@code run}
-   * has stopped gracefully (bounded by the grace and a margin).
+   * SIGTERM or Ctrl-C: a serving gateway stops gracefully and {@code main} exits 0; before it serves (while
+   * the file is read) there is nothing to drain, so the process exits 0 at once.
    */
   private void stopFromSignal() {
-    signalled = true;
+    if (serving) {
+      requestStop();
+    } else {
+      System.exit(CommandLine.EXIT_OK);
+    }
+  }
+
+  /** Without signal handling: the JVM exits once its shutdown hooks return, so wait for the graceful stop. */
+  private void stopFromShutdownHook() {
     requestStop();
+    if (!serving) {
+      return;
+    }
     try {
       finished.await(STOP_GRACE.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -104,6 +128,17 @@ public final class Gateway {
     if (System.getProperty(key) == null) {
       System.setProperty(key, value);
     }
+  }
+
+  /**
+   * A listener failed ({@link io.lb4j.impl.listener.ListenerState#FAILED}): {@code run} stops every
+   * listener at once and returns {@link #EXIT_LISTENER_FAILED}. Called on the failed listener's thread.
+   */
+  void listenerFailed(String name) {
+    if (failedListener == null) {
+      failedListener = name;
+    }
+    stop.countDown();
   }
 
   /** Asks a running {@code run} to stop gracefully (what Ctrl-C does). */
@@ -121,11 +156,20 @@ public final class Gateway {
   }
 
   private int dispatch(String[] args) {
-    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
-      (args.length == 0 ? err : out).println(USAGE);
-      return args.length == 0 ? EXIT_CONFIG : 0;
+    if (args.length == 0) {
+      err.println(CommandLine.USAGE);
+      return EXIT_CONFIG;
     }
-    switch (args[0]) {
+    String command = args[0];
+    if (command.equals("help") || command.equals("--help") || command.equals("-h")) {
+      out.println(CommandLine.help(args.length > 1 ? args[1] : ""));
+      return CommandLine.EXIT_OK;
+    }
+    if (CommandLine.wantsHelp(args)) {
+      out.println(CommandLine.help(command));
+      return CommandLine.EXIT_OK;
+    }
+    switch (command) {
       case "demo":
         if (args.length == 2 && args[1].equals("client")) {
           return Demo.run();
@@ -133,44 +177,109 @@ public final class Gateway {
         if (args.length == 1) {
           return GatewayDemo.run(out);
         }
-        return usage("demo takes no argument but 'client', was '" + String.join(" ", args) + "'");
+        return usage("demo: takes no argument but 'client', was '" + String.join(" ", args) + "'", command);
       case "run":
         return run(args);
+      case "validate":
+        return validate(args);
       case "diagnose":
         return diagnose(args);
       default:
-        return usage("unknown command '" + args[0] + "'");
+        return usage("unknown command '" + command + "'", "");
     }
   }
 
-  private int usage(String problem) {
+  private int usage(String problem, String command) {
     err.println(problem);
-    err.println(USAGE);
+    err.println(CommandLine.help(command));
     return EXIT_CONFIG;
   }
 
-  private int run(String[] args) {
-    Optional<RunOptions> options = RunOptions.parse(args, err);
-    if (options.isEmpty()) {
-      err.println(USAGE);
-      return EXIT_CONFIG;
-    }
-    RunOptions o = options.get();
-    GatewayConfigParser parser = new GatewayConfigParser();
+  /** The file's bytes and what they configure; empty after printing why the file cannot be used. */
+  private Optional<Loaded> load(CommandLine.Options o) {
     byte[] content;
     try {
-      content = Files.readAllBytes(o.config());
+      content = GatewayConfigParser.read(o.config());
     } catch (IOException e) {
-      err.println("cannot read " + o.config() + ": " + e.getMessage());
+      err.println(o.command() + ": cannot read " + o.config() + ": " + IoErrors.describe(e));
+      return Optional.empty();
+    }
+    try {
+      GatewayConfig config = new GatewayConfigParser().parse(o.config().toString(), content,
+          o.config().toAbsolutePath().getParent());
+      return Optional.of(new Loaded(config, content));
+    } catch (ConfigException e) {
+      printProblems(e, "nothing was started");
+      return Optional.empty();
+    }
+  }
+
+  /** A configuration and the bytes it was read from. */
+  private record Loaded(GatewayConfig config, byte[] content) {}
+
+  private Optional<CommandLine.Options> options(String[] args) {
+    Optional<CommandLine.Options> options = CommandLine.Options.parse(args, err);
+    if (options.isEmpty()) {
+      err.println(CommandLine.help(args[0]));
+    }
+    return options;
+  }
+
+  /** {@code validate}: everything {@code run} would check before it binds, and nothing more. */
+  private int validate(String[] args) {
+    Optional<CommandLine.Options> options = options(args);
+    if (options.isEmpty()) {
+      return EXIT_CONFIG;
+    }
+    CommandLine.Options o = options.get();
+    Optional<Loaded> loaded = load(o);
+    if (loaded.isEmpty()) {
+      return EXIT_CONFIG;
+    }
+    GatewayConfig config = loaded.get().config();
+    try {
+      GatewayRuntime.loadTls(config, o.config().toString());
+    } catch (ConfigException e) {
+      printProblems(e, "it would not start");
+      return EXIT_CONFIG;
+    }
+    out.println(o.config() + ": the configuration is valid: " + config.listeners().size()
+        + (config.listeners().size() == 1 ? " listener" : " listeners"));
+    for (ListenerConfig l : config.listeners()) {
+      out.println("  " + l.listener().name() + ": " + l.listener().frontendProtocol().name().toLowerCase(Locale.ROOT)
+          + " on " + l.bindAddress() + ":" + l.listener().frontendPort() + ", "
+          + (l.source() != null ? "backends from " + l.source().description()
+              : l.backends().size() + (l.backends().size() == 1 ? " backend" : " backends")));
+    }
+    return CommandLine.EXIT_OK;
+  }
+
+  private int run(String[] args) {
+    Optional<CommandLine.Options> options = options(args);
+    if (options.isEmpty()) {
+      return EXIT_CONFIG;
+    }
+    CommandLine.Options o = options.get();
+    Optional<Loaded> loaded = load(o);
+    if (loaded.isEmpty()) {
       return EXIT_CONFIG;
     }
     GatewayRuntime runtime;
+    serving = true; // from here a stop signal is graceful: listeners may be accepting
     try {
-      runtime = start(parser, o);
-    } catch (StartFailure e) {
+      runtime = start(loaded.get().config(), o);
+    } catch (StartFailed e) {
       return e.exitCode;
     }
+    if (stop.getCount() == 0) { // a stop asked for while the gateway started
+      runtime.stop(Duration.ZERO);
+      return CommandLine.EXIT_OK;
+    }
     runtime.listeners().forEach(r -> out.println("started " + r.server()));
+    if (runtime.adminAddress() != null) {
+      out.println("admin endpoint: http://" + runtime.adminAddress().getAddress().getHostAddress() + ":"
+          + runtime.adminAddress().getPort() + "/status (also /status.json, /metrics, /ready, /live)");
+    }
     ScheduledExecutorService status = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "lb4j-gateway-status");
       t.setDaemon(true);
@@ -186,49 +295,55 @@ public final class Gateway {
       diagnostics.start();
     }
     boolean terminal = System.console() != null;
+    ListenerStatus listenerStatus = new ListenerStatus();
     if (!o.statusEvery().isZero()) {
-      status.scheduleWithFixedDelay(() -> printStatus(runtime, terminal),
+      status.scheduleWithFixedDelay(() -> printStatus(runtime, listenerStatus, terminal),
           o.statusEvery().toMillis(), o.statusEvery().toMillis(), TimeUnit.MILLISECONDS);
     }
-    try (ConfigWatcher watcher = new ConfigWatcher(o.config(), content, parser, reloadListener(runtime))) {
+    try (ConfigWatcher watcher = new ConfigWatcher(o.config(), loaded.get().config(), loaded.get().content(),
+        new GatewayConfigParser(), reloadListener(runtime))) {
       Signals.onHangup(watcher::reload);
       stop.await();
-      out.println("stopping: letting requests in flight finish (up to " + STOP_GRACE.toSeconds() + "s)");
+      if (failedListener == null) {
+        out.println("stopping: letting requests in flight finish (up to " + STOP_GRACE.toSeconds() + "s)");
+      }
     } catch (IOException e) {
-      err.println("cannot watch " + o.config() + ": " + e.getMessage());
+      err.println("run: cannot watch " + o.config() + ": " + IoErrors.describe(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
       status.shutdownNow();
-      runtime.stop(STOP_GRACE);
+      if (failedListener != null) {
+        err.println("listener " + failedListener + " FAILED (an event loop hit an Error, see the log): stopping"
+            + " every listener; exit code " + EXIT_LISTENER_FAILED + " so that a supervisor restarts the gateway");
+      }
+      runtime.stop(failedListener != null ? Duration.ZERO : STOP_GRACE);
       out.println("stopped");
     }
-    return 0;
+    return failedListener != null ? EXIT_LISTENER_FAILED : CommandLine.EXIT_OK;
   }
 
   /** A start that failed after its reason was printed. */
-  private static final class StartFailure extends Exception {
+  private static final class StartFailed extends Exception {
     private static final long serialVersionUID = 1L;
     final int exitCode;
 
-    StartFailure(int exitCode) {
+    StartFailed(int exitCode) {
       super(null, null, false, false);
       this.exitCode = exitCode;
     }
   }
 
-  private GatewayRuntime start(GatewayConfigParser parser, RunOptions o) throws StartFailure {
+  private GatewayRuntime start(GatewayConfig config, CommandLine.Options o) throws StartFailed {
     try {
-      return GatewayRuntime.start(parser.parse(o.config()), o.config().toString(), o.eventLoops());
-    } catch (IOException e) {
-      err.println("cannot read " + o.config() + ": " + e.getMessage());
-      throw new StartFailure(EXIT_CONFIG);
+      return GatewayRuntime.start(config, o.config().toString(), o.eventLoops(), this::listenerFailed);
     } catch (ConfigException e) {
       printProblems(e, "nothing was started");
-      throw new StartFailure(EXIT_CONFIG);
-    } catch (UncheckedIOException e) {
-      err.println("cannot start: " + e.getMessage());
-      throw new StartFailure(1);
+      throw new StartFailed(EXIT_CONFIG);
+    } catch (GatewayRuntime.StartFailure e) {
+      err.println(o.command() + ": cannot start, nothing was left running:");
+      err.println("  " + e.problem());
+      throw new StartFailed(CommandLine.EXIT_FAILURE);
     }
   }
 
@@ -237,28 +352,42 @@ public final class Gateway {
    * checks, prints each listener's diagnostics report and stops. Exit 1 when a finding is an error.
    */
   private int diagnose(String[] args) {
-    Optional<RunOptions> options = RunOptions.parse(args, err);
+    Optional<CommandLine.Options> options = options(args);
     if (options.isEmpty()) {
-      err.println(USAGE);
       return EXIT_CONFIG;
     }
-    RunOptions o = options.get();
+    CommandLine.Options o = options.get();
+    Optional<Loaded> loaded = load(o);
+    if (loaded.isEmpty()) {
+      return EXIT_CONFIG;
+    }
     GatewayRuntime runtime;
     try {
-      runtime = start(new GatewayConfigParser(), o);
-    } catch (StartFailure e) {
+      runtime = start(loaded.get().config(), o);
+    } catch (StartFailed e) {
       return e.exitCode;
     }
     try {
       runtime.awaitFirstChecks(o.waitFor());
       List<Report> reports = runtime.examine();
+      // A check-versus-traffic mismatch must last before it is an error (a backend restarting is not one):
+      // examine again until none is confirming, at most twice the longest confirmation time and 5 s more (each
+      // examination may wait up to 1 s for a port probe).
+      long deadline = System.nanoTime() + runtime.confirmationTime().multipliedBy(2).plusSeconds(5).toNanos();
+      while (reports.stream().anyMatch(Report::confirming) && System.nanoTime() - deadline < 0) {
+        TimeUnit.MILLISECONDS.sleep(Math.max(100, runtime.confirmationTime().toMillis() / 4));
+        reports = runtime.examine();
+      }
       if (o.json()) {
         out.println(reports.stream().map(Report::toJson).collect(Collectors.joining(",\n", "[\n", "\n]")));
       } else {
         reports.forEach(r -> out.println(r.toText()));
       }
       boolean error = reports.stream().anyMatch(r -> r.worst().orElse(Severity.INFO) == Severity.ERROR);
-      return error ? 1 : 0;
+      return error ? CommandLine.EXIT_FAILURE : CommandLine.EXIT_OK;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return CommandLine.EXIT_FAILURE;
     } finally {
       runtime.stop(Duration.ZERO);
     }
@@ -269,7 +398,7 @@ public final class Gateway {
       @Override
       public void onValid(GatewayConfig config) {
         List<String> pending = runtime.apply(config);
-        out.println("reloaded: backends and health checks applied");
+        out.println("reloaded: backends, health checks and cookie keys applied");
         pending.forEach(line -> out.println("  not applied: " + line));
       }
 
@@ -280,17 +409,20 @@ public final class Gateway {
 
       @Override
       public void onUnreadable(IOException cause) {
-        err.println("reload refused: cannot read the file (" + cause.getMessage()
+        err.println("reload refused: cannot read the file (" + IoErrors.describe(cause)
             + "); the running configuration is kept");
       }
     };
   }
 
-  private void printStatus(GatewayRuntime runtime, boolean terminal) {
+  private void printStatus(GatewayRuntime runtime, ListenerStatus listeners, boolean terminal) {
+    long now = System.nanoTime();
     if (terminal) {
-      out.print(StatusTable.REDRAW + StatusTable.table(runtime.views()));
+      out.print(StatusTable.REDRAW + StatusTable.table(runtime.views()) + "\n"
+          + listeners.table(runtime.metrics(), now));
     } else {
       StatusTable.lines(runtime.views()).forEach(out::println);
+      listeners.lines(runtime.metrics(), now).forEach(out::println);
     }
     out.flush();
   }
@@ -300,76 +432,5 @@ public final class Gateway {
     err.println(problems.size() + (problems.size() == 1 ? " problem" : " problems") + " in the configuration; "
         + consequence + ":");
     problems.forEach(p -> err.println("  " + p));
-  }
-
-  /** The options of {@code run}. */
-  record RunOptions(Path config, int eventLoops, Duration statusEvery, Duration diagnoseEvery, boolean json,
-      Duration waitFor) {
-
-    static Optional<RunOptions> parse(String[] args, PrintStream err) {
-      Path config = null;
-      int loops = Runtime.getRuntime().availableProcessors();
-      Duration every = Duration.ofSeconds(2);
-      Duration diagnoseEvery = Duration.ofSeconds(30);
-      Duration waitFor = Duration.ofSeconds(15);
-      boolean json = false;
-      boolean ok = true;
-      for (int i = 1; i < args.length; i++) {
-        String option = args[i];
-        if (option.equals("--json")) {
-          json = true;
-          continue;
-        }
-        String value = i + 1 < args.length ? args[++i] : null;
-        if (value == null) {
-          err.println("run: " + option + " needs a value");
-          return Optional.empty();
-        }
-        switch (option) {
-          case "--config":
-            config = Path.of(value);
-            break;
-          case "--event-loops":
-            try {
-              loops = Integer.parseInt(value);
-            } catch (NumberFormatException e) {
-              loops = 0;
-            }
-            if (loops < 1 || loops > 256) {
-              err.println("run: --event-loops must be between 1 and 256, was '" + value + "'");
-              ok = false;
-            }
-            break;
-          case "--status-every":
-            every = duration(option, value, err).orElse(null);
-            ok &= every != null;
-            break;
-          case "--diagnose-every":
-            diagnoseEvery = duration(option, value, err).orElse(null);
-            ok &= diagnoseEvery != null;
-            break;
-          case "--wait":
-            waitFor = duration(option, value, err).orElse(null);
-            ok &= waitFor != null;
-            break;
-          default:
-            err.println("run: unknown option '" + option + "'");
-            ok = false;
-        }
-      }
-      if (config == null) {
-        err.println("run: --config FILE is required");
-        ok = false;
-      }
-      return ok ? Optional.of(new RunOptions(config, loops, every, diagnoseEvery, json, waitFor)) : Optional.empty();
-    }
-
-    private static Optional<Duration> duration(String option, String value, PrintStream err) {
-      Optional<Duration> parsed = Durations.parse(value);
-      if (parsed.isEmpty()) {
-        err.println(option + " must be a duration such as 500ms, 2s or 1m, was '" + value + "'");
-      }
-      return parsed;
-    }
   }
 }

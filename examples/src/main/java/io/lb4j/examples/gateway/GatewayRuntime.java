@@ -4,19 +4,29 @@ import io.lb4j.api.BackendView;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.examples.gateway.config.ConfigException;
 import io.lb4j.examples.gateway.config.ConfigProblem;
+import io.lb4j.examples.gateway.admin.AdminServer;
+import io.lb4j.examples.gateway.admin.CountingPool;
+import io.lb4j.examples.gateway.admin.GatewayStatus;
+import io.lb4j.examples.gateway.config.CookieKeys;
 import io.lb4j.examples.gateway.config.GatewayConfig;
 import io.lb4j.examples.gateway.config.ListenerConfig;
+import io.lb4j.impl.CookieKeyRing;
 import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.diagnostics.Diagnostics;
+import io.lb4j.impl.diagnostics.FixStyle;
 import io.lb4j.impl.diagnostics.ListenerSnapshot;
 import io.lb4j.impl.diagnostics.PeriodicCheck;
 import io.lb4j.impl.diagnostics.Report;
+import io.lb4j.impl.listener.ConnectionBudget;
+import io.lb4j.impl.listener.ListenerMetrics;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.impl.listener.PemSsl;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -37,33 +48,90 @@ import javax.net.ssl.SSLContext;
  */
 final class GatewayRuntime implements AutoCloseable {
 
-  /** One listener's pool and server. */
-  record Running(ListenerConfig config, LoadBalancer pool, ListenerServer server) {}
+  /**
+   * One listener's pool and server.
+   *
+   * @param config the listener as it was started
+   * @param pool its pool
+   * @param server its server
+   * @param cookieKeys the ring that signs its inserted cookies, or null when it has none from a file
+   */
+  record Running(ListenerConfig config, LoadBalancer pool, ListenerServer server, CookieKeyRing cookieKeys) {}
+
+  /**
+   * A listener that could not start (most often its port is in use), with where it is in the file.
+   */
+  static final class StartFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient ConfigProblem problem;
+
+    StartFailure(ConfigProblem problem, Throwable cause) {
+      super(problem.toString(), cause);
+      this.problem = problem;
+    }
+
+    /** {@code gateway.yaml:5: listeners[0].port: listener web cannot bind 127.0.0.1:8080: Address already in use}. */
+    ConfigProblem problem() {
+      return problem;
+    }
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Map<String, Running> running;
+  private final Map<String, CookieKeys> keysApplied = new ConcurrentHashMap<>();
   private final Map<String, Diagnostics> diagnostics = new ConcurrentHashMap<>();
   private final List<PeriodicCheck> checks = new ArrayList<>();
+  private final AdminServer admin;
   private volatile boolean stopped;
   private GatewayConfig config;
 
-  private GatewayRuntime(GatewayConfig config, Map<String, Running> running) {
+  private GatewayRuntime(GatewayConfig config, Map<String, Running> running, AdminServer admin) {
     this.config = config;
     this.running = running;
+    this.admin = admin;
+  }
+
+  private static AdminServer startAdmin(GatewayConfig.AdminConfig admin, String fileName, Map<String, Running> running) {
+    Instant started = Instant.now();
+    List<GatewayStatus.Served> served = new ArrayList<>();
+    running.values().forEach(r -> served.add(new GatewayStatus.Served((CountingPool) r.pool(), r.server(), started)));
+    List<GatewayStatus.Served> all = List.copyOf(served);
+    try {
+      return AdminServer.start(InetAddress.getByName(admin.bindAddress()), admin.port(), () -> all);
+    } catch (IOException | RuntimeException e) {
+      throw new StartFailure(new ConfigProblem(fileName, admin.line(), "admin.port", "the admin endpoint cannot bind "
+          + admin.bindAddress() + ":" + admin.port() + ": " + e.getMessage()), e);
+    }
+  }
+
+  /** Where the admin endpoint listens, or null when it is off. */
+  InetSocketAddress adminAddress() {
+    return admin == null ? null : admin.address();
   }
 
   /**
    * Loads the TLS files, builds the pools and starts every listener.
    *
    * @param eventLoops event-loop threads per listener
+   * @param onListenerFailure told the name of a listener that failed while running (an event loop hit an
+   *     {@link Error}; the listener closed its sockets); called on that listener's thread, must not block
    * @throws ConfigException when a TLS key or certificate cannot be loaded (nothing was started)
-   * @throws UncheckedIOException when a listener cannot bind; its message names the listener, address and
-   *     cause (the listeners started before it are stopped again)
+   * @throws StartFailure when a listener cannot start, most often because its port is in use; it names the
+   *     file, the line of the listener's port, the listener, the address and the cause (the listeners started
+   *     before it are stopped again)
    */
-  static GatewayRuntime start(GatewayConfig config, String fileName, int eventLoops) throws ConfigException {
+  static GatewayRuntime start(GatewayConfig config, String fileName, int eventLoops,
+      Consumer<String> onListenerFailure) throws ConfigException {
     Map<String, SSLContext> tls = loadTls(config, fileName);
+    ConnectionBudget budget = config.maxConnections() > 0 ? ConnectionBudget.of(config.maxConnections())
+        : ConnectionBudget.processDefault();
+    String instance = instanceId();
     Map<String, Running> running = new LinkedHashMap<>();
+    AdminServer admin = null;
     try {
-      for (ListenerConfig listener : config.listeners()) {
+      for (int i = 0; i < config.listeners().size(); i++) {
+        ListenerConfig listener = config.listeners().get(i);
         String name = listener.listener().name();
         LoadBalancers.Builder builder = LoadBalancers.builder(listener.listener());
         if (listener.source() != null) {
@@ -71,31 +139,87 @@ final class GatewayRuntime implements AutoCloseable {
         } else {
           builder.backends(listener.backends());
         }
+        CookieKeyRing ring = listener.cookieKeys() == null ? null : ring(listener.cookieKeys());
+        if (ring != null) {
+          builder.cookieKeys(ring);
+        }
         LoadBalancer pool = builder.build();
+        if (config.admin() != null) {
+          pool = new CountingPool(pool); // per-backend answers and 5xx for the status page
+        }
         try {
           ListenerServer.Builder server = ListenerServer.builder(pool)
-              .bindAddress(InetAddress.getByName(listener.bindAddress()))
-              .eventLoops(eventLoops);
+              .bindAddress(InetAddress.getByName(listener.bindAddress())) // an IP literal: no lookup
+              .eventLoops(eventLoops)
+              .maxIdleConnectionsPerBackend(listener.backendPool().maxIdlePerBackend())
+              .backendIdleTimeout(listener.backendPool().idleTimeout())
+              .connectionBudget(budget)
+              .onFailure(() -> onListenerFailure.accept(name))
+              .viaId(listener.viaId() != null ? listener.viaId() : defaultViaId(name, instance));
+          if (listener.maxConnections() > 0) {
+            server.maxConnections(listener.maxConnections());
+          }
           if (tls.containsKey(name)) {
             server.sslContext(tls.get(name));
           }
           pool.start();
-          running.put(name, new Running(listener, pool, server.build().start()));
+          running.put(name, new Running(listener, pool, server.build().start(), ring));
         } catch (IOException | RuntimeException e) {
           pool.close();
-          throw e instanceof UncheckedIOException ? (UncheckedIOException) e
-              : new UncheckedIOException("listener " + name + ": " + e.getMessage(),
-                  e instanceof IOException ? (IOException) e : new IOException(e));
+          throw new StartFailure(new ConfigProblem(fileName, listener.line(), "listeners[" + i + "].port",
+              e.getMessage() != null && e.getMessage().startsWith("listener ") ? e.getMessage()
+                  : "listener " + name + " cannot start: " + e), e);
         }
+      }
+      if (config.admin() != null) {
+        admin = startAdmin(config.admin(), fileName, running);
       }
     } catch (RuntimeException e) {
       running.values().forEach(r -> stopOne(r, Duration.ZERO));
       throw e;
     }
-    return new GatewayRuntime(config, running);
+    GatewayRuntime runtime = new GatewayRuntime(config, running, admin);
+    config.listeners().forEach(l -> {
+      if (l.cookieKeys() != null) {
+        runtime.keysApplied.put(l.listener().name(), l.cookieKeys());
+      }
+    });
+    return runtime;
   }
 
-  private static Map<String, SSLContext> loadTls(GatewayConfig config, String fileName) throws ConfigException {
+  /**
+   * A listener's default id in {@code Via}: its name and this gateway instance's random id, so two gateways
+   * in series whose listeners share a name (two copies of one file) do not take each other for a loop (508).
+   * A request that comes back to this very instance still does.
+   */
+  static String defaultViaId(String listenerName, String instance) {
+    String name = listenerName.length() > 55 ? listenerName.substring(0, 55) : listenerName;
+    return name + "." + instance;
+  }
+
+  /** 8 random hex digits, new for each start. */
+  static String instanceId() {
+    return String.format("%08x", RANDOM.nextInt());
+  }
+
+  /** The ring of a key file: the current key signs, the previous one (if listed) still validates. */
+  private static CookieKeyRing ring(CookieKeys keys) {
+    byte[] previous = keys.previous();
+    if (previous == null) {
+      return CookieKeyRing.of(keys.current());
+    }
+    CookieKeyRing ring = CookieKeyRing.of(previous);
+    ring.rotate(keys.current());
+    return ring;
+  }
+
+  /**
+   * Loads every HTTPS listener's key and certificate chain: what {@code validate} checks and {@code run}
+   * needs, without binding anything.
+   *
+   * @throws ConfigException naming each listener whose files cannot be loaded
+   */
+  static Map<String, SSLContext> loadTls(GatewayConfig config, String fileName) throws ConfigException {
     Map<String, SSLContext> contexts = new LinkedHashMap<>();
     List<ConfigProblem> problems = new ArrayList<>();
     for (ListenerConfig listener : config.listeners()) {
@@ -106,7 +230,8 @@ final class GatewayRuntime implements AutoCloseable {
       try {
         contexts.put(name, PemSsl.serverContext(listener.tls().privateKey(), listener.tls().certificateChain()));
       } catch (IOException | GeneralSecurityException e) {
-        problems.add(new ConfigProblem(fileName, 0, "listeners[" + name + "].tls",
+        problems.add(new ConfigProblem(fileName, listener.line(), "listeners[" + config.listeners().indexOf(listener)
+            + "].tls",
             "cannot load the key and certificate chain: " + e.getMessage()));
       }
     }
@@ -127,7 +252,7 @@ final class GatewayRuntime implements AutoCloseable {
    */
   List<Report> examine() {
     List<Report> reports = new ArrayList<>();
-    running.forEach((name, r) -> reports.add(diagnostics.computeIfAbsent(name, n -> Diagnostics.builder().build())
+    running.forEach((name, r) -> reports.add(diagnostics.computeIfAbsent(name, n -> diagnostics())
         .examine(r.pool(), List.of(ListenerSnapshot.of(r.server())))));
     return reports;
   }
@@ -157,10 +282,31 @@ final class GatewayRuntime implements AutoCloseable {
       return;
     }
     running.forEach((name, r) -> {
-      Diagnostics d = Diagnostics.builder().build();
+      Diagnostics d = diagnostics();
       checks.add(PeriodicCheck.logging(() -> d.examine(r.pool(), List.of(ListenerSnapshot.of(r.server()))))
           .start(every));
     });
+  }
+
+  /** Every listener's counters, by listener name. */
+  Map<String, ListenerMetrics> metrics() {
+    Map<String, ListenerMetrics> metrics = new LinkedHashMap<>();
+    running.forEach((name, r) -> metrics.put(name, r.server().metrics()));
+    return metrics;
+  }
+
+  /** Diagnostics whose fixes name the file's keys, not Java calls. */
+  private static Diagnostics diagnostics() {
+    return Diagnostics.builder().fixStyle(FixStyle.GATEWAY_YAML).build();
+  }
+
+  /**
+   * The longest time a check-versus-traffic finding must hold before it is reported ({@code interval x
+   * unhealthyThreshold} of the slowest pool): how long {@code diagnose} examines again while one is confirming.
+   */
+  Duration confirmationTime() {
+    return running.values().stream().map(r -> r.pool().healthCheck())
+        .map(c -> c.interval().multipliedBy(c.unhealthyThreshold())).max(Duration::compareTo).orElse(Duration.ZERO);
   }
 
   /** Every pool's backends, by listener name. */
@@ -188,22 +334,43 @@ final class GatewayRuntime implements AutoCloseable {
           if (update.healthCheck() != null) {
             r.pool().setHealthCheck(update.healthCheck());
           }
-          applied = new ListenerConfig(update.healthCheck() == null ? now.listener()
+          applied = now.reloaded(update.healthCheck() == null ? now.listener()
               : now.listener().toBuilder().healthCheck(update.healthCheck()).build(),
-              now.bindAddress(), now.tls(), update.backends() == null ? now.backends() : update.backends(),
-              now.source());
+              update.backends() == null ? now.backends() : update.backends(), now.cookieKeys());
         }
       }
+      applied = rotateKeys(applied, next.listener(now.listener().name()).orElse(null));
       effective.add(applied);
     }
     // What runs now, not the file: changes that wait for a restart are named again at the next reload.
-    config = new GatewayConfig(effective);
+    config = new GatewayConfig(effective, config.maxConnections(), config.admin());
     return plan.needsRestart();
+  }
+
+  /**
+   * A new current key in the listener's key file: rotated in, so new cookies are signed with it and cookies
+   * signed with the key it replaces stay valid until the next rotation. Returns what runs now.
+   */
+  private ListenerConfig rotateKeys(ListenerConfig now, ListenerConfig next) {
+    Running r = running.get(now.listener().name());
+    if (next == null || next.cookieKeys() == null || r.cookieKeys() == null) {
+      return now; // adding or removing a key file needs a restart (ReloadPlan says so)
+    }
+    CookieKeys applied = keysApplied.get(now.listener().name());
+    if (applied != null && !applied.keys().get(0).equals(next.cookieKeys().keys().get(0))) {
+      r.cookieKeys().rotate(next.cookieKeys().current());
+      keysApplied.put(now.listener().name(), next.cookieKeys());
+      return now.reloaded(now.listener(), now.backends(), next.cookieKeys());
+    }
+    return now;
   }
 
   /** Stops accepting on every listener, lets requests in flight finish within {@code grace}, then closes. */
   synchronized void stop(Duration grace) {
     stopped = true;
+    if (admin != null) {
+      admin.close();
+    }
     checks.forEach(PeriodicCheck::close);
     checks.clear();
     running.values().forEach(r -> stopOne(r, grace));

@@ -55,6 +55,10 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
   public static ReloadPlan between(GatewayConfig running, GatewayConfig next) {
     List<Update> updates = new ArrayList<>();
     List<String> restart = new ArrayList<>();
+    if (running.maxConnections() != next.maxConnections()) {
+      restart.add("maxConnections changed from " + connections(running.maxConnections()) + " to "
+          + connections(next.maxConnections()) + "; restart to apply");
+    }
     for (ListenerConfig now : running.listeners()) {
       String name = now.listener().name();
       Optional<ListenerConfig> then = next.listener(name);
@@ -75,6 +79,22 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
         restart.add("listener '" + name + "': bind changed from " + now.bindAddress() + " to "
             + then.get().bindAddress() + "; restart to apply");
       }
+      if (now.maxConnections() != then.get().maxConnections()) {
+        restart.add("listener '" + name + "': maxConnections changed from " + connections(now.maxConnections())
+            + " to " + connections(then.get().maxConnections()) + "; restart to apply");
+      }
+      if (!now.backendPool().equals(then.get().backendPool())) {
+        restart.add("listener '" + name + "': backendPool changed from " + describe(now.backendPool()) + " to "
+            + describe(then.get().backendPool()) + "; restart to apply");
+      }
+      if (!Objects.equals(now.viaId(), then.get().viaId())) {
+        restart.add("listener '" + name + "': viaId changed from " + now.viaId() + " to " + then.get().viaId()
+            + "; restart to apply");
+      }
+      if ((now.cookieKeys() == null) != (then.get().cookieKeys() == null)) {
+        restart.add("listener '" + name + "': sessionPersistence.keyFile was " + (now.cookieKeys() == null
+            ? "added" : "removed") + "; restart to apply (a new key in the same file is applied at once)");
+      }
       if (!Objects.equals(now.tls(), then.get().tls())) {
         restart.add("listener '" + name + "': tls files changed; restart to apply");
       }
@@ -87,12 +107,29 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
         }
       }
     }
+    if (!adminAddress(running).equals(adminAddress(next))) {
+      restart.add("admin endpoint changed from " + adminAddress(running) + " to " + adminAddress(next)
+          + "; restart to apply");
+    }
     for (ListenerConfig added : next.listeners()) {
       if (running.listener(added.listener().name()).isEmpty()) {
         restart.add("listener '" + added.listener().name() + "' was added to the file; restart to start it");
       }
     }
     return new ReloadPlan(updates, restart);
+  }
+
+  private static String connections(int max) {
+    return max == 0 ? "the default" : String.valueOf(max);
+  }
+
+  private static String describe(ListenerConfig.BackendPool pool) {
+    return "{maxIdlePerBackend: " + pool.maxIdlePerBackend() + ", idleTimeout: "
+        + io.lb4j.examples.gateway.config.Durations.format(pool.idleTimeout()) + "}";
+  }
+
+  private static String adminAddress(GatewayConfig config) {
+    return config.admin() == null ? "off" : config.admin().bindAddress() + ":" + config.admin().port();
   }
 
   private static String describe(ListenerConfig config) {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -95,10 +96,99 @@ class ConfigWatcherTest {
   }
 
   @Test
+  void survivesAnyThrowable_aTenThousandDeepFileAndAListenerThatThrowsAnError_laterSavesStillApply(
+      @TempDir Path folder) throws Exception {
+    Path file = folder.resolve("gateway.yaml");
+    Recorder recorder = new Recorder();
+    boolean[] thrown = {false};
+    ConfigWatcher.Listener throwingOnce = new ConfigWatcher.Listener() {
+      @Override
+      public void onValid(GatewayConfig config) {
+        if (!thrown[0]) {
+          thrown[0] = true;
+          throw new StackOverflowError("a listener's bug");
+        }
+        recorder.onValid(config);
+      }
+
+      @Override
+      public void onInvalid(ConfigException problems) {
+        recorder.onInvalid(problems);
+      }
+
+      @Override
+      public void onUnreadable(IOException cause) {
+        recorder.onUnreadable(cause);
+      }
+    };
+    byte[] initial = String.format(CONFIG, 1).getBytes(StandardCharsets.UTF_8);
+    Files.write(file, initial);
+    GatewayConfigParser parser = new GatewayConfigParser();
+    try (ConfigWatcher watcher = new ConfigWatcher(file, parser.parse(file), initial, parser, throwingOnce)) {
+      Files.writeString(file, "listeners:\n  - name: " + "[".repeat(10_000) + "]".repeat(10_000) + "\n");
+      Object deep = recorder.next();
+      assertThat(deep).isInstanceOf(ConfigException.class);
+      assertThat(((ConfigException) deep).problems()).extracting(ConfigProblem::message)
+          .containsExactly("lists and mappings are nested more than 32 deep");
+
+      Files.writeString(file, String.format(CONFIG, 5)); // the listener throws an Error on this one
+      Object failed = recorder.next();
+      assertThat(failed).isInstanceOf(ConfigException.class);
+      assertThat(((ConfigException) failed).problems().get(0).message()).contains("StackOverflowError");
+
+      Files.writeString(file, String.format(CONFIG, 6));
+      assertThat(weightOf(recorder.next())).isEqualTo(6);
+      assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().equals("lb4j-config-watch"));
+    }
+  }
+
+  @Test
+  void seesAKubernetesConfigMapUpdate(@TempDir Path folder) throws Exception {
+    Path v1 = Files.createDirectory(folder.resolve("..2026_12_01_a"));
+    Files.writeString(v1.resolve("gateway.yaml"), String.format(CONFIG, 1));
+    Files.createSymbolicLink(folder.resolve("..data"), v1.getFileName());
+    Path file = Files.createSymbolicLink(folder.resolve("gateway.yaml"), Path.of("..data/gateway.yaml"));
+    Recorder recorder = new Recorder();
+    GatewayConfigParser parser = new GatewayConfigParser();
+    try (ConfigWatcher watcher = new ConfigWatcher(file, parser.parse(file), Files.readAllBytes(file), parser,
+        recorder)) {
+      Path v2 = Files.createDirectory(folder.resolve("..2026_12_01_b"));
+      Files.writeString(v2.resolve("gateway.yaml"), String.format(CONFIG, 8));
+      Path tmp = Files.createSymbolicLink(folder.resolve("..data_tmp"), v2.getFileName());
+      Files.move(tmp, folder.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+
+      assertThat(weightOf(recorder.next())).isEqualTo(8);
+    }
+  }
+
+  @Test
+  void reloadsWhenOnlyTheCookieKeyFileChanges(@TempDir Path folder) throws Exception {
+    String key1 = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    String key2 = java.util.Base64.getEncoder().encodeToString("another key of 32 bytes........!".getBytes(
+        StandardCharsets.US_ASCII));
+    Path keys = folder.resolve("cookie-keys");
+    Files.writeString(keys, key1 + "\n");
+    Path file = folder.resolve("gateway.yaml");
+    Files.writeString(file, "listeners:\n  - name: web\n    protocol: http\n    port: 8080\n"
+        + "    sessionPersistence: {mode: insert-cookie, keyFile: cookie-keys}\n");
+    Recorder recorder = new Recorder();
+    GatewayConfigParser parser = new GatewayConfigParser();
+    try (ConfigWatcher watcher = new ConfigWatcher(file, parser.parse(file), Files.readAllBytes(file), parser,
+        recorder)) {
+      Files.writeString(keys, key2 + "\n" + key1 + "\n"); // a new current key, the old one still accepted
+
+      Object report = recorder.next();
+      assertThat(report).isInstanceOf(GatewayConfig.class);
+      assertThat(((GatewayConfig) report).listeners().get(0).cookieKeys().keys()).containsExactly(key2, key1);
+    }
+  }
+
+  @Test
   void close_leavesNoThread(@TempDir Path folder) throws Exception {
     Path file = folder.resolve("gateway.yaml");
     Files.writeString(file, String.format(CONFIG, 1));
-    ConfigWatcher watcher = new ConfigWatcher(file, new byte[0], new GatewayConfigParser(), new Recorder());
+    ConfigWatcher watcher = new ConfigWatcher(file, new GatewayConfig(List.of()), new byte[0],
+        new GatewayConfigParser(), new Recorder());
 
     watcher.close();
 
@@ -106,10 +196,11 @@ class ConfigWatcherTest {
   }
 
   /** Writes the file with weight 1 and watches it, that content counting as applied. */
-  private static ConfigWatcher watching(Path file, Recorder recorder) throws IOException {
+  private static ConfigWatcher watching(Path file, Recorder recorder) throws IOException, ConfigException {
     byte[] initial = String.format(CONFIG, 1).getBytes(StandardCharsets.UTF_8);
     Files.write(file, initial);
-    return new ConfigWatcher(file, initial, new GatewayConfigParser(), recorder);
+    GatewayConfigParser parser = new GatewayConfigParser();
+    return new ConfigWatcher(file, parser.parse(file), initial, parser, recorder);
   }
 
   private static int weightOf(Object report) {

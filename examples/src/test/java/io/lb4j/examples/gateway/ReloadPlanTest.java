@@ -46,6 +46,30 @@ class ReloadPlanTest {
   }
 
   @Test
+  void between_namesConnectionCapChanges() throws Exception {
+    GatewayConfig running = config("wrr", "2s", "      []\n");
+    GatewayConfig next = new GatewayConfigParser().parse("g.yaml", "maxConnections: 9000\nlisteners:\n"
+        + "  - name: web\n    protocol: http\n    port: 8080\n    healthCheck: {interval: 2s}\n"
+        + "    maxConnections: 100\n    backends: []\n", null);
+
+    assertThat(ReloadPlan.between(running, next).needsRestart()).containsExactly(
+        "maxConnections changed from the default to 9000; restart to apply",
+        "listener 'web': maxConnections changed from the default to 100; restart to apply");
+  }
+
+  @Test
+  void between_namesABackendPoolChange() throws Exception {
+    GatewayConfig running = config("wrr", "2s", "      []\n");
+    GatewayConfig next = new GatewayConfigParser().parse("g.yaml", "listeners:\n"
+        + "  - name: web\n    protocol: http\n    port: 8080\n    healthCheck: {interval: 2s}\n"
+        + "    backendPool: {maxIdlePerBackend: 64, idleTimeout: 500ms}\n    backends: []\n", null);
+
+    assertThat(ReloadPlan.between(running, next).needsRestart()).containsExactly(
+        "listener 'web': backendPool changed from {maxIdlePerBackend: 10000, idleTimeout: 30s} to"
+            + " {maxIdlePerBackend: 64, idleTimeout: 500ms}; restart to apply");
+  }
+
+  @Test
   void between_namesEverySettingThatNeedsARestart() throws Exception {
     GatewayConfig running = config("wrr", "2s", "      []\n");
     GatewayConfig next = new GatewayConfigParser().parse("g.yaml", "listeners:\n"

@@ -17,7 +17,7 @@ import java.util.List;
  * called from any thread while the source delivers on its own. A source calls its subscriber from one
  * thread at a time, in the order it learned things, so the last list delivered is the current one.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public interface BackendSource extends AutoCloseable {
 
@@ -52,7 +52,7 @@ public interface BackendSource extends AutoCloseable {
    * Receives what a {@link BackendSource} learns. Implemented by the pool; its methods are quick and do
    * not throw.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   interface Subscriber {
 

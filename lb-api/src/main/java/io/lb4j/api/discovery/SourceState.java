@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param backends how many backends the last applied list had (the last known good list while failing)
  * @param lastError the last error the source reported, or an empty string when it never failed
  * @param retries the failed attempts in a row since the last good list (0 when healthy)
- * @since 0.2.0
+ * @since 0.1.0
  */
 public record SourceState(String source, Phase phase, Instant since, int backends, String lastError,
     int retries) {
@@ -29,7 +29,7 @@ public record SourceState(String source, Phase phase, Instant since, int backend
   /**
    * The phases of a source, as a pool sees them.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   public enum Phase {
     /** Started, no list yet: the pool is not ready. */

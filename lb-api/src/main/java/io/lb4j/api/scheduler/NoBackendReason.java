@@ -18,16 +18,24 @@ public enum NoBackendReason {
   /**
    * The load balancer was closed: it selects nothing any more.
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
   CLOSED("the load balancer is closed"),
   /**
    * A retry found every eligible backend already tried for its request
    * ({@link io.lb4j.api.LoadBalancer#select(io.lb4j.api.RequestContext, java.util.Collection)}).
    *
-   * @since 0.2.0
+   * @since 0.1.0
    */
-  ALL_TRIED("every eligible backend was already tried for this request");
+  ALL_TRIED("every eligible backend was already tried for this request"),
+  /**
+   * The load balancer was not started yet, so nothing has been checked: a select before
+   * {@link io.lb4j.api.LoadBalancer#start()} that finds no eligible backend (backends trusted without a
+   * check, or with checks disabled, are served before start).
+   *
+   * @since 0.1.0
+   */
+  NOT_STARTED("the load balancer is not started: no health check has run yet");
 
   private final String description;
 

@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  *
  * <p>{@code --pool}: the upstream pool's maximum of HTTP/1.1 connections (default 64, the comparison's client
- * connection count, as nginx's {@code keepalive 64} and lb4j's {@code --max-idle 64}). The transport is
- * Java NIO, as lb4j's.
+ * connection count, as nginx's {@code keepalive 64}; lb4j's gateway keeps what the load needs by default).
+ * The transport is Java NIO, as lb4j's.
  */
 public final class VertxProxyLauncher {
   private VertxProxyLauncher() {}

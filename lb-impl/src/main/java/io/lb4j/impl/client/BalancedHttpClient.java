@@ -108,7 +108,7 @@ import org.slf4j.LoggerFactory;
  * {@link CompletableFuture#delayedExecutor}. It does not own the load balancer (close that yourself);
  * the default {@code HttpClient} it creates stops its threads when the client becomes unreachable.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class BalancedHttpClient {
 
@@ -155,16 +155,9 @@ public final class BalancedHttpClient {
     this.idempotent = b.idempotent;
   }
 
-  /** The pool's session persistence, or null when the load balancer was not built by {@link LoadBalancers}. */
+  /** The pool's session persistence. */
   private static SessionPersistence.Mode persistenceOf(LoadBalancer lb) {
-    if (lb.listener() != null) {
-      return lb.listener().sessionPersistence().mode();
-    }
-    try {
-      return LoadBalancers.settings(lb).sessionPersistence().mode();
-    } catch (IllegalArgumentException notOurs) {
-      return null;
-    }
+    return lb.settings().sessionPersistence().mode();
   }
 
   /**

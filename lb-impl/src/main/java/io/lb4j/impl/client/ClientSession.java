@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Thread-safe; requests of one session may run concurrently (the last cookie issued wins). Holds no
  * resources: drop it when the session ends.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ClientSession {
   private final BalancedHttpClient client;

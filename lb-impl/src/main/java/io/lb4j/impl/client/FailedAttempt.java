@@ -16,7 +16,7 @@ import java.util.Objects;
  *     {@code connection refused}, {@code connect timed out after 2s}, {@code no response within 500ms},
  *     {@code reset after the request was sent}, {@code closed after the request was sent},
  *     {@code HTTP 503}...
- * @since 0.2.0
+ * @since 0.1.0
  */
 public record FailedAttempt(String backendId, String address, Outcome.Kind kind, int status, String description) {
 

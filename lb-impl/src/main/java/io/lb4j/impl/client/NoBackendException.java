@@ -10,7 +10,7 @@ import java.util.Objects;
  * A gateway answers 502 with {@link #reason()}, a client fails fast or tries later. Its
  * {@link #stopReason()} is {@link RequestFailedException.StopReason#NO_BACKEND} and it has no attempts.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class NoBackendException extends RequestFailedException {
   private static final long serialVersionUID = 1L;

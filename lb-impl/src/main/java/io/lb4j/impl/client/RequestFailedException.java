@@ -26,7 +26,7 @@ import java.util.Objects;
  *
  * <p>Immutable once thrown; the attempts list is unmodifiable.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public class RequestFailedException extends IOException {
   private static final long serialVersionUID = 1L;

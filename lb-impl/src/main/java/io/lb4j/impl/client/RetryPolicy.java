@@ -58,7 +58,7 @@ import java.util.TreeSet;
  *
  * <p>Immutable and thread-safe; built with {@link #builder()}, each setter validating its value.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class RetryPolicy {
 

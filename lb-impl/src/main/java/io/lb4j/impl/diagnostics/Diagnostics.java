@@ -4,9 +4,7 @@ import static io.lb4j.api.internal.Checks.checkRange;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
-import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
-import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.client.ClientMetrics;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -44,7 +42,7 @@ import java.util.Objects;
  * once the count stops growing (the first examination of a listener judges its totals; accept-queue
  * overflows need two). Keep one instance per pool, or a {@link PeriodicCheck}, for the most useful reports.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Diagnostics {
 
@@ -78,6 +76,7 @@ public final class Diagnostics {
   final int slowResponsePercent;
   final Duration portProbeTimeout;
   final int maxPortProbes;
+  final Fixes fixes;
   private final PoolFindings poolFindings;
   private final HealthCheckFindings healthFindings;
   private final ListenerFindings listenerFindings;
@@ -94,6 +93,7 @@ public final class Diagnostics {
     this.slowResponsePercent = b.slowResponsePercent;
     this.portProbeTimeout = b.portProbeTimeout;
     this.maxPortProbes = b.maxPortProbes;
+    this.fixes = new Fixes(b.fixStyle);
     this.poolFindings = new PoolFindings(this);
     this.healthFindings = new HealthCheckFindings(this);
     this.listenerFindings = new ListenerFindings(this);
@@ -134,8 +134,8 @@ public final class Diagnostics {
   private Report run(LoadBalancer pool, List<ListenerSnapshot> snapshots, boolean served, ClientMetrics client) {
     Objects.requireNonNull(pool, "pool");
     List<BackendView> view = pool.view();
-    Examined e = new Examined(pool, pool.name(), settingsOf(pool), pool.healthCheck(), pool.listener() != null,
-        view, resolve(view), clock.instant());
+    Examined e = new Examined(pool, pool.name(), pool.settings(), pool.listener(), pool.healthCheck(), view,
+        resolve(view), clock.instant());
     List<Finding> out = new ArrayList<>();
     if (served) {
       guarded("listeners", out, () -> listenerFindings.examine(e, snapshots, out));
@@ -147,14 +147,6 @@ public final class Diagnostics {
     guarded("health checks", out, () -> healthFindings.examine(e, out));
     guarded("host", out, () -> hostFindings.examine(e, snapshots, out));
     return new Report(e.name(), e.now(), out);
-  }
-
-  /** The pool's settings: from {@link LoadBalancers#settings}, or the listener of a pool built elsewhere. */
-  private static Listener settingsOf(LoadBalancer pool) {
-    if (pool.listener() != null) {
-      return pool.listener();
-    }
-    return LoadBalancers.settings(pool); // a client-side pool built elsewhere has no settings to read
   }
 
   /**
@@ -207,8 +199,18 @@ public final class Diagnostics {
     private int slowResponsePercent = DEFAULT_SLOW_RESPONSE_PERCENT;
     private Duration portProbeTimeout = DEFAULT_PORT_PROBE_TIMEOUT;
     private int maxPortProbes = DEFAULT_MAX_PORT_PROBES;
+    private FixStyle fixStyle = FixStyle.JAVA_API;
 
     private Builder() {}
+
+    /**
+     * How fixes name what to change (default {@link FixStyle#JAVA_API}); the gateway asks for
+     * {@link FixStyle#GATEWAY_YAML}, so its operators are told which key of the file to change.
+     */
+    public Builder fixStyle(FixStyle style) {
+      this.fixStyle = Objects.requireNonNull(style, "diagnostics.fixStyle");
+      return this;
+    }
 
     /** Where {@code /proc} is (default {@code /proc}); tests point it at a fake tree. */
     public Builder procRoot(Path root) {

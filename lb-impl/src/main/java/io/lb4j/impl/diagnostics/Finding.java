@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param summary one line saying what is wrong
  * @param evidence what was seen, by name, in insertion order; unmodifiable
  * @param fix what to do about it, in a sentence or two
- * @since 0.2.0
+ * @since 0.1.0
  */
 public record Finding(FindingCode code, Severity severity, String subject, String summary,
     Map<String, String> evidence, String fix) {

@@ -2,6 +2,7 @@ package io.lb4j.impl.diagnostics;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
+import io.lb4j.api.Protocol;
 import io.lb4j.api.health.HealthCheckMethod;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
@@ -11,7 +12,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,9 +25,28 @@ import java.util.Map;
  * The findings about active health checking: checks off altogether, an unhealthy backend and whether its
  * traffic port accepts connections (found by connecting to it for real: then the check is likely wrong), a
  * response timeout not shorter than the interval, a dynamic-looking check path, and the probe volume.
- * Stateless.
+ *
+ * <p>{@link FindingCode#CHECK_FAILS_PORT_OPEN} compares the check with the traffic port, so it is reported
+ * only when the comparison holds over time (issue 26: it fired at every backend restart, racing the first
+ * probe after the port came back): the backend stays unhealthy with no health change, its check fails with
+ * the same result, and its traffic port accepts connections, at two examinations or more spanning at least
+ * {@code unhealthyThreshold x interval} (the time the check itself needs to call a backend down). Until then
+ * the backend is {@link FindingCode#BACKEND_UNHEALTHY} with a {@code confirming} note. Only results that point
+ * at the check itself count: a 4xx status (a wrong path, domain or credentials), an answer that is not HTTP
+ * (another service, or TLS), or the check's own port refused while the traffic port accepts. A 5xx or a
+ * timeout is the application saying it is not ready (a slow start, an overload): a warning, never this error.
+ *
+ * <p>Thread-safe: the confirmations in progress are kept per backend under this object's lock.
  */
 final class HealthCheckFindings {
+
+  /** The evidence key of a finding whose condition has not yet held long enough (see {@link Report#confirming()}). */
+  static final String CONFIRMING = "confirming";
+
+  /** A check-versus-traffic mismatch seen, not yet held long enough. */
+  private record Suspect(Instant firstSeen, String lastCheck, int examinations) {}
+
+  private final Map<String, Suspect> suspects = new HashMap<>();
 
   private static final String[] DYNAMIC_SUFFIXES = {".php", ".jsp", ".asp", ".aspx", ".cgi", ".pl", ".py", ".do",
       ".action"};
@@ -35,11 +59,11 @@ final class HealthCheckFindings {
 
   void examine(Examined e, List<Finding> out) {
     if (!e.check().enabled()) {
-      checksDisabled(e, out);
+      checksDisabled(e, out, settings.fixes);
       return;
     }
     unhealthyBackends(e, out);
-    timeoutNotBelowInterval(e, out);
+    timeoutNotBelowInterval(e, out, settings.fixes);
     dynamicPath(e, out);
     probeVolume(e, out);
   }
@@ -48,8 +72,10 @@ final class HealthCheckFindings {
    * Each checked, unhealthy backend: its traffic port is probed with a real connect. Accepted means the
    * check, not the application, is likely wrong; refused or silent means the backend is down.
    */
-  private void unhealthyBackends(Examined e, List<Finding> out) {
+  private synchronized void unhealthyBackends(Examined e, List<Finding> out) {
     HealthCheckPolicy check = e.check();
+    Duration needed = check.interval().multipliedBy(check.unhealthyThreshold());
+    Set<String> stillSuspected = new HashSet<>();
     int probes = 0;
     for (BackendView v : e.backends()) {
       if (v.health() != HealthStatus.UNHEALTHY || !failed(v.lastCheck())) {
@@ -61,30 +87,87 @@ final class HealthCheckFindings {
       Map<String, String> evidence = new LinkedHashMap<>();
       evidence.put("lastCheck", v.lastCheck());
       evidence.put("check", PoolFindings.describeCheck(check) + " on port " + checkPort);
-      Boolean accepts = probes++ < settings.maxPortProbes ? accepts(b.host(), trafficPort) : null;
+      // A UDP listener's traffic port takes no TCP connection: a connect would say nothing about it.
+      boolean udp = e.listener() != null && e.listener().frontendProtocol() == Protocol.UDP;
+      Boolean accepts = !udp && probes++ < settings.maxPortProbes ? accepts(b.host(), trafficPort) : null;
       if (Boolean.TRUE.equals(accepts)) {
         evidence.put("trafficPort", b.host() + ":" + trafficPort + " accepts connections");
         if (check.type() == HealthCheckType.HTTP) {
           evidence.put("hostHeader",
               check.domain() != null ? check.domain() : b.authority() + " (the backend's address)");
         }
-        out.add(new Finding(FindingCode.CHECK_FAILS_PORT_OPEN, Severity.ERROR, Diagnostics.subject(b),
-            "the backend is unhealthy but its traffic port accepts connections: the health check is likely wrong",
-            evidence, likelyFix(check, checkPort, trafficPort, v.lastCheck())));
+        String key = Diagnostics.subject(b);
+        if (!pointsAtTheCheck(v.lastCheck(), checkPort != trafficPort)) {
+          out.add(new Finding(FindingCode.BACKEND_UNHEALTHY, Severity.WARNING, key,
+              "the backend is unhealthy (" + v.lastCheck() + ") while its traffic port accepts connections: the"
+                  + " application is starting, overloaded or failing",
+              evidence, settings.fixes.notReady(b, trafficPort)));
+          continue;
+        }
+        Suspect suspect = confirm(e, v, key);
+        stillSuspected.add(key);
+        Duration held = Duration.between(suspect.firstSeen(), e.now());
+        if (suspect.examinations() >= 2 && held.compareTo(needed) >= 0) {
+          evidence.put("persisted", seconds(held) + " over " + suspect.examinations()
+              + " examinations (needed: " + Checks.format(needed) + ", unhealthyThreshold x interval)");
+          out.add(new Finding(FindingCode.CHECK_FAILS_PORT_OPEN, Severity.ERROR, key,
+              "the backend is unhealthy but its traffic port accepts connections: the health check is likely wrong",
+              evidence, settings.fixes.checkFailsPortOpen(check, checkPort, trafficPort, v.lastCheck())));
+        } else {
+          evidence.put(CONFIRMING, "the check fails and the traffic port accepts since " + seconds(held)
+              + " (" + suspect.examinations() + " examination" + (suspect.examinations() == 1 ? "" : "s")
+              + "); check-fails-port-open is reported once this lasts " + Checks.format(needed));
+          out.add(new Finding(FindingCode.BACKEND_UNHEALTHY, Severity.WARNING, key,
+              "the backend is unhealthy (" + v.lastCheck() + ") while its traffic port accepts connections:"
+                  + " starting again, or a wrong check (confirming)",
+              evidence, settings.fixes.notReady(b, trafficPort)));
+        }
         continue;
       }
-      evidence.put("trafficPort", b.host() + ":" + trafficPort + (accepts == null
+      evidence.put("trafficPort", b.host() + ":" + trafficPort + (udp ? " (UDP: not probed)" : accepts == null
           ? " not probed (diagnostics.maxPortProbes reached)" : " does not accept connections"));
       out.add(new Finding(FindingCode.BACKEND_UNHEALTHY, Severity.WARNING, Diagnostics.subject(b),
           "the backend is unhealthy (" + v.lastCheck() + ") and gets no new traffic", evidence,
-          "Start the application on " + b.host() + ":" + trafficPort + " or remove the backend"
-              + " (LoadBalancer.removeBackend); if it runs, look for a firewall rule or an overload that stops it"
-              + " from accepting."));
+          settings.fixes.backendDown(b, trafficPort)));
     }
+    suspects.keySet().retainAll(stillSuspected);
+  }
+
+  /**
+   * Records one more examination of a mismatch: a new suspect, or one that held since the last examination
+   * (same failed result, no health change of the backend since it was first seen); anything else starts over.
+   */
+  private Suspect confirm(Examined e, BackendView v, String key) {
+    Suspect before = suspects.get(key);
+    boolean held = before != null && before.lastCheck().equals(v.lastCheck())
+        && e.pool().healthHistory(v.backend().id(), before.firstSeen(), e.now().plusNanos(1)).isEmpty();
+    Suspect now = held ? new Suspect(before.firstSeen(), before.lastCheck(), before.examinations() + 1)
+        : new Suspect(e.now(), v.lastCheck(), 1);
+    suspects.put(key, now);
+    return now;
+  }
+
+  /** {@code 4.0s}: a measured duration, to a tenth of a second. */
+  private static String seconds(Duration d) {
+    return String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+  }
+
+  /**
+   * Whether a failed result, with the traffic port accepting, points at the check rather than the
+   * application: a 4xx, an answer that is not HTTP, or the check's own port refused (when it differs).
+   */
+  static boolean pointsAtTheCheck(String lastCheck, boolean ownCheckPort) {
+    if (lastCheck.startsWith("HTTP 4")) {
+      return true;
+    }
+    if (lastCheck.contains("before HTTP status") || lastCheck.contains("invalid HTTP response")) {
+      return true;
+    }
+    return ownCheckPort && (lastCheck.startsWith("connect") || lastCheck.contains("refused"));
   }
 
   /** Nothing watches the backends: neither active checks nor outlier detection. */
-  private static void checksDisabled(Examined e, List<Finding> out) {
+  private static void checksDisabled(Examined e, List<Finding> out, Fixes fixes) {
     if (e.settings().outlierDetection().enabled() || e.backends().isEmpty()) {
       return;
     }
@@ -94,8 +177,7 @@ final class HealthCheckFindings {
     out.add(new Finding(FindingCode.CHECKS_DISABLED, Severity.WARNING, "pool " + e.name(),
         "health checks and outlier detection are off: every backend counts as healthy, and a dead one keeps its"
             + " share of traffic (clients see 502s)",
-        evidence, "Enable a health check (HealthCheckPolicy.defaults() or http()), or outlier detection"
-            + " (OutlierDetectionPolicy.builder()) if checks must stay off, as for a stress test."));
+        evidence, fixes.checksDisabled()));
   }
 
   /** Whether a probe result is a failure: not empty (never probed), not {@code ok...}, not a normal status. */
@@ -113,32 +195,8 @@ final class HealthCheckFindings {
     }
   }
 
-  /** Which setting the probe's result points at. */
-  private static String likelyFix(HealthCheckPolicy check, int checkPort, int trafficPort, String lastCheck) {
-    if (checkPort != trafficPort) {
-      return "The check probes port " + checkPort + " while traffic goes to port " + trafficPort
-          + ": set HealthCheckPolicy.port to the port the application serves its check on, or remove it"
-          + " (backendPort()) to check the traffic port.";
-    }
-    if (lastCheck.startsWith("HTTP ")) {
-      return "The application answers the check with a status outside the normal classes: point"
-          + " HealthCheckPolicy.path at a page that exists and answers 2xx (a 404 means a wrong path, a 400 or"
-          + " 421 a wrong domain), or add that status class to normalStatuses.";
-    }
-    if (lastCheck.contains("before HTTP status") || lastCheck.contains("invalid HTTP response")) {
-      return "Port " + checkPort + " accepts connections but does not answer HTTP: another service listens there,"
-          + " or one that expects TLS; check the backend's port, or use a TCP check if it is not an HTTP service.";
-    }
-    if (lastCheck.startsWith("timeout")) {
-      return "The port accepts connections but the check times out: the check page is slow or the application"
-          + " overloaded; use a static page and a responseTimeout the page can meet.";
-    }
-    return "The check fails with '" + lastCheck + "' while a plain connect succeeds now: compare the check's type,"
-        + " path and domain with what the application serves, and look for a firewall rule against the checker.";
-  }
-
   /** A timeout at or above the interval: probes overlap and detection takes timeout x threshold. */
-  private static void timeoutNotBelowInterval(Examined e, List<Finding> out) {
+  private static void timeoutNotBelowInterval(Examined e, List<Finding> out, Fixes fixes) {
     HealthCheckPolicy check = e.check();
     if (check.responseTimeout().compareTo(check.interval()) < 0) {
       return;
@@ -154,7 +212,8 @@ final class HealthCheckFindings {
         "pool " + e.name(),
         "the health check's response timeout is not shorter than its interval: a hung backend is detected only"
             + " after " + Checks.format(Duration.ofMillis(detectionMillis)),
-        evidence, "Set HealthCheckPolicy.responseTimeout below the interval (for example 1s against 2s) so a"
+        evidence, "Set " + fixes.say("HealthCheckPolicy.responseTimeout", "healthCheck.timeout") + " below the"
+            + " interval (for example 1s against 2s) so a"
             + " backend that stops answering is taken out sooner."));
   }
 
@@ -214,10 +273,12 @@ final class HealthCheckFindings {
       fix.append("use method HEAD and filter it out of the access log; ");
     }
     if (!check.skipWhenTrafficSucceeds()) {
-      fix.append("skipWhenTrafficSucceeds(true) skips probes of busy backends; ");
+      fix.append(settings.fixes.say("skipWhenTrafficSucceeds(true)", "healthCheck.skipWhenTrafficSucceeds: true"))
+          .append(" skips probes of busy backends; ");
     }
     fix.append("a longer interval detects failures later; a TCP check writes no log line but cannot see HTTP errors;"
-        + " a separate check site (HealthCheckPolicy.domain) with logging off misses failures of the real site;"
+        + " a separate check site (" + settings.fixes.say("HealthCheckPolicy.domain", "healthCheck.domain")
+        + ") with logging off misses failures of the real site;"
         + " disabling checks leaves a dead backend its share of traffic.");
     out.add(new Finding(FindingCode.PROBE_VOLUME, Severity.INFO, "pool " + e.name(),
         "active checks send " + format(perBackend) + " HTTP requests per minute to each backend, "

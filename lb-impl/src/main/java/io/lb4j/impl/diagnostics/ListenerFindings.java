@@ -29,14 +29,15 @@ final class ListenerFindings {
   }
 
   void examine(Examined e, List<ListenerSnapshot> listeners, List<Finding> out) {
-    Listener config = e.settings();
+    Listener config = e.listener();
     if (listeners.isEmpty()) {
       Map<String, String> evidence = new LinkedHashMap<>();
-      evidence.put("pool", config.toString());
+      evidence.put("pool", config != null ? config.toString() : e.settings().toString());
       out.add(new Finding(FindingCode.NO_LISTENER, Severity.ERROR, "pool " + e.name(),
           "no listener serves the pool: clients cannot connect", evidence,
-          "Start a listener for the pool (a listener with frontend port " + config.frontendPort()
-              + "); a client-side pool needs none: examine it with Diagnostics.examine(pool)."));
+          "Start a listener for the pool" + (config != null ? " (a listener with frontend port "
+              + config.frontendPort() + ")" : "") + "; a client-side pool needs none: examine it with "
+              + "Diagnostics.examine(pool)."));
       return;
     }
     for (ListenerSnapshot l : listeners) {
@@ -168,7 +169,7 @@ final class ListenerFindings {
               + Checks.format(l.responseTimeP99()) + " of " + Checks.format(timeout) + ")" : "backends answer late")
               + (c.gatewayTimeouts() > 0 ? "; " + c.gatewayTimeouts() + " requests timed out (504)" : ""),
           evidence, "Find what makes the backends slow (a saturated worker pool, a slow dependency) and add"
-              + " backends if they are at capacity; raise listener.requestTimeout (up to 180s) only for requests"
+              + " backends if they are at capacity; raise " + settings.fixes.say("listener.requestTimeout", "the listener's requestTimeout") + " (up to 180s) only for requests"
               + " that are slow by design."));
     }
     if (c.headersTooLarge() > 0) {
@@ -179,7 +180,8 @@ final class ListenerFindings {
           c.headersTooLarge() + " requests were refused because their headers exceeded " + l.maxRequestHeaderSize()
               + " bytes (431)",
           evidence, "Send less in headers (large or many cookies are the usual cause), raise"
-              + " listener.maxRequestHeaderSize (up to 1048576), or use a Layer-4 listener, which reads no headers."));
+              + " " + settings.fixes.say("listener.maxRequestHeaderSize", "the listener's maxRequestHeaderSize")
+              + " (up to 1048576), or use a Layer-4 listener, which reads no headers."));
     }
     if (c.badRequests() > 0) {
       Map<String, String> evidence = new LinkedHashMap<>(window);

@@ -28,7 +28,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe; build with {@link #builder(Listener, String, int)}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ListenerSnapshot {
 

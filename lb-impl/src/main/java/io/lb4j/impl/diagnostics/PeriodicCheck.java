@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * own scheduler); {@link #start(Duration)} runs it on one daemon thread {@code lb4j-diagnostics} until
  * {@link #close()}, which stops the thread. Thread-safe: runs never overlap.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class PeriodicCheck implements AutoCloseable {
 

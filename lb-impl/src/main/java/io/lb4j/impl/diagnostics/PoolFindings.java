@@ -40,7 +40,7 @@ final class PoolFindings {
         && v.health() == HealthStatus.HEALTHY && !v.ejected();
   }
 
-  private static void noEligibleBackend(Examined e, List<Finding> out) {
+  private void noEligibleBackend(Examined e, List<Finding> out) {
     List<BackendView> backends = e.backends();
     if (backends.stream().anyMatch(PoolFindings::eligible)) {
       return;
@@ -61,15 +61,18 @@ final class PoolFindings {
     String fix;
     switch (reason) {
       case NO_BACKENDS:
-        fix = "Add backends (LoadBalancer.addBackend).";
+        fix = settings.fixes.say("Add backends (LoadBalancer.addBackend).",
+            "Add backends to the listener's backends in the file, or fix its source.");
         break;
       case ALL_DRAINED:
-        fix = "Give a healthy backend a weight above 0 (LoadBalancer.setWeight) and enable it (setEnabled), or add"
-            + " backends.";
+        fix = settings.fixes.say("Give a healthy backend a weight above 0 (LoadBalancer.setWeight) and enable it"
+            + " (setEnabled), or add backends.", "Give a healthy backend a weight above 0 and enabled: true in the"
+            + " listener's backends, or add backends.");
         break;
       default:
         fix = "Bring the backends back (each one's last check result says why it failed), or fix the health check"
-            + " if they serve traffic (see check-fails-port-open); HealthCheckPolicy.panicThresholdPercent sends"
+            + " if they serve traffic (see check-fails-port-open); "
+            + settings.fixes.say("HealthCheckPolicy.panicThresholdPercent", "healthCheck.panicThresholdPercent") + " sends"
             + " traffic to all of them when too few are healthy.";
     }
     int panicPercent = e.check().enabled() ? e.check().panicThresholdPercent() : 0;
@@ -127,11 +130,12 @@ final class PoolFindings {
   }
 
   /**
-   * Real traffic ejected a backend that the active check keeps calling healthy: ejected now, or at least
-   * twice within the window, with no failed active check in it. With {@code activeCheckEndsEjection} (the
-   * default) a passing probe that can see the ejection's cause ends it, so the pattern may show in the
-   * history rather than in the state.
-   * Typically a static check page while the application's dynamic path is broken.
+   * Real traffic ejected a backend that the active check keeps calling healthy: at least twice within the
+   * flapping window (10 minutes by default), with no failed active check in it. One ejection is not enough,
+   * even while it lasts: a backend that restarts is ejected by refused connects before its next probe fails,
+   * which is no sign of a shallow check (issue 26). With {@code activeCheckEndsEjection} (the default) a
+   * passing probe that can see the ejection's cause ends it, so the pattern shows in the history, not in the
+   * state. Typically a static check page while the application's dynamic path is broken.
    */
   private void shallowCheck(Examined e, List<Finding> out) {
     HealthCheckPolicy check = e.check();
@@ -158,7 +162,7 @@ final class PoolFindings {
           activeFailures++;
         }
       }
-      if (activeFailures > 0 || !(v.ejected() || ejections >= 2)) {
+      if (activeFailures > 0 || ejections < 2) {
         continue;
       }
       Map<String, String> evidence = new LinkedHashMap<>();
@@ -171,7 +175,8 @@ final class PoolFindings {
       }
       out.add(new Finding(FindingCode.SHALLOW_HEALTH_CHECK, Severity.WARNING, Diagnostics.subject(v.backend()),
           "real traffic fails (the backend was ejected) while the active check passes: the check is too shallow",
-          evidence, "Point the HTTP check at a path that exercises what requests need (HealthCheckPolicy.path, a"
+          evidence, "Point the HTTP check at a path that exercises what requests need ("
+              + settings.fixes.say("HealthCheckPolicy.path", "healthCheck.path") + ", a"
               + " cheap page served by the same application and dependencies), and fix the failing application."));
     }
   }
@@ -185,6 +190,10 @@ final class PoolFindings {
   static String describeCheck(HealthCheckPolicy check) {
     if (check.type() == HealthCheckType.TCP) {
       return "TCP connect";
+    }
+    if (check.type() == HealthCheckType.UDP) {
+      return "UDP request '" + check.udpRequest() + "' expecting "
+          + (check.udpExpectedResponse() == null ? "any response" : "'" + check.udpExpectedResponse() + "'");
     }
     return "HTTP " + check.method() + " " + check.path() + (check.domain() == null ? "" : " Host: " + check.domain())
         + " expecting " + HealthCheckPolicy.labels(check.normalStatuses());
@@ -210,7 +219,8 @@ final class PoolFindings {
           "the backend's health changed " + history.size() + " times in " + Checks.format(settings.flappingWindow)
               + ": each change moves traffic and sessions, which lowers throughput",
           evidence, "Find why the backend fails intermittently (load, a dependency); meanwhile raise"
-              + " HealthCheckPolicy.healthyThreshold and unhealthyThreshold so a single result does not flip it."));
+              + " " + settings.fixes.say("HealthCheckPolicy.healthyThreshold and unhealthyThreshold",
+                  "healthCheck.healthyThreshold and unhealthyThreshold") + " so a single result does not flip it."));
     }
   }
 
@@ -253,7 +263,7 @@ final class PoolFindings {
           "session persistence concentrates load: the backend took " + percent(share) + " of picks for a weighted"
               + " share of " + percent(weighted),
           evidence, "A few heavy clients stay on one backend. Turn persistence off where the application does not"
-              + " need it (and always for stress tests), or shorten SessionPersistence's timeout."));
+              + " need it (and always for stress tests), or shorten " + settings.fixes.say("SessionPersistence's timeout", "sessionPersistence.timeout") + "."));
     }
   }
 

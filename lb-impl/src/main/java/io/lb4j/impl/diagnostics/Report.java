@@ -15,7 +15,7 @@ import java.util.Optional;
  *
  * <p>Immutable and thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class Report {
 
@@ -67,6 +67,16 @@ public final class Report {
       }
     }
     return matching;
+  }
+
+  /**
+   * Whether a finding waits for its condition to last before it is reported at its full severity (a
+   * check-versus-traffic mismatch seen once is a warning with a {@code confirming} note, an error only once
+   * it held for the unhealthy threshold's intervals). Examine again, with the same {@link Diagnostics}, after
+   * the check's {@code interval x unhealthyThreshold} for the final word.
+   */
+  public boolean confirming() {
+    return findings.stream().anyMatch(f -> f.evidence().containsKey(HealthCheckFindings.CONFIRMING));
   }
 
   /** The most severe finding's severity, or empty when nothing was found. */

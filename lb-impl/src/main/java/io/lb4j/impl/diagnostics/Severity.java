@@ -3,7 +3,7 @@ package io.lb4j.impl.diagnostics;
 /**
  * How much a {@link Finding} matters.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public enum Severity {
   /** Worth knowing; nothing is failing because of it. */

@@ -4,23 +4,22 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.discovery.BackendSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchEvent;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Backends from a text file, read again when the file changes. A file-system watch on the file's
- * directory wakes one daemon thread ({@code lb4j-file-source}), which reads and parses the file and
- * delivers the list or the error; {@link #refresh()} reads it once more on the caller's thread.
+ * Backends from a text file, read again when it changes. A {@link FileWatch} (thread {@code lb4j-file-source})
+ * notices edits in place, replacements by rename and Kubernetes-style symlink swaps, and lets a write settle
+ * ({@link FileWatch#DEFAULT_SETTLE} without events) before the file is read, so a file written in two steps
+ * is never applied half-written (which would drop backends and add them again, unchecked). A content that did
+ * not change since the last delivery is not delivered again. {@link #refresh()} reads the file once more on
+ * the caller's thread.
  *
  * <p>Thread-safe: reads and deliveries are serialised on this object's monitor, so the subscriber sees
  * one call at a time and the last one describes the file as it is.
@@ -30,16 +29,17 @@ final class FileBackendSource implements BackendSource {
   private static final Logger log = LoggerFactory.getLogger(FileBackendSource.class);
 
   private final Path file;
-  private final Path directory;
+  private final Duration settle;
   private Subscriber subscriber;
-  private WatchService watcher;
-  private Thread thread;
+  private FileWatch watch;
+  private String lastDelivered;
   private boolean started;
   private boolean closed;
 
-  FileBackendSource(Path file) {
+  FileBackendSource(Path file, Duration settle) {
     this.file = file.toAbsolutePath().normalize();
-    this.directory = Objects.requireNonNull(this.file.getParent(), "file must have a parent directory");
+    Objects.requireNonNull(this.file.getParent(), "file must have a parent directory");
+    this.settle = settle;
   }
 
   @Override
@@ -55,29 +55,27 @@ final class FileBackendSource implements BackendSource {
     started = true;
     this.subscriber = Objects.requireNonNull(subscriber, "subscriber");
     try {
-      watcher = directory.getFileSystem().newWatchService();
-      directory.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
-          StandardWatchEventKinds.ENTRY_DELETE);
+      watch = FileWatch.start(List.of(file), settle, FileWatch.DEFAULT_POLL, "lb4j-file-source", this::onChange);
     } catch (IOException e) {
-      subscriber.onError("cannot watch " + directory + ": " + e);
-      closeWatcher();
+      subscriber.onError("cannot watch " + file.getParent() + ": " + e);
     }
-    if (watcher != null) {
-      WatchService w = watcher;
-      thread = new Thread(() -> watchLoop(w), "lb4j-file-source");
-      thread.setDaemon(true);
-      thread.start();
-    }
-    reload();
+    reload(false);
   }
 
   @Override
   public void refresh() {
-    reload();
+    reload(false);
   }
 
-  /** Reads, parses and delivers the file; does nothing once closed. */
-  private synchronized void reload() {
+  private void onChange() {
+    reload(true);
+  }
+
+  /**
+   * Reads, parses and delivers the file; does nothing once closed. From the watch ({@code onlyChanges}), a
+   * content already delivered is skipped: an event about another file in the folder changes nothing.
+   */
+  private synchronized void reload(boolean onlyChanges) {
     if (closed || subscriber == null) {
       return;
     }
@@ -85,81 +83,44 @@ final class FileBackendSource implements BackendSource {
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
+      lastDelivered = null;
       subscriber.onError(file + " does not exist");
       return;
     } catch (IOException e) {
+      lastDelivered = null;
       subscriber.onError("cannot read " + file + ": " + e);
+      return;
+    }
+    if (onlyChanges && text.equals(lastDelivered)) {
       return;
     }
     List<Backend> backends;
     try {
       backends = BackendListParser.parse(file.getFileName().toString(), text);
     } catch (IllegalArgumentException e) {
+      lastDelivered = null;
       subscriber.onError(e.getMessage());
       return;
     }
+    lastDelivered = text;
     subscriber.onBackends(backends);
-  }
-
-  private void watchLoop(WatchService w) {
-    try {
-      while (true) {
-        WatchKey key = w.take();
-        boolean ours = false;
-        for (WatchEvent<?> event : key.pollEvents()) {
-          // OVERFLOW has no context: events were lost, so the file may have changed.
-          ours |= event.kind() == StandardWatchEventKinds.OVERFLOW || file.getFileName().equals(event.context());
-        }
-        if (ours) {
-          reload();
-        }
-        if (!key.reset()) {
-          reportDirectoryGone();
-          return;
-        }
-      }
-    } catch (ClosedWatchServiceException | InterruptedException e) {
-      // closed: the loop ends
-    } catch (RuntimeException e) {
-      log.warn("{}: watch stopped", description(), e);
-    }
-  }
-
-  private synchronized void reportDirectoryGone() {
-    if (!closed) {
-      subscriber.onError("directory " + directory + " is no longer watchable; refreshes still read the file");
-    }
   }
 
   @Override
   public void close() {
-    Thread t;
+    FileWatch w;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
       started = true;
-      t = thread;
-      closeWatcher();
+      w = watch;
+      watch = null;
     }
-    if (t != null) {
-      try {
-        t.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    if (w != null) {
+      w.close(); // outside the monitor: the watch thread may be waiting for it in reload
     }
-  }
-
-  private void closeWatcher() {
-    if (watcher != null) {
-      try {
-        watcher.close();
-      } catch (IOException e) {
-        log.debug("{}: closing the watch failed", description(), e);
-      }
-      watcher = null;
-    }
+    log.debug("{}: closed", description());
   }
 }

@@ -8,9 +8,11 @@ import java.util.Map;
 
 /**
  * Idle keep-alive connections to backends, per loop (so no lock: only the loop's thread touches it), at
- * most {@code maxIdlePerBackend} per backend address, the most recently used first (a warm connection
- * is the least likely to have been closed by the backend). Like nginx's {@code keepalive} directive it
- * bounds idle connections, not concurrency: a request that finds none idle opens a new one.
+ * most {@code maxIdlePerBackend} per backend address. Taken most recently used first: a warm connection
+ * is the least likely to have been closed by the backend, and the connections a smaller load no longer
+ * needs sink to the end of the queue and close after the idle timeout (what Envoy and HAProxy do: keep
+ * connections while the load uses them). Like nginx's {@code keepalive} directive the cap bounds idle
+ * connections, not concurrency: a request that finds none idle opens a new one.
  */
 final class BackendConnectionPool {
   final long idleTimeoutNanos;
@@ -62,7 +64,7 @@ final class BackendConnectionPool {
   void discard(BackendConnection c) {
     ArrayDeque<BackendConnection> q = idle.get(c.address);
     if (q != null) {
-      q.remove(c);
+      q.removeLastOccurrence(c); // from the end: an idle timeout closes the least recently used
     }
     c.close(buffers);
   }

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * Selects a backend through the pool and connects to it, for one Layer-4 connection or one Layer-7
  * request: a failed or timed-out connect is reported to the pool and the next backend the pool selects is
  * tried, up to {@code maxConnectAttempts}; the pool never offers a backend that already failed for this
- * request, even to a sticky session, which moves to the new backend with a new cookie. Layer 7 first takes an idle keep-alive connection from its loop's pool.
+ * request, even to a sticky session, which moves to the new backend with a new cookie. Layer 7 first takes
+ * an idle keep-alive connection from its loop's pool. A socket that cannot be opened (out of file
+ * descriptors) ends the dialling with {@code SOCKET_UNAVAILABLE}: a local shortage, blamed on no backend.
  *
  * <p>Each step returns what happened ({@link Result}): the connection is {@link Result#READY} (take it with
  * {@link #connection()}), {@link Result#PENDING} (wait for {@code OP_CONNECT}), or no backend can be reached
@@ -70,7 +72,10 @@ final class BackendDialer {
     return c;
   }
 
-  /** After {@link Result#UNAVAILABLE}: {@code NO_BACKEND} with the pool's reason, or {@code CONNECT_FAILED}. */
+  /**
+   * After {@link Result#UNAVAILABLE}: {@code NO_BACKEND} with the pool's reason, {@code CONNECT_FAILED}, or
+   * {@code SOCKET_UNAVAILABLE} (the selection is then kept until {@link #close()}, for the access log).
+   */
   FailureCause failureCause() {
     return failureCause;
   }
@@ -195,11 +200,21 @@ final class BackendDialer {
    * one); null when it failed at once, already reported.
    */
   private Result open(InetSocketAddress address) throws IOException {
-    SocketChannel channel = SocketChannel.open();
+    SocketChannel channel;
+    try {
+      channel = SocketChannel.open();
+    } catch (IOException e) {
+      // Out of file descriptors here, not at the backend: no other backend would do better, and none is
+      // blamed. The selection stays for the owner, whose access-log line names the backend before it ends.
+      log.debug("{}: cannot open a socket to {}: {}", ctx.listener.name(), selection.backend().authority(),
+          e.toString());
+      return unavailable(FailureCause.SOCKET_UNAVAILABLE, "cannot open a socket to the backend: " + e.getMessage());
+    }
     try {
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
       connectStart = System.nanoTime();
+      ctx.metrics.backendConnectionOpened();
       boolean done = channel.connect(address);
       SelectionKey key = channel.register(loop.selector(), done ? 0 : SelectionKey.OP_CONNECT, owner);
       connecting = new BackendConnection(channel, key, address, idle);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.util.Iterator;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -20,29 +21,63 @@ import org.slf4j.LoggerFactory;
  * in {@code select} until the earliest armed deadline, so idle connections cost nothing until their own
  * deadline (no periodic scan of the loop's keys).
  *
+ * <p><b>Fail-stop.</b> A {@link RuntimeException} that escapes a handler is logged and the loop goes on.
+ * An {@link Error} (an {@code OutOfMemoryError}, a {@code StackOverflowError}) means the loop's state can
+ * no longer be trusted: the loop drops its memory reserve, writes its listener's prepared line
+ * ({@link FailStopLog}, no allocation), tells the listener (which stops accepting, stops its other loops
+ * and reports {@code FAILED}), closes every channel it holds and ends. It never keeps running half
+ * alive, and never dies leaving channels open.
+ *
  * <p>Nothing on this thread blocks: connects are non-blocking, and a backend host is resolved once.
  */
 final class EventLoop implements Executor {
   private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
+  /** Heap held by each loop and dropped when it fails, so that closing its connections can allocate. */
+  static final int MEMORY_RESERVE_BYTES = 64 * 1024;
+
+  /** What the loop tells its listener when it fails. */
+  interface FailureListener {
+    /**
+     * The loop hit {@code error} and is about to close what it holds: stop accepting and stop the other
+     * loops. Called on the failing loop's thread; must not block and should not allocate.
+     */
+    void loopFailing(EventLoop loop, Error error);
+
+    /** The loop closed every channel it held and is ending (its thread). Log and notify here. */
+    void loopFailed(EventLoop loop, Error error);
+  }
 
   private final Selector selector;
   private final Thread thread;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final BufferPool buffers;
+  private final FailureListener failureListener;
+  private final FailStopLog failStopLog;
   private BackendConnectionPool backendPool;
+  private final TlsBuffers tlsBuffers = new TlsBuffers();
+  private ExchangeCodec.Pool exchangeCodecs;
   private final TimerQueue timers = new TimerQueue();
   private volatile boolean stopRequested;
+  /** Set once the loop starts closing: a channel handed to it from then on is closed, not opened. */
+  private volatile boolean closing;
+  /** Set once the loop thread has closed everything: tasks queued later are discarded by their sender. */
+  private volatile boolean terminated;
+  /** Dropped on failure (see the class comment); never read. */
+  @SuppressWarnings("unused")
+  private byte[] memoryReserve = new byte[MEMORY_RESERVE_BYTES];
   /** Wake-ups of the loop (returns from select), for tests: an idle loop must not wake up. */
   private final AtomicLong turns = new AtomicLong();
 
-  EventLoop(String name, BufferPool buffers) {
+  EventLoop(String name, BufferPool buffers, FailureListener failureListener, FailStopLog failStopLog) {
     try {
       this.selector = Selector.open();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open a selector for " + name, e);
     }
     this.buffers = buffers;
+    this.failureListener = failureListener;
+    this.failStopLog = failStopLog;
     this.thread = new Thread(this::run, name);
     this.thread.setDaemon(true);
   }
@@ -68,6 +103,20 @@ final class EventLoop implements Executor {
     this.backendPool = pool;
   }
 
+  /** This loop's free Layer-7 codec state (set before the loop starts; loop thread only after). */
+  ExchangeCodec.Pool exchangeCodecs() {
+    return exchangeCodecs;
+  }
+
+  void exchangeCodecs(ExchangeCodec.Pool pool) {
+    this.exchangeCodecs = pool;
+  }
+
+  /** This loop's pooled TLS buffers (loop thread only). */
+  TlsBuffers tlsBuffers() {
+    return tlsBuffers;
+  }
+
   Thread thread() {
     return thread;
   }
@@ -80,8 +129,25 @@ final class EventLoop implements Executor {
   @Override
   public void execute(Runnable task) {
     tasks.add(task);
+    if (terminated) {
+      discardTasks(); // the loop is gone: nothing would run it (an accepted channel is closed instead)
+      return;
+    }
     if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
       selector.wakeup();
+    }
+  }
+
+  /**
+   * Hands an accepted {@code channel} to this loop: {@code opener} opens it on the loop's thread, or
+   * discards it when the loop is closing (stopped or failed), so no accepted channel is left unowned.
+   */
+  void adopt(SocketChannel channel, ChannelOpener opener) {
+    HandOff handOff = new HandOff(this, channel, opener);
+    if (inLoop()) {
+      handOff.run();
+    } else {
+      execute(handOff);
     }
   }
 
@@ -130,7 +196,7 @@ final class EventLoop implements Executor {
     }
   }
 
-  /** Asks the loop to close all its channels and end; {@link #awaitStopped} waits for it. */
+  /** Asks the loop to close all its channels and end; {@link #awaitStopped} waits for it. Any thread. */
   void stop() {
     stopRequested = true;
     selector.wakeup();
@@ -142,34 +208,74 @@ final class EventLoop implements Executor {
   }
 
   private void run() {
+    Error failure = null;
     while (!stopRequested) {
       try {
-        if (!tasks.isEmpty()) {
-          selector.selectNow();
-        } else if (timers.size() == 0) {
-          selector.select(); // nothing armed: sleep until I/O or a task
-        } else {
-          long wait = timers.earliestDeadline() - System.nanoTime();
-          if (wait <= 0) {
-            selector.selectNow();
-          } else {
-            // Rounded up to whole milliseconds, so the loop never wakes just before a deadline and spins.
-            selector.select((wait + 999_999) / 1_000_000);
-          }
-        }
-        wakeupPending.set(false);
-        turns.lazySet(turns.get() + 1); // written by this thread only: an ordered store is enough
-        processSelected();
-        runTasks();
-        if (timers.size() > 0) {
-          timers.runExpired(System.nanoTime());
-        }
+        turn();
+      } catch (Error e) {
+        failure = e;
+        break;
       } catch (Throwable t) {
-        // One bad callback must not take the loop (and every connection on it) down with it.
-        log.error("event loop {} caught an unexpected error; it keeps running", thread.getName(), t);
+        // A bug outside any connection's own handling: the loop's state is intact, so it keeps running.
+        try {
+          log.error("event loop {} caught an unexpected exception; it keeps running", thread.getName(), t);
+        } catch (Error e) {
+          failure = e; // logging itself failed (no memory): as bad as the error it reports
+          break;
+        }
       }
     }
+    if (failure != null) {
+      failStop(failure);
+    } else {
+      closeAll();
+    }
+  }
+
+  private void turn() throws IOException {
+    if (!tasks.isEmpty()) {
+      selector.selectNow();
+    } else if (timers.size() == 0) {
+      selector.select(); // nothing armed: sleep until I/O or a task
+    } else {
+      long wait = timers.earliestDeadline() - System.nanoTime();
+      if (wait <= 0) {
+        selector.selectNow();
+      } else {
+        // Rounded up to whole milliseconds, so the loop never wakes just before a deadline and spins.
+        selector.select((wait + 999_999) / 1_000_000);
+      }
+    }
+    wakeupPending.set(false);
+    turns.lazySet(turns.get() + 1); // written by this thread only: an ordered store is enough
+    processSelected();
+    runTasks();
+    if (timers.size() > 0) {
+      timers.runExpired(System.nanoTime());
+    }
+  }
+
+  /**
+   * Fail-stop, in the order that works with no heap left: drop the reserve (the GC then has room for what
+   * follows), write the prepared line, let the listener stop accepting and stop the other loops, close
+   * every channel held here, then let the listener log and notify.
+   */
+  private void failStop(Error error) {
+    memoryReserve = null;
+    stopRequested = true;
+    closing = true;
+    failStopLog.write(error);
+    try {
+      failureListener.loopFailing(this, error);
+    } catch (Throwable ignored) {
+      // still close what this loop holds below
+    }
     closeAll();
+    try {
+      failureListener.loopFailed(this, error);
+    } catch (Throwable ignored) {
+      // the prepared line and the FAILED state already tell
+    }
   }
 
   private void processSelected() {
@@ -198,24 +304,96 @@ final class EventLoop implements Executor {
     }
   }
 
+  /**
+   * Closes every channel this loop holds, each on its own: a handler whose close fails (no memory, a bug)
+   * gets its channel closed directly, and the next one is still closed. Iterates the key set in place (no
+   * copy: the set changes only in {@code select}, which no longer runs), and detaches each handler once
+   * closed, so that with no heap left each close makes room for the next. A pass interrupted by an
+   * {@code OutOfMemoryError} (its iterator could not be made) is tried again; closing is idempotent.
+   */
   private void closeAll() {
-    runTasks();
-    for (SelectionKey key : selector.keys().toArray(new SelectionKey[0])) {
-      Object a = key.attachment();
-      if (a instanceof IoHandler) {
-        try {
-          ((IoHandler) a).closeNow();
-        } catch (RuntimeException e) {
-          log.debug("closing a channel while stopping failed", e);
+    closing = true;
+    try {
+      runTasks(); // accepted channels handed here are discarded now (closing), other tasks run
+    } catch (Throwable e) {
+      // an Error in a task while closing: the channels below are closed all the same
+    }
+    for (int pass = 0; pass < 3; pass++) {
+      try {
+        for (SelectionKey key : selector.keys()) {
+          closeKey(key);
         }
+        break;
+      } catch (Throwable e) {
+        // out of memory before any key could be visited: what was closed so far freed some, try again
       }
     }
     timers.clear();
     try {
       selector.close();
-    } catch (IOException e) {
-      log.debug("closing selector failed", e);
+    } catch (Throwable e) {
+      // the channels are closed; the selector's own descriptors go with the process at worst
     }
     buffers.clear();
+    terminated = true;
+    discardTasks();
+  }
+
+  private static void closeKey(SelectionKey key) {
+    Object a = key.attachment();
+    try {
+      if (a instanceof IoHandler) {
+        ((IoHandler) a).closeNow();
+      }
+    } catch (Throwable e) {
+      try {
+        key.channel().close();
+      } catch (Throwable ignored) {
+        // the selector's close below deregisters it; nothing else can be done for this one
+      }
+    }
+    key.attach(null); // the handler and what it holds become garbage now, not when the selector closes
+  }
+
+  /** Discards tasks that no loop will run: an accepted channel is closed and its slot given back. */
+  private void discardTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      if (task instanceof HandOff) {
+        ((HandOff) task).discard();
+      }
+    }
+  }
+
+  /** An accepted channel on its way to a loop. */
+  private static final class HandOff implements Runnable {
+    private final EventLoop loop;
+    private final SocketChannel channel;
+    private final ChannelOpener opener;
+
+    HandOff(EventLoop loop, SocketChannel channel, ChannelOpener opener) {
+      this.loop = loop;
+      this.channel = channel;
+      this.opener = opener;
+    }
+
+    @Override
+    public void run() {
+      if (loop.closing) {
+        discard();
+        return;
+      }
+      try {
+        opener.open(loop, channel);
+      } catch (Error e) {
+        // Half-opened (out of memory while building the connection): never leave the socket open.
+        TcpProxyConnection.closeQuietly(channel);
+        throw e;
+      }
+    }
+
+    void discard() {
+      opener.discard(channel);
+    }
   }
 }

@@ -71,7 +71,8 @@ final class Exchange {
   private String failureReason;
   private boolean closeClient;
 
-  Exchange(HttpContext http, EventLoop loop, IoHandler owner, ClientSide client, String clientIp) {
+  Exchange(HttpContext http, EventLoop loop, IoHandler owner, ClientSide client, String clientIp,
+      Throttle downThrottle) {
     this.http = http;
     this.ctx = http.proxy;
     this.buffers = loop.buffers();
@@ -79,14 +80,18 @@ final class Exchange {
     this.client = client;
     this.clientIp = clientIp;
     this.dialer = new BackendDialer(ctx, loop, owner, pool);
-    this.backend = new BackendLink(ctx.metrics, buffers);
-    this.up = new RequestForwarder(http.rewriter, http.limits, buffers);
-    this.down = new ResponseForwarder(http.rewriter, http.limits, buffers);
+    this.backend = new BackendLink(ctx.metrics, buffers, downThrottle);
+    this.up = new RequestForwarder(http.rewriter, buffers);
+    this.down = new ResponseForwarder(http.rewriter, buffers);
     this.clocks = new ExchangeClocks(http.requestTimeoutNanos, http.writeTimeoutNanos);
   }
 
-  /** Starts serving {@code head}, which arrived whole at {@code nowNanos}: selects a backend and connects. */
-  Step start(RequestHead head, RequestContext selectBy, long nowNanos) throws IOException {
+  /**
+   * Starts serving {@code head}, which arrived whole at {@code nowNanos}: selects a backend and connects. The
+   * forwarders parse and scan with {@code codec}, the client connection's borrowed codec state, until
+   * {@link #detachCodec}.
+   */
+  Step start(RequestHead head, ExchangeCodec codec, RequestContext selectBy, long nowNanos) throws IOException {
     request = head;
     startNanos = nowNanos;
     status = 0;
@@ -94,8 +99,8 @@ final class Exchange {
     failureReason = null;
     clocks.stop();
     closeClient = false;
-    up.start(head);
-    down.start(head);
+    up.start(head, codec.requestBody);
+    down.start(head, codec.responseParser, codec.responseBody);
     phase = CONNECTING;
     return dialed(dialer.dial(selectBy));
   }
@@ -232,7 +237,10 @@ final class Exchange {
     } catch (IOException e) {
       return fail(FailureCause.CONNECT_FAILED, e.toString());
     }
-    return r == BackendDialer.Result.UNAVAILABLE ? fail(FailureCause.BACKEND_CLOSED, "the backend " + why) : dialed(r);
+    // Out of sockets is the listener's own shortage (503, SOCKET_UNAVAILABLE), not the failed backend's.
+    boolean nothingLeft = r == BackendDialer.Result.UNAVAILABLE
+        && dialer.failureCause() != FailureCause.SOCKET_UNAVAILABLE;
+    return nothingLeft ? fail(FailureCause.BACKEND_CLOSED, "the backend " + why) : dialed(r);
   }
 
   /**
@@ -354,6 +362,16 @@ final class Exchange {
     down.releaseHead();
     down.finish();
     phase = IDLE;
+  }
+
+  /**
+   * The client connection gives its codec back (it is idle, or closed, and the exchange ended): the
+   * forwarders let go of the parsers and scanners, and of the request head, which lived in them.
+   */
+  void detachCodec() {
+    up.detach();
+    down.detach();
+    request = null;
   }
 
   /**

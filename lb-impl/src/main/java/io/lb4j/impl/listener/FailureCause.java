@@ -5,7 +5,7 @@ package io.lb4j.impl.listener;
  * the HTTP status a Layer-7 listener answers with. A Layer-4 listener has no status to send: it closes
  * the client connection and counts the cause.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public enum FailureCause {
   /** No eligible backend (none configured, all unhealthy, all drained): 502 with the reason. */
@@ -16,6 +16,14 @@ public enum FailureCause {
   BACKEND_CLOSED(502, "backend closed"),
   /** The backend's response was malformed: 502, and that backend connection is not reused. */
   BAD_RESPONSE(502, "bad response"),
+  /**
+   * The listener could not open a socket towards a backend: the process is out of file descriptors
+   * ({@code EMFILE}) or the system is ({@code ENFILE}). A local shortage, not the backend's fault: 503, and
+   * nothing is reported against the backend.
+   *
+   * @since 0.1.0
+   */
+  SOCKET_UNAVAILABLE(503, "socket unavailable"),
   /** The backend did not answer within the listener's request timeout: 504. */
   TIMEOUT(504, "timeout"),
   /**

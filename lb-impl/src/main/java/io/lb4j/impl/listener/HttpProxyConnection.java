@@ -54,9 +54,16 @@ final class HttpProxyConnection extends IoHandler {
   private final String clientIp;
   /** The request context without cookies, built once per connection: most requests need no other. */
   private final RequestContext clientContext;
-  private final RequestHeadParser requestParser;
+  /**
+   * The codec state (parsers, body scanners) borrowed from the loop from a head's first byte until the
+   * connection is idle again, and lent to the exchange for its forwarders; null while idle, so an idle
+   * keep-alive connection holds none ({@link ExchangeCodec}).
+   */
+  private ExchangeCodec codec;
   private final Exchange exchange;
   private final AccessLog accessLog;
+  /** Peak bandwidth of the backend's reads (the client's download); the client's own is its channel's. */
+  private final Throttle downThrottle;
   /** Set by a 101; null before. */
   private UpgradeTunnel tunnel;
 
@@ -77,15 +84,17 @@ final class HttpProxyConnection extends IoHandler {
     this.ctx = http.proxy;
     this.loop = loop;
     this.buffers = loop.buffers();
-    Transport transport = http.https() ? new TlsTransport(channel, http.newEngine()) : Transport.plain(channel);
+    Transport transport =
+        http.https() ? new TlsTransport(channel, http.newEngine(), loop.tlsBuffers()) : Transport.plain(channel);
     this.clientAddress = (InetSocketAddress) channel.getRemoteAddress();
     this.clientIp = clientAddress.getAddress().getHostAddress();
     this.clientContext = RequestContext.ofClient(clientAddress.getAddress());
-    this.requestParser = new RequestHeadParser(http.limits);
     this.clientKey = channel.register(loop.selector(), SelectionKey.OP_READ, this);
     this.idleSince = System.nanoTime();
-    this.client = new ClientChannel(transport, clientKey, buffers, ctx.metrics, idleSince);
-    this.exchange = new Exchange(http, loop, this, client, clientIp);
+    this.downThrottle = new Throttle(ctx.bandwidth.downstream, loop, this::resumeReading);
+    this.client = new ClientChannel(transport, clientKey, buffers, ctx.metrics, idleSince,
+        new Throttle(ctx.bandwidth.upstream, loop, this::resumeReading));
+    this.exchange = new Exchange(http, loop, this, client, clientIp, downThrottle);
     this.accessLog = new AccessLog(http, clientIp);
     armTimer();
   }
@@ -96,7 +105,7 @@ final class HttpProxyConnection extends IoHandler {
     try {
       new HttpProxyConnection(http, loop, channel);
     } catch (IOException | RuntimeException e) {
-      http.proxy.metrics.connectionClosed();
+      http.proxy.connectionClosed();
       TcpProxyConnection.closeQuietly(channel);
     }
   }
@@ -163,6 +172,9 @@ final class HttpProxyConnection extends IoHandler {
     ByteBuffer in = client.input();
     if (in == null || !in.hasRemaining()) {
       client.releaseInputIfEmpty();
+      if (headStart == 0) {
+        releaseCodec(); // idle between requests: an idle connection holds no codec state
+      }
       if (client.inputEnded() || http.draining) {
         close();
       }
@@ -171,6 +183,10 @@ final class HttpProxyConnection extends IoHandler {
     if (headStart == 0) {
       headStart = System.nanoTime();
     }
+    if (codec == null) {
+      codec = loop.exchangeCodecs().take();
+    }
+    RequestHeadParser requestParser = codec.requestParser;
     ParseResult r = requestParser.parse(in);
     if (r == ParseResult.NEED_MORE) {
       client.releaseInputIfEmpty();
@@ -196,7 +212,7 @@ final class HttpProxyConnection extends IoHandler {
       head.ignoreUpgrade(); // served as HTTP/1.1: an h2c tunnel would pass the client's HTTP/2 unchecked
     }
     state = EXCHANGE;
-    act(exchange.start(head, SessionCookies.requestContext(ctx, clientContext, head), start));
+    act(exchange.start(head, codec, SessionCookies.requestContext(ctx, clientContext, head), start));
     return true;
   }
 
@@ -229,7 +245,7 @@ final class HttpProxyConnection extends IoHandler {
     long nanos = System.nanoTime() - exchange.startNanos();
     requestEnded(exchange.status(), null, nanos);
     exchange.finish();
-    requestParser.reset();
+    codec.requestParser.reset();
     requestParsed = false;
     if (exchange.closeClient()) {
       closing();
@@ -308,7 +324,7 @@ final class HttpProxyConnection extends IoHandler {
   }
 
   private void requestEnded(int status, FailureCause failure, long nanos) {
-    accessLog.ended(requestParsed ? requestParser.head() : null,
+    accessLog.ended(requestParsed ? codec.requestParser.head() : null,
         state == EXCHANGE || state == TUNNEL ? exchange.backendName() : "-", status, failure, client.bytesRead(),
         client.bytesWritten(), nanos);
   }
@@ -390,6 +406,24 @@ final class HttpProxyConnection extends IoHandler {
     return Math.max(idleSince, Math.max(client.lastRead(), client.lastWrite()));
   }
 
+  /** A throttle's budget refilled: read its side again. */
+  private void resumeReading() {
+    if (!closed) {
+      updateInterest();
+      armTimer();
+    }
+  }
+
+  /** The client's transport (tests: what an idle connection holds). */
+  Transport clientTransport() {
+    return client.transport();
+  }
+
+  /** True while the connection holds a borrowed codec (tests: an idle connection holds none). */
+  boolean holdsCodec() {
+    return codec != null;
+  }
+
   @Override
   void closeNow() {
     close();
@@ -411,10 +445,21 @@ final class HttpProxyConnection extends IoHandler {
     closed = true;
     loop.cancel(this);
     client.close();
+    downThrottle.close();
     exchange.end();
     if (tunnel != null) {
       tunnel.releaseHead();
     }
-    ctx.metrics.connectionClosed();
+    releaseCodec();
+    ctx.connectionClosed(); // gives the admission slot back too
+  }
+
+  /** Gives the borrowed codec back to the loop (idle or closed); the exchange lets go of it first. */
+  private void releaseCodec() {
+    if (codec != null) {
+      exchange.detachCodec();
+      loop.exchangeCodecs().giveBack(codec);
+      codec = null;
+    }
   }
 }

@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ListenerMetrics {
   private final long connectionsActive;
@@ -27,10 +27,13 @@ public final class ListenerMetrics {
   private final long bytesOut;
   private final long[] responseTimeBuckets;
   private final long bufferMemoryBytes;
+  private final long acceptPauses;
+  private final long backendConnectionsOpened;
+  private final long admissionPauses;
 
   ListenerMetrics(long connectionsActive, long connectionsTotal, long[] responsesByClass,
       long[] failuresByCause, long retries, long bytesIn, long bytesOut, long[] responseTimeBuckets,
-      long bufferMemoryBytes) {
+      long bufferMemoryBytes, long acceptPauses, long backendConnectionsOpened, long admissionPauses) {
     this.connectionsActive = connectionsActive;
     this.connectionsTotal = connectionsTotal;
     this.responsesByClass = responsesByClass;
@@ -40,6 +43,9 @@ public final class ListenerMetrics {
     this.bytesOut = bytesOut;
     this.responseTimeBuckets = responseTimeBuckets;
     this.bufferMemoryBytes = bufferMemoryBytes;
+    this.acceptPauses = acceptPauses;
+    this.backendConnectionsOpened = backendConnectionsOpened;
+    this.admissionPauses = admissionPauses;
   }
 
   /** Client connections open now. */
@@ -143,6 +149,37 @@ public final class ListenerMetrics {
     return Duration.ofNanos((1L << responseTimeBuckets.length) * 1000);
   }
 
+  /**
+   * Times accepting paused for a second because {@code accept} failed (the process or the system out of
+   * file descriptors, {@code EMFILE} or {@code ENFILE}); each pause also writes one WARN line.
+   *
+   * @since 0.1.0
+   */
+  public long acceptPauses() {
+    return acceptPauses;
+  }
+
+  /**
+   * Connections opened to backends since start: one per client connection at Layer 4; at Layer 7 only
+   * when no idle pooled connection to the selected backend was available (a keep-alive load that reuses
+   * its connections opens about as many as requests are in flight at once). Health checks not included.
+   *
+   * @since 0.1.0
+   */
+  public long backendConnectionsOpened() {
+    return backendConnectionsOpened;
+  }
+
+  /**
+   * Times accepting paused because the listener's {@code maxConnections} or its process budget
+   * ({@link ConnectionBudget}) was reached; the connections meanwhile wait in the kernel's backlog.
+   *
+   * @since 0.1.0
+   */
+  public long admissionPauses() {
+    return admissionPauses;
+  }
+
   /** Direct memory held by the listener's I/O buffers (pooled and in use), in bytes. */
   public long bufferMemoryBytes() {
     return bufferMemoryBytes;
@@ -160,7 +197,8 @@ public final class ListenerMetrics {
         s.append(" '").append(c.label()).append("'=").append(failuresByCause[c.ordinal()]);
       }
     }
-    return s.append(" retries=").append(retries).append(" in=").append(bytesIn).append(" out=").append(bytesOut)
+    return s.append(" retries=").append(retries).append(" backendOpened=").append(backendConnectionsOpened)
+        .append(" in=").append(bytesIn).append(" out=").append(bytesOut)
         .append(" p99<=").append(responseTimeQuantile(0.99).toMillis()).append("ms}").toString();
   }
 }

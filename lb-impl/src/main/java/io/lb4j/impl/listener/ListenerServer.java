@@ -8,8 +8,8 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.PeakBandwidth;
 import io.lb4j.api.Protocol;
-import io.lb4j.impl.listener.http.HttpLimits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -25,15 +25,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running listener: binds a {@link Listener}'s port and forwards what arrives to the backends its
- * {@link LoadBalancer} selects. A TCP listener relays connections (Layer 4); HTTP and HTTPS listeners
- * proxy requests (Layer 7).
+ * {@link LoadBalancer} selects. A TCP listener relays connections (Layer 4); a UDP listener relays
+ * datagrams by flow (Layer 4, see {@link UdpSettings}); HTTP and HTTPS listeners proxy requests (Layer 7).
  *
  * <pre>{@code
  * try (ListenerServer server = ListenerServer.builder(pool).build().start()) {
@@ -49,17 +49,32 @@ import org.slf4j.LoggerFactory;
  * 16 KiB), taken while bytes wait to be written and given back when they are, so an idle connection holds
  * none. A Layer-4 connection holds at most two (one per direction: 32 KiB); a Layer-7 one at most four
  * (one per direction, and a rewritten request and response head while they are written: 64 KiB), plus the
- * codec's parse buffers (grown up to the header limits only when a head needs it) and, for HTTPS, about
- * 50 KiB of {@code SSLEngine} buffers; plus the kernel's socket buffers.
+ * codec's parse state (about 3 KiB, grown up to the header limits only when a head needs it) from a head's
+ * first byte until the connection is idle, and for HTTPS three TLS buffers (about 17 KiB each) while TLS
+ * bytes are in flight; plus the kernel's socket buffers. Idle, a connection holds at most 4 KiB of heap
+ * (16 KiB with TLS: its {@code SSLEngine} and session).
+ *
+ * <p><b>Limits.</b> {@link Builder#maxConnections} and the shared {@link ConnectionBudget} (by default one
+ * per process, sized from the heap) cap client connections; at a cap the listener stops accepting and the
+ * kernel's backlog holds the rest. When {@code accept} fails (out of file descriptors) accepting pauses for
+ * a second. An {@link Error} on an event loop is fail-stop: {@link ListenerState#FAILED}.
  *
  * <p><b>Lifecycle.</b> {@link ListenerState}: {@link #start()} binds and returns when RUNNING (a port in
  * use throws, naming the listener, the address and the cause); {@link #stop(Duration)} stops accepting,
  * lets open connections and in-flight requests finish within the grace, then closes everything and ends
- * every thread it started. The pool is not closed: it belongs to the caller.
+ * every thread it started. The pool is not closed: it belongs to the caller. The rule is the one of
+ * {@code LoadBalancer}: {@code start()} on a started server does nothing, {@code start()} after
+ * {@code stop} throws {@link IllegalStateException}, and {@code stop}/{@code close()} are idempotent.
+ *
+ * <p><b>Peak bandwidth.</b> The listener's {@link Listener#peakBandwidth()} caps the bytes it forwards per
+ * second, across all its connections and loops: TCP and HTTP(S) connections stop reading a sender while the
+ * budget is spent (back-pressure; no buffer grows), a UDP listener drops datagrams over it.
+ * {@link #setPeakBandwidth} changes the caps of the running listener without touching its connections;
+ * {@link #bandwidthMetrics()} shows what the caps held back.
  *
  * <p>Thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ListenerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ListenerServer.class);
@@ -74,8 +89,18 @@ public final class ListenerServer implements AutoCloseable {
   public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(15);
   /** Layer 7: the default time an idle pooled backend connection stays open. */
   public static final Duration DEFAULT_BACKEND_IDLE_TIMEOUT = Duration.ofSeconds(30);
-  /** Layer 7: the default number of idle connections kept per backend and event loop. */
-  public static final int DEFAULT_MAX_IDLE_PER_BACKEND = 32;
+  /**
+   * Layer 7: the default cap on idle connections kept per backend and event loop: high enough to keep what
+   * the load needs (an idle connection is one a request used; the idle timeout closes those the load no
+   * longer needs), as Envoy and HAProxy keep connections while in use.
+   */
+  public static final int DEFAULT_MAX_IDLE_PER_BACKEND = 10_000;
+  /** The highest {@link Builder#maxIdleConnectionsPerBackend} accepted. */
+  public static final int MAX_IDLE_PER_BACKEND_LIMIT = 10_000;
+  /** The shortest {@link Builder#backendIdleTimeout} accepted. */
+  public static final Duration MIN_BACKEND_IDLE_TIMEOUT = Duration.ofMillis(100);
+  /** The longest {@link Builder#backendIdleTimeout} accepted. */
+  public static final Duration MAX_BACKEND_IDLE_TIMEOUT = Duration.ofSeconds(900);
 
   private final Listener listener;
   private final LoadBalancer pool;
@@ -84,6 +109,7 @@ public final class ListenerServer implements AutoCloseable {
   private final int bufferSize;
   private final MetricsRecorder metrics = new MetricsRecorder();
   private final ProxyContext context;
+  private final Admission admission;
   private final HttpLimits httpLimits;
   private final SSLContext sslContext;
   private final String viaId;
@@ -92,10 +118,17 @@ public final class ListenerServer implements AutoCloseable {
   private final int maxIdlePerBackend;
   private volatile HttpContext httpContext;
   private final Logger accessLog;
+  private final Runnable onFailure;
+  private final FailStopLog failStopLog;
+  private volatile Error failure;
   private final AtomicReference<ListenerState> state = new AtomicReference<>(ListenerState.NEW);
   private volatile EventLoop[] loops;
   private volatile Acceptor acceptor;
   private volatile InetSocketAddress localAddress;
+  private final BandwidthLimiter bandwidth;
+  private final UdpSettings udpSettings;
+  /** The datagram side of a UDP listener, or null. */
+  private volatile UdpListener udp;
 
   private ListenerServer(Builder b) {
     this.listener = b.pool.listener();
@@ -103,8 +136,11 @@ public final class ListenerServer implements AutoCloseable {
     this.bindAddress = b.bindAddress;
     this.eventLoops = b.eventLoops;
     this.bufferSize = b.bufferSize;
+    this.admission = new Admission(b.maxConnections > 0 ? b.maxConnections : b.budget.maxConnections(), b.budget);
+    this.bandwidth = new BandwidthLimiter(listener.peakBandwidth(), b.bandwidthClock);
+    this.udpSettings = b.udpSettings;
     this.context = new ProxyContext(listener, pool, metrics, b.connectTimeout.toNanos(), b.maxConnectAttempts,
-        b.proxyProtocol);
+        b.proxyProtocol, admission, bandwidth);
     this.httpLimits = b.httpLimits != null ? b.httpLimits
         : HttpLimits.builder().maxHeaderSectionBytes(listener.maxRequestHeaderSize()).build();
     this.sslContext = b.sslContext;
@@ -113,25 +149,45 @@ public final class ListenerServer implements AutoCloseable {
     this.backendIdleTimeout = b.backendIdleTimeout;
     this.maxIdlePerBackend = b.maxIdlePerBackend;
     this.accessLog = b.accessLog;
+    this.onFailure = b.onFailure;
+    this.failStopLog = new FailStopLog(listener.name(), b.failStopOut);
   }
 
-  /** A builder for a server forwarding {@code pool.listener()}'s traffic to {@code pool}'s backends. */
+  /**
+   * A builder for a server forwarding {@code pool.listener()}'s traffic to {@code pool}'s backends.
+   *
+   * @param pool a pool built for a listener ({@code LoadBalancers.builder(listener)})
+   * @return a new builder
+   * @throws IllegalArgumentException when {@code pool} is a client-side pool, which has no listener to serve
+   */
   public static Builder builder(LoadBalancer pool) {
     return new Builder(pool);
   }
 
   /**
-   * Binds the port, starts the event loops and returns once accepting.
+   * Binds the port, starts the event loops and returns once accepting. lb4j's one lifecycle rule, as for a
+   * {@code LoadBalancer}: on a started server it does nothing and returns it (a call racing the first one
+   * returns once that one is done); after {@link #stop} (or a start that failed) it throws.
    *
    * @return this server
-   * @throws IllegalStateException when already started, or a backend is this listener's own address
+   * @throws IllegalStateException when the server was stopped, or a backend is this listener's own address
    * @throws UncheckedIOException when the port cannot be bound; the message names the listener, the
    *     address and the cause (for example "Address already in use")
    */
   public ListenerServer start() {
-    checkState(state.compareAndSet(ListenerState.NEW, ListenerState.STARTING),
-        "listener " + listener.name() + " was already started (state " + state.get() + ")");
+    if (!state.compareAndSet(ListenerState.NEW, ListenerState.STARTING)) {
+      while (state.get() == ListenerState.STARTING) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // another thread is binding: wait for it
+      }
+      ListenerState now = state.get();
+      checkState(now == ListenerState.RUNNING, "listener " + listener.name() + " is " + now
+          + ": a stopped server cannot be started again, build a new one");
+      return this;
+    }
     InetSocketAddress address = new InetSocketAddress(bindAddress, listener.frontendPort());
+    if (listener.frontendProtocol() == Protocol.UDP) {
+      return startUdp(address);
+    }
     ServerSocketChannel server = null;
     try {
       server = ServerSocketChannel.open();
@@ -157,15 +213,8 @@ public final class ListenerServer implements AutoCloseable {
       httpContext = new HttpContext(context, httpLimits, viaId, sslContext, localAddress.getPort(),
           keepAliveTimeout.toNanos(), accessLog);
     }
-    EventLoop[] started = new EventLoop[eventLoops];
-    for (int i = 0; i < eventLoops; i++) {
-      BufferPool buffers = new BufferPool(bufferSize, 1024, metrics);
-      started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i, buffers);
-      started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), started[i]));
-      started[i].start();
-    }
-    loops = started;
-    Acceptor a = new Acceptor(listener.name(), server, started, connectionHandler());
+    EventLoop[] started = startLoops();
+    Acceptor a = new Acceptor(listener.name(), server, started, connectionHandler(), metrics, admission);
     acceptor = a;
     CompletableFuture<Void> registered = new CompletableFuture<>();
     started[0].execute(() -> {
@@ -187,18 +236,137 @@ public final class ListenerServer implements AutoCloseable {
       state.set(ListenerState.STOPPED);
       throw new IllegalStateException("listener " + listener.name() + " could not start accepting", e);
     }
-    state.set(ListenerState.RUNNING);
+    if (!state.compareAndSet(ListenerState.STARTING, ListenerState.RUNNING)) {
+      awaitLoopsEnded();
+      throw new IllegalStateException("listener " + listener.name() + " failed while starting", failure);
+    }
     log.info("listener {} ({}) accepting on {}", listener.name(), listener.frontendProtocol(),
         localAddress.getAddress().getHostAddress() + ":" + localAddress.getPort());
     return this;
   }
 
-  private BiConsumer<EventLoop, SocketChannel> connectionHandler() {
-    if (listener.frontendProtocol() == Protocol.TCP) {
-      return (loop, channel) -> TcpProxyConnection.open(context, loop, channel);
+  /** Starts the event loops (published in {@link #loops}). */
+  private EventLoop[] startLoops() {
+    EventLoop[] started = new EventLoop[eventLoops];
+    LoopFailures failures = new LoopFailures();
+    for (int i = 0; i < eventLoops; i++) {
+      BufferPool buffers = new BufferPool(bufferSize, 1024, metrics);
+      started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i, buffers, failures, failStopLog);
+      started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), started[i]));
+      started[i].exchangeCodecs(new ExchangeCodec.Pool(httpLimits));
+      started[i].start();
     }
+    loops = started;
+    return started;
+  }
+
+  /**
+   * A UDP listener: binds its sockets ({@link UdpListener}: one per loop where SO_REUSEPORT exists), starts
+   * the loops and registers one socket with each.
+   */
+  private ListenerServer startUdp(InetSocketAddress address) {
+    UdpListener u;
+    try {
+      u = UdpListener.bind(context, udpSettings, address, eventLoops);
+      localAddress = u.localAddress();
+      rejectSelfLoop(pool, listener, localAddress);
+    } catch (IOException e) {
+      state.set(ListenerState.STOPPED);
+      String message = "listener " + listener.name() + " cannot bind UDP " + address.getAddress().getHostAddress() + ":"
+          + listener.frontendPort() + ": " + e.getMessage();
+      BindException bind = new BindException(message);
+      bind.initCause(e);
+      throw new UncheckedIOException(message, bind);
+    } catch (RuntimeException e) {
+      state.set(ListenerState.STOPPED);
+      throw e;
+    }
+    EventLoop[] started = startLoops();
+    udp = u;
+    try {
+      u.register(started).join();
+    } catch (RuntimeException e) {
+      for (EventLoop loop : started) {
+        loop.stop();
+      }
+      awaitLoopsEnded();
+      u.closeSockets();
+      state.set(ListenerState.STOPPED);
+      throw new IllegalStateException("listener " + listener.name() + " could not start reading datagrams", e);
+    }
+    if (!state.compareAndSet(ListenerState.STARTING, ListenerState.RUNNING)) {
+      awaitLoopsEnded();
+      throw new IllegalStateException("listener " + listener.name() + " failed while starting", failure);
+    }
+    log.info("listener {} (UDP, {} socket{}) receiving on {}", listener.name(), u.socketCount(),
+        u.socketCount() == 1 ? "" : "s", localAddress.getAddress().getHostAddress() + ":" + localAddress.getPort());
+    return this;
+  }
+
+  private ChannelOpener connectionHandler() {
+    boolean tcp = listener.frontendProtocol() == Protocol.TCP;
     HttpContext http = httpContext;
-    return (loop, channel) -> HttpProxyConnection.open(http, loop, channel);
+    return new ChannelOpener() {
+      @Override
+      public void open(EventLoop loop, SocketChannel channel) {
+        if (tcp) {
+          TcpProxyConnection.open(context, loop, channel);
+        } else {
+          HttpProxyConnection.open(http, loop, channel);
+        }
+      }
+
+      @Override
+      public void discard(SocketChannel channel) {
+        TcpProxyConnection.closeQuietly(channel);
+        admission.release();
+      }
+    };
+  }
+
+  /**
+   * Fail-stop: an event loop hit an {@link Error}. The first loop to fail stops accepting (the server
+   * socket closes, so clients are refused instead of queued in a backlog no one reads), stops the other
+   * loops (each closes what it holds) and sets {@link ListenerState#FAILED}; none of that allocates.
+   * Once the failing loop has closed its own connections, the error is logged and the failure callback
+   * runs, when the heap has room again.
+   */
+  private final class LoopFailures implements EventLoop.FailureListener {
+    @Override
+    public void loopFailing(EventLoop failed, Error error) {
+      Acceptor a = acceptor;
+      if (a != null) {
+        a.closeNow(); // thread-safe: cancels the key and closes the server socket
+      }
+      EventLoop[] ls = loops;
+      if (ls != null) {
+        for (EventLoop loop : ls) {
+          loop.stop();
+        }
+      }
+      while (true) {
+        ListenerState s = state.get();
+        if (s == ListenerState.FAILED || s == ListenerState.STOPPED) {
+          return;
+        }
+        if (state.compareAndSet(s, ListenerState.FAILED)) {
+          failure = error;
+          return;
+        }
+      }
+    }
+
+    @Override
+    public void loopFailed(EventLoop failed, Error error) {
+      if (failure != error) {
+        return; // a second loop failing, or a failure after stop: reported once
+      }
+      log.error("listener {} FAILED: event loop {} hit {}; its connections are closed and it no longer accepts",
+          listener.name(), failed.thread().getName(), error.toString(), error);
+      if (onFailure != null) {
+        onFailure.run();
+      }
+    }
   }
 
   /**
@@ -253,14 +421,85 @@ public final class ListenerServer implements AutoCloseable {
     return state.get();
   }
 
+  /**
+   * The {@link Error} that made this listener {@link ListenerState#FAILED} (an event loop ran out of
+   * memory, say), or null while it has not failed.
+   *
+   * @since 0.1.0
+   */
+  public Throwable failureCause() {
+    return failure;
+  }
+
   /** The listener served. */
   public Listener listener() {
     return listener;
   }
 
-  /** A snapshot of this server's counters. */
+  /**
+   * The most client connections this listener holds at once ({@link Builder#maxConnections}); it may hold
+   * fewer when the {@link ConnectionBudget} it shares is spent.
+   */
+  public int maxConnections() {
+    return admission.max();
+  }
+
+  /** A snapshot of this server's counters (for a UDP listener, its flows count as connections). */
   public ListenerMetrics metrics() {
     return metrics.snapshot();
+  }
+
+  /**
+   * A snapshot of a UDP listener's datagram counters: forwarded, dropped by cause, flows, ICMP errors, and the
+   * kernel's drops on its sockets (read from {@code /proc}: call it from a monitoring thread, not a hot path).
+   *
+   * @throws IllegalStateException when the listener is not UDP, or not started
+   * @since 0.1.0
+   */
+  public UdpMetrics udpMetrics() {
+    UdpListener u = udp;
+    checkState(u != null, "listener " + listener.name() + " is not a started UDP listener (protocol "
+        + listener.frontendProtocol() + ", state " + state.get() + ")");
+    return u.metrics();
+  }
+
+  /**
+   * Changes the listener's peak bandwidth while it runs: every connection's next read (every datagram, for UDP)
+   * sees the new caps; no connection is closed and no buffer is dropped. A reload hook for gateways.
+   *
+   * @since 0.1.0
+   */
+  public void setPeakBandwidth(PeakBandwidth caps) {
+    PeakBandwidth old = bandwidth.current();
+    bandwidth.set(caps);
+    if (!old.equals(caps)) {
+      log.info("listener {}: peak bandwidth {} -> {}", listener.name(), old, caps);
+    }
+  }
+
+  /** The peak bandwidth in force: the listener's, or the last {@link #setPeakBandwidth}. */
+  public PeakBandwidth peakBandwidth() {
+    return bandwidth.current();
+  }
+
+  /**
+   * What the peak bandwidth held back since start: bytes delayed (or, for UDP, dropped), time throttled and
+   * pauses, per direction.
+   *
+   * @since 0.1.0
+   */
+  public BandwidthMetrics bandwidthMetrics() {
+    return bandwidth.snapshot();
+  }
+
+  /** The peak-bandwidth buckets (tests read their tokens). */
+  BandwidthLimiter bandwidthLimiter() {
+    return bandwidth;
+  }
+
+  /** Event loop {@code i} (tests: inject a failure on a loop). */
+  EventLoop eventLoop(int i) {
+    return loops[i];
   }
 
   /** Wake-ups of all event loops since start (tests: idle connections must not wake a loop). */
@@ -283,7 +522,8 @@ public final class ListenerServer implements AutoCloseable {
   /**
    * Stops accepting, waits up to {@code grace} for open connections (Layer 4) or in-flight requests
    * (Layer 7) to finish, then closes everything and waits for the event-loop threads to end. Idempotent:
-   * a second call returns once the first has finished.
+   * a second call returns once the first has finished. On a {@link ListenerState#FAILED} listener it
+   * waits for the loops to end (they closed everything already) and the state stays {@code FAILED}.
    *
    * @throws IllegalArgumentException when {@code grace} is negative or above 15 minutes
    */
@@ -298,7 +538,13 @@ public final class ListenerServer implements AutoCloseable {
     }
     EventLoop[] ls = loops;
     Acceptor a = acceptor;
-    ls[0].execute(a::closeNow);
+    if (a != null) {
+      ls[0].execute(a::closeNow);
+    }
+    UdpListener u = udp;
+    if (u != null) {
+      u.stopping = true; // new flows are refused; open ones forward until they go idle or the grace ends
+    }
     HttpContext http = httpContext;
     if (http != null) {
       http.draining = true; // idle keep-alive connections close now, busy ones after their response
@@ -308,15 +554,17 @@ public final class ListenerServer implements AutoCloseable {
     }
     long deadline = System.nanoTime() + grace.toNanos();
     // The caller's thread waits, not a loop thread: polling a counter here costs nothing on the loops.
-    while (metrics.activeConnections() > 0 && System.nanoTime() - deadline < 0) {
+    while (metrics.activeConnections() > 0 && System.nanoTime() - deadline < 0
+        && state.get() == ListenerState.STOPPING) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
     for (EventLoop loop : ls) {
       loop.stop();
     }
     awaitLoopsEnded();
-    state.set(ListenerState.STOPPED);
-    log.info("listener {} stopped", listener.name());
+    if (state.compareAndSet(ListenerState.STOPPING, ListenerState.STOPPED)) {
+      log.info("listener {} stopped", listener.name());
+    }
   }
 
   private void awaitLoopsEnded() {
@@ -372,9 +620,19 @@ public final class ListenerServer implements AutoCloseable {
     private Duration backendIdleTimeout = DEFAULT_BACKEND_IDLE_TIMEOUT;
     private int maxIdlePerBackend = DEFAULT_MAX_IDLE_PER_BACKEND;
     private Logger accessLog = LoggerFactory.getLogger("io.lb4j.access");
+    private Runnable onFailure;
+    private java.io.OutputStream failStopOut;
+    private int maxConnections;
+    private ConnectionBudget budget = ConnectionBudget.processDefault();
+    private UdpSettings udpSettings = UdpSettings.defaults();
+    private LongSupplier bandwidthClock = System::nanoTime;
 
     private Builder(LoadBalancer pool) {
       this.pool = Objects.requireNonNull(pool, "pool");
+      if (pool.listener() == null) {
+        throw new IllegalArgumentException("pool must be built for a listener (LoadBalancers.builder(listener)) to"
+            + " be served by a ListenerServer, was the client-side pool '" + pool.name() + "'");
+      }
       try {
         this.bindAddress = InetAddress.getByAddress(new byte[4]);
       } catch (UnknownHostException e) {
@@ -457,19 +715,80 @@ public final class ListenerServer implements AutoCloseable {
       return this;
     }
 
-    /** Layer 7: how long an idle pooled backend connection stays open, 100ms-900s (default 30s). */
+    /**
+     * Layer 7: how long an idle pooled backend connection stays open, 100ms-900s (default 30s). Connections
+     * are reused most recently used first, so those beyond what the load needs stay idle and close.
+     */
     public Builder backendIdleTimeout(Duration timeout) {
-      this.backendIdleTimeout = checkRange("listenerServer.backendIdleTimeout", timeout, Duration.ofMillis(100),
-          Duration.ofSeconds(900));
+      this.backendIdleTimeout = checkRange("listenerServer.backendIdleTimeout", timeout, MIN_BACKEND_IDLE_TIMEOUT,
+          MAX_BACKEND_IDLE_TIMEOUT);
       return this;
     }
 
     /**
-     * Layer 7: idle keep-alive connections kept per backend and event loop, 0-10000 (default 32); 0 opens
-     * a connection per request. Bounds idle connections, not concurrency.
+     * Layer 7: idle keep-alive connections kept per backend and event loop, 0-10000 (default 10000, in
+     * effect what the load needs; {@link #backendIdleTimeout} closes the rest); 0 opens a connection per
+     * request. Bounds idle connections, not concurrency: below the number of requests in flight at once,
+     * responses close connections that the next requests open again (the churn nginx's {@code keepalive}
+     * causes when set too low).
      */
     public Builder maxIdleConnectionsPerBackend(int max) {
-      this.maxIdlePerBackend = checkRange("listenerServer.maxIdleConnectionsPerBackend", max, 0, 10000);
+      this.maxIdlePerBackend = checkRange("listenerServer.maxIdleConnectionsPerBackend", max, 0,
+          MAX_IDLE_PER_BACKEND_LIMIT);
+      return this;
+    }
+
+    /**
+     * Called once if the listener fails ({@link ListenerState#FAILED}: an event loop hit an {@link Error}
+     * such as {@code OutOfMemoryError}), after it closed its sockets; on the failing loop's thread, so it
+     * must return quickly and not block: signal a thread of your own (the gateway ends the process with
+     * exit code 3 so that a supervisor restarts it). Default: none (poll {@link ListenerServer#state()}).
+     */
+    public Builder onFailure(Runnable callback) {
+      this.onFailure = Objects.requireNonNull(callback, "listenerServer.onFailure");
+      return this;
+    }
+
+    /** Where the prepared fail-stop line goes (default: standard error); tests capture it. */
+    Builder failStopLog(java.io.OutputStream out) {
+      this.failStopOut = Objects.requireNonNull(out, "failStopLog");
+      return this;
+    }
+
+    /**
+     * The most client connections this listener holds at once, 1-10,000,000 (default: the size of its
+     * {@link #connectionBudget}, which by default is derived from the heap, see {@link ConnectionBudget}).
+     * At the cap the listener stops accepting (connections wait in the kernel's backlog, up to the
+     * listener's {@code acceptBacklog}) and resumes once 10% of them closed.
+     */
+    public Builder maxConnections(int max) {
+      this.maxConnections = checkRange("listenerServer.maxConnections", max, 1, ConnectionBudget.MAX_CONNECTIONS_LIMIT);
+      return this;
+    }
+
+    /**
+     * The client connections this listener shares with others (default {@link ConnectionBudget#processDefault()},
+     * one per process, sized from the heap): a process-wide total on top of {@link #maxConnections}.
+     */
+    public Builder connectionBudget(ConnectionBudget budget) {
+      this.budget = Objects.requireNonNull(budget, "listenerServer.connectionBudget");
+      return this;
+    }
+
+    /**
+     * UDP: the flows' idle timeout, the largest datagram and the cap on flows (default
+     * {@link UdpSettings#defaults()}); ignored by other listeners.
+     *
+     * @since 0.1.0
+     */
+    public Builder udp(UdpSettings settings) {
+      this.udpSettings = Objects.requireNonNull(settings, "listenerServer.udp");
+      return this;
+    }
+
+    /** The clock of the peak-bandwidth buckets ({@code System.nanoTime()} scale); tests move it by hand. */
+    Builder bandwidthClock(LongSupplier clock) {
+      this.bandwidthClock = Objects.requireNonNull(clock, "bandwidthClock");
       return this;
     }
 
@@ -482,9 +801,8 @@ public final class ListenerServer implements AutoCloseable {
     /**
      * Builds the server (not started).
      *
-     * @throws IllegalStateException when a PROXY protocol header is asked for a Layer-7 listener, an HTTPS
-     *     listener has no TLS context, the protocol is UDP, or a backend is the listener's own fixed address
-     *     and port
+     * @throws IllegalStateException when a PROXY protocol header is asked for a Layer-7 or UDP listener, an
+     *     HTTPS listener has no TLS context, or a backend is the listener's own fixed address and port
      */
     public ListenerServer build() {
       Listener l = pool.listener();
@@ -493,8 +811,6 @@ public final class ListenerServer implements AutoCloseable {
               + l.frontendProtocol());
       checkState(l.frontendProtocol() != Protocol.HTTPS || sslContext != null,
           "listenerServer.sslContext is required for an HTTPS listener (listener " + l.name() + ")");
-      checkState(l.frontendProtocol() == Protocol.TCP || l.frontendProtocol().isLayer7(),
-          "listener.frontendProtocol " + l.frontendProtocol() + " is not served (expected: TCP, HTTP or HTTPS)");
       if (l.frontendPort() != 0) {
         rejectSelfLoop(pool, l, new InetSocketAddress(bindAddress, l.frontendPort()));
       }

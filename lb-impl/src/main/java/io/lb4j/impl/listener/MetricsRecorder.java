@@ -17,6 +17,9 @@ final class MetricsRecorder {
   private final LongAdder[] responsesByClass = adders(5);
   private final LongAdder[] failures = adders(FailureCause.values().length);
   private final LongAdder retries = new LongAdder();
+  private final LongAdder acceptPauses = new LongAdder();
+  private final LongAdder backendConnectionsOpened = new LongAdder();
+  private final LongAdder admissionPauses = new LongAdder();
   private final LongAdder bytesIn = new LongAdder();
   private final LongAdder bytesOut = new LongAdder();
   private final LongAdder[] responseTimes = adders(BUCKETS);
@@ -68,6 +71,18 @@ final class MetricsRecorder {
     retries.increment();
   }
 
+  void backendConnectionOpened() {
+    backendConnectionsOpened.increment();
+  }
+
+  void admissionPaused() {
+    admissionPauses.increment();
+  }
+
+  void acceptPaused() {
+    acceptPauses.increment();
+  }
+
   void bytesIn(long n) {
     bytesIn.add(n);
   }
@@ -110,6 +125,7 @@ final class MetricsRecorder {
       times[i] = responseTimes[i].sum();
     }
     return new ListenerMetrics(connectionsActive.get(), connectionsTotal.sum(), classes, byCause,
-        retries.sum(), bytesIn.sum(), bytesOut.sum(), times, bufferBytes.get());
+        retries.sum(), bytesIn.sum(), bytesOut.sum(), times, bufferBytes.get(), acceptPauses.sum(),
+        backendConnectionsOpened.sum(), admissionPauses.sum());
   }
 }

@@ -28,7 +28,7 @@ import javax.net.ssl.SSLContext;
  *
  * <p>Stateless and thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class PemSsl {
   private static final String[] KEY_ALGORITHMS = {"RSA", "EC", "EdDSA", "Ed25519", "RSASSA-PSS"};

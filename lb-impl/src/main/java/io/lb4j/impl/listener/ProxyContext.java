@@ -15,9 +15,13 @@ final class ProxyContext {
   final int maxConnectAttempts;
   final long idleTimeoutNanos;
   final ProxyProtocol proxyProtocol;
+  /** The listener's connection cap and process budget: a closing connection gives its slot back. */
+  final Admission admission;
+  /** The listener's peak-bandwidth buckets, shared by every connection and loop; caps change in place. */
+  final BandwidthLimiter bandwidth;
 
   ProxyContext(Listener listener, LoadBalancer pool, MetricsRecorder metrics, long connectTimeoutNanos,
-      int maxConnectAttempts, ProxyProtocol proxyProtocol) {
+      int maxConnectAttempts, ProxyProtocol proxyProtocol, Admission admission, BandwidthLimiter bandwidth) {
     this.listener = listener;
     this.pool = pool;
     this.metrics = metrics;
@@ -25,6 +29,14 @@ final class ProxyContext {
     this.maxConnectAttempts = maxConnectAttempts;
     this.idleTimeoutNanos = listener.idleTimeout().toNanos();
     this.proxyProtocol = proxyProtocol;
+    this.admission = admission;
+    this.bandwidth = bandwidth;
+  }
+
+  /** A client connection closed: counted, and its admission slot given back (may resume accepting). */
+  void connectionClosed() {
+    metrics.connectionClosed();
+    admission.release();
   }
 
   /**

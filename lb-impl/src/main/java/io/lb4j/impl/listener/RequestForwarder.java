@@ -2,7 +2,6 @@ package io.lb4j.impl.listener;
 
 import io.lb4j.impl.listener.http.BodyScanner;
 import io.lb4j.impl.listener.http.ForwardingRewriter;
-import io.lb4j.impl.listener.http.HttpLimits;
 import io.lb4j.impl.listener.http.RequestHead;
 import java.nio.ByteBuffer;
 
@@ -28,7 +27,8 @@ final class RequestForwarder {
 
   private final ForwardingRewriter rewriter;
   private final BufferPool buffers;
-  private final BodyScanner body;
+  /** The borrowed codec's request body scanner ({@link ExchangeCodec}), from {@link #start} to {@link #detach}. */
+  private BodyScanner body;
   /** The rewritten request head, waiting to be written to the backend; null once written. */
   private ByteBuffer head;
   /** Request body bytes at the client input's position, scanned, not yet written to the backend. */
@@ -37,14 +37,14 @@ final class RequestForwarder {
   private boolean bodySent;
   private String errorReason;
 
-  RequestForwarder(ForwardingRewriter rewriter, HttpLimits limits, BufferPool buffers) {
+  RequestForwarder(ForwardingRewriter rewriter, BufferPool buffers) {
     this.rewriter = rewriter;
     this.buffers = buffers;
-    this.body = new BodyScanner(limits);
   }
 
-  /** A new request: its body's framing, nothing sent yet. */
-  void start(RequestHead request) {
+  /** A new request: its body's framing, scanned by {@code body} (the borrowed codec's), nothing sent yet. */
+  void start(RequestHead request, BodyScanner body) {
+    this.body = body;
     body.start(request.framing(), request.contentLength());
     bodyDone = body.isComplete();
     bodySent = false;
@@ -155,6 +155,11 @@ final class RequestForwarder {
   /** Why the body was refused, after {@link Result#BAD_REQUEST}. */
   String errorReason() {
     return errorReason;
+  }
+
+  /** The connection gave its codec back (idle): no scanner until the next {@link #start}. */
+  void detach() {
+    body = null;
   }
 
   void releaseHead() {

@@ -3,7 +3,6 @@ package io.lb4j.impl.listener;
 import io.lb4j.impl.listener.http.BodyFraming;
 import io.lb4j.impl.listener.http.BodyScanner;
 import io.lb4j.impl.listener.http.ForwardingRewriter;
-import io.lb4j.impl.listener.http.HttpLimits;
 import io.lb4j.impl.listener.http.ParseResult;
 import io.lb4j.impl.listener.http.RequestHead;
 import io.lb4j.impl.listener.http.ResponseHead;
@@ -42,8 +41,10 @@ final class ResponseForwarder {
 
   private final ForwardingRewriter rewriter;
   private final BufferPool buffers;
-  private final ResponseHeadParser parser;
-  private final BodyScanner body;
+  /** The borrowed codec's response head parser ({@link ExchangeCodec}), from {@link #start} to {@link #detach}. */
+  private ResponseHeadParser parser;
+  /** The borrowed codec's response body scanner, from {@link #start} to {@link #detach}. */
+  private BodyScanner body;
   private RequestHead request;
   /** A response head (interim or final) waiting to be written to the client; null once written. */
   private ByteBuffer head;
@@ -55,16 +56,16 @@ final class ResponseForwarder {
   private boolean anySent;
   private String errorReason;
 
-  ResponseForwarder(ForwardingRewriter rewriter, HttpLimits limits, BufferPool buffers) {
+  ResponseForwarder(ForwardingRewriter rewriter, BufferPool buffers) {
     this.rewriter = rewriter;
     this.buffers = buffers;
-    this.parser = new ResponseHeadParser(limits);
-    this.body = new BodyScanner(limits);
   }
 
-  /** A new request: no response yet. */
-  void start(RequestHead request) {
+  /** A new request: no response yet; the borrowed codec's {@code parser} and {@code body} will read it. */
+  void start(RequestHead request, ResponseHeadParser parser, BodyScanner body) {
     this.request = request;
+    this.parser = parser;
+    this.body = body;
     pending = 0;
     started = false;
     anySent = false;
@@ -221,8 +222,17 @@ final class ResponseForwarder {
    * connection (a malformed next request, a loop) is answered with its status, not a reset.
    */
   void finish() {
-    parser.reset();
+    if (parser != null) { // null once detached: an idle connection that closes ends no response
+      parser.reset();
+    }
     started = false;
+  }
+
+  /** The connection gave its codec back (idle): no parser until the next {@link #start}. */
+  void detach() {
+    request = null;
+    parser = null;
+    body = null;
   }
 
   void releaseHead() {

@@ -11,39 +11,52 @@ import javax.net.ssl.SSLException;
 /**
  * TLS over a non-blocking channel with an {@link SSLEngine}, server side. The handshake is driven by
  * reads (and by writes of pending records): no extra thread. Delegated tasks (certificate work) run
- * inline on the loop thread: they are short CPU work, and handing them off would add a thread hop per
- * handshake.
+ * inline on the loop thread: they are short CPU work, one handshake message's worth per readiness event,
+ * and handing them off would add a thread hop per handshake.
  *
- * <p>Memory: three buffers per connection (records in, records out, decrypted bytes not yet taken), each
- * about 17 KiB, allocated on the heap when the connection opens.
+ * <p><b>Memory.</b> The three buffers (records in, records out, decrypted bytes not yet taken), about
+ * 17 KiB each, come from the loop's {@link TlsBuffers} only while bytes are in flight and go back as soon
+ * as they are empty: an idle TLS connection holds none, only its {@code SSLEngine} and session (about
+ * 8 KiB measured; see README "How the listeners behave").
+ *
+ * <p><b>Renegotiation.</b> A client that starts a new handshake after the first one completed (TLS 1.2
+ * and earlier: each is a full handshake's CPU on the loop, for free) is refused: the read fails with an
+ * {@link SSLException} and the connection is closed, as nginx and HAProxy do. This is per connection,
+ * unlike the JDK's process-wide {@code jdk.tls.rejectClientInitiatedRenegotiation}. TLS 1.3 has no
+ * renegotiation; its key updates are processed by the engine as usual.
  */
 final class TlsTransport implements Transport {
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
   private final SocketChannel channel;
   private final SSLEngine engine;
-  /** Records read from the channel, not yet decrypted; in write mode. */
-  private final ByteBuffer netIn;
-  /** Records to send; in write mode. */
-  private final ByteBuffer netOut;
-  /** Decrypted bytes not yet taken by the reader; in write mode. */
-  private final ByteBuffer appIn;
+  private final TlsBuffers buffers;
+  private final int bufferSize;
+  /** Records read from the channel, not yet decrypted; in write mode; null when none. */
+  private ByteBuffer netIn;
+  /** Records to send; in write mode; null when none. */
+  private ByteBuffer netOut;
+  /** Decrypted bytes not yet taken by the reader; in write mode; null when none. */
+  private ByteBuffer appIn;
   private boolean inboundDone;
+  /** The first handshake completed: another one is a renegotiation. */
+  private boolean handshaken;
   /** Holds a lone buffer for the array-taking calls, reused so a write allocates nothing. */
   private final ByteBuffer[] single = new ByteBuffer[1];
 
-  TlsTransport(SocketChannel channel, SSLEngine engine) {
+  TlsTransport(SocketChannel channel, SSLEngine engine, TlsBuffers buffers) {
     this.channel = channel;
     this.engine = engine;
+    this.buffers = buffers;
     engine.setUseClientMode(false);
-    int packet = engine.getSession().getPacketBufferSize();
-    this.netIn = ByteBuffer.allocate(packet);
-    this.netOut = ByteBuffer.allocate(packet);
-    this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
+    this.bufferSize = Math.max(engine.getSession().getPacketBufferSize(),
+        engine.getSession().getApplicationBufferSize());
   }
 
   @Override
   public int read(ByteBuffer dst) throws IOException {
     while (true) {
-      if (appIn.position() > 0) {
+      if (appIn != null) {
         appIn.flip();
         int n = Math.min(appIn.remaining(), dst.remaining());
         ByteBuffer slice = appIn.slice();
@@ -51,6 +64,10 @@ final class TlsTransport implements Transport {
         dst.put(slice);
         appIn.position(appIn.position() + n);
         appIn.compact();
+        if (appIn.position() == 0) {
+          buffers.release(appIn);
+          appIn = null;
+        }
         return n;
       }
       if (inboundDone) {
@@ -65,9 +82,18 @@ final class TlsTransport implements Transport {
         continue;
       }
       if (hs == HandshakeStatus.NEED_WRAP) {
-        wrap(ByteBuffer.allocate(0));
+        wrap(EMPTY);
         continue;
       }
+      if (netIn == null) {
+        netIn = buffers.acquire(bufferSize);
+        int n = channel.read(netIn);
+        if (n <= 0) {
+          releaseNetIn();
+          return n < 0 ? endOfStream() : 0;
+        }
+      }
+      appIn = buffers.acquire(bufferSize);
       netIn.flip();
       SSLEngineResult r;
       try {
@@ -75,6 +101,14 @@ final class TlsTransport implements Transport {
       } finally {
         netIn.compact();
       }
+      if (appIn.position() == 0) {
+        buffers.release(appIn);
+        appIn = null;
+      }
+      if (netIn.position() == 0) {
+        releaseNetIn();
+      }
+      checkHandshake(r.getHandshakeStatus());
       switch (r.getStatus()) {
         case OK:
           break;
@@ -85,17 +119,49 @@ final class TlsTransport implements Transport {
           throw new SSLException("TLS record larger than the application buffer");
         case BUFFER_UNDERFLOW:
         default:
+          if (netIn == null) {
+            break; // nothing buffered: read afresh
+          }
+          if (!netIn.hasRemaining()) {
+            throw new SSLException("TLS record larger than the packet buffer");
+          }
           int n = channel.read(netIn);
           if (n < 0) {
-            inboundDone = true;
-            engine.closeInbound(); // throws on a truncation attack (no close_notify) only if data was pending
-            return -1;
+            releaseNetIn();
+            return endOfStream();
           }
           if (n == 0) {
-            return 0;
+            return 0; // a partial record stays buffered: bytes in flight
           }
           break;
       }
+    }
+  }
+
+  private int endOfStream() throws SSLException {
+    inboundDone = true;
+    engine.closeInbound(); // throws on a truncation attack (no close_notify) only if data was pending
+    return -1;
+  }
+
+  private void releaseNetIn() {
+    buffers.release(netIn);
+    netIn = null;
+  }
+
+  /**
+   * Refuses a renegotiation: once the first handshake finished, a TLS 1.2 (or earlier) engine that is
+   * handshaking again was asked to by the client.
+   */
+  private void checkHandshake(HandshakeStatus hs) throws SSLException {
+    if (hs == HandshakeStatus.NOT_HANDSHAKING) {
+      return;
+    }
+    if (handshaken && !"TLSv1.3".equals(engine.getSession().getProtocol())) {
+      throw new SSLException("client-initiated TLS renegotiation refused");
+    }
+    if (hs == HandshakeStatus.FINISHED) {
+      handshaken = true;
     }
   }
 
@@ -149,7 +215,17 @@ final class TlsTransport implements Transport {
   }
 
   private SSLEngineResult wrap(ByteBuffer[] srcs) throws IOException {
+    if (netOut == null) {
+      netOut = buffers.acquire(bufferSize);
+    }
     SSLEngineResult r = engine.wrap(srcs, netOut);
+    if (netOut.position() == 0) {
+      buffers.release(netOut);
+      netOut = null;
+    }
+    if (r.getHandshakeStatus() == HandshakeStatus.FINISHED) {
+      handshaken = true; // a TLS 1.2 server's last handshake message is its own Finished
+    }
     if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
       runTasks();
     }
@@ -165,7 +241,7 @@ final class TlsTransport implements Transport {
 
   @Override
   public boolean flush() throws IOException {
-    if (netOut.position() == 0) {
+    if (netOut == null) {
       return true;
     }
     netOut.flip();
@@ -174,19 +250,24 @@ final class TlsTransport implements Transport {
     } finally {
       netOut.compact();
     }
-    return netOut.position() == 0;
+    if (netOut.position() == 0) {
+      buffers.release(netOut);
+      netOut = null;
+      return true;
+    }
+    return false;
   }
 
   @Override
   public boolean wantsWrite() {
-    return netOut.position() > 0;
+    return netOut != null;
   }
 
   @Override
   public void shutdownOutput() throws IOException {
     engine.closeOutbound();
     while (!engine.isOutboundDone()) {
-      SSLEngineResult r = wrap(ByteBuffer.allocate(0));
+      SSLEngineResult r = wrap(EMPTY);
       if (r.bytesProduced() == 0) {
         break;
       }
@@ -194,6 +275,11 @@ final class TlsTransport implements Transport {
     if (flush()) {
       channel.shutdownOutput();
     }
+  }
+
+  /** Buffers held now, 0-3 (tests: an idle connection holds none). */
+  int heldBuffers() {
+    return (netIn != null ? 1 : 0) + (netOut != null ? 1 : 0) + (appIn != null ? 1 : 0);
   }
 
   @Override

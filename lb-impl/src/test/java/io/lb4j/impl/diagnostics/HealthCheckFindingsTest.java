@@ -43,6 +43,16 @@ class HealthCheckFindingsTest {
     loop.close();
   }
 
+  /**
+   * Examines until no finding is confirming: a check-versus-traffic mismatch is an error only once it held for
+   * unhealthyThreshold x interval over two examinations or more.
+   */
+  static Report confirmed(Diagnostics diagnostics, LoadBalancer pool) {
+    Report[] last = {diagnostics.examine(pool)};
+    Loop.await("the finding confirmed", () -> !(last[0] = diagnostics.examine(pool)).confirming());
+    return last[0];
+  }
+
   private LoadBalancer checkedPool(HealthCheckPolicy check, Backend backend) {
     LoadBalancer pool = loop.pool(Listener.builder("web", Protocol.HTTP, 0).healthCheck(check).build(), backend);
     Loop.await("a failed check", () -> HealthCheckFindings.failed(pool.view().get(0).lastCheck()));
@@ -54,7 +64,7 @@ class HealthCheckFindingsTest {
     Loop.App app = loop.app().status("/health", 404);
     LoadBalancer pool = checkedPool(fastHttp().path("/health").build(), app.backend("a"));
 
-    Finding f = only(diagnostics.examine(pool), FindingCode.CHECK_FAILS_PORT_OPEN);
+    Finding f = only(confirmed(diagnostics, pool), FindingCode.CHECK_FAILS_PORT_OPEN);
 
     assertThat(f.severity()).isEqualTo(Severity.ERROR);
     assertThat(f.evidence()).containsEntry("trafficPort", app.host + ":" + app.port() + " accepts connections")
@@ -62,6 +72,35 @@ class HealthCheckFindingsTest {
         .containsEntry("hostHeader", app.host + ":" + app.port() + " (the backend's address)")
         .containsEntry("lastCheck", "HTTP 404 not in [2xx, 3xx]");
     assertThat(f.fix()).contains("HealthCheckPolicy.path").contains("404 means a wrong path");
+    assertThat(f.evidence().get("persisted")).contains("examinations (needed: 20ms, unhealthyThreshold x interval)");
+  }
+
+  @Test
+  void checkFailsPortOpen_neverForASlowStart_whoseCheckAnswers503WhileThePortAccepts() {
+    // Issue 26: the application answers "not ready" while it starts; that is no wrong check.
+    Loop.App app = loop.app().status("/health", 503);
+    LoadBalancer pool = checkedPool(fastHttp().path("/health").build(), app.backend("a"));
+
+    for (int i = 0; i < 5; i++) {
+      Report report = diagnostics.examine(pool);
+      assertThat(report.findings()).extracting(Finding::code).doesNotContain(FindingCode.CHECK_FAILS_PORT_OPEN);
+      assertThat(report.findings()).filteredOn(f -> f.severity() == Severity.ERROR).extracting(Finding::code)
+          .containsOnly(FindingCode.NO_ELIGIBLE_BACKEND); // its only backend is down: true, and said as such
+      assertThat(only(report, FindingCode.BACKEND_UNHEALTHY).summary()).contains("starting, overloaded or failing");
+    }
+  }
+
+  @Test
+  void checkFailsPortOpen_seenOnce_isAWarningThatIsConfirming_notAnError() {
+    Loop.App app = loop.app().status("/health", 404);
+    LoadBalancer pool = checkedPool(fastHttp().path("/health").unhealthyThreshold(3).build(), app.backend("a"));
+
+    Report first = Loop.withoutHost().build().examine(pool);
+
+    assertThat(first.confirming()).isTrue();
+    assertThat(first.findings(FindingCode.CHECK_FAILS_PORT_OPEN)).isEmpty();
+    assertThat(only(first, FindingCode.BACKEND_UNHEALTHY).evidence().get("confirming"))
+        .contains("check-fails-port-open is reported once this lasts");
   }
 
   @Test
@@ -70,7 +109,7 @@ class HealthCheckFindingsTest {
     int closed = Loop.refusingPort(app.host);
     LoadBalancer pool = checkedPool(fastHttp().port(closed).build(), app.backend("a"));
 
-    Finding f = only(diagnostics.examine(pool), FindingCode.CHECK_FAILS_PORT_OPEN);
+    Finding f = only(confirmed(diagnostics, pool), FindingCode.CHECK_FAILS_PORT_OPEN);
 
     assertThat(f.evidence()).containsEntry("lastCheck", "connect refused");
     assertThat(f.fix()).startsWith("The check probes port " + closed + " while traffic goes to port " + app.port());
@@ -94,7 +133,7 @@ class HealthCheckFindingsTest {
       closer.start();
       LoadBalancer pool = checkedPool(fastHttp().build(), Backend.of("a", host, notHttp.getLocalPort()));
 
-      Finding f = only(diagnostics.examine(pool), FindingCode.CHECK_FAILS_PORT_OPEN);
+      Finding f = only(confirmed(diagnostics, pool), FindingCode.CHECK_FAILS_PORT_OPEN);
 
       assertThat(f.evidence()).containsEntry("lastCheck", "connection closed before HTTP status");
       assertThat(f.fix())
@@ -115,6 +154,23 @@ class HealthCheckFindingsTest {
     assertThat(f.evidence()).containsEntry("lastCheck", "connect refused")
         .containsEntry("trafficPort", host + ":" + port + " does not accept connections");
     assertThat(report.findings(FindingCode.CHECK_FAILS_PORT_OPEN)).isEmpty();
+  }
+
+  @Test
+  void udpBackend_isNotProbedWithATcpConnect_andItsCheckIsDescribed() {
+    // A TCP server on the UDP port: a TCP connect would succeed and wrongly blame the UDP check.
+    Loop.App app = loop.app();
+    LoadBalancer pool = loop.pool(Listener.builder("dns", Protocol.UDP, 0).healthCheck(HealthCheckPolicy.builder()
+        .type(HealthCheckType.UDP).udpRequest("ping").udpExpectedResponse("pong").interval(Duration.ofMillis(20))
+        .responseTimeout(Duration.ofMillis(200)).unhealthyThreshold(1).build()).build(), app.backend("a"));
+    Loop.await("a failed check", () -> HealthCheckFindings.failed(pool.view().get(0).lastCheck()));
+
+    Report report = diagnostics.examine(pool);
+
+    assertThat(report.findings(FindingCode.CHECK_FAILS_PORT_OPEN)).isEmpty();
+    Finding f = only(report, FindingCode.BACKEND_UNHEALTHY);
+    assertThat(f.evidence()).containsEntry("trafficPort", app.host + ":" + app.port() + " (UDP: not probed)")
+        .containsEntry("check", "UDP request 'ping' expecting 'pong' on port " + app.port());
   }
 
   @Test

@@ -150,20 +150,17 @@ class PoolFindingsTest {
   }
 
   @Test
-  void shallowHealthCheck_whenTrafficFailsWhileTheProbeSucceeds() throws Exception {
-    Loop.App app = loop.app().status("/app", 500); // the check page works, the application does not
+  void shallowHealthCheck_notForASingleEjection_whichABackendRestartAlsoCauses() throws Exception {
+    // Issue 26: refused connects eject a restarting backend before its next probe fails. One ejection while the
+    // check passes says nothing about the check; the pattern must repeat (the next test).
+    Loop.App app = loop.app().status("/app", 500);
     LoadBalancer pool = loop.pool(shallowPool(), app.backend("a"));
 
     sendTraffic(pool, app, 5);
     await("the backend ejected", () -> pool.view().get(0).ejected());
 
-    Finding f = only(diagnostics.examine(pool), FindingCode.SHALLOW_HEALTH_CHECK);
-    assertThat(f.subject()).isEqualTo("backend a (" + app.host + ":" + app.port() + ")");
-    assertThat(f.evidence().get("activeCheck")).isEqualTo("HTTP HEAD / expecting [2xx, 3xx]: HTTP 200");
-    assertThat(f.evidence()).containsEntry("ejectedNow", "true");
-    assertThat(f.evidence().get("ejectionsInWindow")).startsWith("1 in the last")
-        .endsWith("with no failed active check");
-    assertThat(f.evidence().get("lastEjection")).contains("5 consecutive failures").contains("HTTP 500");
+    assertThat(diagnostics.examine(pool).findings()).extracting(Finding::code)
+        .doesNotContain(FindingCode.SHALLOW_HEALTH_CHECK);
   }
 
   @Test

@@ -59,6 +59,11 @@ final class EchoBackend implements AutoCloseable {
     return new EchoBackend(host, name, true);
   }
 
+  /** Connections accepted and not yet ended. */
+  int openConnections() {
+    return open.size();
+  }
+
   int port() {
     return server.getLocalPort();
   }

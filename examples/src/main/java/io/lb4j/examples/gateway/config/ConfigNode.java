@@ -77,6 +77,19 @@ final class ConfigNode {
     problems.add(node, path, message);
   }
 
+  /**
+   * Reports each present key that is not in {@code allowed} (keys the mapping accepts in general, but not
+   * in this case: a {@code connect} key in a {@code dns} source), naming {@code what} this mapping is.
+   */
+  void onlyKeys(Set<String> allowed, String what) {
+    entries.forEach((key, tuple) -> {
+      if (!allowed.contains(key)) {
+        problems.add(tuple.getKeyNode(), child(path, key),
+            "not a key of " + what + " (expected one of: " + String.join(", ", allowed) + ")");
+      }
+    });
+  }
+
   /** True when the key is present. */
   boolean has(String key) {
     return entries.containsKey(key);

@@ -12,6 +12,12 @@ public final class Durations {
 
   private Durations() {}
 
+  /** {@code d} as lb4j's messages write it: whole seconds as {@code 30s}, else milliseconds ({@code 500ms}). */
+  public static String format(Duration d) {
+    long millis = d.toMillis();
+    return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+  }
+
   /** The duration, or empty when {@code text} is not of that form. */
   public static Optional<Duration> parse(String text) {
     Matcher m = DURATION.matcher(text.trim());

@@ -5,10 +5,15 @@ import io.lb4j.api.Listener;
 import io.lb4j.api.Protocol;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.listener.ConnectionBudget;
+import io.lb4j.impl.listener.ListenerServer;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,10 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
@@ -35,6 +36,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * <p>The format, with every key (see {@code examples/gateway.yaml} for a file that runs as is):
  *
  * <pre>
+ * maxConnections: 20000            # all listeners together (default: from the heap, maxHeap / 32 KiB)
+ * admin: {port: 9901, bind: 127.0.0.1}   # optional: the admin endpoint; bind defaults to 127.0.0.1
  * listeners:
  *   - name: web                    # required; 1-80 characters
  *     protocol: http               # required; tcp, http or https
@@ -53,12 +56,16 @@ import org.snakeyaml.engine.v2.nodes.Node;
  *     drainTimeout: 10s
  *     slowStart: {window: 30s, floorPercent: 10}
  *     tls: {certificate: chain.pem, privateKey: key.pem}   # https only; paths relative to this file
+ *     maxConnections: 10000        # this listener's cap (default: the process's); the rest wait in the backlog
+ *     backendPool: {maxIdlePerBackend: 10000, idleTimeout: 30s}   # http(s): idle backend connections kept
  *     healthCheck: {type: http, method: head, path: /health, port: 9001, domain: example.com,
  *                   normalStatuses: [2xx, 3xx], timeout: 5s, interval: 2s, healthyThreshold: 3,
  *                   unhealthyThreshold: 3, jitterPercent: 10, startHealthy: false, enabled: true}
  *     outlierDetection: {consecutiveFailures: 5, failureRatePercent: 50, baseEjectionTime: 30s,
  *                        maxEjectionTime: 300s, maxEjectionPercent: 10}
- *     sessionPersistence: {mode: insert-cookie, timeout: 1000s, cookieName: LB4J_SESSION}
+ *     sessionPersistence: {mode: insert-cookie, timeout: 1000s, cookieName: LB4J_SESSION,
+ *                          keyFile: cookie-keys}   # Base64 keys a line, newest first (see CookieKeys)
+ *     viaId: edge-1.web            # default: the name and a random id of the gateway instance
  *     backends:
  *       - {id: app-1, host: 127.0.0.1, port: 9001, weight: 3, enabled: true}
  *     # or, instead of backends, where they are registered:
@@ -70,15 +77,21 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * </pre>
  *
  * <p>The health check's type defaults to HTTP on HTTP and HTTPS listeners and to TCP on TCP listeners.
+ * {@code bind} takes IP literals only (never a name lookup); two listeners whose binds collide on one port
+ * ({@code 0.0.0.0} beside {@code 127.0.0.1}) are refused. The file is UTF-8 of at most 4 MiB, without YAML
+ * tags, nested at most 32 deep ({@link YamlDocument}).
  * Thread-safe: holds no state between calls.
  */
 public final class GatewayConfigParser {
 
-  private static final Set<String> TOP_KEYS = keys("listeners");
+  private static final Set<String> TOP_KEYS = keys("listeners", "maxConnections", "admin");
+  private static final Set<String> ADMIN_KEYS = keys("port", "bind");
   private static final Set<String> LISTENER_KEYS = keys("name", "protocol", "bind", "port", "backendPort",
       "scheduler", "requestTimeout", "writeTimeout", "lingeringTime", "underscoresInHeaders", "allowH2cUpgrade",
       "idleTimeout", "maxRequestHeaderSize", "acceptBacklog", "drainTimeout",
-      "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source");
+      "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source",
+      "backendPool", "maxConnections", "viaId");
+  private static final Set<String> BACKEND_POOL_KEYS = keys("maxIdlePerBackend", "idleTimeout");
   private static final Set<String> SOURCE_KEYS = keys("type", "name", "port", "server", "minTtl", "maxTtl",
       "connect", "service", "basePath", "path");
   private static final Set<String> SLOW_START_KEYS = keys("window", "floorPercent");
@@ -89,11 +102,27 @@ public final class GatewayConfigParser {
       "tcp", Protocol.TCP, "http", Protocol.HTTP, "https", Protocol.HTTPS);
   private static final Map<String, SchedulingAlgorithm> SCHEDULERS = schedulers();
 
-  /** Reads and validates a file; relative TLS paths are resolved against the file's folder. */
+  /**
+   * Reads and validates a file; relative paths (TLS, key and backend files) are resolved against the file's
+   * folder. A file larger than {@value YamlDocument#MAX_BYTES} bytes is refused before it is read whole.
+   *
+   * @throws IOException when the file cannot be read (missing, a folder, not permitted)
+   * @throws ConfigException with every problem found, when there is any
+   */
   public GatewayConfig parse(Path file) throws IOException, ConfigException {
-    String text = Files.readString(file, StandardCharsets.UTF_8);
-    Path folder = file.toAbsolutePath().getParent();
-    return parse(file.toString(), text, folder);
+    return parse(file.toString(), read(file), file.toAbsolutePath().getParent());
+  }
+
+  /**
+   * A configuration file's bytes, at most {@value YamlDocument#MAX_BYTES} and one more (so that a larger file
+   * is refused with its size, without reading it whole).
+   *
+   * @throws IOException when the file cannot be read (missing, a folder, not permitted)
+   */
+  public static byte[] read(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return in.readNBytes(YamlDocument.MAX_BYTES + 1);
+    }
   }
 
   /**
@@ -101,48 +130,52 @@ public final class GatewayConfigParser {
    *
    * @param fileName the name used in problem reports
    * @param text the YAML text
-   * @param folder the folder that relative TLS paths are resolved against
+   * @param folder the folder that relative paths are resolved against
    * @throws ConfigException with every problem found, when there is any
    */
   public GatewayConfig parse(String fileName, String text, Path folder) throws ConfigException {
+    return parse(fileName, text.getBytes(StandardCharsets.UTF_8), folder);
+  }
+
+  /**
+   * Reads and validates a file's bytes: UTF-8 YAML of at most {@value YamlDocument#MAX_BYTES} bytes.
+   *
+   * @param fileName the name used in problem reports
+   * @param content the file's bytes
+   * @param folder the folder that relative paths are resolved against
+   * @throws ConfigException with every problem found, when there is any
+   */
+  public GatewayConfig parse(String fileName, byte[] content, Path folder) throws ConfigException {
     Problems problems = new Problems(fileName);
-    Optional<Node> root = compose(text, problems);
+    Optional<Node> root = YamlDocument.read(content, problems);
     problems.throwIfAny();
     if (root.isEmpty()) {
       problems.add(0, "", "the file is empty (expected: a mapping with 'listeners')");
       problems.throwIfAny();
     }
     List<ListenerConfig> listeners = new ArrayList<>();
+    int[] maxConnections = {0};
+    GatewayConfig.AdminConfig[] admin = {null};
     ConfigNode.mapping(problems, "", root.get(), TOP_KEYS).ifPresent(top -> {
+      top.integer("maxConnections", value -> maxConnections[0] = ConnectionBudget.of(value).maxConnections());
       if (top.require("listeners")) {
         List<ConfigNode> sections = top.sections("listeners", LISTENER_KEYS);
         if (sections.isEmpty()) {
           top.problem("listeners must list at least one listener");
         }
-        Set<String> names = new LinkedHashSet<>();
-        Set<String> addresses = new LinkedHashSet<>();
+        Map<String, ConfigNode> seen = new LinkedHashMap<>();
         for (ConfigNode section : sections) {
           listener(section, folder).ifPresent(config -> {
+            checkUnique(section, config, listeners, seen);
             listeners.add(config);
-            checkUnique(section, config, names, addresses);
+            seen.put(config.listener().name(), section);
           });
         }
       }
+      top.section("admin", ADMIN_KEYS).ifPresent(section -> admin[0] = admin(section, listeners));
     });
     problems.throwIfAny();
-    return new GatewayConfig(listeners);
-  }
-
-  private static Optional<Node> compose(String text, Problems problems) {
-    try {
-      return new Compose(LoadSettings.builder().setLabel("gateway config").build()).composeString(text);
-    } catch (MarkedYamlEngineException e) {
-      int line = e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0);
-      problems.add(line, "", "not valid YAML: " + e.getProblem());
-    } catch (YamlEngineException e) {
-      problems.add(0, "", "not valid YAML: " + e.getMessage());
-    }
-    return Optional.empty();
+    return new GatewayConfig(listeners, maxConnections[0], admin[0]);
   }
 
   private static Optional<ListenerConfig> listener(ConfigNode node, Path folder) {
@@ -189,12 +222,22 @@ public final class GatewayConfigParser {
             () -> defaultHealthCheck(node, protocol[0]).ifPresent(b::healthCheck));
     node.section("outlierDetection", PolicySections.OUTLIER_KEYS).flatMap(PolicySections::outlierDetection)
         .ifPresent(policy -> node.apply("outlierDetection", () -> b.outlierDetection(policy)));
-    node.section("sessionPersistence", PolicySections.PERSISTENCE_KEYS).flatMap(PolicySections::persistence)
-        .ifPresent(policy -> node.apply("sessionPersistence", () -> b.sessionPersistence(policy)));
+    CookieKeys[] keys = {null};
+    node.section("sessionPersistence", PolicySections.PERSISTENCE_KEYS).ifPresent(section -> {
+      PolicySections.persistence(section)
+          .ifPresent(policy -> node.apply("sessionPersistence", () -> b.sessionPersistence(policy)));
+      keys[0] = cookieKeys(section, folder);
+    });
 
     String[] bind = {"0.0.0.0"};
-    node.string("bind", value -> bind[0] = checkBindAddress(value));
+    node.string("bind", value -> bind[0] = BindAddresses.parse(value).getHostAddress());
+    String[] viaId = {null};
+    node.string("viaId", value -> viaId[0] = checkViaId(value));
     ListenerConfig.TlsFiles tls = tls(node, protocol[0], folder);
+    ListenerConfig.BackendPool backendPool = backendPool(node, protocol[0]);
+    int[] maxConnections = {0};
+    node.integer("maxConnections", value -> maxConnections[0] = checkRange("listenerServer.maxConnections", value, 1,
+        ConnectionBudget.MAX_CONNECTIONS_LIMIT));
     List<Backend> backends = backends(node);
     SourceConfig source = node.section("source", SOURCE_KEYS).flatMap(section -> SourceConfigs.read(section, folder))
         .orElse(null);
@@ -210,15 +253,68 @@ public final class GatewayConfigParser {
       return Optional.empty();
     }
     checkNoSelfLoop(node, built[0], bind[0], backends);
-    return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source));
+    return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source, backendPool,
+        maxConnections[0], viaId[0], keys[0], node.lineOf("port")));
+  }
+
+  /** {@code admin: {port, bind}}: off unless present, loopback unless {@code bind} says otherwise. */
+  private static GatewayConfig.AdminConfig admin(ConfigNode node, List<ListenerConfig> listeners) {
+    int before = node.problemsMarker();
+    int[] port = {0};
+    String[] bind = {GatewayConfig.AdminConfig.DEFAULT_BIND};
+    if (node.require("port")) {
+      node.integer("port", value -> port[0] = checkRange("admin.port", value, 1, 65535));
+    }
+    node.string("bind", value -> bind[0] = BindAddresses.parse(value).getHostAddress());
+    if (node.problemsMarker() != before) {
+      return null;
+    }
+    InetAddress address = BindAddresses.parse(bind[0]);
+    for (ListenerConfig l : listeners) {
+      if (l.listener().frontendPort() == port[0] && BindAddresses.collide(address, BindAddresses.parse(l.bindAddress()))) {
+        node.apply("port", () -> {
+          throw new IllegalArgumentException("admin.port " + port[0] + " is listener '" + l.listener().name()
+              + "''s port (line " + l.line() + ") on " + l.bindAddress() + ": give the admin endpoint a port of its own");
+        });
+        return null;
+      }
+    }
+    return new GatewayConfig.AdminConfig(bind[0], port[0], node.lineOf("port"));
   }
 
   private static Optional<HealthCheckPolicy> defaultHealthCheck(ConfigNode listener, Protocol protocol) {
     return protocol.isLayer7() && !listener.has("healthCheck") ? Optional.of(HealthCheckPolicy.http()) : Optional.empty();
   }
 
+  /** {@code sessionPersistence.keyFile}: read now, so a bad file is one more problem of the configuration. */
+  private static CookieKeys cookieKeys(ConfigNode p, Path folder) {
+    if (!p.has("keyFile")) {
+      return null;
+    }
+    CookieKeys[] keys = {null};
+    p.string("keyFile", value -> {
+      if (!p.text("mode").map(m -> m.trim().equalsIgnoreCase("insert-cookie")).orElse(false)) {
+        throw new IllegalArgumentException("keyFile applies to mode insert-cookie only");
+      }
+      Path file = folder == null ? Path.of(value) : folder.resolve(value);
+      String text;
+      try {
+        text = Files.readString(file, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read " + file + " (" + IoErrors.describe(e) + ")");
+      }
+      keys[0] = CookieKeys.parse(file, text);
+    });
+    return keys[0];
+  }
 
-
+  private static String checkViaId(String value) {
+    if (!value.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException(
+          "viaId must be 1-64 characters of A-Z a-z 0-9 '-' '_' '.', was '" + value + "'");
+    }
+    return value;
+  }
 
   private static ListenerConfig.TlsFiles tls(ConfigNode listener, Protocol protocol, Path folder) {
     Optional<ConfigNode> section = listener.section("tls", TLS_KEYS);
@@ -251,6 +347,34 @@ public final class GatewayConfigParser {
     return files[0] != null && files[1] != null ? new ListenerConfig.TlsFiles(files[0], files[1]) : null;
   }
 
+  /** Layer 7's pool of idle backend connections, checked with {@link ListenerServer}'s ranges. */
+  private static ListenerConfig.BackendPool backendPool(ConfigNode listener, Protocol protocol) {
+    Optional<ConfigNode> section = listener.section("backendPool", BACKEND_POOL_KEYS);
+    if (section.isEmpty()) {
+      return ListenerConfig.BackendPool.DEFAULTS;
+    }
+    if (!protocol.isLayer7()) {
+      section.get().problem("backendPool applies to http and https listeners only, but protocol is "
+          + protocol.name().toLowerCase(Locale.ROOT));
+      return ListenerConfig.BackendPool.DEFAULTS;
+    }
+    int[] maxIdle = {ListenerServer.DEFAULT_MAX_IDLE_PER_BACKEND};
+    Duration[] idle = {ListenerServer.DEFAULT_BACKEND_IDLE_TIMEOUT};
+    ConfigNode pool = section.get();
+    pool.integer("maxIdlePerBackend", value -> maxIdle[0] = checkRange("backendPool.maxIdlePerBackend", value, 0,
+        ListenerServer.MAX_IDLE_PER_BACKEND_LIMIT));
+    pool.duration("idleTimeout", value -> {
+      if (value.compareTo(ListenerServer.MIN_BACKEND_IDLE_TIMEOUT) < 0
+          || value.compareTo(ListenerServer.MAX_BACKEND_IDLE_TIMEOUT) > 0) {
+        throw new IllegalArgumentException("backendPool.idleTimeout must be between "
+            + Durations.format(ListenerServer.MIN_BACKEND_IDLE_TIMEOUT) + " and "
+            + Durations.format(ListenerServer.MAX_BACKEND_IDLE_TIMEOUT) + ", was " + Durations.format(value));
+      }
+      idle[0] = value;
+    });
+    return new ListenerConfig.BackendPool(maxIdle[0], idle[0]);
+  }
+
   private static List<Backend> backends(ConfigNode listener) {
     List<Backend> backends = new ArrayList<>();
     Map<String, Integer> seenIds = new HashMap<>();
@@ -259,18 +383,15 @@ public final class GatewayConfigParser {
       String[] id = {null};
       String[] host = {null};
       int[] port = {-1};
-      node.text("id").ifPresent(value -> id[0] = value);
-      node.text("host").ifPresent(value -> host[0] = value);
-      node.integer("port", value -> port[0] = value);
-      if (!complete || id[0] == null || host[0] == null || port[0] < 0) {
+      int before = node.problemsMarker();
+      // Each of the three is checked by the builder under its own key, the others standing in valid.
+      node.string("id", value -> id[0] = Backend.builder(value, "127.0.0.1", 1).build().id());
+      node.string("host", value -> host[0] = Backend.builder("x", value, 1).build().host());
+      node.integer("port", value -> port[0] = Backend.builder("x", "127.0.0.1", value).build().port());
+      if (!complete || node.problemsMarker() != before) {
         continue;
       }
-      Backend.Builder[] builder = {null};
-      node.apply("port", () -> builder[0] = Backend.builder(id[0], host[0], port[0]));
-      if (builder[0] == null) {
-        continue;
-      }
-      Backend.Builder b = builder[0];
+      Backend.Builder b = Backend.builder(id[0], host[0], port[0]);
       node.integer("weight", b::weight);
       node.bool("enabled", b::enabled);
       Integer previous = seenIds.putIfAbsent(id[0], node.lineOf("id"));
@@ -297,30 +418,42 @@ public final class GatewayConfigParser {
     }
   }
 
-  private static void checkUnique(ConfigNode node, ListenerConfig config, Set<String> names,
-      Set<String> addresses) {
+  /**
+   * A name used twice, or a bind that collides with an earlier listener's on the same port: the same address,
+   * or a wildcard beside a specific address ({@code 0.0.0.0:8080} takes 8080 on {@code 127.0.0.1} too, so the
+   * second listener could never bind).
+   */
+  private static void checkUnique(ConfigNode node, ListenerConfig config, List<ListenerConfig> earlier,
+      Map<String, ConfigNode> nodes) {
     Listener l = config.listener();
-    if (!names.add(l.name())) {
+    if (nodes.containsKey(l.name())) {
       node.problem("listener name '" + l.name() + "' is used by an earlier listener");
     }
-    String address = config.bindAddress() + ":" + l.frontendPort();
-    if (!addresses.add(address)) {
-      node.problem("address " + address + " is bound by an earlier listener");
+    InetAddress bind = BindAddresses.parse(config.bindAddress());
+    for (ListenerConfig other : earlier) {
+      if (other.listener().frontendPort() != l.frontendPort()
+          || !BindAddresses.collide(bind, BindAddresses.parse(other.bindAddress()))) {
+        continue;
+      }
+      String mine = hostPort(config.bindAddress(), l.frontendPort());
+      String theirs = hostPort(other.bindAddress(), l.frontendPort());
+      node.problem(mine.equals(theirs)
+          ? "address " + mine + " is bound by an earlier listener ('" + other.listener().name() + "', line "
+              + other.line() + ")"
+          : "address " + mine + " collides with " + theirs + " of listener '" + other.listener().name()
+              + "' (line " + other.line() + "): a wildcard address takes the port on every address");
+      break;
     }
+  }
+
+  private static String hostPort(String address, int port) {
+    return (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port;
   }
 
 
   private static int checkRange(String field, int value, int min, int max) {
     if (value < min || value > max) {
       throw new IllegalArgumentException(field + " must be between " + min + " and " + max + ", was " + value);
-    }
-    return value;
-  }
-
-  private static String checkBindAddress(String value) {
-    // A literal address only: a host name would need a lookup while the file is read.
-    if (!value.matches("[0-9.]{7,15}|\\[?[0-9a-fA-F:]+]?")) {
-      throw new IllegalArgumentException("bind must be an IPv4 or IPv6 address, was '" + value + "'");
     }
     return value;
   }

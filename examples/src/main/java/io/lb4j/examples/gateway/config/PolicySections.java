@@ -30,7 +30,7 @@ final class PolicySections {
       "failureRatePercent", "slidingWindowSize", "baseEjectionTime", "maxEjectionTime", "maxEjectionPercent",
       "trialCalls", "activeCheckEndsEjection");
   static final Set<String> PERSISTENCE_KEYS = GatewayConfigParser.keys("mode", "timeout", "cookieName",
-      "maxEntries");
+      "maxEntries", "keyFile");
 
   private static final Map<String, HealthCheckType> CHECK_TYPES = GatewayConfigParser.words(
       "tcp", HealthCheckType.TCP, "http", HealthCheckType.HTTP);

@@ -9,11 +9,18 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Reads a listener's {@code source} section into a {@link SourceConfig}. Stateless. */
 final class SourceConfigs {
 
   private static final Map<String, String> TYPES = types();
+  /** The keys each type takes; a key of another type is reported, not ignored. */
+  private static final Map<String, Set<String>> KEYS_BY_TYPE = Map.of(
+      "dns", GatewayConfigParser.keys("type", "name", "port", "server", "minTtl", "maxTtl"),
+      "dns-srv", GatewayConfigParser.keys("type", "name", "server", "minTtl", "maxTtl"),
+      "zookeeper", GatewayConfigParser.keys("type", "connect", "service", "basePath"),
+      "file", GatewayConfigParser.keys("type", "path"));
 
   private SourceConfigs() {}
 
@@ -27,6 +34,7 @@ final class SourceConfigs {
       return Optional.empty();
     }
     int before = node.problemsMarker();
+    node.onlyKeys(KEYS_BY_TYPE.get(type[0]), "a " + type[0] + " source");
     Optional<SourceConfig> source;
     switch (type[0]) {
       case "dns":

@@ -11,6 +11,7 @@ import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.StatusClass;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +29,7 @@ class GatewayConfigParserTest {
   private final GatewayConfigParser parser = new GatewayConfigParser();
 
   private static final String VALID = String.join("\n",
+      "maxConnections: 20000",
       "listeners:",
       "  - name: web",
       "    protocol: http",
@@ -53,6 +55,8 @@ class GatewayConfigParserTest {
       "      unhealthyThreshold: 4",
       "    outlierDetection: {consecutiveFailures: 7, baseEjectionTime: 10s}",
       "    sessionPersistence: {mode: insert-cookie, timeout: 1h}",
+      "    backendPool: {maxIdlePerBackend: 64, idleTimeout: 5s}",
+      "    maxConnections: 500",
       "    backends:",
       "      - {id: a, host: 127.0.0.1, port: 9001, weight: 3}",
       "      - {id: b, host: 127.0.0.2, port: 9002, enabled: false}",
@@ -70,6 +74,7 @@ class GatewayConfigParserTest {
     GatewayConfig config = parser.parse("gateway.yaml", VALID, null);
 
     assertThat(config.listeners()).hasSize(2);
+    assertThat(config.maxConnections()).isEqualTo(20000);
     ListenerConfig web = config.listener("web").orElseThrow();
     Listener l = web.listener();
     assertThat(web.bindAddress()).isEqualTo("127.0.0.1");
@@ -101,11 +106,15 @@ class GatewayConfigParserTest {
         .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 3, true),
             org.assertj.core.groups.Tuple.tuple("b", Backend.DEFAULT_WEIGHT, false));
     assertThat(web.tls()).isNull();
+    assertThat(web.backendPool()).isEqualTo(new ListenerConfig.BackendPool(64, Duration.ofSeconds(5)));
+    assertThat(web.maxConnections()).isEqualTo(500);
 
     ListenerConfig tcp = config.listener("tcp").orElseThrow();
     assertThat(tcp.bindAddress()).isEqualTo("0.0.0.0");
     assertThat(tcp.listener().healthCheck().type()).isEqualTo(HealthCheckType.TCP);
     assertThat(tcp.listener().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(tcp.backendPool()).isEqualTo(ListenerConfig.BackendPool.DEFAULTS);
+    assertThat(tcp.maxConnections()).as("the default").isZero();
   }
 
   @Test
@@ -136,7 +145,7 @@ class GatewayConfigParserTest {
         bad("empty file", "", "g.yaml:0: the file is empty"),
         bad("not YAML", "listeners: [\n", "g.yaml:2: not valid YAML"),
         bad("no listeners key", "listener: []\n",
-            "g.yaml:1: listener: unknown key (expected one of: listeners)", "g.yaml:1: listeners: is required"),
+            "g.yaml:1: listener: unknown key (expected one of: listeners, maxConnections, admin)", "g.yaml:1: listeners: is required"),
         bad("no listener", "listeners: []\n", "listeners must list at least one listener"),
         bad("listeners not a list", "listeners: web\n", "g.yaml:1: listeners: expected a list, was 'web'"),
         bad("missing name, protocol and port", "listeners:\n  - {bind: 127.0.0.1}\n",
@@ -217,28 +226,172 @@ class GatewayConfigParserTest {
         bad("backend is the listener itself", "listeners:\n  - name: a\n    protocol: http\n    bind: 127.0.0.1\n"
                 + "    port: 8080\n    backends:\n      - {id: self, host: 127.0.0.1, port: 8080}\n",
             "listeners[0]: backend 'self' at 127.0.0.1:8080 is this listener's own address"),
+        bad("backend pool limits out of range",
+            "listeners:\n  - name: a\n    protocol: http\n    port: 80\n"
+                + "    backendPool: {maxIdlePerBackend: 10001, idleTimeout: 99ms}\n",
+            "g.yaml:5: listeners[0].backendPool.maxIdlePerBackend: backendPool.maxIdlePerBackend must be between 0"
+                + " and 10000, was 10001",
+            "g.yaml:5: listeners[0].backendPool.idleTimeout: backendPool.idleTimeout must be between 100ms and 900s,"
+                + " was 99ms"),
+        bad("connection caps out of range", "maxConnections: 0\nlisteners:\n"
+                + "  - {name: a, protocol: tcp, port: 80, maxConnections: 10000001}\n",
+            "g.yaml:1: maxConnections: connectionBudget.maxConnections must be between 1 and 10000000, was 0",
+            "g.yaml:3: listeners[0].maxConnections: listenerServer.maxConnections must be between 1 and 10000000,"
+                + " was 10000001"),
+        bad("backend pool on a tcp listener",
+            "listeners:\n  - {name: a, protocol: tcp, port: 80, backendPool: {idleTimeout: 5s}}\n",
+            "listeners[0].backendPool: backendPool applies to http and https listeners only, but protocol is tcp"),
         bad("bind is a host name", "listeners:\n  - {name: a, protocol: tcp, port: 80, bind: example.com}\n",
             "listeners[0].bind: bind must be an IPv4 or IPv6 address, was 'example.com'"),
         bad("two listeners, one name and one address",
             "listeners:\n  - {name: a, protocol: tcp, port: 80}\n  - {name: a, protocol: tcp, port: 80}\n",
             "g.yaml:3: listeners[1]: listener name 'a' is used by an earlier listener",
-            "g.yaml:3: listeners[1]: address 0.0.0.0:80 is bound by an earlier listener"));
+            "g.yaml:3: listeners[1]: address 0.0.0.0:80 is bound by an earlier listener"),
+        // The config fuzzer's findings (issue 19): each category of file that once crashed, hung, was accepted
+        // or was reported without a line.
+        bad("nesting 10,000 deep (once a StackOverflowError)",
+            "listeners:\n  - name: " + "[".repeat(10_000) + "]".repeat(10_000) + "\n",
+            "g.yaml:2: lists and mappings are nested more than 32 deep"),
+        bad("a negative backend port (once dropped without a word)", BACKEND_HEAD + "      - {id: x, host: 127.0.0.1, port: -1}\n",
+            "g.yaml:6: listeners[0].backends[0].port: backend.port must be between 1 and 65535, was -1"),
+        bad("an empty backend id and host (once reported under .port)",
+            BACKEND_HEAD + "      - {id: '', host: 127.0.0.1, port: 9001}\n      - {id: y, host: '', port: 9002}\n",
+            "g.yaml:6: listeners[0].backends[0].id: backend.id must be",
+            "g.yaml:7: listeners[0].backends[1].host: backend.host must be"),
+        bad("Latin-1 text", latin1("listeners:\n  - name: caf\u00e9\n    protocol: http\n    port: 80\n"),
+            "g.yaml:2: not UTF-8: byte 0xE9 at offset 24 cannot start or continue a UTF-8 character"),
+        bad("UTF-16 with a byte-order mark",
+            utf16("listeners:\n  - {name: a, protocol: http, port: 80}\n"),
+            "g.yaml:1: the file is UTF-16 (little-endian byte-order mark FF FE); save it as UTF-8"),
+        bad("random bytes", new byte[] {'a', ':', ' ', 'b', '\n', (byte) 0xC3, (byte) 0x28, (byte) 0xFF, 0x07},
+            "g.yaml:2: not UTF-8: byte 0xC3 at offset 5"),
+        bad("a NUL byte", "listeners:\n  - name: web\n    protocol: ht\u0000tp\n",
+            "g.yaml:3: not valid YAML: control character U+0000 is not allowed"),
+        bad("a control character", "listeners:\n  - name: w\u0001eb\n",
+            "g.yaml:2: not valid YAML: control character U+0001 is not allowed"),
+        bad("an unsupported version directive", "# gateway\n%YAML 2.0\n---\nlisteners: []\n",
+            "g.yaml:2: not valid YAML: version directive %YAML 2.0 is not supported (expected: 1.2, or no directive)"),
+        bad("too many aliases (a billion laughs)", "a: &a [x, x]\nb: &b [*a, *a]\nc: [" + "*b, ".repeat(60) + "*b]\n",
+            "g.yaml:3: more than 50 aliases (*name) of lists or mappings"),
+        bad("a file over the size limit",
+            ("listeners:\n" + "# padding\n".repeat(YamlDocument.MAX_BYTES / 10 + 1)).getBytes(StandardCharsets.UTF_8),
+            "g.yaml:419431: the file is larger than the 4194304 bytes a configuration may have"),
+        bad("a YAML tag", "listeners:\n  - name: web\n    protocol: !!binary aHR0cA==\n    port: !port 80\n",
+            "g.yaml:3: YAML tags are not allowed, was !!binary", "g.yaml:4: YAML tags are not allowed, was !port"),
+        bad("0.0.0.0 beside 127.0.0.1 on one port",
+            "listeners:\n  - {name: a, protocol: tcp, bind: 127.0.0.1, port: 80}\n"
+                + "  - {name: b, protocol: tcp, bind: 0.0.0.0, port: 80}\n",
+            "g.yaml:3: listeners[1]: address 0.0.0.0:80 collides with 127.0.0.1:80 of listener 'a' (line 2)"),
+        bad(":: beside 127.0.0.1 on one port",
+            "listeners:\n  - {name: a, protocol: tcp, bind: 127.0.0.1, port: 80}\n"
+                + "  - {name: b, protocol: tcp, bind: '::', port: 80}\n",
+            "g.yaml:3: listeners[1]: address [0:0:0:0:0:0:0:0]:80 collides with 127.0.0.1:80 of listener 'a'"),
+        bad("a bind address that is no address (never looked up)",
+            "listeners:\n  - {name: a, protocol: tcp, port: 80, bind: 999.999.999.999}\n",
+            "g.yaml:2: listeners[0].bind: bind must be an IPv4 or IPv6 address, was '999.999.999.999' (999 is above 255)"),
+        bad("a dns source with a zookeeper key",
+            "listeners:\n  - name: a\n    protocol: tcp\n    port: 80\n"
+                + "    source: {type: dns, name: app.internal, port: 80, connect: 127.0.0.1:2181}\n",
+            "g.yaml:5: listeners[0].source.connect: not a key of a dns source (expected one of: type, name, port,"
+                + " server, minTtl, maxTtl)"),
+        bad("a file source with a port", "listeners:\n  - {name: a, protocol: tcp, port: 80, source: {type: file, path: b.txt, port: 1}}\n",
+            "listeners[0].source.port: not a key of a file source (expected one of: type, path)"),
+        bad("a Via id with a space", "listeners:\n  - {name: a, protocol: http, port: 80, viaId: edge 1}\n",
+            "listeners[0].viaId: viaId must be 1-64 characters of A-Z a-z 0-9 '-' '_' '.', was 'edge 1'"),
+        bad("a cookie key file that is missing",
+            "listeners:\n  - name: a\n    protocol: http\n    port: 80\n"
+                + "    sessionPersistence: {mode: insert-cookie, keyFile: /nonexistent/cookie-keys}\n",
+            "g.yaml:5: listeners[0].sessionPersistence.keyFile: cannot read /nonexistent/cookie-keys (no such file)"),
+        bad("a cookie key file on source-ip persistence",
+            "listeners:\n  - name: a\n    protocol: http\n    port: 80\n"
+                + "    sessionPersistence: {mode: source-ip, keyFile: keys}\n",
+            "listeners[0].sessionPersistence.keyFile: keyFile applies to mode insert-cookie only"));
+  }
+
+  private static final String BACKEND_HEAD = "listeners:\n  - name: a\n    protocol: http\n    port: 80\n    backends:\n";
+
+  private static byte[] latin1(String text) {
+    return text.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private static byte[] utf16(String text) {
+    byte[] body = text.getBytes(StandardCharsets.UTF_16LE);
+    byte[] withMark = new byte[body.length + 2];
+    withMark[0] = (byte) 0xFF;
+    withMark[1] = (byte) 0xFE;
+    System.arraycopy(body, 0, withMark, 2, body.length);
+    return withMark;
   }
 
   private static Arguments bad(String description, String yaml, String... expected) {
-    return Arguments.of(description, yaml, List.of(expected));
+    return bad(description, yaml.getBytes(StandardCharsets.UTF_8), expected);
+  }
+
+  private static Arguments bad(String description, byte[] file, String... expected) {
+    return Arguments.of(description, file, List.of(expected));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("badConfigs")
-  void parse_reportsEveryProblemWithLineKeyAndAllowedValues(String description, String yaml, List<String> expected) {
-    assertThatThrownBy(() -> parser.parse("g.yaml", yaml, null))
+  void parse_reportsEveryProblemWithLineKeyAndAllowedValues(String description, byte[] file, List<String> expected) {
+    assertThatThrownBy(() -> parser.parse("g.yaml", file, null))
         .isInstanceOfSatisfying(ConfigException.class, e -> {
           List<String> problems = e.problems().stream().map(ConfigProblem::toString).toList();
           for (String want : expected) {
             assertThat(problems).as("problems of '%s'", description).anySatisfy(p -> assertThat(p).contains(want));
           }
         });
+  }
+
+  @Test
+  void parse_aFourMegabyteValue_isReadInOnePass() {
+    // snakeyaml's reader copies its window of the input at each refill: with its default 1 KiB window a single
+    // 4 MB value took 8 s (quadratic). The window now holds the whole file, so each pass reads it once.
+    String yaml = "listeners:\n  - name: " + "x".repeat(YamlDocument.MAX_BYTES - 40) + "\n";
+    assertThat(YamlDocument.settings(yaml.length()).getBufferSize()).isGreaterThan(yaml.length());
+
+    assertThatThrownBy(() -> parser.parse("g.yaml", yaml, null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).extracting(ConfigProblem::toString)
+            .contains("g.yaml:2: listeners[0].protocol: is required")
+            .anySatisfy(p -> assertThat(p).startsWith("g.yaml:2: listeners[0].name: listener.name must be")));
+  }
+
+  @Test
+  void parse_readsCookieKeysFromAFileNewestFirstAndNeverShowsThem(@TempDir Path folder) throws Exception {
+    String current = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    String previous = java.util.Base64.getUrlEncoder().encodeToString("0123456789abcdef0123".getBytes(StandardCharsets.US_ASCII));
+    Files.writeString(folder.resolve("cookie-keys"), "# rotated 2026-12-01\n" + current + "\n\n" + previous + "\n");
+    String yaml = "listeners:\n  - name: web\n    protocol: http\n    port: 8080\n"
+        + "    sessionPersistence: {mode: insert-cookie, keyFile: cookie-keys}\n";
+
+    CookieKeys keys = parser.parse("g.yaml", yaml, folder).listeners().get(0).cookieKeys();
+
+    assertThat(keys.file()).isEqualTo(folder.resolve("cookie-keys"));
+    assertThat(keys.current()).hasSize(32).containsOnly(0);
+    assertThat(new String(keys.previous(), StandardCharsets.US_ASCII)).isEqualTo("0123456789abcdef0123");
+    assertThat(keys.toString()).isEqualTo("CookieKeys[" + folder.resolve("cookie-keys") + ", 2 keys]")
+        .doesNotContain(current);
+  }
+
+  @Test
+  void parse_reportsABadCookieKeyWithItsLineButNotTheKey(@TempDir Path folder) throws Exception {
+    Files.writeString(folder.resolve("keys"), "c2hvcnQ=\n");
+    String yaml = "listeners:\n  - name: web\n    protocol: http\n    port: 8080\n"
+        + "    sessionPersistence: {mode: insert-cookie, keyFile: keys}\n";
+
+    assertThatThrownBy(() -> parser.parse("g.yaml", yaml, folder)).isInstanceOfSatisfying(ConfigException.class,
+        e -> assertThat(e.problems()).extracting(ConfigProblem::toString).containsExactly(
+            "g.yaml:5: listeners[0].sessionPersistence.keyFile: keys:1: a key must be at least 16 bytes, was 5 bytes"
+                + " (use 32 random bytes)"));
+  }
+
+  @Test
+  void parse_keepsTheViaIdAndTheLineOfEachListenersPort() throws Exception {
+    GatewayConfig config = parser.parse("g.yaml", "listeners:\n  - name: web\n    protocol: http\n"
+        + "    viaId: edge-1.web\n    port: 8080\n  - {name: tcp, protocol: tcp, port: 8081}\n", null);
+
+    assertThat(config.listeners()).extracting(ListenerConfig::viaId).containsExactly("edge-1.web", null);
+    assertThat(config.listeners()).extracting(ListenerConfig::line).containsExactly(5, 6);
   }
 
   @Test

@@ -3,7 +3,7 @@ package io.lb4j.impl.listener.http;
 /**
  * How the end of a message body is found (RFC 9112 section 6.3), as decided by a head parser.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public enum BodyFraming {
   /** No body: a request with neither length nor chunked coding, a response to HEAD, 1xx, 204 or 304. */

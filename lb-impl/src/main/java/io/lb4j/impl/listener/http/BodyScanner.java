@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener.http;
 
+import io.lb4j.impl.listener.HttpLimits;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 
@@ -21,7 +22,7 @@ import java.util.Objects;
  * <p>Not thread-safe: one per connection direction. Allocation-free: it reads the caller's buffer
  * with absolute gets and keeps its state in a few fields, so forwarding a body costs no garbage.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class BodyScanner {
 

@@ -37,7 +37,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe: one per listener, shared by its event loops.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ForwardingRewriter {
 

@@ -10,7 +10,7 @@ import java.util.Objects;
  * {@code 400 Bad Request: both Content-Length and Transfer-Encoding}), and the interim
  * {@code 100 Continue}. Stateless and thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class HttpErrorResponses {
 

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * itself works on the raw bytes. Not thread-safe: owned by one connection's event loop. Valid from a
  * {@link ParseResult#COMPLETE} parse until the parser is reset.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public abstract class HttpHead {
 
@@ -184,6 +184,11 @@ public abstract class HttpHead {
       }
     }
     return false;
+  }
+
+  /** Bytes held by this head's reused arrays (they grow with the largest head read, and stay). */
+  final int retainedBytes() {
+    return bytes.length + 4 * fieldOffsets.length + fieldKinds.length + 4 * connectionTokens.length;
   }
 
   final void append(byte b) {

@@ -3,7 +3,7 @@ package io.lb4j.impl.listener.http;
 /**
  * What a head parser made of the bytes it was given.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public enum ParseResult {
   /** The head is not complete yet: every byte given was consumed; call again with more. */

@@ -7,7 +7,7 @@ package io.lb4j.impl.listener.http;
  *
  * <p>Not thread-safe; owned by its {@link RequestHeadParser} and valid until that parser is reset.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class RequestHead extends HttpHead {
 

@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener.http;
 
+import io.lb4j.impl.listener.HttpLimits;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 
@@ -25,7 +26,7 @@ import java.util.Objects;
  * <p>Not thread-safe: one per connection, used by its event loop. Allocation-free once its buffer has
  * grown to the connection's largest head (bounded by the limits).
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class RequestHeadParser {
 
@@ -84,6 +85,14 @@ public final class RequestHeadParser {
   /** The head; complete and valid only after {@link ParseResult#COMPLETE}. */
   public RequestHead head() {
     return head;
+  }
+
+  /**
+   * Bytes held by the parser's reused head arrays: they grow to the largest head read and stay, so a pool
+   * of parsers can drop one that grew for a large head.
+   */
+  public int retainedBytes() {
+    return head.retainedBytes();
   }
 
   /** The status to answer after {@link ParseResult#ERROR}, else 0. */

@@ -6,7 +6,7 @@ package io.lb4j.impl.listener.http;
  *
  * <p>Not thread-safe; owned by its {@link ResponseHeadParser} and valid until that parser is reset.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ResponseHead extends HttpHead {
 

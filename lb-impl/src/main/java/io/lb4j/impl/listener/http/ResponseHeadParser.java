@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener.http;
 
+import io.lb4j.impl.listener.HttpLimits;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 
@@ -18,7 +19,7 @@ import java.util.Objects;
  * <p>Not thread-safe: one per backend connection. Allocation-free once grown, like
  * {@link RequestHeadParser}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ResponseHeadParser {
 
@@ -66,6 +67,14 @@ public final class ResponseHeadParser {
   /** The head; complete and valid only after {@link ParseResult#COMPLETE}. */
   public ResponseHead head() {
     return head;
+  }
+
+  /**
+   * Bytes held by the parser's reused head arrays: they grow to the largest head read and stay, so a pool
+   * of parsers can drop one that grew for a large head.
+   */
+  public int retainedBytes() {
+    return head.retainedBytes();
   }
 
   /** 502 after {@link ParseResult#ERROR} (what the proxy answers its client), else 0. */
