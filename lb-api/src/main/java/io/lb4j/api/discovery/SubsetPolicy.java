@@ -26,7 +26,7 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 public final class SubsetPolicy {
 

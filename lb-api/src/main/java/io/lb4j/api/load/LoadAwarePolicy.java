@@ -38,7 +38,7 @@ import java.util.Objects;
  * <p>Immutable and thread-safe; build with {@link #builder()}. Each setter validates its value at once,
  * naming the field {@code loadAware.<field>}; {@link Builder#build()} checks the fields against each other.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 public final class LoadAwarePolicy {
 
@@ -77,7 +77,7 @@ public final class LoadAwarePolicy {
   /**
    * What the weights follow.
    *
-   * @since 0.3.0
+   * @since 0.1.0
    */
   public enum Signal {
     /** The load each backend reports in {@link LoadReport#HEADER} (gRPC's weighted_round_robin). */
@@ -270,7 +270,7 @@ public final class LoadAwarePolicy {
    * Builds a {@link LoadAwarePolicy}; validates each value as it is set and the combination at
    * {@link #build()}. Not thread-safe.
    *
-   * @since 0.3.0
+   * @since 0.1.0
    */
   public static final class Builder {
     private Signal signal = Signal.BACKEND_REPORTS;

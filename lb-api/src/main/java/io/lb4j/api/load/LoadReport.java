@@ -29,7 +29,7 @@ import java.util.Objects;
  * @param eps failed requests per second (ORCA {@code eps})
  * @param utilization other resources in use, each a fraction from 0 to 1 (ORCA {@code utilization})
  * @param namedMetrics application-defined metrics (ORCA {@code named_metrics})
- * @since 0.3.0
+ * @since 0.1.0
  */
 public record LoadReport(double cpuUtilization, double memUtilization, double applicationUtilization,
     double qps, double eps, Map<String, Double> utilization, Map<String, Double> namedMetrics) {
