@@ -67,7 +67,9 @@ final class Loop implements AutoCloseable {
    * holds what the test provokes in the pool.
    */
   static Diagnostics.Builder withoutHost() {
-    return Diagnostics.builder().procRoot(Path.of("/nonexistent-proc"));
+    // A generous port probe: on a loaded 2-core machine a SYN to a backend whose accept backlog is briefly full is
+    // retransmitted after 1 s, so the default 1 s connect timeout could call an open port closed.
+    return Diagnostics.builder().procRoot(Path.of("/nonexistent-proc")).portProbeTimeout(Duration.ofSeconds(5));
   }
 
   <T extends AutoCloseable> T track(T closeable) {
