@@ -200,7 +200,8 @@ public final class Routing {
     }
 
     /**
-     * The forwarding rules and default group (default: with one group, that group as the default).
+     * The forwarding rules and default group (default: the one group that is nobody's standby, as the default
+     * group of every request).
      *
      * @param rules the rules
      * @return this builder
@@ -239,8 +240,14 @@ public final class Routing {
         }
       }
       ForwardingRules r = rules;
-      if (r == null && byName.size() == 1) {
-        r = ForwardingRules.builder().defaultGroup(groups.get(0).name()).build();
+      List<String> notStandby = new ArrayList<>(byName.keySet());
+      for (ServerGroup g : byName.values()) {
+        notStandby.remove(g.standby());
+      }
+      notStandby.remove(standby);
+      if (r == null && notStandby.size() == 1) {
+        // One group besides standby groups: it takes every request.
+        r = ForwardingRules.builder().defaultGroup(notStandby.get(0)).build();
       } else if (r == null) {
         problems.add(byName.size() + " groups need forwarding rules or a default group to tell them apart");
       }
