@@ -5,6 +5,7 @@ module io.lb4j.api {
   exports io.lb4j.api;
   exports io.lb4j.api.discovery;
   exports io.lb4j.api.health;
+  exports io.lb4j.api.load;
   exports io.lb4j.api.persistence;
   exports io.lb4j.api.routing;
   exports io.lb4j.api.scheduler;
