@@ -25,8 +25,9 @@ import java.util.Set;
  * take this group's traffic only while none of this group's own backends is eligible (HAProxy's
  * {@code backup} servers, Envoy's priority levels, the reference balancer's active/standby server group): they
  * join this group's pool as the tier after its own ({@link Backend#priority()}: one above the highest
- * priority of this group's backends, whatever priority they had), are checked with this group's health check,
- * and give the traffic back as soon as one of this group's backends is eligible again.
+ * priority of this group's backends, whatever priority they had), marked with {@link #STANDBY_METADATA_KEY}, are
+ * checked with this group's health check, and give the traffic back as soon as one of this group's backends is
+ * eligible again.
  *
  * <p><b>Identity across changes.</b> Two groups are equal when their name, backends, settings, discovery
  * policy and standby are equal and their source is the same instance (a source belongs to one pool while it
@@ -38,6 +39,12 @@ import java.util.Set;
  * @since 0.1.0
  */
 public final class ServerGroup {
+
+  /**
+   * The metadata key a standby backend carries in the pool of the group it stands by for; its value is the
+   * standby group's name, so views, status pages and diagnostics can tell standby backends from the group's own.
+   */
+  public static final String STANDBY_METADATA_KEY = "lb4j.standbyOf";
 
   private final String name;
   private final List<Backend> backends;

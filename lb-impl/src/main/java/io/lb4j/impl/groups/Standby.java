@@ -18,7 +18,7 @@ public final class Standby {
    * The metadata key a standby backend carries in the pool it stands by in; its value is the standby group's
    * name, so views, status pages and diagnostics can tell standby backends from the group's own.
    */
-  public static final String METADATA_KEY = "lb4j.standbyOf";
+  public static final String METADATA_KEY = io.lb4j.api.routing.ServerGroup.STANDBY_METADATA_KEY;
 
   private Standby() {}
 

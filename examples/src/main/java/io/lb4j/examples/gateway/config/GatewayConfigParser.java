@@ -7,6 +7,7 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.listener.ConnectionBudget;
 import io.lb4j.impl.listener.ListenerServer;
+import io.lb4j.impl.listener.UdpSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -90,17 +91,18 @@ public final class GatewayConfigParser {
       "scheduler", "requestTimeout", "writeTimeout", "lingeringTime", "underscoresInHeaders", "allowH2cUpgrade",
       "idleTimeout", "maxRequestHeaderSize", "acceptBacklog", "drainTimeout",
       "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source",
-      "backendPool", "maxConnections", "viaId");
+      "backendPool", "maxConnections", "viaId", "peakBandwidth", "udp", "groups", "rules", "defaultGroup",
+      "standby");
   private static final Set<String> BACKEND_POOL_KEYS = keys("maxIdlePerBackend", "idleTimeout");
-  private static final Set<String> SOURCE_KEYS = keys("type", "name", "port", "server", "minTtl", "maxTtl",
+  static final Set<String> SOURCE_KEYS = keys("type", "name", "port", "server", "minTtl", "maxTtl",
       "connect", "service", "basePath", "path");
   private static final Set<String> SLOW_START_KEYS = keys("window", "floorPercent");
   private static final Set<String> TLS_KEYS = keys("certificate", "privateKey");
   private static final Set<String> BACKEND_KEYS = keys("id", "host", "port", "weight", "enabled");
 
   private static final Map<String, Protocol> PROTOCOLS = words(
-      "tcp", Protocol.TCP, "http", Protocol.HTTP, "https", Protocol.HTTPS);
-  private static final Map<String, SchedulingAlgorithm> SCHEDULERS = schedulers();
+      "tcp", Protocol.TCP, "udp", Protocol.UDP, "http", Protocol.HTTP, "https", Protocol.HTTPS);
+  static final Map<String, SchedulingAlgorithm> SCHEDULERS = schedulers();
 
   /**
    * Reads and validates a file; relative paths (TLS, key and backend files) are resolved against the file's
@@ -222,6 +224,8 @@ public final class GatewayConfigParser {
             () -> defaultHealthCheck(node, protocol[0]).ifPresent(b::healthCheck));
     node.section("outlierDetection", PolicySections.OUTLIER_KEYS).flatMap(PolicySections::outlierDetection)
         .ifPresent(policy -> node.apply("outlierDetection", () -> b.outlierDetection(policy)));
+    TrafficSections.peakBandwidth(node).ifPresent(caps -> node.apply("peakBandwidth", () -> b.peakBandwidth(caps)));
+    UdpSettings udp = TrafficSections.udp(node, protocol[0]);
     CookieKeys[] keys = {null};
     node.section("sessionPersistence", PolicySections.PERSISTENCE_KEYS).ifPresent(section -> {
       PolicySections.persistence(section)
@@ -253,8 +257,13 @@ public final class GatewayConfigParser {
       return Optional.empty();
     }
     checkNoSelfLoop(node, built[0], bind[0], backends);
+    int beforeRouting = node.problemsMarker();
+    RoutingConfig routing = RoutingSections.read(node, built[0], bind[0], folder);
+    if (node.problemsMarker() != beforeRouting || (protocol[0] == Protocol.UDP && udp == null)) {
+      return Optional.empty();
+    }
     return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source, backendPool,
-        maxConnections[0], viaId[0], keys[0], node.lineOf("port")));
+        maxConnections[0], viaId[0], keys[0], node.lineOf("port"), routing, udp));
   }
 
   /** {@code admin: {port, bind}}: off unless present, loopback unless {@code bind} says otherwise. */
@@ -375,7 +384,7 @@ public final class GatewayConfigParser {
     return new ListenerConfig.BackendPool(maxIdle[0], idle[0]);
   }
 
-  private static List<Backend> backends(ConfigNode listener) {
+  static List<Backend> backends(ConfigNode listener) {
     List<Backend> backends = new ArrayList<>();
     Map<String, Integer> seenIds = new HashMap<>();
     for (ConfigNode node : listener.sections("backends", BACKEND_KEYS)) {
@@ -406,7 +415,7 @@ public final class GatewayConfigParser {
     return backends;
   }
 
-  private static void checkNoSelfLoop(ConfigNode node, Listener listener, String bind, List<Backend> backends) {
+  static void checkNoSelfLoop(ConfigNode node, Listener listener, String bind, List<Backend> backends) {
     for (Backend backend : backends) {
       int port = listener.backendPortFor(backend);
       boolean sameHost = backend.host().equals(bind)
