@@ -41,7 +41,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * admin: {port: 9901, bind: 127.0.0.1}   # optional: the admin endpoint; bind defaults to 127.0.0.1
  * listeners:
  *   - name: web                    # required; 1-80 characters
- *     protocol: http               # required; tcp, http or https
+ *     protocol: http               # required; tcp, udp, http or https
  *     bind: 127.0.0.1              # default 0.0.0.0
  *     port: 8080                   # required; 1-65535
  *     backendPort: 9000            # default: each backend's own port
@@ -75,9 +75,26 @@ import org.snakeyaml.engine.v2.nodes.Node;
  *     #   optional for both: server: 127.0.0.1:53, minTtl: 1s, maxTtl: 5m
  *     source: {type: zookeeper, connect: zk1:2181, service: app, basePath: /services}
  *     source: {type: file, path: backends.txt}                         # "id host:port [weight]" lines
+ *     peakBandwidth: {upstream: 50, downstream: 100, total: 120}       # Mbit/s, each optional, 1-10000
+ *     # or, instead of backends or a source, server groups (each its own pool, "web/app"):
+ *     groups:
+ *       - name: app                # required; 1-80 of A-Z a-z 0-9 '-' '_' '.'
+ *         standby: sorry           # a group of this listener that takes app's traffic while app has none up
+ *         backends: [...]          # or source: {...}
+ *         # the listener's scheduler, healthCheck, outlierDetection, sessionPersistence (no keyFile),
+ *         # drainTimeout, slowStart and backendPort, unless the group sets its own (a section replaces the
+ *         # listener's whole)
+ *     rules:                       # http(s) only; matched on Host and the normalized path
+ *       - {host: "*.example.com", path: /api, group: app}   # host: exact, *. wildcard, or none (any host)
+ *     defaultGroup: app            # what no rule matches (default: 404); one group besides standbys needs none
+ *     standby: sorry               # a standby for every group without its own
+ *     udp: {flowIdleTimeout: 60s, maxDatagramSize: 65507, maxFlows: 10000}   # udp listeners only
  * </pre>
  *
- * <p>The health check's type defaults to HTTP on HTTP and HTTPS listeners and to TCP on TCP listeners.
+ * <p>The health check's type defaults to HTTP on HTTP and HTTPS listeners, to UDP on UDP listeners (with
+ * {@code udpRequest} and optionally {@code udpExpectedResponse}; a UDP listener's checks are off unless its
+ * section says otherwise) and to TCP on TCP listeners. Groups, rules and standby groups are checked as a whole
+ * ({@link RoutingSections}), each problem at the line of the group, rule or key it is about.
  * {@code bind} takes IP literals only (never a name lookup); two listeners whose binds collide on one port
  * ({@code 0.0.0.0} beside {@code 127.0.0.1}) are refused. The file is UTF-8 of at most 4 MiB, without YAML
  * tags, nested at most 32 deep ({@link YamlDocument}).
