@@ -12,7 +12,6 @@ import io.lb4j.examples.gateway.admin.GatewayStatus;
 import io.lb4j.examples.gateway.config.CookieKeys;
 import io.lb4j.examples.gateway.config.GatewayConfig;
 import io.lb4j.examples.gateway.config.ListenerConfig;
-import io.lb4j.examples.gateway.config.RoutingConfig;
 import io.lb4j.examples.gateway.config.SourceConfig;
 import io.lb4j.impl.CookieKeyRing;
 import io.lb4j.impl.LoadBalancers;
@@ -154,8 +153,8 @@ final class GatewayRuntime implements AutoCloseable {
         ListenerConfig listener = config.listeners().get(i);
         String name = listener.listener().name();
         if (listener.routing() != null) {
-          running.put(name, startRouted(listener, i, fileName, eventLoops, budget, instance, tls, config.admin() != null,
-              sources, onListenerFailure));
+          running.put(name, RoutedListeners.start(listener, i, fileName, eventLoops, budget, instance, tls,
+              config.admin() != null, sources, onListenerFailure));
           continue;
         }
         LoadBalancers.Builder builder = LoadBalancers.builder(listener.listener());
@@ -216,50 +215,6 @@ final class GatewayRuntime implements AutoCloseable {
   }
 
   /**
-   * Starts a listener with server groups: its server builds a pool per routed group (counted for the admin
-   * endpoint when it is on), with the sources its routing names created now.
-   */
-  private static Running startRouted(ListenerConfig listener, int index, String fileName, int eventLoops,
-      ConnectionBudget budget, String instance, Map<String, SSLContext> tls, boolean counting,
-      Map<String, Map<SourceConfig, BackendSource>> sources, Consumer<String> onListenerFailure) {
-    String name = listener.listener().name();
-    Map<SourceConfig, BackendSource> created = new ConcurrentHashMap<>();
-    CookieKeyRing ring = listener.cookieKeys() == null ? null : ring(listener.cookieKeys());
-    try {
-      ListenerServer.Builder server = ListenerServer.builder(listener.listener())
-          .routing(listener.routing().toRouting(c -> created.computeIfAbsent(c, k -> k.factory().get())))
-          .cookieKeys(ring != null ? ring : CookieKeyRing.random())
-          .bindAddress(InetAddress.getByName(listener.bindAddress()))
-          .eventLoops(eventLoops)
-          .maxIdleConnectionsPerBackend(listener.backendPool().maxIdlePerBackend())
-          .backendIdleTimeout(listener.backendPool().idleTimeout())
-          .connectionBudget(budget)
-          .onFailure(() -> onListenerFailure.accept(name))
-          .viaId(listener.viaId() != null ? listener.viaId() : defaultViaId(name, instance));
-      if (counting) {
-        server.poolDecorator(CountingPool::new);
-      }
-      if (listener.maxConnections() > 0) {
-        server.maxConnections(listener.maxConnections());
-      }
-      if (tls.containsKey(name)) {
-        server.sslContext(tls.get(name));
-      }
-      if (listener.udp() != null) {
-        server.udp(listener.udp());
-      }
-      Running r = new Running(listener, null, server.build().start(), ring);
-      sources.put(name, created);
-      return r;
-    } catch (IOException | RuntimeException e) {
-      created.values().forEach(BackendSource::close); // a started server's pools closed theirs already
-      throw new StartFailure(new ConfigProblem(fileName, listener.line(), "listeners[" + index + "].port",
-          e.getMessage() != null && e.getMessage().startsWith("listener ") ? e.getMessage()
-              : "listener " + name + " cannot start: " + e), e);
-    }
-  }
-
-  /**
    * A listener's default id in {@code Via}: its name and this gateway instance's random id, so two gateways
    * in series whose listeners share a name (two copies of one file) do not take each other for a loop (508).
    * A request that comes back to this very instance still does.
@@ -275,7 +230,7 @@ final class GatewayRuntime implements AutoCloseable {
   }
 
   /** The ring of a key file: the current key signs, the previous one (if listed) still validates. */
-  private static CookieKeyRing ring(CookieKeys keys) {
+  static CookieKeyRing ring(CookieKeys keys) {
     byte[] previous = keys.previous();
     if (previous == null) {
       return CookieKeyRing.of(keys.current());
@@ -434,7 +389,7 @@ final class GatewayRuntime implements AutoCloseable {
           applied = now.reloaded(settings, update.backends() == null ? now.backends() : update.backends(),
               now.cookieKeys());
           if (update.routing() != null) {
-            applied = reroute(r, applied, update.routing(), settings(next, now), pending);
+            applied = RoutedListeners.reroute(r, applied, update.routing(), sources, pending);
           }
         }
       }
@@ -446,36 +401,7 @@ final class GatewayRuntime implements AutoCloseable {
     return pending;
   }
 
-  /** The listener's settings in {@code next} (those its groups inherit), else its running ones. */
-  private static Listener settings(GatewayConfig next, ListenerConfig now) {
-    return next.listener(now.listener().name()).map(ListenerConfig::listener).orElse(now.listener());
-  }
 
-  /**
-   * Applies a listener's new routing: sources the running routing already has are reused (their groups keep
-   * their pools), new ones created. A routing the server refuses is reported and the running one kept.
-   */
-  private ListenerConfig reroute(Running r, ListenerConfig now, RoutingConfig routing, Listener settings,
-      List<String> pending) {
-    String name = now.listener().name();
-    Map<SourceConfig, BackendSource> before = sources.getOrDefault(name, Map.of());
-    Map<SourceConfig, BackendSource> after = new ConcurrentHashMap<>();
-    try {
-      r.server().reconfigure(routing.toRouting(c -> after.computeIfAbsent(c, k -> before.containsKey(k)
-          ? before.get(k) : k.factory().get())));
-    } catch (IllegalStateException | IllegalArgumentException e) {
-      after.forEach((k, source) -> {
-        if (!before.containsKey(k)) {
-          source.close(); // created for the refused routing, never started
-        }
-      });
-      pending.add("listener '" + name + "': the new routing was refused (" + e.getMessage() + "); the running one is"
-          + " kept");
-      return now;
-    }
-    sources.put(name, after);
-    return now.withRouting(routing);
-  }
 
   /**
    * A new current key in the listener's key file: rotated in, so new cookies are signed with it and cookies

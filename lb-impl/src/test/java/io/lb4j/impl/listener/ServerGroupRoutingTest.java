@@ -211,4 +211,29 @@ class ServerGroupRoutingTest {
       assertThat(server.group("only").name()).isEqualTo("l4-group/only");
     }
   }
+
+  @Test
+  void optionsAsterisk_isRoutedByHostAsTheRoot_andForwardedAsAnAsterisk() {
+    try (HttpTestBackend web = new HttpTestBackend("127.0.0.1", HttpTestBackend.mirror());
+        HttpTestBackend api = HttpTestBackend.ok("127.0.0.1", "api");
+        ListenerServer server = server(http("asterisk"), Routing.builder().group(group("web", web))
+            .group(group("api", api)).rules(ForwardingRules.builder().rule("api.test", "/x", "api")
+                .defaultGroup("web").build()).build()).build().start();
+        RawHttpClient c = RawHttpClient.connect(server.localAddress())) {
+      assertThat(c.send("OPTIONS * HTTP/1.1\r\nHost: www.test\r\nConnection: close\r\n\r\n").read().status())
+          .isEqualTo(200);
+      assertThat(web.requests).extracting(HttpTestBackend.Request::requestLine).containsExactly("OPTIONS * HTTP/1.1");
+    }
+  }
+
+  @Test
+  void aListedBackendAtTheListenersOwnAddress_isRefusedAtBuild() throws Exception {
+    java.net.InetAddress loopback = java.net.InetAddress.getByName("127.0.0.1");
+    Routing loop = Routing.of(ServerGroup.of("g", List.of(Backend.of("self", "127.0.0.1", 18080))));
+    assertThatThrownBy(() -> ListenerServer.builder(Listener.builder("self", Protocol.HTTP, 18080).build())
+        .routing(loop).bindAddress(loopback).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("backend self (127.0.0.1:18080) is listener self's own address: requests would loop back to the"
+            + " listener");
+  }
 }
