@@ -7,8 +7,8 @@
  * {@code io.lb4j.impl.listener}, {@code io.lb4j.impl.client}, {@code io.lb4j.impl.diagnostics} and
  * {@code io.lb4j.impl.discovery}. Not exported, and free to change in any release: the pool's internals
  * ({@code io.lb4j.impl.pool}), health checking ({@code io.lb4j.impl.health}), session persistence
- * ({@code io.lb4j.impl.persistence}), load-aware weights ({@code io.lb4j.impl.load}) and the HTTP/1.1 codec
- * ({@code io.lb4j.impl.listener.http}).
+ * ({@code io.lb4j.impl.persistence}), load-aware weights ({@code io.lb4j.impl.load}), server groups as pools
+ * ({@code io.lb4j.impl.groups}) and the HTTP/1.1 codec ({@code io.lb4j.impl.listener.http}).
  */
 // "requires-automatic": resilience4j ships no module descriptor, only an Automatic-Module-Name.
 @SuppressWarnings("requires-automatic")

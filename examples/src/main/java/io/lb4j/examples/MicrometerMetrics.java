@@ -3,12 +3,15 @@ package io.lb4j.examples;
 import io.lb4j.api.BackendView;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.LoadBalancerEvent;
+import io.lb4j.api.Protocol;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.impl.client.BalancedHttpClient;
 import io.lb4j.impl.client.ClientMetrics;
+import io.lb4j.impl.listener.BandwidthMetrics;
 import io.lb4j.impl.listener.FailureCause;
 import io.lb4j.impl.listener.ListenerMetrics;
 import io.lb4j.impl.listener.ListenerServer;
+import io.lb4j.impl.listener.UdpMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -20,10 +23,12 @@ import java.util.function.ToDoubleFunction;
  * Publishes a load balancer's counters to Micrometer. lb4j itself depends on no metrics library: its
  * {@link LoadBalancer#view()} and events carry the numbers, and a few lines like these bind them.
  *
- * <p>Meters (tagged {@code listener} and {@code backend}): {@code lb4j.backend.active} (gauge),
- * {@code lb4j.backend.picks} (function counter), {@code lb4j.backend.healthy} (1 or 0),
- * {@code lb4j.backend.weight} (effective weight), and {@code lb4j.no_backend} (counter, tagged
- * {@code reason}); a listener's counters ({@link #bind(ListenerServer, MeterRegistry)}); a
+ * <p>Meters (tagged {@code listener}, {@code pool}, the listener's or a server group's {@code listener/group},
+ * and {@code backend}): {@code lb4j.backend.active} (gauge), {@code lb4j.backend.picks} (function counter),
+ * {@code lb4j.backend.healthy} (1 or 0), {@code lb4j.backend.weight} (effective weight),
+ * {@code lb4j.pool.active_priority} (the priority tier taking traffic: above 0 while a standby serves), and
+ * {@code lb4j.no_backend} (counter, tagged {@code reason}); a listener's counters
+ * ({@link #bind(ListenerServer, MeterRegistry)}); a
  * {@code BalancedHttpClient}'s requests, retries and refused retries
  * ({@link #bind(BalancedHttpClient, MeterRegistry)}).
  */
@@ -37,9 +42,12 @@ public final class MicrometerMetrics {
    */
   public static void bind(LoadBalancer lb, MeterRegistry registry) {
     String listener = lb.listener().name();
+    String pool = lb.name();
+    Gauge.builder("lb4j.pool.active_priority", lb, LoadBalancer::activePriority)
+        .tags(Tags.of("listener", listener, "pool", pool)).register(registry);
     for (BackendView v : lb.view()) {
       String id = v.backend().id();
-      Tags tags = Tags.of("listener", listener, "backend", id);
+      Tags tags = Tags.of("listener", listener, "pool", pool, "backend", id);
       Gauge.builder("lb4j.backend.active", lb, read(id, BackendView::activeConnections)).tags(tags).register(registry);
       FunctionCounter.builder("lb4j.backend.picks", lb, read(id, BackendView::picks)).tags(tags).register(registry);
       Gauge.builder("lb4j.backend.healthy", lb, read(id, x -> x.health() == HealthStatus.HEALTHY ? 1 : 0))
@@ -48,7 +56,7 @@ public final class MicrometerMetrics {
     }
     lb.subscribe(event -> {
       if (event instanceof LoadBalancerEvent.NoEligibleBackend) {
-        Counter.builder("lb4j.no_backend").tags("listener", listener, "reason",
+        Counter.builder("lb4j.no_backend").tags("listener", listener, "pool", pool, "reason",
             ((LoadBalancerEvent.NoEligibleBackend) event).reason().name()).register(registry).increment();
       }
     });
@@ -62,8 +70,12 @@ public final class MicrometerMetrics {
    * {@code lb4j.listener.backend_connections_opened}, {@code lb4j.listener.accept_pauses} (tagged
    * {@code reason}: {@code accept_error} when out of file descriptors, {@code connection_cap} at
    * {@code maxConnections} or the process budget) and {@code lb4j.listener.response_time_p99} (seconds, an
-   * upper bound from the listener's histogram). Each meter reads a fresh {@link ListenerMetrics} snapshot
-   * when scraped.
+   * upper bound from the listener's histogram); its peak bandwidth: {@code lb4j.listener.bandwidth.cap} (gauge,
+   * Mbit/s, tagged {@code direction} up/down/total, 0 for none) and {@code lb4j.listener.bandwidth.throttled}
+   * (seconds a direction was held back, tagged {@code direction}); and for a UDP listener
+   * {@code lb4j.listener.udp.datagrams} (tagged {@code direction} in/out), {@code lb4j.listener.udp.dropped}
+   * (tagged {@code cause}) and {@code lb4j.listener.udp.flows} (gauge). Each meter reads a fresh snapshot when
+   * scraped.
    */
   public static void bind(ListenerServer server, MeterRegistry registry) {
     Tags tags = Tags.of("listener", server.listener().name());
@@ -93,6 +105,29 @@ public final class MicrometerMetrics {
         .tags(tags.and("reason", "connection_cap")).register(registry);
     Gauge.builder("lb4j.listener.response_time_p99", server,
         s -> s.metrics().responseTimeQuantile(0.99).toNanos() / 1e9).tags(tags).register(registry);
+    Gauge.builder("lb4j.listener.bandwidth.cap", server, s -> s.peakBandwidth().upstreamMbps())
+        .tags(tags.and("direction", "up")).register(registry);
+    Gauge.builder("lb4j.listener.bandwidth.cap", server, s -> s.peakBandwidth().downstreamMbps())
+        .tags(tags.and("direction", "down")).register(registry);
+    Gauge.builder("lb4j.listener.bandwidth.cap", server, s -> s.peakBandwidth().totalMbps())
+        .tags(tags.and("direction", "total")).register(registry);
+    for (BandwidthMetrics.Direction d : BandwidthMetrics.Direction.values()) {
+      FunctionCounter.builder("lb4j.listener.bandwidth.throttled", server,
+          s -> s.bandwidthMetrics().timeThrottled(d).toNanos() / 1e9)
+          .tags(tags.and("direction", d == BandwidthMetrics.Direction.UPSTREAM ? "up" : "down")).register(registry);
+    }
+    if (server.listener().frontendProtocol() == Protocol.UDP) {
+      FunctionCounter.builder("lb4j.listener.udp.datagrams", server, s -> s.udpMetrics().datagramsIn())
+          .tags(tags.and("direction", "in")).register(registry);
+      FunctionCounter.builder("lb4j.listener.udp.datagrams", server, s -> s.udpMetrics().datagramsOut())
+          .tags(tags.and("direction", "out")).register(registry);
+      for (UdpMetrics.DropCause cause : UdpMetrics.DropCause.values()) {
+        FunctionCounter.builder("lb4j.listener.udp.dropped", server, s -> s.udpMetrics().dropped(cause))
+            .tags(tags.and("cause", cause.name())).register(registry);
+      }
+      Gauge.builder("lb4j.listener.udp.flows", server, s -> s.udpMetrics().flowsActive()).tags(tags)
+          .register(registry);
+    }
   }
 
   /**

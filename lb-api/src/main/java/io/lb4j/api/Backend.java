@@ -12,16 +12,23 @@ import java.util.Objects;
 
 /**
  * A backend server that a balancer forwards traffic to: an id unique within its pool, an address, a
- * weight and optional metadata.
+ * weight, a priority and optional metadata.
  *
  * <p>The weight is a relative share from 0 to 100 (default {@value #DEFAULT_WEIGHT}). A weight of 0
  * means "receives no new traffic", the way a cloud balancer drains a server: existing connections and
  * sessions keep working, new picks go elsewhere. A backend can also be administratively disabled
  * ({@link Builder#enabled(boolean)}), which takes it out of rotation whatever its weight.
  *
- * <p>Identity: two backends are equal when their id, host and port are equal. Weight, enabled flag and
- * metadata are attributes of the same backend, so changing them (through {@link #withWeight(int)} or
- * {@link #toBuilder()}) yields an equal backend with different attributes.
+ * <p>The priority orders a pool's backends into tiers, Envoy's priority levels and HAProxy's {@code backup}
+ * servers: 0 (the default) is the primary tier, and a tier takes new traffic only while every tier of a
+ * lower priority value has no eligible backend. A standby server group joins its group's pool as the tier
+ * after the primary's; DNS SRV records give theirs directly (their priorities have the same range, 0-65535,
+ * and the same order: lower is preferred). Values need not be contiguous: tiers are the distinct values in
+ * ascending order.
+ *
+ * <p>Identity: two backends are equal when their id, host and port are equal. Weight, priority, enabled flag
+ * and metadata are attributes of the same backend, so changing them (through {@link #withWeight(int)},
+ * {@link #withPriority(int)} or {@link #toBuilder()}) yields an equal backend with different attributes.
  *
  * <p>Instances are immutable and thread-safe.
  *
@@ -35,6 +42,18 @@ public final class Backend {
   public static final int MIN_WEIGHT = 0;
   /** The largest weight. */
   public static final int MAX_WEIGHT = 100;
+  /**
+   * The priority a backend gets when none is set: the primary tier.
+   *
+   * @since 0.1.0
+   */
+  public static final int DEFAULT_PRIORITY = 0;
+  /**
+   * The largest priority value, the least preferred tier (the range of a DNS SRV record's priority).
+   *
+   * @since 0.1.0
+   */
+  public static final int MAX_PRIORITY = 65_535;
 
   private static final int MAX_ID_LENGTH = 128;
   private static final int MAX_HOST_LENGTH = 253;
@@ -43,6 +62,7 @@ public final class Backend {
   private final String host;
   private final int port;
   private final int weight;
+  private final int priority;
   private final boolean enabled;
   private final Map<String, String> metadata;
 
@@ -51,6 +71,7 @@ public final class Backend {
     this.host = b.host;
     this.port = b.port;
     this.weight = b.weight;
+    this.priority = b.priority;
     this.enabled = b.enabled;
     this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(b.metadata));
   }
@@ -72,7 +93,7 @@ public final class Backend {
 
   /** A builder holding this backend's values, to derive a changed copy. */
   public Builder toBuilder() {
-    Builder b = new Builder(id, host, port).weight(weight).enabled(enabled);
+    Builder b = new Builder(id, host, port).weight(weight).priority(priority).enabled(enabled);
     b.metadata.putAll(metadata);
     return b;
   }
@@ -80,6 +101,18 @@ public final class Backend {
   /** This backend with another weight (0-100). */
   public Backend withWeight(int newWeight) {
     return newWeight == weight ? this : toBuilder().weight(newWeight).build();
+  }
+
+  /**
+   * This backend with another priority (0-65535).
+   *
+   * @param newPriority the priority, 0 (primary) to {@value #MAX_PRIORITY}
+   * @return a backend equal to this one with that priority
+   * @throws IllegalArgumentException when {@code newPriority} is out of range
+   * @since 0.1.0
+   */
+  public Backend withPriority(int newPriority) {
+    return newPriority == priority ? this : toBuilder().priority(newPriority).build();
   }
 
   /** The id, unique within a pool: 1-128 printable ASCII characters without spaces. */
@@ -100,6 +133,17 @@ public final class Backend {
   /** The configured weight, 0-100; 0 receives no new traffic. */
   public int weight() {
     return weight;
+  }
+
+  /**
+   * The tier, 0 (primary, the default) to {@value #MAX_PRIORITY}: the pool sends new traffic to the lowest
+   * value that has an eligible backend.
+   *
+   * @return the priority
+   * @since 0.1.0
+   */
+  public int priority() {
+    return priority;
   }
 
   /** False when an operator took the backend out of rotation; a disabled backend gets no new picks. */
@@ -144,7 +188,8 @@ public final class Backend {
 
   @Override
   public String toString() {
-    return "Backend{" + id + " " + authority() + " weight=" + weight + (enabled ? "" : " disabled")
+    return "Backend{" + id + " " + authority() + " weight=" + weight
+        + (priority == DEFAULT_PRIORITY ? "" : " priority=" + priority) + (enabled ? "" : " disabled")
         + (metadata.isEmpty() ? "" : " " + metadata) + "}";
   }
 
@@ -154,6 +199,7 @@ public final class Backend {
     private final String host;
     private final int port;
     private int weight = DEFAULT_WEIGHT;
+    private int priority = DEFAULT_PRIORITY;
     private boolean enabled = true;
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
@@ -168,6 +214,21 @@ public final class Backend {
     /** Relative weight 0-100 (default 100); 0 drains the backend. */
     public Builder weight(int weight) {
       this.weight = checkRange("backend.weight", weight, MIN_WEIGHT, MAX_WEIGHT);
+      return this;
+    }
+
+    /**
+     * The tier, 0-65535 (default 0, the primary tier); a higher value takes traffic only while every lower
+     * one has no eligible backend.
+     *
+     * @param priority the priority
+     * @return this builder
+     * @throws IllegalArgumentException when out of range: {@code backend.priority must be between 0 and
+     *     65535, was 70000}
+     * @since 0.1.0
+     */
+    public Builder priority(int priority) {
+      this.priority = checkRange("backend.priority", priority, DEFAULT_PRIORITY, MAX_PRIORITY);
       return this;
     }
 

@@ -571,6 +571,28 @@ public final class Listener {
     }
 
     /**
+     * Every pool setting at once (scheduler, health check, outlier detection, session persistence, drain
+     * timeout, slow start and backend port), replacing what the other setters set: the listener as one of its
+     * server groups runs it ({@link io.lb4j.api.routing.ServerGroup#settings()}).
+     *
+     * @param settings the settings
+     * @return this builder
+     * @since 0.1.0
+     */
+    public Builder poolSettings(PoolSettings settings) {
+      Objects.requireNonNull(settings, "listener.poolSettings");
+      this.scheduler = settings.scheduler();
+      this.healthCheck = settings.healthCheck();
+      this.outlierDetection = settings.outlierDetection();
+      this.sessionPersistence = settings.sessionPersistence();
+      this.drainTimeout = settings.drainTimeout();
+      this.slowStartWindow = settings.slowStartWindow();
+      this.slowStartFloorPercent = settings.slowStartFloorPercent();
+      this.backendPort = settings.backendPort();
+      return this;
+    }
+
+    /**
      * The caps on the bytes per second the listener forwards (default {@link PeakBandwidth#unlimited()}); see
      * {@link PeakBandwidth} for how each protocol enforces them.
      *

@@ -266,6 +266,18 @@ public interface LoadBalancer extends AutoCloseable {
   List<BackendView> view();
 
   /**
+   * The priority tier that takes new picks now ({@link Backend#priority()}): the lowest tier with an
+   * eligible backend, or the lowest tier when none has one. 0 for a pool whose backends all have the default
+   * priority. Changes are announced by {@link LoadBalancerEvent.PriorityChanged}.
+   *
+   * @return the active tier, with what was reported before this call applied
+   * @since 0.1.0
+   */
+  default int activePriority() {
+    return Backend.DEFAULT_PRIORITY;
+  }
+
+  /**
    * The state of the backend source feeding this pool (pending, healthy, failing with its last error and
    * since when), or empty when the pool has none and its backends are set by hand.
    *
@@ -343,6 +355,17 @@ public interface LoadBalancer extends AutoCloseable {
    */
   default Subscription onPanicModeChanged(Consumer<? super LoadBalancerEvent.PanicModeChanged> consumer) {
     return subscribe(LoadBalancerEvent.PanicModeChanged.class, consumer);
+  }
+
+  /**
+   * Subscribes to changes of the active priority tier only (a standby taking the traffic, or giving it back).
+   *
+   * @param consumer receives each change
+   * @return a handle whose {@code close()} unsubscribes
+   * @since 0.1.0
+   */
+  default Subscription onPriorityChanged(Consumer<? super LoadBalancerEvent.PriorityChanged> consumer) {
+    return subscribe(LoadBalancerEvent.PriorityChanged.class, consumer);
   }
 
   /**

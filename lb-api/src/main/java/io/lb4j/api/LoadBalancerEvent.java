@@ -54,6 +54,21 @@ public sealed interface LoadBalancerEvent {
    */
   record NoEligibleBackend(NoBackendReason reason, Instant at) implements LoadBalancerEvent {}
 
+  /**
+   * The priority tier that takes new picks changed ({@link Backend#priority()}): every backend of tier
+   * {@code from} lost its eligibility and tier {@code to} took over (a standby group taking the traffic), or a
+   * tier of a lower value has an eligible backend again and takes the traffic back. Sessions bound to a
+   * backend of another tier move to the new one with a new cookie at their next request.
+   *
+   * @param from the tier that took new picks until now
+   * @param to the tier that takes them from now on
+   * @param eligible how many backends of tier {@code to} can take a pick (0 when no tier has any: {@code to}
+   *     is then the lowest tier, and selects find no backend)
+   * @param at when the change was published
+   * @since 0.1.0
+   */
+  record PriorityChanged(int from, int to, int eligible, Instant at) implements LoadBalancerEvent {}
+
   /** The pool entered ({@code active}) or left fail-open ("panic") mode: picks ignore health. */
   record PanicModeChanged(boolean active, int healthyPercent, Instant at) implements LoadBalancerEvent {}
 

@@ -90,6 +90,25 @@ public final class LoadBalancers {
   }
 
   /**
+   * A builder for the pool of one server group of a listener: named {@code <listener>/<group>} in logs,
+   * events and metrics, and running under {@code listener}'s pool settings (give it the listener with the
+   * group's settings applied, {@code listener.toBuilder().poolSettings(group.settings())}). A
+   * {@code ListenerServer} builds one for each group its routing sends traffic to.
+   *
+   * @param listener the listener, with the group's pool settings
+   * @param group the group's name (1-80 characters of A-Z a-z 0-9 '-' '_' '.')
+   * @return a new builder
+   * @since 0.1.0
+   */
+  public static Builder builder(Listener listener, String group) {
+    Builder b = new Builder(Objects.requireNonNull(listener, "listener"));
+    b.name = listener.name() + "/" + checkCharset("serverGroup.name", group, 1, 80, "A-Z a-z 0-9 '-' '_' '.'",
+        c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+            || c == '.');
+    return b;
+  }
+
+  /**
    * A builder for a client-side pool: no listener, the settings are given to the builder (defaults:
    * weighted round robin, TCP health checks, no persistence, no draining, no slow start).
    *

@@ -248,8 +248,9 @@ public final class Gateway {
     for (ListenerConfig l : config.listeners()) {
       out.println("  " + l.listener().name() + ": " + l.listener().frontendProtocol().name().toLowerCase(Locale.ROOT)
           + " on " + l.bindAddress() + ":" + l.listener().frontendPort() + ", "
-          + (l.source() != null ? "backends from " + l.source().description()
-              : l.backends().size() + (l.backends().size() == 1 ? " backend" : " backends")));
+          + (l.routing() != null ? l.routing().describe() : l.source() != null ? "backends from "
+              + l.source().description() : l.backends().size() + (l.backends().size() == 1 ? " backend" : " backends"))
+          + (l.listener().peakBandwidth().isUnlimited() ? "" : ", peak bandwidth " + l.listener().peakBandwidth()));
     }
     return CommandLine.EXIT_OK;
   }
@@ -403,7 +404,7 @@ public final class Gateway {
       @Override
       public void onValid(GatewayConfig config) {
         List<String> pending = runtime.apply(config);
-        out.println("reloaded: backends, health checks and cookie keys applied");
+        out.println("reloaded: backends, health checks, routing, peak bandwidth and cookie keys applied");
         pending.forEach(line -> out.println("  not applied: " + line));
       }
 
@@ -424,10 +425,11 @@ public final class Gateway {
     long now = System.nanoTime();
     if (terminal) {
       out.print(StatusTable.REDRAW + StatusTable.table(runtime.views()) + "\n"
-          + listeners.table(runtime.metrics(), now));
+          + listeners.table(runtime.metrics(), now) + ListenerStatus.bandwidthTable(runtime.bandwidth()));
     } else {
       StatusTable.lines(runtime.views()).forEach(out::println);
       listeners.lines(runtime.metrics(), now).forEach(out::println);
+      ListenerStatus.bandwidthLines(runtime.bandwidth()).forEach(out::println);
     }
     out.flush();
   }

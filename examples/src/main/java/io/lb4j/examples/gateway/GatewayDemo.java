@@ -10,6 +10,9 @@ import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.persistence.SessionPersistence;
+import io.lb4j.api.routing.ForwardingRules;
+import io.lb4j.api.routing.Routing;
+import io.lb4j.api.routing.ServerGroup;
 import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.testing.Behavior;
@@ -33,7 +36,9 @@ import java.util.function.BooleanSupplier;
  * and a Layer-4 lb4j listener, driven by a plain HTTP client through the reference's behaviours, phase by
  * phase: weighted shares, a sticky browser, a backend failing (its transition, its cause, traffic moving, no
  * failed request), every backend down (502 with the reason), the backends back, a slow backend (504), an
- * oversized header (431) and a request that loops back to the gateway (508).
+ * oversized header (431), a request that loops back to the gateway (508), and a third listener with server
+ * groups: a Host and path rule (normalized paths, 400 for an encoded slash) and a standby group that takes
+ * the traffic while its group is down and gives it back.
  *
  * <p>Returns 0 when every phase behaved as printed, 1 otherwise.
  */
@@ -52,6 +57,7 @@ final class GatewayDemo {
   private InetSocketAddress web;
   private InetSocketAddress tcp;
   private LoadBalancer webPool;
+  private HealthCheckPolicy check;
 
   private GatewayDemo(PrintStream out) {
     this.out = out;
@@ -81,6 +87,7 @@ final class GatewayDemo {
     ok &= slowBackend();
     ok &= oversizedHeader();
     ok &= loop();
+    ok &= groups();
     out.println();
     out.println(ok ? "Every phase behaved as expected." : "Some phase did not behave as expected (see above).");
     return ok;
@@ -95,7 +102,7 @@ final class GatewayDemo {
       backends.add(b);
       resources.add(b);
     }
-    HealthCheckPolicy check = HealthCheckPolicy.builder().type(HealthCheckType.HTTP).path("/health")
+    check = HealthCheckPolicy.builder().type(HealthCheckType.HTTP).path("/health")
         .interval(Duration.ofMillis(100)).responseTimeout(Duration.ofMillis(500))
         .healthyThreshold(2).unhealthyThreshold(2).build();
     Listener l7 = Listener.builder("web", Protocol.HTTP, 0)
@@ -264,6 +271,75 @@ final class GatewayDemo {
     PlainHttpClient.Response r = client.get(web, "/", "Via: 1.1 web");
     out.printf("  GET / with 'Via: 1.1 web' -> %d %s%n", r.status(), r.body().trim());
     return check(r.status() == 508, "a loop back to the gateway: 508, never forwarded");
+  }
+
+  private boolean groups() throws IOException {
+    out.println();
+    out.println("Phase 9: server groups behind one listener: a Host and path rule, and a standby group");
+    HttpTestBackend standby = HttpTestBackend.builder("standby-1").build().start();
+    standby.set(Behavior.builder().header("X-Backend", "standby-1").body("sorry, from standby-1\n").build());
+    resources.add(standby);
+    HttpTestBackend api = backend("app-3");
+    Routing routing = Routing.builder()
+        .group(ServerGroup.builder("web").backend(of(backend("app-1"))).backend(of(backend("app-2"))).standby("dr")
+            .build())
+        .group(ServerGroup.builder("api").backend(of(api)).build())
+        .group(ServerGroup.builder("dr").backend(of(standby)).build())
+        .rules(ForwardingRules.builder().rule("api.example.com", "/v1", "api").defaultGroup("web").build())
+        .build();
+    ListenerServer server = ListenerServer.builder(Listener.builder("routed", Protocol.HTTP, 0).healthCheck(check)
+            .build())
+        .routing(routing).bindAddress(InetAddress.getLoopbackAddress()).eventLoops(1).build().start();
+    resources.add(0, () -> server.stop(Duration.ofSeconds(2)));
+    InetSocketAddress routed = server.localAddress();
+    LoadBalancer web = server.group("web");
+    boolean ok = check(await(() -> web.view().stream().allMatch(v -> v.health() == HealthStatus.HEALTHY)
+        && server.group("api").view().get(0).health() == HealthStatus.HEALTHY), "the groups' backends are healthy");
+    out.println("  rules: " + routing.rules().rules() + ", default group " + routing.rules().defaultGroup()
+        + ", web's standby: dr");
+    int before = api.requests().count();
+    PlainHttpClient.Response r = client.getFrom(routed, "api.example.com", "/v1/../v1/%6frders?id=7");
+    String forwarded = api.requests().count() > before ? api.requests().last().target() : "-";
+    out.printf("  Host api.example.com, GET /v1/../v1/%%6frders?id=7 -> %s; the backend got %s%n",
+        r.headers().get(BACKEND_HEADER), forwarded);
+    ok &= check("app-3".equals(r.headers().get(BACKEND_HEADER)) && "/v1/orders?id=7".equals(forwarded),
+        "the rule matched the normalized path, which is what the backend receives");
+    PlainHttpClient.Response other = client.getFrom(routed, "www.example.com", "/v1/orders");
+    out.printf("  Host www.example.com, GET /v1/orders -> %s (the default group)%n", other.headers().get(BACKEND_HEADER));
+    PlainHttpClient.Response slash = client.getFrom(routed, "api.example.com", "/v1%2Forders");
+    out.printf("  GET /v1%%2Forders -> %d %s%n", slash.status(), slash.body().trim());
+    ok &= check(!"app-3".equals(other.headers().get(BACKEND_HEADER)) && other.status() == 200
+        && slash.status() == 400, "other hosts go to the default group; an encoded '/' is refused with 400");
+
+    ConcurrentLinkedQueue<String> switches = new ConcurrentLinkedQueue<>();
+    web.onPriorityChanged(e -> switches.add("priority " + e.from() + " -> " + e.to()));
+    backend("app-1").stop();
+    backend("app-2").stop();
+    ok &= check(await(() -> web.activePriority() == 1), "with app-1 and app-2 stopped, the standby takes over");
+    Map<String, Integer> during = countFrom(routed, 20);
+    out.printf("  while web's backends are down: 20 requests, %s; pool event: %s%n", during, switches);
+    ok &= check(during.equals(Map.of("standby-1", 20)), "every request goes to the standby group");
+    backend("app-1").start();
+    backend("app-2").start();
+    ok &= check(await(() -> web.activePriority() == 0 && web.view().stream().filter(v -> v.backend().priority() == 0)
+        .allMatch(v -> v.health() == HealthStatus.HEALTHY)), "web's backends are back and take the traffic back");
+    Map<String, Integer> after = countFrom(routed, 20);
+    out.printf("  after: 20 requests, %s; pool events: %s%n", after, switches);
+    return check(!after.containsKey("standby-1") && after.values().stream().mapToInt(Integer::intValue).sum() == 20
+        && switches.size() == 2, "the standby gives the traffic back (one event for each switch)") & ok;
+  }
+
+  private Map<String, Integer> countFrom(InetSocketAddress listener, int requests) throws IOException {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (int i = 0; i < requests; i++) {
+      PlainHttpClient.Response r = client.getFrom(listener, "www.example.com", "/");
+      counts.merge(r.headers().getOrDefault(BACKEND_HEADER, "status " + r.status()), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  private static Backend of(HttpTestBackend b) {
+    return Backend.of(b.name(), b.host(), b.port());
   }
 
   private HttpTestBackend backend(String name) {

@@ -1,7 +1,9 @@
 package io.lb4j.examples.gateway;
 
 import io.lb4j.api.BackendView;
+import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.discovery.BackendSource;
 import io.lb4j.examples.gateway.config.ConfigException;
 import io.lb4j.examples.gateway.config.ConfigProblem;
 import io.lb4j.examples.gateway.admin.AdminServer;
@@ -10,6 +12,7 @@ import io.lb4j.examples.gateway.admin.GatewayStatus;
 import io.lb4j.examples.gateway.config.CookieKeys;
 import io.lb4j.examples.gateway.config.GatewayConfig;
 import io.lb4j.examples.gateway.config.ListenerConfig;
+import io.lb4j.examples.gateway.config.SourceConfig;
 import io.lb4j.impl.CookieKeyRing;
 import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.diagnostics.Diagnostics;
@@ -17,6 +20,7 @@ import io.lb4j.impl.diagnostics.FixStyle;
 import io.lb4j.impl.diagnostics.ListenerSnapshot;
 import io.lb4j.impl.diagnostics.PeriodicCheck;
 import io.lb4j.impl.diagnostics.Report;
+import io.lb4j.impl.listener.BandwidthMetrics;
 import io.lb4j.impl.listener.ConnectionBudget;
 import io.lb4j.impl.listener.ListenerMetrics;
 import io.lb4j.impl.listener.ListenerServer;
@@ -52,11 +56,17 @@ final class GatewayRuntime implements AutoCloseable {
    * One listener's pool and server.
    *
    * @param config the listener as it was started
-   * @param pool its pool
+   * @param pool its pool, or null for a listener with server groups (its server builds a pool per group)
    * @param server its server
    * @param cookieKeys the ring that signs its inserted cookies, or null when it has none from a file
    */
-  record Running(ListenerConfig config, LoadBalancer pool, ListenerServer server, CookieKeyRing cookieKeys) {}
+  record Running(ListenerConfig config, LoadBalancer pool, ListenerServer server, CookieKeyRing cookieKeys) {
+
+    /** The listener's pools now: its one pool, or one per routed group (named {@code listener/group}). */
+    List<LoadBalancer> pools() {
+      return pool != null ? List.of(pool) : List.copyOf(server.groups().values());
+    }
+  }
 
   /**
    * A listener that could not start (most often its port is in use), with where it is in the file.
@@ -79,6 +89,8 @@ final class GatewayRuntime implements AutoCloseable {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Map<String, Running> running;
+  /** Per listener with groups: the source instance of each source its routing names, reused on reload. */
+  private final Map<String, Map<SourceConfig, BackendSource>> sources;
   private final Map<String, CookieKeys> keysApplied = new ConcurrentHashMap<>();
   private final Map<String, Diagnostics> diagnostics = new ConcurrentHashMap<>();
   private final List<PeriodicCheck> checks = new ArrayList<>();
@@ -86,19 +98,25 @@ final class GatewayRuntime implements AutoCloseable {
   private volatile boolean stopped;
   private GatewayConfig config;
 
-  private GatewayRuntime(GatewayConfig config, Map<String, Running> running, AdminServer admin) {
+  private GatewayRuntime(GatewayConfig config, Map<String, Running> running,
+      Map<String, Map<SourceConfig, BackendSource>> sources, AdminServer admin) {
     this.config = config;
     this.running = running;
+    this.sources = sources;
     this.admin = admin;
   }
 
   private static AdminServer startAdmin(GatewayConfig.AdminConfig admin, String fileName, Map<String, Running> running) {
     Instant started = Instant.now();
-    List<GatewayStatus.Served> served = new ArrayList<>();
-    running.values().forEach(r -> served.add(new GatewayStatus.Served((CountingPool) r.pool(), r.server(), started)));
-    List<GatewayStatus.Served> all = List.copyOf(served);
+    // Read at each request: a reload may add or retire group pools.
+    java.util.function.Supplier<List<GatewayStatus.Served>> served = () -> {
+      List<GatewayStatus.Served> all = new ArrayList<>();
+      running.values().forEach(r -> r.pools().forEach(p -> all.add(new GatewayStatus.Served((CountingPool) p,
+          r.server(), started))));
+      return all;
+    };
     try {
-      return AdminServer.start(InetAddress.getByName(admin.bindAddress()), admin.port(), () -> all);
+      return AdminServer.start(InetAddress.getByName(admin.bindAddress()), admin.port(), served);
     } catch (IOException | RuntimeException e) {
       throw new StartFailure(new ConfigProblem(fileName, admin.line(), "admin.port", "the admin endpoint cannot bind "
           + admin.bindAddress() + ":" + admin.port() + ": " + e.getMessage()), e);
@@ -127,12 +145,18 @@ final class GatewayRuntime implements AutoCloseable {
     ConnectionBudget budget = config.maxConnections() > 0 ? ConnectionBudget.of(config.maxConnections())
         : ConnectionBudget.processDefault();
     String instance = instanceId();
-    Map<String, Running> running = new LinkedHashMap<>();
+    Map<String, Running> running = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    Map<String, Map<SourceConfig, BackendSource>> sources = new ConcurrentHashMap<>();
     AdminServer admin = null;
     try {
       for (int i = 0; i < config.listeners().size(); i++) {
         ListenerConfig listener = config.listeners().get(i);
         String name = listener.listener().name();
+        if (listener.routing() != null) {
+          running.put(name, RoutedListeners.start(listener, i, fileName, eventLoops, budget, instance, tls,
+              config.admin() != null, sources, onListenerFailure));
+          continue;
+        }
         LoadBalancers.Builder builder = LoadBalancers.builder(listener.listener());
         if (listener.source() != null) {
           builder.backendSource(listener.source().factory().get());
@@ -162,6 +186,9 @@ final class GatewayRuntime implements AutoCloseable {
           if (tls.containsKey(name)) {
             server.sslContext(tls.get(name));
           }
+          if (listener.udp() != null) {
+            server.udp(listener.udp());
+          }
           pool.start();
           running.put(name, new Running(listener, pool, server.build().start(), ring));
         } catch (IOException | RuntimeException e) {
@@ -178,7 +205,7 @@ final class GatewayRuntime implements AutoCloseable {
       running.values().forEach(r -> stopOne(r, Duration.ZERO));
       throw e;
     }
-    GatewayRuntime runtime = new GatewayRuntime(config, running, admin);
+    GatewayRuntime runtime = new GatewayRuntime(config, running, sources, admin);
     config.listeners().forEach(l -> {
       if (l.cookieKeys() != null) {
         runtime.keysApplied.put(l.listener().name(), l.cookieKeys());
@@ -203,7 +230,7 @@ final class GatewayRuntime implements AutoCloseable {
   }
 
   /** The ring of a key file: the current key signs, the previous one (if listed) still validates. */
-  private static CookieKeyRing ring(CookieKeys keys) {
+  static CookieKeyRing ring(CookieKeys keys) {
     byte[] previous = keys.previous();
     if (previous == null) {
       return CookieKeyRing.of(keys.current());
@@ -252,8 +279,11 @@ final class GatewayRuntime implements AutoCloseable {
    */
   List<Report> examine() {
     List<Report> reports = new ArrayList<>();
-    running.forEach((name, r) -> reports.add(diagnostics.computeIfAbsent(name, n -> diagnostics())
-        .examine(r.pool(), List.of(ListenerSnapshot.of(r.server())))));
+    running.forEach((name, r) -> {
+      Diagnostics d = diagnostics.computeIfAbsent(name, n -> diagnostics());
+      ListenerSnapshot snapshot = ListenerSnapshot.of(r.server());
+      r.pools().forEach(pool -> reports.add(d.examine(pool, List.of(snapshot))));
+    });
     return reports;
   }
 
@@ -269,8 +299,8 @@ final class GatewayRuntime implements AutoCloseable {
   }
 
   private boolean allChecked() {
-    return running.values().stream().allMatch(r -> !r.pool().healthCheck().enabled()
-        || r.pool().view().stream().allMatch(v -> !v.lastCheck().isEmpty()));
+    return running.values().stream().flatMap(r -> r.pools().stream()).allMatch(p -> !p.healthCheck().enabled()
+        || p.view().stream().allMatch(v -> !v.lastCheck().isEmpty()));
   }
 
   /**
@@ -283,8 +313,16 @@ final class GatewayRuntime implements AutoCloseable {
     }
     running.forEach((name, r) -> {
       Diagnostics d = diagnostics();
-      checks.add(PeriodicCheck.logging(() -> d.examine(r.pool(), List.of(ListenerSnapshot.of(r.server()))))
-          .start(every));
+      if (r.pool() != null) {
+        checks.add(PeriodicCheck.logging(() -> d.examine(r.pool(), List.of(ListenerSnapshot.of(r.server()))))
+            .start(every));
+        return;
+      }
+      // One periodic check per group known at start, each reading the group's pool in force.
+      for (String group : r.server().groups().keySet()) {
+        checks.add(PeriodicCheck.logging(() -> d.examine(r.server().groups().getOrDefault(group,
+            r.server().groups().values().iterator().next()), List.of(ListenerSnapshot.of(r.server())))).start(every));
+      }
     });
   }
 
@@ -305,15 +343,22 @@ final class GatewayRuntime implements AutoCloseable {
    * unhealthyThreshold} of the slowest pool): how long {@code diagnose} examines again while one is confirming.
    */
   Duration confirmationTime() {
-    return running.values().stream().map(r -> r.pool().healthCheck())
+    return running.values().stream().flatMap(r -> r.pools().stream()).map(LoadBalancer::healthCheck)
         .map(c -> c.interval().multipliedBy(c.unhealthyThreshold())).max(Duration::compareTo).orElse(Duration.ZERO);
   }
 
-  /** Every pool's backends, by listener name. */
+  /** Every pool's backends, by pool name (the listener's, or {@code listener/group}). */
   Map<String, List<BackendView>> views() {
     Map<String, List<BackendView>> views = new LinkedHashMap<>();
-    running.forEach((name, r) -> views.put(name, r.pool().view()));
+    running.forEach((name, r) -> r.pools().forEach(p -> views.put(p.name(), p.view())));
     return views;
+  }
+
+  /** Every listener's peak-bandwidth counters, by listener name. */
+  Map<String, BandwidthMetrics> bandwidth() {
+    Map<String, BandwidthMetrics> bandwidth = new LinkedHashMap<>();
+    running.forEach((name, r) -> bandwidth.put(name, r.server().bandwidthMetrics()));
+    return bandwidth;
   }
 
   /**
@@ -322,6 +367,7 @@ final class GatewayRuntime implements AutoCloseable {
    */
   synchronized List<String> apply(GatewayConfig next) {
     ReloadPlan plan = ReloadPlan.between(config, next);
+    List<String> pending = new ArrayList<>(plan.needsRestart());
     List<ListenerConfig> effective = new ArrayList<>();
     for (ListenerConfig now : config.listeners()) {
       ListenerConfig applied = now;
@@ -334,9 +380,17 @@ final class GatewayRuntime implements AutoCloseable {
           if (update.healthCheck() != null) {
             r.pool().setHealthCheck(update.healthCheck());
           }
-          applied = now.reloaded(update.healthCheck() == null ? now.listener()
-              : now.listener().toBuilder().healthCheck(update.healthCheck()).build(),
-              update.backends() == null ? now.backends() : update.backends(), now.cookieKeys());
+          Listener settings = update.healthCheck() == null ? now.listener()
+              : now.listener().toBuilder().healthCheck(update.healthCheck()).build();
+          if (update.peakBandwidth() != null) {
+            r.server().setPeakBandwidth(update.peakBandwidth());
+            settings = settings.toBuilder().peakBandwidth(update.peakBandwidth()).build();
+          }
+          applied = now.reloaded(settings, update.backends() == null ? now.backends() : update.backends(),
+              now.cookieKeys());
+          if (update.routing() != null) {
+            applied = RoutedListeners.reroute(r, applied, update.routing(), sources, pending);
+          }
         }
       }
       applied = rotateKeys(applied, next.listener(now.listener().name()).orElse(null));
@@ -344,8 +398,10 @@ final class GatewayRuntime implements AutoCloseable {
     }
     // What runs now, not the file: changes that wait for a restart are named again at the next reload.
     config = new GatewayConfig(effective, config.maxConnections(), config.admin());
-    return plan.needsRestart();
+    return pending;
   }
+
+
 
   /**
    * A new current key in the listener's key file: rotated in, so new cookies are signed with it and cookies
@@ -378,9 +434,11 @@ final class GatewayRuntime implements AutoCloseable {
 
   private static void stopOne(Running r, Duration grace) {
     try {
-      r.server().stop(grace);
+      r.server().stop(grace); // closes the pools of its groups
     } finally {
-      r.pool().close();
+      if (r.pool() != null) {
+        r.pool().close();
+      }
     }
   }
 

@@ -30,8 +30,13 @@ final class PlainHttpClient {
 
   /** Sends {@code GET path} with the extra header lines given (each {@code "Name: value"}). */
   Response get(InetSocketAddress to, String path, String... headerLines) throws IOException {
+    return getFrom(to, to.getHostString() + ":" + to.getPort(), path, headerLines);
+  }
+
+  /** Sends {@code GET path} with {@code Host: host} (a name the listener's rules match) and the extra lines. */
+  Response getFrom(InetSocketAddress to, String host, String path, String... headerLines) throws IOException {
     StringBuilder head = new StringBuilder("GET ").append(path).append(" HTTP/1.1\r\n")
-        .append("Host: ").append(to.getHostString()).append(':').append(to.getPort()).append("\r\n")
+        .append("Host: ").append(host).append("\r\n")
         .append("Connection: close\r\n");
     for (String line : headerLines) {
       head.append(line).append("\r\n");

@@ -2,9 +2,11 @@ package io.lb4j.examples.gateway;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
+import io.lb4j.api.PeakBandwidth;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.examples.gateway.config.GatewayConfig;
 import io.lb4j.examples.gateway.config.ListenerConfig;
+import io.lb4j.examples.gateway.config.RoutingConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -14,11 +16,13 @@ import java.util.function.Function;
 import java.util.Optional;
 
 /**
- * What a configuration reload changes in a running gateway. Backends (membership, weights, enabled) and
- * the health-check policy are applied to running pools without dropping a connection; everything else
- * that changed (a listener added or removed, its port, protocol, scheduler, persistence, timeouts, TLS)
- * needs a restart and is listed in {@link #needsRestart()}, so the operator sees that the file and the
- * running gateway differ. Immutable.
+ * What a configuration reload changes in a running gateway. Backends (membership, weights, enabled), the
+ * health-check policy, the peak bandwidth and, for a listener with server groups, its whole routing (groups,
+ * their settings and backends, rules, default and standby groups, applied at once: each request sees the old
+ * routing or the new one) are applied without dropping a connection; everything else that changed (a listener
+ * added or removed, its port, protocol, timeouts, TLS, UDP flow settings, a switch between groups and a plain
+ * backend list, and for a listener without groups its scheduler and persistence) needs a restart and is listed
+ * in {@link #needsRestart()}, so the operator sees that the file and the running gateway differ. Immutable.
  *
  * @param updates per running listener, the backends and health check to apply
  * @param needsRestart one sentence per change that a reload does not apply
@@ -36,10 +40,13 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
    *
    * @param listenerName the listener
    * @param backends the whole new backend list (the pool applies it as one diff), or null when a source
-   *     provides the backends
-   * @param healthCheck the new policy, or null when it did not change
+   *     provides the backends or the listener has server groups
+   * @param healthCheck the new policy, or null when it did not change (or the listener has server groups)
+   * @param routing the listener's new routing, or null when it did not change (or it has no server groups)
+   * @param peakBandwidth the new caps, or null when they did not change
    */
-  public record Update(String listenerName, List<Backend> backends, HealthCheckPolicy healthCheck) {
+  public record Update(String listenerName, List<Backend> backends, HealthCheckPolicy healthCheck,
+      RoutingConfig routing, PeakBandwidth peakBandwidth) {
 
     /** Copies the list. */
     public Update {
@@ -47,6 +54,10 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
       backends = backends == null ? null : List.copyOf(backends);
     }
   }
+
+  /** The settings a listener with groups applies through its routing, since every group inherits them. */
+  private static final java.util.Set<String> POOL_SETTINGS = java.util.Set.of("backendPort", "scheduler",
+      "outlierDetection", "sessionPersistence", "drainTimeout", "slowStart.window", "slowStart.floorPercent");
 
   /** The listener settings that a running listener keeps until a restart, by their name in the file. */
   private static final Map<String, Function<Listener, Object>> RESTART_SETTINGS = restartSettings();
@@ -68,9 +79,21 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
       }
       Listener a = now.listener();
       Listener b = then.get().listener();
-      HealthCheckPolicy check = a.healthCheck().equals(b.healthCheck()) ? null : b.healthCheck();
-      boolean listed = now.source() == null && then.get().source() == null;
-      updates.add(new Update(name, listed ? then.get().backends() : null, check));
+      boolean routed = now.routing() != null || then.get().routing() != null;
+      HealthCheckPolicy check = routed || a.healthCheck().equals(b.healthCheck()) ? null : b.healthCheck();
+      boolean listed = !routed && now.source() == null && then.get().source() == null;
+      RoutingConfig routing = now.routing() != null && then.get().routing() != null
+          && !now.routing().same(then.get().routing()) ? then.get().routing() : null;
+      PeakBandwidth caps = a.peakBandwidth().equals(b.peakBandwidth()) ? null : b.peakBandwidth();
+      updates.add(new Update(name, listed ? then.get().backends() : null, check, routing, caps));
+      if ((now.routing() == null) != (then.get().routing() == null)) {
+        restart.add("listener '" + name + "': " + (now.routing() == null ? "groups were added" : "groups were"
+            + " removed") + "; restart to apply (a listener with groups changes its routing on reload)");
+      }
+      if (!Objects.equals(now.udp(), then.get().udp())) {
+        restart.add("listener '" + name + "': udp changed from " + now.udp() + " to " + then.get().udp()
+            + "; restart to apply");
+      }
       if (!Objects.equals(now.source(), then.get().source())) {
         restart.add("listener '" + name + "': source changed from " + describe(now) + " to " + describe(then.get())
             + "; restart to apply");
@@ -101,7 +124,10 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
       for (Map.Entry<String, Function<Listener, Object>> setting : RESTART_SETTINGS.entrySet()) {
         Object before = setting.getValue().apply(a);
         Object after = setting.getValue().apply(b);
-        if (!before.equals(after)) {
+        // A listener with groups applies its pool settings with its routing (each group inherits them).
+        boolean appliedWithRouting = now.routing() != null && then.get().routing() != null
+            && POOL_SETTINGS.contains(setting.getKey());
+        if (!before.equals(after) && !appliedWithRouting) {
           restart.add("listener '" + name + "': " + setting.getKey() + " changed from " + before + " to " + after
               + "; restart to apply");
         }

@@ -2,13 +2,15 @@ package io.lb4j.examples.gateway;
 
 import io.lb4j.api.BackendState;
 import io.lb4j.api.BackendView;
+import io.lb4j.api.routing.ServerGroup;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Renders the running gateway's backends as a table: one row per backend of every listener, with its
+ * Renders the running gateway's backends as a table: one row per backend of every pool (a listener's, or one per
+ * server group, named {@code listener/group}; a standby group's backends are marked), with its
  * health, state, weight (effective/configured), active connections, requests, and the last health check.
  * A terminal gets the table redrawn in place; a log file or pipe gets one plain line per backend per
  * refresh. Stateless and thread-safe.
@@ -51,7 +53,8 @@ final class StatusTable {
     String health = v.health().name().toLowerCase(Locale.ROOT)
         + (v.ejected() ? " (ejected)" : "")
         + (v.state() == BackendState.DRAINING ? " (draining)" : "")
-        + (v.backend().enabled() ? "" : " (disabled)");
+        + (v.backend().enabled() ? "" : " (disabled)")
+        + (v.backend().metadata().containsKey(ServerGroup.STANDBY_METADATA_KEY) ? " (standby)" : "");
     return new String[] {listener, v.backend().id(), v.backend().authority(), health,
         v.effectiveWeight() + "/" + v.backend().weight(), String.valueOf(v.activeConnections()),
         String.valueOf(v.picks()), v.lastCheck().isEmpty() ? "-" : v.lastCheck()};

@@ -280,7 +280,8 @@ class GatewayCommandTest {
         String oldCookie = client.get(running, "/").headers().get("set-cookie").split(";")[0];
 
         Files.writeString(keys, newKey + "\n" + oldKey + "\n"); // rotate: a new current key, the old one kept
-        Await.until("the new key applied", () -> out().contains("reloaded: backends, health checks and cookie keys"),
+        Await.until("the new key applied",
+            () -> out().contains("reloaded: backends, health checks, routing, peak bandwidth and cookie keys"),
             DEADLINE);
         a.requests().clear();
         b.requests().clear();
@@ -350,7 +351,8 @@ class GatewayCommandTest {
       // Reload: b joins, a leaves; the listener keeps running on the same port.
       Files.writeString(file, String.format(config, "      - {id: b, host: 127.0.0.3, port: " + b.port() + "}\n"));
       Await.until("the reload is applied",
-          () -> out().contains("reloaded: backends, health checks and cookie keys applied"), DEADLINE);
+          () -> out().contains("reloaded: backends, health checks, routing, peak bandwidth and cookie keys applied"),
+          DEADLINE);
       Await.until("traffic reaches b", () -> status(client, listener) == 200 && b.requests().count() > 0, DEADLINE);
       a.requests().clear();
       for (int i = 0; i < 20; i++) {

@@ -28,6 +28,10 @@ class GatewayDemoTest {
         "GET /slow -> 504 ",
         "-> 431 ",
         "-> 508 ",
+        "ok: the rule matched the normalized path, which is what the backend receives",
+        "GET /v1%2Forders -> 400 ",
+        "ok: every request goes to the standby group",
+        "ok: the standby gives the traffic back (one event for each switch)",
         "Every phase behaved as expected.");
     assertThat(exit).as(printed).isZero();
   }

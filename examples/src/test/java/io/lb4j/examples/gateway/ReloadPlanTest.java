@@ -83,4 +83,48 @@ class ReloadPlanTest {
         "listener 'web': scheduler changed from wrr to wlc; restart to apply",
         "listener 'api' was added to the file; restart to start it");
   }
+
+  private static final String ROUTED = "listeners:\n  - name: web\n    protocol: http\n    port: 8080\n%s"
+      + "    groups:\n"
+      + "      - name: app\n        backends:\n          - {id: a, host: 127.0.0.1, port: 9001, weight: %d}\n"
+      + "      - name: api\n        backends:\n          - {id: b, host: 127.0.0.2, port: 9002}\n"
+      + "    rules:\n      - {path: %s, group: api}\n    defaultGroup: app\n";
+
+  private static GatewayConfig routed(String extra, int weight, String path) throws Exception {
+    return new GatewayConfigParser().parse("g.yaml", String.format(ROUTED, extra, weight, path), null);
+  }
+
+  @Test
+  void between_appliesAListenersRoutingAndPeakBandwidthLive() throws Exception {
+    GatewayConfig running = routed("", 3, "/api");
+    GatewayConfig next = routed("    peakBandwidth: {upstream: 50}\n    scheduler: rr\n", 5, "/v2");
+
+    ReloadPlan plan = ReloadPlan.between(running, next);
+
+    assertThat(plan.needsRestart()).as("a routed listener's scheduler goes with its routing").isEmpty();
+    ReloadPlan.Update update = plan.updates().get(0);
+    assertThat(update.routing().rules().rules()).extracting(r -> r.pathPrefix()).containsExactly("/v2");
+    assertThat(update.routing().group("app").backends().get(0).weight()).isEqualTo(5);
+    assertThat(update.peakBandwidth().upstreamMbps()).isEqualTo(50);
+    assertThat(update.backends()).isNull();
+    assertThat(update.healthCheck()).isNull();
+
+    ReloadPlan same = ReloadPlan.between(running, routed("", 3, "/api"));
+    assertThat(same.updates().get(0).routing()).as("an unchanged routing is not applied again").isNull();
+    assertThat(same.updates().get(0).peakBandwidth()).isNull();
+  }
+
+  @Test
+  void between_namesASwitchBetweenGroupsAndBackends_andUdpSettings() throws Exception {
+    GatewayConfig plain = config("wrr", "2s", "      - {id: a, host: 127.0.0.1, port: 9001}\n");
+    assertThat(ReloadPlan.between(plain, routed("", 3, "/api")).needsRestart()).containsExactly(
+        "listener 'web': groups were added; restart to apply (a listener with groups changes its routing on reload)");
+
+    GatewayConfig udp = new GatewayConfigParser().parse("g.yaml", "listeners:\n  - {name: dns, protocol: udp, port: 53,"
+        + " udp: {maxFlows: 10}, backends: []}\n", null);
+    GatewayConfig udp2 = new GatewayConfigParser().parse("g.yaml", "listeners:\n  - {name: dns, protocol: udp, port: 53,"
+        + " udp: {maxFlows: 20}, backends: []}\n", null);
+    assertThat(ReloadPlan.between(udp, udp2).needsRestart()).singleElement().asString()
+        .startsWith("listener 'dns': udp changed from").endsWith("; restart to apply");
+  }
 }

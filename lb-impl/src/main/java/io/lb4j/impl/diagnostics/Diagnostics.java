@@ -66,6 +66,10 @@ public final class Diagnostics {
   public static final Duration DEFAULT_PORT_PROBE_TIMEOUT = Duration.ofSeconds(1);
   /** The default cap on traffic-port probes per examination. */
   public static final int DEFAULT_MAX_PORT_PROBES = 16;
+  /** How long a forwarding rule must match nothing, by default, before it is reported. */
+  public static final Duration DEFAULT_RULE_IDLE_TIME = Duration.ofMinutes(10);
+  /** How many other requests the listener must route meanwhile, by default, before an idle rule is reported. */
+  public static final int DEFAULT_RULE_IDLE_REQUESTS = 1000;
 
   final Clock clock;
   final int flappingTransitions;
@@ -76,10 +80,13 @@ public final class Diagnostics {
   final int slowResponsePercent;
   final Duration portProbeTimeout;
   final int maxPortProbes;
+  final Duration ruleIdleTime;
+  final int ruleIdleRequests;
   final Fixes fixes;
   private final PoolFindings poolFindings;
   private final HealthCheckFindings healthFindings;
   private final ListenerFindings listenerFindings;
+  private final RoutingFindings routingFindings;
   private final ClientFindings clientFindings;
   private final HostFindings hostFindings;
 
@@ -93,10 +100,13 @@ public final class Diagnostics {
     this.slowResponsePercent = b.slowResponsePercent;
     this.portProbeTimeout = b.portProbeTimeout;
     this.maxPortProbes = b.maxPortProbes;
+    this.ruleIdleTime = b.ruleIdleTime;
+    this.ruleIdleRequests = b.ruleIdleRequests;
     this.fixes = new Fixes(b.fixStyle);
     this.poolFindings = new PoolFindings(this);
     this.healthFindings = new HealthCheckFindings(this);
     this.listenerFindings = new ListenerFindings(this);
+    this.routingFindings = new RoutingFindings(this);
     this.clientFindings = new ClientFindings();
     this.hostFindings = new HostFindings(new ProcFs(b.procRoot), b.timeWaitThreshold);
   }
@@ -139,6 +149,7 @@ public final class Diagnostics {
     List<Finding> out = new ArrayList<>();
     if (served) {
       guarded("listeners", out, () -> listenerFindings.examine(e, snapshots, out));
+      guarded("routing", out, () -> routingFindings.examine(e, snapshots, out));
     }
     if (client != null) {
       guarded("client", out, () -> clientFindings.examine(e, client, out));
@@ -199,6 +210,8 @@ public final class Diagnostics {
     private int slowResponsePercent = DEFAULT_SLOW_RESPONSE_PERCENT;
     private Duration portProbeTimeout = DEFAULT_PORT_PROBE_TIMEOUT;
     private int maxPortProbes = DEFAULT_MAX_PORT_PROBES;
+    private Duration ruleIdleTime = DEFAULT_RULE_IDLE_TIME;
+    private int ruleIdleRequests = DEFAULT_RULE_IDLE_REQUESTS;
     private FixStyle fixStyle = FixStyle.JAVA_API;
 
     private Builder() {}
@@ -278,6 +291,21 @@ public final class Diagnostics {
     /** The most traffic-port probes in one examination, 0-1000 (default 16); 0 turns them off. */
     public Builder maxPortProbes(int max) {
       this.maxPortProbes = checkRange("diagnostics.maxPortProbes", max, 0, 1000);
+      return this;
+    }
+
+    /**
+     * When a forwarding rule that matches nothing is reported ({@link FindingCode#RULE_NEVER_MATCHES}): after
+     * {@code time} (1s-7d, default 10 minutes) and {@code otherRequests} (1-1000000000, default 1000) requests
+     * routed by other rules or the default, both counted from the examination that first saw the rule or last
+     * saw it match.
+     *
+     * @since 0.1.0
+     */
+    public Builder ruleIdle(int otherRequests, Duration time) {
+      int requests = checkRange("diagnostics.ruleIdleRequests", otherRequests, 1, 1_000_000_000);
+      this.ruleIdleTime = checkRange("diagnostics.ruleIdleTime", time, Duration.ofSeconds(1), Duration.ofDays(7));
+      this.ruleIdleRequests = requests;
       return this;
     }
 

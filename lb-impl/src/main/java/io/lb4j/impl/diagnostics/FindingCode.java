@@ -81,7 +81,40 @@ public enum FindingCode {
   /** Session persistence is on and one backend takes far more than its weighted share, judged once the pool made 100 picks (by default). */
   PERSISTENCE_SKEW("persistence-skew"),
   /** A source of evidence (for example /proc) could not be read, so some findings could not be looked for. At one examination. */
-  SOURCE_UNAVAILABLE("source-unavailable");
+  SOURCE_UNAVAILABLE("source-unavailable"),
+  /**
+   * A forwarding rule matched no request while the listener routed others: for at least the rule-idle time (10
+   * minutes by default) and at least the rule-idle count of other requests (1,000 by default), both counted
+   * from the examination that first saw the rule, or that last saw it match. A rule that another always wins
+   * over (same host and prefix) cannot be built at all; this is the rule that could match but does not (a host
+   * or prefix nobody sends).
+   *
+   * @since 0.1.0
+   */
+  RULE_NEVER_MATCHES("rule-never-matches"),
+  /**
+   * A server group has no eligible backend (its standby's included) while its rules still send it requests:
+   * each such request gets 502. Seen at one examination, with requests routed to the group since the last
+   * examination (the first: since the listener started).
+   *
+   * @since 0.1.0
+   */
+  GROUP_NO_ELIGIBLE_BACKEND("group-no-eligible-backend"),
+  /**
+   * A server group's standby has its traffic: none of the group's own backends is eligible. Seen at one
+   * examination; it clears at the first examination where the group's own backends serve again.
+   *
+   * @since 0.1.0
+   */
+  STANDBY_IN_USE("standby-in-use"),
+  /**
+   * The listener's peak bandwidth held traffic back: time throttled grew since the last examination (the
+   * first: since the listener started). Information, with the caps and the rate achieved between the two
+   * examinations.
+   *
+   * @since 0.1.0
+   */
+  BANDWIDTH_CAP_REACHED("bandwidth-cap-reached");
 
   private final String id;
 

@@ -6,10 +6,12 @@ import static io.lb4j.api.internal.Checks.format;
 
 import io.lb4j.api.Listener;
 import io.lb4j.api.Protocol;
+import io.lb4j.impl.listener.BandwidthMetrics;
 import io.lb4j.impl.listener.FailureCause;
 import io.lb4j.impl.listener.ListenerMetrics;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.impl.listener.ListenerState;
+import io.lb4j.impl.listener.RoutingMetrics;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Collections;
@@ -46,6 +48,10 @@ public final class ListenerSnapshot {
   private final long gatewayTimeouts;
   private final long loopsDetected;
   private final Duration responseTimeP99;
+  private final RoutingMetrics routing;
+  private final BandwidthMetrics bandwidth;
+  private final long bytesIn;
+  private final long bytesOut;
 
   private ListenerSnapshot(Builder b) {
     this.name = b.name;
@@ -62,6 +68,10 @@ public final class ListenerSnapshot {
     this.gatewayTimeouts = b.gatewayTimeouts;
     this.loopsDetected = b.loopsDetected;
     this.responseTimeP99 = b.responseTimeP99;
+    this.routing = b.routing;
+    this.bandwidth = b.bandwidth;
+    this.bytesIn = b.bytesIn;
+    this.bytesOut = b.bytesOut;
   }
 
   /**
@@ -96,7 +106,9 @@ public final class ListenerSnapshot {
         .headersTooLarge(m.failures(FailureCause.HEADER_TOO_LARGE))
         .gatewayTimeouts(m.gatewayTimeouts())
         .loopsDetected(m.failures(FailureCause.LOOP))
-        .responseTimeP99(m.responseTimeQuantile(0.99));
+        .responseTimeP99(m.responseTimeQuantile(0.99))
+        .routing(server.routingMetrics())
+        .bandwidth(server.bandwidthMetrics(), m.bytesIn(), m.bytesOut());
     for (FailureCause cause : FailureCause.values()) {
       if (cause.status() == 502) {
         b.badGateway(cause.label(), m.failures(cause));
@@ -175,6 +187,42 @@ public final class ListenerSnapshot {
     return responseTimeP99;
   }
 
+  /**
+   * What the listener's routing decided and its server groups' state, or null when unknown.
+   *
+   * @since 0.1.0
+   */
+  public RoutingMetrics routing() {
+    return routing;
+  }
+
+  /**
+   * What the peak bandwidth held back, with the caps in force, or null when unknown.
+   *
+   * @since 0.1.0
+   */
+  public BandwidthMetrics bandwidth() {
+    return bandwidth;
+  }
+
+  /**
+   * Bytes read from clients since the listener started.
+   *
+   * @since 0.1.0
+   */
+  public long bytesIn() {
+    return bytesIn;
+  }
+
+  /**
+   * Bytes written to clients since the listener started.
+   *
+   * @since 0.1.0
+   */
+  public long bytesOut() {
+    return bytesOut;
+  }
+
   @Override
   public String toString() {
     return "ListenerSnapshot{" + name + " " + protocol + " " + bindAddress + ":" + port
@@ -200,6 +248,10 @@ public final class ListenerSnapshot {
     private long gatewayTimeouts;
     private long loopsDetected;
     private Duration responseTimeP99 = Duration.ZERO;
+    private RoutingMetrics routing;
+    private BandwidthMetrics bandwidth;
+    private long bytesIn;
+    private long bytesOut;
 
     private Builder(Listener listener, String bindAddress, int port) {
       Objects.requireNonNull(listener, "listener");
@@ -284,6 +336,29 @@ public final class ListenerSnapshot {
       Objects.requireNonNull(p99, "listenerSnapshot.responseTimeP99");
       checkArgument(!p99.isNegative(), "listenerSnapshot.responseTimeP99", "0 or more", format(p99));
       this.responseTimeP99 = p99;
+      return this;
+    }
+
+    /**
+     * What the listener's routing decided and its groups' state ({@code ListenerServer.routingMetrics()}).
+     *
+     * @since 0.1.0
+     */
+    public Builder routing(RoutingMetrics metrics) {
+      this.routing = Objects.requireNonNull(metrics, "listenerSnapshot.routing");
+      return this;
+    }
+
+    /**
+     * What the peak bandwidth held back ({@code ListenerServer.bandwidthMetrics()}, with its caps) and the bytes
+     * read from and written to clients, 0 or more.
+     *
+     * @since 0.1.0
+     */
+    public Builder bandwidth(BandwidthMetrics metrics, long bytesFromClients, long bytesToClients) {
+      this.bandwidth = Objects.requireNonNull(metrics, "listenerSnapshot.bandwidth");
+      this.bytesIn = count("listenerSnapshot.bytesIn", bytesFromClients);
+      this.bytesOut = count("listenerSnapshot.bytesOut", bytesToClients);
       return this;
     }
 

@@ -10,6 +10,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +50,8 @@ final class ProbeLoop implements Runnable {
 
   private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
   private final TimerHeap heap = new TimerHeap();
+  /** Targets that check the same thing the same way share one probe. */
+  private final ProbeSharing sharing = new ProbeSharing();
   /** Groups with due probes waiting for a place; each at most once. */
   private final ArrayDeque<ProbeGroup> waitingGroups = new ArrayDeque<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(512);
@@ -264,13 +268,17 @@ final class ProbeLoop implements Runnable {
       return;
     }
     PolicyView v = t.group.owner.view();
-    if (v.enabled) {
+    if (v.enabled && !sharing.join(t)) {
       scheduleFirst(t, v, System.nanoTime());
     }
   }
 
-  /** Stops probing {@code t} at once, closing an in-flight probe. */
+  /** Stops probing {@code t} at once, closing an in-flight probe; a follower of its probes takes over. */
   void remove(Target t) {
+    Target next = sharing.leave(t);
+    if (next != null) {
+      takeOver(next, t);
+    }
     if (t.phase == Target.IN_FLIGHT) {
       abort(t);
     }
@@ -288,6 +296,13 @@ final class ProbeLoop implements Runnable {
       if (t.phase == Target.REMOVED) {
         continue;
       }
+      Target next = sharing.leave(t); // its key changes with the policy
+      if (next != null) {
+        takeOver(next, t);
+      }
+      if (t.phase == Target.FOLLOWING) {
+        t.phase = Target.WAITING;
+      }
       if (!v.enabled) {
         if (t.phase == Target.IN_FLIGHT) {
           abort(t);
@@ -296,10 +311,50 @@ final class ProbeLoop implements Runnable {
         t.phase = Target.WAITING;
       } else if (t.phase == Target.WAITING) {
         scheduleFirst(t, v, now);
+        if (sharing.join(t)) {
+          heap.remove(t);
+        }
       }
     }
     if (!v.enabled) {
       group.queued.clear();
+    }
+  }
+
+  /** {@code next} leads the probes {@code old} led: it keeps {@code old}'s cadence, or probes now. */
+  private void takeOver(Target next, Target old) {
+    boolean waiting = old.phase == Target.WAITING && old.heapIndex >= 0;
+    long now = System.nanoTime();
+    next.phase = Target.WAITING;
+    next.base = waiting ? old.base : now;
+    next.due = waiting ? old.due : now;
+    heap.schedule(next, next.due);
+  }
+
+  /**
+   * Hands a leader's result to its followers; one whose address or policy changed since it joined is detached
+   * and probed under its new key instead.
+   */
+  private void handOut(Target leader, boolean success, String cause, long latencyNanos) {
+    List<Target> followers = leader.followers;
+    for (int i = 0; i < followers.size();) {
+      Target f = followers.get(i);
+      if (!ProbeSharing.stillMatches(f)) {
+        sharing.leave(f); // out of this list: i now names the next one
+        f.phase = Target.WAITING;
+        PolicyView fv = f.group.owner.view();
+        if (fv.enabled && !sharing.join(f)) {
+          scheduleFirst(f, fv, System.nanoTime());
+        }
+        continue;
+      }
+      try {
+        f.group.owner.onProbeResult(f, success, cause, latencyNanos);
+      } catch (RuntimeException e) {
+        log.warn("{}health check result of backend {} ({}) could not be fully applied", f.group.owner.logPrefix(),
+            f.id, cause, e);
+      }
+      i++;
     }
   }
 
@@ -341,6 +396,16 @@ final class ProbeLoop implements Runnable {
     PolicyView v = g.owner.view();
     if (!v.enabled) {
       return;
+    }
+    if (!Objects.equals(ProbeSharing.keyOf(t), t.sharedKey)) {
+      // Its address changed (a host name resolved elsewhere) or it could not share before: key it anew.
+      Target next = sharing.leave(t);
+      if (next != null) {
+        takeOver(next, t);
+      }
+      if (sharing.join(t)) {
+        return;
+      }
     }
     if (v.skipWhenTrafficSucceeds && t.state.isHealthy()) {
       long last = t.lastTrafficSuccess;
@@ -526,6 +591,9 @@ final class ProbeLoop implements Runnable {
       // transition event is lost; the backend's status and its next probe are not.
       log.warn("{}health check result of backend {} ({}) could not be fully applied", g.owner.logPrefix(), t.id,
           cause, e);
+    }
+    if (t.followers != null && !t.followers.isEmpty()) {
+      handOut(t, success, cause, now - t.probeStart);
     }
     scheduleNext(t, v, now);
   }

@@ -18,6 +18,8 @@ final class Target {
   static final int QUEUED = 1;
   static final int IN_FLIGHT = 2;
   static final int REMOVED = 3;
+  /** Not probed itself: its leader's results are handed to it ({@link ProbeSharing}). */
+  static final int FOLLOWING = 4;
 
   final Backend backend;
   final String id;
@@ -58,6 +60,12 @@ final class Target {
   /** First bytes of the HTTP response, up to the status code. */
   byte[] head;
   int headLength;
+  /** The key it shares probes under ({@link ProbeSharing}), or null when it does not share. */
+  ProbeSharing.Key sharedKey;
+  /** The target whose probes it follows, or null when it probes itself. */
+  Target leader;
+  /** The targets that follow its probes (a leader), or null. */
+  java.util.List<Target> followers;
 
   Target(ProbeGroup group, Backend backend, InetAddress address, int trafficPort, boolean startHealthy) {
     this.group = group;

@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener;
 
+import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
@@ -15,12 +16,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Selects a backend through the pool and connects to it, for one Layer-4 connection or one Layer-7
+ * Selects a backend through a server group's pool and connects to it, for one Layer-4 connection or one Layer-7
  * request: a failed or timed-out connect is reported to the pool and the next backend the pool selects is
  * tried, up to {@code maxConnectAttempts}; the pool never offers a backend that already failed for this
  * request, even to a sticky session, which moves to the new backend with a new cookie. Layer 7 first takes
  * an idle keep-alive connection from its loop's pool. A socket that cannot be opened (out of file
  * descriptors) ends the dialling with {@code SOCKET_UNAVAILABLE}: a local shortage, blamed on no backend.
+ *
+ * <p>The request holds its group ({@link GroupPool#acquire()}) from {@link #dial} until it can select no more:
+ * {@link #committed()} (a response head arrived, or a Layer-4 connection is established) or {@link #close()}.
+ * Every select avoids what the request tried and what its routing generation hides ({@link Exclusions}).
  *
  * <p>Each step returns what happened ({@link Result}): the connection is {@link Result#READY} (take it with
  * {@link #connection()}), {@link Result#PENDING} (wait for {@code OP_CONNECT}), or no backend can be reached
@@ -49,7 +54,12 @@ final class BackendDialer {
   /** Idle keep-alive connections (Layer 7), or null (Layer 4). */
   private final BackendConnectionPool idle;
   private final List<String> tried = new ArrayList<>(2);
+  private final Exclusions exclusions = new Exclusions();
   private RequestContext request;
+  /** The request's group: its pool selects and is told each outcome. */
+  private GroupPool group;
+  /** Whether the request still holds its group (may select again). */
+  private boolean holding;
   private int attempts;
   private Selection selection;
   private BackendConnection connecting;
@@ -99,18 +109,39 @@ final class BackendDialer {
     return connecting != null;
   }
 
-  /** Starts over for a new request or connection. */
-  Result dial(RequestContext request) throws IOException {
+  /** Starts over for a new request or connection, selecting from {@code group}'s pool. */
+  Result dial(RequestContext request, GroupPool group) throws IOException {
+    committed();
     this.request = request;
+    this.group = group;
+    group.acquire();
+    this.holding = true;
     this.attempts = 0;
     this.tried.clear();
     return next();
   }
 
+  /** The pool of the request's group (null before the first dial). */
+  LoadBalancer pool() {
+    return group == null ? null : group.pool;
+  }
+
+  /** The request will select no more (its response started): its group is let go. Idempotent. */
+  void committed() {
+    if (holding) {
+      holding = false;
+      group.release();
+    }
+  }
+
+  private Selection select() {
+    return group.pool.select(request, exclusions.of(tried, group.hidden));
+  }
+
   private Result next() throws IOException {
     while (attempts < ctx.maxConnectAttempts) {
       attempts++;
-      Selection s = ctx.pool.select(request, tried);
+      Selection s = select();
       if (!s.hasBackend()) {
         if (!tried.isEmpty()) {
           break; // every other backend is out too: the connect failures are the cause, not the pool
@@ -162,7 +193,7 @@ final class BackendDialer {
     InetSocketAddress failedAddress = failed.address();
     while (attempts < ctx.maxConnectAttempts) {
       attempts++;
-      Selection s = ctx.pool.select(request, tried);
+      Selection s = select();
       if (!s.hasBackend()) {
         break;
       }
@@ -245,7 +276,8 @@ final class BackendDialer {
       // Layer 4: the connect is all there is to judge. Layer 7 reports each request's own outcome once it is
       // known: a connect success reported too would reset the failure count of a backend that accepts and
       // then closes every connection, and count each request twice.
-      ctx.pool.report(selection, Outcome.success(Duration.ofNanos(System.nanoTime() - connectStart)));
+      group.pool.report(selection, Outcome.success(Duration.ofNanos(System.nanoTime() - connectStart)));
+      committed(); // a Layer-4 connection never selects again
     }
     ready = c;
     return Result.READY;
@@ -270,7 +302,7 @@ final class BackendDialer {
 
   private void failed(String cause) {
     log.debug("{}: connect to {} failed: {}", ctx.listener.name(), selection.backend().authority(), cause);
-    ctx.pool.report(selection, Outcome.failure(Outcome.Kind.CONNECT_FAILURE,
+    group.pool.report(selection, Outcome.failure(Outcome.Kind.CONNECT_FAILURE,
         Duration.ofNanos(System.nanoTime() - connectStart)));
     releaseSelection();
     if (connecting != null) {
@@ -287,8 +319,9 @@ final class BackendDialer {
     }
   }
 
-  /** Closes a pending connect and releases the selection (the owner is closing). */
+  /** Closes a pending connect, releases the selection and lets the group go (the owner is closing). */
   void close() {
+    committed();
     if (connecting != null) {
       connecting.close(loop.buffers());
       connecting = null;

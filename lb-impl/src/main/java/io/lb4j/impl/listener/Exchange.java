@@ -64,6 +64,8 @@ final class Exchange {
   private final ExchangeClocks clocks;
 
   private RequestHead request;
+  /** The path to forward instead of the target's (normalized by the router), or null. */
+  private CharSequence forwardPath;
   private long startNanos;
   private int phase = IDLE;
   private int status;
@@ -87,12 +89,15 @@ final class Exchange {
   }
 
   /**
-   * Starts serving {@code head}, which arrived whole at {@code nowNanos}: selects a backend and connects. The
-   * forwarders parse and scan with {@code codec}, the client connection's borrowed codec state, until
-   * {@link #detachCodec}.
+   * Starts serving {@code head}, which arrived whole at {@code nowNanos}: selects a backend of {@code group}
+   * (the one the listener's routing chose) and connects; the request goes with {@code path} in place of its
+   * target's path when not null. The forwarders parse and scan with {@code codec}, the client connection's
+   * borrowed codec state, until {@link #detachCodec}.
    */
-  Step start(RequestHead head, ExchangeCodec codec, RequestContext selectBy, long nowNanos) throws IOException {
+  Step start(RequestHead head, ExchangeCodec codec, RequestContext selectBy, GroupPool group, CharSequence path,
+      long nowNanos) throws IOException {
     request = head;
+    forwardPath = path;
     startNanos = nowNanos;
     status = 0;
     failure = null;
@@ -102,7 +107,7 @@ final class Exchange {
     up.start(head, codec.requestBody);
     down.start(head, codec.responseParser, codec.responseBody);
     phase = CONNECTING;
-    return dialed(dialer.dial(selectBy));
+    return dialed(dialer.dial(selectBy, group));
   }
 
   private Step dialed(BackendDialer.Result result) {
@@ -121,7 +126,7 @@ final class Exchange {
     backend.attach(connection, System.nanoTime());
     down.awaitHead();
     String hostIfAbsent = request.hasHost() ? null : dialer.selection().backend().authority();
-    up.prepareHead(request, clientIp, hostIfAbsent);
+    up.prepareHead(request, clientIp, hostIfAbsent, forwardPath);
     return Step.MOVED;
   }
 
@@ -196,8 +201,9 @@ final class Exchange {
     }
     status = head.status();
     Selection selection = dialer.selection();
+    dialer.committed(); // the response started: no other backend will be asked
     report(Outcome.httpStatus(status, sinceStart()));
-    SessionCookies.observe(ctx, selection, head);
+    SessionCookies.observe(dialer.pool(), selection, head);
     // The backend's own "Connection: close" ends the backend connection only: the client's stays open
     // (nginx's way), unless the body runs until the backend closes, which only a close can tell the client.
     closeClient = !request.keepAlive() || head.framing() == BodyFraming.UNTIL_CLOSE || dechunk || !up.bodyDone()
@@ -328,7 +334,7 @@ final class Exchange {
   }
 
   private void report(Outcome outcome) {
-    ctx.pool.report(dialer.selection(), outcome);
+    dialer.pool().report(dialer.selection(), outcome);
   }
 
   private Duration sinceStart() {

@@ -34,6 +34,26 @@ public enum FailureCause {
   CLIENT_TIMEOUT(408, "client timeout"),
   /** The request was malformed or ambiguous (RFC 9112 framing): 400, connection closed. */
   BAD_REQUEST(400, "bad request"),
+  /**
+   * A listener with forwarding rules got a request without a usable {@code Host} (none in HTTP/1.1, or one that
+   * is not {@code host[:port]}): 400, never the default group.
+   *
+   * @since 0.1.0
+   */
+  BAD_HOST(400, "bad host"),
+  /**
+   * A listener with forwarding rules got a path it cannot normalize safely (a {@code ..} above the root, a bad
+   * or encoded-slash escape, a character outside RFC 3986): 400.
+   *
+   * @since 0.1.0
+   */
+  BAD_PATH(400, "bad path"),
+  /**
+   * No forwarding rule matches the request and the listener has no default group: 404 from the listener.
+   *
+   * @since 0.1.0
+   */
+  NO_ROUTE(404, "no route"),
   /** The request line was longer than the limit: 414. */
   URI_TOO_LONG(414, "uri too long"),
   /** The request header block was larger than {@code Listener.maxRequestHeaderSize()}: 431. */

@@ -61,6 +61,8 @@ final class HttpProxyConnection extends IoHandler {
    */
   private ExchangeCodec codec;
   private final Exchange exchange;
+  /** Picks each request's server group (and the path forwarded) before a backend is selected. */
+  private final RequestRouter router = new RequestRouter();
   private final AccessLog accessLog;
   /** Peak bandwidth of the backend's reads (the client's download); the client's own is its channel's. */
   private final Throttle downThrottle;
@@ -211,8 +213,14 @@ final class HttpProxyConnection extends IoHandler {
     if (head.upgradeRequested() && head.upgradesToH2c() && !http.allowH2cUpgrade) {
       head.ignoreUpgrade(); // served as HTTP/1.1: an h2c tunnel would pass the client's HTTP/2 unchecked
     }
+    GroupPool group = router.route(ctx.routes(), head);
+    if (group == null) {
+      answer(router.refusal(), router.reason(), start);
+      return true;
+    }
     state = EXCHANGE;
-    act(exchange.start(head, codec, SessionCookies.requestContext(ctx, clientContext, head), start));
+    act(exchange.start(head, codec, SessionCookies.requestContext(group.pool, clientContext, head), group,
+        router.forwardPath(), start));
     return true;
   }
 

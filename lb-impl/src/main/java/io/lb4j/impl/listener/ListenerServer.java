@@ -4,12 +4,14 @@ import static io.lb4j.api.internal.Checks.checkCharset;
 import static io.lb4j.api.internal.Checks.checkRange;
 import static io.lb4j.api.internal.Checks.checkState;
 
-import io.lb4j.api.Backend;
-import io.lb4j.api.BackendView;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.PeakBandwidth;
 import io.lb4j.api.Protocol;
+import io.lb4j.api.routing.Routing;
+import io.lb4j.api.routing.ServerGroup;
+import io.lb4j.impl.CookieKeyRing;
+import io.lb4j.impl.groups.GroupPools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -20,27 +22,50 @@ import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running listener: binds a {@link Listener}'s port and forwards what arrives to the backends its
- * {@link LoadBalancer} selects. A TCP listener relays connections (Layer 4); a UDP listener relays
- * datagrams by flow (Layer 4, see {@link UdpSettings}); HTTP and HTTPS listeners proxy requests (Layer 7).
+ * A running listener: binds a {@link Listener}'s port and forwards what arrives to the backends of its server
+ * groups. A TCP listener relays connections (Layer 4); a UDP listener relays datagrams by flow (Layer 4, see
+ * {@link UdpSettings}); HTTP and HTTPS listeners proxy requests (Layer 7).
  *
  * <pre>{@code
+ * // one pool of the caller's: every request goes to it
  * try (ListenerServer server = ListenerServer.builder(pool).build().start()) {
  *   ... traffic to server.localAddress() ...
  *   server.stop(Duration.ofSeconds(10));
  * }
+ * // server groups and forwarding rules: the server builds a pool per routed group
+ * ListenerServer server = ListenerServer.builder(listener).routing(Routing.builder()
+ *     .group(ServerGroup.of("web", webBackends)).group(ServerGroup.of("api", apiBackends))
+ *     .rules(ForwardingRules.builder().rule("*.example.com", "/api", "api").defaultGroup("web").build())
+ *     .build()).build().start();
  * }</pre>
+ *
+ * <p><b>Server groups.</b> Built with a {@link Routing}, the server builds a pool ({@code <listener>/<group>})
+ * for every group a rule or the default names, starts them with itself and closes them when it stops. A
+ * Layer-7 request is routed right after its head is parsed, before a backend is selected: by {@code Host} and
+ * normalized path ({@link io.lb4j.api.routing.ForwardingRules}); a path that cannot be normalized or a missing or
+ * invalid {@code Host} gets 400, no match without a default group 404 ({@link FailureCause#BAD_PATH},
+ * {@link FailureCause#BAD_HOST}, {@link FailureCause#NO_ROUTE}: counted and in the access log), and the backend
+ * receives the normalized path: escapes of unreserved characters decoded, dot segments removed, {@code //}
+ * merged, case kept, an escaped {@code /} ({@code %2F}) refused (see {@link io.lb4j.impl.routing.PathNormalizer}).
+ * Without rules the target goes as received. A Layer-4 listener sends everything to its default group.
+ * {@link #reconfigure} replaces the routing of a running server: each request sees the old routing or the new
+ * one, never a mix. A group's standby ({@link io.lb4j.api.routing.ServerGroup#standby()}) joins its pool as the
+ * tier after its own ({@link io.lb4j.api.Backend#priority()}).
  *
  * <p><b>Threads.</b> A few event-loop threads (default: the number of cores) serve every connection;
  * never a thread per connection. Each connection belongs to one loop for its whole life.
@@ -62,7 +87,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Lifecycle.</b> {@link ListenerState}: {@link #start()} binds and returns when RUNNING (a port in
  * use throws, naming the listener, the address and the cause); {@link #stop(Duration)} stops accepting,
  * lets open connections and in-flight requests finish within the grace, then closes everything and ends
- * every thread it started. The pool is not closed: it belongs to the caller. The rule is the one of
+ * every thread it started. A pool given by the caller is not closed: it belongs to the caller; the pools the
+ * server built for its groups are closed with it. The rule is the one of
  * {@code LoadBalancer}: {@code start()} on a started server does nothing, {@code start()} after
  * {@code stop} throws {@link IllegalStateException}, and {@code stop}/{@code close()} are idempotent.
  *
@@ -103,7 +129,7 @@ public final class ListenerServer implements AutoCloseable {
   public static final Duration MAX_BACKEND_IDLE_TIMEOUT = Duration.ofSeconds(900);
 
   private final Listener listener;
-  private final LoadBalancer pool;
+  private final ServerGroups groups;
   private final InetAddress bindAddress;
   private final int eventLoops;
   private final int bufferSize;
@@ -131,15 +157,18 @@ public final class ListenerServer implements AutoCloseable {
   private volatile UdpListener udp;
 
   private ListenerServer(Builder b) {
-    this.listener = b.pool.listener();
-    this.pool = b.pool;
+    this.listener = b.listener;
+    this.groups = b.pool != null
+        ? ServerGroups.ofPool(listener.name(), b.routing, b.pool)
+        : ServerGroups.of(listener.name(), b.routing, new GroupPools(listener,
+            b.cookieKeys != null ? b.cookieKeys : CookieKeyRing.random(), b.poolDecorator));
     this.bindAddress = b.bindAddress;
     this.eventLoops = b.eventLoops;
     this.bufferSize = b.bufferSize;
     this.admission = new Admission(b.maxConnections > 0 ? b.maxConnections : b.budget.maxConnections(), b.budget);
     this.bandwidth = new BandwidthLimiter(listener.peakBandwidth(), b.bandwidthClock);
     this.udpSettings = b.udpSettings;
-    this.context = new ProxyContext(listener, pool, metrics, b.connectTimeout.toNanos(), b.maxConnectAttempts,
+    this.context = new ProxyContext(listener, groups, metrics, b.connectTimeout.toNanos(), b.maxConnectAttempts,
         b.proxyProtocol, admission, bandwidth);
     this.httpLimits = b.httpLimits != null ? b.httpLimits
         : HttpLimits.builder().maxHeaderSectionBytes(listener.maxRequestHeaderSize()).build();
@@ -161,7 +190,19 @@ public final class ListenerServer implements AutoCloseable {
    * @throws IllegalArgumentException when {@code pool} is a client-side pool, which has no listener to serve
    */
   public static Builder builder(LoadBalancer pool) {
-    return new Builder(pool);
+    return new Builder(Objects.requireNonNull(pool, "pool"));
+  }
+
+  /**
+   * A builder for a server of {@code listener} whose traffic goes to server groups ({@link Builder#routing}):
+   * the server builds, starts and closes their pools.
+   *
+   * @param listener the listener; its pool settings are the default of every group
+   * @return a new builder
+   * @since 0.1.0
+   */
+  public static Builder builder(Listener listener) {
+    return new Builder(Objects.requireNonNull(listener, "listener"));
   }
 
   /**
@@ -185,6 +226,12 @@ public final class ListenerServer implements AutoCloseable {
       return this;
     }
     InetSocketAddress address = new InetSocketAddress(bindAddress, listener.frontendPort());
+    try {
+      groups.start();
+    } catch (RuntimeException e) {
+      state.set(ListenerState.STOPPED);
+      throw e;
+    }
     if (listener.frontendProtocol() == Protocol.UDP) {
       return startUdp(address);
     }
@@ -195,9 +242,10 @@ public final class ListenerServer implements AutoCloseable {
       server.configureBlocking(false);
       server.bind(address, listener.acceptBacklog());
       localAddress = (InetSocketAddress) server.getLocalAddress();
-      rejectSelfLoop(pool, listener, localAddress);
+      RoutingChecks.rejectSelfLoop(listener, RoutingChecks.members(groups.current()), localAddress);
     } catch (IOException e) {
       closeServerSocket(server);
+      groups.close();
       state.set(ListenerState.STOPPED);
       String message = "listener " + listener.name() + " cannot bind " + address.getAddress().getHostAddress() + ":"
           + listener.frontendPort() + ": " + e.getMessage();
@@ -206,6 +254,7 @@ public final class ListenerServer implements AutoCloseable {
       throw new UncheckedIOException(message, bind);
     } catch (RuntimeException e) {
       closeServerSocket(server);
+      groups.close();
       state.set(ListenerState.STOPPED);
       throw e;
     }
@@ -233,6 +282,7 @@ public final class ListenerServer implements AutoCloseable {
       }
       awaitLoopsEnded();
       closeServerSocket(server);
+      groups.close();
       state.set(ListenerState.STOPPED);
       throw new IllegalStateException("listener " + listener.name() + " could not start accepting", e);
     }
@@ -269,8 +319,9 @@ public final class ListenerServer implements AutoCloseable {
     try {
       u = UdpListener.bind(context, udpSettings, address, eventLoops);
       localAddress = u.localAddress();
-      rejectSelfLoop(pool, listener, localAddress);
+      RoutingChecks.rejectSelfLoop(listener, RoutingChecks.members(groups.current()), localAddress);
     } catch (IOException e) {
+      groups.close();
       state.set(ListenerState.STOPPED);
       String message = "listener " + listener.name() + " cannot bind UDP " + address.getAddress().getHostAddress() + ":"
           + listener.frontendPort() + ": " + e.getMessage();
@@ -278,6 +329,7 @@ public final class ListenerServer implements AutoCloseable {
       bind.initCause(e);
       throw new UncheckedIOException(message, bind);
     } catch (RuntimeException e) {
+      groups.close();
       state.set(ListenerState.STOPPED);
       throw e;
     }
@@ -291,6 +343,7 @@ public final class ListenerServer implements AutoCloseable {
       }
       awaitLoopsEnded();
       u.closeSockets();
+      groups.close();
       state.set(ListenerState.STOPPED);
       throw new IllegalStateException("listener " + listener.name() + " could not start reading datagrams", e);
     }
@@ -366,38 +419,6 @@ public final class ListenerServer implements AutoCloseable {
       if (onFailure != null) {
         onFailure.run();
       }
-    }
-  }
-
-  /**
-   * Refuses a backend that is this listener's own address and port: every request sent to it would come
-   * back to the listener, the loop the reference warns about.
-   */
-  static void rejectSelfLoop(LoadBalancer pool, Listener listener, InetSocketAddress local) {
-    for (BackendView view : pool.view()) {
-      Backend b = view.backend();
-      if (listener.backendPortFor(b) != local.getPort()) {
-        continue;
-      }
-      InetAddress host;
-      try {
-        host = InetAddress.getByName(b.host());
-      } catch (UnknownHostException e) {
-        continue;
-      }
-      boolean same = local.getAddress().isAnyLocalAddress()
-          ? host.isLoopbackAddress() || host.isAnyLocalAddress() || isLocalInterface(host)
-          : host.equals(local.getAddress());
-      checkState(!same, "backend " + b.id() + " (" + b.host() + ":" + listener.backendPortFor(b)
-          + ") is listener " + listener.name() + "'s own address: requests would loop back to the listener");
-    }
-  }
-
-  private static boolean isLocalInterface(InetAddress host) {
-    try {
-      return java.net.NetworkInterface.getByInetAddress(host) != null;
-    } catch (IOException e) {
-      return false;
     }
   }
 
@@ -477,6 +498,112 @@ public final class ListenerServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The routing in force: the last one {@link #reconfigure} applied, else the builder's (for a server of the
+   * caller's pool, one group named after the listener).
+   *
+   * @since 0.1.0
+   */
+  public Routing routing() {
+    return groups.current().routing;
+  }
+
+  /**
+   * The pools of the routed groups in force, by group name, in the routing's order (empty before
+   * {@link #start()} for a server that builds its pools; the caller's pool for one built from a pool).
+   *
+   * @since 0.1.0
+   */
+  public Map<String, LoadBalancer> groups() {
+    return Collections.unmodifiableMap(groups.pools());
+  }
+
+  /**
+   * The pool of routed group {@code name}.
+   *
+   * @throws IllegalArgumentException when no routed group has that name (or the server has not started)
+   * @since 0.1.0
+   */
+  public LoadBalancer group(String name) {
+    LoadBalancer pool = groups.pools().get(Objects.requireNonNull(name, "name"));
+    if (pool == null) {
+      throw new IllegalArgumentException("group must name a routed group of listener " + listener.name()
+          + groups.pools().keySet() + ", was '" + name + "'");
+    }
+    return pool;
+  }
+
+  /**
+   * What the routing decided since start (requests per rule, to the default group, refused with 404 or 400)
+   * and each routed group's state (active tier, standby in use, eligible backends). Reads every group's
+   * view: for monitoring, not for a request path.
+   *
+   * @since 0.1.0
+   */
+  public RoutingMetrics routingMetrics() {
+    return groups.current().metrics();
+  }
+
+  /**
+   * Replaces the routing of this server as a whole, without closing a connection: groups, rules, standby
+   * groups and listed backends change at once, and each request sees the old routing or the new one, never a
+   * mix (a group kept under the same name keeps its pool, health state and sessions; its listed backends
+   * change in two halves so that old and new requests each see their own; see {@link ServerGroups}). Pools of
+   * new groups are started and given up to two check intervals to find an eligible backend before they take
+   * traffic. Returns once the new routing serves every request that starts from then on; the future completes
+   * once the old routing's last request that could still select ended and the pools no group uses any more
+   * are closed. A change made before the previous one ended ends that one first.
+   *
+   * @param next the new routing
+   * @return completed when the previous routing is retired
+   * @throws IllegalStateException when the server serves a pool of the caller's, is stopped, or {@code next}
+   *     does not fit the listener (rules on a Layer-4 listener, two groups inserting the same cookie, a
+   *     backend that is the listener's own address); nothing changed then
+   * @since 0.1.0
+   */
+  public CompletableFuture<Void> reconfigure(Routing next) {
+    Objects.requireNonNull(next, "routing");
+    checkState(groups.ownsPools(), "listener " + listener.name() + " serves a pool of the caller's: build the"
+        + " server with ListenerServer.builder(listener).routing(...) to change its routing");
+    RoutingChecks.check(listener, next);
+    InetSocketAddress local = localAddress;
+    if (local != null) {
+      RoutingChecks.rejectSelfLoop(listener, RoutingChecks.listed(listener, next), local);
+    }
+    ListenerState s = state.get();
+    checkState(s == ListenerState.NEW || s == ListenerState.STARTING || s == ListenerState.RUNNING,
+        "listener " + listener.name() + " is " + s + ": its routing can no longer change");
+    return groups.reconfigure(next, this::loopBarrier);
+  }
+
+  /**
+   * Returns once every event loop ran a task queued now: a request that read the previous routing has acquired
+   * its group by then (routing and the first select happen in one task of its loop).
+   */
+  private void loopBarrier() {
+    EventLoop[] ls = loops;
+    if (ls == null) {
+      return;
+    }
+    CountDownLatch passed = new CountDownLatch(ls.length);
+    for (EventLoop loop : ls) {
+      loop.execute(passed::countDown);
+    }
+    boolean interrupted = false;
+    try {
+      while (!passed.await(10, TimeUnit.MILLISECONDS)) {
+        if (state.get() != ListenerState.RUNNING) {
+          return; // stopping or failed: the loops drop their tasks, and no request routes any more
+        }
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** The peak bandwidth in force: the listener's, or the last {@link #setPeakBandwidth}. */
   public PeakBandwidth peakBandwidth() {
     return bandwidth.current();
@@ -530,10 +657,12 @@ public final class ListenerServer implements AutoCloseable {
   public void stop(Duration grace) {
     checkRange("listenerServer.stopGrace", grace, Duration.ZERO, Duration.ofMinutes(15));
     if (state.compareAndSet(ListenerState.NEW, ListenerState.STOPPED)) {
+      groups.close();
       return;
     }
     if (!state.compareAndSet(ListenerState.RUNNING, ListenerState.STOPPING)) {
       awaitLoopsEnded();
+      groups.close();
       return;
     }
     EventLoop[] ls = loops;
@@ -562,6 +691,7 @@ public final class ListenerServer implements AutoCloseable {
       loop.stop();
     }
     awaitLoopsEnded();
+    groups.close();
     if (state.compareAndSet(ListenerState.STOPPING, ListenerState.STOPPED)) {
       log.info("listener {} stopped", listener.name());
     }
@@ -606,7 +736,12 @@ public final class ListenerServer implements AutoCloseable {
    * naming the field, the value and the allowed range). Not thread-safe.
    */
   public static final class Builder {
+    private final Listener listener;
+    /** The caller's pool, or null when the server builds its groups' pools. */
     private final LoadBalancer pool;
+    private Routing routing;
+    private CookieKeyRing cookieKeys;
+    private UnaryOperator<LoadBalancer> poolDecorator = UnaryOperator.identity();
     private InetAddress bindAddress;
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -628,16 +763,65 @@ public final class ListenerServer implements AutoCloseable {
     private LongSupplier bandwidthClock = System::nanoTime;
 
     private Builder(LoadBalancer pool) {
-      this.pool = Objects.requireNonNull(pool, "pool");
+      this.pool = pool;
       if (pool.listener() == null) {
         throw new IllegalArgumentException("pool must be built for a listener (LoadBalancers.builder(listener)) to"
             + " be served by a ListenerServer, was the client-side pool '" + pool.name() + "'");
       }
+      this.listener = pool.listener();
+      // One group, named after the listener, that every request goes to: the caller's pool.
+      this.routing = Routing.of(ServerGroup.builder(listener.name()).build());
+      this.bindAddress = anyAddress();
+    }
+
+    private Builder(Listener listener) {
+      this.pool = null;
+      this.listener = listener;
+      this.bindAddress = anyAddress();
+    }
+
+    private static InetAddress anyAddress() {
       try {
-        this.bindAddress = InetAddress.getByAddress(new byte[4]);
+        return InetAddress.getByAddress(new byte[4]);
       } catch (UnknownHostException e) {
         throw new AssertionError("0.0.0.0 is a valid address", e);
       }
+    }
+
+    /**
+     * The server groups, rules and standby the listener routes to (required for a server built from a
+     * listener; see {@link Routing}). The server builds a pool for each routed group when it starts.
+     *
+     * @throws IllegalStateException for a server built from a pool of the caller's
+     * @since 0.1.0
+     */
+    public Builder routing(Routing routing) {
+      checkState(pool == null, "listenerServer.routing: the server of pool '" + (pool == null ? "" : pool.name())
+          + "' sends everything to it; build the server with ListenerServer.builder(listener) to route to groups");
+      this.routing = Objects.requireNonNull(routing, "listenerServer.routing");
+      return this;
+    }
+
+    /**
+     * The keys that sign inserted session cookies, shared by every group's pool (default: a random key for
+     * this server). Give every gateway of a fleet the same keys so they honour each other's cookies.
+     *
+     * @since 0.1.0
+     */
+    public Builder cookieKeys(CookieKeyRing keys) {
+      this.cookieKeys = Objects.requireNonNull(keys, "listenerServer.cookieKeys");
+      return this;
+    }
+
+    /**
+     * Applied to each pool the server builds for a group, before it serves: a wrapper that counts what the
+     * listener reports, for example (default: none).
+     *
+     * @since 0.1.0
+     */
+    public Builder poolDecorator(UnaryOperator<LoadBalancer> decorator) {
+      this.poolDecorator = Objects.requireNonNull(decorator, "listenerServer.poolDecorator");
+      return this;
     }
 
     /** The local address to bind (default 0.0.0.0, every IPv4 interface). */
@@ -805,14 +989,19 @@ public final class ListenerServer implements AutoCloseable {
      *     HTTPS listener has no TLS context, or a backend is the listener's own fixed address and port
      */
     public ListenerServer build() {
-      Listener l = pool.listener();
+      Listener l = listener;
+      checkState(routing != null, "listenerServer.routing is required for a server built from listener "
+          + l.name() + " (its server groups and rules)");
+      RoutingChecks.check(l, routing);
       checkState(proxyProtocol == ProxyProtocol.NONE || l.frontendProtocol() == Protocol.TCP,
           "listenerServer.proxyProtocol " + proxyProtocol + " needs a TCP listener, but listener.frontendProtocol is "
               + l.frontendProtocol());
       checkState(l.frontendProtocol() != Protocol.HTTPS || sslContext != null,
           "listenerServer.sslContext is required for an HTTPS listener (listener " + l.name() + ")");
       if (l.frontendPort() != 0) {
-        rejectSelfLoop(pool, l, new InetSocketAddress(bindAddress, l.frontendPort()));
+        InetSocketAddress fixed = new InetSocketAddress(bindAddress, l.frontendPort());
+        RoutingChecks.rejectSelfLoop(l, pool != null ? RoutingChecks.members(ServerGroups.ofPool(l.name(), routing,
+            pool).current()) : RoutingChecks.listed(l, routing), fixed);
       }
       return new ListenerServer(this);
     }

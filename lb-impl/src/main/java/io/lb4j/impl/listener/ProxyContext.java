@@ -1,15 +1,18 @@
 package io.lb4j.impl.listener;
 
 import io.lb4j.api.Listener;
-import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Selection;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
-/** What every connection of one running listener shares: configuration, pool, metrics. Immutable. */
+/**
+ * What every connection of one running listener shares: configuration, server groups, metrics. Immutable, but
+ * for the server groups, whose current generation each request or connection reads once ({@link #routes()}).
+ */
 final class ProxyContext {
   final Listener listener;
-  final LoadBalancer pool;
+  /** The listener's server groups; {@link ServerGroups#current()} is the generation in force. */
+  final ServerGroups groups;
   final MetricsRecorder metrics;
   final long connectTimeoutNanos;
   final int maxConnectAttempts;
@@ -20,10 +23,10 @@ final class ProxyContext {
   /** The listener's peak-bandwidth buckets, shared by every connection and loop; caps change in place. */
   final BandwidthLimiter bandwidth;
 
-  ProxyContext(Listener listener, LoadBalancer pool, MetricsRecorder metrics, long connectTimeoutNanos,
+  ProxyContext(Listener listener, ServerGroups groups, MetricsRecorder metrics, long connectTimeoutNanos,
       int maxConnectAttempts, ProxyProtocol proxyProtocol, Admission admission, BandwidthLimiter bandwidth) {
     this.listener = listener;
-    this.pool = pool;
+    this.groups = groups;
     this.metrics = metrics;
     this.connectTimeoutNanos = connectTimeoutNanos;
     this.maxConnectAttempts = maxConnectAttempts;
@@ -31,6 +34,11 @@ final class ProxyContext {
     this.proxyProtocol = proxyProtocol;
     this.admission = admission;
     this.bandwidth = bandwidth;
+  }
+
+  /** The routing generation in force: one volatile read, made once per request or connection. */
+  Routes routes() {
+    return groups.current();
   }
 
   /** A client connection closed: counted, and its admission slot given back (may resume accepting). */

@@ -52,14 +52,17 @@ final class RequestForwarder {
     errorReason = null;
   }
 
-  /** Rewrites {@code request}'s head for the backend (forwarding fields added, hop-by-hop fields removed). */
-  void prepareHead(RequestHead request, String clientIp, String hostIfAbsent) {
+  /**
+   * Rewrites {@code request}'s head for the backend (forwarding fields added, hop-by-hop fields removed), with
+   * {@code path} in place of its target's path when not null (the normalized path the rules matched).
+   */
+  void prepareHead(RequestHead request, String clientIp, String hostIfAbsent, CharSequence path) {
     head = buffers.acquire();
-    if (rewriter.writeRequest(request, clientIp, hostIfAbsent, head) < 0) {
+    if (rewriter.writeRequest(request, clientIp, hostIfAbsent, path, head) < 0) {
       // A head near the limits with the added fields does not fit a pooled buffer: a one-off buffer.
       buffers.release(head);
-      head = ByteBuffer.allocate(request.headLength() * 2 + 4096);
-      rewriter.writeRequest(request, clientIp, hostIfAbsent, head);
+      head = ByteBuffer.allocate(request.headLength() * 2 + 4096 + (path == null ? 0 : path.length()));
+      rewriter.writeRequest(request, clientIp, hostIfAbsent, path, head);
     }
     head.flip();
   }

@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener;
 
+import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
 import io.lb4j.api.persistence.SessionPersistence;
@@ -15,11 +16,11 @@ final class SessionCookies {
   private SessionCookies() {}
 
   /**
-   * The context to select with: {@code clientContext} (built once per connection) unless cookie persistence
-   * needs this request's cookies.
+   * The context to select with in {@code pool}: {@code clientContext} (built once per connection) unless the
+   * pool's cookie persistence needs this request's cookies.
    */
-  static RequestContext requestContext(ProxyContext ctx, RequestContext clientContext, RequestHead head) {
-    String cookies = ctx.listener.sessionPersistence().mode().isCookie() ? head.cookieHeader() : null;
+  static RequestContext requestContext(LoadBalancer pool, RequestContext clientContext, RequestHead head) {
+    String cookies = pool.settings().sessionPersistence().mode().isCookie() ? head.cookieHeader() : null;
     if (cookies == null) {
       return clientContext;
     }
@@ -38,13 +39,13 @@ final class SessionCookies {
   }
 
   /** Server-cookie persistence: reports each {@code Set-Cookie} of the response to the pool. */
-  static void observe(ProxyContext ctx, Selection selection, ResponseHead head) {
-    if (ctx.listener.sessionPersistence().mode() != SessionPersistence.Mode.SERVER_COOKIE) {
+  static void observe(LoadBalancer pool, Selection selection, ResponseHead head) {
+    if (pool.settings().sessionPersistence().mode() != SessionPersistence.Mode.SERVER_COOKIE) {
       return;
     }
     for (int i = 0; i < head.fieldCount(); i++) {
       if (head.fieldNameIs(i, "Set-Cookie")) {
-        ctx.pool.observeSetCookie(selection, head.fieldValue(i));
+        pool.observeSetCookie(selection, head.fieldValue(i));
       }
     }
   }

@@ -78,7 +78,8 @@ final class TcpProxyConnection extends IoHandler {
       return;
     }
     try {
-      c.dialed(c.dialer.dial(RequestContext.ofClient(c.clientAddress.getAddress())));
+      // A Layer-4 listener has no rule: every connection goes to its default group.
+      c.dialed(c.dialer.dial(RequestContext.ofClient(c.clientAddress.getAddress()), ctx.routes().fallback));
     } catch (IOException e) {
       c.close(true);
     }

@@ -50,6 +50,8 @@ final class UdpFlow extends IoHandler {
   private final UdpListenerLoop home;
   private final UdpListener listener;
   private final ProxyContext ctx;
+  /** The listener's default group when the flow opened: it selects from it for its whole life. */
+  private final GroupPool group;
   private final RequestContext request;
   private DatagramChannel channel;
   private SelectionKey key;
@@ -71,6 +73,7 @@ final class UdpFlow extends IoHandler {
     this.home = home;
     this.listener = home.listener;
     this.ctx = listener.ctx;
+    this.group = ctx.routes().fallback;
     this.client = client;
     this.lastActivity = now;
     this.request = RequestContext.builder().clientAddress(client.getAddress()).hashKey(fourTupleHash(client,
@@ -83,8 +86,10 @@ final class UdpFlow extends IoHandler {
    */
   static UdpFlow open(UdpListenerLoop home, InetSocketAddress client, long now) {
     UdpFlow flow = new UdpFlow(home, client, now);
+    flow.group.acquire();
     UdpMetrics.DropCause failure = flow.connect(now);
     if (failure != null) {
+      flow.group.release();
       home.listener.counters.dropped(failure);
       if (failure == UdpMetrics.DropCause.NO_BACKEND) {
         home.listener.warnEvery10s(failure, "no backend for new UDP flows (" + flow.noBackendReason + ")");
@@ -119,7 +124,7 @@ final class UdpFlow extends IoHandler {
   private UdpMetrics.DropCause connect(long now) {
     while (attempts < ctx.maxConnectAttempts) {
       attempts++;
-      Selection s = ctx.pool.select(request, tried == null ? Collections.emptyList() : tried);
+      Selection s = group.pool.select(request, tried == null ? Collections.emptyList() : tried);
       if (!s.hasBackend()) {
         noBackendReason = s.reason().description();
         return tried == null ? UdpMetrics.DropCause.NO_BACKEND : UdpMetrics.DropCause.BACKEND_UNREACHABLE;
@@ -146,7 +151,7 @@ final class UdpFlow extends IoHandler {
       } catch (IOException | RuntimeException e) {
         log.debug("{}: UDP flow from {} cannot use {}: {}", ctx.listener.name(), client, s.backend().authority(), e);
         closeQuietly(ch);
-        ctx.pool.report(s, Outcome.failure(Outcome.Kind.CONNECT_FAILURE, Duration.ZERO));
+        group.pool.report(s, Outcome.failure(Outcome.Kind.CONNECT_FAILURE, Duration.ZERO));
         s.release();
         tried(s);
         continue;
@@ -280,7 +285,7 @@ final class UdpFlow extends IoHandler {
       heard = true;
       attempts = 0;
       tried = null;
-      ctx.pool.report(selection, Outcome.success(Duration.ofNanos(firstSent == 0 ? 0 : now - firstSent)));
+      group.pool.report(selection, Outcome.success(Duration.ofNanos(firstSent == 0 ? 0 : now - firstSent)));
     }
   }
 
@@ -292,7 +297,7 @@ final class UdpFlow extends IoHandler {
     listener.counters.portUnreachable.increment();
     log.debug("{}: UDP backend {} answered port unreachable for {}", ctx.listener.name(),
         selection.backend().authority(), client);
-    ctx.pool.report(selection, Outcome.failure(Outcome.Kind.CONNECT_FAILURE,
+    group.pool.report(selection, Outcome.failure(Outcome.Kind.CONNECT_FAILURE,
         Duration.ofNanos(firstSent == 0 ? 0 : now - firstSent)));
     tried(selection);
     releaseBackend();
@@ -339,6 +344,7 @@ final class UdpFlow extends IoHandler {
     closed = true;
     home.loop.cancel(this);
     releaseBackend();
+    group.release();
     home.flows.remove(this);
     ctx.metrics.connectionClosed();
   }

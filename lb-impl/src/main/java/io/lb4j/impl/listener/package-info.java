@@ -4,8 +4,10 @@
  * {@link io.lb4j.api.LoadBalancer} selects, on a few NIO event-loop threads, JDK only.
  *
  * <p>Public here: {@code ListenerServer} and its builder, {@code ListenerState}, {@code ListenerMetrics},
- * {@code FailureCause}, {@code ProxyProtocol}, {@code PemSsl}, {@code UdpSettings}, {@code UdpMetrics} and
- * {@code BandwidthMetrics}. Everything else is package-private;
+ * {@code FailureCause}, {@code ProxyProtocol}, {@code PemSsl}, {@code UdpSettings}, {@code UdpMetrics},
+ * {@code BandwidthMetrics} and {@code RoutingMetrics}. A listener's server groups and forwarding rules
+ * ({@code ListenerServer.Builder#routing}) are routed per request by {@code RequestRouter} over one published
+ * generation ({@code Routes}); {@code ServerGroups} changes them atomically. Everything else is package-private;
  * sub-packages are internal and can change or disappear at any time.
  */
 package io.lb4j.impl.listener;

@@ -3,6 +3,8 @@ package io.lb4j.impl.pool;
 import io.lb4j.api.scheduler.Candidate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Turns members, the policy and the time into the candidate set a scheduler picks from: a pure
@@ -19,9 +21,13 @@ import java.util.List;
  * <p><b>Effective weight.</b> 0 while removed or at weight 0; during slow start it ramps linearly from
  * {@code floorPercent} of the weight (at least 1) to the full weight over the window.
  *
- * <p><b>Priority tiers</b> (not built yet) belong here and nowhere else: group the serving set by tier,
- * take the first tier with an eligible backend (fail-open judged per tier), and plan the other tiers'
- * candidates as not healthy. Schedulers, the snapshot and the request path stay as they are.
+ * <p><b>Priority tiers.</b> Members are grouped by {@link io.lb4j.api.Backend#priority()}. The active tier is
+ * the lowest priority value with a healthy serving backend; when no tier has one, the lowest with a serving
+ * backend whose health is known (so that fail-open still applies when everything is down, as with one tier);
+ * when none has that either, the lowest priority present. Only the active tier's candidates may be eligible:
+ * the others are planned as not healthy, so schedulers, the snapshot and the request path need nothing else.
+ * Fail-open is judged within the active tier. A pool whose backends share one priority plans exactly as it
+ * would without tiers.
  */
 final class CandidatePlanner {
 
@@ -34,9 +40,11 @@ final class CandidatePlanner {
    * @param healthy how many backends serve and are healthy (not ejected): what {@code awaitHealthy} counts
    * @param anyEligible whether any candidate can take a new pick
    * @param ramping whether a slow-start ramp is still under way (its weight moves with time)
+   * @param activePriority the tier whose candidates may be eligible
+   * @param eligible how many candidates can take a new pick (all of the active tier)
    */
   record Plan(List<Candidate> candidates, boolean panic, int healthyPercent, int healthy, boolean anyEligible,
-      boolean ramping) {}
+      boolean ramping, int activePriority, int eligible) {}
 
   private final int panicThresholdPercent;
   private final long slowStartNanos;
@@ -59,28 +67,59 @@ final class CandidatePlanner {
 
   /** Plans the candidates of {@code states} at time {@code now}. */
   Plan plan(List<MemberState> states, long now) {
-    int serving = 0;
+    // Per tier: {serving, healthy}; sorted by priority. Control path only: one small map per publication.
+    TreeMap<Integer, int[]> tiers = new TreeMap<>();
     int healthy = 0;
     for (MemberState s : states) {
+      int[] counts = tiers.computeIfAbsent(s.backend().priority(), p -> new int[2]);
       if (s.checked() && s.serving()) {
-        serving++;
+        counts[0]++;
         if (s.usable()) {
+          counts[1]++;
           healthy++;
         }
       }
     }
-    boolean panic = panicThresholdPercent > 0 && serving > 0 && healthy * 100 < panicThresholdPercent * serving;
+    int active = activeTier(tiers);
+    int[] counts = tiers.getOrDefault(active, new int[2]);
+    int serving = counts[0];
+    int activeHealthy = counts[1];
+    boolean panic = panicThresholdPercent > 0 && serving > 0
+        && activeHealthy * 100 < panicThresholdPercent * serving;
     List<Candidate> candidates = new ArrayList<>(states.size());
-    boolean any = false;
+    int eligible = 0;
     boolean ramping = false;
     for (MemberState s : states) {
-      Candidate c = new Candidate(s.backend(), panic ? s.checked() : s.usable(), effectiveWeight(s, now),
-          s.member().active);
-      any |= c.eligible();
+      boolean inTier = s.backend().priority() == active;
+      Candidate c = new Candidate(s.backend(), inTier && (panic ? s.checked() : s.usable()),
+          effectiveWeight(s, now), s.member().active);
+      if (c.eligible()) {
+        eligible++;
+      }
       ramping |= !rampOver(s.rampStart(), now);
       candidates.add(c);
     }
-    return new Plan(candidates, panic, serving == 0 ? 0 : healthy * 100 / serving, healthy, any, ramping);
+    return new Plan(candidates, panic, serving == 0 ? 0 : activeHealthy * 100 / serving, healthy, eligible > 0,
+        ramping, active, eligible);
+  }
+
+  /**
+   * The lowest tier with a healthy serving backend, else the lowest with a serving backend whose health is
+   * known (fail-open may pick there), else the lowest present ({@link io.lb4j.api.Backend#DEFAULT_PRIORITY} for
+   * an empty pool).
+   */
+  private static int activeTier(TreeMap<Integer, int[]> tiers) {
+    for (Map.Entry<Integer, int[]> e : tiers.entrySet()) {
+      if (e.getValue()[1] > 0) {
+        return e.getKey();
+      }
+    }
+    for (Map.Entry<Integer, int[]> e : tiers.entrySet()) {
+      if (e.getValue()[0] > 0) {
+        return e.getKey();
+      }
+    }
+    return tiers.isEmpty() ? io.lb4j.api.Backend.DEFAULT_PRIORITY : tiers.firstKey();
   }
 
   /** The weight schedulers use at {@code now}. */

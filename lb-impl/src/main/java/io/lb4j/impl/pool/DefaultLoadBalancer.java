@@ -333,6 +333,18 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     return Collections.unmodifiableList(views);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Applies what is already queued first (a barrier, as {@link #view()}), then reads the published
+   * snapshot.
+   */
+  @Override
+  public int activePriority() {
+    context.run(NOTHING);
+    return published.current.activePriority;
+  }
+
   @Override
   public Subscription subscribe(Consumer<? super LoadBalancerEvent> consumer) {
     return events.subscribe(consumer);

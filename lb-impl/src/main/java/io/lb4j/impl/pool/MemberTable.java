@@ -213,12 +213,12 @@ final class MemberTable {
   }
 
   /**
-   * Gives a member new attributes (weight, enabled flag, metadata), with the drain window and slow start
-   * a weight change implies. Returns false when nothing changed.
+   * Gives a member new attributes (weight, priority, enabled flag, metadata), with the drain window and slow
+   * start a weight change implies. Returns false when nothing changed.
    */
   boolean update(MemberState s, Backend updated, long now) {
     Backend old = s.backend();
-    if (old.weight() == updated.weight() && old.enabled() == updated.enabled()
+    if (old.weight() == updated.weight() && old.priority() == updated.priority() && old.enabled() == updated.enabled()
         && old.metadata().equals(updated.metadata())) {
       return false;
     }

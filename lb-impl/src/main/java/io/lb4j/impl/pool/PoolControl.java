@@ -60,6 +60,9 @@ final class PoolControl {
   private CandidatePlanner planner;
   private Lifecycle lifecycle = Lifecycle.NEW;
   private boolean panic;
+  /** The active priority tier last published; {@link #NOT_PUBLISHED} before the first publication. */
+  private int activePriority = NOT_PUBLISHED;
+  private static final int NOT_PUBLISHED = -1;
   /** Something besides the members changed (lifecycle, policy, source): publish at the end of the batch. */
   private boolean dirty = true;
   private PoolTimers.Timer rampTimer;
@@ -333,6 +336,10 @@ final class PoolControl {
       List<MemberState> states = members.states();
       CandidatePlanner.Plan plan = planner.plan(states, nanoTime.getAsLong());
       Picker picker = scheduler.update(plan.candidates());
+      if (plan.activePriority() != activePriority) {
+        tierChanged(activePriority, plan);
+        activePriority = plan.activePriority();
+      }
       if (plan.panic() != panic) {
         panic = plan.panic();
         events.emit(new LoadBalancerEvent.PanicModeChanged(panic, plan.healthyPercent(), clock.instant()));
@@ -346,13 +353,35 @@ final class PoolControl {
       published.current = new PoolSnapshot(List.copyOf(states), plan.candidates(), picker, panic,
           lifecycle == Lifecycle.STARTED, lifecycle == Lifecycle.CLOSED, plan.anyEligible(), plan.healthy(),
           source == null ? null : source.state(), source == null ? null : source.firstListTimeout(),
-          policy.skipWhenTrafficSucceeds());
+          policy.skipWhenTrafficSucceeds(), activePriority);
       if (plan.ramping() && rampTimer == null && lifecycle != Lifecycle.CLOSED) {
         rampTimer = timers.after(planner.rampStepNanos(), this::rampStep);
       }
     }
     if (lifecycle != Lifecycle.CLOSED) {
       timers.rearm();
+    }
+  }
+
+  /**
+   * The active tier moved from {@code from} to the plan's: announced (after the publication, like every event)
+   * and logged. The first publication sets the tier without an announcement.
+   */
+  private void tierChanged(int from, CandidatePlanner.Plan plan) {
+    if (from == NOT_PUBLISHED) {
+      return;
+    }
+    int to = plan.activePriority();
+    events.emit(new LoadBalancerEvent.PriorityChanged(from, to, plan.eligible(), clock.instant()));
+    if (plan.eligible() == 0) {
+      log.warn("load balancer '{}': no priority tier has an eligible backend (was taking traffic on priority {})",
+          name, from);
+    } else if (to > from) {
+      log.warn("load balancer '{}': priority {} has no eligible backend: failing over to priority {} ({} eligible)",
+          name, from, to, plan.eligible());
+    } else {
+      log.info("load balancer '{}': priority {} can serve again ({} eligible): traffic moves back from priority {}",
+          name, to, plan.eligible(), from);
     }
   }
 

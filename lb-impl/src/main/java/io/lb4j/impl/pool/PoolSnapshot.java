@@ -44,10 +44,12 @@ final class PoolSnapshot {
   final TimeoutException sourceTimeout;
   /** Whether traffic successes skip probes (the health-check policy in force). */
   final boolean skipWhenTrafficSucceeds;
+  /** The priority tier whose members may take new picks (and keep their sessions). */
+  final int activePriority;
 
   PoolSnapshot(List<MemberState> members, List<Candidate> candidates, Picker picker, boolean panic,
       boolean started, boolean closed, boolean anyEligible, int healthy, SourceState source,
-      TimeoutException sourceTimeout, boolean skipWhenTrafficSucceeds) {
+      TimeoutException sourceTimeout, boolean skipWhenTrafficSucceeds, int activePriority) {
     this.members = members;
     Map<String, MemberState> index = new HashMap<>(Math.max(4, members.size() * 4 / 3 + 1));
     for (MemberState s : members) {
@@ -64,12 +66,13 @@ final class PoolSnapshot {
     this.source = source;
     this.sourceTimeout = sourceTimeout;
     this.skipWhenTrafficSucceeds = skipWhenTrafficSucceeds;
+    this.activePriority = activePriority;
   }
 
   /** The snapshot of a pool that has published nothing yet. */
   static PoolSnapshot initial(SourceState source) {
     return new PoolSnapshot(List.of(), List.of(), EMPTY, false, false, false, false, 0, source, null,
-        false);
+        false, io.lb4j.api.Backend.DEFAULT_PRIORITY);
   }
 
   /**

@@ -146,7 +146,7 @@ final class RequestPath {
     if (moved && events.hasSubscribers()) {
       String cause = binding.isInvalid() ? "session cookie invalid, expired or unknown"
           : previous == null ? "backend removed"
-          : previousTried ? "backend already tried for this request" : whyNotUsable(previous);
+          : previousTried ? "backend already tried for this request" : whyNotUsable(s, previous);
       events.offerFromSelect(new LoadBalancerEvent.SessionMoved(previous == null ? null : previous.backend(),
           backend, cause, clock.instant()), this.context);
     }
@@ -204,11 +204,13 @@ final class RequestPath {
   }
 
   /**
-   * A session stays on its backend while the backend is healthy and enabled and either takes new
-   * traffic or is inside a drain window (draining keeps existing sessions working).
+   * A session stays on its backend while the backend is healthy and enabled, belongs to the active priority
+   * tier (a session bound to a standby moves back once the primary can serve), and either takes new traffic
+   * or is inside a drain window (draining keeps existing sessions working).
    */
   private boolean canKeepSession(PoolSnapshot s, MemberState m) {
-    if (!m.backend().enabled() || !(s.panic ? m.checked() : m.usable())) {
+    if (!m.backend().enabled() || m.backend().priority() != s.activePriority
+        || !(s.panic ? m.checked() : m.usable())) {
       return false;
     }
     if (!m.removed() && m.backend().weight() > 0) {
@@ -217,9 +219,13 @@ final class RequestPath {
     return m.inDrainWindow(nanoTime.getAsLong());
   }
 
-  private static String whyNotUsable(MemberState s) {
+  private static String whyNotUsable(PoolSnapshot snapshot, MemberState s) {
     if (!s.backend().enabled()) {
       return "backend disabled";
+    }
+    if (s.backend().priority() != snapshot.activePriority && (snapshot.panic ? s.checked() : s.usable())) {
+      return "backend's priority " + s.backend().priority() + " is not the active priority "
+          + snapshot.activePriority;
     }
     if (s.ejected()) {
       return "backend ejected by outlier detection";

@@ -11,18 +11,22 @@ package io.lb4j.impl.routing;
 public final class Route {
 
   /** No rule matched and the table has no default group: 404. */
-  public static final Route NOT_FOUND = new Route(null, 404, "no forwarding rule matches the request");
+  public static final Route NOT_FOUND = new Route(null, 404, "no forwarding rule matches the request", -1, -1);
   /** The request has no {@code Host} (HTTP/1.1) or an invalid one: 400, never the default group. */
-  public static final Route BAD_HOST = new Route(null, 400, "the request has no usable Host");
+  public static final Route BAD_HOST = new Route(null, 400, "the request has no usable Host", -1, -1);
 
   private final String group;
   private final int status;
   private final String reason;
+  private final int groupIndex;
+  private final int ruleIndex;
 
-  Route(String group, int status, String reason) {
+  Route(String group, int status, String reason, int groupIndex, int ruleIndex) {
     this.group = group;
     this.status = status;
     this.reason = reason;
+    this.groupIndex = groupIndex;
+    this.ruleIndex = ruleIndex;
   }
 
   /** The server group, or null for a refusal. */
@@ -33,6 +37,22 @@ public final class Route {
   /** True when the request goes to {@link #group()}. */
   public boolean matched() {
     return group != null;
+  }
+
+  /**
+   * The group's position in {@code ForwardingRules.groups()} (rules first, then the default), for an array
+   * lookup instead of a map; -1 for a refusal.
+   */
+  public int groupIndex() {
+    return groupIndex;
+  }
+
+  /**
+   * The position of the rule that matched in {@code ForwardingRules.rules()}; -1 when the default group took
+   * the request, and for a refusal.
+   */
+  public int ruleIndex() {
+    return ruleIndex;
   }
 
   /** 0 for a group, else the status to answer with (400 or 404). */
@@ -47,6 +67,7 @@ public final class Route {
 
   @Override
   public String toString() {
-    return group != null ? "Route{" + group + "}" : "Route{" + status + " " + reason + "}";
+    return group != null ? "Route{" + group + (ruleIndex < 0 ? " default" : " rule #" + (ruleIndex + 1)) + "}"
+        : "Route{" + status + " " + reason + "}";
   }
 }

@@ -33,7 +33,7 @@ import java.util.Objects;
  */
 public final class RouteTable {
 
-  /** One host's rules: the group of {@code /} and the other prefixes. */
+  /** One host's rules: the rule of {@code /} and the other prefixes, by rule index. */
   private static final class VirtualHost {
     final int root;
     final KeyTable prefixes;
@@ -43,7 +43,7 @@ public final class RouteTable {
       this.prefixes = prefixes;
     }
 
-    /** The group of the longest prefix of {@code path} (whole segments), or -1. */
+    /** The rule of the longest prefix of {@code path} (whole segments), or -1. */
     int longest(CharSequence path) {
       int best = root;
       int h = 0;
@@ -69,6 +69,7 @@ public final class RouteTable {
   }
 
   private final ForwardingRules rules;
+  /** One route per rule, by rule index. */
   private final Route[] routes;
   private final Route fallback;
   private final KeyTable exactHosts;
@@ -80,12 +81,17 @@ public final class RouteTable {
 
   private RouteTable(ForwardingRules rules) {
     this.rules = rules;
-    List<String> groups = rules.groups();
-    routes = new Route[groups.size()];
-    for (int i = 0; i < routes.length; i++) {
-      routes[i] = new Route(groups.get(i), 0, groups.get(i));
+    Map<String, Integer> groupIndex = new java.util.HashMap<>();
+    for (String g : rules.groups()) {
+      groupIndex.put(g, groupIndex.size());
     }
-    fallback = rules.defaultGroup() == null ? Route.NOT_FOUND : routes[groups.indexOf(rules.defaultGroup())];
+    routes = new Route[rules.rules().size()];
+    for (int i = 0; i < routes.length; i++) {
+      String g = rules.rules().get(i).group();
+      routes[i] = new Route(g, 0, g, groupIndex.get(g), i);
+    }
+    String d = rules.defaultGroup();
+    fallback = d == null ? Route.NOT_FOUND : new Route(d, 0, d, groupIndex.get(d), -1);
     Map<String, List<ForwardingRule>> exact = new LinkedHashMap<>();
     Map<String, List<ForwardingRule>> wildcard = new LinkedHashMap<>();
     List<ForwardingRule> any = new ArrayList<>();
@@ -98,14 +104,18 @@ public final class RouteTable {
         exact.computeIfAbsent(r.host(), k -> new ArrayList<>()).add(r);
       }
     }
+    Map<ForwardingRule, Integer> index = new java.util.IdentityHashMap<>();
+    for (int i = 0; i < rules.rules().size(); i++) {
+      index.put(rules.rules().get(i), i);
+    }
     List<VirtualHost> hosts = new ArrayList<>();
-    exactHosts = hostTable(exact, hosts, groups);
-    wildcardSuffixes = hostTable(wildcard, hosts, groups);
+    exactHosts = hostTable(exact, hosts, index);
+    wildcardSuffixes = hostTable(wildcard, hosts, index);
     virtualHosts = hosts.toArray(new VirtualHost[0]);
-    anyHost = any.isEmpty() ? null : virtualHost(any, groups);
+    anyHost = any.isEmpty() ? null : virtualHost(any, index);
     for (PathNormalizer.Verdict v : PathNormalizer.Verdict.values()) {
       if (v != PathNormalizer.Verdict.OK) {
-        badPaths.put(v, new Route(null, 400, v.reason()));
+        badPaths.put(v, new Route(null, 400, v.reason(), -1, -1));
       }
     }
   }
@@ -116,24 +126,24 @@ public final class RouteTable {
   }
 
   private static KeyTable hostTable(Map<String, List<ForwardingRule>> byHost, List<VirtualHost> hosts,
-      List<String> groups) {
+      Map<ForwardingRule, Integer> index) {
     KeyTable.Builder b = new KeyTable.Builder(k -> KeyTable.hash(k, 0, k.length(), true));
     for (Map.Entry<String, List<ForwardingRule>> e : byHost.entrySet()) {
       b.put(e.getKey(), hosts.size());
-      hosts.add(virtualHost(e.getValue(), groups));
+      hosts.add(virtualHost(e.getValue(), index));
     }
     return b.build();
   }
 
-  private static VirtualHost virtualHost(List<ForwardingRule> rules, List<String> groups) {
+  private static VirtualHost virtualHost(List<ForwardingRule> rules, Map<ForwardingRule, Integer> index) {
     int root = -1;
     KeyTable.Builder prefixes = new KeyTable.Builder(k -> KeyTable.hash(k, 0, k.length(), false));
     for (ForwardingRule r : rules) {
-      int g = groups.indexOf(r.group());
+      int rule = index.get(r);
       if (r.pathPrefix().equals("/")) {
-        root = root < 0 ? g : root;
+        root = root < 0 ? rule : root;
       } else {
-        prefixes.put(r.pathPrefix(), g);
+        prefixes.put(r.pathPrefix(), rule);
       }
     }
     return new VirtualHost(root, prefixes.build());
@@ -157,22 +167,22 @@ public final class RouteTable {
     if (length < 0) {
       return Route.BAD_HOST;
     }
-    int group = -1;
+    int rule = -1;
     int exact = exactHosts.get(host, 0, length, KeyTable.hash(host, 0, length, true), true);
     if (exact >= 0) {
-      group = virtualHosts[exact].longest(path);
+      rule = virtualHosts[exact].longest(path);
     }
     // Wildcards, the longest suffix first: after each '.' from the left (never the whole name).
-    for (int dot = 0; group < 0 && dot < length; dot++) {
+    for (int dot = 0; rule < 0 && dot < length; dot++) {
       if (host.charAt(dot) != '.') {
         continue;
       }
       int w = wildcardSuffixes.get(host, dot + 1, length, KeyTable.hash(host, dot + 1, length, true), true);
       if (w >= 0) {
-        group = virtualHosts[w].longest(path);
+        rule = virtualHosts[w].longest(path);
       }
     }
-    return finish(group, path);
+    return finish(rule, path);
   }
 
   /**
@@ -183,11 +193,11 @@ public final class RouteTable {
     return finish(-1, path);
   }
 
-  private Route finish(int group, CharSequence path) {
-    if (group < 0 && anyHost != null) {
-      group = anyHost.longest(path);
+  private Route finish(int rule, CharSequence path) {
+    if (rule < 0 && anyHost != null) {
+      rule = anyHost.longest(path);
     }
-    return group >= 0 ? routes[group] : fallback;
+    return rule >= 0 ? routes[rule] : fallback;
   }
 
   /**

@@ -134,4 +134,17 @@ class RouteTableTest {
     assertThat(allocated).as("bytes allocated by 100,000 matches").isLessThan(10_000);
     assertThat(sink).isZero();
   }
+
+  @Test
+  void aRoute_namesTheRuleThatMatched_andItsGroupsPosition_forCountingWithoutAMap() {
+    Route api = TABLE.route("any.test", "/api/x", PathNormalizer.strict(), new StringBuilder());
+    assertThat(api.ruleIndex()).isEqualTo(7);
+    assertThat(api.groupIndex()).isEqualTo(TABLE.rules().groups().indexOf("api"));
+    Route fallback = TABLE.route("any.test", "/other", PathNormalizer.strict(), new StringBuilder());
+    assertThat(fallback.group()).isEqualTo("web");
+    assertThat(fallback.ruleIndex()).as("the default group: no rule").isEqualTo(-1);
+    assertThat(fallback.groupIndex()).isEqualTo(TABLE.rules().groups().indexOf("web"));
+    assertThat(Route.NOT_FOUND.groupIndex()).isEqualTo(-1);
+    assertThat(api.toString()).isEqualTo("Route{api rule #8}");
+  }
 }

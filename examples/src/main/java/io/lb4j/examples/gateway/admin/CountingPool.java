@@ -190,6 +190,11 @@ public final class CountingPool implements LoadBalancer {
   }
 
   @Override
+  public int activePriority() {
+    return pool.activePriority();
+  }
+
+  @Override
   public Optional<SourceState> sourceState() {
     return pool.sourceState();
   }

@@ -6,6 +6,9 @@ import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
+import io.lb4j.api.routing.ServerGroup;
+import io.lb4j.examples.gateway.config.Durations;
+import io.lb4j.impl.listener.BandwidthMetrics;
 import io.lb4j.impl.listener.ListenerMetrics;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.impl.listener.ListenerState;
@@ -71,10 +74,14 @@ public final class GatewayStatus {
    * @param requestsPerSecond answers per second over the last sample interval
    * @param serverErrorsPerSecond 5xx answers per second over the last sample interval
    * @param backends its backends
+   * @param traffic which backends take new traffic: {@code primary}, or {@code standby <group>} while a
+   *     standby group has it ({@code priority n} for another tier)
+   * @param peakBandwidth the listener's caps ({@code unlimited} when none) and how long each direction was held
+   *     back, for example {@code up=50Mbit/s (throttled 3s up, 0s down)}
    */
   public record ListenerRow(String name, String protocol, String address, String state, String source,
       boolean sourceFailing, long connections, double requestsPerSecond, double serverErrorsPerSecond,
-      List<BackendRow> backends) {}
+      List<BackendRow> backends, String traffic, String peakBandwidth) {}
 
   /**
    * The whole status at one moment.
@@ -152,7 +159,7 @@ public final class GatewayStatus {
       listeners.add(new ListenerRow(name, pool.listener().frontendProtocol().name().toLowerCase(Locale.ROOT),
           address(s.server()), state.name().toLowerCase(Locale.ROOT), describe(source),
           source != null && (source.phase() == SourceState.Phase.FAILING || source.phase() == SourceState.Phase.PENDING),
-          s.server().metrics().connectionsActive(), r[0], r[1], rows));
+          s.server().metrics().connectionsActive(), r[0], r[1], rows, traffic(pool), bandwidth(s.server())));
     }
     return new Snapshot(Instant.now(), listeners, notReady);
   }
@@ -171,6 +178,28 @@ public final class GatewayStatus {
     return new BackendRow(v.backend().id(), v.backend().authority(), health, up,
         v.lastCheck().isEmpty() ? "-" : v.lastCheck(), cause, v.effectiveWeight(), v.backend().weight(),
         v.activeConnections(), r[0], r[1], ejections);
+  }
+
+  /** {@code primary}, {@code standby dr} while a standby group has the traffic, or the tier taking it. */
+  private static String traffic(LoadBalancer pool) {
+    int tier = pool.activePriority();
+    for (BackendView v : pool.view()) {
+      String standby = v.backend().metadata().get(ServerGroup.STANDBY_METADATA_KEY);
+      if (v.backend().priority() == tier && standby != null) {
+        return "standby " + standby;
+      }
+    }
+    return tier == 0 ? "primary" : "priority " + tier;
+  }
+
+  /** The caps and how long each direction was held back. */
+  private static String bandwidth(ListenerServer server) {
+    BandwidthMetrics b = server.bandwidthMetrics();
+    if (b.caps().isUnlimited()) {
+      return "unlimited";
+    }
+    return b.caps() + " (throttled " + Durations.format(b.timeThrottled(BandwidthMetrics.Direction.UPSTREAM))
+        + " up, " + Durations.format(b.timeThrottled(BandwidthMetrics.Direction.DOWNSTREAM)) + " down)";
   }
 
   private static String describe(SourceState source) {

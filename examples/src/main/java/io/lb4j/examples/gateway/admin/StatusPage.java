@@ -50,7 +50,10 @@ final class StatusPage {
           .append(esc(l.protocol())).append(" ").append(esc(l.address())).append(" &middot; ").append(esc(l.state()))
           .append(" &middot; ").append(l.connections()).append(" connections &middot; ")
           .append(rate(l.requestsPerSecond())).append(l.protocol().equals("tcp") ? " conn/s" : " req/s")
-          .append(" &middot; ").append(rate(l.serverErrorsPerSecond())).append(" 5xx/s &middot; backends: ");
+          .append(" &middot; ").append(rate(l.serverErrorsPerSecond())).append(" 5xx/s &middot; traffic: ")
+          .append(l.traffic().startsWith("standby") ? "<span class=\"failing\">" + esc(l.traffic()) + "</span>"
+              : esc(l.traffic()))
+          .append(" &middot; peak bandwidth: ").append(esc(l.peakBandwidth())).append(" &middot; backends: ");
       if (l.sourceFailing()) {
         h.append("<span class=\"failing\">").append(esc(l.source())).append("</span>");
       } else {
@@ -89,7 +92,8 @@ final class StatusPage {
           .append(str(l.state())).append(",\"source\":").append(str(l.source())).append(",\"sourceFailing\":")
           .append(l.sourceFailing()).append(",\"connections\":").append(l.connections())
           .append(",\"requestsPerSecond\":").append(rate(l.requestsPerSecond())).append(",\"serverErrorsPerSecond\":")
-          .append(rate(l.serverErrorsPerSecond())).append(",\"backends\":[");
+          .append(rate(l.serverErrorsPerSecond())).append(",\"traffic\":").append(str(l.traffic()))
+          .append(",\"peakBandwidth\":").append(str(l.peakBandwidth())).append(",\"backends\":[");
       for (int k = 0; k < l.backends().size(); k++) {
         BackendRow b = l.backends().get(k);
         j.append(k == 0 ? "" : ",").append("{\"id\":").append(str(b.id())).append(",\"address\":")

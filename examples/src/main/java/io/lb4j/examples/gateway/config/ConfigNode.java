@@ -77,6 +77,11 @@ final class ConfigNode {
     problems.add(node, path, message);
   }
 
+  /** Records a problem about {@code key}, at its value's line (this mapping's when the key is absent). */
+  void problem(String key, String message) {
+    problems.add(has(key) ? valueNode(key) : node, child(path, key), message);
+  }
+
   /**
    * Reports each present key that is not in {@code allowed} (keys the mapping accepts in general, but not
    * in this case: a {@code connect} key in a {@code dns} source), naming {@code what} this mapping is.

@@ -7,6 +7,7 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.listener.ConnectionBudget;
 import io.lb4j.impl.listener.ListenerServer;
+import io.lb4j.impl.listener.UdpSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -40,7 +41,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * admin: {port: 9901, bind: 127.0.0.1}   # optional: the admin endpoint; bind defaults to 127.0.0.1
  * listeners:
  *   - name: web                    # required; 1-80 characters
- *     protocol: http               # required; tcp, http or https
+ *     protocol: http               # required; tcp, udp, http or https
  *     bind: 127.0.0.1              # default 0.0.0.0
  *     port: 8080                   # required; 1-65535
  *     backendPort: 9000            # default: each backend's own port
@@ -74,9 +75,26 @@ import org.snakeyaml.engine.v2.nodes.Node;
  *     #   optional for both: server: 127.0.0.1:53, minTtl: 1s, maxTtl: 5m
  *     source: {type: zookeeper, connect: zk1:2181, service: app, basePath: /services}
  *     source: {type: file, path: backends.txt}                         # "id host:port [weight]" lines
+ *     peakBandwidth: {upstream: 50, downstream: 100, total: 120}       # Mbit/s, each optional, 1-10000
+ *     # or, instead of backends or a source, server groups (each its own pool, "web/app"):
+ *     groups:
+ *       - name: app                # required; 1-80 of A-Z a-z 0-9 '-' '_' '.'
+ *         standby: sorry           # a group of this listener that takes app's traffic while app has none up
+ *         backends: [...]          # or source: {...}
+ *         # the listener's scheduler, healthCheck, outlierDetection, sessionPersistence (no keyFile),
+ *         # drainTimeout, slowStart and backendPort, unless the group sets its own (a section replaces the
+ *         # listener's whole)
+ *     rules:                       # http(s) only; matched on Host and the normalized path
+ *       - {host: "*.example.com", path: /api, group: app}   # host: exact, *. wildcard, or none (any host)
+ *     defaultGroup: app            # what no rule matches (default: 404); one group besides standbys needs none
+ *     standby: sorry               # a standby for every group without its own
+ *     udp: {flowIdleTimeout: 60s, maxDatagramSize: 65507, maxFlows: 10000}   # udp listeners only
  * </pre>
  *
- * <p>The health check's type defaults to HTTP on HTTP and HTTPS listeners and to TCP on TCP listeners.
+ * <p>The health check's type defaults to HTTP on HTTP and HTTPS listeners, to UDP on UDP listeners (with
+ * {@code udpRequest} and optionally {@code udpExpectedResponse}; a UDP listener's checks are off unless its
+ * section says otherwise) and to TCP on TCP listeners. Groups, rules and standby groups are checked as a whole
+ * ({@link RoutingSections}), each problem at the line of the group, rule or key it is about.
  * {@code bind} takes IP literals only (never a name lookup); two listeners whose binds collide on one port
  * ({@code 0.0.0.0} beside {@code 127.0.0.1}) are refused. The file is UTF-8 of at most 4 MiB, without YAML
  * tags, nested at most 32 deep ({@link YamlDocument}).
@@ -90,17 +108,18 @@ public final class GatewayConfigParser {
       "scheduler", "requestTimeout", "writeTimeout", "lingeringTime", "underscoresInHeaders", "allowH2cUpgrade",
       "idleTimeout", "maxRequestHeaderSize", "acceptBacklog", "drainTimeout",
       "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source",
-      "backendPool", "maxConnections", "viaId");
+      "backendPool", "maxConnections", "viaId", "peakBandwidth", "udp", "groups", "rules", "defaultGroup",
+      "standby");
   private static final Set<String> BACKEND_POOL_KEYS = keys("maxIdlePerBackend", "idleTimeout");
-  private static final Set<String> SOURCE_KEYS = keys("type", "name", "port", "server", "minTtl", "maxTtl",
+  static final Set<String> SOURCE_KEYS = keys("type", "name", "port", "server", "minTtl", "maxTtl",
       "connect", "service", "basePath", "path");
   private static final Set<String> SLOW_START_KEYS = keys("window", "floorPercent");
   private static final Set<String> TLS_KEYS = keys("certificate", "privateKey");
   private static final Set<String> BACKEND_KEYS = keys("id", "host", "port", "weight", "enabled");
 
   private static final Map<String, Protocol> PROTOCOLS = words(
-      "tcp", Protocol.TCP, "http", Protocol.HTTP, "https", Protocol.HTTPS);
-  private static final Map<String, SchedulingAlgorithm> SCHEDULERS = schedulers();
+      "tcp", Protocol.TCP, "udp", Protocol.UDP, "http", Protocol.HTTP, "https", Protocol.HTTPS);
+  static final Map<String, SchedulingAlgorithm> SCHEDULERS = schedulers();
 
   /**
    * Reads and validates a file; relative paths (TLS, key and backend files) are resolved against the file's
@@ -222,6 +241,8 @@ public final class GatewayConfigParser {
             () -> defaultHealthCheck(node, protocol[0]).ifPresent(b::healthCheck));
     node.section("outlierDetection", PolicySections.OUTLIER_KEYS).flatMap(PolicySections::outlierDetection)
         .ifPresent(policy -> node.apply("outlierDetection", () -> b.outlierDetection(policy)));
+    TrafficSections.peakBandwidth(node).ifPresent(caps -> node.apply("peakBandwidth", () -> b.peakBandwidth(caps)));
+    UdpSettings udp = TrafficSections.udp(node, protocol[0]);
     CookieKeys[] keys = {null};
     node.section("sessionPersistence", PolicySections.PERSISTENCE_KEYS).ifPresent(section -> {
       PolicySections.persistence(section)
@@ -253,8 +274,13 @@ public final class GatewayConfigParser {
       return Optional.empty();
     }
     checkNoSelfLoop(node, built[0], bind[0], backends);
+    int beforeRouting = node.problemsMarker();
+    RoutingConfig routing = RoutingSections.read(node, built[0], bind[0], folder);
+    if (node.problemsMarker() != beforeRouting || (protocol[0] == Protocol.UDP && udp == null)) {
+      return Optional.empty();
+    }
     return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source, backendPool,
-        maxConnections[0], viaId[0], keys[0], node.lineOf("port")));
+        maxConnections[0], viaId[0], keys[0], node.lineOf("port"), routing, udp));
   }
 
   /** {@code admin: {port, bind}}: off unless present, loopback unless {@code bind} says otherwise. */
@@ -375,7 +401,7 @@ public final class GatewayConfigParser {
     return new ListenerConfig.BackendPool(maxIdle[0], idle[0]);
   }
 
-  private static List<Backend> backends(ConfigNode listener) {
+  static List<Backend> backends(ConfigNode listener) {
     List<Backend> backends = new ArrayList<>();
     Map<String, Integer> seenIds = new HashMap<>();
     for (ConfigNode node : listener.sections("backends", BACKEND_KEYS)) {
@@ -406,7 +432,7 @@ public final class GatewayConfigParser {
     return backends;
   }
 
-  private static void checkNoSelfLoop(ConfigNode node, Listener listener, String bind, List<Backend> backends) {
+  static void checkNoSelfLoop(ConfigNode node, Listener listener, String bind, List<Backend> backends) {
     for (Backend backend : backends) {
       int port = listener.backendPortFor(backend);
       boolean sameHost = backend.host().equals(bind)

@@ -3,6 +3,7 @@ package io.lb4j.examples.gateway.config;
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
 import io.lb4j.impl.listener.ListenerServer;
+import io.lb4j.impl.listener.UdpSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,10 +27,13 @@ import java.util.Objects;
  * @param cookieKeys the keys that sign inserted session cookies, read from a file, or null for a random key
  * @param line the 1-based line of the listener's {@code port} in the file (0 when unknown), so that a
  *     failure to bind it can point there
+ * @param routing the listener's server groups and forwarding rules ({@code groups:}), or null when its
+ *     backends are listed or come from a source directly
+ * @param udp a UDP listener's flow settings ({@code udp:}), or null for another protocol
  */
 public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
     SourceConfig source, BackendPool backendPool, int maxConnections, String viaId, CookieKeys cookieKeys,
-    int line) {
+    int line, RoutingConfig routing, UdpSettings udp) {
 
   /** Checks and copies the components. */
   public ListenerConfig {
@@ -45,13 +49,20 @@ public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls
    */
   public ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
       SourceConfig source) {
-    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, 0, null, null, 0);
+    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, 0, null, null, 0, null,
+        listener.frontendProtocol() == io.lb4j.api.Protocol.UDP ? UdpSettings.defaults() : null);
   }
 
   /** This listener with what a reload applies to a running one: settings, backends and cookie keys. */
   public ListenerConfig reloaded(Listener settings, List<Backend> newBackends, CookieKeys keys) {
     return new ListenerConfig(settings, bindAddress, tls, newBackends, source, backendPool, maxConnections, viaId,
-        keys, line);
+        keys, line, routing, udp);
+  }
+
+  /** This listener with another routing (a reload applied it). */
+  public ListenerConfig withRouting(RoutingConfig newRouting) {
+    return new ListenerConfig(listener, bindAddress, tls, backends, source, backendPool, maxConnections, viaId,
+        cookieKeys, line, newRouting, udp);
   }
 
   /**

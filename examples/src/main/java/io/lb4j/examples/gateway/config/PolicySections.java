@@ -25,7 +25,8 @@ final class PolicySections {
 
   static final Set<String> HEALTH_KEYS = GatewayConfigParser.keys("enabled", "type", "method", "path", "port",
       "domain", "normalStatuses", "timeout", "interval", "healthyThreshold", "unhealthyThreshold",
-      "jitterPercent", "edgeInterval", "startHealthy", "skipWhenTrafficSucceeds", "panicThresholdPercent");
+      "jitterPercent", "edgeInterval", "startHealthy", "skipWhenTrafficSucceeds", "panicThresholdPercent",
+      "udpRequest", "udpExpectedResponse");
   static final Set<String> OUTLIER_KEYS = GatewayConfigParser.keys("enabled", "consecutiveFailures",
       "failureRatePercent", "slidingWindowSize", "baseEjectionTime", "maxEjectionTime", "maxEjectionPercent",
       "trialCalls", "activeCheckEndsEjection");
@@ -33,7 +34,7 @@ final class PolicySections {
       "maxEntries", "keyFile");
 
   private static final Map<String, HealthCheckType> CHECK_TYPES = GatewayConfigParser.words(
-      "tcp", HealthCheckType.TCP, "http", HealthCheckType.HTTP);
+      "tcp", HealthCheckType.TCP, "http", HealthCheckType.HTTP, "udp", HealthCheckType.UDP);
   private static final Map<String, HealthCheckMethod> METHODS = GatewayConfigParser.words(
       "head", HealthCheckMethod.HEAD, "get", HealthCheckMethod.GET);
   private static final Map<String, SessionPersistence.Mode> MODES = GatewayConfigParser.words(
@@ -48,7 +49,8 @@ final class PolicySections {
     HealthCheckPolicy.Builder b = HealthCheckPolicy.builder();
     boolean[] failed = {false};
     int before = node.problemsMarker();
-    b.type(protocol.isLayer7() ? HealthCheckType.HTTP : HealthCheckType.TCP);
+    b.type(protocol.isLayer7() ? HealthCheckType.HTTP : protocol == Protocol.UDP ? HealthCheckType.UDP
+        : HealthCheckType.TCP);
     node.bool("enabled", b::enabled);
     node.choice("type", CHECK_TYPES, b::type);
     node.choice("method", METHODS, b::method);
@@ -82,6 +84,8 @@ final class PolicySections {
     node.bool("startHealthy", b::startHealthy);
     node.bool("skipWhenTrafficSucceeds", b::skipWhenTrafficSucceeds);
     node.integer("panicThresholdPercent", b::panicThresholdPercent);
+    node.string("udpRequest", b::udpRequest);
+    node.string("udpExpectedResponse", b::udpExpectedResponse);
     return build(node, before, b::build);
   }
 

@@ -150,8 +150,8 @@ class GatewayConfigParserTest {
         bad("listeners not a list", "listeners: web\n", "g.yaml:1: listeners: expected a list, was 'web'"),
         bad("missing name, protocol and port", "listeners:\n  - {bind: 127.0.0.1}\n",
             "listeners[0].name: is required", "listeners[0].protocol: is required", "listeners[0].port: is required"),
-        bad("unknown protocol", "listeners:\n  - {name: a, protocol: udp, port: 80}\n",
-            "g.yaml:2: listeners[0].protocol: expected one of tcp, http, https, was 'udp'"),
+        bad("unknown protocol", "listeners:\n  - {name: a, protocol: ftp, port: 80}\n",
+            "g.yaml:2: listeners[0].protocol: expected one of tcp, udp, http, https, was 'ftp'"),
         bad("port out of range", "listeners:\n  - {name: a, protocol: tcp, port: 70000}\n",
             "g.yaml:2: listeners[0].port: listener.frontendPort must be between 1 and 65535, was 70000"),
         bad("port not a number", "listeners:\n  - {name: a, protocol: tcp, port: eighty}\n",
@@ -305,8 +305,82 @@ class GatewayConfigParserTest {
         bad("a cookie key file on source-ip persistence",
             "listeners:\n  - name: a\n    protocol: http\n    port: 80\n"
                 + "    sessionPersistence: {mode: source-ip, keyFile: keys}\n",
-            "listeners[0].sessionPersistence.keyFile: keyFile applies to mode insert-cookie only"));
+            "listeners[0].sessionPersistence.keyFile: keyFile applies to mode insert-cookie only"),
+        bad("groups and backends", GROUPS_HEAD.replace("    groups:\n", "    backends: []\n    groups:\n") + GROUP_A
+                + "    defaultGroup: a\n",
+            "g.yaml:8: listeners[0].groups: a listener takes groups, or backends or a source, not both"),
+        bad("rules without groups", "listeners:\n  - name: l\n    protocol: http\n    port: 80\n"
+                + "    rules:\n      - {path: /a, group: a}\n    defaultGroup: a\n",
+            "g.yaml:6: listeners[0].rules: rules needs groups", "g.yaml:7: listeners[0].defaultGroup: defaultGroup needs groups"),
+        bad("a rule naming no group", GROUPS_HEAD + GROUP_A + GROUP_B + "    rules:\n      - {path: /x, group: c}\n"
+                + "    defaultGroup: a\n",
+            "g.yaml:14: listeners[0].rules[0].group: group 'c' is not a group of the listener (a, b)"),
+        bad("a duplicate rule", GROUPS_HEAD + GROUP_A + GROUP_B + "    rules:\n      - {path: /x, group: b}\n"
+                + "      - {path: /x, group: b}\n",
+            "g.yaml:15: listeners[0].rules[1].path: rule */x -> b duplicates the rule on line 14"),
+        bad("a shadowed rule", GROUPS_HEAD + GROUP_A + GROUP_B + "    rules:\n      - {host: a.test, path: /x, group: b}\n"
+                + "      - {host: A.test, path: /x, group: a}\n",
+            "g.yaml:15: listeners[0].rules[1].path: rule a.test/x -> a is shadowed by the rule on line 14 (a.test/x -> b):"
+                + " same host and path, that one would always win"),
+        bad("a rule path that is not normalized", GROUPS_HEAD + GROUP_A + "    rules:\n      - {path: /a/../b, group: a}\n",
+            "g.yaml:11: listeners[0].rules[0].path: forwardingRule.pathPrefix must be a normalized absolute path"),
+        bad("a rule host with a port", GROUPS_HEAD + GROUP_A + "    rules:\n      - {host: a.test:80, group: a}\n",
+            "g.yaml:11: listeners[0].rules[0].host: forwardingRule.host must be a host name",
+            "ports are ignored: write the host alone"),
+        bad("a default group that is not defined", GROUPS_HEAD + GROUP_A + GROUP_B + "    defaultGroup: c\n",
+            "g.yaml:13: listeners[0].defaultGroup: defaultGroup 'c' is not a group of the listener (a, b)"),
+        bad("two groups and no rule", GROUPS_HEAD + GROUP_A + GROUP_B,
+            "g.yaml:7: listeners[0].groups: 2 groups and neither rules nor a defaultGroup: say which group takes the"
+                + " requests"),
+        bad("a group name used twice", GROUPS_HEAD + GROUP_A + GROUP_A + "    defaultGroup: a\n",
+            "g.yaml:10: listeners[0].groups[1].name: group name 'a' is used by an earlier group (line 7)"),
+        bad("a standby that is not defined", GROUPS_HEAD + "      - name: a\n        standby: z\n        backends: []\n",
+            "g.yaml:8: listeners[0].groups[0].standby: standby 'z' is not a group of the listener (a)"),
+        bad("a group its own standby", GROUPS_HEAD + "      - name: a\n        standby: a\n        backends: []\n",
+            "g.yaml:8: listeners[0].groups[0].standby: a group cannot be its own standby"),
+        bad("standby groups that chain", GROUPS_HEAD + "      - {name: a, standby: b, backends: []}\n"
+                + "      - {name: b, standby: c, backends: []}\n      - {name: c, backends: []}\n",
+            "g.yaml:7: listeners[0].groups[0].standby: standby 'b' has a standby of its own ('c'): standby groups do"
+                + " not chain"),
+        bad("a backend in a group and its standby", GROUPS_HEAD
+                + "      - name: a\n        standby: b\n        backends:\n          - {id: x, host: 10.0.0.1, port: 80}\n"
+                + "      - name: b\n        backends:\n          - {id: x, host: 10.0.0.2, port: 80}\n",
+            "g.yaml:8: listeners[0].groups[0].standby: backend id 'x' is in the group and in its standby 'b': they share"
+                + " one pool, where ids are unique"),
+        bad("two groups inserting one cookie", GROUPS_HEAD.replace("    groups:", "    sessionPersistence: {mode:"
+                + " insert-cookie}\n    groups:") + GROUP_A + GROUP_B + "    rules:\n      - {path: /b, group: b}\n"
+                + "    defaultGroup: a\n",
+            "g.yaml:8: listeners[0].groups[0].sessionPersistence: groups 'b' and 'a' both insert cookie LB4J_SESSION: a client"
+                + " visiting both would lose its session at each switch; set cookieName"),
+        bad("rules on a tcp listener", GROUPS_HEAD.replace("protocol: http", "protocol: tcp") + GROUP_A + GROUP_B
+                + "    rules:\n      - {path: /b, group: b}\n    defaultGroup: a\n",
+            "g.yaml:14: listeners[0].rules: rules need an http or https listener, but protocol is tcp"),
+        bad("a key file on a group", GROUPS_HEAD + "      - name: a\n        sessionPersistence: {mode: insert-cookie,"
+                + " keyFile: k}\n        backends: []\n",
+            "g.yaml:8: listeners[0].groups[0].sessionPersistence.keyFile: keyFile is the listener's (its keys sign the"
+                + " cookies of every group)"),
+        bad("an unknown group key", GROUPS_HEAD + "      - {name: a, weight: 3, backends: []}\n",
+            "listeners[0].groups[0].weight: unknown key (expected one of: name, backends, source, standby"),
+        bad("a peak bandwidth above the maximum", "listeners:\n  - name: a\n    protocol: tcp\n    port: 80\n"
+                + "    peakBandwidth: {upstream: 20000}\n",
+            "g.yaml:5: listeners[0].peakBandwidth.upstream: listener.peakBandwidth.upstreamMbps must be between 0 and"
+                + " 10000, was 20000"),
+        bad("a direction above the total", "listeners:\n  - name: a\n    protocol: tcp\n    port: 80\n"
+                + "    peakBandwidth: {downstream: 50, total: 10}\n",
+            "g.yaml:5: listeners[0].peakBandwidth: listener.peakBandwidth.downstreamMbps (50) must not exceed"
+                + " listener.peakBandwidth.totalMbps (10)"),
+        bad("udp settings on a tcp listener", "listeners:\n  - name: a\n    protocol: tcp\n    port: 80\n"
+                + "    udp: {maxFlows: 5}\n",
+            "g.yaml:5: listeners[0].udp: udp applies to udp listeners only, but protocol is tcp"),
+        bad("a datagram limit out of range", "listeners:\n  - name: a\n    protocol: udp\n    port: 53\n"
+                + "    udp: {maxDatagramSize: 70000}\n",
+            "g.yaml:5: listeners[0].udp.maxDatagramSize: udp.maxDatagramSize must be between 512 and 65507, was 70000"));
   }
+
+  private static final String GROUPS_HEAD = "listeners:\n  - name: l\n    protocol: http\n    port: 80\n"
+      + "    bind: 127.0.0.1\n    groups:\n";
+  private static final String GROUP_A = "      - name: a\n        backends:\n          - {id: a1, host: 10.0.0.1, port: 80}\n";
+  private static final String GROUP_B = "      - name: b\n        backends:\n          - {id: b1, host: 10.0.0.2, port: 80}\n";
 
   private static final String BACKEND_HEAD = "listeners:\n  - name: a\n    protocol: http\n    port: 80\n    backends:\n";
 
@@ -413,8 +487,13 @@ class GatewayConfigParserTest {
     // Surefire runs in the module folder; the file is examples/gateway.yaml.
     GatewayConfig config = parser.parse(Path.of("gateway.yaml"));
 
-    assertThat(config.listeners()).extracting(l -> l.listener().name()).containsExactly("web", "tcp");
-    assertThat(config.listener("web").orElseThrow().backends()).extracting(Backend::weight).containsExactly(3, 2, 1);
+    assertThat(config.listeners()).extracting(l -> l.listener().name()).containsExactly("web", "tcp", "dns");
+    RoutingConfig web = config.listener("web").orElseThrow().routing();
+    assertThat(web.group("app").backends()).extracting(Backend::weight).containsExactly(3, 2, 1);
+    assertThat(web.group("app").standby()).isEqualTo("sorry");
+    assertThat(web.rules().defaultGroup()).isEqualTo("app");
+    assertThat(config.listener("web").orElseThrow().listener().peakBandwidth().downstreamMbps()).isEqualTo(200);
+    assertThat(config.listener("dns").orElseThrow().udp().maxDatagramSize()).isEqualTo(1232);
   }
 
   @Test
@@ -435,5 +514,72 @@ class GatewayConfigParserTest {
     try (var source = config.listeners().get(0).source().factory().get()) {
       assertThat(source.description()).contains("app.internal");
     }
+  }
+
+  @Test
+  void parse_readsGroupsWithTheListenersSettingsAndTheirOwn_rulesAndTheStandby() throws Exception {
+    GatewayConfig config = parser.parse("g.yaml", String.join("\n",
+        "listeners:",
+        "  - name: web",
+        "    protocol: http",
+        "    port: 8080",
+        "    scheduler: wlc",
+        "    sessionPersistence: {mode: insert-cookie}",
+        "    peakBandwidth: {downstream: 100, total: 150}",
+        "    groups:",
+        "      - name: app",
+        "        standby: sorry",
+        "        backends:",
+        "          - {id: a1, host: 10.0.0.1, port: 80}",
+        "      - name: api",
+        "        scheduler: rr",
+        "        sessionPersistence: {mode: insert-cookie, cookieName: API_SESSION}",
+        "        healthCheck: {path: /ready, interval: 1s}",
+        "        backendPort: 8443",
+        "        backends:",
+        "          - {id: b1, host: 10.0.0.2, port: 80}",
+        "      - name: sorry",
+        "        backends:",
+        "          - {id: s1, host: 10.0.0.9, port: 80}",
+        "    rules:",
+        "      - {host: \"*.example.com\", path: /api, group: api}",
+        "      - {path: /v1, group: api}",
+        "    defaultGroup: app",
+        ""), null);
+
+    ListenerConfig web = config.listener("web").orElseThrow();
+    assertThat(web.listener().peakBandwidth()).isEqualTo(io.lb4j.api.PeakBandwidth.builder().downstreamMbps(100)
+        .totalMbps(150).build());
+    RoutingConfig routing = web.routing();
+    assertThat(routing.groups()).extracting(GroupConfig::name).containsExactly("app", "api", "sorry");
+    assertThat(routing.group("app").settings().scheduler()).as("the listener's").isEqualTo(
+        SchedulingAlgorithm.WEIGHTED_LEAST_CONNECTIONS);
+    assertThat(routing.group("api").settings().scheduler()).isEqualTo(SchedulingAlgorithm.ROUND_ROBIN);
+    assertThat(routing.group("api").settings().sessionPersistence().cookieName()).isEqualTo("API_SESSION");
+    assertThat(routing.group("api").settings().healthCheck().path()).isEqualTo("/ready");
+    assertThat(routing.group("api").settings().backendPort()).isEqualTo(8443);
+    assertThat(routing.group("app").standby()).isEqualTo("sorry");
+    assertThat(routing.rules().rules()).extracting(Object::toString)
+        .containsExactly("*.example.com/api -> api", "*/v1 -> api");
+    assertThat(routing.describe()).isEqualTo("3 groups (app, api, sorry), 2 rules, default app");
+    io.lb4j.api.routing.Routing lb4j = routing.toRouting(source -> null);
+    assertThat(lb4j.routedGroups()).containsExactly("api", "app");
+    assertThat(lb4j.standbyOf("app")).isEqualTo("sorry");
+  }
+
+  @Test
+  void parse_readsAUdpListenerWithItsFlowSettingsAndAUdpCheck() throws Exception {
+    GatewayConfig config = parser.parse("g.yaml", "listeners:\n  - name: dns\n    protocol: udp\n    port: 53\n"
+        + "    udp: {flowIdleTimeout: 30s, maxDatagramSize: 1232, maxFlows: 500}\n"
+        + "    healthCheck: {udpRequest: ping, udpExpectedResponse: pong}\n"
+        + "    backends:\n      - {id: d1, host: 10.0.0.1, port: 53}\n", null);
+
+    ListenerConfig dns = config.listeners().get(0);
+    assertThat(dns.listener().frontendProtocol()).isEqualTo(Protocol.UDP);
+    assertThat(dns.udp().flowIdleTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(dns.udp().maxDatagramSize()).isEqualTo(1232);
+    assertThat(dns.udp().maxFlows()).isEqualTo(500);
+    assertThat(dns.listener().healthCheck().type()).isEqualTo(HealthCheckType.UDP);
+    assertThat(dns.listener().healthCheck().udpExpectedResponse()).isEqualTo("pong");
   }
 }

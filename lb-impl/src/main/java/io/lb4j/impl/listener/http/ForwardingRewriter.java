@@ -148,12 +148,39 @@ public final class ForwardingRewriter {
    * @return the bytes written, or -1 if {@code out} had too little room (then it is unchanged)
    */
   public int writeRequest(RequestHead request, String clientIp, String hostIfAbsent, ByteBuffer out) {
+    return writeRequest(request, clientIp, hostIfAbsent, null, out);
+  }
+
+  /**
+   * Writes {@code request} as it goes to the backend into {@code out}, with its path replaced by {@code path}
+   * (the normalized path a listener's forwarding rules matched; the query goes as received), or as received
+   * when {@code path} is null.
+   *
+   * @param clientIp the client's address as text, computed once per connection
+   * @param hostIfAbsent the {@code Host} to send when an HTTP/1.0 request in origin-form has none, or null
+   * @param path the path to send instead of the target's (ASCII, starting with {@code /}), or null
+   * @return the bytes written, or -1 if {@code out} had too little room (then it is unchanged)
+   * @since 0.1.0
+   */
+  public int writeRequest(RequestHead request, String clientIp, String hostIfAbsent, CharSequence path,
+      ByteBuffer out) {
     Objects.requireNonNull(clientIp, "clientIp");
     int start = out.position();
     try {
       byte[] b = request.bytes;
       boolean absolute = request.isAbsoluteForm();
-      if (absolute) {
+      if (path != null) {
+        // The path the rules matched, then the query as received (from its '?', if any).
+        out.put(b, 0, request.methodEnd + 1);
+        for (int i = 0; i < path.length(); i++) {
+          out.put((byte) path.charAt(i));
+        }
+        int q = absolute ? request.authorityEnd : request.targetStart;
+        while (q < request.targetEnd && b[q] != '?') {
+          q++;
+        }
+        out.put(b, q, request.targetEnd - q).put((byte) ' ');
+      } else if (absolute) {
         // Origin-form towards the backend: "http://a.example/p?q" becomes "/p?q", and "http://a.example" "/".
         out.put(b, 0, request.methodEnd + 1);
         int pathStart = request.authorityEnd;

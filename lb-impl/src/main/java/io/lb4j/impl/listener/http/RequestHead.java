@@ -93,6 +93,44 @@ public final class RequestHead extends HttpHead {
     return authorityStart >= 0;
   }
 
+  /**
+   * Points {@code out} at the host the request names, for routing: an absolute-form target's authority (the
+   * parser checked that a {@code Host} field agrees with it), else the {@code Host} value, port included.
+   * Allocation-free.
+   *
+   * @return false when the request names none (HTTP/1.0 in origin-form without {@code Host}); {@code out} is
+   *     then unchanged
+   */
+  public boolean routingHost(ByteChars out) {
+    if (authorityStart >= 0) {
+      out.set(bytes, authorityStart, authorityEnd, false);
+      return true;
+    }
+    if (hostField < 0) {
+      return false;
+    }
+    out.set(bytes, valueStart(hostField), valueEnd(hostField), false);
+    return true;
+  }
+
+  /**
+   * Points {@code out} at the target's path and query, for routing: an origin-form target as received, an
+   * absolute-form one from the end of its authority (with a {@code /} in front when its path is empty, as it is
+   * forwarded), {@code *} for asterisk-form. Allocation-free.
+   */
+  public void routingTarget(ByteChars out) {
+    if (authorityStart >= 0) {
+      out.set(bytes, authorityEnd, targetEnd, authorityEnd == targetEnd || bytes[authorityEnd] != '/');
+    } else {
+      out.set(bytes, targetStart, targetEnd, false);
+    }
+  }
+
+  /** True for the asterisk-form target {@code *} ({@code OPTIONS *}), which names no path. */
+  public boolean isAsteriskForm() {
+    return targetEnd - targetStart == 1 && bytes[targetStart] == '*';
+  }
+
   /** True if the request carries {@code Expect: 100-continue} (HTTP/1.1 only; ignored in HTTP/1.0). */
   public boolean expectsContinue() {
     return expectContinue;
