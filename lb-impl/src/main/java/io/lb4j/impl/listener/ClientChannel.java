@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener;
 
+import io.lb4j.impl.listener.http.ResponseHead;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -184,6 +185,27 @@ final class ClientChannel implements ClientSide {
   @Override
   public void shutdownOutput() throws IOException {
     transport.shutdownOutput();
+  }
+
+  /** HTTP/1.1: the response goes as bytes. */
+  @Override
+  public boolean framesResponses() {
+    return false;
+  }
+
+  @Override
+  public boolean sendResponseHead(ResponseHead head, String setCookie, boolean noBody) {
+    throw new UnsupportedOperationException("an HTTP/1.1 client takes the response as bytes");
+  }
+
+  /**
+   * Hands the unread input buffer over (the connection becomes HTTP/2 and reads it itself); null when none.
+   * This channel no longer holds or releases it.
+   */
+  ByteBuffer takeInput() {
+    ByteBuffer b = in;
+    in = null;
+    return b;
   }
 
   /** Makes the coming close a reset: the client must not take a cut-off response for a complete one. */

@@ -57,7 +57,11 @@ final class EventLoop implements Executor {
   private BackendConnectionPool backendPool;
   private final TlsBuffers tlsBuffers = new TlsBuffers();
   private ExchangeCodec.Pool exchangeCodecs;
+  private LoopHttp2Buffers http2Buffers;
+  private Http2BackendPool http2Backends;
+  private final java.util.ArrayDeque<Http1StreamExchange> freeStreamExchanges = new java.util.ArrayDeque<>();
   private final TimerQueue timers = new TimerQueue();
+  private final TurnEnds turnEnds = new TurnEnds();
   private volatile boolean stopRequested;
   /** Set once the loop starts closing: a channel handed to it from then on is closed, not opened. */
   private volatile boolean closing;
@@ -110,6 +114,33 @@ final class EventLoop implements Executor {
 
   void exchangeCodecs(ExchangeCodec.Pool pool) {
     this.exchangeCodecs = pool;
+  }
+
+  /** This loop's direct buffers as HTTP/2 connections take them (loop thread only). */
+  LoopHttp2Buffers http2Buffers() {
+    if (http2Buffers == null) {
+      http2Buffers = new LoopHttp2Buffers(buffers);
+    }
+    return http2Buffers;
+  }
+
+  /** This loop's HTTP/2 (h2c) backend connections (set before the loop starts when backends speak h2c). */
+  Http2BackendPool http2Backends() {
+    return http2Backends;
+  }
+
+  void http2Backends(Http2BackendPool pool) {
+    this.http2Backends = pool;
+  }
+
+  /** Finished HTTP/2 stream exchanges kept for the next streams (loop thread only). */
+  java.util.ArrayDeque<Http1StreamExchange> freeStreamExchanges() {
+    return freeStreamExchanges;
+  }
+
+  /** Calls {@code t} once the current turn's events are handled; loop thread only. */
+  void atTurnEnd(TurnEnds.TurnEnd t) {
+    turnEnds.add(t);
   }
 
   /** This loop's pooled TLS buffers (loop thread only). */
@@ -233,7 +264,7 @@ final class EventLoop implements Executor {
   }
 
   private void turn() throws IOException {
-    if (!tasks.isEmpty()) {
+    if (!tasks.isEmpty() || !turnEnds.isEmpty()) {
       selector.selectNow();
     } else if (timers.size() == 0) {
       selector.select(); // nothing armed: sleep until I/O or a task
@@ -249,9 +280,17 @@ final class EventLoop implements Executor {
     wakeupPending.set(false);
     turns.lazySet(turns.get() + 1); // written by this thread only: an ordered store is enough
     processSelected();
+    runTurnEnds();
     runTasks();
     if (timers.size() > 0) {
       timers.runExpired(System.nanoTime());
+    }
+    runTurnEnds();
+  }
+
+  private void runTurnEnds() {
+    if (!turnEnds.isEmpty()) {
+      turnEnds.run(thread.getName());
     }
   }
 

@@ -5,6 +5,7 @@ import io.lb4j.impl.listener.http.HttpErrorResponses;
 import io.lb4j.impl.listener.http.ParseResult;
 import io.lb4j.impl.listener.http.RequestHead;
 import io.lb4j.impl.listener.http.RequestHeadParser;
+import io.lb4j.impl.listener.http2.Http2Connection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -75,6 +76,8 @@ final class HttpProxyConnection extends IoHandler {
   /** The listener's own answer (a refusal or a failure), waiting to be written. */
   private ByteBuffer answer;
   private boolean requestParsed;
+  /** True once the connection is known to speak HTTP/1.1 (not HTTP/2): checked on its first bytes only. */
+  private boolean http1;
   private boolean closed;
 
   private HttpProxyConnection(HttpContext http, EventLoop loop, SocketChannel channel) throws IOException {
@@ -179,6 +182,20 @@ final class HttpProxyConnection extends IoHandler {
     if (headStart == 0) {
       headStart = System.nanoTime();
     }
+    if (!http1) {
+      int http2 = http2Detected(in);
+      if (http2 > 0) {
+        handOverToHttp2();
+        return false;
+      }
+      if (http2 == 0) {
+        if (client.inputEnded()) {
+          close(); // part of the preface, then the end
+        }
+        return false;
+      }
+      http1 = true;
+    }
     if (codec == null) {
       codec = loop.exchangeCodecs().take();
     }
@@ -207,9 +224,38 @@ final class HttpProxyConnection extends IoHandler {
     if (head.upgradeRequested() && head.upgradesToH2c() && !http.allowH2cUpgrade) {
       head.ignoreUpgrade(); // served as HTTP/1.1: an h2c tunnel would pass the client's HTTP/2 unchecked
     }
+    if (http.backendHttp2) {
+      answer(FailureCause.VERSION_NOT_SUPPORTED, "this listener's backends speak HTTP/2 (h2c): use HTTP/2", start);
+      return true;
+    }
     state = EXCHANGE;
     act(exchange.start(head, codec, SessionCookies.requestContext(ctx, clientContext, head), start));
     return true;
+  }
+
+  /**
+   * On the connection's first bytes: 1 when the client speaks HTTP/2 (over TLS it chose {@code h2} by ALPN;
+   * in clear it opens with the HTTP/2 preface, prior knowledge), 0 when the bytes so far are a prefix of the
+   * preface (read more), -1 for HTTP/1.1. {@code Upgrade: h2c} is not a way in: RFC 9113 deprecates it.
+   */
+  private int http2Detected(ByteBuffer in) {
+    if (!http.http2) {
+      return -1;
+    }
+    if (http.https()) {
+      return "h2".equals(client.transport().applicationProtocol()) ? 1 : -1;
+    }
+    return Http2Connection.matchPreface(in);
+  }
+
+  /** Hands the socket, its transport and the bytes read to an {@link Http2Frontend}; this handler is done. */
+  private void handOverToHttp2() {
+    closed = true;
+    loop.cancel(this);
+    exchange.end();
+    releaseCodec();
+    Http2Frontend.takeOver(http, loop, clientKey, client.transport(), client.takeInput(), client.inputEnded(),
+        clientIp, clientContext);
   }
 
   /** Acts on what the exchange came to; true when the connection moved on (pump again). */

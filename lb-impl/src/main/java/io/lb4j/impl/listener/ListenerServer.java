@@ -102,6 +102,7 @@ public final class ListenerServer implements AutoCloseable {
   private final ProxyContext context;
   private final Admission admission;
   private final HttpLimits httpLimits;
+  private final Http2Limits http2Limits;
   private final SSLContext sslContext;
   private final String viaId;
   private final Duration keepAliveTimeout;
@@ -128,6 +129,8 @@ public final class ListenerServer implements AutoCloseable {
         b.proxyProtocol, admission);
     this.httpLimits = b.httpLimits != null ? b.httpLimits
         : HttpLimits.builder().maxHeaderSectionBytes(listener.maxRequestHeaderSize()).build();
+    this.http2Limits = b.http2Limits != null ? b.http2Limits
+        : Http2Limits.builder().maxHeaderListSize(listener.maxRequestHeaderSize()).build();
     this.sslContext = b.sslContext;
     this.viaId = b.viaId != null ? b.viaId : listener.name();
     this.keepAliveTimeout = b.keepAliveTimeout;
@@ -177,7 +180,7 @@ public final class ListenerServer implements AutoCloseable {
       throw e;
     }
     if (listener.frontendProtocol().isLayer7()) {
-      httpContext = new HttpContext(context, httpLimits, viaId, sslContext, localAddress.getPort(),
+      httpContext = new HttpContext(context, httpLimits, http2Limits, viaId, sslContext, localAddress.getPort(),
           keepAliveTimeout.toNanos(), accessLog);
     }
     EventLoop[] started = new EventLoop[eventLoops];
@@ -187,6 +190,9 @@ public final class ListenerServer implements AutoCloseable {
       started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i, buffers, failures, failStopLog);
       started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), started[i]));
       started[i].exchangeCodecs(new ExchangeCodec.Pool(httpLimits));
+      if (httpContext != null && httpContext.backendHttp2) {
+        started[i].http2Backends(new Http2BackendPool(httpContext, started[i], backendIdleTimeout.toNanos()));
+      }
       started[i].start();
     }
     loops = started;
@@ -478,6 +484,7 @@ public final class ListenerServer implements AutoCloseable {
     private ProxyProtocol proxyProtocol = ProxyProtocol.NONE;
     private int bufferSize = DEFAULT_BUFFER_SIZE;
     private HttpLimits httpLimits;
+    private Http2Limits http2Limits;
     private SSLContext sslContext;
     private String viaId;
     private Duration keepAliveTimeout = DEFAULT_KEEP_ALIVE_TIMEOUT;
@@ -545,6 +552,18 @@ public final class ListenerServer implements AutoCloseable {
      */
     public Builder httpLimits(HttpLimits limits) {
       this.httpLimits = Objects.requireNonNull(limits, "listenerServer.httpLimits");
+      return this;
+    }
+
+    /**
+     * Layer 7: the HTTP/2 limits of client connections (and of h2c connections to backends): concurrent
+     * streams, windows, header sizes, flood rates (see {@link Http2Limits}). Default: {@link Http2Limits#defaults()}
+     * with {@code maxHeaderListSize} set to the listener's {@code maxRequestHeaderSize}.
+     *
+     * @since 0.1.0
+     */
+    public Builder http2Limits(Http2Limits limits) {
+      this.http2Limits = Objects.requireNonNull(limits, "listenerServer.http2Limits");
       return this;
     }
 

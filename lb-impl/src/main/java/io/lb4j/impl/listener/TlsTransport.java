@@ -178,12 +178,17 @@ final class TlsTransport implements Transport {
   /** Wraps the buffers together, so a head and its body share records instead of one record each. */
   @Override
   public long write(ByteBuffer[] srcs) throws IOException {
+    return write(srcs, 0, srcs.length);
+  }
+
+  @Override
+  public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
     long taken = 0;
-    while (hasRemaining(srcs)) {
+    while (hasRemaining(srcs, offset, length)) {
       if (!flush()) {
         break;
       }
-      SSLEngineResult r = wrap(srcs);
+      SSLEngineResult r = wrap(srcs, offset, length);
       taken += r.bytesConsumed();
       if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
         throw new SSLException("TLS session closed");
@@ -196,9 +201,9 @@ final class TlsTransport implements Transport {
     return taken;
   }
 
-  private static boolean hasRemaining(ByteBuffer[] srcs) {
-    for (ByteBuffer b : srcs) {
-      if (b.hasRemaining()) {
+  private static boolean hasRemaining(ByteBuffer[] srcs, int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
+      if (srcs[i].hasRemaining()) {
         return true;
       }
     }
@@ -208,17 +213,17 @@ final class TlsTransport implements Transport {
   private SSLEngineResult wrap(ByteBuffer src) throws IOException {
     single[0] = src;
     try {
-      return wrap(single);
+      return wrap(single, 0, 1);
     } finally {
       single[0] = null;
     }
   }
 
-  private SSLEngineResult wrap(ByteBuffer[] srcs) throws IOException {
+  private SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length) throws IOException {
     if (netOut == null) {
       netOut = buffers.acquire(bufferSize);
     }
-    SSLEngineResult r = engine.wrap(srcs, netOut);
+    SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
     if (netOut.position() == 0) {
       buffers.release(netOut);
       netOut = null;
@@ -261,6 +266,15 @@ final class TlsTransport implements Transport {
   @Override
   public boolean wantsWrite() {
     return netOut != null;
+  }
+
+  /**
+   * The ALPN protocol chosen in the handshake, "" for none, null while not yet chosen (known once the server's
+   * hello is written, so before any application byte can be read).
+   */
+  @Override
+  public String applicationProtocol() {
+    return engine.getApplicationProtocol();
   }
 
   @Override
