@@ -127,6 +127,10 @@ final class HttpProxyConnection extends IoHandler {
       pump();
       updateInterest();
       armTimer();
+    } catch (javax.net.ssl.SSLException e) {
+      // A refused handshake or record: its alert was written; a plain close lets the client read it.
+      log.debug("{}: TLS from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
+      close();
     } catch (IOException e) {
       log.debug("{}: connection from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
       abort();

@@ -53,8 +53,36 @@ final class TlsTransport implements Transport {
         engine.getSession().getApplicationBufferSize());
   }
 
+  /**
+   * Reads decrypted bytes. A handshake or record the engine refuses (no protocol in common, a bad record, a
+   * renegotiation) throws, after the alert that tells the client why is written when the socket takes it.
+   */
   @Override
   public int read(ByteBuffer dst) throws IOException {
+    try {
+      return readPlain(dst);
+    } catch (SSLException e) {
+      sendAlertQuietly();
+      throw e;
+    }
+  }
+
+  /** Writes the engine's closing alert (a fatal one after a failure, else close_notify), best effort. */
+  private void sendAlertQuietly() {
+    try {
+      engine.closeOutbound();
+      for (int i = 0; i < 4 && !engine.isOutboundDone(); i++) {
+        if (wrap(EMPTY).bytesProduced() == 0) {
+          break;
+        }
+      }
+      flush();
+    } catch (IOException | RuntimeException ignored) {
+      // the connection is failing anyway: the alert is a courtesy
+    }
+  }
+
+  private int readPlain(ByteBuffer dst) throws IOException {
     while (true) {
       if (appIn != null) {
         appIn.flip();
