@@ -502,4 +502,9 @@ final class Http2Frontend extends IoHandler implements Http2Handler, TurnEnds.Tu
   int activeStreams() {
     return active;
   }
+
+  /** Pooled buffers held now: input not yet read by the protocol, frames not yet written (tests). */
+  int heldBuffers() {
+    return (in != null ? 1 : 0) + (conn.hasOutput() ? 1 : 0);
+  }
 }

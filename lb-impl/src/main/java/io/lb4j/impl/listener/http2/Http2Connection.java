@@ -125,7 +125,8 @@ public final class Http2Connection {
     // The peer's encoder starts at the protocol's 4096 until it sees this side's SETTINGS acknowledged.
     this.decoder = new HpackDecoder(Http2Frames.DEFAULT_HEADER_TABLE_SIZE, limits.maxHeaderListSize());
     this.encoder = new HpackEncoder(limits.encoderTableSize());
-    this.streams = new StreamMap(Math.min(limits.maxConcurrentStreams(), 1024));
+    // Small at first (it grows when half full): an idle connection should not hold room for 100 streams.
+    this.streams = new StreamMap(8);
     this.reader = new FrameReader(new Inbound(this), server, limits.maxFrameSize(), limits.maxHeaderBlockBytes(),
         limits.maxContinuationFrames());
     this.nextLocalStreamId = server ? 2 : 1;

@@ -220,6 +220,21 @@ public final class Http2Headers {
     flags[count++] = sensitive ? SENSITIVE : 0;
   }
 
+  /**
+   * Lets go of arrays grown past {@code maxBytes} of field bytes or 64 fields (a rare large list), so a list
+   * kept for a connection's life does not keep its largest size; clears the list.
+   */
+  void trim(int maxBytes) {
+    clear();
+    if (data.length > maxBytes) {
+      data = new byte[256];
+    }
+    if (flags.length > 64) {
+      offsets = new int[4 * 16];
+      flags = new byte[16];
+    }
+  }
+
   /** Adds {@code :status} with a three-digit value (100-999), without allocating. */
   public void addStatus(int status) {
     if (status < 100 || status > 999) {
