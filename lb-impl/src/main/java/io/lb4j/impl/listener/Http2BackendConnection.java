@@ -21,8 +21,11 @@ import org.slf4j.LoggerFactory;
  * preface and SETTINGS are queued at once and requests may be opened while the TCP connect is still in
  * progress; they go out when it completes. Each stream's events go to its relay.
  *
- * <p>A connect that fails or times out, or a connection that ends before it was established, resets every
- * stream as unprocessed (the relays may send them elsewhere). A GOAWAY from the backend takes the connection
+ * <p>Streams are opened only once the backend's SETTINGS arrived (its SETTINGS_MAX_CONCURRENT_STREAMS is then
+ * known, as grpc-java waits for it too): relays that come earlier wait here, and when the SETTINGS come as
+ * many as it allows open their streams, the others go back to the pool for another connection. A connect
+ * that fails or times out, or a connection that ends before it was ready, fails its waiting relays (they
+ * retry elsewhere). A GOAWAY from the backend takes the connection
  * out of the pool: streams above its last stream id come back unprocessed, the others finish, then it closes.
  * Idle (no stream) for the pool's idle timeout, it sends GOAWAY and closes. Loop thread only.
  */
@@ -49,6 +52,8 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
   private boolean draining;
   private boolean flushQueued;
   private boolean closed;
+  /** Relays waiting for this connection to be ready (connected, the backend's SETTINGS read). */
+  private final java.util.ArrayDeque<Http2StreamRelay> waiters = new java.util.ArrayDeque<>(2);
 
   private Http2BackendConnection(Http2BackendPool pool, InetSocketAddress address, SocketChannel channel,
       SelectionKey key, long now) {
@@ -65,9 +70,9 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
   }
 
   /**
-   * Opens a connection to {@code address} (non-blocking): the preface and SETTINGS are queued at once. Null
-   * when the connect failed at once (unreachable): a connect failure like a refused one.
+   * Opens a connection to {@code address} (non-blocking): the preface and SETTINGS are queued at once.
    *
+   * @throws java.net.ConnectException when the connect failed at once (unreachable): a connect failure
    * @throws IOException when no socket can be opened (out of file descriptors): a local shortage
    */
   static Http2BackendConnection open(Http2BackendPool pool, InetSocketAddress address) throws IOException {
@@ -85,18 +90,70 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
       c.connecting = !done;
       c.established = done;
     } catch (IOException e) {
-      log.debug("h2c connect to {} failed at once: {}", address, e.toString());
       TcpProxyConnection.closeQuietly(ch);
-      return null;
+      java.net.ConnectException failed = new java.net.ConnectException("connect to " + address + " failed: "
+          + e.getMessage());
+      failed.initCause(e);
+      throw failed;
     }
     c.conn.start();
     c.armTimer();
     return c;
   }
 
-  /** True when a new stream may be opened here now. */
+  /** True when a new stream may be opened here now: ready, below the backend's stream limit, not draining. */
   boolean canOpenStream() {
-    return !draining && !closed && conn.canOpenStream();
+    return ready() && conn.canOpenStream();
+  }
+
+  /** Connected, and the backend's SETTINGS read: its stream limit is known. */
+  private boolean ready() {
+    return established && conn.peerSettingsReceived() && !draining && !closed;
+  }
+
+  /** Not ready yet, and not failing: relays may wait for it. */
+  boolean starting() {
+    return !closed && !draining && !(established && conn.peerSettingsReceived());
+  }
+
+  int waiting() {
+    return waiters.size();
+  }
+
+  /** {@code relay} opens its stream here once the connection is ready ({@link Http2StreamRelay#connectionReady}). */
+  void addWaiter(Http2StreamRelay relay) {
+    waiters.addLast(relay);
+  }
+
+  void removeWaiter(Http2StreamRelay relay) {
+    waiters.remove(relay);
+  }
+
+  /** Ready now: waiters open their streams up to the backend's limit; the rest look for another connection. */
+  private void serveWaiters() {
+    if (waiters.isEmpty() || !ready()) {
+      return;
+    }
+    while (!waiters.isEmpty() && conn.canOpenStream()) {
+      waiters.pollFirst().connectionReady(this);
+    }
+    if (!waiters.isEmpty()) {
+      Http2StreamRelay[] rest = waiters.toArray(new Http2StreamRelay[0]);
+      waiters.clear();
+      for (Http2StreamRelay r : rest) {
+        r.connectionFull();
+      }
+    }
+  }
+
+  /**
+   * The connection will never be ready: each waiter is told; {@code connectFailure} when it failed (refused,
+   * timed out, closed, or not HTTP/2), false when the backend only went away (GOAWAY).
+   */
+  private void failWaiters(boolean connectFailure) {
+    while (!waiters.isEmpty()) {
+      waiters.pollFirst().connectionFailed(connectFailure);
+    }
   }
 
   /** Opens a stream for {@code relay} with {@code headers}; null when none can be opened here. */
@@ -157,6 +214,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
       if (n > 0) {
         lastRead = System.nanoTime();
         conn.receive(in);
+        serveWaiters();
       }
       if (!in.hasRemaining()) {
         buffers.release(in);
@@ -255,6 +313,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
       draining = true;
       pool.removed(this);
       conn.goAway(Http2ErrorCode.NO_ERROR, "idle");
+      failWaiters(false);
     }
     try {
       afterEvent();
@@ -307,7 +366,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
     stream.attach(null);
     stream.release();
     if (r != null) {
-      r.backendReset(code, stream.isUnprocessed() || !established);
+      r.backendReset(code, stream.isUnprocessed());
     }
   }
 
@@ -326,6 +385,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
       draining = true;
       pool.removed(this);
     }
+    failWaiters(false);
   }
 
   @Override
@@ -335,6 +395,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
       draining = true;
       pool.removed(this);
     }
+    failWaiters(true);
   }
 
   /** A relay ended its side of a stream it opened here (END_STREAM sent, or a reset): flush it. */
@@ -370,6 +431,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
     key.cancel();
     TcpProxyConnection.closeQuietly(channel);
     conn.close();
+    failWaiters(true);
     if (in != null) {
       buffers.release(in);
       in = null;

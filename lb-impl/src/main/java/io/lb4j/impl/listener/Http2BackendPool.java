@@ -30,12 +30,14 @@ final class Http2BackendPool {
   }
 
   /**
-   * A connection to {@code address} that can open a stream now: an open one with room, or a new one (whose
-   * connect may still be in progress). Null when a new connect failed at once.
+   * A connection to {@code address} that can open a stream now (one with room below the backend's limit); or
+   * null when {@code relay} was queued on a connection still starting (a new one if needed), which calls it
+   * back once ready ({@link Http2StreamRelay#connectionReady}) or failed.
    *
+   * @throws java.net.ConnectException when a new connect failed at once
    * @throws IOException when no socket can be opened (out of file descriptors)
    */
-  Http2BackendConnection acquire(InetSocketAddress address) throws IOException {
+  Http2BackendConnection acquire(InetSocketAddress address, Http2StreamRelay relay) throws IOException {
     List<Http2BackendConnection> list = connections.computeIfAbsent(address, a -> new ArrayList<>(2));
     for (int i = 0; i < list.size(); i++) {
       Http2BackendConnection c = list.get(i);
@@ -43,11 +45,20 @@ final class Http2BackendPool {
         return c;
       }
     }
-    Http2BackendConnection c = Http2BackendConnection.open(this, address);
-    if (c != null) {
-      list.add(c);
+    for (int i = 0; i < list.size(); i++) {
+      Http2BackendConnection c = list.get(i);
+      // Until its SETTINGS say otherwise a backend is assumed to take 100 streams, RFC 9113's advice.
+      if (c.starting() && c.waiting() < 100) {
+        c.addWaiter(relay);
+        relay.waitingOn(c);
+        return null;
+      }
     }
-    return c;
+    Http2BackendConnection c = Http2BackendConnection.open(this, address);
+    list.add(c);
+    c.addWaiter(relay);
+    relay.waitingOn(c);
+    return null;
   }
 
   /** {@code c} takes no more streams (draining or closed): it leaves the pool. */

@@ -53,6 +53,9 @@ final class Http2StreamRelay extends StreamProxy {
   private Selection selection;
   private Http2BackendConnection backendConn;
   private Http2Stream backendStream;
+  private InetSocketAddress address;
+  /** The starting connection this relay waits on, or null. */
+  private Http2BackendConnection waitingOn;
   private int attempts;
   private boolean sameBackendRetried;
   private long attemptStart;
@@ -96,6 +99,7 @@ final class Http2StreamRelay extends StreamProxy {
     selection = null;
     backendConn = null;
     backendStream = null;
+    waitingOn = null;
     status = 0;
     hasRequestTrailers = false;
     hasResponseTrailers = false;
@@ -207,39 +211,109 @@ final class Http2StreamRelay extends StreamProxy {
       tried.add(s.backend().id());
       attemptStart = System.nanoTime();
       backendProgress = attemptStart;
-      InetSocketAddress address;
-      Http2BackendConnection c;
       try {
         address = ProxyContext.addressOf(s);
-        c = backends.acquire(address);
       } catch (UnknownHostException e) {
         connectFailed(e.getMessage());
         continue;
-      } catch (IOException e) {
-        fail(FailureCause.SOCKET_UNAVAILABLE, "cannot open a socket to the backend: " + e.getMessage());
+      }
+      if (acquire() != CONNECT_FAILED) {
         return;
       }
-      if (c == null) {
-        connectFailed("connect failed");
-        continue;
-      }
-      sending.copyFrom(request);
-      if (callDeadline != 0) {
-        sending.add("grpc-timeout", Grpc.formatTimeout(callDeadline - attemptStart));
-      }
-      boolean endNow = requestEnded && requestBody.unread() == 0 && !hasRequestTrailers;
-      backendStream = c.openStream(sending, endNow, this);
-      if (backendStream == null) {
-        connectFailed("no stream could be opened");
-        continue;
-      }
-      backendConn = c;
-      requestSent = endNow;
-      requestSentAt = attemptStart;
-      sendRequestBody();
-      return;
     }
     fail(lastFailure != null ? lastFailure : FailureCause.CONNECT_FAILED, lastFailureReason);
+  }
+
+  private static final int OPENED_OR_WAITING = 0;
+  private static final int CONNECT_FAILED = 1;
+  private static final int NO_SOCKET = 2;
+
+  /** A stream on a connection to {@link #address}: opened now, or once a starting connection is ready. */
+  private int acquire() {
+    Http2BackendConnection c;
+    try {
+      c = backends.acquire(address, this);
+    } catch (java.net.ConnectException e) {
+      connectFailed(e.getMessage());
+      return CONNECT_FAILED;
+    } catch (IOException e) {
+      fail(FailureCause.SOCKET_UNAVAILABLE, "cannot open a socket to the backend: " + e.getMessage());
+      return NO_SOCKET;
+    }
+    if (c != null) {
+      openOn(c);
+    }
+    return OPENED_OR_WAITING;
+  }
+
+  /** Queued on {@code c} until it is ready (the pool calls it). */
+  void waitingOn(Http2BackendConnection c) {
+    waitingOn = c;
+  }
+
+  /** The connection this relay waited on is ready: the stream opens there. */
+  void connectionReady(Http2BackendConnection c) {
+    waitingOn = null;
+    if (!done) {
+      openOn(c);
+      afterEvent();
+    }
+  }
+
+  /** The connection this relay waited on took as many streams as the backend allows: another one. */
+  void connectionFull() {
+    waitingOn = null;
+    if (!done) {
+      if (acquire() == CONNECT_FAILED) {
+        dial();
+      }
+      afterEvent();
+    }
+  }
+
+  /**
+   * The connection this relay waited on will never be ready: its connect failed ({@code connectFailure},
+   * reported against the backend; the next backend is tried), or it went away before use (a GOAWAY: the
+   * same backend may be tried again, once).
+   */
+  void connectionFailed(boolean connectFailure) {
+    waitingOn = null;
+    if (done) {
+      return;
+    }
+    if (connectFailure) {
+      connectFailed("connect failed or timed out");
+    } else {
+      releaseSelection();
+      if (!sameBackendRetried) {
+        sameBackendRetried = true;
+        tried.remove(loggedBackend);
+      }
+      lastFailure = FailureCause.BACKEND_CLOSED;
+      lastFailureReason = "the backend closed the connection before using it";
+    }
+    dial();
+    afterEvent();
+  }
+
+  /** Opens the request's stream on {@code c}, with the time left as its {@code grpc-timeout}, and sends what it can. */
+  private void openOn(Http2BackendConnection c) {
+    sending.copyFrom(request);
+    long now = System.nanoTime();
+    if (callDeadline != 0) {
+      sending.add("grpc-timeout", Grpc.formatTimeout(callDeadline - now));
+    }
+    boolean endNow = requestEnded && requestBody.unread() == 0 && !hasRequestTrailers;
+    backendStream = c.openStream(sending, endNow, this);
+    backendConn = c;
+    if (backendStream == null) {
+      connectFailed("no stream could be opened");
+      dial();
+      return;
+    }
+    requestSent = endNow;
+    requestSentAt = now;
+    sendRequestBody();
   }
 
   /** The connect to the selected backend failed: reported, and the next one is tried. */
@@ -427,7 +501,6 @@ final class Http2StreamRelay extends StreamProxy {
     if (done) {
       return;
     }
-    boolean connected = backendConn.established();
     if (responseStarted) {
       if (backendEnded) {
         return; // a complete response, then RST_STREAM (NO_ERROR) to stop the request: the response drains
@@ -436,21 +509,15 @@ final class Http2StreamRelay extends StreamProxy {
       endWithReset(FailureCause.BACKEND_CLOSED, code == Http2ErrorCode.NO_ERROR ? Http2ErrorCode.INTERNAL_ERROR : code);
       return;
     }
-    if (!connected) {
-      front.ctx.pool.report(selection, Outcome.failure(Outcome.Kind.CONNECT_FAILURE, sinceAttempt()));
-      lastFailure = FailureCause.CONNECT_FAILED;
-      lastFailureReason = "no backend accepted the connection after " + tried.size() + " attempts";
-    } else {
-      if (!unprocessed) {
-        front.ctx.pool.report(selection, Outcome.failure(Outcome.Kind.RESET, sinceAttempt()));
-      } else if (!sameBackendRetried) {
-        // Refused, not failed: the same backend may take it on another stream (once).
-        sameBackendRetried = true;
-        tried.remove(selection.backend().id());
-      }
-      lastFailure = FailureCause.BACKEND_CLOSED;
-      lastFailureReason = "the backend reset the stream (" + code + ")";
+    if (!unprocessed) {
+      front.ctx.pool.report(selection, Outcome.failure(Outcome.Kind.RESET, sinceAttempt()));
+    } else if (!sameBackendRetried) {
+      // Refused, not failed: the same backend may take it on another stream (once).
+      sameBackendRetried = true;
+      tried.remove(selection.backend().id());
     }
+    lastFailure = FailureCause.BACKEND_CLOSED;
+    lastFailureReason = "the backend reset the stream (" + code + ")";
     releaseSelection();
     if ((unprocessed || idempotent) && requestBody.replayable()) {
       requestBody.rewind();
@@ -621,6 +688,10 @@ final class Http2StreamRelay extends StreamProxy {
 
   @Override
   void released() {
+    if (waitingOn != null) {
+      waitingOn.removeWaiter(this);
+      waitingOn = null;
+    }
     resetBackend(Http2ErrorCode.CANCEL);
     releaseSelection();
     requestBody.clear();

@@ -36,6 +36,10 @@ final class H2TestBackend implements AutoCloseable {
     volatile List<String[]> trailers;
     volatile boolean ended;
     final int connection;
+    /** The connection's lock and socket: a test acting on the stream from its own thread takes the lock. */
+    Object lock;
+    SocketChannel socket;
+    Http2Connection conn;
     /** Response bytes the stream's window has not taken yet, then the trailers to end with (or null). */
     private final java.util.ArrayDeque<ByteBuffer> unsent = new java.util.ArrayDeque<>();
     private Http2Headers endWith;
@@ -69,6 +73,27 @@ final class H2TestBackend implements AutoCloseable {
         endWith = trailers;
       }
       pump(stream);
+    }
+
+    /** Runs {@code action} under the connection's lock from any thread, then writes what it queued. */
+    void act(Runnable action) {
+      synchronized (lock) {
+        action.run();
+        try {
+          flush(conn, socket);
+        } catch (IOException e) {
+          // the proxy went away
+        }
+      }
+    }
+
+    /** Writes raw bytes on the connection (a frame its state machine would not send); under the lock. */
+    void rawWrite(byte[] bytes) {
+      try {
+        socket.write(ByteBuffer.wrap(bytes));
+      } catch (IOException e) {
+        // the proxy went away
+      }
     }
 
     void pump(Http2Stream stream) {
@@ -185,6 +210,29 @@ final class H2TestBackend implements AutoCloseable {
     };
   }
 
+  /** Requests held by {@link #hold()} with their streams, answered by {@link #releaseHeld}. */
+  final List<Object[]> held = new CopyOnWriteArrayList<>();
+
+  /** Holds every request once it ended, unanswered, until {@link #releaseHeld}. */
+  Handler hold() {
+    return new Handler() {
+      @Override
+      public void ended(Http2Stream stream, Request request) {
+        held.add(new Object[] {stream, request});
+      }
+    };
+  }
+
+  /** Answers every held request with 200 and {@code body}. */
+  void releaseHeld(String body) {
+    for (Object[] h : held) {
+      Http2Stream stream = (Http2Stream) h[0];
+      Request r = (Request) h[1];
+      r.act(() -> respond(200, body).ended(stream, r));
+    }
+    held.clear();
+  }
+
   private void acceptLoop() {
     while (server.isOpen()) {
       try {
@@ -210,6 +258,9 @@ final class H2TestBackend implements AutoCloseable {
           fields.add(new String[] {headers.name(i), headers.value(i)});
         }
         Request r = new Request(fields, id);
+        r.lock = lock;
+        r.socket = s;
+        r.conn = conn[0];
         requests.add(r);
         stream.attach(r);
         handler.headers(stream, r, endStream);

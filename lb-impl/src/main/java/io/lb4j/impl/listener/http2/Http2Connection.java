@@ -74,6 +74,8 @@ public final class Http2Connection {
   /** The receive window new streams get: the protocol default until the peer acknowledges ours. */
   int localInitialWindow = Http2Frames.DEFAULT_INITIAL_WINDOW_SIZE;
   boolean settingsAckPending;
+  /** The peer's first SETTINGS frame arrived: its limits (concurrent streams...) are known. */
+  boolean peerSettingsReceived;
   long settingsDeadline;
 
   long connSendWindow = Http2Frames.DEFAULT_INITIAL_WINDOW_SIZE;
@@ -282,6 +284,14 @@ public final class Http2Connection {
   /** True once the peer sent GOAWAY: no new stream may be opened. */
   public boolean isGoAwayReceived() {
     return goAwayReceived;
+  }
+
+  /**
+   * True once the peer's first SETTINGS frame was read: its SETTINGS_MAX_CONCURRENT_STREAMS is known, so a
+   * client that waits for it never opens streams the peer would refuse (grpc-java waits for it too).
+   */
+  public boolean peerSettingsReceived() {
+    return peerSettingsReceived;
   }
 
   /** True on the server side. */

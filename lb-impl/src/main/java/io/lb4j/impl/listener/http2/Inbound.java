@@ -374,6 +374,7 @@ final class Inbound implements FrameListener {
     if (!c.settingsRate.tryAcquire(c.now)) {
       throw calm("too many SETTINGS frames");
     }
+    c.peerSettingsReceived = true;
     c.writer.writeSettingsAck();
     c.controlFrameQueued();
   }
