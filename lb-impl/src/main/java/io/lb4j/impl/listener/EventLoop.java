@@ -57,9 +57,7 @@ final class EventLoop implements Executor {
   private BackendConnectionPool backendPool;
   private final TlsBuffers tlsBuffers = new TlsBuffers();
   private ExchangeCodec.Pool exchangeCodecs;
-  private LoopHttp2Buffers http2Buffers;
-  private Http2BackendPool http2Backends;
-  private final java.util.ArrayDeque<Http1StreamExchange> freeStreamExchanges = new java.util.ArrayDeque<>();
+  private LoopHttp2 http2;
   private final TimerQueue timers = new TimerQueue();
   private final TurnEnds turnEnds = new TurnEnds();
   private volatile boolean stopRequested;
@@ -116,26 +114,12 @@ final class EventLoop implements Executor {
     this.exchangeCodecs = pool;
   }
 
-  /** This loop's direct buffers as HTTP/2 connections take them (loop thread only). */
-  LoopHttp2Buffers http2Buffers() {
-    if (http2Buffers == null) {
-      http2Buffers = new LoopHttp2Buffers(buffers);
+  /** What this loop's HTTP/2 connections share (made at first use; loop thread only after start). */
+  LoopHttp2 http2() {
+    if (http2 == null) {
+      http2 = new LoopHttp2(buffers);
     }
-    return http2Buffers;
-  }
-
-  /** This loop's HTTP/2 (h2c) backend connections (set before the loop starts when backends speak h2c). */
-  Http2BackendPool http2Backends() {
-    return http2Backends;
-  }
-
-  void http2Backends(Http2BackendPool pool) {
-    this.http2Backends = pool;
-  }
-
-  /** Finished HTTP/2 stream exchanges kept for the next streams (loop thread only). */
-  java.util.ArrayDeque<Http1StreamExchange> freeStreamExchanges() {
-    return freeStreamExchanges;
+    return http2;
   }
 
   /** Calls {@code t} once the current turn's events are handled; loop thread only. */

@@ -2,7 +2,6 @@ package io.lb4j.impl.listener;
 
 import io.lb4j.api.RequestContext;
 import io.lb4j.impl.listener.http.BodyFraming;
-import io.lb4j.impl.listener.http.ForwardingRewriter;
 import io.lb4j.impl.listener.http.ParseResult;
 import io.lb4j.impl.listener.http.RequestHead;
 import io.lb4j.impl.listener.http.ResponseHead;
@@ -12,7 +11,6 @@ import io.lb4j.impl.listener.http2.Http2Headers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 
 /**
@@ -36,8 +34,6 @@ import java.util.ArrayDeque;
  */
 final class Http1StreamExchange extends StreamProxy implements ClientSide {
   static final int MAX_POOLED = 256;
-  private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] VIA = "via".getBytes(StandardCharsets.US_ASCII);
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
   private static final int OPENED = 0;
@@ -47,10 +43,7 @@ final class Http1StreamExchange extends StreamProxy implements ClientSide {
   private final EventLoop loop;
   private final Exchange exchange;
   private final StreamBody body;
-  private final Http2Headers response = new Http2Headers();
-  private final ForwardingRewriter.FieldVisitor copyField = this::addField;
-  /** Scratch for a value written as digits, or {@code 1.1 } and the Via id. */
-  private final byte[] scratch = new byte[96];
+  private final Http2ResponseHead responseHead = new Http2ResponseHead();
   private ExchangeCodec codec;
   private RequestHead head;
   private int state;
@@ -73,14 +66,14 @@ final class Http1StreamExchange extends StreamProxy implements ClientSide {
 
   /** A free exchange of {@code loop}'s, or a new one. */
   static Http1StreamExchange take(EventLoop loop, HttpContext http) {
-    ArrayDeque<Http1StreamExchange> free = loop.freeStreamExchanges();
+    ArrayDeque<Http1StreamExchange> free = loop.http2().freeExchanges;
     Http1StreamExchange e = free.pollFirst();
     return e != null ? e : new Http1StreamExchange(loop, http);
   }
 
   /** Keeps this (finished) exchange for the loop's next stream. */
   void giveBack(EventLoop owner) {
-    ArrayDeque<Http1StreamExchange> free = owner.freeStreamExchanges();
+    ArrayDeque<Http1StreamExchange> free = owner.http2().freeExchanges;
     if (free.size() < MAX_POOLED) {
       free.addFirst(this);
     }
@@ -444,49 +437,11 @@ final class Http1StreamExchange extends StreamProxy implements ClientSide {
 
   @Override
   public boolean sendResponseHead(ResponseHead h, String setCookie, boolean noBody) {
-    response.clear();
-    response.addStatus(h.status());
-    front.http.rewriter.visitResponseFields(h, copyField);
-    if (h.contentLength() >= 0 && !h.isInterim()) {
-      int n = digits(h.contentLength());
-      response.add(CONTENT_LENGTH, 0, CONTENT_LENGTH.length, scratch, scratch.length - n, n, false);
-    }
-    int via = viaValue(h.isHttp11());
-    response.add(VIA, 0, VIA.length, scratch, 0, via, false);
-    if (setCookie != null) {
-      response.add("set-cookie", setCookie);
-    }
-    boolean sent = stream.sendHeaders(response, noBody);
+    boolean sent = stream.sendHeaders(responseHead.convert(h, setCookie, front.http), noBody);
     lastWrite = System.nanoTime();
     if (sent && noBody) {
       responseEnded = true;
     }
     return sent;
-  }
-
-  private void addField(byte[] b, int nameStart, int nameLength, int valueStart, int valueLength) {
-    response.add(b, nameStart, nameLength, b, valueStart, valueLength, false);
-    response.lowerCaseName(response.size() - 1);
-  }
-
-  /** Writes {@code value} as digits at the end of {@link #scratch}; returns their count. */
-  private int digits(long value) {
-    int p = scratch.length;
-    do {
-      scratch[--p] = (byte) ('0' + value % 10);
-      value /= 10;
-    } while (value > 0);
-    return scratch.length - p;
-  }
-
-  /** Writes {@code 1.1 <via id>} (or 1.0) at the start of {@link #scratch}; returns its length. */
-  private int viaValue(boolean http11) {
-    byte[] id = front.http.viaIdBytes;
-    scratch[0] = '1';
-    scratch[1] = '.';
-    scratch[2] = (byte) (http11 ? '1' : '0');
-    scratch[3] = ' ';
-    System.arraycopy(id, 0, scratch, 4, id.length);
-    return 4 + id.length;
   }
 }

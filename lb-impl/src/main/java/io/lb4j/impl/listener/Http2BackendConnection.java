@@ -66,7 +66,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
     this.lastRead = now;
     this.lastWrite = now;
     this.idleSince = now;
-    this.conn = Http2Connection.client(pool.http.http2Limits, this, pool.loop.http2Buffers(), System::nanoTime);
+    this.conn = Http2Connection.client(pool.http.http2Limits, this, pool.loop.http2(), System::nanoTime);
   }
 
   /**

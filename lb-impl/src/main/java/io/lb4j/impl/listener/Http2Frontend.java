@@ -3,13 +3,9 @@ package io.lb4j.impl.listener;
 import io.lb4j.api.RequestContext;
 import io.lb4j.impl.listener.http2.Http2Connection;
 import io.lb4j.impl.listener.http2.Http2ErrorCode;
-import io.lb4j.impl.listener.http2.Http2Handler;
-import io.lb4j.impl.listener.http2.Http2Headers;
-import io.lb4j.impl.listener.http2.Http2Stream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * the client does not take for the write timeout closes it. Closing shuts the output after the last frame and
  * waits briefly for the client's end, so the GOAWAY is read rather than lost to a reset. Loop thread only.
  */
-final class Http2Frontend extends IoHandler implements Http2Handler, TurnEnds.TurnEnd {
+final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
   /** Reads per readiness event at most; the rest waits for the next turn, so one client cannot hold the loop. */
   private static final int MAX_READS_PER_EVENT = 16;
@@ -49,14 +45,10 @@ final class Http2Frontend extends IoHandler implements Http2Handler, TurnEnds.Tu
   private final SelectionKey key;
   private final TransportChannel channel;
   private final Http2Connection conn;
-  private final ArrayDeque<StreamProxy> toBegin = new ArrayDeque<>(4);
+  private final Http2FrontendStreams streams;
   private ByteBuffer in;
   private boolean inputEnded;
   private long lastRead;
-  /** When the last stream finished, or the connection began: the keep-alive timeout counts from here. */
-  private long idleSince;
-  /** Streams whose proxy is working. */
-  private int active;
   private boolean flushQueued;
   private boolean readMore;
   /** GOAWAY sent or the connection failed: the output is shut once written and the socket closed. */
@@ -78,9 +70,25 @@ final class Http2Frontend extends IoHandler implements Http2Handler, TurnEnds.Tu
     this.accessLog = new AccessLog(http, clientIp);
     long now = System.nanoTime();
     this.lastRead = now;
-    this.idleSince = now;
     this.channel = new TransportChannel(transport, ctx.metrics, now);
-    this.conn = Http2Connection.server(http.http2Limits, this, loop.http2Buffers(), System::nanoTime);
+    this.streams = new Http2FrontendStreams(this, now);
+    this.conn = Http2Connection.server(http.http2Limits, streams, loop.http2(), System::nanoTime);
+  }
+
+  /**
+   * On a connection's first bytes (from {@code in}'s position): 1 when the client speaks HTTP/2 (over TLS it
+   * chose {@code h2} by ALPN; in clear it opens with the HTTP/2 preface, prior knowledge), 0 when the bytes so
+   * far are a prefix of the preface (read more), -1 for HTTP/1.1. {@code Upgrade: h2c} is not a way in: RFC
+   * 9113 deprecates it.
+   */
+  static int detect(HttpContext http, Transport transport, ByteBuffer in) {
+    if (!http.http2) {
+      return -1;
+    }
+    if (http.https()) {
+      return "h2".equals(transport.applicationProtocol()) ? 1 : -1;
+    }
+    return Http2Connection.matchPreface(in);
   }
 
   /**
@@ -173,12 +181,7 @@ final class Http2Frontend extends IoHandler implements Http2Handler, TurnEnds.Tu
 
   /** Streams opened by the read just handled, and not reset in it, start their backend work now. */
   private void beginPending() {
-    StreamProxy p;
-    while ((p = toBegin.pollFirst()) != null) {
-      if (!p.finished) {
-        p.begin();
-      }
-    }
+    streams.beginPending();
   }
 
   /** After any event: write what is queued, close if done, set the key's interest, arm the timer. */
@@ -268,7 +271,7 @@ final class Http2Frontend extends IoHandler implements Http2Handler, TurnEnds.Tu
 
   /** Once the last frame (the GOAWAY) is written: shut the output, then close when the client ends or lingered. */
   private void continueClosing() throws IOException {
-    if (active > 0 && conn.isOpen()) {
+    if (streams.active() > 0 && conn.isOpen()) {
       return; // a graceful GOAWAY: the streams below its last id finish first
     }
     if (conn.hasOutput() || transport.wantsWrite()) {
@@ -313,7 +316,7 @@ final class Http2Frontend extends IoHandler implements Http2Handler, TurnEnds.Tu
       }
       if (http.draining) {
         goAwayGracefully("the listener is stopping");
-      } else if (active == 0 && conn.openStreams() == 0 && now - idleDeadlineBase() >= http.keepAliveTimeoutNanos) {
+      } else if (idle() && now - idleDeadlineBase() >= http.keepAliveTimeoutNanos) {
         goAwayGracefully("idle");
       }
       afterEvent();
@@ -329,7 +332,11 @@ final class Http2Frontend extends IoHandler implements Http2Handler, TurnEnds.Tu
   }
 
   private long idleDeadlineBase() {
-    return Math.max(idleSince, lastRead);
+    return Math.max(streams.idleSince(), lastRead);
+  }
+
+  private boolean idle() {
+    return streams.active() == 0 && conn.openStreams() == 0;
   }
 
   private long lingerNanos() {
@@ -352,7 +359,7 @@ final class Http2Frontend extends IoHandler implements Http2Handler, TurnEnds.Tu
       d = earlier(d, closingSince + lingerNanos());
     } else if (http.draining) {
       d = now;
-    } else if (active == 0 && conn.openStreams() == 0) {
+    } else if (idle()) {
       d = earlier(d, idleDeadlineBase() + http.keepAliveTimeoutNanos);
     }
     if (conn.hasOutput() || transport.wantsWrite()) {
@@ -365,99 +372,16 @@ final class Http2Frontend extends IoHandler implements Http2Handler, TurnEnds.Tu
     return b - a < 0 ? b : a;
   }
 
-  // ---- the protocol's events ----
-
-  @Override
-  public void onHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
-    ctx.metrics.http2Stream();
-    StreamProxy p = http.backendHttp2 ? Http2StreamRelay.take(loop.http2Backends()) : Http1StreamExchange.take(loop, http);
-    active++;
-    p.open(this, stream, headers, endStream, System.nanoTime());
-    toBegin.addLast(p);
-  }
-
-  @Override
-  public void onData(Http2Stream stream, ByteBuffer data, boolean endStream) {
-    StreamProxy p = (StreamProxy) stream.attachment();
-    if (p != null) {
-      p.data(data, endStream);
-    } else {
-      stream.consumed(data.remaining()); // a stream this side already answered: its bytes are dropped
-    }
-  }
-
-  @Override
-  public void onTrailers(Http2Stream stream, Http2Headers trailers) {
-    StreamProxy p = (StreamProxy) stream.attachment();
-    if (p != null) {
-      p.trailers(trailers);
-    }
-  }
-
-  @Override
-  public void onReset(Http2Stream stream, Http2ErrorCode code) {
-    ctx.metrics.http2StreamReset();
-    StreamProxy p = (StreamProxy) stream.attachment();
-    if (p != null) {
-      p.clientReset(code);
-    } else {
-      stream.release();
-    }
-  }
-
-  @Override
-  public void onWritable(Http2Stream stream) {
-    StreamProxy p = (StreamProxy) stream.attachment();
-    if (p != null) {
-      p.writable();
-    }
-  }
-
-  @Override
-  public void onRejected(int streamId, int status, Http2ErrorCode code, String reason) {
-    ctx.metrics.http2Stream();
-    if (code != null) {
-      ctx.metrics.http2StreamReset();
-      if (code == Http2ErrorCode.REFUSED_STREAM) {
-        ctx.metrics.http2FloodRefusal();
-      }
-    }
-    if (status != 0) {
-      ctx.metrics.failure(FailureCause.ofRefusedRequest(status));
-      ctx.metrics.response(status, 0);
-    }
-    log.debug("{}: HTTP/2 stream {} from {} refused: {}", ctx.listener.name(), streamId, clientIp, reason);
-  }
-
-  @Override
-  public void onGoAway(int lastStreamId, Http2ErrorCode code, String debug) {
-    log.debug("{}: HTTP/2 client {} sent GOAWAY {} ({})", ctx.listener.name(), clientIp, code, debug);
-    if (!closing) {
-      startClosing(); // no new streams will come: close once the open ones are done
-    }
-  }
-
-  @Override
-  public void onConnectionError(Http2ErrorCode code, String reason) {
-    ctx.metrics.http2GoAway();
-    if (code == Http2ErrorCode.ENHANCE_YOUR_CALM) {
-      ctx.metrics.http2FloodRefusal();
-    }
-    log.debug("{}: HTTP/2 connection from {} ended with {}: {}", ctx.listener.name(), clientIp, code, reason);
+  /** The client sent GOAWAY, or the connection failed: no new stream; close once the open ones are done. */
+  void ending() {
     if (!closing) {
       startClosing();
     }
   }
 
-  /** A stream's proxy finished: the connection may be idle now. */
+  /** A stream's proxy finished: the connection may be idle now; its frames go out at the end of the turn. */
   void streamFinished(StreamProxy p) {
-    active--;
-    if (active == 0) {
-      idleSince = System.nanoTime();
-    }
-    if (p instanceof Http1StreamExchange) {
-      ((Http1StreamExchange) p).giveBack(loop);
-    }
+    streams.finished(p);
     flushSoon();
   }
 
@@ -500,7 +424,7 @@ final class Http2Frontend extends IoHandler implements Http2Handler, TurnEnds.Tu
 
   /** Streams whose proxy is working (tests). */
   int activeStreams() {
-    return active;
+    return streams.active();
   }
 
   /** Pooled buffers held now: input not yet read by the protocol, frames not yet written (tests). */

@@ -5,7 +5,6 @@ import io.lb4j.impl.listener.http.HttpErrorResponses;
 import io.lb4j.impl.listener.http.ParseResult;
 import io.lb4j.impl.listener.http.RequestHead;
 import io.lb4j.impl.listener.http.RequestHeadParser;
-import io.lb4j.impl.listener.http2.Http2Connection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -187,7 +186,7 @@ final class HttpProxyConnection extends IoHandler {
       headStart = System.nanoTime();
     }
     if (!http1) {
-      int http2 = http2Detected(in);
+      int http2 = Http2Frontend.detect(http, client.transport(), in);
       if (http2 > 0) {
         handOverToHttp2();
         return false;
@@ -235,21 +234,6 @@ final class HttpProxyConnection extends IoHandler {
     state = EXCHANGE;
     act(exchange.start(head, codec, SessionCookies.requestContext(ctx, clientContext, head), start));
     return true;
-  }
-
-  /**
-   * On the connection's first bytes: 1 when the client speaks HTTP/2 (over TLS it chose {@code h2} by ALPN;
-   * in clear it opens with the HTTP/2 preface, prior knowledge), 0 when the bytes so far are a prefix of the
-   * preface (read more), -1 for HTTP/1.1. {@code Upgrade: h2c} is not a way in: RFC 9113 deprecates it.
-   */
-  private int http2Detected(ByteBuffer in) {
-    if (!http.http2) {
-      return -1;
-    }
-    if (http.https()) {
-      return "h2".equals(client.transport().applicationProtocol()) ? 1 : -1;
-    }
-    return Http2Connection.matchPreface(in);
   }
 
   /** Hands the socket, its transport and the bytes read to an {@link Http2Frontend}; this handler is done. */

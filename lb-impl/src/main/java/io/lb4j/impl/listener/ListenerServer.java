@@ -191,7 +191,7 @@ public final class ListenerServer implements AutoCloseable {
       started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), started[i]));
       started[i].exchangeCodecs(new ExchangeCodec.Pool(httpLimits));
       if (httpContext != null && httpContext.backendHttp2) {
-        started[i].http2Backends(new Http2BackendPool(httpContext, started[i], backendIdleTimeout.toNanos()));
+        started[i].http2().backends = new Http2BackendPool(httpContext, started[i], backendIdleTimeout.toNanos());
       }
       started[i].start();
     }

@@ -50,7 +50,7 @@ class Http2IdleConnectionTest {
           }
           EventLoop loop = server.eventLoop(0);
           return new int[] {connections, buffers, streams, loop.exchangeCodecs().pooled(),
-              loop.freeStreamExchanges().size()};
+              loop.http2().freeExchanges.size()};
         });
         assertThat(held[0]).as("idle HTTP/2 connections").isEqualTo(5);
         assertThat(held[1]).as("buffers held by idle connections").isZero();
