@@ -40,7 +40,10 @@ final class Grpc {
 
   private Grpc() {}
 
-  /** True for a gRPC call: its {@code content-type} is {@code application/grpc} or starts {@code application/grpc+} or {@code ;}. */
+  /**
+   * True for a gRPC call: its {@code content-type} is {@code application/grpc}, or that followed by {@code +}
+   * (a message format) or {@code ;} (parameters).
+   */
   static boolean isGrpc(Http2Headers request) {
     int i = request.indexOf("content-type");
     if (i < 0 || request.valueLength(i) < CONTENT_TYPE.length) {

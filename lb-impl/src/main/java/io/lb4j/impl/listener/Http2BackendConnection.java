@@ -246,7 +246,8 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
         return;
       }
     }
-    int ops = connecting ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ | (conn.hasOutput() ? SelectionKey.OP_WRITE : 0);
+    int ops = connecting ? SelectionKey.OP_CONNECT
+        : SelectionKey.OP_READ | (conn.hasOutput() ? SelectionKey.OP_WRITE : 0);
     if (key.isValid() && key.interestOps() != ops) {
       key.interestOps(ops);
     }

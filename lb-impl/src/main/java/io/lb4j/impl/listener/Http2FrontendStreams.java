@@ -135,7 +135,8 @@ final class Http2FrontendStreams implements Http2Handler {
     if (code == Http2ErrorCode.ENHANCE_YOUR_CALM) {
       front.ctx.metrics.http2FloodRefusal();
     }
-    log.debug("{}: HTTP/2 connection from {} ended with {}: {}", front.ctx.listener.name(), front.clientIp, code, reason);
+    log.debug("{}: HTTP/2 connection from {} ended with {}: {}", front.ctx.listener.name(), front.clientIp, code,
+        reason);
     front.ending();
   }
 }
