@@ -61,8 +61,10 @@ public final class MicrometerMetrics {
    * {@code lb4j.listener.retries}, {@code lb4j.listener.bytes} (tagged {@code direction} in/out),
    * {@code lb4j.listener.backend_connections_opened}, {@code lb4j.listener.accept_pauses} (tagged
    * {@code reason}: {@code accept_error} when out of file descriptors, {@code connection_cap} at
-   * {@code maxConnections} or the process budget) and {@code lb4j.listener.response_time_p99} (seconds, an
-   * upper bound from the listener's histogram). Each meter reads a fresh {@link ListenerMetrics} snapshot
+   * {@code maxConnections} or the process budget), {@code lb4j.listener.response_time_p99} (seconds, an
+   * upper bound from the listener's histogram), and for HTTP/2 clients {@code lb4j.listener.http2.connections},
+   * {@code lb4j.listener.http2.streams}, {@code lb4j.listener.http2.stream_resets},
+   * {@code lb4j.listener.http2.goaways} and {@code lb4j.listener.http2.flood_refusals}. Each meter reads a fresh {@link ListenerMetrics} snapshot
    * when scraped.
    */
   public static void bind(ListenerServer server, MeterRegistry registry) {
@@ -91,6 +93,16 @@ public final class MicrometerMetrics {
         .tags(tags.and("reason", "accept_error")).register(registry);
     FunctionCounter.builder("lb4j.listener.accept_pauses", server, s -> s.metrics().admissionPauses())
         .tags(tags.and("reason", "connection_cap")).register(registry);
+    FunctionCounter.builder("lb4j.listener.http2.connections", server, s -> s.metrics().http2().connections())
+        .tags(tags).register(registry);
+    FunctionCounter.builder("lb4j.listener.http2.streams", server, s -> s.metrics().http2().streams())
+        .tags(tags).register(registry);
+    FunctionCounter.builder("lb4j.listener.http2.stream_resets", server, s -> s.metrics().http2().streamResets())
+        .tags(tags).register(registry);
+    FunctionCounter.builder("lb4j.listener.http2.goaways", server, s -> s.metrics().http2().goAways())
+        .tags(tags).register(registry);
+    FunctionCounter.builder("lb4j.listener.http2.flood_refusals", server, s -> s.metrics().http2().floodRefusals())
+        .tags(tags).register(registry);
     Gauge.builder("lb4j.listener.response_time_p99", server,
         s -> s.metrics().responseTimeQuantile(0.99).toNanos() / 1e9).tags(tags).register(registry);
   }

@@ -2,6 +2,7 @@ package io.lb4j.examples.gateway.config;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
+import io.lb4j.impl.listener.Http2Limits;
 import io.lb4j.impl.listener.ListenerServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,8 @@ import java.util.Objects;
  * @param backends the pool's backends, in file order (empty when a source provides them)
  * @param source where the backends come from instead, or null when they are listed
  * @param backendPool Layer 7: the idle keep-alive connections kept to backends
+ * @param http2Limits Layer 7: the HTTP/2 limits of client (and h2c backend) connections, or null for
+ *     {@link ListenerServer}'s default
  * @param maxConnections the most client connections the listener holds at once, or 0 for the default (the
  *     process's {@code ConnectionBudget})
  * @param viaId the listener's id in {@code Via} as the file sets it, or null for the gateway's default
@@ -28,8 +31,8 @@ import java.util.Objects;
  *     failure to bind it can point there
  */
 public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
-    SourceConfig source, BackendPool backendPool, int maxConnections, String viaId, CookieKeys cookieKeys,
-    int line) {
+    SourceConfig source, BackendPool backendPool, Http2Limits http2Limits, int maxConnections, String viaId,
+    CookieKeys cookieKeys, int line) {
 
   /** Checks and copies the components. */
   public ListenerConfig {
@@ -45,13 +48,13 @@ public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls
    */
   public ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
       SourceConfig source) {
-    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, 0, null, null, 0);
+    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, null, 0, null, null, 0);
   }
 
   /** This listener with what a reload applies to a running one: settings, backends and cookie keys. */
   public ListenerConfig reloaded(Listener settings, List<Backend> newBackends, CookieKeys keys) {
-    return new ListenerConfig(settings, bindAddress, tls, newBackends, source, backendPool, maxConnections, viaId,
-        keys, line);
+    return new ListenerConfig(settings, bindAddress, tls, newBackends, source, backendPool, http2Limits,
+        maxConnections, viaId, keys, line);
   }
 
   /**
