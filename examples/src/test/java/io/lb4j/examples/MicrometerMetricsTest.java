@@ -13,6 +13,7 @@ import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.client.BalancedHttpClient;
 import io.lb4j.impl.client.RetryPolicy;
 import io.lb4j.impl.listener.ListenerServer;
+import io.lb4j.testing.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +39,9 @@ class MicrometerMetricsTest {
 
       lb.setWeight("a", 0);
       assertThat(lb.select(RequestContext.EMPTY).hasBackend()).isFalse();
+      // The event comes from the pool's control thread, never the selecting one.
+      Await.until("the no-backend count", () -> registry.find("lb4j.no_backend").tag("reason", "ALL_DRAINED")
+          .counter() != null);
       assertThat(registry.get("lb4j.no_backend").tag("reason", "ALL_DRAINED").counter().count()).isEqualTo(1.0);
       assertThat(registry.get("lb4j.backend.weight").tag("backend", "a").gauge().value()).isZero();
     }

@@ -39,6 +39,9 @@ import java.util.Objects;
  * ALPN over TLS, {@code h2c} with prior knowledge in clear); backends get HTTP/1.1 unless
  * {@link #backendHttpVersion()} says {@link HttpVersion#HTTP_2} (h2c, for gRPC).
  *
+ * <p>{@link #peakBandwidth()} caps the bytes per second the listener forwards (off by default), the
+ * reference's "Peak Bandwidth" column.
+ *
  * <p>The accept backlog is a request to the operating system, which caps it at
  * {@code net.core.somaxconn} (often 128 or 4096 on Linux). When the backlog is full the kernel stops
  * answering SYNs and clients time out; raise {@code somaxconn} as well as this value.
@@ -95,6 +98,7 @@ public final class Listener {
   private final Duration drainTimeout;
   private final Duration slowStartWindow;
   private final int slowStartFloorPercent;
+  private final PeakBandwidth peakBandwidth;
 
   private Listener(Builder b) {
     this.name = b.name;
@@ -120,6 +124,7 @@ public final class Listener {
     this.drainTimeout = b.drainTimeout;
     this.slowStartWindow = b.slowStartWindow;
     this.slowStartFloorPercent = b.slowStartFloorPercent;
+    this.peakBandwidth = b.peakBandwidth;
   }
 
   /**
@@ -156,6 +161,7 @@ public final class Listener {
     b.drainTimeout = drainTimeout;
     b.slowStartWindow = slowStartWindow;
     b.slowStartFloorPercent = slowStartFloorPercent;
+    b.peakBandwidth = peakBandwidth;
     return b;
   }
 
@@ -343,6 +349,33 @@ public final class Listener {
     return slowStartFloorPercent;
   }
 
+  /**
+   * What this listener's pool runs under: its scheduler, health checking, persistence, draining, slow start
+   * and backend port, without what only the frontend needs.
+   *
+   * @return the pool's settings
+   * @since 0.1.0
+   */
+  public PoolSettings poolSettings() {
+    PoolSettings.Builder b = PoolSettings.builder().scheduler(scheduler).healthCheck(healthCheck)
+        .outlierDetection(outlierDetection).sessionPersistence(sessionPersistence).drainTimeout(drainTimeout)
+        .slowStartWindow(slowStartWindow).slowStartFloorPercent(slowStartFloorPercent);
+    if (backendPort != 0) {
+      b.backendPort(backendPort);
+    }
+    return b.build();
+  }
+
+  /**
+   * The caps on the bytes per second this listener forwards ({@link PeakBandwidth#unlimited()} by default):
+   * enforced by back-pressure on TCP and HTTP(S) listeners, by dropping datagrams over the budget on UDP ones.
+   *
+   * @since 0.1.0
+   */
+  public PeakBandwidth peakBandwidth() {
+    return peakBandwidth;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -361,7 +394,8 @@ public final class Listener {
         && http2 == l.http2 && backendHttpVersion == l.backendHttpVersion
         && idleTimeout.equals(l.idleTimeout) && maxRequestHeaderSize == l.maxRequestHeaderSize
         && acceptBacklog == l.acceptBacklog && drainTimeout.equals(l.drainTimeout)
-        && slowStartWindow.equals(l.slowStartWindow) && slowStartFloorPercent == l.slowStartFloorPercent;
+        && slowStartWindow.equals(l.slowStartWindow) && slowStartFloorPercent == l.slowStartFloorPercent
+        && peakBandwidth.equals(l.peakBandwidth);
   }
 
   @Override
@@ -369,7 +403,7 @@ public final class Listener {
     return Objects.hash(name, frontendProtocol, frontendPort, backendProtocol, backendPort, scheduler,
         healthCheck, outlierDetection, sessionPersistence, requestTimeout, writeTimeout, lingeringTime,
         underscoresInHeaders, allowH2cUpgrade, http2, backendHttpVersion, idleTimeout,
-        maxRequestHeaderSize, acceptBacklog, drainTimeout, slowStartWindow, slowStartFloorPercent);
+        maxRequestHeaderSize, acceptBacklog, drainTimeout, slowStartWindow, slowStartFloorPercent, peakBandwidth);
   }
 
   @Override
@@ -411,6 +445,9 @@ public final class Listener {
     if (!slowStartWindow.isZero()) {
       s.append(" slowStart=").append(format(slowStartWindow)).append(" from ").append(slowStartFloorPercent).append('%');
     }
+    if (!peakBandwidth.isUnlimited()) {
+      s.append(" peakBandwidth=").append(peakBandwidth);
+    }
     return s.append('}').toString();
   }
 
@@ -442,6 +479,7 @@ public final class Listener {
     private Duration drainTimeout = Duration.ZERO;
     private Duration slowStartWindow = Duration.ZERO;
     private int slowStartFloorPercent = DEFAULT_SLOW_START_FLOOR_PERCENT;
+    private PeakBandwidth peakBandwidth = PeakBandwidth.unlimited();
 
     private Builder(String name, Protocol frontendProtocol, int frontendPort) {
       this.name = checkCharset("listener.name", name, 1, 80, "A-Z a-z 0-9 '-' '_' '.'",
@@ -595,6 +633,17 @@ public final class Listener {
     /** The weight a backend starts slow start with, 1-100 percent of its weight (default 10). */
     public Builder slowStartFloorPercent(int percent) {
       this.slowStartFloorPercent = checkRange("listener.slowStartFloorPercent", percent, 1, 100);
+      return this;
+    }
+
+    /**
+     * The caps on the bytes per second the listener forwards (default {@link PeakBandwidth#unlimited()}); see
+     * {@link PeakBandwidth} for how each protocol enforces them.
+     *
+     * @since 0.1.0
+     */
+    public Builder peakBandwidth(PeakBandwidth bandwidth) {
+      this.peakBandwidth = Objects.requireNonNull(bandwidth, "listener.peakBandwidth");
       return this;
     }
 

@@ -17,16 +17,24 @@ import java.util.function.Consumer;
  * backends at runtime. It serves either a {@link Listener} (a gateway's frontend) or a client that calls
  * backends directly (a client-side pool, built without a listener).
  *
- * <p><b>Lifecycle.</b> Built by lb4j's implementation module ({@code io.lb4j.impl.LoadBalancers}).
- * Selection, runtime changes and time-driven state (drain deadlines, slow-start ramps, the end of an
- * ejection) work from the moment it is built; {@link #start()} starts active health checking.
- * {@link #close()} stops everything and leaves no thread behind; a closed load balancer selects nothing
- * (the reason is {@link io.lb4j.api.scheduler.NoBackendReason#CLOSED}) and refuses runtime changes.
+ * <p><b>Lifecycle</b> (lb4j's one rule, shared with {@code ListenerServer}): built (NEW), then
+ * {@link #start()} (STARTED), then {@link #close()} (CLOSED). {@code start()} on a started object does
+ * nothing and returns it; {@code start()} after {@code close()} throws {@link IllegalStateException};
+ * {@code close()} is idempotent. Built by lb4j's implementation module ({@code io.lb4j.impl.LoadBalancers}).
+ * Runtime changes and time-driven state (drain deadlines, slow-start ramps, the end of an ejection) work from
+ * the moment it is built, and backends that need no check (checks disabled, or trusted to start healthy) are
+ * selected before {@code start()}; {@code start()} starts active health checking and the backend source. A
+ * select that finds no eligible backend before {@code start()} says
+ * {@link io.lb4j.api.scheduler.NoBackendReason#NOT_STARTED}. A closed load balancer selects nothing (the
+ * reason is {@link io.lb4j.api.scheduler.NoBackendReason#CLOSED}), refuses runtime changes with an
+ * {@link IllegalStateException} and leaves no thread behind.
  *
- * <p><b>Threading.</b> Every method is thread-safe. {@link #select} never blocks and does not wait for
- * runtime changes, which publish new immutable snapshots. Runtime changes, health results and event
- * delivery are applied in one order: a subscriber sees the events of one backend, and the fail-open
- * changes of the pool, in the order they happened.
+ * <p><b>Threading.</b> Every method is thread-safe. {@link #select} never blocks, takes no lock and does not
+ * wait for runtime changes: it reads one immutable snapshot of the pool. Runtime changes, health results,
+ * ejections, timers and the backend source's lists are applied in one order, one at a time, each batch of
+ * them published as one new snapshot. A runtime change returns once it is in effect: every select that
+ * starts afterwards sees it. Events are delivered after the change they announce is in effect, in the order
+ * the changes happened, and never on a selecting thread.
  *
  * <p><b>Nullness.</b> No parameter accepts null and no method returns null, except where a method's
  * documentation says so ({@link Selection#backend()}, {@link Selection#reason()},
@@ -44,8 +52,8 @@ public interface LoadBalancer extends AutoCloseable {
   Listener listener();
 
   /**
-   * The pool's name, for logs, thread names and metrics: the listener's name, or the name given to a
-   * client-side pool.
+   * The pool's name, for logs and metrics: the listener's name, or the name given to a client-side pool.
+   * Every log line of the pool (its health transitions and ejections included) names it.
    *
    * @return the name
    * @since 0.1.0
@@ -53,7 +61,17 @@ public interface LoadBalancer extends AutoCloseable {
   String name();
 
   /**
-   * Starts active health checking. Idempotent.
+   * What the pool runs under: the listener's {@link Listener#poolSettings() pool settings}, or a client-side
+   * pool's own. The health-check policy in force is {@link #healthCheck()}, which runtime changes update;
+   * this value keeps the policy the pool was built with.
+   *
+   * @return the settings
+   * @since 0.1.0
+   */
+  PoolSettings settings();
+
+  /**
+   * Starts active health checking and the backend source. Does nothing on a started load balancer.
    *
    * @return this load balancer
    * @throws IllegalStateException when the load balancer is closed
@@ -73,13 +91,42 @@ public interface LoadBalancer extends AutoCloseable {
   boolean awaitAnyHealthy(Duration timeout) throws InterruptedException;
 
   /**
+   * Waits until at least {@code backends} backends are healthy and take new traffic (checked healthy, not
+   * ejected, enabled, weight above 0), for example a test that waits for its whole pool after
+   * {@link #start()}. Blocks the calling thread: event-loop code uses {@link #whenHealthy}.
+   *
+   * @param backends how many, 1 or more
+   * @param timeout how long to wait at most
+   * @return true when that many are healthy, false when {@code timeout} passed first or the load balancer is
+   *     closed
+   * @throws IllegalArgumentException when {@code backends} is below 1
+   * @throws IllegalStateException when called from an event consumer of this pool, which must not block
+   * @throws InterruptedException when the waiting thread is interrupted
+   * @since 0.1.0
+   */
+  boolean awaitHealthy(int backends, Duration timeout) throws InterruptedException;
+
+  /**
+   * The non-blocking form of {@link #awaitHealthy}: a future completed once at least {@code backends}
+   * backends are healthy and take new traffic, with the same rules as {@link #whenReady()}.
+   *
+   * @param backends how many, 1 or more
+   * @return a future of the caller's own
+   * @throws IllegalArgumentException when {@code backends} is below 1
+   * @since 0.1.0
+   */
+  CompletableFuture<Void> whenHealthy(int backends);
+
+  /**
    * The non-blocking form of {@link #awaitAnyHealthy}: a future that completes once at least one backend
    * can take new traffic (at once when one already can), or completes exceptionally with an
-   * {@link IllegalStateException} when the load balancer is closed first. Each call returns a new future,
-   * so cancelling or completing it affects no other caller. Dependent actions registered without an
-   * executor run on the thread that delivers the pool's events when it becomes ready (the pool's own
-   * thread, or the thread of the runtime change that made it ready): keep them short, or use the
-   * {@code ...Async} variants.
+   * {@link IllegalStateException} when the load balancer is closed first (and, for a pool fed by a backend
+   * source, with a {@link java.util.concurrent.TimeoutException} when the source sent no first list in
+   * time). Exact: the future completes right after the pool published a state that can serve, and its
+   * dependent actions registered without an executor run then, before any later change (they run on the
+   * thread that delivers the pool's events: keep them short, or use the {@code ...Async} variants). Each
+   * call returns a new future, so cancelling or completing it affects no other caller, and a cancelled
+   * future is let go at once: polling a pool that never becomes ready costs nothing that stays.
    *
    * @return a future completed when the pool can serve
    * @since 0.1.0
@@ -92,6 +139,7 @@ public interface LoadBalancer extends AutoCloseable {
    *
    * @param context what the request carries (client address, cookies, hash key)
    * @return the selection, with a backend or the reason there is none
+   * @throws NullPointerException when {@code context} is null
    */
   Selection select(RequestContext context);
 
@@ -118,6 +166,7 @@ public interface LoadBalancer extends AutoCloseable {
    * @param selection the selection the request went to; one from another load balancer, or without a
    *     backend, is ignored
    * @param outcome what happened
+   * @throws NullPointerException when an argument is null
    */
   void report(Selection selection, Outcome outcome);
 
@@ -220,7 +269,7 @@ public interface LoadBalancer extends AutoCloseable {
    * The state of the backend source feeding this pool (pending, healthy, failing with its last error and
    * since when), or empty when the pool has none and its backends are set by hand.
    *
-   * @return the source's state, read without locking
+   * @return the source's state, with what the source delivered before this call applied
    * @since 0.1.0
    */
   default Optional<SourceState> sourceState() {
@@ -228,9 +277,13 @@ public interface LoadBalancer extends AutoCloseable {
   }
 
   /**
-   * Subscribes to every event. Events are delivered in the order they happened, one at a time, on the
-   * thread that caused them or on the thread that was already delivering: consumers must be quick and
-   * must not block, and may call back into the load balancer.
+   * Subscribes to every event. Events are delivered in the order they happened, one at a time, after the
+   * change they announce is in effect, by the pool's control path: on the thread of the runtime call that
+   * caused them, or on lb4j's shared control thread ({@code lb4j-control}: health checks, ejections, timers,
+   * and events raised by selects, which never run a consumer on the selecting thread). Consumers must be
+   * quick and must not block: the control thread is shared by every pool of the process, so a consumer that
+   * blocks there holds up the health results and timers of all of them. A consumer may call back into the
+   * load balancer: the call is applied at once and its own events follow those already being delivered.
    *
    * @param consumer receives each event; an exception it throws is logged and affects no other consumer
    * @return a handle whose {@code close()} unsubscribes

@@ -6,10 +6,11 @@ import io.lb4j.api.scheduler.NoBackendReason;
 import java.time.Instant;
 
 /**
- * Something a load balancer tells its subscribers about. Delivered one at a time in the order it
- * happened, on the thread that caused it (a health-check thread, a caller of {@code select} or of a
- * runtime change) or on the thread already delivering earlier events, so consumers must be quick and
- * must not block.
+ * Something a load balancer tells its subscribers about. Delivered one at a time in the order it happened,
+ * after the change it announces is in effect (every select that starts afterwards sees it), by the pool's
+ * control path: on the thread of the runtime call that caused it, or on lb4j's shared control thread (health
+ * checks, ejections, timers, and the events selects raise, which never run a subscriber on the selecting
+ * thread). Consumers must be quick and must not block.
  *
  * @since 0.1.0
  */
@@ -47,7 +48,10 @@ public sealed interface LoadBalancerEvent {
    */
   record SessionMoved(Backend from, Backend to, String cause, Instant at) implements LoadBalancerEvent {}
 
-  /** A select found no eligible backend. */
+  /**
+   * A select found no eligible backend. Handed to the control thread through a bounded buffer: when
+   * subscribers fall 1,024 such events behind (every select of an outage failing), further ones are dropped.
+   */
   record NoEligibleBackend(NoBackendReason reason, Instant at) implements LoadBalancerEvent {}
 
   /** The pool entered ({@code active}) or left fail-open ("panic") mode: picks ignore health. */

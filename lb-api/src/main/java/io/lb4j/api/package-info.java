@@ -1,7 +1,8 @@
 /**
  * lb4j's API: listeners, backends, request contexts, selections and the {@link io.lb4j.api.LoadBalancer}
- * facade. Subpackages hold scheduling ({@code scheduler}), health checking ({@code health}) and session
- * persistence ({@code persistence}). This module has no dependencies; implementations live in
+ * facade. Subpackages hold scheduling ({@code scheduler}), health checking ({@code health}), session
+ * persistence ({@code persistence}), membership from sources and subsetting ({@code discovery}) and
+ * load-aware weights ({@code load}). This module has no dependencies; implementations live in
  * {@code lb-impl}.
  *
  * <p><b>Nullness</b> (in this package and its subpackages): no parameter accepts null and no method

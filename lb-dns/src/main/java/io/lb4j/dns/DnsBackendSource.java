@@ -8,6 +8,7 @@ import io.lb4j.api.discovery.BackendSource;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.SplittableRandom;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +27,18 @@ import org.xbill.DNS.TextParseException;
  * <p>The name is resolved when the pool starts and again when the smallest TTL of the answer runs out,
  * clamped to {@code [minTtl, maxTtl]} so that a TTL of 0 does not turn into a query storm and a TTL of a
  * day does not hide a change for a day. A failed resolution (no answer, NXDOMAIN, SERVFAIL) is reported to
- * the pool, which keeps its last good list and calls {@link #refresh()} with backoff; the source itself
- * waits for that call. Answers are never cached by lb4j.
+ * the pool, which keeps its last good list. The source then asks again on its own: after {@code minTtl},
+ * doubling with each failure in a row, but never waiting longer than the re-resolution delay of its last
+ * good answer (its clamped TTL; {@code maxTtl} before any answer), each wait drawn between half of it and all
+ * of it so that a fleet of sources does not query in step. So it is back within about one TTL of the
+ * server's return, however long the outage lasted, and while the server is down it asks no more often than
+ * when it is up. The pool's {@link #refresh()} calls, with the pool's own backoff, resolve at once on top of
+ * that. Answers are never cached by lb4j.
+ *
+ * <p>SRV records: by default only the targets of the lowest priority are used (RFC 2782: the others are
+ * for when all of those are unreachable, which the pool decides with health checks). With
+ * {@link Builder#allPriorities(boolean)} every priority is reported, each backend carrying its priority in
+ * its metadata under {@value #PRIORITY_KEY}, for pools that use priorities as failover tiers.
  *
  * <pre>{@code
  * BackendSource web = DnsBackendSource.addresses("web.internal", 8080).build();
@@ -48,6 +59,10 @@ public final class DnsBackendSource implements BackendSource {
   public static final Duration DEFAULT_MAX_TTL = Duration.ofMinutes(5);
   /** The default time to wait for a DNS answer. */
   public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(5);
+  /** The metadata key of an SRV backend's priority (RFC 2782: lower is preferred), as a decimal number. */
+  public static final String PRIORITY_KEY = "dns.priority";
+  /** The metadata key of an SRV backend's weight as the record gives it (0-65535), as a decimal number. */
+  public static final String SRV_WEIGHT_KEY = "dns.weight";
 
   private static final Logger log = LoggerFactory.getLogger(DnsBackendSource.class);
   private static final Duration MIN_DURATION = Duration.ofMillis(10);
@@ -59,6 +74,7 @@ public final class DnsBackendSource implements BackendSource {
   private final boolean srv;
   private final boolean ipv4;
   private final boolean ipv6;
+  private final boolean allPriorities;
   private final Duration minTtl;
   private final Duration maxTtl;
   private final DnsLookup lookup;
@@ -70,6 +86,11 @@ public final class DnsBackendSource implements BackendSource {
   private ScheduledFuture<?> next;
   private boolean started;
   private boolean closed;
+  /** Resolutions failed in a row since the last good answer. */
+  private int failures;
+  /** The re-resolution delay of the last good answer (its clamped TTL), or null before the first. */
+  private Duration lastGoodDelay;
+  private final SplittableRandom random = new SplittableRandom();
 
   private DnsBackendSource(Builder b, Resolver resolver) {
     this.name = b.name;
@@ -77,6 +98,7 @@ public final class DnsBackendSource implements BackendSource {
     this.srv = b.srv;
     this.ipv4 = b.ipv4;
     this.ipv6 = b.ipv6;
+    this.allPriorities = b.allPriorities;
     this.minTtl = b.minTtl;
     this.maxTtl = b.maxTtl;
     this.lookup = new DnsLookup(resolver);
@@ -128,32 +150,24 @@ public final class DnsBackendSource implements BackendSource {
     if (!started || closed) {
       return;
     }
-    if (next != null) {
-      next.cancel(false);
-    }
-    next = thread.schedule(this::resolve, 0, TimeUnit.NANOSECONDS);
+    schedule(0);
   }
 
-  /** Resolves once on the source's thread, delivers, and schedules the next resolution after a success. */
+  /**
+   * Resolves once on the source's thread, delivers, and schedules the next resolution: after the answer's
+   * TTL, or after a failure with the capped backoff of {@link #retryDelay}.
+   */
   private void resolve() {
     DnsLookup.Result result;
     try {
-      result = srv ? lookup.srv(name, ipv4, ipv6) : lookup.addresses(name, port, ipv4, ipv6);
+      result = srv ? lookup.srv(name, ipv4, ipv6, allPriorities) : lookup.addresses(name, port, ipv4, ipv6);
     } catch (DnsLookup.LookupException e) {
-      synchronized (this) {
-        if (!closed) {
-          log.debug("{}: {}", description, e.getMessage());
-          subscriber.onError(e.getMessage());
-        }
-      }
+      log.debug("{}: {}", description, e.getMessage());
+      failed(e.getMessage());
       return;
     } catch (RuntimeException e) {
-      synchronized (this) {
-        if (!closed) {
-          log.warn("{}: resolution failed", description, e);
-          subscriber.onError(description + ": " + e);
-        }
-      }
+      log.warn("{}: resolution failed", description, e);
+      failed(description + ": " + e);
       return;
     }
     synchronized (this) {
@@ -161,9 +175,43 @@ public final class DnsBackendSource implements BackendSource {
         return;
       }
       subscriber.onBackends(result.backends());
-      long delay = nextResolutionDelay(result.minTtlSeconds(), minTtl, maxTtl).toNanos();
-      next = thread.schedule(this::resolve, delay, TimeUnit.NANOSECONDS);
+      failures = 0;
+      lastGoodDelay = nextResolutionDelay(result.minTtlSeconds(), minTtl, maxTtl);
+      schedule(lastGoodDelay.toNanos());
     }
+  }
+
+  private synchronized void failed(String error) {
+    if (closed) {
+      return;
+    }
+    subscriber.onError(error);
+    failures = failures == Integer.MAX_VALUE ? failures : failures + 1;
+    Duration cap = lastGoodDelay != null ? lastGoodDelay : maxTtl;
+    schedule(retryDelay(failures, minTtl, cap, random.nextDouble()).toNanos());
+  }
+
+  /** Replaces the pending resolution. Caller holds the monitor. */
+  private void schedule(long delayNanos) {
+    if (next != null) {
+      next.cancel(false);
+    }
+    next = thread.schedule(this::resolve, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * How long to wait after {@code failures} failed resolutions in a row: {@code minTtl * 2^(failures-1)},
+   * at most {@code cap} (the last good answer's delay) and at least {@code minTtl}, drawn between half of it
+   * and all of it by {@code draw} (uniform in [0, 1)). Capping at the TTL is what bounds recovery: a source
+   * that waited one TTL between queries while the server was up waits no longer while it is down.
+   */
+  static Duration retryDelay(int failures, Duration minTtl, Duration cap, double draw) {
+    long min = minTtl.toNanos();
+    long max = Math.max(min, cap.toNanos());
+    int doublings = Math.max(0, Math.min(failures - 1, 40));
+    long backoff = min > (max >> doublings) ? max : min << doublings;
+    long jittered = backoff / 2 + (long) ((backoff - backoff / 2) * Math.max(0, Math.min(draw, 1)));
+    return Duration.ofNanos(Math.max(min, Math.min(max, jittered)));
   }
 
   /**
@@ -203,7 +251,8 @@ public final class DnsBackendSource implements BackendSource {
 
   @Override
   public String toString() {
-    return "DnsBackendSource{" + description + ", ttl " + format(minTtl) + "-" + format(maxTtl) + "}";
+    return "DnsBackendSource{" + description + ", ttl " + format(minTtl) + "-" + format(maxTtl)
+        + (allPriorities ? ", all priorities" : "") + "}";
   }
 
   /**
@@ -222,6 +271,7 @@ public final class DnsBackendSource implements BackendSource {
     private Duration maxTtl = DEFAULT_MAX_TTL;
     private boolean ipv4 = true;
     private boolean ipv6 = true;
+    private boolean allPriorities;
 
     private Builder(String name, boolean srv, int port) {
       this.name = parseName(name);
@@ -275,6 +325,17 @@ public final class DnsBackendSource implements BackendSource {
     /** Whether to ask for IPv6 (AAAA) addresses (default true). */
     public Builder ipv6(boolean enabled) {
       this.ipv6 = enabled;
+      return this;
+    }
+
+    /**
+     * Whether an SRV source reports the targets of every priority, each with its priority in metadata under
+     * {@value DnsBackendSource#PRIORITY_KEY} and weights mapped within its priority (default false: the
+     * lowest priority only). Turn it on only for a pool that uses the priority, for example as failover tiers:
+     * a pool that does not would balance over the standby targets too.
+     */
+    public Builder allPriorities(boolean all) {
+      this.allPriorities = all;
       return this;
     }
 

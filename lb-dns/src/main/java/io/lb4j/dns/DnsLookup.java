@@ -56,7 +56,7 @@ final class DnsLookup {
     return new Result(DnsRecordMapper.fromAddresses(addresses, port, name.toString()), minTtl);
   }
 
-  Result srv(Name name, boolean ipv4, boolean ipv6) throws LookupException {
+  Result srv(Name name, boolean ipv4, boolean ipv6, boolean allPriorities) throws LookupException {
     minTtl = Long.MAX_VALUE;
     List<DnsRecordMapper.Target> targets = new ArrayList<>();
     for (Record r : query(name, Type.SRV)) {
@@ -71,7 +71,7 @@ final class DnsLookup {
         targets.add(new DnsRecordMapper.Target(srv, addresses));
       }
     }
-    return new Result(DnsRecordMapper.fromSrv(targets, name.toString()), minTtl);
+    return new Result(DnsRecordMapper.fromSrv(targets, name.toString(), allPriorities), minTtl);
   }
 
   private List<InetAddress> addressesOf(Name name, int type) throws LookupException {

@@ -5,6 +5,8 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,22 +53,31 @@ final class DnsRecordMapper {
   record Target(SRVRecord srv, List<InetAddress> addresses) {}
 
   /**
-   * One backend per target address and port. Only the records of the lowest priority are used (RFC 2782:
-   * higher priorities are for when every lower one is unreachable, which health checks, not DNS, decide
-   * here); weights are mapped by {@link #weight}. An address that several records name keeps the first.
+   * One backend per target address and port. By default only the records of the lowest priority are used
+   * (RFC 2782: higher priorities are for when every lower one is unreachable, which health checks, not DNS,
+   * decide here); with {@code allPriorities} every record is, lower priorities first. Weights are mapped by
+   * {@link #weight} within each priority, since RFC 2782 weights compare records of one priority only. Each
+   * backend carries its record's priority and weight in metadata. An address that several records name keeps
+   * the first (the lowest priority's).
    */
-  static List<Backend> fromSrv(List<Target> targets, String name) {
+  static List<Backend> fromSrv(List<Target> targets, String name, boolean allPriorities) {
     int lowestPriority = targets.stream().mapToInt(t -> t.srv().getPriority()).min().orElse(0);
-    List<Target> used = targets.stream().filter(t -> t.srv().getPriority() == lowestPriority).toList();
-    int maxWeight = used.stream().mapToInt(t -> t.srv().getWeight()).max().orElse(0);
+    List<Target> used = targets.stream().filter(t -> allPriorities || t.srv().getPriority() == lowestPriority)
+        .sorted(Comparator.comparingInt(t -> t.srv().getPriority())).toList();
+    Map<Integer, Integer> maxWeight = new HashMap<>();
+    for (Target t : used) {
+      maxWeight.merge(t.srv().getPriority(), t.srv().getWeight(), Math::max);
+    }
     Map<String, Backend> byId = new LinkedHashMap<>();
     for (Target t : used) {
       for (InetAddress address : sorted(t.addresses())) {
         int port = t.srv().getPort();
         Backend b = Backend.builder(authority(address, port), address.getHostAddress(), port)
-            .weight(weight(t.srv().getWeight(), maxWeight))
+            .weight(weight(t.srv().getWeight(), maxWeight.get(t.srv().getPriority())))
             .metadata("dns.name", name)
             .metadata("dns.target", t.srv().getTarget().toString())
+            .metadata(DnsBackendSource.PRIORITY_KEY, Integer.toString(t.srv().getPriority()))
+            .metadata(DnsBackendSource.SRV_WEIGHT_KEY, Integer.toString(t.srv().getWeight()))
             .build();
         byId.putIfAbsent(b.id(), b);
       }

@@ -163,6 +163,80 @@ class DnsBackendSourceTest {
     await("answering again", () -> state().phase() == Phase.HEALTHY && ids().equals(List.of("127.0.0.7:8080")));
   }
 
+  /**
+   * Issue 22's DNS defect: after a 25 s outage, recovery took 14-25 s because the retries backed off. The
+   * pool's own retries are 10 minutes apart here, so only the source's capped retries (at most one 1 s TTL
+   * apart) can bring the pool back; without them this test waits out its deadline.
+   */
+  @Test
+  void dnsOutage_recoversWithinAboutOneTtlOfTheServersReturn_notAfterABackoff() throws Exception {
+    dns.set(NAME, Type.A, a(NAME, 1, "127.0.0.1"));
+    DiscoveryPolicy slowPoolRetries = DiscoveryPolicy.builder().retryInitialBackoff(Duration.ofMinutes(10))
+        .retryMaxBackoff(Duration.ofMinutes(10)).build();
+    pool = LoadBalancers.builder(LISTENER).discoveryPolicy(slowPoolRetries)
+        .backendSource(addresses().ipv6(false).minTtl(Duration.ofMillis(50)).queryTimeout(Duration.ofMillis(500)).build())
+        .build().start();
+    await("first list", () -> state().phase() == Phase.HEALTHY && ids().equals(List.of("127.0.0.1:8080")));
+    int port = dns.address().getPort();
+
+    dns.close(); // the server is down: queries are refused (ICMP port unreachable) or time out
+
+    await("failing", () -> state().phase() == Phase.FAILING);
+    await("the source retries on its own, many times, while the pool waits 10 minutes", () -> state().retries() >= 6);
+    assertThat(ids()).as("last known good").containsExactly("127.0.0.1:8080");
+
+    dns = TestDnsServer.start(port);
+    dns.set(NAME, Type.A, a(NAME, 1, "127.0.0.9"));
+
+    await("back after the server's return", () -> state().phase() == Phase.HEALTHY
+        && ids().equals(List.of("127.0.0.9:8080")));
+  }
+
+  @Test
+  void retryDelay_doublesFromMinTtlButNeverPastTheLastTtl() {
+    Duration min = Duration.ofMillis(100);
+    Duration ttl = Duration.ofSeconds(1);
+    assertThat(DnsBackendSource.retryDelay(1, min, ttl, 0.999)).isEqualTo(min);
+    assertThat(DnsBackendSource.retryDelay(1, min, ttl, 0.0)).as("never below minTtl").isEqualTo(min);
+    assertThat(DnsBackendSource.retryDelay(2, min, ttl, 1.0)).isEqualTo(Duration.ofMillis(200));
+    assertThat(DnsBackendSource.retryDelay(3, min, ttl, 0.0)).as("jitter: half of 400 ms").isEqualTo(Duration.ofMillis(200));
+    assertThat(DnsBackendSource.retryDelay(4, min, ttl, 1.0)).isEqualTo(Duration.ofMillis(800));
+    for (int failures = 5; failures < 200; failures++) {
+      assertThat(DnsBackendSource.retryDelay(failures, min, ttl, 1.0)).as("capped at the TTL").isEqualTo(ttl);
+      assertThat(DnsBackendSource.retryDelay(failures, min, ttl, 0.5)).isBetween(Duration.ofMillis(500), ttl);
+    }
+    assertThat(DnsBackendSource.retryDelay(Integer.MAX_VALUE, min, ttl, 1.0)).isEqualTo(ttl);
+    assertThat(DnsBackendSource.retryDelay(3, min, Duration.ofMillis(10), 1.0)).as("a cap below minTtl").isEqualTo(min);
+  }
+
+  @Test
+  void srv_allPriorities_reportsEveryPriorityWithItsTierAndWeightsPerTier() throws Exception {
+    String service = "_http._tcp.lb4j.test.";
+    dns.set(service, Type.SRV, srv(service, 20, 1000, 9999, "backup.lb4j.test."),
+        srv(service, 10, 300, 8081, "a.lb4j.test."), srv(service, 10, 150, 8082, "b.lb4j.test."),
+        srv(service, 20, 500, 9998, "backup2.lb4j.test."), srv(service, 30, 0, 8081, "again.lb4j.test."),
+        srv(service, 30, 0, 7000, "last.lb4j.test."));
+    dns.set("a.lb4j.test.", Type.A, a("a.lb4j.test.", 60, "127.0.0.21"));
+    dns.set("b.lb4j.test.", Type.A, a("b.lb4j.test.", 60, "127.0.0.23"));
+    dns.set("backup.lb4j.test.", Type.A, a("backup.lb4j.test.", 60, "127.0.0.25"));
+    dns.set("backup2.lb4j.test.", Type.A, a("backup2.lb4j.test.", 60, "127.0.0.26"));
+    dns.set("again.lb4j.test.", Type.A, a("again.lb4j.test.", 60, "127.0.0.21")); // the same backend as a.lb4j.test.
+    dns.set("last.lb4j.test.", Type.A, a("last.lb4j.test.", 60, "127.0.0.27"));
+
+    DnsBackendSource source = DnsBackendSource.srv(service).server(dns.address()).ipv6(false).allPriorities(true).build();
+    assertThat(source.toString()).endsWith(", all priorities}");
+    startPool(source);
+
+    await("first list", () -> state().phase() == Phase.HEALTHY);
+    assertThat(pool.view()).extracting(BackendView::backend)
+        .extracting(b -> b.id() + " w" + b.weight() + " p" + b.metadata().get(DnsBackendSource.PRIORITY_KEY) + " srvw"
+            + b.metadata().get(DnsBackendSource.SRV_WEIGHT_KEY))
+        .as("lower priorities first, weights relative within a priority, a backend named twice kept in its"
+            + " lowest priority")
+        .containsExactly("127.0.0.21:8081 w100 p10 srvw300", "127.0.0.23:8082 w50 p10 srvw150",
+            "127.0.0.25:9999 w100 p20 srvw1000", "127.0.0.26:9998 w50 p20 srvw500", "127.0.0.27:7000 w100 p30 srvw0");
+  }
+
   @Test
   void srv_mapsTargetsPortsAndWeightsOfTheLowestPriority() throws Exception {
     String service = "_http._tcp.lb4j.test.";
@@ -177,9 +251,10 @@ class DnsBackendSourceTest {
 
     await("first list", () -> state().phase() == Phase.HEALTHY);
     assertThat(pool.view()).extracting(BackendView::backend)
-        .extracting(b -> b.id() + " w" + b.weight() + " " + b.metadata().get("dns.target"))
-        .containsExactly("127.0.0.21:8081 w100 a.lb4j.test.", "127.0.0.22:8081 w100 a.lb4j.test.",
-            "127.0.0.23:8082 w50 b.lb4j.test.", "127.0.0.24:8083 w1 c.lb4j.test.");
+        .extracting(b -> b.id() + " w" + b.weight() + " " + b.metadata().get("dns.target") + " p"
+            + b.metadata().get(DnsBackendSource.PRIORITY_KEY))
+        .containsExactly("127.0.0.21:8081 w100 a.lb4j.test. p10", "127.0.0.22:8081 w100 a.lb4j.test. p10",
+            "127.0.0.23:8082 w50 b.lb4j.test. p10", "127.0.0.24:8083 w1 c.lb4j.test. p10");
     assertThat(state().source()).isEqualTo("dns SRV " + service + " @127.0.0.1:" + dns.address().getPort());
   }
 

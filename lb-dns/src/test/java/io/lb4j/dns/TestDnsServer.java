@@ -55,6 +55,23 @@ final class TestDnsServer implements AutoCloseable {
     tcpThread.start();
   }
 
+  /**
+   * Starts again on {@code port} of 127.0.0.1, as a DNS server that was stopped comes back (its records are
+   * gone: set them again). The TCP socket reuses the address, so a stopped server's port is free at once.
+   */
+  static TestDnsServer start(int port) throws IOException {
+    InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    ServerSocket tcp = new ServerSocket();
+    tcp.setReuseAddress(true);
+    try {
+      tcp.bind(new InetSocketAddress(loopback, port), 50);
+      return new TestDnsServer(new DatagramSocket(new InetSocketAddress(loopback, port)), tcp);
+    } catch (IOException e) {
+      tcp.close();
+      throw e;
+    }
+  }
+
   /** Starts on 127.0.0.1, on an ephemeral port free for both UDP and TCP. */
   static TestDnsServer start() throws IOException {
     InetAddress loopback = InetAddress.getByName("127.0.0.1");

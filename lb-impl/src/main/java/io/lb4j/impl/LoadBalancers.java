@@ -7,6 +7,7 @@ import static io.lb4j.api.internal.Checks.checkState;
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.PoolSettings;
 import io.lb4j.api.Protocol;
 import io.lb4j.api.discovery.BackendSource;
 import io.lb4j.api.discovery.DiscoveryPolicy;
@@ -15,8 +16,9 @@ import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
-import io.lb4j.impl.health.HealthCheckMetrics;
-import io.lb4j.impl.persistence.CookieKeyRing;
+import io.lb4j.impl.pool.Addresses;
+import io.lb4j.impl.pool.DefaultLoadBalancer;
+import io.lb4j.impl.pool.PoolParameters;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,27 +74,7 @@ public final class LoadBalancers {
     if (!(lb instanceof DefaultLoadBalancer)) {
       throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);
     }
-    return ((DefaultLoadBalancer) lb).healthCheckMetrics();
-  }
-
-  /**
-   * The settings a pool runs under: the listener it was built from, or, for a client-side pool, a
-   * listener-shaped value holding the pool's scheduling algorithm, outlier detection, persistence, drain
-   * and slow-start settings (its name, protocol and ports mean nothing there: the pool's name is
-   * {@link LoadBalancer#name()}). The health-check policy in force is {@link LoadBalancer#healthCheck()},
-   * which runtime changes update; this value keeps the policy the pool was built with. For diagnostics
-   * and operator tools.
-   *
-   * @param lb a load balancer built by this class
-   * @return its settings
-   * @throws IllegalArgumentException when {@code lb} was not built here
-   * @since 0.1.0
-   */
-  public static Listener settings(LoadBalancer lb) {
-    if (!(lb instanceof DefaultLoadBalancer)) {
-      throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);
-    }
-    return ((DefaultLoadBalancer) lb).settings();
+    return new HealthCheckMetrics(((DefaultLoadBalancer) lb).probeMetrics());
   }
 
   /**
@@ -123,28 +105,26 @@ public final class LoadBalancers {
    * settings together. Not thread-safe.
    */
   public static final class Builder {
-    final Listener listener;
-    /** The pool settings of a client-side pool, validated by the listener builder they go through. */
-    private final Listener.Builder clientSettings;
-    String name;
-    final List<Backend> backends = new ArrayList<>();
-    Scheduler customScheduler;
-    CookieKeyRing cookieKeys;
-    TimeSource time = TimeSource.system();
-    long seed = ThreadLocalRandom.current().nextLong();
-    int maxProbesInFlight = 256;
-    Duration addressRefreshInterval = DEFAULT_ADDRESS_REFRESH_INTERVAL;
-    BackendSource source;
-    DiscoveryPolicy discoveryPolicy = DiscoveryPolicy.defaults();
+    private final Listener listener;
+    /** The settings of a client-side pool (a listener's pool takes the listener's); null for a listener's. */
+    private PoolSettings.Builder clientSettings;
+    private String name;
+    private final List<Backend> backends = new ArrayList<>();
+    private Scheduler customScheduler;
+    private CookieKeyRing cookieKeys;
+    private TimeSource time = TimeSource.system();
+    private long seed = ThreadLocalRandom.current().nextLong();
+    private int maxProbesInFlight = 256;
+    private Duration addressRefreshInterval = DEFAULT_ADDRESS_REFRESH_INTERVAL;
+    private BackendSource source;
+    private DiscoveryPolicy discoveryPolicy = DiscoveryPolicy.defaults();
     /** Host name to address (null: unknown); blocking. Tests replace it to move a name elsewhere. */
-    Function<String, InetAddress> resolver = Addresses::lookup;
+    private Function<String, InetAddress> resolver = Addresses::lookup;
 
     private Builder(Listener listener) {
       this.listener = listener;
       if (listener == null) {
-        // HTTP, so that every persistence mode and health-check type is allowed; no port is bound.
-        this.clientSettings = Listener.builder(DEFAULT_CLIENT_POOL_NAME, Protocol.HTTP, 0)
-            .healthCheck(HealthCheckPolicy.defaults());
+        this.clientSettings = PoolSettings.builder();
         this.name = DEFAULT_CLIENT_POOL_NAME;
       } else {
         this.clientSettings = null;
@@ -260,7 +240,7 @@ public final class LoadBalancers {
     }
 
     /**
-     * The drain timeout of a client-side pool, as {@link Listener.Builder#drainTimeout} (default 0: a
+     * The drain timeout of a client-side pool, as {@link PoolSettings.Builder#drainTimeout} (default 0: a
      * removed backend leaves at once).
      *
      * @param timeout the drain timeout
@@ -273,7 +253,7 @@ public final class LoadBalancers {
     }
 
     /**
-     * The slow-start window of a client-side pool, as {@link Listener.Builder#slowStartWindow} (default
+     * The slow-start window of a client-side pool, as {@link PoolSettings.Builder#slowStartWindow} (default
      * 0: none).
      *
      * @param window the window
@@ -283,6 +263,21 @@ public final class LoadBalancers {
      */
     public Builder slowStartWindow(Duration window) {
       return client("slowStartWindow", () -> clientSettings.slowStartWindow(window));
+    }
+
+    /**
+     * Every setting of a client-side pool at once (replacing what the other setters set before).
+     *
+     * @param settings the settings
+     * @return this builder
+     * @throws IllegalStateException for a listener's pool, which takes the listener's settings
+     * @since 0.1.0
+     */
+    public Builder settings(PoolSettings settings) {
+      Objects.requireNonNull(settings, "settings");
+      requireClient("settings");
+      this.clientSettings = settings.toBuilder();
+      return this;
     }
 
     /**
@@ -385,24 +380,11 @@ public final class LoadBalancers {
       return this;
     }
 
-    /**
-     * Sets a client-side pool's setting through the listener builder, which validates it; its messages
-     * then name the field {@code pool.<field>}, as the pool has no listener.
-     */
+    /** Sets a client-side pool's setting; {@link PoolSettings.Builder} validates it, naming {@code pool.<field>}. */
     private Builder client(String field, Runnable set) {
       requireClient(field);
-      try {
-        set.run();
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(poolField(e.getMessage()), e);
-      } catch (NullPointerException e) {
-        throw new NullPointerException(poolField(e.getMessage()));
-      }
+      set.run();
       return this;
-    }
-
-    private static String poolField(String message) {
-      return message != null && message.startsWith("listener.") ? "pool." + message.substring(9) : message;
     }
 
     private void requireClient(String field) {
@@ -410,8 +392,13 @@ public final class LoadBalancers {
     }
 
     /** The settings the pool runs under: the listener's, or the client-side pool's. */
-    Listener settings() {
-      return listener != null ? listener : clientSettings.build();
+    private PoolSettings poolSettings() {
+      return listener != null ? listener.poolSettings() : clientSettings.build();
+    }
+
+    /** Whether inserted session cookies are marked {@code Secure}: the pool serves an HTTPS listener. */
+    private boolean secureCookies() {
+      return listener != null && listener.frontendProtocol() == Protocol.HTTPS;
     }
 
     /**
@@ -433,7 +420,9 @@ public final class LoadBalancers {
           throw new IllegalArgumentException("backends must have unique ids, was '" + b.id() + "' twice");
         }
       }
-      return new DefaultLoadBalancer(this);
+      return new DefaultLoadBalancer(new PoolParameters(name, listener, poolSettings(), secureCookies(),
+          customScheduler, cookieKeys == null ? null : cookieKeys.ring(), time.asClock(), time::nanoTime, time::onAdvance, time::removeOnAdvance, seed,
+          maxProbesInFlight, addressRefreshInterval, source, discoveryPolicy, resolver, List.copyOf(backends)));
     }
   }
 }

@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link TimeSource} that only moves when told, for tests: wall clock and nanosecond reading move
- * together. {@link #advance} runs the timed maintenance of every load balancer built with this source
- * before it returns, so a test sees the effect of moving time at once, without waiting for the pool's
- * own timer (which keeps running on real time and finds nothing more to do).
+ * together. {@link #advance} fires the due timers of every load balancer built with this source (slow-start
+ * steps, drain deadlines, the end of ejections, a backend source's retries and first-list timeout) before it
+ * returns, so a test sees the effect of moving time at once, and nothing timed happens while it stands still.
  *
  * <pre>{@code
  * ManualTimeSource time = ManualTimeSource.startingAt(Instant.parse("2030-01-01T00:00:00Z"));
@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * assert lb.view().size() == before - 1;
  * }</pre>
  *
- * <p>Thread-safe. Each advance runs the maintenance on the calling thread, including any event delivery
- * it causes. A load balancer stays registered with its source until it is closed.
+ * <p>Thread-safe. Each advance runs the timers on the calling thread (in each pool's control context),
+ * including any event delivery they cause. A load balancer stays registered with its source until it is
+ * closed.
  *
  * @since 0.1.0
  */
@@ -48,8 +49,9 @@ public final class ManualTimeSource extends TimeSource {
   }
 
   /**
-   * Moves time forward by {@code duration}, then runs the timed maintenance of every load balancer
-   * built with this source.
+   * Moves time forward by {@code duration}, then fires the due timers of every load balancer built with
+   * this source; returns once their effects are published. What each pool had queued before the call
+   * (a backend source's list, an ejection) is applied first, at the time before the move.
    *
    * @param duration how far, zero or positive
    * @throws IllegalArgumentException when {@code duration} is negative
@@ -58,6 +60,11 @@ public final class ManualTimeSource extends TimeSource {
     Objects.requireNonNull(duration, "duration");
     if (duration.isNegative()) {
       throw new IllegalArgumentException("duration must be zero or positive, was " + duration);
+    }
+    // First what is already queued (a backend source's list, an ejection), at the time it happened; then
+    // the time moves and what came due fires.
+    for (Runnable pool : pools) {
+      pool.run();
     }
     elapsedNanos.addAndGet(duration.toNanos());
     for (Runnable pool : pools) {

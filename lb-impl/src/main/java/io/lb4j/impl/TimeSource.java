@@ -12,10 +12,10 @@ import java.time.ZoneOffset;
  * health history, inserted-cookie expiry, outlier ejections).
  *
  * <p>{@link #system()} is the default. Tests use {@link ManualTimeSource}, whose
- * {@link ManualTimeSource#advance} also runs the timed maintenance of every pool built with it, so the
- * effects of moving time (a ramp's next step, a drain that ended, an ejection that ran out) are visible
- * as soon as {@code advance} returns. Health-check probes keep running on real time: they talk to real
- * sockets.
+ * {@link ManualTimeSource#advance} also fires the due timers of every pool built with it, so the effects of
+ * moving time (a ramp's next step, a drain that ended, an ejection that ran out, a backend source's retry)
+ * are visible as soon as {@code advance} returns. Health-check probes keep running on real time: they talk
+ * to real sockets.
  *
  * <p>Implementations are thread-safe.
  *
@@ -61,7 +61,7 @@ public abstract class TimeSource {
    */
   public abstract Instant instant();
 
-  /** Registers a pool's maintenance, run when a manual source moves; a no-op for real time. */
+  /** Registers a pool's timers, fired when a manual source moves; a no-op for real time. */
   void onAdvance(Runnable maintenance) {}
 
   /** Undoes {@link #onAdvance}. */

@@ -1,17 +1,14 @@
 /**
- * lb4j's implementation: schedulers ({@code scheduler}), health checking ({@code health}), session
- * persistence ({@code persistence}), the load balancer facade and a balanced {@code HttpClient}
- * ({@code client}).
+ * lb4j's implementation, the entry points users call: {@link io.lb4j.impl.LoadBalancers} (the builders of
+ * a pool, with a listener or client-side), {@link io.lb4j.impl.TimeSource} and
+ * {@link io.lb4j.impl.ManualTimeSource} (the one source of time of a pool), {@link io.lb4j.impl.CookieKeyRing}
+ * (the keys a fleet shares for inserted cookies) and {@link io.lb4j.impl.HealthCheckMetrics} (what
+ * {@code LoadBalancers.healthCheckMetrics} returns).
  *
- * <p><b>What is API here:</b> {@link io.lb4j.impl.LoadBalancers} (the builders),
- * {@link io.lb4j.impl.TimeSource} and {@link io.lb4j.impl.ManualTimeSource},
- * {@link io.lb4j.impl.scheduler.Schedulers}, {@link io.lb4j.impl.persistence.CookieKeyRing},
- * {@link io.lb4j.impl.health.HealthCheckMetrics} (what {@code LoadBalancers.healthCheckMetrics} returns)
- * and the public types of {@code io.lb4j.impl.client} ({@link io.lb4j.impl.client.BalancedHttpClient}
- * and its {@link io.lb4j.impl.client.RetryPolicy}, {@link io.lb4j.impl.client.ClientSession} and
- * {@link io.lb4j.impl.client.NoBackendException}).
- * Every other public type of {@code io.lb4j.impl.health} and {@code io.lb4j.impl.persistence} is internal:
- * public only so that the pool in this package can use it, and it may change or disappear in any release.
- * Everything else is package-private.
+ * <p>The other exported packages: {@code io.lb4j.impl.scheduler} (the schedulers),
+ * {@code io.lb4j.impl.listener} (the listeners that carry traffic), {@code io.lb4j.impl.client} (a balanced
+ * {@code HttpClient}), {@code io.lb4j.impl.diagnostics} and {@code io.lb4j.impl.discovery} (backend sources).
+ * The pool's internals ({@code io.lb4j.impl.pool}: its control context, snapshot, members and request
+ * path), health checking, session persistence and the HTTP/1.1 codec are not exported.
  */
 package io.lb4j.impl;

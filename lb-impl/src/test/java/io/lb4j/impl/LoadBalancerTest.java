@@ -20,7 +20,6 @@ import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
-import io.lb4j.impl.persistence.CookieKeyRing;
 import io.lb4j.testing.TcpTestBackend;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -130,13 +129,14 @@ class LoadBalancerTest {
   }
 
   @Test
-  void select_beforeAnyCheckFindsNoHealthyBackend() {
+  void select_beforeStart_saysNotStartedInsteadOfUnhealthy_becauseNothingWasChecked() {
     LoadBalancer lb = LoadBalancers.builder(l4().healthCheck(HealthCheckPolicy.defaults()).build())
         .backend(Backend.of("a", "127.0.0.1", 1)).build();
     closeables.add(lb);
     Selection s = lb.select(RequestContext.EMPTY);
     assertThat(s.hasBackend()).isFalse();
-    assertThat(s.reason()).isEqualTo(NoBackendReason.ALL_UNHEALTHY);
+    assertThat(s.reason()).isEqualTo(NoBackendReason.NOT_STARTED);
+    assertThat(s.reason().description()).isEqualTo("the load balancer is not started: no health check has run yet");
     s.release();
   }
 
@@ -145,6 +145,8 @@ class LoadBalancerTest {
     LoadBalancer lb = start(LoadBalancers.builder(l4().build()));
     Selection s = lb.select(RequestContext.EMPTY);
     assertThat(s.reason()).isEqualTo(NoBackendReason.NO_BACKENDS);
+    // Delivered by the control thread, never on the selecting one.
+    Await.until("the event", () -> events.stream().anyMatch(e -> e instanceof LoadBalancerEvent.NoEligibleBackend));
     assertThat(events).filteredOn(e -> e instanceof LoadBalancerEvent.NoEligibleBackend)
         .singleElement().extracting(e -> ((LoadBalancerEvent.NoEligibleBackend) e).reason())
         .isEqualTo(NoBackendReason.NO_BACKENDS);
@@ -208,8 +210,8 @@ class LoadBalancerTest {
     assertThat(moved.backend().id()).isNotEqualTo(stuckTo);
     assertThat(moved.sessionMoved()).isTrue();
     assertThat(moved.setCookie()).startsWith("LB4J_SESSION=");
-    assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(LoadBalancerEvent.SessionMoved.class,
-        m -> assertThat(m.cause()).isEqualTo("backend unhealthy")));
+    Await.until("session moved: backend unhealthy", () -> events.stream().anyMatch(e -> e instanceof LoadBalancerEvent.SessionMoved m
+        && m.cause().equals("backend unhealthy")));
     // The new cookie sticks to the new backend.
     try (Selection s = lb.select(cookie(moved.setCookie()))) {
       assertThat(s.backend().id()).isEqualTo(moved.backend().id());
@@ -270,8 +272,8 @@ class LoadBalancerTest {
       assertThat(s.backend().id()).isNotEqualTo(first);
       assertThat(s.sessionMoved()).isTrue();
     }
-    assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(LoadBalancerEvent.SessionMoved.class,
-        m -> assertThat(m.cause()).isEqualTo("backend drained (weight 0)")));
+    Await.until("session moved: backend drained (weight 0)", () -> events.stream().anyMatch(e -> e instanceof LoadBalancerEvent.SessionMoved m
+        && m.cause().equals("backend drained (weight 0)")));
   }
 
   @Test
@@ -352,8 +354,8 @@ class LoadBalancerTest {
       assertThat(s.backend().id()).isNotEqualTo(first);
       assertThat(s.sessionMoved()).isTrue();
     }
-    assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(LoadBalancerEvent.SessionMoved.class,
-        m -> assertThat(m.cause()).isEqualTo("backend removed")));
+    Await.until("session moved: backend removed", () -> events.stream().anyMatch(e -> e instanceof LoadBalancerEvent.SessionMoved m
+        && m.cause().equals("backend removed")));
   }
 
   @Test
@@ -469,7 +471,7 @@ class LoadBalancerTest {
     closeables.add(lb);
     Selection s = lb.select(RequestContext.EMPTY);
     assertThat(s.hasBackend()).isFalse();
-    assertThat(s.reason()).isEqualTo(NoBackendReason.ALL_UNHEALTHY);
+    assertThat(s.reason()).isEqualTo(NoBackendReason.NOT_STARTED);
   }
 
   @Test

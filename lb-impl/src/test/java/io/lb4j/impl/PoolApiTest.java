@@ -20,6 +20,7 @@ import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
+import io.lb4j.api.scheduler.Picker;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.testing.TcpTestBackend;
@@ -73,18 +74,24 @@ class PoolApiTest {
 
     @Override
     public PickResult pick(RequestContext context) {
-      for (Candidate c : candidates) {
+      return pick(candidates);
+    }
+
+    private static PickResult pick(List<Candidate> from) {
+      for (Candidate c : from) {
         if (c.eligible()) {
-          return PickResult.of(c.backend());
+          return PickResult.of(c);
         }
       }
-      return PickResult.noBackend(candidates.isEmpty() ? NoBackendReason.NO_BACKENDS : NoBackendReason.ALL_UNHEALTHY);
+      return PickResult.noBackend(from.isEmpty() ? NoBackendReason.NO_BACKENDS : NoBackendReason.ALL_UNHEALTHY);
     }
 
     @Override
-    public void update(Collection<Candidate> next) {
+    public Picker update(Collection<Candidate> next) {
       updates.incrementAndGet();
-      candidates = List.copyOf(next);
+      List<Candidate> copy = List.copyOf(next);
+      candidates = copy;
+      return context -> pick(copy);
     }
   }
 

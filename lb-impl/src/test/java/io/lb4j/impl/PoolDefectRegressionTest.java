@@ -18,6 +18,7 @@ import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.OutlierDetectionPolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.NoBackendReason;
+import io.lb4j.impl.pool.DefaultLoadBalancer;
 import io.lb4j.testing.TcpTestBackend;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -284,9 +285,9 @@ class PoolDefectRegressionTest {
     });
     lb.start();
     assertThat(closed.await(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(closedOn.get()).isEqualTo("lb4j-pool-self-closing"); // health changes are published there
-    Await.until("no thread of the pool left", () -> LoadBalancerTest.lb4jThreads().stream()
-        .noneMatch(n -> n.equals("lb4j-pool-self-closing")));
+    assertThat(closedOn.get()).isEqualTo("lb4j-control"); // health changes are published there
+    assertThat(lb.select(RequestContext.EMPTY).reason()).isEqualTo(NoBackendReason.CLOSED);
+    Await.until("no thread of lb4j left", () -> LoadBalancerTest.lb4jThreads().isEmpty());
   }
 
   @Test

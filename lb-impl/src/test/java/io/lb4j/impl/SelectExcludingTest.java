@@ -139,6 +139,7 @@ class SelectExcludingTest {
     assertThat(retry.backend().id()).isNotEqualTo(pinned);
     assertThat(retry.sessionMoved()).isTrue();
     assertThat(retry.setCookie()).startsWith("LB4J_SESSION=");
+    Await.until("the session-moved event", () -> events.stream().anyMatch(e -> e instanceof LoadBalancerEvent.SessionMoved));
     assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(LoadBalancerEvent.SessionMoved.class,
         m -> {
           assertThat(m.cause()).isEqualTo("backend already tried for this request");

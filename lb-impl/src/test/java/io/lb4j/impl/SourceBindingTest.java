@@ -18,6 +18,7 @@ import io.lb4j.api.discovery.DiscoveryPolicy;
 import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.discovery.SourceState.Phase;
 import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.impl.pool.SourceBinding;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -104,18 +105,18 @@ class SourceBindingTest {
     assertThat(ids()).containsExactly("a", "b");
     assertThat(state()).isEqualTo(new SourceState("scripted", Phase.FAILING, time.instant(), 2,
         "connection refused", 1));
-    Await.until("the pool asks the source again, with backoff, after each failure", () -> {
-      if (source.refreshes.get() >= 3) {
-        return true;
-      }
-      if (source.refreshes.get() >= state().retries()) {
-        source.fail("still refused"); // each refresh that fails schedules the next
-      }
-      return false;
-    });
+    Instant failedAt = time.instant();
+    // Retries are timers on the pool's time source: each move past the longest backoff fires the one due.
+    for (int i = 0; i < 3; i++) {
+      int before = source.refreshes.get();
+      time.advance(Duration.ofMillis(40));
+      assertThat(source.refreshes.get()).as("refresh %d, after the backoff", i + 1).isEqualTo(before + 1);
+      source.fail("still refused"); // each refresh that fails schedules the next
+    }
+    assertThat(state().retries()).isEqualTo(4);
     assertThat(ids()).containsExactly("a", "b");
     assertThat(state().phase()).isEqualTo(Phase.FAILING);
-    assertThat(state().since()).as("since the first failure").isEqualTo(time.instant());
+    assertThat(state().since()).as("since the first failure").isEqualTo(failedAt);
     assertThat(state().lastError()).isEqualTo("still refused");
 
     time.advance(Duration.ofSeconds(1));
@@ -164,6 +165,7 @@ class SourceBindingTest {
   void listChanges_addUpdateAndRemoveOnlyWhatChanged() {
     start(FAST);
     source.deliver(List.of(backend("a", 100), backend("b", 100), backend("c", 100)));
+    assertThat(ids()).containsExactly("a", "b", "c"); // applied (and announced) before the events are cleared
     events.clear();
 
     source.deliver(List.of(backend("a", 100), backend("b", 10), backend("d", 100),
@@ -180,12 +182,16 @@ class SourceBindingTest {
   void initialTimeout_failsWhenReadyReportsFailingAndAsksTheSourceAgain() throws Exception {
     start(FAST.toBuilder().initialTimeout(Duration.ofMillis(10)).build());
     Future<Void> first = pool.whenReady();
+    assertThat(first).isNotDone();
+    time.advance(Duration.ofMillis(10));
 
     assertThatThrownBy(() -> first.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
         .cause().isInstanceOf(TimeoutException.class).hasMessage("scripted: no backend list within 10ms");
     assertThat(state().phase()).isEqualTo(Phase.FAILING);
     assertThat(state().lastError()).isEqualTo("no backend list within 10ms");
-    Await.until("a refresh after the timeout", () -> source.refreshes.get() >= 1);
+    assertThat(pool.whenReady()).as("asked again while still failing").isCompletedExceptionally();
+    time.advance(Duration.ofMillis(40));
+    assertThat(source.refreshes.get()).as("a refresh after the timeout").isEqualTo(1);
 
     source.deliver(List.of(backend("a", 100)));
     assertThat(ids()).as("a late list is applied all the same").containsExactly("a");
@@ -205,7 +211,6 @@ class SourceBindingTest {
     assertThat(state().phase()).isEqualTo(Phase.CLOSED);
     assertThatThrownBy(() -> first.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
         .cause().isInstanceOf(IllegalStateException.class).hasMessage("load balancer 'src' is closed");
-    assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("lb4j-pool-src"));
     source.deliver(List.of(backend("a", 100)));
     assertThat(ids()).as("nothing applied after close").isEmpty();
   }
@@ -282,5 +287,59 @@ class SourceBindingTest {
     assertThat(added - removed).isEqualTo(3);
     assertThat(state()).extracting(SourceState::phase, SourceState::backends, SourceState::retries)
         .containsExactly(Phase.HEALTHY, 3, 0);
+  }
+
+  /** A source that holds its own monitor while it delivers, and takes it in refresh and close too. */
+  private static final class LockingSource implements io.lb4j.api.discovery.BackendSource {
+    private Subscriber subscriber;
+    int refreshes;
+
+    @Override
+    public String description() {
+      return "locking";
+    }
+
+    @Override
+    public synchronized void start(Subscriber s) {
+      this.subscriber = s;
+    }
+
+    synchronized void deliver(List<Backend> backends) {
+      subscriber.onBackends(backends);
+    }
+
+    @Override
+    public synchronized void refresh() {
+      refreshes++;
+      subscriber.onError("still failing");
+    }
+
+    @Override
+    public synchronized void close() {}
+  }
+
+  @Test
+  void aSourceDeliveringUnderItsOwnLock_whileThePoolRefreshesAndClosesIt_neverDeadlocks() throws Exception {
+    LockingSource locking = new LockingSource();
+    pool = LoadBalancers.builder(LISTENER).backendSource(locking).discoveryPolicy(FAST).timeSource(time).seed(7)
+        .build().start();
+    locking.refresh(); // failing: every move of time past the backoff refreshes it, from the pool's context
+    ExecutorService deliverer = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> lists = deliverer.submit(() -> {
+        for (int i = 0; i < 2_000; i++) {
+          locking.deliver(List.of(backend("a", 1 + i % 100)));
+        }
+      });
+      for (int i = 0; i < 2_000 && !lists.isDone(); i++) {
+        time.advance(Duration.ofMillis(40)); // the retry calls refresh, which needs the source's lock
+      }
+      lists.get(60, TimeUnit.SECONDS);
+      pool.close(); // close takes the source's lock as well
+    } finally {
+      deliverer.shutdownNow();
+    }
+    assertThat(deliverer.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(state().phase()).isEqualTo(Phase.CLOSED);
   }
 }

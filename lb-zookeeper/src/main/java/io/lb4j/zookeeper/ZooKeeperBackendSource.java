@@ -12,18 +12,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.retry.ExponentialBackoffRetry;
-import org.apache.curator.x.discovery.ServiceCache;
-import org.apache.curator.x.discovery.ServiceDiscovery;
-import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
+import org.apache.curator.utils.ZKPaths;
 import org.apache.curator.x.discovery.ServiceInstance;
 import org.apache.curator.x.discovery.ServiceType;
-import org.apache.curator.x.discovery.details.ServiceCacheListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,19 +39,28 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When the connection is lost (Curator reports {@code SUSPENDED} or {@code LOST}) the source reports an
  * error: the pool keeps its last known good list and says it is failing. When Curator reconnects, a new
- * watch reads the instances afresh and the current list is delivered. Optionally the source registers the local instance
- * ({@link Builder#registerSelf}) as an ephemeral node for its lifetime.
+ * watch reads the instances afresh and the current list is delivered. Optionally the source registers the
+ * local instance ({@link Builder#registerSelf}) as an ephemeral node for its lifetime.
  *
  * <pre>{@code
  * BackendSource web = ZooKeeperBackendSource.builder("zk1:2181,zk2:2181", "web").build();
  * LoadBalancer pool = LoadBalancers.builder(listener).backendSource(web).build().start();
  * }</pre>
  *
- * <p><b>Threads.</b> Curator's event and cache threads call the subscriber, serialised on this object's
- * monitor; a short-lived daemon thread ({@code lb4j-zk-start-<service>}) starts the watch so that a
- * ZooKeeper that is down cannot block the pool's start. A client given to the builder stays the caller's: it
- * must be started and is not closed; a client built from a connect string is started and closed here.
- * Thread-safe.
+ * <p><b>Nothing blocks.</b> The watch is Curator's {@code CuratorCache} on {@code <basePath>/<service>}: it
+ * starts, reconnects and reads in Curator's background operations, so no thread of this source waits on
+ * ZooKeeper, and {@link #refresh()} always answers, with the current list or with an error saying why there
+ * is none (not connected, still reading), so a pool's retries go on until the watch delivers. A watch that
+ * has not loaded within the client's connection timeout while connected is replaced at the next refresh.
+ * (Curator's {@code ServiceCache}, used before, creates the service's parent nodes in a blocking call with
+ * the client's retries before it watches, which could hold a thread for minutes while ZooKeeper was down.)
+ * A missing service node is an empty service, not an error.
+ *
+ * <p><b>Threads.</b> None of its own: Curator's event, cache and connection-state threads call the subscriber,
+ * serialised on this object's monitor. Self-registration uses Curator's background operations too (see
+ * {@code SelfRegistration}), registers again after each (re)connection, and unregisters on {@link #close()}
+ * without waiting. A client given to the builder stays the caller's: it must be started and is not closed; a
+ * client built from a connect string is started and closed here. Thread-safe.
  *
  * @since 0.1.0
  */
@@ -82,41 +90,32 @@ public final class ZooKeeperBackendSource implements BackendSource {
   private final boolean ownsClient;
   private final String service;
   private final String basePath;
+  private final String servicePath;
   private final ServiceInstance<Object> self;
   private final String description;
+  private final RegistrationSerializer serializer = new RegistrationSerializer();
+  private final ConnectionStateListener connectionListener = (c, state) -> onConnectionState(state);
 
   /** Guarded by this object's monitor. */
   private Subscriber subscriber;
-  private ServiceDiscovery<Object> discovery;
-  private ServiceCache<Object> cache;
   private boolean started;
   private boolean closed;
-  /** Whether the discovery (and self-registration) started; the cache is not started before. */
-  private boolean discoveryStarted;
-  /** Whether {@link #cache} started: its watch is set and its instances are current. */
-  private boolean watching;
-  private Thread starter;
-  /** Caches replaced after a reconnect, closed by the starter thread (or by {@link #close()}). */
-  private final List<ServiceCache<Object>> retired = new ArrayList<>();
-  private final ServiceCacheListener listener = new ServiceCacheListener() {
-    @Override
-    public void cacheChanged() {
-      deliver();
-    }
-
-    @Override
-    public void stateChanged(CuratorFramework c, ConnectionState state) {
-      onConnectionState(state);
-    }
-  };
+  /** The current watch; replaced after a reconnect or when it did not load in time. */
+  private CuratorCache cache;
+  /** Whether {@link #cache} finished its first read: its instances are current. */
+  private boolean loaded;
+  private long cacheStartedNanos;
+  /** Registers {@link #self}; null without self-registration. */
+  private SelfRegistration registration;
 
   private ZooKeeperBackendSource(Builder b, CuratorFramework client, boolean ownsClient, ServiceInstance<Object> self) {
     this.client = client;
     this.ownsClient = ownsClient;
     this.service = b.service;
     this.basePath = b.basePath;
+    this.servicePath = ZKPaths.makePath(basePath, service);
     this.self = self;
-    this.description = "zookeeper " + basePath + (basePath.endsWith("/") ? "" : "/") + service;
+    this.description = "zookeeper " + servicePath;
   }
 
   /**
@@ -149,211 +148,183 @@ public final class ZooKeeperBackendSource implements BackendSource {
     started = true;
     this.subscriber = Objects.requireNonNull(subscriber, "subscriber");
     if (ownsClient) {
-      client.start();
+      client.start(); // connects in the background
     }
-    discovery = ServiceDiscoveryBuilder.builder(Object.class).client(client).basePath(basePath)
-        .serializer(new RegistrationSerializer()).thisInstance(self).watchInstances(true).build();
-    cache = newCache();
-    startInBackground();
-  }
-
-  private ServiceCache<Object> newCache() {
-    ServiceCache<Object> c = discovery.serviceCacheBuilder().name(service).build();
-    c.addListener(listener);
-    return c;
+    client.getConnectionStateListenable().addListener(connectionListener);
+    watch();
+    if (self != null) {
+      registration = new SelfRegistration(client, servicePath, self, serializer, this::error);
+      if (client.getZookeeperClient().isConnected()) {
+        registration.register(); // else at the CONNECTED event
+      }
+    }
   }
 
   /**
-   * Starts discovery and the cache on a short-lived thread: a ZooKeeper that is down must not block the
-   * pool's start. When that fails (Curator's retries ran out) the error goes to the pool, whose next
-   * {@link #refresh()} tries again. Caller holds the monitor.
+   * Starts a new watch in place of the current one (closed). Neither call blocks: the cache reads and sets
+   * its watch in Curator's background operations, which wait for a connection by themselves. Caller holds
+   * the monitor.
    */
-  private void startInBackground() {
-    if (starter != null) {
-      return; // the running starter sees the newest cache before it ends (see startWatching)
+  private void watch() {
+    if (cache != null) {
+      cache.close();
     }
-    starter = new Thread(this::startWatching, "lb4j-zk-start-" + service);
-    starter.setDaemon(true);
-    starter.start();
+    CuratorCache[] holder = new CuratorCache[1];
+    CuratorCache c = CuratorCache.builder(client, servicePath)
+        .withExceptionHandler(e -> onCacheError(holder[0], e)).build();
+    holder[0] = c;
+    c.listenable().addListener(new CuratorCacheListener() {
+      @Override
+      public void event(Type type, ChildData oldData, ChildData data) {
+        onCacheChanged(c);
+      }
+
+      @Override
+      public void initialized() {
+        onCacheLoaded(c);
+      }
+    });
+    cache = c;
+    loaded = false;
+    cacheStartedNanos = System.nanoTime();
+    c.start();
   }
 
-  /**
-   * Starts discovery (once) and the current cache, then delivers. Loops when a reconnect replaced the
-   * cache meanwhile, also while this thread was delivering, so the cache that ends up watching is always
-   * the newest one. The thread clears {@link #starter} in the same locked step in which it decides to end:
-   * a reconnect that comes later finds no starter and starts one, so no new cache is left unstarted.
-   */
-  private void startWatching() {
-    try {
-      while (true) {
-        startNewestCache();
-        deliver();
-        synchronized (this) {
-          if (closed || watching) {
-            starter = null;
-            return;
-          }
-          // A reconnect replaced the cache while this thread delivered: start the new one too.
-        }
-      }
-    } catch (InterruptedException e) {
-      synchronized (this) {
-        starter = null;
-      }
-      Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      synchronized (this) {
-        starter = null;
-        if (!closed) {
-          // A cache cannot be started twice: the next refresh starts a fresh one.
-          retired.add(cache);
-          cache = newCache();
-        }
-      }
-      error("cannot start watching " + description + ": " + e);
+  private synchronized void onCacheLoaded(CuratorCache c) {
+    if (closed || c != cache) {
+      return;
+    }
+    loaded = true;
+    deliver();
+  }
+
+  private synchronized void onCacheChanged(CuratorCache c) {
+    if (loaded && c == cache) {
+      deliver();
     }
   }
 
-  /** Starts the newest cache and marks it watching; returns early, not watching, when closed. */
-  private void startNewestCache() throws Exception {
-    while (true) {
-      boolean startDiscovery;
-      ServiceCache<Object> c;
-      List<ServiceCache<Object>> toClose;
-      synchronized (this) {
-        if (closed) {
-          return;
-        }
-        startDiscovery = !discoveryStarted;
-        c = cache;
-        toClose = new ArrayList<>(retired);
-        retired.clear();
-      }
-      toClose.forEach(this::closeQuietly);
-      if (startDiscovery) {
-        discovery.start(); // registers self, if any
-        synchronized (this) {
-          discoveryStarted = true;
-        }
-      }
-      CountDownLatch loaded = c.startImmediate(); // reads the current instances and sets the watch
-      while (!loaded.await(100, TimeUnit.MILLISECONDS)) {
-        synchronized (this) {
-          if (closed) {
-            return;
-          }
-          if (c != cache) {
-            break; // a reconnect retired it: start the newest cache now rather than wait for this one's retries
-          }
-        }
-      }
-      synchronized (this) {
-        if (c == cache) {
-          watching = true;
-          return;
-        }
-      }
+  private synchronized void onCacheError(CuratorCache c, Exception e) {
+    if (!closed && c == cache) {
+      log.debug("{}: watch error", description, e);
+      subscriber.onError(description + ": " + e.getMessage());
     }
   }
 
   private void onConnectionState(ConnectionState state) {
     switch (state) {
       case SUSPENDED, LOST -> error("zookeeper connection " + state + " (" + description + ")");
-      case RECONNECTED -> rewatch();
+      case RECONNECTED -> {
+        rewatch();
+        registerAgain();
+      }
+      case CONNECTED -> registerAgain();
       default -> { }
     }
   }
 
-  /**
-   * After a reconnect, a new cache reads the instances afresh and sets a new watch, whatever happened to
-   * the old one while the connection was down (an expired session, a restarted ensemble); the list is
-   * delivered once it is loaded. Until then the pool keeps its last good list.
-   */
-  private synchronized void rewatch() {
-    if (closed || !discoveryStarted) {
-      return; // the first start is still running and reads the current instances anyway
+  /** A new session has lost the ephemeral registration, and the first connection has none yet. */
+  private void registerAgain() {
+    SelfRegistration r;
+    synchronized (this) {
+      r = closed ? null : registration;
     }
-    watching = false;
-    retired.add(cache);
-    cache = newCache();
-    startInBackground();
+    if (r != null) {
+      r.register();
+    }
   }
 
-  /** Delivers the cache's instances, or an error when the client is not connected. */
-  private synchronized void deliver() {
-    if (closed || !watching) {
+  /**
+   * After a reconnect, a new watch reads the instances afresh, whatever happened to the old one while the
+   * connection was down (an expired session, a restarted ensemble); the list is delivered once it is loaded.
+   * Until then the pool keeps its last good list.
+   */
+  private synchronized void rewatch() {
+    if (!closed) {
+      watch();
+    }
+  }
+
+  /** Delivers the watched instances, or an error when the client is not connected. Caller holds the monitor. */
+  private void deliver() {
+    if (closed || !loaded) {
       return;
     }
     if (!client.getZookeeperClient().isConnected()) {
       subscriber.onError("zookeeper not connected (" + description + ")");
       return;
     }
-    List<Backend> backends = InstanceMapper.toBackends(cache.getInstances(),
+    List<ServiceInstance<Object>> instances = new ArrayList<>();
+    cache.stream().filter(d -> d.getData() != null && !d.getPath().equals(servicePath)
+        && ZKPaths.getPathAndNode(d.getPath()).getPath().equals(servicePath)).forEach(d -> {
+          try {
+            instances.add(serializer.deserialize(d.getData()));
+          } catch (Exception e) {
+            log.warn("{}: skipped {}, not a registration: {}", description, d.getPath(), e.toString());
+          }
+        });
+    List<Backend> backends = InstanceMapper.toBackends(instances,
         skipped -> log.warn("{}: skipped {}", description, skipped));
     subscriber.onBackends(backends);
   }
 
   private synchronized void error(String message) {
-    if (!closed) {
+    if (!closed && started) {
       subscriber.onError(message);
     }
   }
 
   /**
-   * Delivers the watched list again when connected (the watch needs no polling; this lets a pool confirm
-   * recovery after an error), or tries again to start watching when that failed.
+   * Answers at once, always: the watched list when it is loaded and connected; otherwise an error saying why
+   * there is none (so the pool keeps retrying), after replacing a watch that has not loaded within the
+   * client's connection timeout although connected.
    */
   @Override
   public synchronized void refresh() {
     if (closed || !started) {
       return;
     }
-    if (watching) {
+    if (loaded) {
       deliver();
+      return;
+    }
+    if (!client.getZookeeperClient().isConnected()) {
+      subscriber.onError("zookeeper not connected (" + description + ")");
+      return;
+    }
+    long waitedMillis = (System.nanoTime() - cacheStartedNanos) / 1_000_000;
+    int connectionTimeoutMs = client.getZookeeperClient().getConnectionTimeoutMs();
+    if (waitedMillis >= connectionTimeoutMs) {
+      watch();
+      subscriber.onError(description + ": the watch did not load within " + connectionTimeoutMs
+          + " ms while connected; started a new one");
     } else {
-      startInBackground();
+      subscriber.onError(description + ": reading the instances (" + waitedMillis + " ms so far)");
     }
   }
 
   @Override
   public void close() {
-    List<ServiceCache<Object>> caches;
-    ServiceDiscovery<Object> d;
-    Thread s;
+    CuratorCache c;
+    SelfRegistration r;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
       started = true;
-      caches = new ArrayList<>(retired);
-      caches.add(cache);
-      retired.clear();
-      d = discovery;
-      s = starter;
+      c = cache;
+      r = registration;
     }
-    caches.forEach(this::closeQuietly);
-    closeQuietly(d); // unregisters self
+    client.getConnectionStateListenable().removeListener(connectionListener);
+    if (c != null) {
+      c.close();
+    }
+    if (r != null) {
+      r.close(); // a background delete; an owned client's session also ends below, and the ephemeral node with it
+    }
     if (ownsClient) {
-      client.close(); // also ends a start still retrying
-    }
-    if (s != null) {
-      try {
-        s.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private void closeQuietly(AutoCloseable closeable) {
-    if (closeable == null) {
-      return;
-    }
-    try {
-      closeable.close();
-    } catch (Exception e) {
-      log.debug("{}: close failed", description, e);
+      client.close();
     }
   }
 
@@ -411,7 +382,7 @@ public final class ZooKeeperBackendSource implements BackendSource {
     /**
      * Registers {@code self} (its id, host and port; weight 0-100 in the payload) as an instance of the
      * service while the source runs: an ephemeral node, gone when the source closes or its session ends,
-     * and registered again by Curator after a new session.
+     * and registered again after a new session, in Curator's format, so every Curator client reads it.
      */
     public Builder registerSelf(Backend self) {
       this.self = Objects.requireNonNull(self, "zookeeper.registerSelf");

@@ -183,6 +183,66 @@ class ZooKeeperBackendSourceTest {
         () -> state(pool).phase() == Phase.HEALTHY && ids(pool).equals(List.of("web-1")));
   }
 
+  /**
+   * Issue 22, ZooKeeper defect 1: refresh() did nothing while the start thread was alive, and that thread sat
+   * in Curator's blocking ensureContainers (retrying for minutes) while ZooKeeper was down, so the pool's
+   * retries went unanswered and its state never moved past the first failure. Now every retry is answered.
+   */
+  @Test
+  void refreshWhileZooKeeperIsDown_answersEveryRetry() throws Exception {
+    int port = zk.getPort();
+    zk.close();
+    LoadBalancer pool = LoadBalancers.builder(LISTENER).backendSource(source().build())
+        .discoveryPolicy(FAST_RETRY.toBuilder().initialTimeout(Duration.ofMillis(100)).build()).build().start();
+    closeables.add(pool);
+
+    await("several retries answered", () -> state(pool).retries() >= 5);
+    assertThat(state(pool).lastError()).isEqualTo("zookeeper not connected (zookeeper /services/web)");
+    assertThat(Thread.getAllStackTraces().keySet()).as("no thread waits on ZooKeeper")
+        .noneMatch(t -> t.getName().startsWith("lb4j-zk-"));
+
+    zk = new TestingServer(port, true);
+    register("web-1", "127.0.0.1", 8001);
+    await("filled once ZooKeeper is up", () -> state(pool).phase() == Phase.HEALTHY && ids(pool).equals(List.of("web-1")));
+  }
+
+  /**
+   * Issue 22, ZooKeeper defect 2: ensureContainers blocked the start thread while ZooKeeper was down; with
+   * the caller's client (not closed by the source) close() then waited 10 s for it and left it running.
+   */
+  @Test
+  void closeWhileZooKeeperIsDown_withTheCallersPatientClient_leavesNoThreadBehind() throws Exception {
+    int port = zk.getPort();
+    zk.close();
+    try (CuratorFramework mine = CuratorFrameworkFactory.newClient("127.0.0.1:" + port, 60_000, 5_000,
+        new RetryUntilElapsed(600_000, 100))) {
+      mine.start();
+      LoadBalancer pool = LoadBalancers.builder(LISTENER)
+          .backendSource(ZooKeeperBackendSource.builder(mine, "web").registerSelf(Backend.of("me", "127.0.0.7", 9000))
+              .build())
+          .discoveryPolicy(FAST_RETRY.toBuilder().initialTimeout(Duration.ofMillis(100)).build()).build().start();
+      await("failing", () -> state(pool).phase() == Phase.FAILING);
+
+      pool.close();
+
+      assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("lb4j-zk-") && t.isAlive());
+      assertThat(state(pool).phase()).isEqualTo(Phase.CLOSED);
+    }
+  }
+
+  @Test
+  void missingServiceNode_isAnEmptyServiceUntilAnInstanceRegisters() throws Exception {
+    LoadBalancer pool = LoadBalancers.builder(LISTENER).backendSource(source().build())
+        .discoveryPolicy(FAST_RETRY.toBuilder().allowEmptyList(true).build()).build().start();
+    closeables.add(pool);
+    await("an empty list applied", () -> state(pool).phase() == Phase.HEALTHY);
+    assertThat(ids(pool)).isEmpty();
+
+    register("web-1", "127.0.0.1", 8001);
+
+    await("the first instance", () -> ids(pool).equals(List.of("web-1")));
+  }
+
   @Test
   void registrationsWithPayloadClassesThisProcessLacks_areRead() throws Exception {
     CuratorFramework client = register("web-1", "127.0.0.1", 8001);

@@ -271,9 +271,10 @@ public final class Gateway {
     } catch (StartFailed e) {
       return e.exitCode;
     }
-    if (stop.getCount() == 0) { // a stop asked for while the gateway started
+    if (stop.getCount() == 0) { // a stop asked for, or a listener failed, while the gateway started
+      reportListenerFailure();
       runtime.stop(Duration.ZERO);
-      return CommandLine.EXIT_OK;
+      return failedListener != null ? EXIT_LISTENER_FAILED : CommandLine.EXIT_OK;
     }
     runtime.listeners().forEach(r -> out.println("started " + r.server()));
     if (runtime.adminAddress() != null) {
@@ -313,14 +314,18 @@ public final class Gateway {
       Thread.currentThread().interrupt();
     } finally {
       status.shutdownNow();
-      if (failedListener != null) {
-        err.println("listener " + failedListener + " FAILED (an event loop hit an Error, see the log): stopping"
-            + " every listener; exit code " + EXIT_LISTENER_FAILED + " so that a supervisor restarts the gateway");
-      }
+      reportListenerFailure();
       runtime.stop(failedListener != null ? Duration.ZERO : STOP_GRACE);
       out.println("stopped");
     }
     return failedListener != null ? EXIT_LISTENER_FAILED : CommandLine.EXIT_OK;
+  }
+
+  private void reportListenerFailure() {
+    if (failedListener != null) {
+      err.println("listener " + failedListener + " FAILED (an event loop hit an Error, see the log): stopping"
+          + " every listener; exit code " + EXIT_LISTENER_FAILED + " so that a supervisor restarts the gateway");
+    }
   }
 
   /** A start that failed after its reason was printed. */

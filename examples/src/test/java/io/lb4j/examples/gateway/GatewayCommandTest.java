@@ -534,7 +534,7 @@ class GatewayCommandTest {
       Path file = folder.resolve("gateway.yaml");
       Files.writeString(file, "listeners:\n"
           + "  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: " + freePort() + "\n"
-          + "    healthCheck: {path: /health, interval: 100ms, timeout: 50ms, healthyThreshold: 1}\n"
+          + "    healthCheck: {path: /health, interval: 100ms, timeout: 2s, healthyThreshold: 1}\n"
           + "    backends:\n      - {id: a, host: 127.0.0.6, port: " + a.port() + "}\n");
 
       int exit = gateway.execute(new String[] {"diagnose", "--config", file.toString(), "--json"});

@@ -9,17 +9,19 @@ import static io.lb4j.api.internal.Checks.format;
 import static io.lb4j.api.internal.Checks.isAsciiAlnum;
 import static io.lb4j.api.internal.Checks.isHexDigit;
 import static io.lb4j.api.internal.Checks.isLowerAlnum;
+import static io.lb4j.api.internal.Checks.printable;
 
 import io.lb4j.api.Backend;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * How a listener checks its backends: the probe (TCP handshake or HTTP request), its timing and the
- * thresholds that turn probe results into a health state.
+ * How a listener checks its backends: the probe (TCP handshake, HTTP request or UDP request), its timing and
+ * the thresholds that turn probe results into a health state.
  *
  * <p>Defaults are the cloud balancer's: TCP, the backend's own port, response timeout 5 s, interval
  * 2 s, unhealthy and healthy thresholds 3; for HTTP: {@code HEAD /}, normal statuses 2xx and 3xx. The
@@ -35,6 +37,14 @@ import java.util.Set;
  * 2 s) the failing probes take {@code responseTimeout x unhealthyThreshold + interval x (unhealthyThreshold
  * - 1)}: 19 s with the defaults, at most 21 s after the backend broke. When {@code responseTimeout <=
  * interval}, it is unhealthy within {@code unhealthyThreshold x interval + responseTimeout}.
+ *
+ * <p><b>UDP checks</b> ({@link HealthCheckType#UDP}) send {@link #udpRequest()} to the check port and pass
+ * when a datagram containing {@link #udpExpectedResponse()} (or, when none is set, any datagram) comes back
+ * within the response timeout; an ICMP port unreachable fails at once. The reference balancer's UDP check has
+ * a mode that passes on silence (no ICMP error within the timeout); lb4j has none, because ICMP errors are
+ * rate-limited by the backend's kernel and dropped by firewalls, so silence cannot tell a working service
+ * from a dead one. A UDP service that never answers can be checked with a TCP or HTTP check on another port
+ * ({@link Builder#port(int)}).
  *
  * <p><b>Disabled checks.</b> With checks disabled every backend counts as healthy: a failed backend
  * keeps receiving its share of traffic and clients see errors (the 502s the reference describes) until
@@ -84,12 +94,20 @@ public final class HealthCheckPolicy {
    * @since 0.1.0
    */
   public static final int MAX_PATH_LENGTH = 1024;
+  /**
+   * The longest UDP request or expected response, in bytes once escapes are decoded (the reference balancer
+   * allows 500 characters).
+   *
+   * @since 0.1.0
+   */
+  public static final int MAX_UDP_PAYLOAD = 512;
 
   private static final String DOMAIN_CHARSET = "a-z 0-9 '-' '.'";
   /** RFC 9110 origin-form: pchar (unreserved, sub-delims, ':', '@', pct-encoded), '/' and '?'. */
   private static final String PATH_CHARSET =
       "ASCII letters, digits, '%' escapes and - . _ ~ ! $ & ' ( ) * + , ; = : @ / ?";
   private static final String PATH_SPECIALS = "-._~!$&'()*+,;=:@/?%";
+  private static final String UDP_CHARSET = "printable ASCII with \\\\, \\n, \\r, \\t, \\0 and \\xHH escapes";
 
   private static final HealthCheckPolicy DEFAULTS = builder().build();
   private static final HealthCheckPolicy DISABLED = builder().enabled(false).build();
@@ -110,6 +128,8 @@ public final class HealthCheckPolicy {
   private final boolean startHealthy;
   private final boolean skipWhenTrafficSucceeds;
   private final int panicThresholdPercent;
+  private final String udpRequest;
+  private final String udpExpectedResponse;
 
   private HealthCheckPolicy(Builder b) {
     this.enabled = b.enabled;
@@ -128,6 +148,8 @@ public final class HealthCheckPolicy {
     this.startHealthy = b.startHealthy;
     this.skipWhenTrafficSucceeds = b.skipWhenTrafficSucceeds;
     this.panicThresholdPercent = b.panicThresholdPercent;
+    this.udpRequest = b.udpRequest;
+    this.udpExpectedResponse = b.udpExpectedResponse;
   }
 
   /** A TCP check with every default. */
@@ -169,6 +191,8 @@ public final class HealthCheckPolicy {
     b.startHealthy = startHealthy;
     b.skipWhenTrafficSucceeds = skipWhenTrafficSucceeds;
     b.panicThresholdPercent = panicThresholdPercent;
+    b.udpRequest = udpRequest;
+    b.udpExpectedResponse = udpExpectedResponse;
     return b;
   }
 
@@ -177,7 +201,7 @@ public final class HealthCheckPolicy {
     return enabled;
   }
 
-  /** TCP handshake or HTTP request. */
+  /** TCP handshake, HTTP request or UDP request. */
   public HealthCheckType type() {
     return type;
   }
@@ -285,6 +309,47 @@ public final class HealthCheckPolicy {
     return panicThresholdPercent;
   }
 
+  /**
+   * UDP only: the request datagram, as configured (printable ASCII with {@code \\}, {@code \n}, {@code \r},
+   * {@code \t}, {@code \0} and {@code \xHH} escapes); null for other check types.
+   *
+   * @since 0.1.0
+   */
+  public String udpRequest() {
+    return udpRequest;
+  }
+
+  /**
+   * UDP only: what a response datagram must contain to pass, as configured (same escapes as
+   * {@link #udpRequest()}); null when any response passes.
+   *
+   * @since 0.1.0
+   */
+  public String udpExpectedResponse() {
+    return udpExpectedResponse;
+  }
+
+  /**
+   * UDP only: the bytes {@link #udpRequest()} stands for, escapes decoded; null for other check types.
+   *
+   * @return a new array, or null
+   * @since 0.1.0
+   */
+  public byte[] udpRequestBytes() {
+    return udpRequest == null ? null : decodeUdp("healthCheck.udpRequest", udpRequest);
+  }
+
+  /**
+   * UDP only: the bytes {@link #udpExpectedResponse()} stands for, escapes decoded; null when any response
+   * passes.
+   *
+   * @return a new array, or null
+   * @since 0.1.0
+   */
+  public byte[] udpExpectedResponseBytes() {
+    return udpExpectedResponse == null ? null : decodeUdp("healthCheck.udpExpectedResponse", udpExpectedResponse);
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -300,14 +365,15 @@ public final class HealthCheckPolicy {
         && unhealthyThreshold == p.unhealthyThreshold && healthyThreshold == p.healthyThreshold
         && jitterPercent == p.jitterPercent && edgeInterval.equals(p.edgeInterval)
         && startHealthy == p.startHealthy && skipWhenTrafficSucceeds == p.skipWhenTrafficSucceeds
-        && panicThresholdPercent == p.panicThresholdPercent;
+        && panicThresholdPercent == p.panicThresholdPercent && Objects.equals(udpRequest, p.udpRequest)
+        && Objects.equals(udpExpectedResponse, p.udpExpectedResponse);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(enabled, type, port, domain, path, method, normalStatuses, responseTimeout,
         interval, unhealthyThreshold, healthyThreshold, jitterPercent, edgeInterval, startHealthy,
-        skipWhenTrafficSucceeds, panicThresholdPercent);
+        skipWhenTrafficSucceeds, panicThresholdPercent, udpRequest, udpExpectedResponse);
   }
 
   @Override
@@ -323,6 +389,9 @@ public final class HealthCheckPolicy {
         s.append(" host=").append(domain);
       }
       s.append(" normal=").append(labels(normalStatuses));
+    } else if (type == HealthCheckType.UDP) {
+      s.append(" request='").append(udpRequest).append('\'')
+          .append(udpExpectedResponse == null ? " expect=any" : " expect='" + udpExpectedResponse + "'");
     }
     s.append(" timeout=").append(format(responseTimeout)).append(" interval=").append(format(interval))
         .append(" unhealthy=").append(unhealthyThreshold).append(" healthy=").append(healthyThreshold);
@@ -367,6 +436,8 @@ public final class HealthCheckPolicy {
     private boolean skipWhenTrafficSucceeds;
     private int panicThresholdPercent;
     private boolean httpFieldSet;
+    private String udpRequest;
+    private String udpExpectedResponse;
 
     private Builder() {}
 
@@ -376,7 +447,7 @@ public final class HealthCheckPolicy {
       return this;
     }
 
-    /** TCP (default) or HTTP. */
+    /** TCP (default), HTTP or UDP. */
     public Builder type(HealthCheckType type) {
       this.type = Objects.requireNonNull(type, "healthCheck.type");
       return this;
@@ -511,17 +582,113 @@ public final class HealthCheckPolicy {
     }
 
     /**
+     * UDP only (required for a UDP check): the request datagram, 1 to {@value HealthCheckPolicy#MAX_UDP_PAYLOAD}
+     * bytes written as printable ASCII with the escapes {@code \\} (a backslash), {@code \n}, {@code \r},
+     * {@code \t}, {@code \0} and {@code \xHH} (any byte: binary protocols such as DNS need them). Control and
+     * non-ASCII characters must be escaped.
+     *
+     * @since 0.1.0
+     */
+    public Builder udpRequest(String request) {
+      decodeUdp("healthCheck.udpRequest", request);
+      this.udpRequest = request;
+      return this;
+    }
+
+    /**
+     * UDP only: what a response datagram must contain to pass, in the form of {@link #udpRequest(String)};
+     * without it (the default) any response passes.
+     *
+     * @since 0.1.0
+     */
+    public Builder udpExpectedResponse(String expected) {
+      decodeUdp("healthCheck.udpExpectedResponse", expected);
+      this.udpExpectedResponse = expected;
+      return this;
+    }
+
+    /** UDP only: any response datagram passes (the default; clears {@link #udpExpectedResponse(String)}). */
+    public Builder udpAnyResponse() {
+      this.udpExpectedResponse = null;
+      return this;
+    }
+
+    /**
      * Builds the policy.
      *
-     * @throws IllegalStateException when an HTTP-only setting was given for a TCP check, or the edge
-     *     interval exceeds the interval
+     * @throws IllegalStateException when an HTTP-only setting was given for a TCP or UDP check, a UDP setting
+     *     for a TCP or HTTP check, a UDP check has no request, or the edge interval exceeds the interval
      */
     public HealthCheckPolicy build() {
-      checkState(!(httpFieldSet && type == HealthCheckType.TCP),
-          "healthCheck.domain, path, method and normalStatuses apply to HTTP checks only, but healthCheck.type is TCP");
+      checkState(!(httpFieldSet && type != HealthCheckType.HTTP),
+          "healthCheck.domain, path, method and normalStatuses apply to HTTP checks only, but healthCheck.type is "
+              + type);
+      checkState(type == HealthCheckType.UDP || (udpRequest == null && udpExpectedResponse == null),
+          "healthCheck.udpRequest and udpExpectedResponse apply to UDP checks only, but healthCheck.type is " + type);
+      checkState(type != HealthCheckType.UDP || udpRequest != null,
+          "healthCheck.udpRequest is required when healthCheck.type is UDP (the datagram the check sends)");
       checkState(edgeInterval.compareTo(interval) <= 0, "healthCheck.edgeInterval must not exceed healthCheck.interval ("
           + format(interval) + "), was " + format(edgeInterval));
       return new HealthCheckPolicy(this);
     }
+  }
+
+  /**
+   * Decodes a UDP request or expected response ({@link Builder#udpRequest(String)}), checking it as it goes:
+   * the message names {@code field}, the allowed form and where the value breaks it.
+   */
+  private static byte[] decodeUdp(String field, String value) {
+    Objects.requireNonNull(value, field);
+    byte[] out = new byte[value.length()];
+    int n = 0;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        throw udpError(field, value, "character '" + printable(String.valueOf(c)) + "' at index " + i
+            + " must be escaped");
+      }
+      if (c != '\\') {
+        out[n++] = (byte) c;
+        continue;
+      }
+      char e = i + 1 < value.length() ? value.charAt(i + 1) : 0;
+      switch (e) {
+        case '\\':
+          out[n++] = '\\';
+          break;
+        case 'n':
+          out[n++] = '\n';
+          break;
+        case 'r':
+          out[n++] = '\r';
+          break;
+        case 't':
+          out[n++] = '\t';
+          break;
+        case '0':
+          out[n++] = 0;
+          break;
+        case 'x':
+          if (i + 3 >= value.length() || !isHexDigit(value.charAt(i + 2)) || !isHexDigit(value.charAt(i + 3))) {
+            throw udpError(field, value, "'\\x' at index " + i + " needs two hex digits");
+          }
+          out[n++] = (byte) Integer.parseInt(value.substring(i + 2, i + 4), 16);
+          i += 2;
+          break;
+        default:
+          throw udpError(field, value, "unknown escape at index " + i);
+      }
+      i++;
+    }
+    if (n < 1 || n > MAX_UDP_PAYLOAD) {
+      throw new IllegalArgumentException(field + " must be 1-" + MAX_UDP_PAYLOAD + " bytes of " + UDP_CHARSET
+          + ", was '" + printable(value) + "' (" + n + " bytes)");
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  private static IllegalArgumentException udpError(String field, String value, String why) {
+    return new IllegalArgumentException(field + " must be 1-" + MAX_UDP_PAYLOAD + " bytes of " + UDP_CHARSET
+        + ", was '" + printable(value) + "' (" + why + ")");
   }
 }

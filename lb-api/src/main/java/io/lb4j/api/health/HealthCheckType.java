@@ -13,5 +13,16 @@ public enum HealthCheckType {
    */
   TCP,
   /** An HTTP request to the check port and path: healthy when the status is in the normal classes. */
-  HTTP
+  HTTP,
+  /**
+   * A UDP datagram to the check port, the reference balancer's UDP check: the policy's
+   * {@linkplain HealthCheckPolicy#udpRequest() request} is sent, and the backend is healthy when a datagram
+   * comes back within the response timeout that contains the {@linkplain HealthCheckPolicy#udpExpectedResponse()
+   * expected response} (any datagram when none is set). No answer within the timeout fails, and so does an
+   * ICMP port unreachable (the port is closed). UDP has no handshake: a check that passes shows the service
+   * answers, not only that a port is open.
+   *
+   * @since 0.1.0
+   */
+  UDP
 }

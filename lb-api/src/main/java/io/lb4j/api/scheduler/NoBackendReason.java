@@ -27,7 +27,15 @@ public enum NoBackendReason {
    *
    * @since 0.1.0
    */
-  ALL_TRIED("every eligible backend was already tried for this request");
+  ALL_TRIED("every eligible backend was already tried for this request"),
+  /**
+   * The load balancer was not started yet, so nothing has been checked: a select before
+   * {@link io.lb4j.api.LoadBalancer#start()} that finds no eligible backend (backends trusted without a
+   * check, or with checks disabled, are served before start).
+   *
+   * @since 0.1.0
+   */
+  NOT_STARTED("the load balancer is not started: no health check has run yet");
 
   private final String description;
 

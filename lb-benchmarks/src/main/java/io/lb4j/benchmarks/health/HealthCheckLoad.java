@@ -3,7 +3,7 @@ package io.lb4j.benchmarks.health;
 import io.lb4j.api.Backend;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthStatus;
-import io.lb4j.impl.health.HealthCheckMetrics;
+import io.lb4j.impl.health.ProbeMetrics;
 import io.lb4j.impl.health.HealthChecker;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -80,7 +80,7 @@ public final class HealthCheckLoad {
       // Measure from the end of the first full interval (the random initial offsets) to the end.
       long warmUp = Math.max(2 * intervalMs, Math.min(5_000, seconds * 1000L / 4));
       sleepUntil(start + TimeUnit.MILLISECONDS.toNanos(warmUp));
-      HealthCheckMetrics m0 = checker.metrics();
+      ProbeMetrics m0 = checker.metrics();
       long cpu0 = healthThreadCpuNanos();
       long t0 = System.nanoTime();
 
@@ -95,7 +95,7 @@ public final class HealthCheckLoad {
       }
 
       sleepUntil(start + TimeUnit.SECONDS.toNanos(seconds));
-      HealthCheckMetrics m1 = checker.metrics();
+      ProbeMetrics m1 = checker.metrics();
       long cpu1 = healthThreadCpuNanos();
       long t1 = System.nanoTime();
       int threads = healthThreadCount();
@@ -109,7 +109,7 @@ public final class HealthCheckLoad {
       }
       checker.close();
 
-      HealthCheckMetrics period = m1.since(m0);
+      ProbeMetrics period = m1.since(m0);
       double secs = (t1 - t0) / 1e9;
       double scheduled = n * 1000.0 / intervalMs;
       double achieved = period.probesStarted() / secs;

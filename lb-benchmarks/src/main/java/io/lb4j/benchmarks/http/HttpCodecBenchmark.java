@@ -1,8 +1,8 @@
 package io.lb4j.benchmarks.http;
 
+import io.lb4j.impl.listener.HttpLimits;
 import io.lb4j.impl.listener.http.BodyScanner;
 import io.lb4j.impl.listener.http.ForwardingRewriter;
-import io.lb4j.impl.listener.http.HttpLimits;
 import io.lb4j.impl.listener.http.ParseResult;
 import io.lb4j.impl.listener.http.RequestHead;
 import io.lb4j.impl.listener.http.RequestHeadParser;

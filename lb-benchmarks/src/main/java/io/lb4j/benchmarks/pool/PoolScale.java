@@ -8,7 +8,7 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.benchmarks.health.HealthCheckLoad.Acceptors;
 import io.lb4j.impl.LoadBalancers;
-import io.lb4j.impl.health.HealthCheckMetrics;
+import io.lb4j.impl.HealthCheckMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

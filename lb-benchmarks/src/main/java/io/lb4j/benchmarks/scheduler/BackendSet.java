@@ -3,6 +3,7 @@ package io.lb4j.benchmarks.scheduler;
 import io.lb4j.api.Backend;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.scheduler.Candidate;
+import io.lb4j.impl.scheduler.Schedulers;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -37,7 +38,8 @@ final class BackendSet {
       weights[i] = w;
       backends[i] = Backend.of("backend-" + i, "10." + (i >>> 16 & 255) + "." + (i >>> 8 & 255) + "." + (i & 255),
           20880, w);
-      candidates.add(Candidate.of(backends[i]));
+      // Each candidate counts its requests in flight, as a pool's member does (wlc and p2c read the counts).
+      candidates.add(new Candidate(backends[i], true, w, Schedulers.activeRequests()));
     }
     contexts = new RequestContext[KEYS];
     keyStrings = new String[KEYS];

@@ -138,8 +138,10 @@ public enum PickerType {
     Scheduler s = Schedulers.create(algorithm, 12345);
     s.update(set.candidates);
     return key -> {
+      // What a pool does per request: the pick, then the request counted and ended on the pick's counter.
       PickResult r = s.pick(RequestContext.EMPTY);
-      s.release(r.backend());
+      r.activeRequests().increment();
+      r.activeRequests().decrement();
       return r;
     };
   }

@@ -155,16 +155,9 @@ public final class BalancedHttpClient {
     this.idempotent = b.idempotent;
   }
 
-  /** The pool's session persistence, or null when the load balancer was not built by {@link LoadBalancers}. */
+  /** The pool's session persistence. */
   private static SessionPersistence.Mode persistenceOf(LoadBalancer lb) {
-    if (lb.listener() != null) {
-      return lb.listener().sessionPersistence().mode();
-    }
-    try {
-      return LoadBalancers.settings(lb).sessionPersistence().mode();
-    } catch (IllegalArgumentException notOurs) {
-      return null;
-    }
+    return lb.settings().sessionPersistence().mode();
   }
 
   /**

@@ -4,9 +4,7 @@ import static io.lb4j.api.internal.Checks.checkRange;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
-import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
-import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.client.ClientMetrics;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -136,8 +134,8 @@ public final class Diagnostics {
   private Report run(LoadBalancer pool, List<ListenerSnapshot> snapshots, boolean served, ClientMetrics client) {
     Objects.requireNonNull(pool, "pool");
     List<BackendView> view = pool.view();
-    Examined e = new Examined(pool, pool.name(), settingsOf(pool), pool.healthCheck(), pool.listener() != null,
-        view, resolve(view), clock.instant());
+    Examined e = new Examined(pool, pool.name(), pool.settings(), pool.listener(), pool.healthCheck(), view,
+        resolve(view), clock.instant());
     List<Finding> out = new ArrayList<>();
     if (served) {
       guarded("listeners", out, () -> listenerFindings.examine(e, snapshots, out));
@@ -149,14 +147,6 @@ public final class Diagnostics {
     guarded("health checks", out, () -> healthFindings.examine(e, out));
     guarded("host", out, () -> hostFindings.examine(e, snapshots, out));
     return new Report(e.name(), e.now(), out);
-  }
-
-  /** The pool's settings: from {@link LoadBalancers#settings}, or the listener of a pool built elsewhere. */
-  private static Listener settingsOf(LoadBalancer pool) {
-    if (pool.listener() != null) {
-      return pool.listener();
-    }
-    return LoadBalancers.settings(pool); // a client-side pool built elsewhere has no settings to read
   }
 
   /**

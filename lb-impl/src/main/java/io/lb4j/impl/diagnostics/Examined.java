@@ -4,6 +4,7 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.PoolSettings;
 import io.lb4j.api.health.HealthCheckPolicy;
 import java.net.InetAddress;
 import java.time.Instant;
@@ -15,15 +16,20 @@ import java.util.Map;
  *
  * @param pool the pool, for its health history
  * @param name the pool's name
- * @param settings the settings it runs under (its listener, or a client-side pool's settings)
+ * @param settings the settings the pool runs under
+ * @param listener the listener it was built for, or null for a client-side pool
  * @param check the health-check policy in force
- * @param servesListener whether the pool serves a listener (false for a client-side pool)
  * @param backends the pool's view, taken once
  * @param addresses the backends' resolved addresses (a backend whose host does not resolve is missing)
  * @param now when the examination runs
  */
-record Examined(LoadBalancer pool, String name, Listener settings, HealthCheckPolicy check, boolean servesListener,
+record Examined(LoadBalancer pool, String name, PoolSettings settings, Listener listener, HealthCheckPolicy check,
     List<BackendView> backends, Map<Backend, InetAddress> addresses, Instant now) {
+
+  /** Whether the pool serves a listener (false for a client-side pool). */
+  boolean servesListener() {
+    return listener != null;
+  }
 
   /** The port traffic for {@code b} goes to: the listener's backend port when set, else the backend's. */
   int trafficPort(Backend b) {

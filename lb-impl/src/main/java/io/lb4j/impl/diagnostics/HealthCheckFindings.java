@@ -2,6 +2,7 @@ package io.lb4j.impl.diagnostics;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
+import io.lb4j.api.Protocol;
 import io.lb4j.api.health.HealthCheckMethod;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
@@ -86,7 +87,9 @@ final class HealthCheckFindings {
       Map<String, String> evidence = new LinkedHashMap<>();
       evidence.put("lastCheck", v.lastCheck());
       evidence.put("check", PoolFindings.describeCheck(check) + " on port " + checkPort);
-      Boolean accepts = probes++ < settings.maxPortProbes ? accepts(b.host(), trafficPort) : null;
+      // A UDP listener's traffic port takes no TCP connection: a connect would say nothing about it.
+      boolean udp = e.listener() != null && e.listener().frontendProtocol() == Protocol.UDP;
+      Boolean accepts = !udp && probes++ < settings.maxPortProbes ? accepts(b.host(), trafficPort) : null;
       if (Boolean.TRUE.equals(accepts)) {
         evidence.put("trafficPort", b.host() + ":" + trafficPort + " accepts connections");
         if (check.type() == HealthCheckType.HTTP) {
@@ -121,7 +124,7 @@ final class HealthCheckFindings {
         }
         continue;
       }
-      evidence.put("trafficPort", b.host() + ":" + trafficPort + (accepts == null
+      evidence.put("trafficPort", b.host() + ":" + trafficPort + (udp ? " (UDP: not probed)" : accepts == null
           ? " not probed (diagnostics.maxPortProbes reached)" : " does not accept connections"));
       out.add(new Finding(FindingCode.BACKEND_UNHEALTHY, Severity.WARNING, Diagnostics.subject(b),
           "the backend is unhealthy (" + v.lastCheck() + ") and gets no new traffic", evidence,

@@ -39,7 +39,7 @@ final class HostFindings {
           + " skipped: " + proc.root() + " does not exist"));
       return;
     }
-    if (e.servesListener() && !e.settings().frontendProtocol().isLayer7()) {
+    if (e.servesListener() && !e.listener().frontendProtocol().isLayer7()) {
       rpFilter(e.addresses(), out);
     }
     acceptQueues(out);

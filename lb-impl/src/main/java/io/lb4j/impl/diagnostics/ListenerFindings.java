@@ -29,14 +29,15 @@ final class ListenerFindings {
   }
 
   void examine(Examined e, List<ListenerSnapshot> listeners, List<Finding> out) {
-    Listener config = e.settings();
+    Listener config = e.listener();
     if (listeners.isEmpty()) {
       Map<String, String> evidence = new LinkedHashMap<>();
-      evidence.put("pool", config.toString());
+      evidence.put("pool", config != null ? config.toString() : e.settings().toString());
       out.add(new Finding(FindingCode.NO_LISTENER, Severity.ERROR, "pool " + e.name(),
           "no listener serves the pool: clients cannot connect", evidence,
-          "Start a listener for the pool (a listener with frontend port " + config.frontendPort()
-              + "); a client-side pool needs none: examine it with Diagnostics.examine(pool)."));
+          "Start a listener for the pool" + (config != null ? " (a listener with frontend port "
+              + config.frontendPort() + ")" : "") + "; a client-side pool needs none: examine it with "
+              + "Diagnostics.examine(pool)."));
       return;
     }
     for (ListenerSnapshot l : listeners) {

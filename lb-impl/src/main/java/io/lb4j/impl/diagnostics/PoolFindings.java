@@ -191,6 +191,10 @@ final class PoolFindings {
     if (check.type() == HealthCheckType.TCP) {
       return "TCP connect";
     }
+    if (check.type() == HealthCheckType.UDP) {
+      return "UDP request '" + check.udpRequest() + "' expecting "
+          + (check.udpExpectedResponse() == null ? "any response" : "'" + check.udpExpectedResponse() + "'");
+    }
     return "HTTP " + check.method() + " " + check.path() + (check.domain() == null ? "" : " Host: " + check.domain())
         + " expecting " + HealthCheckPolicy.labels(check.normalStatuses());
   }

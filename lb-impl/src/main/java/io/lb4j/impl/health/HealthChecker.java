@@ -13,9 +13,13 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -64,8 +68,9 @@ import org.slf4j.LoggerFactory;
  * 5 s against 2 s) its failing probes take {@code responseTimeout x N + interval x (N - 1)} from the
  * first of them, 19 s with the defaults, so at most 21 s after it broke.
  *
- * <p><b>Threading.</b> All probes of a checker run on one daemon thread named
- * {@code lb4j-health-io-N} with non-blocking sockets, not a thread per backend; at most
+ * <p><b>Threading.</b> All probes of every checker of the process run on one daemon thread named
+ * {@code lb4j-health-io} with non-blocking sockets, not a thread per backend or per pool (it starts with
+ * the first checker started and ends when the last one closes); at most
  * {@link Builder#maxProbesInFlight(int)} probes are in flight, later ones wait their turn. Every public
  * method is thread-safe and non-blocking, except {@link #add(Backend)} (which resolves the host name;
  * {@link #add(Backend, InetAddress)} takes an address resolved elsewhere and does not block) and
@@ -93,7 +98,15 @@ public final class HealthChecker implements AutoCloseable {
   private final Clock clock;
   private final ConcurrentHashMap<String, Target> targets = new ConcurrentHashMap<>();
   private final TransitionListeners listeners = new TransitionListeners(log);
-  private final ProbeLoop loop;
+  private final CopyOnWriteArrayList<Consumer<Backend>> firstResultListeners = new CopyOnWriteArrayList<>();
+  /** What log lines start with: {@code load balancer 'web': } for a pool's checker, else nothing. */
+  private final String logPrefix;
+  /** The process's shared probe loop, from {@link #start()} on. */
+  private volatile ProbeLoop loop;
+  /** This checker's share of the loop: cap, queue, jitter, counters. */
+  private final ProbeGroup group;
+  /** Loop commands given before {@link #start()}; run, in order, when it starts. Guarded by lifecycleLock. */
+  private final ArrayDeque<Runnable> beforeStart = new ArrayDeque<>();
   private final Object lifecycleLock = new Object();
   /** Orders {@link #add}'s view read and map put against {@link #setPolicy}'s view change. */
   private final Object policyLock = new Object();
@@ -106,9 +119,10 @@ public final class HealthChecker implements AutoCloseable {
   private HealthChecker(Builder b) {
     this.clock = b.clock;
     this.view = new PolicyView(b.policy);
-    this.loop = new ProbeLoop(this, b.random, b.maxProbesInFlight);
+    this.group = new ProbeGroup(this, b.random, b.maxProbesInFlight);
     this.outlierDetector = b.outlierDetector;
     this.backendPort = b.backendPort;
+    this.logPrefix = b.name == null ? "" : "load balancer '" + b.name + "': ";
   }
 
   /** A builder for a checker under {@code policy}. */
@@ -125,14 +139,20 @@ public final class HealthChecker implements AutoCloseable {
       if (lifecycle == STARTED) {
         return;
       }
+      ProbeLoop l;
       try {
-        loop.start();
+        l = ProbeLoop.acquire();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open a selector for health checks", e);
       }
+      loop = l;
       lifecycle = STARTED;
+      for (Runnable command : beforeStart) {
+        l.execute(command);
+      }
+      beforeStart.clear();
     }
-    log.info("health checking started: {}, {} backends", view.policy, targets.size());
+    log.info("{}health checking started: {}, {} backends", logPrefix, view.policy, targets.size());
   }
 
   /**
@@ -177,14 +197,14 @@ public final class HealthChecker implements AutoCloseable {
       PolicyView v = view;
       // Added while checks are off, a backend counts as healthy like every other; enabling checks
       // later keeps that status, so no backend changes status without a transition event.
-      t = new Target(backend, address, backendPort == 0 ? backend.port() : backendPort,
+      t = new Target(group, backend, address, backendPort == 0 ? backend.port() : backendPort,
           !v.enabled || v.policy.startHealthy());
       old = targets.put(backend.id(), t);
     }
     if (old != null) {
-      loop.execute(() -> loop.remove(old));
+      execute(() -> loop.remove(old));
     }
-    loop.execute(() -> loop.add(t));
+    execute(() -> loop.add(t));
     log.debug("health check added {}", backend);
   }
 
@@ -206,7 +226,7 @@ public final class HealthChecker implements AutoCloseable {
     Objects.requireNonNull(backendId, "backendId");
     Target t = targets.remove(backendId);
     if (t != null) {
-      loop.execute(() -> loop.remove(t));
+      execute(() -> loop.remove(t));
       log.debug("health check removed {}", t.backend);
     }
   }
@@ -273,17 +293,17 @@ public final class HealthChecker implements AutoCloseable {
       view = new PolicyView(policy);
       queuePolicyChange();
     }
-    log.info("health check policy changed: {} -> {}", old.policy, policy);
+    log.info("{}health check policy changed: {} -> {}", logPrefix, old.policy, policy);
   }
 
   /** Queues the loop's side of a policy change; called under policyLock, after the view is set. */
   private void queuePolicyChange() {
-    loop.execute(() -> {
+    execute(() -> {
       // Decide from the view current when the task runs, not from this call's policy: a later
       // setPolicy may already have replaced it (disable then re-enable before the loop ran), and
       // forcing backends healthy under an enabled policy would pass off unchecked ones as healthy.
       PolicyView current = view;
-      loop.policyChanged(current, targets.values());
+      loop.policyChanged(group, current, targets.values());
       if (!current.enabled) {
         for (Target t : targets.values()) {
           if (t.state.force(true) == HealthStateMachine.BECAME_HEALTHY) {
@@ -307,26 +327,87 @@ public final class HealthChecker implements AutoCloseable {
     return listeners.add(listener);
   }
 
-  /** A snapshot of the probe counters and the lateness of probe starts, for monitoring and benchmarks. */
-  public HealthCheckMetrics metrics() {
-    return new HealthCheckMetrics(loop.stats, loop.inFlight());
+  /**
+   * Registers {@code listener} for a backend's first probe result when that result changes no status (a
+   * backend that starts unhealthy and fails its first probe: it stays unhealthy, but its health is known
+   * from now on). Called on the probe thread, once per added backend; a first result that changes the
+   * status is a transition instead. Keep it short.
+   *
+   * @param listener receives the backend
+   * @since 0.1.0
+   */
+  public void onFirstResult(Consumer<Backend> listener) {
+    firstResultListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
-  /** Stops every probe, closes every socket and ends the probe thread; idempotent. */
+  /** A snapshot of the probe counters and the lateness of probe starts, for monitoring and benchmarks. */
+  public ProbeMetrics metrics() {
+    return new ProbeMetrics(group.stats, group.inFlight);
+  }
+
+  /**
+   * Stops every probe of this checker and closes their sockets before it returns (unless called on the probe
+   * thread itself, which does so right after); the probe thread ends with the last checker of the process.
+   * Idempotent.
+   */
   @Override
   public void close() {
     int was;
+    ProbeLoop l;
     synchronized (lifecycleLock) {
       was = lifecycle;
       lifecycle = CLOSED;
+      l = loop;
+      beforeStart.clear();
     }
     if (was == STARTED) {
-      loop.shutdown();
-      log.info("health checking stopped");
+      CountDownLatch removed = new CountDownLatch(1);
+      l.execute(() -> {
+        l.removeAll(group, targets.values());
+        removed.countDown();
+      });
+      if (!l.inLoop()) {
+        awaitWhileAlive(removed, l);
+      }
+      l.release();
+      log.info("{}health checking stopped", logPrefix);
+    }
+  }
+
+  /** Waits for {@code latch} unless the loop dies first (an unexpected error ended it: nothing to wait for). */
+  private static void awaitWhileAlive(CountDownLatch latch, ProbeLoop loop) {
+    boolean interrupted = false;
+    while (loop.alive()) {
+      try {
+        if (latch.await(100, TimeUnit.MILLISECONDS)) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Runs {@code command} on the probe loop: now when started, at start before, never once closed. */
+  private void execute(Runnable command) {
+    synchronized (lifecycleLock) {
+      if (lifecycle == STARTED) {
+        loop.execute(command);
+      } else if (lifecycle == NEW) {
+        beforeStart.add(command);
+      }
     }
   }
 
   // ---- package-private, called by the probe loop ----
+
+  /** What this checker's log lines start with: the pool's name, or nothing. */
+  String logPrefix() {
+    return logPrefix;
+  }
 
   PolicyView view() {
     return view;
@@ -334,6 +415,7 @@ public final class HealthChecker implements AutoCloseable {
 
   /** Applies one probe result (probe thread). */
   void onProbeResult(Target t, boolean success, String cause, long latencyNanos) {
+    boolean first = t.lastResult.isEmpty();
     t.lastResult = cause;
     PolicyView v = view;
     int change = t.state.record(success, v.healthyThreshold, v.unhealthyThreshold);
@@ -352,6 +434,14 @@ public final class HealthChecker implements AutoCloseable {
       emit(t, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, cause);
     } else if (change == HealthStateMachine.BECAME_UNHEALTHY) {
       emit(t, HealthStatus.HEALTHY, HealthStatus.UNHEALTHY, cause);
+    } else if (first) {
+      for (Consumer<Backend> l : firstResultListeners) {
+        try {
+          l.accept(t.backend);
+        } catch (RuntimeException e) {
+          log.warn("{}first-result listener failed for {}", logPrefix, t.id, e);
+        }
+      }
     }
   }
 
@@ -376,9 +466,9 @@ public final class HealthChecker implements AutoCloseable {
   private void emit(Target t, HealthStatus from, HealthStatus to, String cause) {
     HealthTransition tr = new HealthTransition(t.backend, from, to, cause, clock.instant());
     if (to == HealthStatus.UNHEALTHY) {
-      log.warn("backend {} ({}) is now UNHEALTHY: {}", t.id, t.backend.authority(), cause);
+      log.warn("{}backend {} ({}) is now UNHEALTHY: {}", logPrefix, t.id, t.backend.authority(), cause);
     } else {
-      log.info("backend {} ({}) is now HEALTHY: {}", t.id, t.backend.authority(), cause);
+      log.info("{}backend {} ({}) is now HEALTHY: {}", logPrefix, t.id, t.backend.authority(), cause);
     }
     listeners.emit(tr);
   }
@@ -400,8 +490,15 @@ public final class HealthChecker implements AutoCloseable {
     }
   }
 
+  /**
+   * The release: from the jar's manifest on the class path, from the module descriptor on the module path
+   * (where packages carry no manifest version), else {@code dev} (classes not packaged).
+   */
   private static String version() {
     String v = HealthChecker.class.getPackage().getImplementationVersion();
+    if (v == null && HealthChecker.class.getModule().getDescriptor() != null) {
+      v = HealthChecker.class.getModule().getDescriptor().rawVersion().orElse(null);
+    }
     return v != null ? v : "dev";
   }
 
@@ -418,9 +515,23 @@ public final class HealthChecker implements AutoCloseable {
     private RandomGenerator random;
     private OutlierDetector outlierDetector;
     private int backendPort;
+    private String name;
 
     private Builder(HealthCheckPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /**
+     * The name of the pool this checker serves: its log lines start with {@code load balancer '<name>': },
+     * so two pools' health transitions can be told apart (default: no name).
+     *
+     * @param name the pool's name
+     * @return this builder
+     * @since 0.1.0
+     */
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+      return this;
     }
 
     /** The clock that stamps transitions (default UTC system clock); probe timing uses nanoTime. */

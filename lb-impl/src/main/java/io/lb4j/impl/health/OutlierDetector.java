@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -86,13 +87,27 @@ public final class OutlierDetector {
   private final CircuitBreakerConfig breakerConfig;
   private final ConcurrentHashMap<String, Ejectee> backends = new ConcurrentHashMap<>();
   private final TransitionListeners listeners = new TransitionListeners(log);
+  private final CopyOnWriteArrayList<Consumer<String>> ejectedAgainListeners = new CopyOnWriteArrayList<>();
+  /** What log lines start with: {@code load balancer 'web': } for a pool's detector, else nothing. */
+  private final String logPrefix;
   private final Object lock = new Object();
   private int ejected; // guarded by lock
 
   /** A detector under {@code policy}, reading time from {@code clock}. */
   public OutlierDetector(OutlierDetectionPolicy policy, Clock clock) {
+    this(policy, clock, null);
+  }
+
+  /**
+   * A detector under {@code policy}, reading time from {@code clock}, for the pool named {@code poolName}:
+   * its log lines start with {@code load balancer '<poolName>': }.
+   *
+   * @since 0.1.0
+   */
+  public OutlierDetector(OutlierDetectionPolicy policy, Clock clock, String poolName) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.logPrefix = poolName == null ? "" : "load balancer '" + poolName + "': ";
     this.rateRule = policy.failureRatePercent() > 0;
     // Without the rate rule the breaker's own window is the last N calls at a 100% threshold, which is
     // exactly "N consecutive failures"; with it, the window is the rate rule and the consecutive rule
@@ -225,6 +240,32 @@ public final class OutlierDetector {
     return listeners.add(listener);
   }
 
+  /**
+   * Registers {@code listener} for the one change of {@link #isEjected} that is not a transition: a
+   * backend whose trial calls failed is ejected again (it was never announced back). Called with the
+   * backend's id on the reporting thread; keep it short.
+   *
+   * @param listener receives the backend's id
+   * @since 0.1.0
+   */
+  public void onEjectedAgain(Consumer<String> listener) {
+    ejectedAgainListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * When the backend's ejection ends, in the clock's milliseconds: from then on {@link #isEjected} is false
+   * and its next outcomes are trial calls. {@link Long#MIN_VALUE} when it is not ejected (or in its trial).
+   * With this, a caller that keeps its own view of ejections sets a timer instead of polling.
+   *
+   * @param backendId the backend
+   * @return the end of its ejection, or {@link Long#MIN_VALUE}
+   * @since 0.1.0
+   */
+  public long ejectedUntilMillis(String backendId) {
+    Ejectee e = backends.get(backendId);
+    return e != null && e.ejected && !e.halfOpen ? e.ejectedUntil : Long.MIN_VALUE;
+  }
+
   /** The number of backends ejected now (trial calls pending included). */
   public int ejectedCount() {
     synchronized (lock) {
@@ -268,7 +309,7 @@ public final class OutlierDetector {
         e.breaker.reset();
         e.consecutive.set(0);
         e.failureKinds.set(0);
-        log.debug("backend {} not ejected: {} of {} backends already ejected (max {}%)", e.id, ejected,
+        log.debug("{}backend {} not ejected: {} of {} backends already ejected (max {}%)", logPrefix, e.id, ejected,
             backends.size(), policy.maxEjectionPercent());
       } else {
         cause = ejectLocked(e);
@@ -277,7 +318,7 @@ public final class OutlierDetector {
     }
     if (expired != null) {
       for (Ejectee x : expired) {
-        log.info("backend {} ({}) is back: {}", x.id, x.backend.authority(), EXPIRED);
+        log.info("{}backend {} ({}) is back: {}", logPrefix, x.id, x.backend.authority(), EXPIRED);
         listeners.emit(new HealthTransition(x.backend, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, EXPIRED,
             clock.instant()));
       }
@@ -285,7 +326,7 @@ public final class OutlierDetector {
     if (cause == null) {
       return;
     }
-    log.warn("backend {} ({}) {} for {}", e.id, e.backend.authority(), cause,
+    log.warn("{}backend {} ({}) {} for {}", logPrefix, e.id, e.backend.authority(), cause,
         Checks.format(Duration.ofMillis(ejectionMillis)));
     listeners.emit(new HealthTransition(e.backend, HealthStatus.HEALTHY, HealthStatus.UNHEALTHY, cause,
         clock.instant()));
@@ -357,8 +398,15 @@ public final class OutlierDetector {
         e.ejectedUntil = clock.millis() + ejectionMillis;
         e.ejectionKinds |= e.failureKinds.get();
       }
-      log.info("backend {} ({}) failed its trial calls (last: {}), ejected again for {}", e.id,
+      log.info("{}backend {} ({}) failed its trial calls (last: {}), ejected again for {}", logPrefix, e.id,
           e.backend.authority(), last(e), Checks.format(Duration.ofMillis(ejectionMillis)));
+      for (Consumer<String> l : ejectedAgainListeners) {
+        try {
+          l.accept(e.id);
+        } catch (RuntimeException ex) {
+          log.warn("{}ejected-again listener failed for {}", logPrefix, e.id, ex);
+        }
+      }
     }
   }
 
@@ -374,7 +422,7 @@ public final class OutlierDetector {
       e.returned(clock.millis());
       ejected--;
     }
-    log.info("backend {} ({}) is back: {}", e.id, e.backend.authority(), cause);
+    log.info("{}backend {} ({}) is back: {}", logPrefix, e.id, e.backend.authority(), cause);
     listeners.emit(new HealthTransition(e.backend, HealthStatus.UNHEALTHY, HealthStatus.HEALTHY, cause,
         clock.instant()));
   }

@@ -15,6 +15,10 @@ final class PolicyView {
   final HealthCheckPolicy policy;
   final boolean enabled;
   final boolean http;
+  /** A UDP check: send {@link #udpRequest}, expect {@link #udpExpected} (null: any datagram). */
+  final boolean udp;
+  final byte[] udpRequest;
+  final byte[] udpExpected;
   final long timeoutNanos;
   final long intervalNanos;
   final long edgeIntervalNanos;
@@ -33,6 +37,9 @@ final class PolicyView {
     this.policy = p;
     this.enabled = p.enabled();
     this.http = p.type() == HealthCheckType.HTTP;
+    this.udp = p.type() == HealthCheckType.UDP;
+    this.udpRequest = p.udpRequestBytes();
+    this.udpExpected = p.udpExpectedResponseBytes();
     this.timeoutNanos = p.responseTimeout().toNanos();
     this.intervalNanos = p.interval().toNanos();
     this.edgeIntervalNanos = p.edgeInterval().toNanos();
@@ -40,7 +47,7 @@ final class PolicyView {
     this.healthyThreshold = p.healthyThreshold();
     this.unhealthyThreshold = p.unhealthyThreshold();
     this.skipWhenTrafficSucceeds = p.skipWhenTrafficSucceeds();
-    this.timeoutCause = "timeout after " + Checks.format(p.responseTimeout());
+    this.timeoutCause = (udp ? "no UDP response within " : "timeout after ") + Checks.format(p.responseTimeout());
     this.requestLineAndFixedHeaders = (p.method() == HealthCheckMethod.GET ? "GET " : "HEAD ") + p.path()
         + " HTTP/1.1\r\n";
     for (int c = 2; c <= 5; c++) {

@@ -11,14 +11,15 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The event loop of one {@link HealthChecker}: a single daemon thread ({@code lb4j-health-io-N}) that
- * owns a {@link Selector}, a timer heap and every probe's socket.
+ * The event loop of every {@link HealthChecker} of the process: a single daemon thread
+ * ({@code lb4j-health-io}) that owns a {@link Selector}, a timer heap and every probe's socket, whatever
+ * the number of pools. It starts with the first checker started and ends when the last one closes
+ * ({@link #acquire}, {@link #release}). Each checker keeps its own cap on probes in flight, jitter and
+ * counters ({@link ProbeGroup}), reached through each target's group.
  *
  * <p>Timers and I/O share the thread, the way Netty's event loops do: a probe is due, it is started
  * (non-blocking connect), its completion or timeout is handled, and the next probe of that backend is
@@ -41,40 +42,70 @@ import org.slf4j.LoggerFactory;
 final class ProbeLoop implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
-  private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+  private static final Object SHARED_LOCK = new Object();
+  private static ProbeLoop shared;
+  private static int users;
 
-  private final HealthChecker owner;
-  private final RandomGenerator random;
-  private final int maxInFlight;
   private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
   private final TimerHeap heap = new TimerHeap();
-  private final ArrayDeque<Target> queued = new ArrayDeque<>();
+  /** Groups with due probes waiting for a place; each at most once. */
+  private final ArrayDeque<ProbeGroup> waitingGroups = new ArrayDeque<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(512);
-  final ProbeStats stats = new ProbeStats();
+  /** UDP checks' responses, read whole; allocated by the first UDP probe. */
+  private ByteBuffer datagramBuffer;
 
   private volatile Selector selector;
   private Thread thread;
   private volatile boolean running;
-  // Written by the loop thread only (so ++/-- lose nothing); volatile for metrics() on other threads.
-  private volatile int inFlight;
 
-  ProbeLoop(HealthChecker owner, RandomGenerator random, int maxInFlight) {
-    this.owner = owner;
-    this.random = random;
-    this.maxInFlight = maxInFlight;
+  private ProbeLoop() {}
+
+  /**
+   * The process's probe loop, started if no checker uses it yet; every call is matched by
+   * {@link #release}.
+   *
+   * @throws IOException when no selector can be opened
+   */
+  static ProbeLoop acquire() throws IOException {
+    synchronized (SHARED_LOCK) {
+      if (shared == null) {
+        ProbeLoop loop = new ProbeLoop();
+        loop.start();
+        shared = loop;
+        users = 0; // the count is the current loop's: checkers of a loop that died do not count
+      }
+      users++;
+      return shared;
+    }
+  }
+
+  /** One checker fewer; the last one stops the thread (waiting for it unless called from it). */
+  void release() {
+    synchronized (SHARED_LOCK) {
+      if (shared != this || --users > 0) {
+        return;
+      }
+      shared = null;
+    }
+    shutdown();
   }
 
   /** Opens the selector and starts the thread. Called once. */
-  void start() throws IOException {
+  private void start() throws IOException {
     selector = Selector.open();
     running = true;
-    thread = new Thread(this, "lb4j-health-io-" + THREAD_IDS.incrementAndGet());
+    thread = new Thread(this, "lb4j-health-io");
     thread.setDaemon(true);
     thread.start();
   }
 
+  /** Whether the current thread is the loop's. */
+  boolean inLoop() {
+    return Thread.currentThread() == thread;
+  }
+
   /** Stops the thread and closes every socket; waits for the thread unless called from it. */
-  void shutdown() {
+  private void shutdown() {
     running = false;
     Selector s = selector;
     if (s == null) {
@@ -96,17 +127,13 @@ final class ProbeLoop implements Runnable {
     }
   }
 
-  /** Runs {@code command} on the loop thread (queued until the loop starts). */
+  /** Runs {@code command} on the loop thread. */
   void execute(Runnable command) {
     commands.add(command);
     Selector s = selector;
     if (s != null) {
       s.wakeup();
     }
-  }
-
-  int inFlight() {
-    return inFlight;
   }
 
   @Override
@@ -134,10 +161,22 @@ final class ProbeLoop implements Runnable {
     } catch (Throwable e) {
       // Only an Error (or a broken selector) gets here: every callback that runs foreign code (the
       // clock, listeners, the outlier detector, the random generator, logging) is guarded below.
-      log.error("health check loop stopped by an unexpected error; backends keep their last status", e);
+      log.error("health check loop stopped by an unexpected error; backends keep their last status, and "
+          + "checkers started from now on get a new loop", e);
     } finally {
+      running = false;
+      synchronized (SHARED_LOCK) {
+        if (shared == this) {
+          shared = null; // a dead loop is never handed out again
+        }
+      }
       closeEverything();
     }
+  }
+
+  /** Whether the loop still runs commands (false once stopped, or killed by an unexpected error). */
+  boolean alive() {
+    return running && thread.isAlive();
   }
 
   private void runCommands() {
@@ -160,14 +199,14 @@ final class ProbeLoop implements Runnable {
       heap.poll();
       try {
         if (t.phase == Target.IN_FLIGHT) {
-          finish(t, false, owner.view().timeoutCause);
+          finish(t, false, t.group.owner.view().timeoutCause);
         } else if (t.phase == Target.WAITING) {
           due(t, now);
         }
       } catch (RuntimeException e) {
         // One bad callback must not end the loop: that would stop every backend's checks for good
         // while the checker still looks started.
-        log.warn("health check of backend {} failed unexpectedly", t.id, e);
+        log.warn("{}health check of backend {} failed unexpectedly", t.group.owner.logPrefix(), t.id, e);
         reschedule(t);
       }
     }
@@ -178,7 +217,7 @@ final class ProbeLoop implements Runnable {
       onSelected(k);
     } catch (RuntimeException e) {
       Target t = (Target) k.attachment();
-      log.warn("health check of backend {} failed unexpectedly", t.id, e);
+      log.warn("{}health check of backend {} failed unexpectedly", t.group.owner.logPrefix(), t.id, e);
       reschedule(t);
     }
   }
@@ -189,7 +228,7 @@ final class ProbeLoop implements Runnable {
    * its timeout timer and ends through it.
    */
   private void reschedule(Target t) {
-    PolicyView v = owner.view();
+    PolicyView v = t.group.owner.view();
     if (t.phase == Target.WAITING && t.heapIndex < 0 && v.enabled) {
       t.base = System.nanoTime() + v.intervalNanos;
       t.due = t.base;
@@ -198,15 +237,21 @@ final class ProbeLoop implements Runnable {
   }
 
   private void startQueued() {
-    while (inFlight < maxInFlight && !queued.isEmpty()) {
-      Target t = queued.poll();
-      if (t.phase == Target.QUEUED) {
-        PolicyView v = owner.view();
-        if (v.enabled) {
-          startProbe(t, v);
-        } else {
-          t.phase = Target.WAITING;
+    for (int n = waitingGroups.size(); n > 0; n--) {
+      ProbeGroup g = waitingGroups.poll();
+      while (g.inFlight < g.maxInFlight && !g.queued.isEmpty()) {
+        Target t = g.queued.poll();
+        if (t.phase == Target.QUEUED) {
+          PolicyView v = g.owner.view();
+          if (v.enabled) {
+            startProbe(t, v);
+          } else {
+            t.phase = Target.WAITING;
+          }
         }
+      }
+      if (!g.queued.isEmpty()) {
+        waitingGroups.add(g);
       }
     }
   }
@@ -218,7 +263,7 @@ final class ProbeLoop implements Runnable {
     if (t.phase == Target.REMOVED) {
       return;
     }
-    PolicyView v = owner.view();
+    PolicyView v = t.group.owner.view();
     if (v.enabled) {
       scheduleFirst(t, v, System.nanoTime());
     }
@@ -233,8 +278,11 @@ final class ProbeLoop implements Runnable {
     t.phase = Target.REMOVED;
   }
 
-  /** Applies a new policy: stops everything when disabled, else restarts each cadence at random. */
-  void policyChanged(PolicyView v, Iterable<Target> targets) {
+  /**
+   * Applies a new policy to one checker's targets: stops them all when disabled, else restarts each cadence
+   * at random.
+   */
+  void policyChanged(ProbeGroup group, PolicyView v, Iterable<Target> targets) {
     long now = System.nanoTime();
     for (Target t : targets) {
       if (t.phase == Target.REMOVED) {
@@ -251,8 +299,16 @@ final class ProbeLoop implements Runnable {
       }
     }
     if (!v.enabled) {
-      queued.clear();
+      group.queued.clear();
     }
+  }
+
+  /** Stops probing every target of a closing checker, closing their sockets. */
+  void removeAll(ProbeGroup group, Iterable<Target> targets) {
+    for (Target t : targets) {
+      remove(t);
+    }
+    group.queued.clear();
   }
 
   // ---- scheduling ----
@@ -260,7 +316,7 @@ final class ProbeLoop implements Runnable {
   private void scheduleFirst(Target t, PolicyView v, long now) {
     t.phase = Target.WAITING;
     // The random initial offset spreads a start or reload of thousands of backends over an interval.
-    t.base = now + random.nextLong(v.intervalNanos);
+    t.base = now + t.group.random.nextLong(v.intervalNanos);
     t.due = t.base;
     heap.schedule(t, t.due);
   }
@@ -276,27 +332,31 @@ final class ProbeLoop implements Runnable {
     // Jitter is a share of the interval in use, so edge-interval probes are not delayed by a share of
     // the (longer) normal interval.
     long jitterMax = interval / 100 * v.jitterPercent;
-    t.due = nextBase + (jitterMax > 0 ? random.nextLong(jitterMax + 1) : 0);
+    t.due = nextBase + (jitterMax > 0 ? t.group.random.nextLong(jitterMax + 1) : 0);
     heap.schedule(t, t.due);
   }
 
   private void due(Target t, long now) {
-    PolicyView v = owner.view();
+    ProbeGroup g = t.group;
+    PolicyView v = g.owner.view();
     if (!v.enabled) {
       return;
     }
     if (v.skipWhenTrafficSucceeds && t.state.isHealthy()) {
       long last = t.lastTrafficSuccess;
       if (last != 0 && now - last < v.intervalNanos) {
-        stats.count(ProbeStats.SKIPPED);
+        g.stats.count(ProbeStats.SKIPPED);
         scheduleNext(t, v, now);
         return;
       }
     }
-    if (inFlight >= maxInFlight) {
-      stats.count(ProbeStats.DEFERRED);
+    if (g.inFlight >= g.maxInFlight) {
+      g.stats.count(ProbeStats.DEFERRED);
       t.phase = Target.QUEUED;
-      queued.add(t);
+      if (g.queued.isEmpty()) {
+        waitingGroups.add(g);
+      }
+      g.queued.add(t);
       return;
     }
     startProbe(t, v);
@@ -312,8 +372,8 @@ final class ProbeLoop implements Runnable {
     t.probeStart = now;
     t.headLength = 0;
     t.pendingWrite = null;
-    inFlight++;
-    stats.started(now - t.due);
+    t.group.inFlight++;
+    t.group.stats.started(now - t.due);
     InetAddress address = t.address;
     if (address == null) {
       finish(t, false, "unresolved host " + t.backend.host());
@@ -324,6 +384,13 @@ final class ProbeLoop implements Runnable {
       t.checkAddress = new InetSocketAddress(address, port);
     }
     heap.schedule(t, now + v.timeoutNanos);
+    if (v.udp) {
+      String failed = UdpProbe.start(t, v, selector);
+      if (failed != null) {
+        finish(t, false, failed);
+      }
+      return;
+    }
     try {
       SocketChannel ch = SocketChannel.open();
       t.channel = ch;
@@ -345,7 +412,17 @@ final class ProbeLoop implements Runnable {
       return;
     }
     int ready = k.readyOps();
-    PolicyView v = owner.view();
+    PolicyView v = t.group.owner.view();
+    if (t.datagram != null) {
+      if (datagramBuffer == null) {
+        datagramBuffer = ByteBuffer.allocateDirect(UdpProbe.MAX_RESPONSE);
+      }
+      String result = UdpProbe.read(t, v, datagramBuffer);
+      if (result != null) {
+        finish(t, result == ProbeCauses.OK, result);
+      }
+      return;
+    }
     if ((ready & SelectionKey.OP_CONNECT) != 0) {
       try {
         if (!t.channel.finishConnect()) {
@@ -372,7 +449,7 @@ final class ProbeLoop implements Runnable {
       return;
     }
     if (t.requestFor != v) {
-      t.request = owner.httpRequest(t, v);
+      t.request = t.group.owner.httpRequest(t, v);
       t.requestFor = v;
     }
     t.pendingWrite = ByteBuffer.wrap(t.request);
@@ -432,21 +509,23 @@ final class ProbeLoop implements Runnable {
   private void finish(Target t, boolean success, String cause) {
     closeChannel(t);
     heap.remove(t);
-    inFlight--;
+    ProbeGroup g = t.group;
+    g.inFlight--;
     long now = System.nanoTime();
-    PolicyView v = owner.view();
-    stats.count(success ? ProbeStats.SUCCEEDED : ProbeStats.FAILED);
+    PolicyView v = g.owner.view();
+    g.stats.count(success ? ProbeStats.SUCCEEDED : ProbeStats.FAILED);
     if (!v.enabled) {
       t.phase = Target.WAITING;
       return;
     }
     try {
-      owner.onProbeResult(t, success, cause, now - t.probeStart);
+      g.owner.onProbeResult(t, success, cause, now - t.probeStart);
     } catch (RuntimeException e) {
       // The state machine has applied the result before anything foreign (logging, the outlier
       // detector, the clock, listeners) runs, so at worst this result's log line, outlier notice or
       // transition event is lost; the backend's status and its next probe are not.
-      log.warn("health check result of backend {} ({}) could not be fully applied", t.id, cause, e);
+      log.warn("{}health check result of backend {} ({}) could not be fully applied", g.owner.logPrefix(), t.id,
+          cause, e);
     }
     scheduleNext(t, v, now);
   }
@@ -455,11 +534,12 @@ final class ProbeLoop implements Runnable {
   private void abort(Target t) {
     closeChannel(t);
     heap.remove(t);
-    inFlight--;
+    t.group.inFlight--;
     t.phase = Target.WAITING;
   }
 
   private static void closeChannel(Target t) {
+    UdpProbe.close(t);
     SocketChannel ch = t.channel;
     if (ch != null) {
       t.channel = null;
@@ -480,7 +560,10 @@ final class ProbeLoop implements Runnable {
       closeChannel(heap.get(i));
     }
     heap.clear();
-    queued.clear();
+    for (ProbeGroup g : waitingGroups) {
+      g.queued.clear();
+    }
+    waitingGroups.clear();
     try {
       selector.close();
     } catch (IOException ignored) {

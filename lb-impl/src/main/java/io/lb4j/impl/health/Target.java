@@ -4,6 +4,7 @@ import io.lb4j.api.Backend;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
@@ -20,6 +21,8 @@ final class Target {
 
   final Backend backend;
   final String id;
+  /** The checker this target belongs to, with its share of the probe loop. */
+  final ProbeGroup group;
   /**
    * Resolved off the loop thread (when the backend is added, and again when its owner refreshes it), so
    * the loop never blocks on DNS; null if unknown.
@@ -44,6 +47,8 @@ final class Target {
   long due;
   long probeStart;
   SocketChannel channel;
+  /** A UDP check's socket while its probe is in flight ({@link UdpProbe}). */
+  DatagramChannel datagram;
   SelectionKey key;
   InetSocketAddress checkAddress;
   /** The HTTP request for {@link #requestFor}; rebuilt when the policy changes. */
@@ -54,7 +59,8 @@ final class Target {
   byte[] head;
   int headLength;
 
-  Target(Backend backend, InetAddress address, int trafficPort, boolean startHealthy) {
+  Target(ProbeGroup group, Backend backend, InetAddress address, int trafficPort, boolean startHealthy) {
+    this.group = group;
     this.backend = backend;
     this.id = backend.id();
     this.address = address;

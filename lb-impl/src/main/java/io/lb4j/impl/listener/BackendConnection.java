@@ -47,6 +47,33 @@ final class BackendConnection extends IoHandler {
     }
   }
 
+  /**
+   * Reads into {@link #in} as much as {@code throttle} (the client's peak bandwidth) allows: bytes read, 0
+   * (nothing, or the throttle holds the backend), or -1 at end of stream.
+   */
+  int read(BufferPool buffers, Throttle throttle) throws IOException {
+    if (in == null) {
+      in = buffers.acquire();
+      in.flip();
+    }
+    in.compact();
+    int room = in.remaining();
+    int allowed = throttle.allowance(room);
+    if (allowed == 0 && room > 0) {
+      in.flip();
+      return 0;
+    }
+    in.limit(in.position() + allowed);
+    int n;
+    try {
+      n = channel.read(in);
+    } finally {
+      in.flip();
+    }
+    throttle.consumed(n);
+    return n;
+  }
+
   /** Gives an empty input buffer back (a connection kept idle holds none). */
   void releaseBuffer(BufferPool buffers) {
     if (in != null && !in.hasRemaining()) {

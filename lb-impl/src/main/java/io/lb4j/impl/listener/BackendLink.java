@@ -15,6 +15,8 @@ import java.nio.channels.SelectionKey;
 final class BackendLink {
   private final MetricsRecorder metrics;
   private final BufferPool buffers;
+  /** Peak bandwidth: gates the reads of what the backend sends (one per client connection). */
+  private final Throttle throttle;
   /** A head and the body bytes behind it, for one gathering write; emptied after each write. */
   private final ByteBuffer[] headAndBody = new ByteBuffer[2];
   private BackendConnection connection;
@@ -23,9 +25,10 @@ final class BackendLink {
   private long bytesWritten;
   private long lastProgress;
 
-  BackendLink(MetricsRecorder metrics, BufferPool buffers) {
+  BackendLink(MetricsRecorder metrics, BufferPool buffers, Throttle throttle) {
     this.metrics = metrics;
     this.buffers = buffers;
+    this.throttle = throttle;
   }
 
   /** Starts using {@code c}: nothing written, nothing read, not ended. */
@@ -94,14 +97,17 @@ final class BackendLink {
     return bytesWritten;
   }
 
-  /** When the last byte moved to or from the backend (or the connection was attached). */
+  /**
+   * When the last byte moved to or from the backend (or the connection was attached), or the end of the last
+   * time the peak bandwidth held the backend's bytes, if later: a backend is never timed while the cap holds it.
+   */
   long lastProgress() {
-    return lastProgress;
+    return throttle.activeSince(lastProgress);
   }
 
   /** Reads what the backend sent: the count, 0, or -1 at its end of stream (then {@link #ended()}). */
   int read() throws IOException {
-    int n = connection.read(buffers);
+    int n = connection.read(buffers, throttle);
     if (n < 0) {
       ended = true;
     } else if (n > 0) {
@@ -170,7 +176,7 @@ final class BackendLink {
     }
     ByteBuffer in = connection.in;
     int ops = 0;
-    if (!ended && (in == null || in.remaining() < in.capacity())) {
+    if (!ended && (in == null || in.remaining() < in.capacity()) && !throttle.paused()) {
       ops |= SelectionKey.OP_READ;
     }
     if (write) {

@@ -18,6 +18,8 @@ final class ClientChannel implements ClientSide {
   private final SelectionKey key;
   private final BufferPool buffers;
   private final MetricsRecorder metrics;
+  /** Peak bandwidth: gates the reads of what the client sends. */
+  private final Throttle throttle;
   /**
    * A head and the body bytes behind it, for one gathering write (one system call instead of two); reused
    * so the per-request path allocates nothing, and emptied after each write so it holds no pooled buffer.
@@ -31,8 +33,10 @@ final class ClientChannel implements ClientSide {
   private long lastRead;
   private long lastWrite;
 
-  ClientChannel(Transport transport, SelectionKey key, BufferPool buffers, MetricsRecorder metrics, long nowNanos) {
+  ClientChannel(Transport transport, SelectionKey key, BufferPool buffers, MetricsRecorder metrics, long nowNanos,
+      Throttle throttle) {
     this.transport = transport;
+    this.throttle = throttle;
     this.key = key;
     this.buffers = buffers;
     this.metrics = metrics;
@@ -45,19 +49,30 @@ final class ClientChannel implements ClientSide {
     return transport;
   }
 
-  /** Reads what the client sent into the input buffer (taking one if needed). */
+  /**
+   * Reads what the client sent into the input buffer (taking one if needed), as much as the peak bandwidth
+   * allows; nothing while the throttle holds the client.
+   */
   void read() throws IOException {
     if (in == null) {
       in = buffers.acquire();
       in.flip();
     }
     in.compact();
+    int room = in.remaining();
+    int allowed = throttle.allowance(room);
+    if (allowed == 0 && room > 0) {
+      in.flip(); // over the budget: the throttle resumes reading when the tokens are there
+      return;
+    }
+    in.limit(in.position() + allowed);
     int n;
     try {
       n = transport.read(in);
     } finally {
       in.flip();
     }
+    throttle.consumed(n);
     if (n < 0) {
       ended = true;
     } else if (n > 0) {
@@ -85,7 +100,7 @@ final class ClientChannel implements ClientSide {
   /** Sets the key's interest: read while the client may send and the input has room, write when asked. */
   void interest(boolean write) {
     int ops = 0;
-    if (!ended && (in == null || in.remaining() < in.capacity())) {
+    if (!ended && (in == null || in.remaining() < in.capacity()) && !throttle.paused()) {
       ops |= SelectionKey.OP_READ;
     }
     if (write || transport.wantsWrite()) {
@@ -112,9 +127,10 @@ final class ClientChannel implements ClientSide {
     return bytesWritten;
   }
 
+  /** When the client last sent a byte, or the end of the last time the peak bandwidth held it, if later. */
   @Override
   public long lastRead() {
-    return lastRead;
+    return throttle.activeSince(lastRead);
   }
 
   @Override
@@ -219,6 +235,7 @@ final class ClientChannel implements ClientSide {
 
   /** Closes the socket and gives the input buffer back. */
   void close() {
+    throttle.close();
     key.cancel();
     TcpProxyConnection.closeQuietly(transport.channel());
     if (in != null) {

@@ -71,7 +71,8 @@ final class Exchange {
   private String failureReason;
   private boolean closeClient;
 
-  Exchange(HttpContext http, EventLoop loop, IoHandler owner, ClientSide client, String clientIp) {
+  Exchange(HttpContext http, EventLoop loop, IoHandler owner, ClientSide client, String clientIp,
+      Throttle downThrottle) {
     this.http = http;
     this.ctx = http.proxy;
     this.buffers = loop.buffers();
@@ -79,7 +80,7 @@ final class Exchange {
     this.client = client;
     this.clientIp = clientIp;
     this.dialer = new BackendDialer(ctx, loop, owner, pool);
-    this.backend = new BackendLink(ctx.metrics, buffers);
+    this.backend = new BackendLink(ctx.metrics, buffers, downThrottle);
     this.up = new RequestForwarder(http.rewriter, buffers);
     this.down = new ResponseForwarder(http.rewriter, buffers);
     this.clocks = new ExchangeClocks(http.requestTimeoutNanos, http.writeTimeoutNanos);

@@ -1,7 +1,6 @@
 package io.lb4j.impl.listener;
 
 import io.lb4j.impl.listener.http.BodyScanner;
-import io.lb4j.impl.listener.http.HttpLimits;
 import io.lb4j.impl.listener.http.RequestHeadParser;
 import io.lb4j.impl.listener.http.ResponseHeadParser;
 import java.util.ArrayDeque;

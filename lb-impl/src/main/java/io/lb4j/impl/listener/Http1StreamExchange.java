@@ -42,6 +42,8 @@ final class Http1StreamExchange extends StreamProxy implements ClientSide {
 
   private final EventLoop loop;
   private final Exchange exchange;
+  /** Peak bandwidth of the backend's reads (this stream's response). */
+  private final Throttle downThrottle;
   private final StreamBody body;
   private final Http2ResponseHead responseHead = new Http2ResponseHead();
   private ExchangeCodec codec;
@@ -61,7 +63,8 @@ final class Http1StreamExchange extends StreamProxy implements ClientSide {
   private Http1StreamExchange(EventLoop loop, HttpContext http) {
     this.loop = loop;
     this.body = new StreamBody(loop.buffers());
-    this.exchange = new Exchange(http, loop, this, this, "-");
+    this.downThrottle = new Throttle(http.proxy.bandwidth.downstream, loop, this::resumeReading);
+    this.exchange = new Exchange(http, loop, this, this, "-", downThrottle);
   }
 
   /** A free exchange of {@code loop}'s, or a new one. */
@@ -332,8 +335,16 @@ final class Http1StreamExchange extends StreamProxy implements ClientSide {
     }
   }
 
+  /** The peak bandwidth's budget refilled: the backend is read again. */
+  private void resumeReading() {
+    if (state == RUNNING) {
+      afterEvent();
+    }
+  }
+
   @Override
   void released() {
+    downThrottle.close();
     body.clear();
     if (codec != null) {
       exchange.detachCodec();
@@ -417,7 +428,7 @@ final class Http1StreamExchange extends StreamProxy implements ClientSide {
 
   @Override
   public long lastRead() {
-    return lastRead;
+    return front != null ? front.clientActiveSince(lastRead) : lastRead;
   }
 
   @Override

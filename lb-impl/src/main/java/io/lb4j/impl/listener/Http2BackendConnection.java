@@ -38,6 +38,8 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
   private final SelectionKey key;
   private final Http2Connection conn;
   private final BufferPool buffers;
+  /** Peak bandwidth of the backend's reads (the responses of every stream here). */
+  private final Throttle downThrottle;
   private ByteBuffer in;
   private boolean connecting;
   /** The TCP connection was established: streams reset from now on may have been seen by the backend. */
@@ -67,6 +69,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
     this.lastWrite = now;
     this.idleSince = now;
     this.conn = Http2Connection.client(pool.http.http2Limits, this, pool.loop.http2(), System::nanoTime);
+    this.downThrottle = new Throttle(pool.http.proxy.bandwidth.downstream, pool.loop, this::resumeReading);
   }
 
   /**
@@ -171,6 +174,14 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
     return s;
   }
 
+  /**
+   * The time a stream's backend clock should count from, given the backend's last byte at
+   * {@code lastProgress}: a backend is not silent while the peak bandwidth holds its bytes.
+   */
+  long activeSince(long lastProgress) {
+    return downThrottle.activeSince(lastProgress);
+  }
+
   /** True once the TCP connection was established. */
   boolean established() {
     return established;
@@ -205,12 +216,24 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
         in.flip();
       }
       in.compact();
+      int room = in.remaining();
+      int allowed = downThrottle.allowance(room);
+      if (allowed == 0 && room > 0) {
+        in.flip(); // over the peak bandwidth: the throttle resumes reading when the tokens are there
+        if (!in.hasRemaining()) {
+          buffers.release(in);
+          in = null;
+        }
+        return;
+      }
+      in.limit(in.position() + allowed);
       int n;
       try {
         n = channel.read(in);
       } finally {
         in.flip();
       }
+      downThrottle.consumed(n);
       if (n > 0) {
         lastRead = System.nanoTime();
         conn.receive(in);
@@ -247,11 +270,18 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
       }
     }
     int ops = connecting ? SelectionKey.OP_CONNECT
-        : SelectionKey.OP_READ | (conn.hasOutput() ? SelectionKey.OP_WRITE : 0);
+        : (downThrottle.paused() ? 0 : SelectionKey.OP_READ) | (conn.hasOutput() ? SelectionKey.OP_WRITE : 0);
     if (key.isValid() && key.interestOps() != ops) {
       key.interestOps(ops);
     }
     armTimer();
+  }
+
+  /** The peak bandwidth's budget refilled: the backend is read again. */
+  private void resumeReading() {
+    if (!closed) {
+      flushSoon();
+    }
   }
 
   /** Flush at the end of this loop turn: the frames of every relay that moved, in one write. */
@@ -429,6 +459,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
     draining = true;
     pool.removed(this);
     pool.loop.cancel(this);
+    downThrottle.close();
     key.cancel();
     TcpProxyConnection.closeQuietly(channel);
     conn.close();

@@ -45,6 +45,8 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
   private final SelectionKey key;
   private final TransportChannel channel;
   private final Http2Connection conn;
+  /** Peak bandwidth of the client's reads (its requests). */
+  private final Throttle upThrottle;
   private final Http2FrontendStreams streams;
   private ByteBuffer in;
   private boolean inputEnded;
@@ -71,6 +73,7 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
     long now = System.nanoTime();
     this.lastRead = now;
     this.channel = new TransportChannel(transport, ctx.metrics, now);
+    this.upThrottle = new Throttle(ctx.bandwidth.upstream, loop, this::resumeReading);
     this.streams = new Http2FrontendStreams(this, now);
     this.conn = Http2Connection.server(http.http2Limits, streams, loop.http2(), System::nanoTime);
   }
@@ -144,12 +147,21 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
         in.flip();
       }
       in.compact();
+      int room = in.remaining();
+      int allowed = upThrottle.allowance(room);
+      if (allowed == 0 && room > 0) {
+        in.flip(); // over the peak bandwidth: the throttle resumes reading when the tokens are there
+        releaseInput();
+        return;
+      }
+      in.limit(in.position() + allowed);
       int n;
       try {
         n = transport.read(in);
       } finally {
         in.flip();
       }
+      upThrottle.consumed(n);
       if (n < 0) {
         inputEnded = true;
       } else if (n > 0) {
@@ -210,6 +222,14 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
     armTimer();
   }
 
+  /** The peak bandwidth's budget refilled: the client is read again. */
+  private void resumeReading() {
+    if (!closed) {
+      readMore = true;
+      flushSoon();
+    }
+  }
+
   /** Asks for a flush at the end of this loop turn (streams that moved call it; one write for all). */
   void flushSoon() {
     if (!flushQueued && !closed) {
@@ -255,7 +275,7 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
     if (!key.isValid()) {
       return;
     }
-    int ops = inputEnded ? 0 : SelectionKey.OP_READ;
+    int ops = inputEnded || upThrottle.paused() ? 0 : SelectionKey.OP_READ;
     if (conn.hasOutput() || transport.wantsWrite()) {
       ops |= SelectionKey.OP_WRITE;
     }
@@ -385,6 +405,14 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
     flushSoon();
   }
 
+  /**
+   * The time a stream's client clock should count from, given its {@code lastRead}: the peak bandwidth may
+   * hold the whole connection, and a client is not silent while the listener does not read it.
+   */
+  long clientActiveSince(long lastRead) {
+    return upThrottle.activeSince(lastRead);
+  }
+
   /** True when the client connected over TLS. */
   boolean https() {
     return http.https();
@@ -411,6 +439,7 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
     }
     closed = true;
     loop.cancel(this);
+    upThrottle.close();
     conn.close(); // every open stream is reset for its proxy, which lets its backend go
     beginPending();
     key.cancel();

@@ -377,7 +377,7 @@ final class Http2StreamRelay extends StreamProxy {
       }
       return;
     }
-    if (backendOwesHead() && now - Math.max(requestSentAt, backendProgress) >= front.http.requestTimeoutNanos) {
+    if (backendOwesHead() && now - backendSilentSince() >= front.http.requestTimeoutNanos) {
       dialer.report(Outcome.failure(Outcome.Kind.TIMEOUT, dialer.sinceAttempt()));
       fail(FailureCause.TIMEOUT, "the backend did not answer within "
           + Duration.ofNanos(front.http.requestTimeoutNanos).toSeconds() + "s");
@@ -388,6 +388,11 @@ final class Http2StreamRelay extends StreamProxy {
       return;
     }
     afterEvent();
+  }
+
+  /** Since when the backend is silent: its last byte or the request's end, not while the peak bandwidth holds it. */
+  private long backendSilentSince() {
+    return Math.max(requestSentAt, backendConn.activeSince(backendProgress));
   }
 
   /** The request went out whole and no response head came yet. */
@@ -406,7 +411,7 @@ final class Http2StreamRelay extends StreamProxy {
     }
     long d = callDeadline != 0 ? callDeadline : Long.MAX_VALUE;
     if (backendOwesHead()) {
-      d = Math.min(d, Math.max(requestSentAt, backendProgress) + front.http.requestTimeoutNanos);
+      d = Math.min(d, backendSilentSince() + front.http.requestTimeoutNanos);
     }
     if (clientOwesRead()) {
       d = Math.min(d, down.lastPassed() + front.http.writeTimeoutNanos);

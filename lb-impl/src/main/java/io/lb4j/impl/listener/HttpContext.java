@@ -2,7 +2,6 @@ package io.lb4j.impl.listener;
 
 import io.lb4j.api.HttpVersion;
 import io.lb4j.impl.listener.http.ForwardingRewriter;
-import io.lb4j.impl.listener.http.HttpLimits;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;

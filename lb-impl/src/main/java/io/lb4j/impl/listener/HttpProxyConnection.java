@@ -62,6 +62,8 @@ final class HttpProxyConnection extends IoHandler {
   private ExchangeCodec codec;
   private final Exchange exchange;
   private final AccessLog accessLog;
+  /** Peak bandwidth of the backend's reads (the client's download); the client's own is its channel's. */
+  private final Throttle downThrottle;
   /** Set by a 101; null before. */
   private UpgradeTunnel tunnel;
 
@@ -91,8 +93,10 @@ final class HttpProxyConnection extends IoHandler {
     this.clientContext = RequestContext.ofClient(clientAddress.getAddress());
     this.clientKey = channel.register(loop.selector(), SelectionKey.OP_READ, this);
     this.idleSince = System.nanoTime();
-    this.client = new ClientChannel(transport, clientKey, buffers, ctx.metrics, idleSince);
-    this.exchange = new Exchange(http, loop, this, client, clientIp);
+    this.downThrottle = new Throttle(ctx.bandwidth.downstream, loop, this::resumeReading);
+    this.client = new ClientChannel(transport, clientKey, buffers, ctx.metrics, idleSince,
+        new Throttle(ctx.bandwidth.upstream, loop, this::resumeReading));
+    this.exchange = new Exchange(http, loop, this, client, clientIp, downThrottle);
     this.accessLog = new AccessLog(http, clientIp);
     armTimer();
   }
@@ -436,6 +440,14 @@ final class HttpProxyConnection extends IoHandler {
     return Math.max(idleSince, Math.max(client.lastRead(), client.lastWrite()));
   }
 
+  /** A throttle's budget refilled: read its side again. */
+  private void resumeReading() {
+    if (!closed) {
+      updateInterest();
+      armTimer();
+    }
+  }
+
   /** The client's transport (tests: what an idle connection holds). */
   Transport clientTransport() {
     return client.transport();
@@ -467,6 +479,7 @@ final class HttpProxyConnection extends IoHandler {
     closed = true;
     loop.cancel(this);
     client.close();
+    downThrottle.close();
     exchange.end();
     if (tunnel != null) {
       tunnel.releaseHead();

@@ -8,8 +8,8 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
+import io.lb4j.api.PeakBandwidth;
 import io.lb4j.api.Protocol;
-import io.lb4j.impl.listener.http.HttpLimits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -25,14 +25,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running listener: binds a {@link Listener}'s port and forwards what arrives to the backends its
- * {@link LoadBalancer} selects. A TCP listener relays connections (Layer 4); HTTP and HTTPS listeners
- * proxy requests (Layer 7).
+ * {@link LoadBalancer} selects. A TCP listener relays connections (Layer 4); a UDP listener relays
+ * datagrams by flow (Layer 4, see {@link UdpSettings}); HTTP and HTTPS listeners proxy requests (Layer 7).
  *
  * <pre>{@code
  * try (ListenerServer server = ListenerServer.builder(pool).build().start()) {
@@ -61,7 +62,15 @@ import org.slf4j.LoggerFactory;
  * <p><b>Lifecycle.</b> {@link ListenerState}: {@link #start()} binds and returns when RUNNING (a port in
  * use throws, naming the listener, the address and the cause); {@link #stop(Duration)} stops accepting,
  * lets open connections and in-flight requests finish within the grace, then closes everything and ends
- * every thread it started. The pool is not closed: it belongs to the caller.
+ * every thread it started. The pool is not closed: it belongs to the caller. The rule is the one of
+ * {@code LoadBalancer}: {@code start()} on a started server does nothing, {@code start()} after
+ * {@code stop} throws {@link IllegalStateException}, and {@code stop}/{@code close()} are idempotent.
+ *
+ * <p><b>Peak bandwidth.</b> The listener's {@link Listener#peakBandwidth()} caps the bytes it forwards per
+ * second, across all its connections and loops: TCP and HTTP(S) connections stop reading a sender while the
+ * budget is spent (back-pressure; no buffer grows), a UDP listener drops datagrams over it.
+ * {@link #setPeakBandwidth} changes the caps of the running listener without touching its connections;
+ * {@link #bandwidthMetrics()} shows what the caps held back.
  *
  * <p>Thread-safe.
  *
@@ -117,6 +126,10 @@ public final class ListenerServer implements AutoCloseable {
   private volatile EventLoop[] loops;
   private volatile Acceptor acceptor;
   private volatile InetSocketAddress localAddress;
+  private final BandwidthLimiter bandwidth;
+  private final UdpSettings udpSettings;
+  /** The datagram side of a UDP listener, or null. */
+  private volatile UdpListener udp;
 
   private ListenerServer(Builder b) {
     this.listener = b.pool.listener();
@@ -125,8 +138,10 @@ public final class ListenerServer implements AutoCloseable {
     this.eventLoops = b.eventLoops;
     this.bufferSize = b.bufferSize;
     this.admission = new Admission(b.maxConnections > 0 ? b.maxConnections : b.budget.maxConnections(), b.budget);
+    this.bandwidth = new BandwidthLimiter(listener.peakBandwidth(), b.bandwidthClock);
+    this.udpSettings = b.udpSettings;
     this.context = new ProxyContext(listener, pool, metrics, b.connectTimeout.toNanos(), b.maxConnectAttempts,
-        b.proxyProtocol, admission);
+        b.proxyProtocol, admission, bandwidth);
     this.httpLimits = b.httpLimits != null ? b.httpLimits
         : HttpLimits.builder().maxHeaderSectionBytes(listener.maxRequestHeaderSize()).build();
     this.http2Limits = b.http2Limits != null ? b.http2Limits
@@ -141,23 +156,41 @@ public final class ListenerServer implements AutoCloseable {
     this.failStopLog = new FailStopLog(listener.name(), b.failStopOut);
   }
 
-  /** A builder for a server forwarding {@code pool.listener()}'s traffic to {@code pool}'s backends. */
+  /**
+   * A builder for a server forwarding {@code pool.listener()}'s traffic to {@code pool}'s backends.
+   *
+   * @param pool a pool built for a listener ({@code LoadBalancers.builder(listener)})
+   * @return a new builder
+   * @throws IllegalArgumentException when {@code pool} is a client-side pool, which has no listener to serve
+   */
   public static Builder builder(LoadBalancer pool) {
     return new Builder(pool);
   }
 
   /**
-   * Binds the port, starts the event loops and returns once accepting.
+   * Binds the port, starts the event loops and returns once accepting. lb4j's one lifecycle rule, as for a
+   * {@code LoadBalancer}: on a started server it does nothing and returns it (a call racing the first one
+   * returns once that one is done); after {@link #stop} (or a start that failed) it throws.
    *
    * @return this server
-   * @throws IllegalStateException when already started, or a backend is this listener's own address
+   * @throws IllegalStateException when the server was stopped, or a backend is this listener's own address
    * @throws UncheckedIOException when the port cannot be bound; the message names the listener, the
    *     address and the cause (for example "Address already in use")
    */
   public ListenerServer start() {
-    checkState(state.compareAndSet(ListenerState.NEW, ListenerState.STARTING),
-        "listener " + listener.name() + " was already started (state " + state.get() + ")");
+    if (!state.compareAndSet(ListenerState.NEW, ListenerState.STARTING)) {
+      while (state.get() == ListenerState.STARTING) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // another thread is binding: wait for it
+      }
+      ListenerState now = state.get();
+      checkState(now == ListenerState.RUNNING, "listener " + listener.name() + " is " + now
+          + ": a stopped server cannot be started again, build a new one");
+      return this;
+    }
     InetSocketAddress address = new InetSocketAddress(bindAddress, listener.frontendPort());
+    if (listener.frontendProtocol() == Protocol.UDP) {
+      return startUdp(address);
+    }
     ServerSocketChannel server = null;
     try {
       server = ServerSocketChannel.open();
@@ -183,19 +216,7 @@ public final class ListenerServer implements AutoCloseable {
       httpContext = new HttpContext(context, httpLimits, http2Limits, viaId, sslContext, localAddress.getPort(),
           keepAliveTimeout.toNanos(), accessLog);
     }
-    EventLoop[] started = new EventLoop[eventLoops];
-    LoopFailures failures = new LoopFailures();
-    for (int i = 0; i < eventLoops; i++) {
-      BufferPool buffers = new BufferPool(bufferSize, 1024, metrics);
-      started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i, buffers, failures, failStopLog);
-      started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), started[i]));
-      started[i].exchangeCodecs(new ExchangeCodec.Pool(httpLimits));
-      if (httpContext != null && httpContext.backendHttp2) {
-        started[i].http2().backends = new Http2BackendPool(httpContext, started[i], backendIdleTimeout.toNanos());
-      }
-      started[i].start();
-    }
-    loops = started;
+    EventLoop[] started = startLoops();
     Acceptor a = new Acceptor(listener.name(), server, started, connectionHandler(), metrics, admission);
     acceptor = a;
     CompletableFuture<Void> registered = new CompletableFuture<>();
@@ -224,6 +245,67 @@ public final class ListenerServer implements AutoCloseable {
     }
     log.info("listener {} ({}) accepting on {}", listener.name(), listener.frontendProtocol(),
         localAddress.getAddress().getHostAddress() + ":" + localAddress.getPort());
+    return this;
+  }
+
+  /** Starts the event loops (published in {@link #loops}). */
+  private EventLoop[] startLoops() {
+    EventLoop[] started = new EventLoop[eventLoops];
+    LoopFailures failures = new LoopFailures();
+    for (int i = 0; i < eventLoops; i++) {
+      BufferPool buffers = new BufferPool(bufferSize, 1024, metrics);
+      started[i] = new EventLoop("lb4j-listener-" + listener.name() + "-" + i, buffers, failures, failStopLog);
+      started[i].backendPool(new BackendConnectionPool(maxIdlePerBackend, backendIdleTimeout.toNanos(), started[i]));
+      started[i].exchangeCodecs(new ExchangeCodec.Pool(httpLimits));
+      if (httpContext != null && httpContext.backendHttp2) {
+        started[i].http2().backends = new Http2BackendPool(httpContext, started[i], backendIdleTimeout.toNanos());
+      }
+      started[i].start();
+    }
+    loops = started;
+    return started;
+  }
+
+  /**
+   * A UDP listener: binds its sockets ({@link UdpListener}: one per loop where SO_REUSEPORT exists), starts
+   * the loops and registers one socket with each.
+   */
+  private ListenerServer startUdp(InetSocketAddress address) {
+    UdpListener u;
+    try {
+      u = UdpListener.bind(context, udpSettings, address, eventLoops);
+      localAddress = u.localAddress();
+      rejectSelfLoop(pool, listener, localAddress);
+    } catch (IOException e) {
+      state.set(ListenerState.STOPPED);
+      String message = "listener " + listener.name() + " cannot bind UDP " + address.getAddress().getHostAddress() + ":"
+          + listener.frontendPort() + ": " + e.getMessage();
+      BindException bind = new BindException(message);
+      bind.initCause(e);
+      throw new UncheckedIOException(message, bind);
+    } catch (RuntimeException e) {
+      state.set(ListenerState.STOPPED);
+      throw e;
+    }
+    EventLoop[] started = startLoops();
+    udp = u;
+    try {
+      u.register(started).join();
+    } catch (RuntimeException e) {
+      for (EventLoop loop : started) {
+        loop.stop();
+      }
+      awaitLoopsEnded();
+      u.closeSockets();
+      state.set(ListenerState.STOPPED);
+      throw new IllegalStateException("listener " + listener.name() + " could not start reading datagrams", e);
+    }
+    if (!state.compareAndSet(ListenerState.STARTING, ListenerState.RUNNING)) {
+      awaitLoopsEnded();
+      throw new IllegalStateException("listener " + listener.name() + " failed while starting", failure);
+    }
+    log.info("listener {} (UDP, {} socket{}) receiving on {}", listener.name(), u.socketCount(),
+        u.socketCount() == 1 ? "" : "s", localAddress.getAddress().getHostAddress() + ":" + localAddress.getPort());
     return this;
   }
 
@@ -368,9 +450,57 @@ public final class ListenerServer implements AutoCloseable {
     return admission.max();
   }
 
-  /** A snapshot of this server's counters. */
+  /** A snapshot of this server's counters (for a UDP listener, its flows count as connections). */
   public ListenerMetrics metrics() {
     return metrics.snapshot();
+  }
+
+  /**
+   * A snapshot of a UDP listener's datagram counters: forwarded, dropped by cause, flows, ICMP errors, and the
+   * kernel's drops on its sockets (read from {@code /proc}: call it from a monitoring thread, not a hot path).
+   *
+   * @throws IllegalStateException when the listener is not UDP, or not started
+   * @since 0.1.0
+   */
+  public UdpMetrics udpMetrics() {
+    UdpListener u = udp;
+    checkState(u != null, "listener " + listener.name() + " is not a started UDP listener (protocol "
+        + listener.frontendProtocol() + ", state " + state.get() + ")");
+    return u.metrics();
+  }
+
+  /**
+   * Changes the listener's peak bandwidth while it runs: every connection's next read (every datagram, for UDP)
+   * sees the new caps; no connection is closed and no buffer is dropped. A reload hook for gateways.
+   *
+   * @since 0.1.0
+   */
+  public void setPeakBandwidth(PeakBandwidth caps) {
+    PeakBandwidth old = bandwidth.current();
+    bandwidth.set(caps);
+    if (!old.equals(caps)) {
+      log.info("listener {}: peak bandwidth {} -> {}", listener.name(), old, caps);
+    }
+  }
+
+  /** The peak bandwidth in force: the listener's, or the last {@link #setPeakBandwidth}. */
+  public PeakBandwidth peakBandwidth() {
+    return bandwidth.current();
+  }
+
+  /**
+   * What the peak bandwidth held back since start: bytes delayed (or, for UDP, dropped), time throttled and
+   * pauses, per direction.
+   *
+   * @since 0.1.0
+   */
+  public BandwidthMetrics bandwidthMetrics() {
+    return bandwidth.snapshot();
+  }
+
+  /** The peak-bandwidth buckets (tests read their tokens). */
+  BandwidthLimiter bandwidthLimiter() {
+    return bandwidth;
   }
 
   /** Event loop {@code i} (tests: inject a failure on a loop). */
@@ -414,7 +544,13 @@ public final class ListenerServer implements AutoCloseable {
     }
     EventLoop[] ls = loops;
     Acceptor a = acceptor;
-    ls[0].execute(a::closeNow);
+    if (a != null) {
+      ls[0].execute(a::closeNow);
+    }
+    UdpListener u = udp;
+    if (u != null) {
+      u.stopping = true; // new flows are refused; open ones forward until they go idle or the grace ends
+    }
     HttpContext http = httpContext;
     if (http != null) {
       http.draining = true; // idle keep-alive connections close now, busy ones after their response
@@ -495,9 +631,15 @@ public final class ListenerServer implements AutoCloseable {
     private java.io.OutputStream failStopOut;
     private int maxConnections;
     private ConnectionBudget budget = ConnectionBudget.processDefault();
+    private UdpSettings udpSettings = UdpSettings.defaults();
+    private LongSupplier bandwidthClock = System::nanoTime;
 
     private Builder(LoadBalancer pool) {
       this.pool = Objects.requireNonNull(pool, "pool");
+      if (pool.listener() == null) {
+        throw new IllegalArgumentException("pool must be built for a listener (LoadBalancers.builder(listener)) to"
+            + " be served by a ListenerServer, was the client-side pool '" + pool.name() + "'");
+      }
       try {
         this.bindAddress = InetAddress.getByAddress(new byte[4]);
       } catch (UnknownHostException e) {
@@ -652,6 +794,23 @@ public final class ListenerServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * UDP: the flows' idle timeout, the largest datagram and the cap on flows (default
+     * {@link UdpSettings#defaults()}); ignored by other listeners.
+     *
+     * @since 0.1.0
+     */
+    public Builder udp(UdpSettings settings) {
+      this.udpSettings = Objects.requireNonNull(settings, "listenerServer.udp");
+      return this;
+    }
+
+    /** The clock of the peak-bandwidth buckets ({@code System.nanoTime()} scale); tests move it by hand. */
+    Builder bandwidthClock(LongSupplier clock) {
+      this.bandwidthClock = Objects.requireNonNull(clock, "bandwidthClock");
+      return this;
+    }
+
     /** The access logger (default SLF4J {@code io.lb4j.access}); tests capture lines with their own. */
     Builder accessLog(Logger logger) {
       this.accessLog = Objects.requireNonNull(logger, "accessLog");
@@ -661,9 +820,8 @@ public final class ListenerServer implements AutoCloseable {
     /**
      * Builds the server (not started).
      *
-     * @throws IllegalStateException when a PROXY protocol header is asked for a Layer-7 listener, an HTTPS
-     *     listener has no TLS context, the protocol is UDP, or a backend is the listener's own fixed address
-     *     and port
+     * @throws IllegalStateException when a PROXY protocol header is asked for a Layer-7 or UDP listener, an
+     *     HTTPS listener has no TLS context, or a backend is the listener's own fixed address and port
      */
     public ListenerServer build() {
       Listener l = pool.listener();
@@ -672,8 +830,6 @@ public final class ListenerServer implements AutoCloseable {
               + l.frontendProtocol());
       checkState(l.frontendProtocol() != Protocol.HTTPS || sslContext != null,
           "listenerServer.sslContext is required for an HTTPS listener (listener " + l.name() + ")");
-      checkState(l.frontendProtocol() == Protocol.TCP || l.frontendProtocol().isLayer7(),
-          "listener.frontendProtocol " + l.frontendProtocol() + " is not served (expected: TCP, HTTP or HTTPS)");
       if (l.frontendPort() != 0) {
         rejectSelfLoop(pool, l, new InetSocketAddress(bindAddress, l.frontendPort()));
       }

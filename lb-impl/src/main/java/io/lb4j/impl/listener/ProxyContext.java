@@ -17,9 +17,11 @@ final class ProxyContext {
   final ProxyProtocol proxyProtocol;
   /** The listener's connection cap and process budget: a closing connection gives its slot back. */
   final Admission admission;
+  /** The listener's peak-bandwidth buckets, shared by every connection and loop; caps change in place. */
+  final BandwidthLimiter bandwidth;
 
   ProxyContext(Listener listener, LoadBalancer pool, MetricsRecorder metrics, long connectTimeoutNanos,
-      int maxConnectAttempts, ProxyProtocol proxyProtocol, Admission admission) {
+      int maxConnectAttempts, ProxyProtocol proxyProtocol, Admission admission, BandwidthLimiter bandwidth) {
     this.listener = listener;
     this.pool = pool;
     this.metrics = metrics;
@@ -28,6 +30,7 @@ final class ProxyContext {
     this.idleTimeoutNanos = listener.idleTimeout().toNanos();
     this.proxyProtocol = proxyProtocol;
     this.admission = admission;
+    this.bandwidth = bandwidth;
   }
 
   /** A client connection closed: counted, and its admission slot given back (may resume accepting). */

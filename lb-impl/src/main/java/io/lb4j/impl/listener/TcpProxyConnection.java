@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * are written; the connection closes when both directions have ended, on an error, or when idle for the
  * listener's idle timeout.
  *
+ * <p>A listener's peak bandwidth gates each direction's reads ({@link Throttle}): over the budget a side is
+ * not read, as when the other side's buffer is full, until the tokens are there.
+ *
  * <p>The backend is selected through the pool with the client's address (source-IP persistence applies),
  * and a failed connect is reported and retried on another backend, up to the configured attempts.
  */
@@ -35,6 +38,9 @@ final class TcpProxyConnection extends IoHandler {
   private final SelectionKey clientKey;
   private final InetSocketAddress clientAddress;
   private final BackendDialer dialer;
+  /** Peak bandwidth: client-to-backend and backend-to-client reads. */
+  private final Throttle upThrottle;
+  private final Throttle downThrottle;
   private BackendConnection backend;
   private long lastActivity;
   /** Bytes from client to backend, ready to write, or null. */
@@ -56,6 +62,8 @@ final class TcpProxyConnection extends IoHandler {
     this.clientKey = client.register(loop.selector(), 0, this);
     this.dialer = new BackendDialer(ctx, loop, this, null);
     this.lastActivity = System.nanoTime();
+    this.upThrottle = new Throttle(ctx.bandwidth.upstream, loop, this::resumeReading);
+    this.downThrottle = new Throttle(ctx.bandwidth.downstream, loop, this::resumeReading);
   }
 
   /** Takes over an accepted client channel; runs on {@code loop}. */
@@ -143,8 +151,14 @@ final class TcpProxyConnection extends IoHandler {
    */
   private void readClient() throws IOException {
     for (int i = 0; i < MAX_READS_PER_EVENT && up == null && !clientEof; i++) {
+      int allowed = upThrottle.allowance(buffers.bufferSize());
+      if (allowed == 0) {
+        break; // over the peak bandwidth: read again when the throttle resumes
+      }
       ByteBuffer b = buffers.acquire();
+      b.limit(allowed);
       int n = client.read(b);
+      upThrottle.consumed(n);
       if (n <= 0) {
         buffers.release(b);
         clientEof = n < 0;
@@ -165,8 +179,14 @@ final class TcpProxyConnection extends IoHandler {
   /** The backend-to-client twin of {@link #readClient()}. */
   private void readBackend() throws IOException {
     for (int i = 0; i < MAX_READS_PER_EVENT && down == null && !backendEof; i++) {
+      int allowed = downThrottle.allowance(buffers.bufferSize());
+      if (allowed == 0) {
+        break;
+      }
       ByteBuffer b = buffers.acquire();
+      b.limit(allowed);
       int n = backend.channel.read(b);
+      downThrottle.consumed(n);
       if (n <= 0) {
         buffers.release(b);
         backendEof = n < 0;
@@ -224,13 +244,18 @@ final class TcpProxyConnection extends IoHandler {
     }
   }
 
-  /** Reads a side only while the buffer towards the other side is empty: that is the back-pressure. */
+  /**
+   * Reads a side only while the buffer towards the other side is empty and the peak bandwidth allows: that is
+   * the back-pressure.
+   */
   private void updateInterest() {
     if (backend == null) {
       return;
     }
-    int clientOps = (!clientEof && up == null ? SelectionKey.OP_READ : 0) | (down != null ? SelectionKey.OP_WRITE : 0);
-    int backendOps = (!backendEof && down == null ? SelectionKey.OP_READ : 0) | (up != null ? SelectionKey.OP_WRITE : 0);
+    int clientOps = (!clientEof && up == null && !upThrottle.paused() ? SelectionKey.OP_READ : 0)
+        | (down != null ? SelectionKey.OP_WRITE : 0);
+    int backendOps = (!backendEof && down == null && !downThrottle.paused() ? SelectionKey.OP_READ : 0)
+        | (up != null ? SelectionKey.OP_WRITE : 0);
     if (clientKey.interestOps() != clientOps) {
       clientKey.interestOps(clientOps);
     }
@@ -245,7 +270,19 @@ final class TcpProxyConnection extends IoHandler {
    */
   private void armTimer() {
     if (!closed) {
-      loop.armBy(this, dialer.isConnecting() ? dialer.connectDeadline() : lastActivity + ctx.idleTimeoutNanos);
+      loop.armBy(this, dialer.isConnecting() ? dialer.connectDeadline() : activeSince() + ctx.idleTimeoutNanos);
+    }
+  }
+
+  /** The last activity, counting the time a throttle held a side as activity (a held sender is not idle). */
+  private long activeSince() {
+    return downThrottle.activeSince(upThrottle.activeSince(lastActivity));
+  }
+
+  /** A throttle's budget refilled: read that side again. */
+  private void resumeReading() {
+    if (!closed) {
+      updateInterest();
     }
   }
 
@@ -260,7 +297,7 @@ final class TcpProxyConnection extends IoHandler {
       } catch (IOException e) {
         close(true);
       }
-    } else if (nowNanos - lastActivity >= ctx.idleTimeoutNanos) {
+    } else if (nowNanos - activeSince() >= ctx.idleTimeoutNanos) {
       log.debug("{}: closing connection from {} idle for {}", ctx.listener.name(), clientAddress,
           ctx.listener.idleTimeout());
       close(false);
@@ -293,6 +330,8 @@ final class TcpProxyConnection extends IoHandler {
       backend.close(buffers);
     }
     dialer.close();
+    upThrottle.close();
+    downThrottle.close();
     buffers.release(up);
     buffers.release(down);
     up = null;

@@ -1,6 +1,6 @@
 package io.lb4j.impl.persistence;
 
-import io.lb4j.impl.persistence.CookieKeyRing.Key;
+import io.lb4j.impl.persistence.KeyRing.Key;
 import java.security.MessageDigest;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +25,7 @@ final class InsertedCookieCodec {
 
   private static final int CACHE_SIZE = 4096;
 
-  private final CookieKeyRing keys;
+  private final KeyRing keys;
   // Benign races: entries are immutable (final fields), so a reader sees either a complete entry or an
   // older/absent one, which only costs a re-validation. No lock or volatile is needed for correctness.
   private final VerifiedCookie[] verified = new VerifiedCookie[CACHE_SIZE];
@@ -33,7 +33,7 @@ final class InsertedCookieCodec {
   // fleet peer signed) the tokens of every member are derived again on the first unknown token.
   private final Set<String> members = ConcurrentHashMap.newKeySet();
 
-  InsertedCookieCodec(CookieKeyRing keys) {
+  InsertedCookieCodec(KeyRing keys) {
     this.keys = keys;
   }
 

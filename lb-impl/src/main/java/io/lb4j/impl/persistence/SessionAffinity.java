@@ -108,7 +108,7 @@ public abstract class SessionAffinity {
   public static final class Builder {
     private final SessionPersistence policy;
     private boolean secure;
-    private CookieKeyRing keys;
+    private KeyRing keys;
     private Clock clock = Clock.systemUTC();
     private LongSupplier nanoTime = System::nanoTime;
 
@@ -123,7 +123,7 @@ public abstract class SessionAffinity {
     }
 
     /** The keys that sign inserted cookies (default: a random key, valid for this instance only). */
-    public Builder keys(CookieKeyRing keys) {
+    public Builder keys(KeyRing keys) {
       this.keys = Objects.requireNonNull(keys, "keys");
       return this;
     }
@@ -146,7 +146,7 @@ public abstract class SessionAffinity {
         case SOURCE_IP:
           return new SourceIp(policy, nanoTime);
         case INSERT_COOKIE:
-          return new InsertCookie(policy, keys != null ? keys : CookieKeyRing.random(), clock, secure);
+          return new InsertCookie(policy, keys != null ? keys : KeyRing.random(), clock, secure);
         case SERVER_COOKIE:
           return new ServerCookie(policy, nanoTime, clock);
         default:
@@ -282,7 +282,7 @@ public abstract class SessionAffinity {
 
   /**
    * Inserted cookie: stateless. The cookie carries a signed, expiring token of the backend; any balancer
-   * holding the same {@link CookieKeyRing} honours it. A cookie is re-issued when more than half of its
+   * holding the same {@link KeyRing} honours it. A cookie is re-issued when more than half of its
    * lifetime has passed, so an active session does not expire mid-use while most responses carry no
    * {@code Set-Cookie}.
    */
@@ -293,7 +293,7 @@ public abstract class SessionAffinity {
     private final String attributes;
     private final long timeoutSeconds;
 
-    InsertCookie(SessionPersistence policy, CookieKeyRing keys, Clock clock, boolean secure) {
+    InsertCookie(SessionPersistence policy, KeyRing keys, Clock clock, boolean secure) {
       super(policy);
       this.codec = new InsertedCookieCodec(keys);
       this.clock = clock;

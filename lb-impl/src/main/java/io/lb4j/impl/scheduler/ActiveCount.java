@@ -1,31 +1,34 @@
 package io.lb4j.impl.scheduler;
 
+import io.lb4j.api.scheduler.ActiveRequests;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * One backend's active (picked, not yet released) requests. Thread-safe, lock-free. Kept across updates
- * by backend id, so a drained, disabled or unhealthy backend keeps its count.
+ * One backend's requests in flight (selected, not yet released): lb4j's {@link ActiveRequests}.
+ * Thread-safe, lock-free. A pool keeps one per member for the member's lifetime, so a drained, disabled or
+ * unhealthy backend keeps its count and a backend added again starts at zero.
  *
  * <p>Padded on both sides so that counters of different backends, allocated one after another, do not
  * share a cache line: without it, every pick on one backend would slow picks on its neighbours.
  */
-final class ActiveCount extends ActiveCountValue {
+final class ActiveCount extends ActiveCountValue implements ActiveRequests {
   @SuppressWarnings("unused")
   private long p10, p11, p12, p13, p14, p15, p16, p17;
 
   /** One more active request. */
-  void increment() {
+  @Override
+  public void increment() {
     VALUE.getAndAdd(this, 1);
   }
 
   /**
-   * One fewer active request, but never below zero. A release with no matching pick is ignored only
-   * when the count is already 0: after a backend is removed and re-added its count starts over, and a
-   * release of a request picked before the removal then lowers the new count (it reads one too low until
-   * the new request ends). Telling the two apart would need a generation per pick in the selection.
+   * One fewer active request, but never below zero. Each request ends on the counter it started on (the
+   * pick carries it), so a release never lowers another membership's count; the floor only guards
+   * against a caller that releases twice.
    */
-  void decrement() {
+  @Override
+  public void decrement() {
     int v;
     do {
       v = (int) VALUE.getVolatile(this);
@@ -39,8 +42,14 @@ final class ActiveCount extends ActiveCountValue {
    * An opaque read: a pick only needs a recent value to compare loads (it races with other picks
    * anyway); the count itself stays exact because every change is an atomic read-modify-write.
    */
-  int get() {
+  @Override
+  public int get() {
     return (int) VALUE.getOpaque(this);
+  }
+
+  @Override
+  public String toString() {
+    return String.valueOf(get());
   }
 }
 

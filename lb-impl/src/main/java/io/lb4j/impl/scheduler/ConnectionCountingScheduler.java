@@ -1,123 +1,89 @@
 package io.lb4j.impl.scheduler;
 
-import io.lb4j.api.Backend;
+import io.lb4j.api.RequestContext;
+import io.lb4j.api.scheduler.ActiveRequests;
 import io.lb4j.api.scheduler.Candidate;
-import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
+import io.lb4j.api.scheduler.Picker;
 import io.lb4j.api.scheduler.Scheduler;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Objects;
+import java.util.List;
 
 /**
- * The shared part of the schedulers that count active requests ({@code wlc}, {@code p2c}): the snapshot
- * of eligible entries, the per-backend counts kept across updates by backend id, and release.
- * Thread-safe; picks and releases are lock-free and allocation-free.
+ * The shared part of the schedulers that choose by requests in flight ({@code wlc}, {@code p2c}): a picker
+ * over the eligible candidates' weights and their {@link ActiveRequests}, and the striped sequence that
+ * spreads their choices. Thread-safe; picks are lock-free and allocation-free.
  *
- * <p><b>Counts.</b> A pick increments the chosen backend's count; {@link #release} decrements it, never
- * below zero. The count of a backend lives as long as the backend is in the candidate set, whatever its
- * health, weight or enabled flag (a draining backend's connections stay counted); a backend left out of
- * an update loses its count, and a later {@code release} for it is a no-op; if it comes back, its count
- * starts at 0 and releases of requests picked before it left lower the new count (see
- * {@link ActiveCount#decrement}). Two picks that race may see the same counts and choose the same
+ * <p><b>Counts.</b> The scheduler keeps none: it reads the counts the candidates carry, which the caller
+ * (a load balancer) raises when it sends a request and lowers when the request ends, on the counter of the
+ * very membership the request was sent to. So a backend's count lives exactly as long as the caller's
+ * counter (a backend removed and added again starts at zero), and a draining backend's requests stay
+ * counted while it is a candidate. Two picks that race may see the same counts and choose the same
  * backend; the counts themselves are never lost.
  */
 abstract class ConnectionCountingScheduler implements Scheduler {
 
   /**
-   * Immutable after construction; published through a volatile field. The eligible backends are kept as
-   * parallel arrays rather than an array of entry objects, so a scan reads weights and count references
-   * sequentially and only dereferences the counts: one cache miss per backend instead of two.
+   * Immutable after construction. The eligible backends are kept as parallel arrays rather than an array
+   * of entry objects, so a scan reads weights and count references sequentially and only dereferences the
+   * counts: one cache miss per backend instead of two.
    */
-  static final class Snapshot {
+  abstract static class CountingPicker implements Picker {
     final PickResult[] results;
     final int[] weights;
     /** cumulativeWeights[i] = weights[0] + ... + weights[i]; at most 100 x 1,048,575, so an int. */
     final int[] cumulativeWeights;
-    final ActiveCount[] active;
-    final Map<String, ActiveCount> counts;
+    final ActiveRequests[] active;
+    final StripedSequence sequence;
     /** Returned when there is no eligible backend. */
     final PickResult none;
 
-    Snapshot(PickResult[] results, int[] weights, ActiveCount[] active, Map<String, ActiveCount> counts,
-        PickResult none) {
-      this.results = results;
-      this.weights = weights;
-      this.cumulativeWeights = new int[weights.length];
+    CountingPicker(CandidateSet set, StripedSequence sequence) {
+      int n = set.eligible.size();
+      this.results = new PickResult[n];
+      this.weights = new int[n];
+      this.active = new ActiveRequests[n];
+      this.cumulativeWeights = new int[n];
       int sum = 0;
-      for (int i = 0; i < weights.length; i++) {
+      for (int i = 0; i < n; i++) {
+        Candidate c = set.eligible.get(i);
+        results[i] = PickResult.of(c);
+        weights[i] = c.weight();
+        active[i] = c.activeRequests();
         sum += weights[i];
         cumulativeWeights[i] = sum;
       }
-      this.active = active;
-      this.counts = counts;
-      this.none = none;
+      this.sequence = sequence;
+      this.none = set.none;
     }
   }
 
   final StripedSequence sequence;
-  volatile Snapshot snapshot;
+  private volatile CountingPicker picker;
 
   ConnectionCountingScheduler(long seed) {
     this.sequence = new StripedSequence(seed);
-    this.snapshot = new Snapshot(new PickResult[0], new int[0], new ActiveCount[0], Map.of(),
-        PickResult.noBackend(NoBackendReason.NO_BACKENDS));
+    this.picker = newPicker(CandidateSet.of(List.of()));
   }
 
-  /**
-   * Builds and publishes a new snapshot. Counts of backends present before are carried over (the same
-   * {@link ActiveCount} object), so picks and releases racing with the update are never lost.
-   */
-  @Override
-  public synchronized void update(Collection<Candidate> candidates) {
-    CandidateSet set = CandidateSet.of(candidates);
-    Map<String, ActiveCount> old = snapshot.counts;
-    Map<String, ActiveCount> counts = new HashMap<>(set.all.size() * 2);
-    for (Candidate c : set.all) {
-      String id = c.backend().id();
-      ActiveCount count = old.get(id);
-      counts.put(id, count != null ? count : new ActiveCount());
-    }
-    int n = set.eligible.size();
-    PickResult[] results = new PickResult[n];
-    int[] weights = new int[n];
-    ActiveCount[] active = new ActiveCount[n];
-    for (int i = 0; i < n; i++) {
-      Candidate c = set.eligible.get(i);
-      results[i] = PickResult.of(c.backend());
-      weights[i] = c.weight();
-      active[i] = counts.get(c.backend().id());
-    }
-    snapshot = new Snapshot(results, weights, active, Map.copyOf(counts), set.none);
-  }
+  /** The algorithm's picker over {@code set}. */
+  abstract CountingPicker newPicker(CandidateSet set);
 
-  /** Counts a request that session persistence sent to {@code backend} without a pick. */
   @Override
-  public void acquire(Backend backend) {
-    ActiveCount count = snapshot.counts.get(Objects.requireNonNull(backend, "backend").id());
-    if (count != null) {
-      count.increment();
-    }
+  public PickResult pick(RequestContext context) {
+    return picker.pick(context);
   }
 
   @Override
-  public void release(Backend backend) {
-    ActiveCount count = snapshot.counts.get(Objects.requireNonNull(backend, "backend").id());
-    if (count != null) {
-      count.decrement();
-    }
+  public synchronized Picker update(Collection<Candidate> candidates) {
+    CountingPicker next = newPicker(CandidateSet.of(candidates));
+    picker = next;
+    return next;
   }
 
-  @Override
-  public boolean countsActiveRequests() {
-    return true;
-  }
-
-  @Override
-  public int activeRequests(Backend backend) {
-    ActiveCount count = snapshot.counts.get(Objects.requireNonNull(backend, "backend").id());
-    return count == null ? 0 : count.get();
+  /** Eligible backends in the current picker; for toString. */
+  int eligible() {
+    return picker.results.length;
   }
 
   /**

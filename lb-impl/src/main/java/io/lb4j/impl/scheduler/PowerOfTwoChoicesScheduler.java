@@ -1,6 +1,7 @@
 package io.lb4j.impl.scheduler;
 
 import io.lb4j.api.RequestContext;
+import io.lb4j.api.scheduler.ActiveRequests;
 import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 
@@ -14,7 +15,7 @@ import io.lb4j.api.scheduler.SchedulingAlgorithm;
  * <p>The random numbers come from the scheduler's striped sequence run through a 64-bit mixer (the
  * SplitMix64 idea: consecutive integers, multiplied by the golden gamma and avalanched, are a good
  * stream), so there is no shared random state to contend on and a seeded scheduler is reproducible per
- * thread. An update resets nothing but the snapshot: counts carry over by id.
+ * thread. An update resets nothing but the picker: the counts are the candidates'.
  */
 final class PowerOfTwoChoicesScheduler extends ConnectionCountingScheduler {
 
@@ -28,33 +29,31 @@ final class PowerOfTwoChoicesScheduler extends ConnectionCountingScheduler {
   }
 
   @Override
-  public PickResult pick(RequestContext context) {
-    Snapshot s = snapshot;
-    ActiveCount[] active = s.active;
-    int n = active.length;
-    if (n <= 1) {
-      if (n == 0) {
-        return s.none;
+  CountingPicker newPicker(CandidateSet set) {
+    return new CountingPicker(set, sequence) {
+      @Override
+      public PickResult pick(RequestContext context) {
+        ActiveRequests[] active = this.active;
+        int n = active.length;
+        if (n <= 1) {
+          return n == 0 ? none : results[0];
+        }
+        long r = RequestContext.mix64(sequence.next() * 0x9E3779B97F4A7C15L);
+        // i in proportion to weight (from r's top half), so that ties (nothing in flight) split traffic by
+        // weight; j uniform in [0, n - 1) by multiply-shift on r's low half, shifted past i, so j != i.
+        int i = weightedIndex(cumulativeWeights, r);
+        int j = (int) (((r & 0xFFFFFFFFL) * (n - 1)) >>> 32);
+        if (j >= i) {
+          j++;
+        }
+        int winner = lessLoaded(active[j].get(), weights[j], active[i].get(), weights[i]) ? j : i;
+        return results[winner];
       }
-      active[0].increment();
-      return s.results[0];
-    }
-    long r = RequestContext.mix64(sequence.next() * 0x9E3779B97F4A7C15L);
-    // i in proportion to weight (from r's top half), so that ties (nothing in flight) split traffic by
-    // weight; j uniform in [0, n - 1) by multiply-shift on r's low half, shifted past i, so j != i.
-    int i = weightedIndex(s.cumulativeWeights, r);
-    int j = (int) (((r & 0xFFFFFFFFL) * (n - 1)) >>> 32);
-    if (j >= i) {
-      j++;
-    }
-    int[] weights = s.weights;
-    int winner = lessLoaded(active[j].get(), weights[j], active[i].get(), weights[i]) ? j : i;
-    active[winner].increment();
-    return s.results[winner];
+    };
   }
 
   @Override
   public String toString() {
-    return "p2c scheduler, " + snapshot.results.length + " eligible";
+    return "p2c scheduler, " + eligible() + " eligible";
   }
 }

@@ -4,6 +4,7 @@ import io.lb4j.api.RequestContext;
 import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
+import io.lb4j.api.scheduler.Picker;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import java.util.Arrays;
@@ -46,20 +47,45 @@ final class RingHashScheduler implements Scheduler {
 
   private static final PickResult NO_HASH_KEY = PickResult.noBackend(NoBackendReason.NO_HASH_KEY);
 
-  /** Immutable after construction; published through a volatile field. */
-  private static final class Ring {
+  /** The picker: immutable after construction. */
+  private static final class Ring implements Picker {
     final long[] entries;
     final PickResult[] owners;
     final int[] bucketStart; // bucketStart[b] = first entry whose position's top bits are >= b
     final int shift;
     final PickResult none;
+    final boolean addressFirst;
 
-    Ring(long[] entries, PickResult[] owners, int[] bucketStart, int shift, PickResult none) {
+    Ring(long[] entries, PickResult[] owners, int[] bucketStart, int shift, PickResult none, boolean addressFirst) {
       this.entries = entries;
       this.owners = owners;
       this.bucketStart = bucketStart;
       this.shift = shift;
       this.none = none;
+      this.addressFirst = addressFirst;
+    }
+
+    /**
+     * Picks the owner of the request's key. With no eligible backend, returns that reason (before looking
+     * at the key); with eligible backends but neither an address nor a key, {@link NoBackendReason#NO_HASH_KEY}.
+     */
+    @Override
+    public PickResult pick(RequestContext context) {
+      if (none != null) {
+        return none;
+      }
+      long key;
+      if (addressFirst ? context.clientAddress() != null : !context.hasHashKey()) {
+        if (context.clientAddress() == null) {
+          return NO_HASH_KEY;
+        }
+        key = context.clientAddressHash();
+      } else if (context.hasHashKey()) {
+        key = context.hashKey();
+      } else {
+        return NO_HASH_KEY;
+      }
+      return owners[(int) (find(this, RequestContext.mix64(key)) & OWNER_MASK)];
     }
   }
 
@@ -74,7 +100,7 @@ final class RingHashScheduler implements Scheduler {
     this.algorithm = algorithm;
     this.addressFirst = algorithm == SchedulingAlgorithm.SOURCE_IP_HASH;
     this.ring = new Ring(new long[0], new PickResult[0], new int[] {0, 0}, 63,
-        PickResult.noBackend(NoBackendReason.NO_BACKENDS));
+        PickResult.noBackend(NoBackendReason.NO_BACKENDS), addressFirst);
   }
 
   @Override
@@ -82,28 +108,9 @@ final class RingHashScheduler implements Scheduler {
     return algorithm;
   }
 
-  /**
-   * Picks the owner of the request's key. With no eligible backend, returns that reason (before looking
-   * at the key); with eligible backends but neither an address nor a key, {@link NoBackendReason#NO_HASH_KEY}.
-   */
   @Override
   public PickResult pick(RequestContext context) {
-    Ring r = ring;
-    if (r.none != null) {
-      return r.none;
-    }
-    long key;
-    if (addressFirst ? context.clientAddress() != null : !context.hasHashKey()) {
-      if (context.clientAddress() == null) {
-        return NO_HASH_KEY;
-      }
-      key = context.clientAddressHash();
-    } else if (context.hasHashKey()) {
-      key = context.hashKey();
-    } else {
-      return NO_HASH_KEY;
-    }
-    return r.owners[(int) (find(r, RequestContext.mix64(key)) & OWNER_MASK)];
+    return ring.pick(context);
   }
 
   /** The first ring entry at or after hash {@code h}, wrapping to the first entry past the end. */
@@ -121,7 +128,7 @@ final class RingHashScheduler implements Scheduler {
   }
 
   @Override
-  public synchronized void update(Collection<Candidate> candidates) {
+  public synchronized Picker update(Collection<Candidate> candidates) {
     CandidateSet set = CandidateSet.of(candidates);
     List<Candidate> eligible = set.eligible;
     if (eligible.size() > MAX_OWNERS) {
@@ -136,7 +143,7 @@ final class RingHashScheduler implements Scheduler {
     int[] replicas = new int[eligible.size()];
     int points = 0;
     for (int i = 0; i < owners.length; i++) {
-      owners[i] = PickResult.of(eligible.get(i).backend());
+      owners[i] = PickResult.of(eligible.get(i));
       int weight = eligible.get(i).weight();
       replicas[i] = Math.max(1, (POINTS_AT_LARGEST_WEIGHT * weight + largestWeight - 1) / largestWeight);
       points += replicas[i];
@@ -163,7 +170,9 @@ final class RingHashScheduler implements Scheduler {
       }
       bucketStart[b] = e;
     }
-    ring = new Ring(entries, owners, bucketStart, shift, set.none);
+    Ring next = new Ring(entries, owners, bucketStart, shift, set.none, addressFirst);
+    ring = next;
+    return next;
   }
 
   /** Ring size in points; for tests. */

@@ -1,5 +1,6 @@
 package io.lb4j.impl.scheduler;
 
+import io.lb4j.api.scheduler.ActiveRequests;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import java.util.Objects;
@@ -21,8 +22,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *       tens of thousands of backends with co-prime weights, whose cycle exceeds 1 MiB as a table).
  *       Threads pick from a few independent counter
  *       stripes, so across threads the shares are exact once every stripe has made whole cycles.
- *   <li>{@code wlc}, {@code p2c}: active-request counts are kept by backend id, whatever the backend's
- *       health, weight or enabled flag; a removed backend's count is dropped.
+ *   <li>{@code wlc}, {@code p2c}: nothing but the picker; they read the requests in flight from the
+ *       candidates' {@link io.lb4j.api.scheduler.ActiveRequests}, which the caller keeps (a load balancer
+ *       keeps one per member; {@link #activeRequests()} makes one for a scheduler used on its own).
  *   <li>{@code sch}, {@code tch}: the hash ring is rebuilt; only keys of a backend that left or joined move.
  * </ul>
  *
@@ -96,6 +98,18 @@ public final class Schedulers {
   /** Consistent hash on the request's hash key ({@code tch}/{@code qch}), weighted ring. */
   public static Scheduler consistentHash() {
     return create(SchedulingAlgorithm.CONSISTENT_HASH);
+  }
+
+  /**
+   * A new count of requests in flight for one backend, starting at zero: what a caller that uses a
+   * connection-aware scheduler on its own puts in each {@link io.lb4j.api.scheduler.Candidate} (a load
+   * balancer keeps its own). Thread-safe, lock-free, padded against false sharing.
+   *
+   * @return the counter
+   * @since 0.1.0
+   */
+  public static ActiveRequests activeRequests() {
+    return new ActiveCount();
   }
 
   private static long randomSeed() {

@@ -124,7 +124,7 @@ final class WrrSchedule {
     int[] weights = new int[n];
     int gcd = 0;
     for (int i = 0; i < n; i++) {
-      results[i] = PickResult.of(eligible.get(i).backend());
+      results[i] = PickResult.of(eligible.get(i));
       weights[i] = weighted ? eligible.get(i).weight() : rampPercent(eligible.get(i));
       gcd = gcd(gcd, weights[i]);
     }

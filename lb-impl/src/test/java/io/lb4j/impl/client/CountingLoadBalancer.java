@@ -117,6 +117,21 @@ final class CountingLoadBalancer implements LoadBalancer {
   }
 
   @Override
+  public boolean awaitHealthy(int backends, Duration timeout) throws InterruptedException {
+    return lb.awaitHealthy(backends, timeout);
+  }
+
+  @Override
+  public CompletableFuture<Void> whenHealthy(int backends) {
+    return lb.whenHealthy(backends);
+  }
+
+  @Override
+  public io.lb4j.api.PoolSettings settings() {
+    return lb.settings();
+  }
+
+  @Override
   public void addBackend(Backend backend) {
     lb.addBackend(backend);
   }

@@ -157,6 +157,23 @@ class HealthCheckFindingsTest {
   }
 
   @Test
+  void udpBackend_isNotProbedWithATcpConnect_andItsCheckIsDescribed() {
+    // A TCP server on the UDP port: a TCP connect would succeed and wrongly blame the UDP check.
+    Loop.App app = loop.app();
+    LoadBalancer pool = loop.pool(Listener.builder("dns", Protocol.UDP, 0).healthCheck(HealthCheckPolicy.builder()
+        .type(HealthCheckType.UDP).udpRequest("ping").udpExpectedResponse("pong").interval(Duration.ofMillis(20))
+        .responseTimeout(Duration.ofMillis(200)).unhealthyThreshold(1).build()).build(), app.backend("a"));
+    Loop.await("a failed check", () -> HealthCheckFindings.failed(pool.view().get(0).lastCheck()));
+
+    Report report = diagnostics.examine(pool);
+
+    assertThat(report.findings(FindingCode.CHECK_FAILS_PORT_OPEN)).isEmpty();
+    Finding f = only(report, FindingCode.BACKEND_UNHEALTHY);
+    assertThat(f.evidence()).containsEntry("trafficPort", app.host + ":" + app.port() + " (UDP: not probed)")
+        .containsEntry("check", "UDP request 'ping' expecting 'pong' on port " + app.port());
+  }
+
+  @Test
   void unhealthyBackends_probesNoMoreThanTheCap() {
     Loop.App app = loop.app().status("/health", 404);
     LoadBalancer pool = checkedPool(fastHttp().path("/health").build(), app.backend("a"));

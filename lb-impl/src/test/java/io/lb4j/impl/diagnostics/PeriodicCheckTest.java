@@ -140,6 +140,19 @@ class PeriodicCheckTest {
       try (ServerSocket back = new ServerSocket()) {
         back.setReuseAddress(true);
         back.bind(new InetSocketAddress(host, port), 50);
+        // Accept (and close) every probe: a socket that never accepts fills its backlog within a second of
+        // 20 ms probes, and the backend turns unhealthy again before a loaded machine sees it healthy.
+        Thread acceptor = new Thread(() -> {
+          while (!back.isClosed()) {
+            try {
+              back.accept().close();
+            } catch (java.io.IOException closed) {
+              return;
+            }
+          }
+        }, "periodic-check-test-backend");
+        acceptor.setDaemon(true);
+        acceptor.start();
         Loop.await("the finding cleared", () -> {
           check.runOnce();
           return changes.stream().anyMatch(c -> c.kind() == Kind.CLEARED

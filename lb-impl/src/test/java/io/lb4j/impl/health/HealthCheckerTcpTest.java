@@ -323,27 +323,37 @@ class HealthCheckerTcpTest {
   }
 
   @Test
-  void close_endsThisCheckersThreadBeforeReturning() {
+  void checkersShareOneProbeThread_closeStopsOnlyItsOwnProbes_andTheLastCloseEndsTheThread() throws Exception {
     TcpTestBackend server = track(Loopback.tcp(Loopback.nextHost()));
-    Transitions transitions = new Transitions();
-    HealthChecker checker = HealthChecker.builder(fast().build()).build();
-    checker.onTransition(transitions);
-    checker.add(Backend.of("a", server.host(), server.port()));
-    // Only the threads this start() created: other checkers in the JVM (other tests) may have theirs.
-    Set<Thread> before = healthThreads();
-    checker.start();
-    checker.start();
-    Set<Thread> own = healthThreads();
-    own.removeAll(before);
-    assertThat(own).as("one probe thread, also when started twice").hasSize(1);
-    transitions.next();
+    TcpTestBackend other = track(Loopback.tcp(Loopback.nextHost()));
+    Transitions first = new Transitions();
+    Transitions second = new Transitions();
+    HealthChecker a = HealthChecker.builder(fast().build()).build();
+    HealthChecker b = HealthChecker.builder(fast().build()).build();
+    a.onTransition(first);
+    b.onTransition(second);
+    a.add(Backend.of("a", server.host(), server.port()));
+    b.add(Backend.of("b", other.host(), other.port()));
+    a.start();
+    a.start();
+    b.start();
+    assertThat(healthThreads()).as("one probe thread for every checker, also when started twice").hasSize(1);
+    first.next();
+    second.next();
 
-    checker.close();
+    a.close();
+    assertThat(healthThreads()).as("still used by the other checker").hasSize(1);
+    server.stop();
+    other.stop();
+    assertThat(second.next().to()).isEqualTo(UNHEALTHY); // the other checker still probes
+    assertThat(a.metrics().inFlight()).as("a closed checker's probes").isZero();
 
-    assertThat(own).noneMatch(Thread::isAlive);
-    checker.close();
-    assertThatThrownBy(() -> checker.add(Backend.of("b", server.host(), server.port())))
+    b.close();
+    await("no probe thread once the last checker closed", () -> healthThreads().isEmpty());
+    a.close();
+    assertThatThrownBy(() -> a.add(Backend.of("b", server.host(), server.port())))
         .isInstanceOf(IllegalStateException.class).hasMessage("health checker is closed");
+    assertThat(first.all).as("the closed checker saw its server stop").hasSize(1);
   }
 
   @Test
@@ -429,7 +439,7 @@ class HealthCheckerTcpTest {
     // Started minus finished is what is in flight (nothing is aborted here); a snapshot reads the
     // started count first, so a probe ending or starting while it is taken cannot inflate it.
     for (int i = 0; i < 20; i++) {
-      HealthCheckMetrics m = checker.metrics();
+      ProbeMetrics m = checker.metrics();
       assertThat(m.probesStarted() - m.probesSucceeded() - m.probesFailed()).as("probes in flight, cap 1")
           .isBetween(0L, 1L);
     }

@@ -16,7 +16,7 @@ class MetricsTest {
     stats.started(2_050_000); // 2.05 ms
     stats.started(-5); // early: counts as 0
 
-    HealthCheckMetrics m = new HealthCheckMetrics(stats, 0);
+    ProbeMetrics m = new ProbeMetrics(stats, 0);
 
     assertThat(m.probesStarted()).isEqualTo(100);
     assertThat(m.latenessPercentile(50)).isEqualTo(Duration.ofNanos(100_000));
@@ -29,7 +29,7 @@ class MetricsTest {
   void latenessBeyondTheLastBucket_countsInIt() {
     ProbeStats stats = new ProbeStats();
     stats.started(Duration.ofSeconds(3).toNanos());
-    HealthCheckMetrics m = new HealthCheckMetrics(stats, 0);
+    ProbeMetrics m = new ProbeMetrics(stats, 0);
     assertThat(m.latenessPercentile(99)).isEqualTo(Duration.ofNanos(102_400_000));
     assertThat(m.maxLateness()).isEqualTo(Duration.ofSeconds(3));
   }
@@ -39,12 +39,12 @@ class MetricsTest {
     ProbeStats stats = new ProbeStats();
     stats.started(0);
     stats.count(ProbeStats.SUCCEEDED);
-    HealthCheckMetrics earlier = new HealthCheckMetrics(stats, 0);
+    ProbeMetrics earlier = new ProbeMetrics(stats, 0);
     stats.started(5_000_000);
     stats.count(ProbeStats.FAILED);
-    HealthCheckMetrics later = new HealthCheckMetrics(stats, 1);
+    ProbeMetrics later = new ProbeMetrics(stats, 1);
 
-    HealthCheckMetrics period = later.since(earlier);
+    ProbeMetrics period = later.since(earlier);
 
     assertThat(period.probesStarted()).isEqualTo(1);
     assertThat(period.probesSucceeded()).isZero();

@@ -237,6 +237,26 @@ class OutlierDetectorTest {
   }
 
   @Test
+  void udpCheck_endsOnlyAPortUnreachableEjection_neverOneItCannotSee() {
+    // A UDP listener reports ICMP port unreachable as a connect failure; a UDP check that got its answer shows
+    // the port is open again, and nothing about 5xx, resets or slow answers.
+    OutlierDetector d = detector(OutlierDetectionPolicy.builder().maxEjectionPercent(100).build(), 4);
+    fail(d, "b0", 5, TIMEOUT);
+    fail(d, "b1", 5, HTTP_503);
+    fail(d, "b2", 5, RESET);
+    fail(d, "b3", 5, CONNECT_FAILURE);
+    for (String id : new String[] {"b0", "b1", "b2", "b3"}) {
+      d.activeCheckSucceeded(id, HealthCheckType.UDP);
+    }
+    assertThat(d.isEjected("b0")).isTrue();
+    assertThat(d.isEjected("b1")).isTrue();
+    assertThat(d.isEjected("b2")).isTrue();
+    assertThat(d.isEjected("b3")).isFalse();
+    assertThat(transitions.get(transitions.size() - 1).cause())
+        .isEqualTo("ejection ended early by a successful UDP check");
+  }
+
+  @Test
   void httpCheck_mayEndA5xxOrResetEjection_butNotOneTimeoutsTookPartIn() {
     OutlierDetector d = detector(OutlierDetectionPolicy.builder().maxEjectionPercent(100).build(), 3);
     fail(d, "b0", 3, HTTP_503);

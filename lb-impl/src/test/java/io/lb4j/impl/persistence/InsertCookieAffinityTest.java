@@ -21,16 +21,16 @@ class InsertCookieAffinityTest {
   private final Backend a = Backend.of("a", "10.0.0.1", 8080);
   private final Backend b = Backend.of("b", "10.0.0.2", 8080);
   private final MutableClock clock = new MutableClock();
-  private CookieKeyRing keys;
+  private KeyRing keys;
   private SessionAffinity affinity;
 
   @BeforeEach
   void setUp() {
-    keys = CookieKeyRing.of(KEY);
+    keys = KeyRing.of(KEY);
     affinity = newAffinity(keys, false);
   }
 
-  private SessionAffinity newAffinity(CookieKeyRing ring, boolean secure) {
+  private SessionAffinity newAffinity(KeyRing ring, boolean secure) {
     SessionAffinity s = SessionAffinity.builder(SessionPersistence.insertCookie(Duration.ofSeconds(600)))
         .keys(ring).clock(clock).secure(secure).build();
     s.memberAdded("a");
@@ -127,7 +127,7 @@ class InsertCookieAffinityTest {
 
   @Test
   void find_rejectsCookiesSignedWithAnotherKey() {
-    SessionAffinity other = newAffinity(CookieKeyRing.of(KEY2), false);
+    SessionAffinity other = newAffinity(KeyRing.of(KEY2), false);
     String value = cookieValue(other.bind(RequestContext.EMPTY, a));
     assertThat(affinity.find(withCookie(value))).isSameAs(Binding.INVALID);
   }
@@ -143,7 +143,7 @@ class InsertCookieAffinityTest {
   @Test
   void anotherBalancerWithTheSameKeyHonoursTheCookie() {
     String value = cookieValue(affinity.bind(RequestContext.EMPTY, b));
-    SessionAffinity peer = newAffinity(CookieKeyRing.of(KEY), false);
+    SessionAffinity peer = newAffinity(KeyRing.of(KEY), false);
     assertThat(peer.find(withCookie(value)).backendId()).isEqualTo("b");
   }
 
@@ -162,7 +162,7 @@ class InsertCookieAffinityTest {
   @Test
   void removedMember_makesItsCookiesInvalid() {
     String value = cookieValue(affinity.bind(RequestContext.EMPTY, a));
-    SessionAffinity peer = newAffinity(CookieKeyRing.of(KEY), false);
+    SessionAffinity peer = newAffinity(KeyRing.of(KEY), false);
     peer.memberRemoved("a");
     assertThat(peer.find(withCookie(value))).isSameAs(Binding.INVALID);
   }
@@ -181,7 +181,7 @@ class InsertCookieAffinityTest {
 
   @Test
   void keyRing_rejectsShortKeys() {
-    assertThatThrownBy(() -> CookieKeyRing.of(new byte[8]))
+    assertThatThrownBy(() -> KeyRing.of(new byte[8]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("cookieKey must be at least 16 bytes, was 8 bytes");
     assertThatThrownBy(() -> keys.rotate(new byte[15]))

@@ -88,17 +88,18 @@ class ConcurrentPickTest {
   @ValueSource(strings = {"WEIGHTED_LEAST_CONNECTIONS", "LEAST_REQUEST_P2C"})
   void pickAndRelease_fromManyThreads_leavesEveryCountAtZero(SchedulingAlgorithm algorithm) throws Exception {
     Scheduler s = Schedulers.create(algorithm, 8);
-    s.update(Fixtures.weighted(100, 50, 20, 100, 10));
+    List<Candidate> candidates = Fixtures.weighted(100, 50, 20, 100, 10);
+    s.update(candidates);
 
     runTogether(THREADS, () -> {
       for (int i = 0; i < 50_000; i++) {
-        PickResult r = s.pick(RequestContext.EMPTY);
-        s.release(r.backend());
+        PickResult r = Fixtures.acquire(s);
+        r.activeRequests().decrement();
       }
     });
 
     for (int i = 0; i < 5; i++) {
-      assertThat(s.activeRequests(backend("b" + i, 100))).as("b" + i).isZero();
+      assertThat(Fixtures.active(candidates, "b" + i)).as("b" + i).isZero();
     }
   }
 
@@ -106,19 +107,20 @@ class ConcurrentPickTest {
   @ValueSource(strings = {"WEIGHTED_LEAST_CONNECTIONS", "LEAST_REQUEST_P2C"})
   void pick_fromManyThreads_countsEveryPickExactlyOnce(SchedulingAlgorithm algorithm) throws Exception {
     Scheduler s = Schedulers.create(algorithm, 8);
-    s.update(Fixtures.weighted(100, 50, 20, 100, 10));
+    List<Candidate> candidates = Fixtures.weighted(100, 50, 20, 100, 10);
+    s.update(candidates);
     Map<String, LongAdder> picked = new ConcurrentHashMap<>();
 
     runTogether(THREADS, () -> {
       for (int i = 0; i < 20_000; i++) {
-        picked.computeIfAbsent(s.pick(RequestContext.EMPTY).backend().id(), k -> new LongAdder()).increment();
+        picked.computeIfAbsent(Fixtures.acquire(s).backend().id(), k -> new LongAdder()).increment();
       }
     });
 
     long total = 0;
     for (int i = 0; i < 5; i++) {
       long n = picked.getOrDefault("b" + i, new LongAdder()).sum();
-      assertThat(s.activeRequests(backend("b" + i, 100))).as("b" + i).isEqualTo((int) n);
+      assertThat(Fixtures.active(candidates, "b" + i)).as("b" + i).isEqualTo((int) n);
       total += n;
     }
     assertThat(total).isEqualTo(THREADS * 20_000L);
@@ -176,7 +178,6 @@ class ConcurrentPickTest {
           assertThat(r.hasBackend()).as("%s", r).isTrue();
           String id = r.backend().id();
           assertThat(id).doesNotStartWith("gone").isNotEqualTo("never");
-          s.release(r.backend());
         }
       });
       assertThat(updates.sum() - updatesBefore).as("updates made while picking").isGreaterThanOrEqualTo(50);

@@ -22,8 +22,35 @@ final class Fixtures {
     return Backend.of(id, "10.0.0." + (Math.abs(id.hashCode()) % 250 + 1), 8080, weight);
   }
 
+  /** A healthy candidate counting its requests on a fresh counter, as a pool's member does. */
   static Candidate healthy(String id, int weight) {
-    return Candidate.of(backend(id, weight));
+    return new Candidate(backend(id, weight), true, weight, Schedulers.activeRequests());
+  }
+
+  /** A pick that starts a request, as a pool counts it: on the pick's own counter. */
+  static PickResult acquire(Scheduler scheduler) {
+    PickResult r = scheduler.pick(RequestContext.EMPTY);
+    r.activeRequests().increment();
+    return r;
+  }
+
+  /** Starts {@code picks} requests without ending any, counting backends by id. */
+  static Map<String, Integer> countAcquiring(Scheduler scheduler, int picks) {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (int i = 0; i < picks; i++) {
+      counts.merge(acquire(scheduler).backend().id(), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  /** The requests in flight on the candidate of {@code id} in {@code candidates}. */
+  static int active(List<Candidate> candidates, String id) {
+    for (Candidate c : candidates) {
+      if (c.backend().id().equals(id)) {
+        return c.activeRequests().get();
+      }
+    }
+    throw new AssertionError("no candidate " + id);
   }
 
   /** Healthy candidates b0..b(n-1) with the given weights. */

@@ -1,17 +1,19 @@
 package io.lb4j.impl.scheduler;
 
+import static io.lb4j.impl.scheduler.Fixtures.acquire;
+import static io.lb4j.impl.scheduler.Fixtures.active;
 import static io.lb4j.impl.scheduler.Fixtures.backend;
 import static io.lb4j.impl.scheduler.Fixtures.healthy;
-import static io.lb4j.impl.scheduler.Fixtures.sequence;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.scheduler.Candidate;
+import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
-import java.util.HashSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,9 +36,9 @@ class LeastConnectionsSchedulerTest {
     Scheduler s = wlc(Fixtures.equal(3));
     Set<String> firsts = new HashSet<>();
     for (int i = 0; i < 6; i++) {
-      Backend b = pick(s);
-      firsts.add(b.id());
-      s.release(b); // every pick sees three idle backends: a pure tie
+      PickResult r = acquire(s);
+      firsts.add(r.backend().id());
+      r.activeRequests().decrement(); // every pick sees three idle backends: a pure tie
     }
 
     assertThat(firsts).containsExactlyInAnyOrder("b0", "b1", "b2");
@@ -49,9 +51,9 @@ class LeastConnectionsSchedulerTest {
     Scheduler s = wlc(Fixtures.weighted(100, 1));
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < 10_100; i++) {
-      Backend b = pick(s);
-      counts.merge(b.id(), 1, Integer::sum);
-      s.release(b);
+      PickResult r = acquire(s);
+      counts.merge(r.backend().id(), 1, Integer::sum);
+      r.activeRequests().decrement();
     }
 
     assertThat(counts.get("b1")).isBetween(90, 110);
@@ -60,85 +62,93 @@ class LeastConnectionsSchedulerTest {
 
   @Test
   void pick_choosesFewestActivePerWeight() {
-    Scheduler s = wlc(Fixtures.weighted(100, 50));
+    List<Candidate> candidates = Fixtures.weighted(100, 50);
+    Scheduler s = wlc(candidates);
 
     // Without releases the counts settle at the weights' ratio 2:1.
-    Map<String, Integer> counts = Fixtures.count(s, 300);
+    Map<String, Integer> counts = Fixtures.countAcquiring(s, 300);
 
     assertThat(counts).containsEntry("b0", 200).containsEntry("b1", 100);
-    assertThat(s.activeRequests(backend("b0", 100))).isEqualTo(200);
+    assertThat(active(candidates, "b0")).isEqualTo(200);
   }
 
   @Test
   void pick_afterRelease_returnsTheFreedBackend() {
-    Scheduler s = wlc(Fixtures.equal(3));
-    sequence(s, 3); // one active each
-    s.release(backend("b1", 100));
+    List<Candidate> candidates = Fixtures.equal(3);
+    Scheduler s = wlc(candidates);
+    Fixtures.countAcquiring(s, 3); // one active each
+    candidates.get(1).activeRequests().decrement();
 
     assertThat(pick(s).id()).isEqualTo("b1");
   }
 
   @Test
-  void acquire_countsAStickyRequestSoTheNextPickAvoidsThatBackend() {
-    Scheduler s = wlc(Fixtures.equal(2));
-    Backend b0 = backend("b0", 100);
-    s.acquire(b0);
-    assertThat(s.activeRequests(b0)).isEqualTo(1);
+  void pick_readsRequestsCountedWithoutAPick_soAStickyRequestIsAvoided() {
+    List<Candidate> candidates = Fixtures.equal(2);
+    Scheduler s = wlc(candidates);
+    candidates.get(0).activeRequests().increment(); // a session sent a request to b0 without a pick
     assertThat(pick(s).id()).isEqualTo("b1");
-    s.release(b0);
-    assertThat(s.activeRequests(b0)).isZero();
-    s.acquire(backend("gone", 100)); // not a member: ignored
-    assertThat(s.activeRequests(backend("gone", 100))).isZero();
+    candidates.get(0).activeRequests().decrement();
+    assertThat(active(candidates, "b0")).isZero();
   }
 
   @Test
   void release_neverMakesCountNegative() {
-    Scheduler s = wlc(Fixtures.equal(1));
-    Backend b = pick(s);
-    s.release(b);
-    s.release(b);
+    List<Candidate> candidates = Fixtures.equal(1);
+    Scheduler s = wlc(candidates);
+    PickResult r = acquire(s);
+    r.activeRequests().decrement();
+    r.activeRequests().decrement();
 
-    assertThat(s.activeRequests(b)).isZero();
-    pick(s);
-    assertThat(s.activeRequests(b)).isEqualTo(1);
+    assertThat(active(candidates, "b0")).isZero();
+    acquire(s);
+    assertThat(active(candidates, "b0")).isEqualTo(1);
   }
 
   @Test
-  void update_keepsCountsOfDrainedAndUnhealthyBackends() {
-    Scheduler s = wlc(Fixtures.equal(2));
-    sequence(s, 4); // two active each
-    s.update(List.of(new Candidate(backend("b0", 100), true, 0), new Candidate(backend("b1", 100), false, 100)));
+  void update_keepsCountsOfDrainedAndUnhealthyBackends_becauseTheyAreTheCandidates() {
+    List<Candidate> candidates = Fixtures.equal(2);
+    Scheduler s = wlc(candidates);
+    Fixtures.countAcquiring(s, 4); // two active each
+    List<Candidate> next = List.of(new Candidate(backend("b0", 100), true, 0, candidates.get(0).activeRequests()),
+        new Candidate(backend("b1", 100), false, 100, candidates.get(1).activeRequests()));
+    s.update(next);
 
-    assertThat(s.activeRequests(backend("b0", 100))).isEqualTo(2);
-    assertThat(s.activeRequests(backend("b1", 100))).isEqualTo(2);
+    assertThat(active(next, "b0")).isEqualTo(2);
+    assertThat(active(next, "b1")).isEqualTo(2);
 
-    s.update(Fixtures.equal(2)); // both back: counts still there, releases still land
-    s.release(backend("b0", 100));
-    assertThat(s.activeRequests(backend("b0", 100))).isEqualTo(1);
+    s.update(candidates); // both back: counts still there, releases still land
+    candidates.get(0).activeRequests().decrement();
+    assertThat(active(candidates, "b0")).isEqualTo(1);
+    assertThat(pick(s).id()).isEqualTo("b0");
   }
 
   @Test
-  void release_ofRemovedBackend_isNoOp_andReaddedBackendStartsFromZero() {
-    Scheduler s = wlc(Fixtures.equal(2));
-    sequence(s, 4);
-    s.update(List.of(healthy("b1", 100)));
+  void releaseOfARemovedBackend_landsOnItsOldCount_andTheReAddedBackendStartsFromZero() {
+    List<Candidate> candidates = Fixtures.equal(2);
+    Scheduler s = wlc(candidates);
+    PickResult first = acquire(s);
+    PickResult second = acquire(s);
+    PickResult onB0 = first.backend().id().equals("b0") ? first : second;
+    s.update(List.of(candidates.get(1)));
 
-    s.release(backend("b0", 100));
+    List<Candidate> readded = List.of(healthy("b0", 100), candidates.get(1)); // a new membership of b0
+    s.update(readded);
+    onB0.activeRequests().decrement(); // the request picked before the removal ends
 
-    assertThat(s.activeRequests(backend("b0", 100))).isZero();
-    s.update(Fixtures.equal(2));
-    assertThat(s.activeRequests(backend("b0", 100))).isZero();
-    assertThat(s.activeRequests(backend("b1", 100))).isEqualTo(2);
+    assertThat(active(readded, "b0")).isZero();
+    assertThat(active(readded, "b1")).isEqualTo(1);
     assertThat(pick(s).id()).isEqualTo("b0");
   }
 
   @Test
   void pick_neverChoosesWeightZeroBackendEvenWithFewerConnections() {
-    Scheduler s = wlc(List.of(new Candidate(backend("drained", 100), true, 0), healthy("busy", 100)));
+    List<Candidate> candidates = List.of(new Candidate(backend("drained", 100), true, 0), healthy("busy", 100));
+    Scheduler s = wlc(candidates);
 
     for (int i = 0; i < 10; i++) {
-      assertThat(pick(s).id()).isEqualTo("busy");
+      assertThat(acquire(s).backend().id()).isEqualTo("busy");
     }
-    assertThat(s.activeRequests(backend("busy", 100))).isEqualTo(10);
+    assertThat(active(candidates, "busy")).isEqualTo(10);
   }
 }

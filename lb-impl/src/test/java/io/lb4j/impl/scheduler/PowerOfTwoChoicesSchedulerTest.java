@@ -1,10 +1,11 @@
 package io.lb4j.impl.scheduler;
 
-import static io.lb4j.impl.scheduler.Fixtures.backend;
+import static io.lb4j.impl.scheduler.Fixtures.acquire;
+import static io.lb4j.impl.scheduler.Fixtures.active;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lb4j.api.Backend;
-import io.lb4j.api.RequestContext;
+import io.lb4j.api.scheduler.Candidate;
+import io.lb4j.api.scheduler.PickResult;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import java.util.ArrayList;
@@ -15,9 +16,12 @@ import org.junit.jupiter.api.Test;
 
 class PowerOfTwoChoicesSchedulerTest {
 
-  private static Scheduler p2c(long seed, int... weights) {
+  private List<Candidate> candidates;
+
+  private Scheduler p2c(long seed, int... weights) {
     Scheduler s = Schedulers.create(SchedulingAlgorithm.LEAST_REQUEST_P2C, seed);
-    s.update(Fixtures.weighted(weights));
+    candidates = Fixtures.weighted(weights);
+    s.update(candidates);
     return s;
   }
 
@@ -27,9 +31,9 @@ class PowerOfTwoChoicesSchedulerTest {
     s.update(Fixtures.weighted(100, 10, 1));
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < 11_100; i++) {
-      Backend b = s.pick(RequestContext.EMPTY).backend();
-      counts.merge(b.id(), 1, Integer::sum);
-      s.release(b);
+      PickResult r = acquire(s);
+      counts.merge(r.backend().id(), 1, Integer::sum);
+      r.activeRequests().decrement();
     }
 
     // Expected 10,000 / 1,000 / 100; the draws are seeded, the bounds are several standard deviations.
@@ -43,7 +47,7 @@ class PowerOfTwoChoicesSchedulerTest {
     Scheduler s = p2c(1, 100, 100);
 
     // With exactly two backends both are always compared: picks without release alternate loads.
-    Map<String, Integer> counts = Fixtures.count(s, 1_000);
+    Map<String, Integer> counts = Fixtures.countAcquiring(s, 1_000);
 
     assertThat(counts).containsEntry("b0", 500).containsEntry("b1", 500);
   }
@@ -52,7 +56,7 @@ class PowerOfTwoChoicesSchedulerTest {
   void pick_comparesLoadPerUnitOfWeight() {
     Scheduler s = p2c(2, 100, 25);
 
-    Map<String, Integer> counts = Fixtures.count(s, 1_000);
+    Map<String, Integer> counts = Fixtures.countAcquiring(s, 1_000);
 
     assertThat(counts).containsEntry("b0", 800).containsEntry("b1", 200);
   }
@@ -60,11 +64,11 @@ class PowerOfTwoChoicesSchedulerTest {
   @Test
   void pick_keepsLoadsWithinOneOfEachOther_whenRequestsStayOpen() {
     Scheduler s = p2c(3, 100, 100, 100, 100, 100, 100, 100, 100);
-    Fixtures.count(s, 8_000);
+    Fixtures.countAcquiring(s, 8_000);
 
     for (int i = 0; i < 8; i++) {
       // Two random choices keep the max load within a few of the mean (here exactly balanced or close).
-      assertThat(s.activeRequests(backend("b" + i, 100))).isBetween(990, 1010);
+      assertThat(active(candidates, "b" + i)).isBetween(990, 1010);
     }
   }
 
@@ -75,13 +79,13 @@ class PowerOfTwoChoicesSchedulerTest {
     List<String> sa = new ArrayList<>();
     List<String> sb = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
-      Backend x = a.pick(RequestContext.EMPTY).backend();
-      Backend y = b.pick(RequestContext.EMPTY).backend();
-      sa.add(x.id());
-      sb.add(y.id());
+      PickResult x = acquire(a);
+      PickResult y = acquire(b);
+      sa.add(x.backend().id());
+      sb.add(y.backend().id());
       if (i % 3 == 0) {
-        a.release(x);
-        b.release(y);
+        x.activeRequests().decrement();
+        y.activeRequests().decrement();
       }
     }
 
@@ -91,14 +95,14 @@ class PowerOfTwoChoicesSchedulerTest {
   @Test
   void release_returnsEveryCountToZero() {
     Scheduler s = p2c(4, 100, 50, 10);
-    List<Backend> picked = new ArrayList<>();
+    List<PickResult> picked = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
-      picked.add(s.pick(RequestContext.EMPTY).backend());
+      picked.add(acquire(s));
     }
-    picked.forEach(s::release);
+    picked.forEach(r -> r.activeRequests().decrement());
 
     for (int i = 0; i < 3; i++) {
-      assertThat(s.activeRequests(backend("b" + i, 100))).isZero();
+      assertThat(active(candidates, "b" + i)).isZero();
     }
   }
 }

@@ -10,6 +10,7 @@ import io.lb4j.api.RequestContext;
 import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.NoBackendReason;
 import io.lb4j.api.scheduler.PickResult;
+import io.lb4j.api.scheduler.Picker;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import java.util.ArrayList;
@@ -31,7 +32,6 @@ class SharedSchedulerBehaviourTest {
       PickResult r = s.pick(c);
       assertThat(r.hasBackend()).as("%s", r).isTrue();
       ids.add(r.backend().id());
-      s.release(r.backend());
     }
     return ids;
   }
@@ -167,13 +167,28 @@ class SharedSchedulerBehaviourTest {
 
   @ParameterizedTest
   @EnumSource(SchedulingAlgorithm.class)
-  void release_ofUnknownBackend_isNoOp(SchedulingAlgorithm algorithm) {
-    Scheduler s = scheduler(algorithm, Fixtures.equal(2));
-    Backend stranger = backend("stranger", 100);
+  void update_returnsThePickerThatPicksFromThoseCandidates_andAnOlderPickerKeepsItsOwn(SchedulingAlgorithm algorithm) {
+    Scheduler s = Schedulers.create(algorithm, 1);
+    Picker first = s.update(List.of(healthy("a", 100)));
+    Picker second = s.update(List.of(healthy("b", 100)));
 
-    s.release(stranger);
+    for (RequestContext c : CONTEXTS) {
+      assertThat(first.pick(c).backend().id()).isEqualTo("a");
+      assertThat(second.pick(c).backend().id()).isEqualTo("b");
+      assertThat(s.pick(c).backend().id()).isEqualTo("b");
+    }
+  }
 
-    assertThat(s.activeRequests(stranger)).isZero();
-    assertThat(pickedIds(s)).isNotEmpty();
+  @ParameterizedTest
+  @EnumSource(SchedulingAlgorithm.class)
+  void pick_carriesThePickedCandidatesOwnCounter(SchedulingAlgorithm algorithm) {
+    List<Candidate> candidates = Fixtures.equal(3);
+    Scheduler s = scheduler(algorithm, candidates);
+
+    for (RequestContext c : CONTEXTS) {
+      PickResult r = s.pick(c);
+      assertThat(r.activeRequests()).isSameAs(candidates.get(Integer.parseInt(r.backend().id().substring(1)))
+          .activeRequests());
+    }
   }
 }

@@ -6,6 +6,7 @@ import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.LoadBalancerEvent;
 import io.lb4j.api.Outcome;
+import io.lb4j.api.PoolSettings;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
 import io.lb4j.api.Subscription;
@@ -106,6 +107,21 @@ public final class CountingPool implements LoadBalancer {
   @Override
   public boolean awaitAnyHealthy(Duration timeout) throws InterruptedException {
     return pool.awaitAnyHealthy(timeout);
+  }
+
+  @Override
+  public boolean awaitHealthy(int backends, Duration timeout) throws InterruptedException {
+    return pool.awaitHealthy(backends, timeout);
+  }
+
+  @Override
+  public CompletableFuture<Void> whenHealthy(int backends) {
+    return pool.whenHealthy(backends);
+  }
+
+  @Override
+  public PoolSettings settings() {
+    return pool.settings();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener.http;
 
+import io.lb4j.impl.listener.HttpLimits;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 

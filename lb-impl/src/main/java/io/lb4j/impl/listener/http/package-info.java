@@ -1,7 +1,7 @@
 /**
- * Internal: the strict HTTP/1.1 codec of lb4j's Layer-7 listener. Public only so that the listener
- * package can use it; it may change or disappear in any release. {@link
- * io.lb4j.impl.listener.http.HttpLimits} is the one type users configure.
+ * Internal: the strict HTTP/1.1 codec of lb4j's Layer-7 listener, not exported by the {@code io.lb4j.impl}
+ * module; it may change or disappear in any release. Its limits are the one thing users configure, as
+ * {@link io.lb4j.impl.listener.HttpLimits}.
  *
  * <p>What it does:
  * <ul>

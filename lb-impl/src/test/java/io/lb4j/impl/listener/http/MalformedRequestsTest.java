@@ -2,6 +2,7 @@ package io.lb4j.impl.listener.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lb4j.impl.listener.HttpLimits;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -2,6 +2,7 @@ package io.lb4j.impl.listener.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lb4j.impl.listener.HttpLimits;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;

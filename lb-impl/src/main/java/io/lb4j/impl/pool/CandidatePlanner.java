@@ -1,0 +1,113 @@
+package io.lb4j.impl.pool;
+
+import io.lb4j.api.scheduler.Candidate;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns members, the policy and the time into the candidate set a scheduler picks from: a pure
+ * function of its inputs (no clock read, no lock, no shared state), so it is tested without threads.
+ *
+ * <p><b>Serving set.</b> A member serves (counts for fail-open and may take new picks) when its health is
+ * known (checked at least once), it is not removed, it is enabled and its weight is above 0.
+ *
+ * <p><b>Fail-open ("panic").</b> When the share of healthy backends among those that serve falls below the
+ * threshold, health is ignored and every backend whose health is known may be picked. Backends nobody has
+ * checked yet are neither counted nor picked, so a pool that just started does not send traffic to backends
+ * never seen working.
+ *
+ * <p><b>Effective weight.</b> 0 while removed or at weight 0; during slow start it ramps linearly from
+ * {@code floorPercent} of the weight (at least 1) to the full weight over the window.
+ *
+ * <p><b>Priority tiers</b> (not built yet) belong here and nowhere else: group the serving set by tier,
+ * take the first tier with an eligible backend (fail-open judged per tier), and plan the other tiers'
+ * candidates as not healthy. Schedulers, the snapshot and the request path stay as they are.
+ */
+final class CandidatePlanner {
+
+  /**
+   * The result of one planning.
+   *
+   * @param candidates one candidate per member, in member order, each carrying its member's counter
+   * @param panic whether fail-open is on
+   * @param healthyPercent the share of serving backends that are healthy, 0-100 (0 when none serve)
+   * @param healthy how many backends serve and are healthy (not ejected): what {@code awaitHealthy} counts
+   * @param anyEligible whether any candidate can take a new pick
+   * @param ramping whether a slow-start ramp is still under way (its weight moves with time)
+   */
+  record Plan(List<Candidate> candidates, boolean panic, int healthyPercent, int healthy, boolean anyEligible,
+      boolean ramping) {}
+
+  private final int panicThresholdPercent;
+  private final long slowStartNanos;
+  private final int slowStartFloorPercent;
+
+  /**
+   * @param panicThresholdPercent fail-open threshold, 0 for never
+   * @param slowStartNanos the slow-start window, 0 for none
+   * @param slowStartFloorPercent the weight slow start begins at, in percent of the full weight
+   */
+  CandidatePlanner(int panicThresholdPercent, long slowStartNanos, int slowStartFloorPercent) {
+    this.panicThresholdPercent = panicThresholdPercent;
+    this.slowStartNanos = slowStartNanos;
+    this.slowStartFloorPercent = slowStartFloorPercent;
+  }
+
+  int panicThresholdPercent() {
+    return panicThresholdPercent;
+  }
+
+  /** Plans the candidates of {@code states} at time {@code now}. */
+  Plan plan(List<MemberState> states, long now) {
+    int serving = 0;
+    int healthy = 0;
+    for (MemberState s : states) {
+      if (s.checked() && s.serving()) {
+        serving++;
+        if (s.usable()) {
+          healthy++;
+        }
+      }
+    }
+    boolean panic = panicThresholdPercent > 0 && serving > 0 && healthy * 100 < panicThresholdPercent * serving;
+    List<Candidate> candidates = new ArrayList<>(states.size());
+    boolean any = false;
+    boolean ramping = false;
+    for (MemberState s : states) {
+      Candidate c = new Candidate(s.backend(), panic ? s.checked() : s.usable(), effectiveWeight(s, now),
+          s.member().active);
+      any |= c.eligible();
+      ramping |= !rampOver(s.rampStart(), now);
+      candidates.add(c);
+    }
+    return new Plan(candidates, panic, serving == 0 ? 0 : healthy * 100 / serving, healthy, any, ramping);
+  }
+
+  /** The weight schedulers use at {@code now}. */
+  int effectiveWeight(MemberState s, long now) {
+    int weight = s.backend().weight();
+    if (s.removed() || weight == 0) {
+      return 0;
+    }
+    long rampStart = s.rampStart();
+    if (rampStart == MemberState.NOT_RAMPING || slowStartNanos == 0) {
+      return weight;
+    }
+    long elapsed = now - rampStart;
+    if (elapsed >= slowStartNanos) {
+      return weight;
+    }
+    int floor = Math.max(1, weight * slowStartFloorPercent / 100);
+    return (int) Math.max(1, floor + (weight - floor) * Math.max(0, elapsed) / slowStartNanos);
+  }
+
+  /** Whether a ramp that began at {@code rampStart} is over at {@code now}. */
+  boolean rampOver(long rampStart, long now) {
+    return rampStart == MemberState.NOT_RAMPING || slowStartNanos == 0 || now - rampStart >= slowStartNanos;
+  }
+
+  /** How often a ramp under way is re-planned: a twentieth of the window, 10 ms to 1 s. */
+  long rampStepNanos() {
+    return Math.max(10_000_000L, Math.min(1_000_000_000L, slowStartNanos / 20));
+  }
+}
