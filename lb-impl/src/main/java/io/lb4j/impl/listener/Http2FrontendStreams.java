@@ -35,7 +35,8 @@ final class Http2FrontendStreams implements Http2Handler {
   void beginPending() {
     StreamProxy p;
     while ((p = toBegin.pollFirst()) != null) {
-      if (!p.finished) {
+      if (p.awaitingBegin) {
+        p.awaitingBegin = false;
         p.begin();
       }
     }

@@ -41,6 +41,11 @@ abstract class StreamProxy extends IoHandler {
   long bytesOut;
   /** True once this proxy's work for the stream is over (logged, counted). */
   boolean finished;
+  /**
+   * Opened and not yet begun. A proxy finished and given back within one read can be taken again by a later
+   * stream of that read, so it may sit in the frontend's queue twice: it begins once, for its current stream.
+   */
+  boolean awaitingBegin;
   private final Http2Headers answer = new Http2Headers();
   /** The body of an own answer not yet taken by the stream (its window was short), or null. */
   private ByteBuffer answerBody;
@@ -54,6 +59,7 @@ abstract class StreamProxy extends IoHandler {
     this.stream = stream;
     this.startNanos = now;
     this.finished = false;
+    this.awaitingBegin = true;
     this.bytesIn = 0;
     this.bytesOut = 0;
     this.answerBody = null;
@@ -170,6 +176,7 @@ abstract class StreamProxy extends IoHandler {
       return;
     }
     finished = true;
+    awaitingBegin = false;
     front.loop.cancel(this);
     front.accessLog.endedStream(this, status, failure, outcome, System.nanoTime() - startNanos);
     stream.attach(null);

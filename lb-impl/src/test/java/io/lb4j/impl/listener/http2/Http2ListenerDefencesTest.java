@@ -98,6 +98,29 @@ class Http2ListenerDefencesTest {
     }
   }
 
+  /**
+   * Regression: a stream's proxy, reset and given back to the loop within one read, was taken again by the next
+   * stream of that read and queued to begin twice: the second stream's request started twice.
+   */
+  @Test
+  void aStreamOpenedAfterAResetInTheSameRead_beginsOnce() {
+    try (HttpTestBackend backend = HttpTestBackend.builder("reuse").build().start();
+        LoadBalancer pool = pool("h2-reuse", backend(backend));
+        ListenerServer server = server(pool, Http2Limits.defaults());
+        RawH2Client c = new RawH2Client(server.localAddress())) {
+      c.send(RawFrames.clientStart()
+          .headers(1, RawFrames.END_HEADERS | RawFrames.END_STREAM, c.get("/reset")).rstStream(1, CANCEL)
+          .headers(3, RawFrames.END_HEADERS | RawFrames.END_STREAM, c.get("/served")));
+      c.await("the response to stream 3", e -> e.startsWith("DATA begin stream=3 ") && e.endsWith("end=true"));
+      c.send(RawFrames.create().ping(false, 7));
+      c.await("the PING answer", e -> e.startsWith("PING ack=true"));
+      assertThat(c.count(e -> e.startsWith("HEADERS stream=3 "))).isEqualTo(1);
+      assertThat(backend.requests().count()).isEqualTo(1);
+      assertThat(backend.requests().last().path()).isEqualTo("/served");
+      assertThat(server.metrics().backendConnectionsOpened()).as("one dial, not two").isEqualTo(1);
+    }
+  }
+
   @Test
   void continuationFlood_goAwayAtTheFrameCap_andNothingReachesTheBackend() {
     Http2Limits limits = Http2Limits.builder().maxContinuationFrames(8).build();
