@@ -136,6 +136,11 @@ final class EventLoop implements Executor {
     return thread;
   }
 
+  /** True once the loop closes its channels (stopped or failed): no new backend connection is opened. */
+  boolean isClosing() {
+    return closing;
+  }
+
   boolean inLoop() {
     return Thread.currentThread() == thread;
   }

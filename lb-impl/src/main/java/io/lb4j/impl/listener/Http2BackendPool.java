@@ -35,9 +35,13 @@ final class Http2BackendPool {
    * back once ready ({@link Http2StreamRelay#connectionReady}) or failed.
    *
    * @throws java.net.ConnectException when a new connect failed at once
-   * @throws IOException when no socket can be opened (out of file descriptors)
+   * @throws IOException when no socket can be opened (out of file descriptors), or the loop is stopping
    */
   Http2BackendConnection acquire(InetSocketAddress address, Http2StreamRelay relay) throws IOException {
+    if (loop.isClosing()) {
+      // The loop closes every channel it holds: a connection opened now would escape that.
+      throw new IOException("the listener is stopping");
+    }
     List<Http2BackendConnection> list = connections.computeIfAbsent(address, a -> new ArrayList<>(2));
     for (int i = 0; i < list.size(); i++) {
       Http2BackendConnection c = list.get(i);

@@ -53,9 +53,12 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
   private long lastRead;
   private boolean flushQueued;
   private boolean readMore;
+  /** The timer still counts the SETTINGS acknowledgement's deadline (until it arrives). */
+  private boolean settingsDeadlineArmed = true;
   /** GOAWAY sent or the connection failed: the output is shut once written and the socket closed. */
   private boolean closing;
   private boolean outputShut;
+  /** When the output was shut: the lingering close ends at most the lingering time after. */
   private long closingSince;
   private boolean closed;
 
@@ -286,7 +289,6 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
 
   private void startClosing() {
     closing = true;
-    closingSince = System.nanoTime();
   }
 
   /** Once the last frame (the GOAWAY) is written: shut the output, then close when the client ends or lingered. */
@@ -299,6 +301,7 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
     }
     if (!outputShut) {
       outputShut = true;
+      closingSince = System.nanoTime();
       transport.shutdownOutput();
     }
     if (inputEnded) {
@@ -324,7 +327,7 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
     }
     try {
       conn.onTimer();
-      if (closing && now - closingSince >= lingerNanos()) {
+      if (outputShut && now - closingSince >= lingerNanos()) {
         close(); // the client did not end within the lingering time: enough
         return;
       }
@@ -365,20 +368,28 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
 
   /** Arms the timer by the earliest deadline known without a pass over the streams (lazy: see LoopTimer). */
   private void armTimer() {
-    if (!closed) {
-      long now = System.nanoTime();
-      long streamIdle = conn.openStreams() > 0 ? now + http.http2Limits.streamIdleTimeout().toNanos() : Long.MAX_VALUE;
-      long settings = now + http.http2Limits.settingsAckTimeout().toNanos();
-      loop.armBy(this, nextDeadline(now, Math.min(streamIdle, settings)));
+    if (closed) {
+      return;
     }
+    long now = System.nanoTime();
+    if (settingsDeadlineArmed && !conn.awaitingSettingsAck()) {
+      // The acknowledgement came: its deadline goes, once, so an idle connection's timer waits for the
+      // keep-alive timeout alone.
+      settingsDeadlineArmed = false;
+      loop.schedule(this, nextDeadline(now, conn.nextDeadlineNanos()));
+      return;
+    }
+    long streamIdle = conn.openStreams() > 0 ? now + http.http2Limits.streamIdleTimeout().toNanos() : Long.MAX_VALUE;
+    long settings = settingsDeadlineArmed ? now + http.http2Limits.settingsAckTimeout().toNanos() : Long.MAX_VALUE;
+    loop.armBy(this, nextDeadline(now, Math.min(streamIdle, settings)));
   }
 
   private long nextDeadline(long now, long protocolDeadline) {
     long d = protocolDeadline == Long.MAX_VALUE ? now + http.keepAliveTimeoutNanos : protocolDeadline;
-    if (closing) {
+    if (outputShut) {
       d = earlier(d, closingSince + lingerNanos());
-    } else if (http.draining) {
-      d = now;
+    } else if (http.draining && !conn.isGoAwaySent() && conn.isOpen()) {
+      d = now; // the GOAWAY goes out at once; then the streams finish
     } else if (idle()) {
       d = earlier(d, idleDeadlineBase() + http.keepAliveTimeoutNanos);
     }

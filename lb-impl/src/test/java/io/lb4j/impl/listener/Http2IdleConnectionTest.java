@@ -66,6 +66,33 @@ class Http2IdleConnectionTest {
     }
   }
 
+  @Test
+  void idleHttp2Connections_doNotWakeTheLoop() {
+    List<H2TestClient> clients = new ArrayList<>();
+    try (HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", "ok");
+        LoadBalancer pool = Fixtures.pool(HttpListenerTest.http("h2-idle-wake"), HttpListenerTest.backend("a", a));
+        ListenerServer server = Fixtures.server(pool).eventLoops(1).keepAliveTimeout(java.time.Duration.ofSeconds(600))
+            .backendIdleTimeout(java.time.Duration.ofSeconds(600)).build().start()) {
+      try {
+        for (int i = 0; i < 20; i++) {
+          H2TestClient c = H2TestClient.connect(server.localAddress());
+          clients.add(c);
+          assertThat(c.get("/" + i).status()).isEqualTo(200);
+        }
+        Await.until("every response accounted", () -> server.metrics().responses(2) == 20);
+        // Settings acknowledged, streams done: the first timers may still be armed for the settings deadline
+        // (10 s) and fire once; wait until nothing but the keep-alive (600 s) is left, then watch half a second.
+        long before = server.loopTurns();
+        java.util.concurrent.locks.LockSupport.parkNanos(java.time.Duration.ofMillis(500).toNanos());
+        assertThat(server.loopTurns() - before).as("loop wake-ups with 20 idle HTTP/2 connections").isZero();
+      } finally {
+        for (H2TestClient c : clients) {
+          c.close();
+        }
+      }
+    }
+  }
+
   private static int[] onLoop(ListenerServer server, java.util.function.Supplier<int[]> read) throws Exception {
     CompletableFuture<int[]> result = new CompletableFuture<>();
     server.eventLoop(0).execute(() -> result.complete(read.get()));

@@ -34,6 +34,10 @@ class Http2LifecycleTest {
       Await.until("GOAWAY", () -> c.goAway != null);
       assertThat(c.goAway).isEqualTo(Http2ErrorCode.NO_ERROR);
       assertThat(c.goAwayLastStreamId).isEqualTo(1);
+      // Draining with a stream in flight: the loop sleeps until the stream moves (no timer due at once).
+      long turns = server.loopTurns();
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(300).toNanos());
+      assertThat(server.loopTurns() - turns).as("loop wake-ups while the stream waits").isLessThan(10);
       answer.countDown();
       Response r = H2TestClient.await(inFlight);
       assertThat(r.status()).isEqualTo(200);

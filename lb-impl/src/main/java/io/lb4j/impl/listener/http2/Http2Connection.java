@@ -294,6 +294,11 @@ public final class Http2Connection {
     return peerSettingsReceived;
   }
 
+  /** True while this side's SETTINGS wait for the peer's acknowledgement (a deadline runs meanwhile). */
+  public boolean awaitingSettingsAck() {
+    return settingsAckPending;
+  }
+
   /** True on the server side. */
   public boolean isServer() {
     return server;
