@@ -38,8 +38,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A real grpc-java server (Netty transport) behind an lb4j listener whose backends speak h2c, and a real
- * grpc-java client in front of it (h2c with prior knowledge): unary and bidirectional streaming calls end to
- * end with their trailers, a backend that is down (UNAVAILABLE), one that does not answer (DEADLINE_EXCEEDED,
+ * grpc-java client in front of it (h2c with prior knowledge, or h2 by ALPN over TLS): unary and bidirectional
+ * streaming calls end to end with their trailers, a backend that is down (UNAVAILABLE), one that does not answer (DEADLINE_EXCEEDED,
  * from the listener's request timeout, and a client deadline forwarded as {@code grpc-timeout}), and many
  * concurrent calls over one client connection.
  */
@@ -247,6 +247,60 @@ class GrpcThroughListenerTest {
     assertThat(server.metrics().responses(2)).isEqualTo(calls);
     // Streams are multiplexed over a few backend connections per loop, not one per call.
     assertThat(server.metrics().backendConnectionsOpened()).isLessThanOrEqualTo(2 * 20);
+  }
+
+  @Test
+  void overTls_grpcChoosesH2ByAlpn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    Server backend = backend();
+    java.nio.file.Path[] pem = selfSigned(dir);
+    Listener listener = Listener.builder("grpc-tls", Protocol.HTTPS, 0).backendHttpVersion(HttpVersion.HTTP_2)
+        .healthCheck(HealthCheckPolicy.disabled()).build();
+    LoadBalancer pool = LoadBalancers.builder(listener).backend(Backend.of("g0", "127.0.0.1", backend.getPort()))
+        .build().start();
+    closing.add(pool);
+    ListenerServer server = ListenerServer.builder(pool).bindAddress(LOOPBACK).eventLoops(1)
+        .sslContext(io.lb4j.impl.listener.PemSsl.serverContext(pem[0], pem[1])).build().start();
+    closing.add(server);
+    ManagedChannel channel = NettyChannelBuilder.forAddress(server.localAddress())
+        .sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient().trustManager(pem[1].toFile())
+            .build()).build();
+    closing.add(() -> {
+      channel.shutdownNow();
+      channel.awaitTermination(10, TimeUnit.SECONDS);
+    });
+    byte[] request = new byte[70_000];
+    new Random(9).nextBytes(request);
+    byte[] response = ClientCalls.blockingUnaryCall(channel, EchoService.UNARY, CallOptions.DEFAULT, request);
+    assertThat(Arrays.equals(response, request)).isTrue();
+    assertThat(server.metrics().http2().connections()).isEqualTo(1);
+  }
+
+  /** A self-signed certificate for 127.0.0.1 made with the JDK's keytool: {key PEM, chain PEM}. */
+  private static java.nio.file.Path[] selfSigned(java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path store = dir.resolve("server.p12");
+    String keytool = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname",
+        "secp256r1", "-dname", "CN=localhost", "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2",
+        "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit")
+        .redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("keytool failed: " + output);
+    }
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(store)) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    java.nio.file.Path key = dir.resolve("key.pem");
+    java.nio.file.Path chain = dir.resolve("chain.pem");
+    java.nio.file.Files.writeString(key, pem("PRIVATE KEY", ks.getKey("server", "changeit".toCharArray()).getEncoded()));
+    java.nio.file.Files.writeString(chain, pem("CERTIFICATE", ks.getCertificate("server").getEncoded()));
+    return new java.nio.file.Path[] {key, chain};
+  }
+
+  private static String pem(String label, byte[] der) {
+    return "-----BEGIN " + label + "-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+        .encodeToString(der) + "\n-----END " + label + "-----\n";
   }
 
   private static void await(String what, java.util.function.BooleanSupplier condition) {
