@@ -51,6 +51,30 @@ class Http2LifecycleTest {
     }
   }
 
+  /** A client that stops reading its socket is closed after the write timeout; the backend is not blamed. */
+  @Test
+  void aClientThatDoesNotRead_isClosedAfterTheWriteTimeout() throws Exception {
+    String big = "z".repeat(16 << 20);
+    try (HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", big);
+        LoadBalancer pool = Fixtures.pool(HttpListenerTest.http("h2-unread").writeTimeout(Duration.ofSeconds(1)),
+            HttpListenerTest.backend("a", a));
+        ListenerServer server = Fixtures.server(pool).eventLoops(1).build().start();
+        java.net.Socket s = new java.net.Socket(Fixtures.LOOPBACK, server.localAddress().getPort())) {
+      io.lb4j.impl.listener.http2.HpackEncoder encoder = new io.lb4j.impl.listener.http2.HpackEncoder(4096);
+      int n = encoder.encode(H2TestClient.request("GET", "/big"));
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      out.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.writeBytes(new byte[] {0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 4, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+      out.writeBytes(new byte[] {0, 0, 4, 8, 0, 0, 0, 0, 0, 0x7f, (byte) 0xff, 0, 0}); // connection window + 2 GiB
+      out.writeBytes(new byte[] {0, (byte) (n >> 8), (byte) n, 1, 5, 0, 0, 0, 1});
+      out.write(encoder.buffer(), 0, n);
+      s.getOutputStream().write(out.toByteArray());
+      // Never read: the listener's output and the socket's buffers fill, then nothing moves.
+      Await.until("the connection closed", () -> server.metrics().connectionsActive() == 0);
+      assertThat(server.metrics().gatewayTimeouts()).isZero();
+    }
+  }
+
   @Test
   void idleConnection_getsGoAwayAfterTheKeepAliveTimeout_thenCloses() throws Exception {
     try (HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", "ok");
