@@ -148,6 +148,7 @@ final class Http1StreamExchange extends StreamProxy implements ClientSide {
     } catch (IOException e) {
       failed(e);
     }
+    afterEvent(); // the backend's interest and the exchange's deadline, whatever comes next
   }
 
   @Override
@@ -182,12 +183,14 @@ final class Http1StreamExchange extends StreamProxy implements ClientSide {
 
   @Override
   void clientReset(Http2ErrorCode code) {
+    int status = 0;
     if (state == RUNNING) {
+      status = exchange.status();
       loggedBackend = exchange.backendName();
       exchange.end();
     }
     state = ENDED;
-    finish(exchange.status(), null, "reset by client");
+    finish(status, null, "reset by client");
   }
 
   @Override

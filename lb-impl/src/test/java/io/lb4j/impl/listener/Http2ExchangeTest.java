@@ -104,6 +104,38 @@ class Http2ExchangeTest {
     }
   }
 
+  /**
+   * Regression: a stream that took an idle pooled backend connection armed no timer when it began, so a backend
+   * that then said nothing was never timed (504 never came).
+   */
+  @Test
+  void silentBackendOnAPooledConnection_is504() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+    try (HttpTestBackend a = new HttpTestBackend("127.0.0.1", (req, s, out) -> {
+          if (seen.incrementAndGet() == 1) {
+            return HttpTestBackend.respond(200, "first").handle(req, s, out);
+          }
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return false;
+        });
+        LoadBalancer pool = Fixtures.pool(http("h2-pooled-504").requestTimeout(Duration.ofSeconds(1)),
+            HttpListenerTest.backend("a", a));
+        ListenerServer server = Fixtures.server(pool).eventLoops(1).build().start();
+        H2TestClient c = H2TestClient.connect(server.localAddress())) {
+      assertThat(c.get("/first").status()).isEqualTo(200);
+      Response r = c.get("/silent");
+      assertThat(r.status()).isEqualTo(504);
+      assertThat(a.connections.get()).as("the second request went over the pooled connection").isEqualTo(1);
+    } finally {
+      release.countDown();
+    }
+  }
+
   @Test
   void insertedCookie_keepsTheStreamsOfABrowserOnItsBackend_andCrumbsAreJoined() {
     try (HttpTestBackend a = new HttpTestBackend("127.0.0.1", HttpTestBackend.mirror());
