@@ -215,10 +215,12 @@ final class ClientChannel implements ClientSide {
   }
 
   /**
-   * Hands the unread input buffer over (the connection becomes HTTP/2 and reads it itself); null when none.
-   * This channel no longer holds or releases it.
+   * The connection becomes HTTP/2 and reads the socket itself: hands the unread input buffer over (null when
+   * none; this channel no longer holds or releases it) and stops this channel's throttle (the HTTP/2
+   * connection has its own). The socket stays open.
    */
-  ByteBuffer takeInput() {
+  ByteBuffer handOver() {
+    throttle.close();
     ByteBuffer b = in;
     in = null;
     return b;

@@ -246,8 +246,10 @@ final class HttpProxyConnection extends IoHandler {
     loop.cancel(this);
     exchange.end();
     releaseCodec();
-    Http2Frontend.takeOver(http, loop, clientKey, client.transport(), client.takeInput(), client.inputEnded(),
-        clientIp, clientContext);
+    downThrottle.close();
+    boolean ended = client.inputEnded();
+    Http2Frontend.takeOver(http, loop, clientKey, client.transport(), client.handOver(), ended, clientIp,
+        clientContext);
   }
 
   /** Acts on what the exchange came to; true when the connection moved on (pump again). */
