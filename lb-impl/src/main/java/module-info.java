@@ -8,7 +8,9 @@
  * {@code io.lb4j.impl.discovery}. Not exported, and free to change in any release: the pool's internals
  * ({@code io.lb4j.impl.pool}), health checking ({@code io.lb4j.impl.health}), session persistence
  * ({@code io.lb4j.impl.persistence}), load-aware weights ({@code io.lb4j.impl.load}), server groups as pools
- * ({@code io.lb4j.impl.groups}) and the HTTP/1.1 codec ({@code io.lb4j.impl.listener.http}).
+ * ({@code io.lb4j.impl.groups}), the HTTP/1.1 codec ({@code io.lb4j.impl.listener.http}) and the HTTP/2 protocol
+ * core ({@code io.lb4j.impl.listener.http2}; its limits are configured with the exported
+ * {@code io.lb4j.impl.listener.Http2Limits}).
  */
 // "requires-automatic": resilience4j ships no module descriptor, only an Automatic-Module-Name.
 @SuppressWarnings("requires-automatic")

@@ -70,12 +70,14 @@ public final class MicrometerMetrics {
    * {@code lb4j.listener.backend_connections_opened}, {@code lb4j.listener.accept_pauses} (tagged
    * {@code reason}: {@code accept_error} when out of file descriptors, {@code connection_cap} at
    * {@code maxConnections} or the process budget) and {@code lb4j.listener.response_time_p99} (seconds, an
-   * upper bound from the listener's histogram); its peak bandwidth: {@code lb4j.listener.bandwidth.cap} (gauge,
-   * Mbit/s, tagged {@code direction} up/down/total, 0 for none) and {@code lb4j.listener.bandwidth.throttled}
-   * (seconds a direction was held back, tagged {@code direction}); and for a UDP listener
-   * {@code lb4j.listener.udp.datagrams} (tagged {@code direction} in/out), {@code lb4j.listener.udp.dropped}
-   * (tagged {@code cause}) and {@code lb4j.listener.udp.flows} (gauge). Each meter reads a fresh snapshot when
-   * scraped.
+   * upper bound from the listener's histogram); for HTTP/2 clients {@code lb4j.listener.http2.connections},
+   * {@code lb4j.listener.http2.streams}, {@code lb4j.listener.http2.stream_resets},
+   * {@code lb4j.listener.http2.goaways} and {@code lb4j.listener.http2.flood_refusals}; its peak bandwidth:
+   * {@code lb4j.listener.bandwidth.cap} (gauge, Mbit/s, tagged {@code direction} up/down/total, 0 for none) and
+   * {@code lb4j.listener.bandwidth.throttled} (seconds a direction was held back, tagged {@code direction}); and
+   * for a UDP listener {@code lb4j.listener.udp.datagrams} (tagged {@code direction} in/out),
+   * {@code lb4j.listener.udp.dropped} (tagged {@code cause}) and {@code lb4j.listener.udp.flows} (gauge). Each
+   * meter reads a fresh snapshot when scraped.
    */
   public static void bind(ListenerServer server, MeterRegistry registry) {
     Tags tags = Tags.of("listener", server.listener().name());
@@ -103,6 +105,16 @@ public final class MicrometerMetrics {
         .tags(tags.and("reason", "accept_error")).register(registry);
     FunctionCounter.builder("lb4j.listener.accept_pauses", server, s -> s.metrics().admissionPauses())
         .tags(tags.and("reason", "connection_cap")).register(registry);
+    FunctionCounter.builder("lb4j.listener.http2.connections", server, s -> s.metrics().http2().connections())
+        .tags(tags).register(registry);
+    FunctionCounter.builder("lb4j.listener.http2.streams", server, s -> s.metrics().http2().streams())
+        .tags(tags).register(registry);
+    FunctionCounter.builder("lb4j.listener.http2.stream_resets", server, s -> s.metrics().http2().streamResets())
+        .tags(tags).register(registry);
+    FunctionCounter.builder("lb4j.listener.http2.goaways", server, s -> s.metrics().http2().goAways())
+        .tags(tags).register(registry);
+    FunctionCounter.builder("lb4j.listener.http2.flood_refusals", server, s -> s.metrics().http2().floodRefusals())
+        .tags(tags).register(registry);
     Gauge.builder("lb4j.listener.response_time_p99", server,
         s -> s.metrics().responseTimeQuantile(0.99).toNanos() / 1e9).tags(tags).register(registry);
     Gauge.builder("lb4j.listener.bandwidth.cap", server, s -> s.peakBandwidth().upstreamMbps())

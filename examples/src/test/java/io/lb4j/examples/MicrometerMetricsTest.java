@@ -99,6 +99,9 @@ class MicrometerMetricsTest {
       assertThat(registry.get("lb4j.listener.backend_connections_opened").functionCounter().count()).isZero();
       assertThat(registry.get("lb4j.listener.accept_pauses").tag("reason", "connection_cap").functionCounter()
           .count()).isZero();
+      // The JDK client asked for h2c by Upgrade, which the listener strips: HTTP/1.1, no HTTP/2 connection.
+      assertThat(registry.get("lb4j.listener.http2.connections").functionCounter().count()).isZero();
+      assertThat(registry.get("lb4j.listener.http2.streams").functionCounter().count()).isZero();
     }
   }
 }

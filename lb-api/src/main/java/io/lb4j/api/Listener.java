@@ -35,7 +35,9 @@ import java.util.Objects;
  * <p>Layer-7 protocol choices follow nginx's defaults: request fields whose name contains {@code _} are
  * dropped ({@link #underscoresInHeaders()}), an {@code Upgrade: h2c} is stripped
  * ({@link #allowH2cUpgrade()}), and the lingering close after a refusal lasts at most
- * {@link #lingeringTime()}.
+ * {@link #lingeringTime()}. Clients may speak HTTP/2 ({@link #http2()}, on by default: {@code h2} chosen by
+ * ALPN over TLS, {@code h2c} with prior knowledge in clear); backends get HTTP/1.1 unless
+ * {@link #backendHttpVersion()} says {@link HttpVersion#HTTP_2} (h2c, for gRPC).
  *
  * <p>{@link #peakBandwidth()} caps the bytes per second the listener forwards (off by default), the
  * reference's "Peak Bandwidth" column.
@@ -88,6 +90,8 @@ public final class Listener {
   private final Duration lingeringTime;
   private final boolean underscoresInHeaders;
   private final boolean allowH2cUpgrade;
+  private final boolean http2;
+  private final HttpVersion backendHttpVersion;
   private final Duration idleTimeout;
   private final int maxRequestHeaderSize;
   private final int acceptBacklog;
@@ -103,7 +107,8 @@ public final class Listener {
     this.backendProtocol = b.backendProtocol != null ? b.backendProtocol : defaultBackendProtocol(b.frontendProtocol);
     this.backendPort = b.backendPort;
     this.scheduler = b.scheduler;
-    this.healthCheck = b.healthCheck != null ? b.healthCheck : defaultHealthCheck(b.frontendProtocol);
+    this.healthCheck = b.healthCheck != null ? b.healthCheck
+        : defaultHealthCheck(b.frontendProtocol, b.backendHttpVersion);
     this.outlierDetection = b.outlierDetection;
     this.sessionPersistence = b.sessionPersistence;
     this.requestTimeout = b.requestTimeout;
@@ -111,6 +116,8 @@ public final class Listener {
     this.lingeringTime = b.lingeringTime;
     this.underscoresInHeaders = b.underscoresInHeaders;
     this.allowH2cUpgrade = b.allowH2cUpgrade;
+    this.http2 = b.http2;
+    this.backendHttpVersion = b.backendHttpVersion;
     this.idleTimeout = b.idleTimeout;
     this.maxRequestHeaderSize = b.maxRequestHeaderSize;
     this.acceptBacklog = b.acceptBacklog;
@@ -146,6 +153,8 @@ public final class Listener {
     b.lingeringTime = lingeringTime;
     b.underscoresInHeaders = underscoresInHeaders;
     b.allowH2cUpgrade = allowH2cUpgrade;
+    b.http2 = http2;
+    b.backendHttpVersion = backendHttpVersion;
     b.idleTimeout = idleTimeout;
     b.maxRequestHeaderSize = maxRequestHeaderSize;
     b.acceptBacklog = acceptBacklog;
@@ -160,11 +169,12 @@ public final class Listener {
     return frontend == Protocol.HTTPS ? Protocol.HTTP : frontend;
   }
 
-  private static HealthCheckPolicy defaultHealthCheck(Protocol frontend) {
+  private static HealthCheckPolicy defaultHealthCheck(Protocol frontend, HttpVersion backendVersion) {
     switch (frontend) {
       case HTTP:
       case HTTPS:
-        return HealthCheckPolicy.http();
+        // An h2c backend (a gRPC server) need not understand an HTTP/1.1 HEAD: probe its port instead.
+        return backendVersion == HttpVersion.HTTP_2 ? HealthCheckPolicy.defaults() : HealthCheckPolicy.http();
       case UDP:
         return HealthCheckPolicy.disabled();
       default:
@@ -277,6 +287,31 @@ public final class Listener {
     return allowH2cUpgrade;
   }
 
+  /**
+   * Layer 7: whether clients may speak HTTP/2. True (the default): an HTTPS listener offers {@code h2} and
+   * {@code http/1.1} by ALPN (RFC 7301) and serves HTTP/2 to clients that choose {@code h2}; an HTTP listener
+   * serves HTTP/2 to clients that open with the HTTP/2 connection preface (h2c with prior knowledge, RFC 9113
+   * section 3.3) and HTTP/1.1 to the others. False: HTTP/1.1 only (ALPN offers {@code http/1.1} alone).
+   * {@code Upgrade: h2c} is never how a client gets HTTP/2 (RFC 9113 deprecates it; see
+   * {@link #allowH2cUpgrade()}).
+   *
+   * @since 0.1.0
+   */
+  public boolean http2() {
+    return http2;
+  }
+
+  /**
+   * Layer 7: the HTTP version spoken to backends: {@link HttpVersion#HTTP_1_1} (the default) or
+   * {@link HttpVersion#HTTP_2} (h2c: needed by gRPC backends; only HTTP/2 clients are then served, and the
+   * default health check is a TCP connect).
+   *
+   * @since 0.1.0
+   */
+  public HttpVersion backendHttpVersion() {
+    return backendHttpVersion;
+  }
+
   /** Layer 4: how long a connection may stay idle before it is closed. */
   public Duration idleTimeout() {
     return idleTimeout;
@@ -356,6 +391,7 @@ public final class Listener {
         && sessionPersistence.equals(l.sessionPersistence) && requestTimeout.equals(l.requestTimeout)
         && writeTimeout.equals(l.writeTimeout) && lingeringTime.equals(l.lingeringTime)
         && underscoresInHeaders == l.underscoresInHeaders && allowH2cUpgrade == l.allowH2cUpgrade
+        && http2 == l.http2 && backendHttpVersion == l.backendHttpVersion
         && idleTimeout.equals(l.idleTimeout) && maxRequestHeaderSize == l.maxRequestHeaderSize
         && acceptBacklog == l.acceptBacklog && drainTimeout.equals(l.drainTimeout)
         && slowStartWindow.equals(l.slowStartWindow) && slowStartFloorPercent == l.slowStartFloorPercent
@@ -366,7 +402,7 @@ public final class Listener {
   public int hashCode() {
     return Objects.hash(name, frontendProtocol, frontendPort, backendProtocol, backendPort, scheduler,
         healthCheck, outlierDetection, sessionPersistence, requestTimeout, writeTimeout, lingeringTime,
-        underscoresInHeaders, allowH2cUpgrade, idleTimeout,
+        underscoresInHeaders, allowH2cUpgrade, http2, backendHttpVersion, idleTimeout,
         maxRequestHeaderSize, acceptBacklog, drainTimeout, slowStartWindow, slowStartFloorPercent, peakBandwidth);
   }
 
@@ -392,6 +428,12 @@ public final class Listener {
       }
       if (allowH2cUpgrade) {
         s.append(" h2cUpgrade");
+      }
+      if (!http2) {
+        s.append(" http1Only");
+      }
+      if (backendHttpVersion != HttpVersion.HTTP_1_1) {
+        s.append(" backendHttpVersion=").append(backendHttpVersion.code());
       }
     } else {
       s.append(" idleTimeout=").append(format(idleTimeout));
@@ -429,6 +471,8 @@ public final class Listener {
     private Duration lingeringTime = DEFAULT_LINGERING_TIME;
     private boolean underscoresInHeaders;
     private boolean allowH2cUpgrade;
+    private boolean http2 = true;
+    private HttpVersion backendHttpVersion = HttpVersion.HTTP_1_1;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private int maxRequestHeaderSize = DEFAULT_MAX_REQUEST_HEADER_SIZE;
     private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
@@ -534,6 +578,28 @@ public final class Listener {
       return this;
     }
 
+    /**
+     * Layer 7: serve HTTP/2 to clients that ask for it (default true: {@code h2} by ALPN over TLS, {@code h2c}
+     * with prior knowledge in clear; see {@link Listener#http2()}).
+     *
+     * @since 0.1.0
+     */
+    public Builder http2(boolean enabled) {
+      this.http2 = enabled;
+      return this;
+    }
+
+    /**
+     * Layer 7: the HTTP version spoken to backends (default {@link HttpVersion#HTTP_1_1}; see
+     * {@link Listener#backendHttpVersion()}).
+     *
+     * @since 0.1.0
+     */
+    public Builder backendHttpVersion(HttpVersion version) {
+      this.backendHttpVersion = Objects.requireNonNull(version, "listener.backendHttpVersion");
+      return this;
+    }
+
     /** Layer 4: how long a connection may stay idle, 10s-900s (default 900s). */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = checkRange("listener.idleTimeout", timeout, MIN_IDLE_TIMEOUT, MAX_IDLE_TIMEOUT);
@@ -606,14 +672,21 @@ public final class Listener {
     /**
      * Builds the listener.
      *
-     * @throws IllegalStateException when the backend protocol does not fit the frontend protocol, or
-     *     cookie persistence is set on a Layer-4 listener
+     * @throws IllegalStateException when the backend protocol does not fit the frontend protocol, cookie
+     *     persistence is set on a Layer-4 listener, HTTP/2 to backends is asked of a Layer-4 listener, or of
+     *     a listener whose backend protocol is HTTPS (lb4j has no TLS towards backends: h2c only)
      */
     public Listener build() {
       Protocol backend = backendProtocol != null ? backendProtocol : defaultBackendProtocol(frontendProtocol);
       boolean compatible = frontendProtocol.isLayer7() ? backend.isLayer7() : backend == frontendProtocol;
       checkState(compatible, "listener.backendProtocol " + backend + " cannot serve listener.frontendProtocol "
           + frontendProtocol + " (expected: " + (frontendProtocol.isLayer7() ? "HTTP or HTTPS" : frontendProtocol) + ")");
+      if (backendHttpVersion == HttpVersion.HTTP_2) {
+        checkState(frontendProtocol.isLayer7(), "listener.backendHttpVersion HTTP_2 needs an HTTP or HTTPS listener,"
+            + " but listener.frontendProtocol is " + frontendProtocol);
+        checkState(backend == Protocol.HTTP, "listener.backendHttpVersion HTTP_2 is h2c: it needs"
+            + " listener.backendProtocol HTTP (lb4j has no TLS towards backends), but it is " + backend);
+      }
       checkState(!sessionPersistence.mode().isCookie() || frontendProtocol.isLayer7(),
           "listener.sessionPersistence " + sessionPersistence.mode()
               + " needs an HTTP or HTTPS listener, but listener.frontendProtocol is " + frontendProtocol);

@@ -32,6 +32,8 @@ class ListenerTest {
     assertThat(l.lingeringTime()).isEqualTo(Duration.ofSeconds(30));
     assertThat(l.underscoresInHeaders()).isFalse();
     assertThat(l.allowH2cUpgrade()).isFalse();
+    assertThat(l.http2()).isTrue();
+    assertThat(l.backendHttpVersion()).isEqualTo(HttpVersion.HTTP_1_1);
     assertThat(l.idleTimeout()).isEqualTo(Duration.ofSeconds(900));
     assertThat(l.acceptBacklog()).isEqualTo(1024);
     assertThat(l.maxRequestHeaderSize()).isEqualTo(32 * 1024);
@@ -227,6 +229,36 @@ class ListenerTest {
   }
 
   @Test
+  void backendHttpVersion_h2cNeedsAPlainHttpBackendOnALayer7Listener() {
+    Listener h2c = http().backendHttpVersion(HttpVersion.HTTP_2).build();
+    assertThat(h2c.backendHttpVersion()).isEqualTo(HttpVersion.HTTP_2);
+    assertThat(h2c.backendProtocol()).isEqualTo(Protocol.HTTP);
+    assertThat(Listener.builder("s", Protocol.HTTPS, 443).backendHttpVersion(HttpVersion.HTTP_2).build()
+        .backendHttpVersion()).isEqualTo(HttpVersion.HTTP_2);
+    assertThatThrownBy(() -> http().backendProtocol(Protocol.HTTPS).backendHttpVersion(HttpVersion.HTTP_2).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("listener.backendHttpVersion HTTP_2 is h2c: it needs listener.backendProtocol HTTP (lb4j has no"
+            + " TLS towards backends), but it is HTTPS");
+    assertThatThrownBy(() -> tcp().backendHttpVersion(HttpVersion.HTTP_2).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("listener.backendHttpVersion HTTP_2 needs an HTTP or HTTPS listener, but listener.frontendProtocol"
+            + " is TCP");
+    assertThatThrownBy(() -> http().backendHttpVersion(null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("listener.backendHttpVersion");
+  }
+
+  @Test
+  void backendHttpVersion_h2cBackendsAreProbedByTcpByDefault() {
+    assertThat(http().backendHttpVersion(HttpVersion.HTTP_2).build().healthCheck())
+        .isEqualTo(HealthCheckPolicy.defaults());
+    HealthCheckPolicy chosen = HealthCheckPolicy.http();
+    assertThat(http().backendHttpVersion(HttpVersion.HTTP_2).healthCheck(chosen).build().healthCheck())
+        .isEqualTo(chosen);
+    assertThat(HttpVersion.HTTP_1_1.code()).isEqualTo("http1");
+    assertThat(HttpVersion.HTTP_2.code()).isEqualTo("h2c");
+  }
+
+  @Test
   void build_rejectsCookiePersistenceOnLayer4() {
     assertThatThrownBy(() -> tcp().sessionPersistence(SessionPersistence.insertCookie(Duration.ofSeconds(60))).build())
         .isInstanceOf(IllegalStateException.class)
@@ -240,11 +272,14 @@ class ListenerTest {
     Listener l = http().backendPort(8080).scheduler(SchedulingAlgorithm.CONSISTENT_HASH)
         .requestTimeout(Duration.ofSeconds(5)).writeTimeout(Duration.ofSeconds(7)).idleTimeout(Duration.ofSeconds(30))
         .lingeringTime(Duration.ofSeconds(9)).underscoresInHeaders(true).allowH2cUpgrade(true)
-        .maxRequestHeaderSize(4096)
+        .http2(false).backendHttpVersion(HttpVersion.HTTP_2).maxRequestHeaderSize(4096)
         .acceptBacklog(64).drainTimeout(Duration.ofSeconds(20)).slowStartWindow(Duration.ofSeconds(30))
         .slowStartFloorPercent(25).sessionPersistence(SessionPersistence.serverCookie("JSESSIONID")).build();
     assertThat(l.toBuilder().build()).isEqualTo(l).hasSameHashCodeAs(l);
     assertThat(l.toString()).contains("web HTTP:80 -> HTTP:8080", "scheduler=tch", "requestTimeout=5s", "writeTimeout=7s",
-        "lingeringTime=9s", "underscoresInHeaders", "h2cUpgrade", "drainTimeout=20s");
+        "lingeringTime=9s", "underscoresInHeaders", "h2cUpgrade", "http1Only", "backendHttpVersion=h2c",
+        "drainTimeout=20s");
+    assertThat(l.toBuilder().http2(true).build()).isNotEqualTo(l);
+    assertThat(l.toBuilder().backendHttpVersion(HttpVersion.HTTP_1_1).build()).isNotEqualTo(l);
   }
 }

@@ -183,6 +183,9 @@ final class GatewayRuntime implements AutoCloseable {
           if (listener.maxConnections() > 0) {
             server.maxConnections(listener.maxConnections());
           }
+          if (listener.http2Limits() != null) {
+            server.http2Limits(listener.http2Limits());
+          }
           if (tls.containsKey(name)) {
             server.sslContext(tls.get(name));
           }

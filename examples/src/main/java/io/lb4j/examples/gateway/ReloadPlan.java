@@ -175,6 +175,8 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
     m.put("lingeringTime", Listener::lingeringTime);
     m.put("underscoresInHeaders", Listener::underscoresInHeaders);
     m.put("allowH2cUpgrade", Listener::allowH2cUpgrade);
+    m.put("http2", Listener::http2);
+    m.put("backendProtocol", l -> l.backendHttpVersion().code());
     m.put("idleTimeout", Listener::idleTimeout);
     m.put("maxRequestHeaderSize", Listener::maxRequestHeaderSize);
     m.put("acceptBacklog", Listener::acceptBacklog);

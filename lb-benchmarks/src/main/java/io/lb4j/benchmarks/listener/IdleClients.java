@@ -22,7 +22,9 @@ import javax.net.ssl.SSLSocket;
  * The client side of {@link IdleConnectionsHarness}, in its own JVM so its sockets do not count in the
  * measured heap: opens {@code count} connections to {@code host:port} (TLS when asked, handshake done),
  * on each sends one keep-alive {@code GET} and reads its answer ({@code request}), or writes the first
- * {@code N} bytes of a head that never ends ({@code partial:N}), or nothing ({@code none}); prints
+ * {@code N} bytes of a head that never ends ({@code partial:N}), or nothing ({@code none}), or speaks HTTP/2
+ * ({@code h2}: h2 chosen by ALPN over TLS, h2c with prior knowledge in clear; the preface, SETTINGS, one
+ * {@code GET} on stream 1 read to its end, SETTINGS acknowledged, in raw frames); prints
  * {@code ready OPENED failed FAILED}, then holds every connection open until its standard input ends.
  *
  * <pre>
@@ -76,11 +78,18 @@ public final class IdleClients {
       s.setSoTimeout(60_000);
       if (context != null) {
         SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(s, host, port, true);
+        if (mode.equals("h2")) {
+          javax.net.ssl.SSLParameters p = tls.getSSLParameters();
+          p.setApplicationProtocols(new String[] {"h2"});
+          tls.setSSLParameters(p);
+        }
         tls.startHandshake();
         s = tls;
       }
       OutputStream out = s.getOutputStream();
-      if (mode.equals("request")) {
+      if (mode.equals("h2")) {
+        http2Get(s, context != null);
+      } else if (mode.equals("request")) {
         out.write("GET / HTTP/1.1\r\nHost: harness\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
         readResponse(s.getInputStream());
@@ -98,6 +107,65 @@ public final class IdleClients {
     } catch (IOException e) {
       s.close();
       throw e;
+    }
+  }
+
+  /**
+   * HTTP/2 in raw frames: the preface, an empty SETTINGS, a GET on stream 1 (HPACK: static-table indices and
+   * one literal authority), then frames until stream 1 ends, acknowledging the server's SETTINGS.
+   */
+  private static void http2Get(Socket s, boolean tls) throws IOException {
+    OutputStream out = s.getOutputStream();
+    byte[] authority = "harness".getBytes(StandardCharsets.US_ASCII);
+    byte[] block = new byte[4 + 2 + authority.length];
+    block[0] = (byte) 0x82; // :method GET
+    block[1] = (byte) (tls ? 0x87 : 0x86); // :scheme https / http
+    block[2] = (byte) 0x84; // :path /
+    block[3] = 0x41; // :authority, literal with incremental indexing, name from the static table
+    block[4] = (byte) authority.length;
+    System.arraycopy(authority, 0, block, 5, authority.length);
+    int blockLength = 5 + authority.length;
+    java.io.ByteArrayOutputStream hello = new java.io.ByteArrayOutputStream();
+    hello.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    hello.writeBytes(frameHeader(0, 0x4, 0, 0));
+    hello.writeBytes(frameHeader(blockLength, 0x1, 0x5, 1));
+    hello.write(block, 0, blockLength);
+    out.write(hello.toByteArray());
+    out.flush();
+    InputStream in = s.getInputStream();
+    byte[] header = new byte[9];
+    while (true) {
+      readFully(in, header);
+      int length = ((header[0] & 0xFF) << 16) | ((header[1] & 0xFF) << 8) | (header[2] & 0xFF);
+      int type = header[3] & 0xFF;
+      int flags = header[4] & 0xFF;
+      int stream = ((header[5] & 0x7F) << 24) | ((header[6] & 0xFF) << 16) | ((header[7] & 0xFF) << 8)
+          | (header[8] & 0xFF);
+      readFully(in, new byte[length]);
+      if (type == 0x4 && (flags & 0x1) == 0) {
+        out.write(frameHeader(0, 0x4, 0x1, 0)); // SETTINGS ACK
+        out.flush();
+      } else if (type == 0x7) {
+        throw new IOException("GOAWAY from the server");
+      } else if (stream == 1 && (type == 0x0 || type == 0x1) && (flags & 0x1) != 0) {
+        return; // END_STREAM on stream 1: the response is complete
+      }
+    }
+  }
+
+  private static byte[] frameHeader(int length, int type, int flags, int stream) {
+    return new byte[] {(byte) (length >>> 16), (byte) (length >>> 8), (byte) length, (byte) type, (byte) flags,
+        (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8), (byte) stream};
+  }
+
+  private static void readFully(InputStream in, byte[] b) throws IOException {
+    int at = 0;
+    while (at < b.length) {
+      int n = in.read(b, at, b.length - at);
+      if (n < 0) {
+        throw new IOException("connection closed in an HTTP/2 frame");
+      }
+      at += n;
     }
   }
 

@@ -55,12 +55,16 @@ import javax.net.ssl.SSLSocket;
  * # 5,000 idle keep-alive connections, CPU over 30 s (issue 17: idle cost, at most 1% of a core):
  * java -cp lb-benchmarks/target/benchmarks.jar io.lb4j.benchmarks.listener.IdleConnectionsHarness \
  *     --protocol http --connections 5000 --cpu-seconds 30
+ * # 4,000 idle HTTP/2 connections (h2 by ALPN), one request served on each (issue 21: memory per idle
+ * # HTTP/2 connection); --protocol http for h2c with prior knowledge:
+ * java -Xmx256m -cp lb-benchmarks/target/benchmarks.jar io.lb4j.benchmarks.listener.IdleConnectionsHarness \
+ *     --protocol https --connections 4000 --mode h2
  * # 3,500 connections each holding an unfinished 29 KiB head:
  * java -Xmx128m -cp lb-benchmarks/target/benchmarks.jar io.lb4j.benchmarks.listener.IdleConnectionsHarness \
  *     --protocol http --connections 3500 --mode partial:29000
  * </pre>
  * Options: {@code --protocol http|https|tcp} (https), {@code --connections N} (4000), {@code --mode
- * request|partial:BYTES|none} (request; tcp: none), {@code --cpu-seconds S} (0: skip), {@code --event-loops N}
+ * request|h2|partial:BYTES|none} (request; tcp: none), {@code --cpu-seconds S} (0: skip), {@code --event-loops N}
  * (1), {@code --max-connections N} (the listener's cap; default: the library's), {@code --client-heap SIZE}
  * (1g, for the client JVM).
  */
@@ -120,7 +124,8 @@ public final class IdleConnectionsHarness {
         System.out.printf("listener holds %d connections (state %s); heap after GC %,d KiB: %,d bytes per"
                 + " connection (stated bound: %s)%n", held, server.state(), heap >> 10,
             held == 0 ? 0 : (heap - baseline) / held,
-            protocol == Protocol.HTTPS ? "16384 for TLS" : "4096 for plain HTTP");
+            mode.equals("h2") ? (protocol == Protocol.HTTPS ? "24576 for h2 over TLS" : "12288 for h2c")
+                : protocol == Protocol.HTTPS ? "16384 for TLS" : "4096 for plain HTTP");
         System.out.printf("direct memory of the I/O buffer pools: %,d KiB%n",
             server.metrics().bufferMemoryBytes() >> 10);
         if (cpuSeconds > 0) {

@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener;
 
+import io.lb4j.impl.listener.http.ResponseHead;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -200,6 +201,29 @@ final class ClientChannel implements ClientSide {
   @Override
   public void shutdownOutput() throws IOException {
     transport.shutdownOutput();
+  }
+
+  /** HTTP/1.1: the response goes as bytes. */
+  @Override
+  public boolean framesResponses() {
+    return false;
+  }
+
+  @Override
+  public boolean sendResponseHead(ResponseHead head, String setCookie, boolean noBody) {
+    throw new UnsupportedOperationException("an HTTP/1.1 client takes the response as bytes");
+  }
+
+  /**
+   * The connection becomes HTTP/2 and reads the socket itself: hands the unread input buffer over (null when
+   * none; this channel no longer holds or releases it) and stops this channel's throttle (the HTTP/2
+   * connection has its own). The socket stays open.
+   */
+  ByteBuffer handOver() {
+    throttle.close();
+    ByteBuffer b = in;
+    in = null;
+    return b;
   }
 
   /** Makes the coming close a reset: the client must not take a cut-off response for a complete one. */

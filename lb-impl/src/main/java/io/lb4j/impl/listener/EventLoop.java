@@ -57,7 +57,9 @@ final class EventLoop implements Executor {
   private BackendConnectionPool backendPool;
   private final TlsBuffers tlsBuffers = new TlsBuffers();
   private ExchangeCodec.Pool exchangeCodecs;
+  private LoopHttp2 http2;
   private final TimerQueue timers = new TimerQueue();
+  private final TurnEnds turnEnds = new TurnEnds();
   private volatile boolean stopRequested;
   /** Set once the loop starts closing: a channel handed to it from then on is closed, not opened. */
   private volatile boolean closing;
@@ -112,6 +114,19 @@ final class EventLoop implements Executor {
     this.exchangeCodecs = pool;
   }
 
+  /** What this loop's HTTP/2 connections share (made at first use; loop thread only after start). */
+  LoopHttp2 http2() {
+    if (http2 == null) {
+      http2 = new LoopHttp2(buffers);
+    }
+    return http2;
+  }
+
+  /** Calls {@code t} once the current turn's events are handled; loop thread only. */
+  void atTurnEnd(TurnEnds.TurnEnd t) {
+    turnEnds.add(t);
+  }
+
   /** This loop's pooled TLS buffers (loop thread only). */
   TlsBuffers tlsBuffers() {
     return tlsBuffers;
@@ -119,6 +134,11 @@ final class EventLoop implements Executor {
 
   Thread thread() {
     return thread;
+  }
+
+  /** True once the loop closes its channels (stopped or failed): no new backend connection is opened. */
+  boolean isClosing() {
+    return closing;
   }
 
   boolean inLoop() {
@@ -233,7 +253,7 @@ final class EventLoop implements Executor {
   }
 
   private void turn() throws IOException {
-    if (!tasks.isEmpty()) {
+    if (!tasks.isEmpty() || !turnEnds.isEmpty()) {
       selector.selectNow();
     } else if (timers.size() == 0) {
       selector.select(); // nothing armed: sleep until I/O or a task
@@ -249,9 +269,17 @@ final class EventLoop implements Executor {
     wakeupPending.set(false);
     turns.lazySet(turns.get() + 1); // written by this thread only: an ordered store is enough
     processSelected();
+    runTurnEnds();
     runTasks();
     if (timers.size() > 0) {
       timers.runExpired(System.nanoTime());
+    }
+    runTurnEnds();
+  }
+
+  private void runTurnEnds() {
+    if (!turnEnds.isEmpty()) {
+      turnEnds.run(thread.getName());
     }
   }
 

@@ -56,7 +56,7 @@ final class Exchange {
   private final BufferPool buffers;
   private final BackendConnectionPool pool;
   private final ClientSide client;
-  private final String clientIp;
+  private String clientIp;
   private final BackendDialer dialer;
   private final BackendLink backend;
   private final RequestForwarder up;
@@ -88,6 +88,11 @@ final class Exchange {
     this.clocks = new ExchangeClocks(http.requestTimeoutNanos, http.writeTimeoutNanos);
   }
 
+  /** The client's address for X-Forwarded-For and X-Real-IP (an HTTP/2 stream's exchange serves many clients). */
+  void clientIp(String ip) {
+    this.clientIp = ip;
+  }
+
   /**
    * Starts serving {@code head}, which arrived whole at {@code nowNanos}: selects a backend of {@code group}
    * (the one the listener's routing chose) and connects; the request goes with {@code path} in place of its
@@ -105,7 +110,7 @@ final class Exchange {
     clocks.stop();
     closeClient = false;
     up.start(head, codec.requestBody);
-    down.start(head, codec.responseParser, codec.responseBody);
+    down.start(head, client, codec.responseParser, codec.responseBody);
     phase = CONNECTING;
     return dialed(dialer.dial(selectBy, group));
   }
@@ -192,12 +197,15 @@ final class Exchange {
     if (head.isSwitchingProtocols() && !request.upgradeRequested()) {
       return fail(FailureCause.BAD_RESPONSE, "101 Switching Protocols to a request that asked for no upgrade");
     }
-    // RFC 9112 section 6.1: an HTTP/1.0 client never gets Transfer-Encoding. A chunked body is de-chunked
-    // and ended by closing; any other coding could not be undone, and was the backend's mistake to send.
-    boolean dechunk = !request.isHttp11() && head.framing() == BodyFraming.CHUNKED;
+    // RFC 9112 section 6.1: an HTTP/1.0 client never gets Transfer-Encoding, and HTTP/2 has none (RFC 9113
+    // section 8.2.2). A chunked body is de-chunked (for HTTP/1.0 ended by closing); any other coding could not
+    // be undone, and was the backend's mistake to send.
+    boolean framed = client.framesResponses();
+    boolean dechunk = (framed || !request.isHttp11()) && head.framing() == BodyFraming.CHUNKED;
     if (dechunk && !head.chunkedOnly()) {
       report(Outcome.failure(Outcome.Kind.SERVER_ERROR, sinceStart()));
-      return fail(FailureCause.BAD_RESPONSE, "a transfer coding other than chunked for an HTTP/1.0 request");
+      return fail(FailureCause.BAD_RESPONSE, "a transfer coding other than chunked for an "
+          + (framed ? "HTTP/2" : "HTTP/1.0") + " request");
     }
     status = head.status();
     Selection selection = dialer.selection();

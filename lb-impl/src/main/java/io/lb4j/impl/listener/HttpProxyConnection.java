@@ -79,6 +79,8 @@ final class HttpProxyConnection extends IoHandler {
   /** The listener's own answer (a refusal or a failure), waiting to be written. */
   private ByteBuffer answer;
   private boolean requestParsed;
+  /** True once the connection is known to speak HTTP/1.1 (not HTTP/2): checked on its first bytes only. */
+  private boolean http1;
   private boolean closed;
 
   private HttpProxyConnection(HttpContext http, EventLoop loop, SocketChannel channel) throws IOException {
@@ -130,6 +132,10 @@ final class HttpProxyConnection extends IoHandler {
       pump();
       updateInterest();
       armTimer();
+    } catch (javax.net.ssl.SSLException e) {
+      // A refused handshake or record: its alert was written; a plain close lets the client read it.
+      log.debug("{}: TLS from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
+      close();
     } catch (IOException e) {
       log.debug("{}: connection from {} failed: {}", ctx.listener.name(), clientAddress, e.toString());
       abort();
@@ -185,6 +191,20 @@ final class HttpProxyConnection extends IoHandler {
     if (headStart == 0) {
       headStart = System.nanoTime();
     }
+    if (!http1) {
+      int http2 = Http2Frontend.detect(http, client.transport(), in);
+      if (http2 > 0) {
+        handOverToHttp2();
+        return false;
+      }
+      if (http2 == 0) {
+        if (client.inputEnded()) {
+          close(); // part of the preface, then the end
+        }
+        return false;
+      }
+      http1 = true;
+    }
     if (codec == null) {
       codec = loop.exchangeCodecs().take();
     }
@@ -213,6 +233,10 @@ final class HttpProxyConnection extends IoHandler {
     if (head.upgradeRequested() && head.upgradesToH2c() && !http.allowH2cUpgrade) {
       head.ignoreUpgrade(); // served as HTTP/1.1: an h2c tunnel would pass the client's HTTP/2 unchecked
     }
+    if (http.backendHttp2) {
+      answer(FailureCause.VERSION_NOT_SUPPORTED, "this listener's backends speak HTTP/2 (h2c): use HTTP/2", start);
+      return true;
+    }
     GroupPool group = router.route(ctx.routes(), head);
     if (group == null) {
       answer(router.refusal(), router.reason(), start);
@@ -222,6 +246,18 @@ final class HttpProxyConnection extends IoHandler {
     act(exchange.start(head, codec, SessionCookies.requestContext(group.pool, clientContext, head), group,
         router.forwardPath(), start));
     return true;
+  }
+
+  /** Hands the socket, its transport and the bytes read to an {@link Http2Frontend}; this handler is done. */
+  private void handOverToHttp2() {
+    closed = true;
+    loop.cancel(this);
+    exchange.end();
+    releaseCodec();
+    downThrottle.close();
+    boolean ended = client.inputEnded();
+    Http2Frontend.takeOver(http, loop, clientKey, client.transport(), client.handOver(), ended, clientIp,
+        clientContext);
   }
 
   /** Acts on what the exchange came to; true when the connection moved on (pump again). */

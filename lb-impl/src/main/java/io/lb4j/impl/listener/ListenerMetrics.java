@@ -30,10 +30,11 @@ public final class ListenerMetrics {
   private final long acceptPauses;
   private final long backendConnectionsOpened;
   private final long admissionPauses;
+  private final Http2 http2;
 
   ListenerMetrics(long connectionsActive, long connectionsTotal, long[] responsesByClass,
       long[] failuresByCause, long retries, long bytesIn, long bytesOut, long[] responseTimeBuckets,
-      long bufferMemoryBytes, long acceptPauses, long backendConnectionsOpened, long admissionPauses) {
+      long bufferMemoryBytes, long acceptPauses, long backendConnectionsOpened, long admissionPauses, Http2 http2) {
     this.connectionsActive = connectionsActive;
     this.connectionsTotal = connectionsTotal;
     this.responsesByClass = responsesByClass;
@@ -46,6 +47,77 @@ public final class ListenerMetrics {
     this.acceptPauses = acceptPauses;
     this.backendConnectionsOpened = backendConnectionsOpened;
     this.admissionPauses = admissionPauses;
+    this.http2 = http2;
+  }
+
+  /**
+   * The HTTP/2 counters of a listener's client connections since start. Each stream is a request: it is
+   * also counted in {@link ListenerMetrics#responses(int)} and by failure cause like an HTTP/1.1 request.
+   * Immutable.
+   *
+   * @since 0.1.0
+   */
+  public static final class Http2 {
+    private final long connections;
+    private final long streams;
+    private final long streamResets;
+    private final long goAways;
+    private final long floodRefusals;
+
+    Http2(long connections, long streams, long streamResets, long goAways, long floodRefusals) {
+      this.connections = connections;
+      this.streams = streams;
+      this.streamResets = streamResets;
+      this.goAways = goAways;
+      this.floodRefusals = floodRefusals;
+    }
+
+    /** Client connections that spoke HTTP/2 (h2 chosen by ALPN, or h2c with prior knowledge). */
+    public long connections() {
+      return connections;
+    }
+
+    /** Streams (requests) clients opened, refused ones included. */
+    public long streams() {
+      return streams;
+    }
+
+    /**
+     * Streams that ended with RST_STREAM: reset by the client, or by the listener (refused, malformed, a
+     * response cut off, a client that did not read).
+     */
+    public long streamResets() {
+      return streamResets;
+    }
+
+    /** GOAWAY frames sent to clients: graceful (idle, draining) and on errors. */
+    public long goAways() {
+      return goAways;
+    }
+
+    /**
+     * Defences that refused a client: connections ended with ENHANCE_YOUR_CALM (SETTINGS, PING, PRIORITY,
+     * WINDOW_UPDATE or empty-DATA floods, rapid reset, control frames it does not read, CONTINUATION
+     * floods) and streams refused over SETTINGS_MAX_CONCURRENT_STREAMS.
+     */
+    public long floodRefusals() {
+      return floodRefusals;
+    }
+
+    @Override
+    public String toString() {
+      return "h2{connections=" + connections + " streams=" + streams + " resets=" + streamResets + " goAways="
+          + goAways + " floodRefusals=" + floodRefusals + "}";
+    }
+  }
+
+  /**
+   * The HTTP/2 counters (all zero for a listener whose clients speak HTTP/1.1 only).
+   *
+   * @since 0.1.0
+   */
+  public Http2 http2() {
+    return http2;
   }
 
   /** Client connections open now. */
@@ -199,6 +271,7 @@ public final class ListenerMetrics {
     }
     return s.append(" retries=").append(retries).append(" backendOpened=").append(backendConnectionsOpened)
         .append(" in=").append(bytesIn).append(" out=").append(bytesOut)
-        .append(" p99<=").append(responseTimeQuantile(0.99).toMillis()).append("ms}").toString();
+        .append(" p99<=").append(responseTimeQuantile(0.99).toMillis()).append("ms")
+        .append(http2.connections > 0 ? " " + http2 : "").append('}').toString();
   }
 }

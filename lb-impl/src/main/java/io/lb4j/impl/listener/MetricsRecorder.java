@@ -27,6 +27,11 @@ final class MetricsRecorder {
   /** Write calls made by Layer-7 connections, towards clients and towards backends (tests read them). */
   private final LongAdder clientWriteCalls = new LongAdder();
   private final LongAdder backendWriteCalls = new LongAdder();
+  private final LongAdder http2Connections = new LongAdder();
+  private final LongAdder http2Streams = new LongAdder();
+  private final LongAdder http2StreamResets = new LongAdder();
+  private final LongAdder http2GoAways = new LongAdder();
+  private final LongAdder http2FloodRefusals = new LongAdder();
 
   private static LongAdder[] adders(int n) {
     LongAdder[] a = new LongAdder[n];
@@ -107,6 +112,26 @@ final class MetricsRecorder {
     return backendWriteCalls.sum();
   }
 
+  void http2Connection() {
+    http2Connections.increment();
+  }
+
+  void http2Stream() {
+    http2Streams.increment();
+  }
+
+  void http2StreamReset() {
+    http2StreamResets.increment();
+  }
+
+  void http2GoAway() {
+    http2GoAways.increment();
+  }
+
+  void http2FloodRefusal() {
+    http2FloodRefusals.increment();
+  }
+
   void bufferAllocated(int bytes) {
     bufferBytes.addAndGet(bytes);
   }
@@ -126,6 +151,7 @@ final class MetricsRecorder {
     }
     return new ListenerMetrics(connectionsActive.get(), connectionsTotal.sum(), classes, byCause,
         retries.sum(), bytesIn.sum(), bytesOut.sum(), times, bufferBytes.get(), acceptPauses.sum(),
-        backendConnectionsOpened.sum(), admissionPauses.sum());
+        backendConnectionsOpened.sum(), admissionPauses.sum(), new ListenerMetrics.Http2(http2Connections.sum(),
+        http2Streams.sum(), http2StreamResets.sum(), http2GoAways.sum(), http2FloodRefusals.sum()));
   }
 }

@@ -46,6 +46,8 @@ final class ResponseForwarder {
   /** The borrowed codec's response body scanner, from {@link #start} to {@link #detach}. */
   private BodyScanner body;
   private RequestHead request;
+  /** The client, when it {@linkplain ClientSide#framesResponses frames responses} (HTTP/2); else null. */
+  private ClientSide framing;
   /** A response head (interim or final) waiting to be written to the client; null once written. */
   private ByteBuffer head;
   /** Response body bytes at the backend input's position, scanned, not yet written to the client. */
@@ -61,9 +63,13 @@ final class ResponseForwarder {
     this.buffers = buffers;
   }
 
-  /** A new request: no response yet; the borrowed codec's {@code parser} and {@code body} will read it. */
-  void start(RequestHead request, ResponseHeadParser parser, BodyScanner body) {
+  /**
+   * A new request from {@code client}: no response yet; the borrowed codec's {@code parser} and {@code body}
+   * will read it.
+   */
+  void start(RequestHead request, ClientSide client, ResponseHeadParser parser, BodyScanner body) {
     this.request = request;
+    this.framing = client.framesResponses() ? client : null;
     this.parser = parser;
     this.body = body;
     pending = 0;
@@ -143,9 +149,14 @@ final class ResponseForwarder {
     }
   }
 
-  /** An interim head (100 Continue...) goes to an HTTP/1.1 client as is; the final head is parsed next. */
+  /**
+   * An interim head (100 Continue...) goes to an HTTP/1.1 client as is, to a framing client as its own head;
+   * the final head is parsed next.
+   */
   private void relayInterim() {
-    if (request.isHttp11()) {
+    if (framing != null) {
+      anySent |= framing.sendResponseHead(parser.head(), null, false);
+    } else if (request.isHttp11()) {
       ByteBuffer interim = buffers.acquire();
       if (rewriter.writeResponse(parser.head(), false, false, null, interim) < 0) {
         buffers.release(interim);
@@ -170,6 +181,14 @@ final class ResponseForwarder {
   void sendHead(boolean closeClient, String setCookie) {
     ResponseHead h = parser.head();
     started = true;
+    if (framing != null) {
+      // The client's protocol frames the body: a chunked one is forwarded as its chunks' data only.
+      dechunk = h.framing() == BodyFraming.CHUNKED;
+      body.start(h.framing(), h.contentLength());
+      anySent = true;
+      framing.sendResponseHead(h, setCookie, body.isComplete());
+      return;
+    }
     boolean clientHttp10 = !request.isHttp11();
     dechunk = clientHttp10 && h.framing() == BodyFraming.CHUNKED; // the rewriter drops Transfer-Encoding then
     ByteBuffer out = buffers.acquire();
@@ -231,6 +250,7 @@ final class ResponseForwarder {
   /** The connection gave its codec back (idle): no parser until the next {@link #start}. */
   void detach() {
     request = null;
+    framing = null;
     parser = null;
     body = null;
   }

@@ -3,6 +3,7 @@ package io.lb4j.impl.listener;
 import static io.lb4j.api.internal.Checks.checkState;
 
 import io.lb4j.api.Backend;
+import io.lb4j.api.HttpVersion;
 import io.lb4j.api.Listener;
 import io.lb4j.api.PoolSettings;
 import io.lb4j.api.persistence.SessionPersistence;
@@ -40,6 +41,13 @@ final class RoutingChecks {
       problems.add("listener " + listener.name() + " (" + listener.frontendProtocol() + ") sends every "
           + (listener.frontendProtocol().name().equals("UDP") ? "datagram" : "connection")
           + " to its default group: forwarding rules need an http or https listener, was "
+          + routing.rules().rules().size() + " rules");
+    }
+    if (listener.backendHttpVersion() == HttpVersion.HTTP_2 && !routing.rules().rules().isEmpty()) {
+      // Streams relayed to h2c backends are routed to the default group only: rules are matched on an
+      // HTTP/1.1 head, which a relayed stream never has.
+      problems.add("listener " + listener.name() + " relays HTTP/2 streams to h2c backends (backendHttpVersion"
+          + " HTTP_2), which go to the default group: forwarding rules need HTTP/1.1 backends, was "
           + routing.rules().rules().size() + " rules");
     }
     Map<String, String> cookies = new HashMap<>();

@@ -53,8 +53,36 @@ final class TlsTransport implements Transport {
         engine.getSession().getApplicationBufferSize());
   }
 
+  /**
+   * Reads decrypted bytes. A handshake or record the engine refuses (no protocol in common, a bad record, a
+   * renegotiation) throws, after the alert that tells the client why is written when the socket takes it.
+   */
   @Override
   public int read(ByteBuffer dst) throws IOException {
+    try {
+      return readPlain(dst);
+    } catch (SSLException e) {
+      sendAlertQuietly();
+      throw e;
+    }
+  }
+
+  /** Writes the engine's closing alert (a fatal one after a failure, else close_notify), best effort. */
+  private void sendAlertQuietly() {
+    try {
+      engine.closeOutbound();
+      for (int i = 0; i < 4 && !engine.isOutboundDone(); i++) {
+        if (wrap(EMPTY).bytesProduced() == 0) {
+          break;
+        }
+      }
+      flush();
+    } catch (IOException | RuntimeException ignored) {
+      // the connection is failing anyway: the alert is a courtesy
+    }
+  }
+
+  private int readPlain(ByteBuffer dst) throws IOException {
     while (true) {
       if (appIn != null) {
         appIn.flip();
@@ -178,12 +206,17 @@ final class TlsTransport implements Transport {
   /** Wraps the buffers together, so a head and its body share records instead of one record each. */
   @Override
   public long write(ByteBuffer[] srcs) throws IOException {
+    return write(srcs, 0, srcs.length);
+  }
+
+  @Override
+  public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
     long taken = 0;
-    while (hasRemaining(srcs)) {
+    while (hasRemaining(srcs, offset, length)) {
       if (!flush()) {
         break;
       }
-      SSLEngineResult r = wrap(srcs);
+      SSLEngineResult r = wrap(srcs, offset, length);
       taken += r.bytesConsumed();
       if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
         throw new SSLException("TLS session closed");
@@ -196,9 +229,9 @@ final class TlsTransport implements Transport {
     return taken;
   }
 
-  private static boolean hasRemaining(ByteBuffer[] srcs) {
-    for (ByteBuffer b : srcs) {
-      if (b.hasRemaining()) {
+  private static boolean hasRemaining(ByteBuffer[] srcs, int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
+      if (srcs[i].hasRemaining()) {
         return true;
       }
     }
@@ -208,17 +241,17 @@ final class TlsTransport implements Transport {
   private SSLEngineResult wrap(ByteBuffer src) throws IOException {
     single[0] = src;
     try {
-      return wrap(single);
+      return wrap(single, 0, 1);
     } finally {
       single[0] = null;
     }
   }
 
-  private SSLEngineResult wrap(ByteBuffer[] srcs) throws IOException {
+  private SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length) throws IOException {
     if (netOut == null) {
       netOut = buffers.acquire(bufferSize);
     }
-    SSLEngineResult r = engine.wrap(srcs, netOut);
+    SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
     if (netOut.position() == 0) {
       buffers.release(netOut);
       netOut = null;
@@ -261,6 +294,15 @@ final class TlsTransport implements Transport {
   @Override
   public boolean wantsWrite() {
     return netOut != null;
+  }
+
+  /**
+   * The ALPN protocol chosen in the handshake, "" for none, null while not yet chosen (known once the server's
+   * hello is written, so before any application byte can be read).
+   */
+  @Override
+  public String applicationProtocol() {
+    return engine.getApplicationProtocol();
   }
 
   @Override

@@ -30,6 +30,29 @@ interface Transport {
     return taken;
   }
 
+  /**
+   * Writes what it can of {@code length} buffers of {@code srcs} from {@code offset}, in order; returns the
+   * count taken. The plain transport makes one gathering system call.
+   */
+  default long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+    long taken = 0;
+    for (int i = offset; i < offset + length; i++) {
+      taken += write(srcs[i]);
+      if (srcs[i].hasRemaining()) {
+        break;
+      }
+    }
+    return taken;
+  }
+
+  /**
+   * The protocol the client chose by ALPN ({@code h2}, {@code http/1.1}), "" when it chose none, null before
+   * the TLS handshake finished or on a plain transport.
+   */
+  default String applicationProtocol() {
+    return null;
+  }
+
   /** Tries to send bytes the transport holds itself (TLS records); true when none are left. */
   boolean flush() throws IOException;
 
@@ -58,6 +81,11 @@ interface Transport {
       @Override
       public long write(ByteBuffer[] srcs) throws IOException {
         return channel.write(srcs);
+      }
+
+      @Override
+      public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        return channel.write(srcs, offset, length);
       }
 
       @Override

@@ -50,6 +50,41 @@ class ConnectionCapAdmissionTest {
     }
   }
 
+  /** An HTTP/2 connection holds one slot, whatever its streams; its close gives it back (the h2 handover keeps it). */
+  @Test
+  void http2Connections_countOnceEach_andTheNextWaitsUntilOneCloses() throws Exception {
+    List<H2TestClient> clients = new ArrayList<>();
+    try (HttpTestBackend a = HttpTestBackend.ok("127.0.0.1", "ok");
+        LoadBalancer pool = Fixtures.pool(HttpListenerTest.http("cap-h2"), HttpListenerTest.backend("a", a));
+        ListenerServer server = Fixtures.server(pool).maxConnections(2).build().start()) {
+      try {
+        for (int i = 0; i < 2; i++) {
+          H2TestClient c = H2TestClient.connect(server.localAddress());
+          clients.add(c);
+          for (int k = 0; k < 5; k++) {
+            assertThat(c.get("/" + k).status()).isEqualTo(200);
+          }
+        }
+        H2TestClient waiting = H2TestClient.connect(server.localAddress()); // completed by the kernel
+        clients.add(waiting);
+        java.util.concurrent.CompletableFuture<H2TestClient.Response> queued =
+            waiting.send(H2TestClient.request("GET", "/queued"), null);
+        Await.until("accepting paused at the cap", () -> server.metrics().admissionPauses() == 1);
+        assertThat(server.metrics().connectionsActive()).isEqualTo(2);
+
+        clients.remove(0).close(); // 1 open: the low-water mark of a cap of 2
+
+        assertThat(H2TestClient.await(queued).status()).isEqualTo(200);
+        assertThat(server.metrics().connectionsTotal()).isEqualTo(3);
+        assertThat(server.metrics().http2().connections()).isEqualTo(3);
+      } finally {
+        for (H2TestClient c : clients) {
+          c.close();
+        }
+      }
+    }
+  }
+
   @Test
   void aSharedBudget_capsTwoListenersTogether_andAClosingConnectionOnOneResumesTheOther() throws Exception {
     ConnectionBudget budget = ConnectionBudget.of(2);

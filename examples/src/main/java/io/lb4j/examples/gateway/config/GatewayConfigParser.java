@@ -1,11 +1,13 @@
 package io.lb4j.examples.gateway.config;
 
 import io.lb4j.api.Backend;
+import io.lb4j.api.HttpVersion;
 import io.lb4j.api.Listener;
 import io.lb4j.api.Protocol;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.listener.ConnectionBudget;
+import io.lb4j.impl.listener.Http2Limits;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.impl.listener.UdpSettings;
 import java.io.IOException;
@@ -51,6 +53,10 @@ import org.snakeyaml.engine.v2.nodes.Node;
  *     lingeringTime: 30s           # Layer 7: 1s-900s, the longest lingering close after a refusal
  *     underscoresInHeaders: false  # Layer 7: forward request fields named with '_' (default: dropped)
  *     allowH2cUpgrade: false       # Layer 7: forward Upgrade: h2c and tunnel (default: stripped)
+ *     http2: true                  # Layer 7: serve HTTP/2 (h2 by ALPN over TLS, h2c with prior knowledge)
+ *     backendProtocol: http1       # Layer 7: http1 (default) or h2c (HTTP/2 to backends, for gRPC)
+ *     http2Limits: {maxConcurrentStreams: 100, initialWindowSize: 65535, connectionWindowSize: 1048576,
+ *                   maxHeaderListSize: 32768, streamIdleTimeout: 120s}   # Layer 7: per HTTP/2 connection
  *     idleTimeout: 900s            # Layer 4: 10s-900s
  *     maxRequestHeaderSize: 32768  # bytes
  *     acceptBacklog: 1024
@@ -91,9 +97,10 @@ import org.snakeyaml.engine.v2.nodes.Node;
  *     udp: {flowIdleTimeout: 60s, maxDatagramSize: 65507, maxFlows: 10000}   # udp listeners only
  * </pre>
  *
- * <p>The health check's type defaults to HTTP on HTTP and HTTPS listeners, to UDP on UDP listeners (with
- * {@code udpRequest} and optionally {@code udpExpectedResponse}; a UDP listener's checks are off unless its
- * section says otherwise) and to TCP on TCP listeners. Groups, rules and standby groups are checked as a whole
+ * <p>The health check's type defaults to HTTP on HTTP and HTTPS listeners, to TCP on TCP listeners and on
+ * listeners whose backends speak h2c (a gRPC server need not answer an HTTP/1.1 probe), and to UDP on UDP
+ * listeners (with {@code udpRequest} and optionally {@code udpExpectedResponse}; a UDP listener's checks are off
+ * unless its section says otherwise). Groups, rules and standby groups are checked as a whole
  * ({@link RoutingSections}), each problem at the line of the group, rule or key it is about.
  * {@code bind} takes IP literals only (never a name lookup); two listeners whose binds collide on one port
  * ({@code 0.0.0.0} beside {@code 127.0.0.1}) are refused. The file is UTF-8 of at most 4 MiB, without YAML
@@ -106,11 +113,16 @@ public final class GatewayConfigParser {
   private static final Set<String> ADMIN_KEYS = keys("port", "bind");
   private static final Set<String> LISTENER_KEYS = keys("name", "protocol", "bind", "port", "backendPort",
       "scheduler", "requestTimeout", "writeTimeout", "lingeringTime", "underscoresInHeaders", "allowH2cUpgrade",
-      "idleTimeout", "maxRequestHeaderSize", "acceptBacklog", "drainTimeout",
+      "http2", "backendProtocol", "http2Limits", "idleTimeout", "maxRequestHeaderSize", "acceptBacklog",
+      "drainTimeout",
       "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source",
       "backendPool", "maxConnections", "viaId", "peakBandwidth", "udp", "groups", "rules", "defaultGroup",
       "standby");
   private static final Set<String> BACKEND_POOL_KEYS = keys("maxIdlePerBackend", "idleTimeout");
+  private static final Set<String> HTTP2_LIMITS_KEYS = keys("maxConcurrentStreams", "initialWindowSize",
+      "connectionWindowSize", "maxHeaderListSize", "streamIdleTimeout");
+  private static final Map<String, HttpVersion> BACKEND_PROTOCOLS = words(
+      "http1", HttpVersion.HTTP_1_1, "h2c", HttpVersion.HTTP_2);
   static final Set<String> SOURCE_KEYS = keys("type", "name", "port", "server", "minTtl", "maxTtl",
       "connect", "service", "basePath", "path");
   private static final Set<String> SLOW_START_KEYS = keys("window", "floorPercent");
@@ -227,6 +239,8 @@ public final class GatewayConfigParser {
     node.duration("lingeringTime", b::lingeringTime);
     node.bool("underscoresInHeaders", b::underscoresInHeaders);
     node.bool("allowH2cUpgrade", b::allowH2cUpgrade);
+    node.bool("http2", b::http2);
+    node.choice("backendProtocol", BACKEND_PROTOCOLS, b::backendHttpVersion);
     node.duration("idleTimeout", b::idleTimeout);
     node.integer("maxRequestHeaderSize", b::maxRequestHeaderSize);
     node.integer("acceptBacklog", b::acceptBacklog);
@@ -235,10 +249,13 @@ public final class GatewayConfigParser {
       slow.duration("window", b::slowStartWindow);
       slow.integer("floorPercent", b::slowStartFloorPercent);
     });
+    // An h2c backend (a gRPC server) need not answer an HTTP/1.1 probe: its checks default to TCP.
+    boolean h2cBackends = node.text("backendProtocol").map(v -> v.trim().equalsIgnoreCase("h2c")).orElse(false);
+    Protocol checkDefault = h2cBackends ? Protocol.TCP : protocol[0];
     node.section("healthCheck", PolicySections.HEALTH_KEYS)
-        .flatMap(check -> PolicySections.healthCheck(check, protocol[0]))
+        .flatMap(check -> PolicySections.healthCheck(check, checkDefault))
         .ifPresentOrElse(policy -> node.apply("healthCheck", () -> b.healthCheck(policy)),
-            () -> defaultHealthCheck(node, protocol[0]).ifPresent(b::healthCheck));
+            () -> defaultHealthCheck(node, checkDefault).ifPresent(b::healthCheck));
     node.section("outlierDetection", PolicySections.OUTLIER_KEYS).flatMap(PolicySections::outlierDetection)
         .ifPresent(policy -> node.apply("outlierDetection", () -> b.outlierDetection(policy)));
     TrafficSections.peakBandwidth(node).ifPresent(caps -> node.apply("peakBandwidth", () -> b.peakBandwidth(caps)));
@@ -256,6 +273,7 @@ public final class GatewayConfigParser {
     node.string("viaId", value -> viaId[0] = checkViaId(value));
     ListenerConfig.TlsFiles tls = tls(node, protocol[0], folder);
     ListenerConfig.BackendPool backendPool = backendPool(node, protocol[0]);
+    Http2Limits.Builder http2Limits = http2Limits(node, protocol[0]);
     int[] maxConnections = {0};
     node.integer("maxConnections", value -> maxConnections[0] = checkRange("listenerServer.maxConnections", value, 1,
         ConnectionBudget.MAX_CONNECTIONS_LIMIT));
@@ -279,7 +297,8 @@ public final class GatewayConfigParser {
     if (node.problemsMarker() != beforeRouting || (protocol[0] == Protocol.UDP && udp == null)) {
       return Optional.empty();
     }
-    return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source, backendPool,
+    Http2Limits limits = http2Limits == null ? null : http2Limits.build();
+    return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source, backendPool, limits,
         maxConnections[0], viaId[0], keys[0], node.lineOf("port"), routing, udp));
   }
 
@@ -374,6 +393,46 @@ public final class GatewayConfigParser {
   }
 
   /** Layer 7's pool of idle backend connections, checked with {@link ListenerServer}'s ranges. */
+  /**
+   * {@code http2Limits: {...}}: the HTTP/2 limits most often tuned, checked by {@link Http2Limits}'s builder
+   * (the others keep their defaults); null when absent (the listener's default). The header list's default is
+   * the listener's {@code maxRequestHeaderSize}, as without the section.
+   */
+  private static Http2Limits.Builder http2Limits(ConfigNode listener, Protocol protocol) {
+    Optional<ConfigNode> section = listener.section("http2Limits", HTTP2_LIMITS_KEYS);
+    if (section.isEmpty()) {
+      return null;
+    }
+    if (!protocol.isLayer7()) {
+      section.get().problem("http2Limits applies to http and https listeners only, but protocol is "
+          + protocol.name().toLowerCase(Locale.ROOT));
+      return null;
+    }
+    Http2Limits.Builder b = Http2Limits.builder();
+    if (listener.has("maxRequestHeaderSize")) {
+      // Read (and reported, when wrong) as the listener's own key; here only its value is needed.
+      listener.text("maxRequestHeaderSize").ifPresent(text -> {
+        try {
+          int value = Integer.parseInt(text.trim());
+          if (value >= 1024 && value <= 1024 * 1024) {
+            b.maxHeaderListSize(value);
+          }
+        } catch (NumberFormatException ignored) {
+          // the listener's key reports it
+        }
+      });
+    } else {
+      b.maxHeaderListSize(Listener.DEFAULT_MAX_REQUEST_HEADER_SIZE);
+    }
+    ConfigNode h = section.get();
+    h.integer("maxConcurrentStreams", b::maxConcurrentStreams);
+    h.integer("initialWindowSize", b::initialWindowSize);
+    h.integer("connectionWindowSize", b::connectionWindowSize);
+    h.integer("maxHeaderListSize", b::maxHeaderListSize);
+    h.duration("streamIdleTimeout", b::streamIdleTimeout);
+    return b;
+  }
+
   private static ListenerConfig.BackendPool backendPool(ConfigNode listener, Protocol protocol) {
     Optional<ConfigNode> section = listener.section("backendPool", BACKEND_POOL_KEYS);
     if (section.isEmpty()) {

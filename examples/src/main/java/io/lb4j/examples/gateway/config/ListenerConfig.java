@@ -2,6 +2,7 @@ package io.lb4j.examples.gateway.config;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
+import io.lb4j.impl.listener.Http2Limits;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.impl.listener.UdpSettings;
 import java.nio.file.Path;
@@ -20,6 +21,8 @@ import java.util.Objects;
  * @param backends the pool's backends, in file order (empty when a source provides them)
  * @param source where the backends come from instead, or null when they are listed
  * @param backendPool Layer 7: the idle keep-alive connections kept to backends
+ * @param http2Limits Layer 7: the HTTP/2 limits of client (and h2c backend) connections, or null for
+ *     {@link ListenerServer}'s default
  * @param maxConnections the most client connections the listener holds at once, or 0 for the default (the
  *     process's {@code ConnectionBudget})
  * @param viaId the listener's id in {@code Via} as the file sets it, or null for the gateway's default
@@ -32,8 +35,8 @@ import java.util.Objects;
  * @param udp a UDP listener's flow settings ({@code udp:}), or null for another protocol
  */
 public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
-    SourceConfig source, BackendPool backendPool, int maxConnections, String viaId, CookieKeys cookieKeys,
-    int line, RoutingConfig routing, UdpSettings udp) {
+    SourceConfig source, BackendPool backendPool, Http2Limits http2Limits, int maxConnections, String viaId,
+    CookieKeys cookieKeys, int line, RoutingConfig routing, UdpSettings udp) {
 
   /** Checks and copies the components. */
   public ListenerConfig {
@@ -49,20 +52,20 @@ public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls
    */
   public ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
       SourceConfig source) {
-    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, 0, null, null, 0, null,
+    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, null, 0, null, null, 0, null,
         listener.frontendProtocol() == io.lb4j.api.Protocol.UDP ? UdpSettings.defaults() : null);
   }
 
   /** This listener with what a reload applies to a running one: settings, backends and cookie keys. */
   public ListenerConfig reloaded(Listener settings, List<Backend> newBackends, CookieKeys keys) {
-    return new ListenerConfig(settings, bindAddress, tls, newBackends, source, backendPool, maxConnections, viaId,
-        keys, line, routing, udp);
+    return new ListenerConfig(settings, bindAddress, tls, newBackends, source, backendPool, http2Limits,
+        maxConnections, viaId, keys, line, routing, udp);
   }
 
   /** This listener with another routing (a reload applied it). */
   public ListenerConfig withRouting(RoutingConfig newRouting) {
-    return new ListenerConfig(listener, bindAddress, tls, backends, source, backendPool, maxConnections, viaId,
-        cookieKeys, line, newRouting, udp);
+    return new ListenerConfig(listener, bindAddress, tls, backends, source, backendPool, http2Limits,
+        maxConnections, viaId, cookieKeys, line, newRouting, udp);
   }
 
   /**

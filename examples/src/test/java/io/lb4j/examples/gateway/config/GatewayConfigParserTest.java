@@ -460,6 +460,44 @@ class GatewayConfigParserTest {
   }
 
   @Test
+  void parse_readsTheHttp2Keys() throws Exception {
+    GatewayConfig config = parser.parse("g.yaml", "listeners:\n"
+        + "  - name: grpc\n    protocol: http\n    port: 8080\n    http2: true\n    backendProtocol: h2c\n"
+        + "    maxRequestHeaderSize: 8192\n"
+        + "    http2Limits: {maxConcurrentStreams: 250, initialWindowSize: 131072, connectionWindowSize: 4194304,"
+        + " streamIdleTimeout: 5m}\n"
+        + "  - {name: web, protocol: http, port: 8081, http2: false}\n", null);
+
+    ListenerConfig grpc = config.listener("grpc").orElseThrow();
+    assertThat(grpc.listener().http2()).isTrue();
+    assertThat(grpc.listener().backendHttpVersion()).isEqualTo(io.lb4j.api.HttpVersion.HTTP_2);
+    assertThat(grpc.listener().healthCheck().type()).as("an h2c backend is probed by TCP").isEqualTo(HealthCheckType.TCP);
+    assertThat(grpc.http2Limits().maxConcurrentStreams()).isEqualTo(250);
+    assertThat(grpc.http2Limits().initialWindowSize()).isEqualTo(131072);
+    assertThat(grpc.http2Limits().connectionWindowSize()).isEqualTo(4194304);
+    assertThat(grpc.http2Limits().streamIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(grpc.http2Limits().maxHeaderListSize()).as("the listener's header limit").isEqualTo(8192);
+    ListenerConfig web = config.listener("web").orElseThrow();
+    assertThat(web.listener().http2()).isFalse();
+    assertThat(web.listener().backendHttpVersion()).isEqualTo(io.lb4j.api.HttpVersion.HTTP_1_1);
+    assertThat(web.http2Limits()).isNull();
+  }
+
+  @Test
+  void parse_reportsBadHttp2Keys() {
+    String yaml = "listeners:\n"
+        + "  - {name: a, protocol: http, port: 8080, backendProtocol: h2, http2Limits: {maxConcurrentStreams: 0}}\n"
+        + "  - {name: b, protocol: tcp, port: 8081, http2Limits: {maxConcurrentStreams: 10}}\n";
+    assertThatThrownBy(() -> parser.parse("g.yaml", yaml, null)).isInstanceOfSatisfying(ConfigException.class,
+        e -> assertThat(e.problems()).extracting(ConfigProblem::toString)
+            .anySatisfy(p -> assertThat(p).startsWith("g.yaml:2: listeners[0].backendProtocol:").contains("h2c"))
+            .anySatisfy(p -> assertThat(p).startsWith("g.yaml:2: listeners[0].http2Limits.maxConcurrentStreams:")
+                .contains("between 1 and 10000"))
+            .anySatisfy(p -> assertThat(p).startsWith("g.yaml:3: listeners[1].http2Limits:")
+                .contains("applies to http and https listeners only")));
+  }
+
+  @Test
   void parse_keepsTheViaIdAndTheLineOfEachListenersPort() throws Exception {
     GatewayConfig config = parser.parse("g.yaml", "listeners:\n  - name: web\n    protocol: http\n"
         + "    viaId: edge-1.web\n    port: 8080\n  - {name: tcp, protocol: tcp, port: 8081}\n", null);

@@ -295,6 +295,43 @@ public final class ForwardingRewriter {
     }
   }
 
+  /** Takes the fields of a head one at a time, as ranges of the head's own bytes (valid during the call). */
+  public interface FieldVisitor {
+    /** One field: its name and value in {@code bytes}. */
+    void field(byte[] bytes, int nameStart, int nameLength, int valueStart, int valueLength);
+  }
+
+  /**
+   * For a client that is not sent HTTP/1.1 (an HTTP/2 stream): visits the fields of {@code response} that
+   * {@link #writeResponse} would forward, less the framing ones ({@code Content-Length} and
+   * {@code Transfer-Encoding}: the client's protocol frames the body itself) and less the {@code Via},
+   * cookie and {@code Connection} the proxy adds; names keep the backend's case. Allocation-free.
+   */
+  public void visitResponseFields(ResponseHead response, FieldVisitor visitor) {
+    byte[] b = response.bytes;
+    for (int i = 0; i < response.fieldCount; i++) {
+      byte kind = response.kind(i);
+      if (!dropped(response, i, kind, false) && kind != KnownField.CONTENT_LENGTH
+          && kind != KnownField.TRANSFER_ENCODING) {
+        visitor.field(b, response.nameStart(i), response.nameEnd(i) - response.nameStart(i), response.valueStart(i),
+            response.valueEnd(i) - response.valueStart(i));
+      }
+    }
+  }
+
+  /** This listener's id in {@code Via}, as ASCII bytes (a copy). */
+  public byte[] viaId() {
+    return viaId.clone();
+  }
+
+  /**
+   * True if a {@code Via} value (a comma-separated list) names this listener as a recipient: the request came
+   * back through a backend that called this listener (508).
+   */
+  public boolean viaNamesThisListener(byte[] b, int start, int end) {
+    return viaListContainsId(b, start, end);
+  }
+
   /**
    * Hop-by-hop fields and fields named by {@code Connection}; {@code Upgrade} and {@code HTTP2-Settings}
    * survive an upgrade.

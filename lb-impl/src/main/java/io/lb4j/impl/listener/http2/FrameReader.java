@@ -57,7 +57,8 @@ final class FrameReader {
   private static final int SKIP = 2;
 
   private static final int DEBUG_KEPT = 256;
-  private static final int KEPT_BLOCK_CAPACITY = 16 * 1024;
+  /** A header-block array larger than this is not kept between blocks (idle connections stay small). */
+  private static final int KEPT_BLOCK_CAPACITY = 4 * 1024;
 
   private final FrameListener listener;
   private final int maxFrameSize;

@@ -92,6 +92,13 @@ public final class HpackEncoder {
     return length;
   }
 
+  /** Lets go of a buffer grown past 4 KiB by a rare large block (called once the block was copied out). */
+  void releaseLargeBuffer() {
+    if (out.length > 4 * 1024) {
+      out = new byte[256];
+    }
+  }
+
   /**
    * The last encoded block, from index 0 to the length {@link #encode} returned. Call it after
    * {@code encode}: encoding may replace the array with a larger one.

@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener.http2;
 
+import io.lb4j.impl.listener.Http2Limits;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
@@ -73,6 +74,8 @@ public final class Http2Connection {
   /** The receive window new streams get: the protocol default until the peer acknowledges ours. */
   int localInitialWindow = Http2Frames.DEFAULT_INITIAL_WINDOW_SIZE;
   boolean settingsAckPending;
+  /** The peer's first SETTINGS frame arrived: its limits (concurrent streams...) are known. */
+  boolean peerSettingsReceived;
   long settingsDeadline;
 
   long connSendWindow = Http2Frames.DEFAULT_INITIAL_WINDOW_SIZE;
@@ -124,7 +127,8 @@ public final class Http2Connection {
     // The peer's encoder starts at the protocol's 4096 until it sees this side's SETTINGS acknowledged.
     this.decoder = new HpackDecoder(Http2Frames.DEFAULT_HEADER_TABLE_SIZE, limits.maxHeaderListSize());
     this.encoder = new HpackEncoder(limits.encoderTableSize());
-    this.streams = new StreamMap(Math.min(limits.maxConcurrentStreams(), 1024));
+    // Small at first (it grows when half full): an idle connection should not hold room for 100 streams.
+    this.streams = new StreamMap(8);
     this.reader = new FrameReader(new Inbound(this), server, limits.maxFrameSize(), limits.maxHeaderBlockBytes(),
         limits.maxContinuationFrames());
     this.nextLocalStreamId = server ? 2 : 1;
@@ -280,6 +284,19 @@ public final class Http2Connection {
   /** True once the peer sent GOAWAY: no new stream may be opened. */
   public boolean isGoAwayReceived() {
     return goAwayReceived;
+  }
+
+  /**
+   * True once the peer's first SETTINGS frame was read: its SETTINGS_MAX_CONCURRENT_STREAMS is known, so a
+   * client that waits for it never opens streams the peer would refuse (grpc-java waits for it too).
+   */
+  public boolean peerSettingsReceived() {
+    return peerSettingsReceived;
+  }
+
+  /** True while this side's SETTINGS wait for the peer's acknowledgement (a deadline runs meanwhile). */
+  public boolean awaitingSettingsAck() {
+    return settingsAckPending;
   }
 
   /** True on the server side. */

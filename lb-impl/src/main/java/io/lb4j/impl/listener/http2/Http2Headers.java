@@ -169,12 +169,22 @@ public final class Http2Headers {
     return s.append(']').toString();
   }
 
-  int nameOffset(int i) {
+  /** Where field {@code i}'s name starts in {@link #bytes()}. */
+  public int nameOffset(int i) {
     return offsets[4 * checkIndex(i)];
   }
 
-  int valueOffset(int i) {
+  /** Where field {@code i}'s value starts in {@link #bytes()}. */
+  public int valueOffset(int i) {
     return offsets[4 * checkIndex(i) + 2];
+  }
+
+  /**
+   * The array holding every name and value (read it with {@link #nameOffset}, {@link #valueOffset} and the
+   * lengths; it is replaced when the list grows, so read it again after adding).
+   */
+  public byte[] bytes() {
+    return data;
   }
 
   /** The first byte of field {@code i}'s name; the caller knows the name is not empty. */
@@ -210,8 +220,26 @@ public final class Http2Headers {
     flags[count++] = sensitive ? SENSITIVE : 0;
   }
 
-  /** Adds {@code :status} with a three-digit value, without allocating. */
-  void addStatus(int status) {
+  /**
+   * Lets go of arrays grown past {@code maxBytes} of field bytes or 64 fields (a rare large list), so a list
+   * kept for a connection's life does not keep its largest size; clears the list.
+   */
+  void trim(int maxBytes) {
+    clear();
+    if (data.length > maxBytes) {
+      data = new byte[256];
+    }
+    if (flags.length > 64) {
+      offsets = new int[4 * 16];
+      flags = new byte[16];
+    }
+  }
+
+  /** Adds {@code :status} with a three-digit value (100-999), without allocating. */
+  public void addStatus(int status) {
+    if (status < 100 || status > 999) {
+      throw new IllegalArgumentException("status must be between 100 and 999, was " + status);
+    }
     int start = reserve(":status".length() + 3);
     for (int k = 0; k < 7; k++) {
       data[start + k] = (byte) ":status".charAt(k);
@@ -224,7 +252,7 @@ public final class Http2Headers {
   }
 
   /** Lower-cases field {@code i}'s name in place (HTTP/1.1 names are case-insensitive, HTTP/2's lower case). */
-  void lowerCaseName(int i) {
+  public void lowerCaseName(int i) {
     int off = nameOffset(i);
     for (int k = 0; k < nameLength(i); k++) {
       byte c = data[off + k];

@@ -18,6 +18,9 @@ final class Inbound implements FrameListener {
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
   private final Http2Connection c;
+  /** Field bytes a header list keeps between blocks; a larger one's arrays go after use. */
+  private static final int KEPT_LIST_BYTES = 4 * 1024;
+
   private final Http2Headers headers = new Http2Headers();
   private final Http2Headers answer = new Http2Headers();
   private final MessageRules.Info info = new MessageRules.Info();
@@ -126,6 +129,16 @@ final class Inbound implements FrameListener {
       throw connectionError(Http2ErrorCode.COMPRESSION_ERROR, c.decoder.errorReason());
     }
     boolean tooLarge = decoded == HpackDecoder.LIST_TOO_LARGE;
+    try {
+      dispatchHeaders(streamId, endStream, tooLarge, dependency);
+    } finally {
+      if (headers.bytes().length > KEPT_LIST_BYTES) {
+        headers.trim(KEPT_LIST_BYTES);
+      }
+    }
+  }
+
+  private void dispatchHeaders(int streamId, boolean endStream, boolean tooLarge, int dependency) {
     Http2Stream s = c.streams.get(streamId);
     if (s == null) {
       if (c.server && !c.isLocal(streamId) && streamId > c.lastPeerStreamId) {
@@ -361,6 +374,7 @@ final class Inbound implements FrameListener {
     if (!c.settingsRate.tryAcquire(c.now)) {
       throw calm("too many SETTINGS frames");
     }
+    c.peerSettingsReceived = true;
     c.writer.writeSettingsAck();
     c.controlFrameQueued();
   }

@@ -46,6 +46,7 @@ final class Outbound {
     }
     int length = c.encoder.encode(headers);
     c.writer.writeHeaders(s.id(), c.encoder.buffer(), length, endStream, c.peerMaxFrameSize);
+    c.encoder.releaseLargeBuffer();
     c.pingRate.earn(1);
     s.lastActivity = c.now;
     if (endStream) {

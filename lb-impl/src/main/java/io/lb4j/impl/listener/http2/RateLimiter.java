@@ -1,5 +1,7 @@
 package io.lb4j.impl.listener.http2;
 
+import io.lb4j.impl.listener.Http2Limits;
+
 /**
  * A token bucket on a caller-supplied clock: at most {@code burst} events at once, refilled at
  * {@code perSecond}, and refillable by work the connection did for the peer ({@link #earn}).

@@ -1,7 +1,7 @@
 /**
  * Internal: the HTTP/2 protocol core of lb4j's Layer-7 listeners (RFC 9113 with HPACK, RFC 7541), JDK
  * only. Public only so that the listener package can use it; it may change or disappear in any release.
- * {@link io.lb4j.impl.listener.http2.Http2Limits} is the one type users will configure.
+ * Its limits are {@link io.lb4j.impl.listener.Http2Limits}, configured on the listener.
  *
  * <p>What it holds:
  * <ul>

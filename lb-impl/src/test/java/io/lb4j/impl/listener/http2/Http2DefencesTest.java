@@ -4,6 +4,7 @@ import static io.lb4j.impl.listener.http2.RawFrames.END_HEADERS;
 import static io.lb4j.impl.listener.http2.RawFrames.END_STREAM;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lb4j.impl.listener.Http2Limits;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

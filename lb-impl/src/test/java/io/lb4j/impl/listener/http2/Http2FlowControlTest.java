@@ -5,6 +5,7 @@ import static io.lb4j.impl.listener.http2.RawFrames.END_STREAM;
 import static io.lb4j.impl.listener.http2.RawFrames.PADDED;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lb4j.impl.listener.Http2Limits;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;

@@ -2,6 +2,7 @@ package io.lb4j.impl.listener.http2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lb4j.impl.listener.Http2Limits;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,5 +1,6 @@
 package io.lb4j.impl.listener.http2;
 
+import io.lb4j.impl.listener.Http2Limits;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.lb4j.impl.listener.http2;
+package io.lb4j.impl.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

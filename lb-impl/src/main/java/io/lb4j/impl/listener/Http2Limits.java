@@ -1,4 +1,4 @@
-package io.lb4j.impl.listener.http2;
+package io.lb4j.impl.listener;
 
 import static io.lb4j.api.internal.Checks.checkRange;
 import static io.lb4j.api.internal.Checks.checkZeroOrRange;
