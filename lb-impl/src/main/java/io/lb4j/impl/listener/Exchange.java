@@ -197,6 +197,7 @@ final class Exchange {
     status = head.status();
     Selection selection = dialer.selection();
     report(Outcome.httpStatus(status, sinceStart()));
+    ctx.readLoadReport(selection, head);
     SessionCookies.observe(ctx, selection, head);
     // The backend's own "Connection: close" ends the backend connection only: the client's stays open
     // (nginx's way), unless the body runs until the backend closes, which only a close can tell the client.

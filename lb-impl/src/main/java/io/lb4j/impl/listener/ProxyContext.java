@@ -3,6 +3,11 @@ package io.lb4j.impl.listener;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Selection;
+import io.lb4j.api.load.LoadAwarePolicy;
+import io.lb4j.api.load.LoadReport;
+import io.lb4j.impl.listener.http.ResponseHead;
+import io.lb4j.impl.load.MalformedLoadReportException;
+import io.lb4j.impl.load.OrcaLoadReportParser;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
@@ -19,6 +24,8 @@ final class ProxyContext {
   final Admission admission;
   /** The listener's peak-bandwidth buckets, shared by every connection and loop; caps change in place. */
   final BandwidthLimiter bandwidth;
+  /** Reads backend load reports when the pool's weights follow them; null otherwise (nothing is parsed). */
+  private final OrcaLoadReportParser loadReports;
 
   ProxyContext(Listener listener, LoadBalancer pool, MetricsRecorder metrics, long connectTimeoutNanos,
       int maxConnectAttempts, ProxyProtocol proxyProtocol, Admission admission, BandwidthLimiter bandwidth) {
@@ -31,6 +38,30 @@ final class ProxyContext {
     this.proxyProtocol = proxyProtocol;
     this.admission = admission;
     this.bandwidth = bandwidth;
+    boolean reports = pool.settings().loadAware().map(LoadAwarePolicy::signal)
+        .filter(s -> s == LoadAwarePolicy.Signal.BACKEND_REPORTS).isPresent();
+    this.loadReports = reports ? OrcaLoadReportParser.strict() : null;
+  }
+
+  /**
+   * Hands the load report of a final response head to the pool, when the pool uses reports: parsed on the
+   * loop thread from the head's bytes (allocation: the report), and a malformed one counted against its
+   * backend. A response without the field changes nothing.
+   */
+  void readLoadReport(Selection selection, ResponseHead head) {
+    if (loadReports == null) {
+      return;
+    }
+    LoadReport report;
+    try {
+      report = head.loadReport(loadReports);
+    } catch (MalformedLoadReportException e) {
+      pool.reportMalformedLoad(selection, e.getMessage());
+      return;
+    }
+    if (report != null) {
+      pool.reportLoad(selection, report);
+    }
   }
 
   /** A client connection closed: counted, and its admission slot given back (may resume accepting). */

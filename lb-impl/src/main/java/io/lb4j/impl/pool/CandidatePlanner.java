@@ -16,8 +16,9 @@ import java.util.List;
  * checked yet are neither counted nor picked, so a pool that just started does not send traffic to backends
  * never seen working.
  *
- * <p><b>Effective weight.</b> 0 while removed or at weight 0; during slow start it ramps linearly from
- * {@code floorPercent} of the weight (at least 1) to the full weight over the window.
+ * <p><b>Effective weight.</b> 0 while removed or at weight 0; else the configured weight, or with load-aware
+ * weights the member's load weight (1-100, set by {@link LoadWeighting}); during slow start it ramps linearly
+ * from {@code floorPercent} of that weight (at least 1) to all of it over the window.
  *
  * <p><b>Priority tiers</b> (not built yet) belong here and nowhere else: group the serving set by tier,
  * take the first tier with an eligible backend (fail-open judged per tier), and plan the other tiers'
@@ -88,6 +89,10 @@ final class CandidatePlanner {
     int weight = s.backend().weight();
     if (s.removed() || weight == 0) {
       return 0;
+    }
+    MemberLoad load = s.member().load;
+    if (load != null && load.weight > 0) {
+      weight = load.weight; // set by the control context, which runs this planning too
     }
     long rampStart = s.rampStart();
     if (rampStart == MemberState.NOT_RAMPING || slowStartNanos == 0) {

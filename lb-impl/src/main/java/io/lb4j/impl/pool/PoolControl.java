@@ -55,6 +55,8 @@ final class PoolControl {
   private final long addressRefreshNanos;
   private final Function<String, InetAddress> resolver;
   private SourceBinding source;
+  /** Load-aware weights, or null when the pool's weights are the configured ones. */
+  private LoadWeighting load;
 
   private volatile HealthCheckPolicy policy;
   private CandidatePlanner planner;
@@ -99,6 +101,16 @@ final class PoolControl {
     this.source = binding;
   }
 
+  /** The pool's load-aware weights, once; updated from when the pool starts. */
+  void loadWeighting(LoadWeighting weighting) {
+    this.load = weighting;
+  }
+
+  /** Whether fail-open is on, as last published. */
+  boolean panic() {
+    return panic;
+  }
+
   private CandidatePlanner newPlanner(HealthCheckPolicy p) {
     return new CandidatePlanner(p.enabled() ? p.panicThresholdPercent() : 0, slowStartNanos, slowStartFloorPercent);
   }
@@ -138,6 +150,9 @@ final class PoolControl {
     lifecycle = Lifecycle.STARTED;
     dirty = true;
     checker.start();
+    if (load != null) {
+      load.start();
+    }
     if (source != null) {
       source.start();
     }
@@ -155,6 +170,9 @@ final class PoolControl {
       source.close(); // first, so that no list is applied to a closing pool
     }
     members.closed();
+    if (load != null) {
+      load.stop();
+    }
     timers.clear();
     checker.close();
     context.stop();
@@ -331,6 +349,9 @@ final class PoolControl {
     if (members.takeChanged() | dirty) {
       dirty = false;
       List<MemberState> states = members.states();
+      if (load != null) {
+        load.assignNew(states);
+      }
       CandidatePlanner.Plan plan = planner.plan(states, nanoTime.getAsLong());
       Picker picker = scheduler.update(plan.candidates());
       if (plan.panic() != panic) {
