@@ -91,6 +91,20 @@ public final class LoadBalancers {
     return built(lb).loadAwareMetrics();
   }
 
+  /**
+   * A subsetting pool's subset against the whole membership it was given: its view (and its health checks)
+   * covers {@link SubsetStatus#subset()} backends of {@link SubsetStatus#membership()}. Applies what is
+   * already queued for the pool first, like {@link LoadBalancer#view()}.
+   *
+   * @param lb a load balancer built by this class
+   * @return the status, or empty when the pool does not subset ({@code PoolSettings.subset})
+   * @throws IllegalArgumentException when {@code lb} was not built here
+   * @since 0.1.0
+   */
+  public static Optional<SubsetStatus> subsetStatus(LoadBalancer lb) {
+    return built(lb).subsetStatus();
+  }
+
   private static DefaultLoadBalancer built(LoadBalancer lb) {
     if (!(lb instanceof DefaultLoadBalancer)) {
       throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);

@@ -21,6 +21,7 @@ import io.lb4j.api.load.LoadReport;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import io.lb4j.impl.LoadAwareMetrics;
+import io.lb4j.impl.SubsetStatus;
 import io.lb4j.impl.health.ProbeMetrics;
 import io.lb4j.impl.health.HealthChecker;
 import io.lb4j.impl.health.HealthEventHistory;
@@ -83,6 +84,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
   private final Readiness readiness;
   /** Load-aware weights, or null when off. */
   private final LoadWeighting load;
+  /** The deterministic subset, or null when off. */
+  private final Subsetting subset;
 
   /**
    * A pool built from {@code b}, which {@code LoadBalancers.Builder} checked.
@@ -143,12 +146,16 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     if (load != null) {
       control.loadWeighting(load);
     }
+    this.subset = settings.subset().map(Subsetting::new).orElse(null);
+    if (subset != null) {
+      control.subsetting(subset);
+    }
     if (b.source() != null) {
       control.source(new SourceBinding(b.source(), b.discoveryPolicy(), control::apply, events::emit,
           control::changed, clock, name, b.seed(), timers, context));
     }
     context.run(() -> {
-      members.joinAll(b.backends());
+      control.joinInitial(b.backends());
       control.changed();
       control.resolveSoon();
     });
@@ -396,6 +403,20 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     LoadWeights last = load.last();
     return Optional.of(new LoadAwareMetrics(load.policy(), load.updates(), last == null ? 0 : last.usable(),
         last == null ? s.members.size() : last.notYetUsable(), last == null ? 0 : last.stale(), backends));
+  }
+
+  /**
+   * The subset's size and the whole membership's, for {@code LoadBalancers.subsetStatus}: applies what is
+   * queued first (a barrier, as {@link #view()}).
+   *
+   * @return the status, or empty when the pool does not subset
+   */
+  public Optional<SubsetStatus> subsetStatus() {
+    if (subset == null) {
+      return Optional.empty();
+    }
+    context.run(NOTHING);
+    return Optional.of(new SubsetStatus(subset.policy(), subset.membershipSize(), subset.subsetSize()));
   }
 
   /**
