@@ -4,6 +4,9 @@ import io.lb4j.api.BackendState;
 import io.lb4j.api.BackendView;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.discovery.SourceState;
+import io.lb4j.api.discovery.SubsetPolicy;
+import io.lb4j.impl.LoadBalancers;
+import io.lb4j.impl.SubsetStatus;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.impl.listener.ListenerMetrics;
@@ -150,7 +153,8 @@ public final class GatewayStatus {
       SourceState source = pool.sourceState().orElse(null);
       double[] r = rates.getOrDefault(name, new double[2]);
       listeners.add(new ListenerRow(name, pool.listener().frontendProtocol().name().toLowerCase(Locale.ROOT),
-          address(s.server()), state.name().toLowerCase(Locale.ROOT), describe(source),
+          address(s.server()), state.name().toLowerCase(Locale.ROOT), describe(source)
+              + LoadBalancers.subsetStatus(s.pool().delegate()).map(GatewayStatus::describe).orElse(""),
           source != null && (source.phase() == SourceState.Phase.FAILING || source.phase() == SourceState.Phase.PENDING),
           s.server().metrics().connectionsActive(), r[0], r[1], rows));
     }
@@ -171,6 +175,13 @@ public final class GatewayStatus {
     return new BackendRow(v.backend().id(), v.backend().authority(), health, up,
         v.lastCheck().isEmpty() ? "-" : v.lastCheck(), cause, v.effectiveWeight(), v.backend().weight(),
         v.activeConnections(), r[0], r[1], ejections);
+  }
+
+  /** {@code ; subset: 5 of 40 backends (client 3 of 12)}: the view lists the subset only. */
+  private static String describe(SubsetStatus subset) {
+    SubsetPolicy p = subset.policy();
+    return "; subset: " + subset.subset() + " of " + subset.membership() + " backends ("
+        + (p.byIndex() ? "client " + p.clientIndex() + " of " + p.clientCount() : "client " + p.clientId()) + ")";
   }
 
   private static String describe(SourceState source) {

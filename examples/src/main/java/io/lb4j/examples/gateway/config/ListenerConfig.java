@@ -2,6 +2,8 @@ package io.lb4j.examples.gateway.config;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
+import io.lb4j.api.discovery.SubsetPolicy;
+import io.lb4j.api.load.LoadAwarePolicy;
 import io.lb4j.impl.listener.ListenerServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,17 +28,30 @@ import java.util.Objects;
  * @param cookieKeys the keys that sign inserted session cookies, read from a file, or null for a random key
  * @param line the 1-based line of the listener's {@code port} in the file (0 when unknown), so that a
  *     failure to bind it can point there
+ * @param fleet the pool's load-aware weights and subset ({@code loadAware}, {@code subset} in the file)
  */
 public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
     SourceConfig source, BackendPool backendPool, int maxConnections, String viaId, CookieKeys cookieKeys,
-    int line) {
+    int line, FleetOptions fleet) {
 
   /** Checks and copies the components. */
   public ListenerConfig {
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(backendPool, "backendPool");
+    Objects.requireNonNull(fleet, "fleet");
     backends = List.copyOf(backends);
+  }
+
+  /**
+   * The pool options that are not the listener's: load-aware weights and deterministic subsetting.
+   *
+   * @param loadAware the load-aware policy, or null for the configured weights
+   * @param subset the subset policy, or null for every backend
+   */
+  public record FleetOptions(LoadAwarePolicy loadAware, SubsetPolicy subset) {
+    /** Neither: configured weights, every backend. */
+    public static final FleetOptions NONE = new FleetOptions(null, null);
   }
 
   /**
@@ -45,13 +60,13 @@ public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls
    */
   public ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
       SourceConfig source) {
-    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, 0, null, null, 0);
+    this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, 0, null, null, 0, FleetOptions.NONE);
   }
 
   /** This listener with what a reload applies to a running one: settings, backends and cookie keys. */
   public ListenerConfig reloaded(Listener settings, List<Backend> newBackends, CookieKeys keys) {
     return new ListenerConfig(settings, bindAddress, tls, newBackends, source, backendPool, maxConnections, viaId,
-        keys, line);
+        keys, line, fleet);
   }
 
   /**
