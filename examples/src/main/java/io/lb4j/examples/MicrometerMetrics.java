@@ -4,7 +4,11 @@ import io.lb4j.api.BackendView;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.LoadBalancerEvent;
 import io.lb4j.api.Protocol;
+import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthStatus;
+import io.lb4j.impl.LoadAwareMetrics;
+import io.lb4j.impl.LoadBalancers;
+import io.lb4j.impl.SubsetStatus;
 import io.lb4j.impl.client.BalancedHttpClient;
 import io.lb4j.impl.client.ClientMetrics;
 import io.lb4j.impl.listener.BandwidthMetrics;
@@ -27,7 +31,9 @@ import java.util.function.ToDoubleFunction;
  * and {@code backend}): {@code lb4j.backend.active} (gauge), {@code lb4j.backend.picks} (function counter),
  * {@code lb4j.backend.healthy} (1 or 0), {@code lb4j.backend.weight} (effective weight),
  * {@code lb4j.pool.active_priority} (the priority tier taking traffic: above 0 while a standby serves), and
- * {@code lb4j.no_backend} (counter, tagged {@code reason}); a listener's counters
+ * {@code lb4j.no_backend} (counter, tagged {@code reason}); a pool's backend source ({@code lb4j.source.phase},
+ * {@code lb4j.source.backends}, {@code lb4j.source.retries}); its load-aware weights and subset
+ * ({@link #bindFleet(LoadBalancer, MeterRegistry)}); a listener's counters
  * ({@link #bind(ListenerServer, MeterRegistry)}); a
  * {@code BalancedHttpClient}'s requests, retries and refused retries
  * ({@link #bind(BalancedHttpClient, MeterRegistry)}).
@@ -60,6 +66,72 @@ public final class MicrometerMetrics {
             ((LoadBalancerEvent.NoEligibleBackend) event).reason().name()).register(registry).increment();
       }
     });
+    lb.sourceState().ifPresent(first -> bindSource(lb, listener, first.source(), registry));
+  }
+
+  /**
+   * A pool's backend source: {@code lb4j.source.phase} (tagged {@code phase}: 1 for the source's phase now,
+   * 0 for the others, so an alert on {@code phase="FAILING"} fires while a DNS server is down or a ZooKeeper
+   * connection is SUSPENDED or LOST), {@code lb4j.source.backends} (the last good list's size) and
+   * {@code lb4j.source.retries} (failures in a row), each tagged {@code listener} and {@code source}. Why a
+   * source fails (ZooKeeper's {@code SUSPENDED}, an NXDOMAIN) is its last error, on the gateway's
+   * {@code /status} and in {@link LoadBalancer#sourceState()}.
+   */
+  private static void bindSource(LoadBalancer lb, String listener, String source, MeterRegistry registry) {
+    Tags tags = Tags.of("listener", listener, "source", source);
+    for (SourceState.Phase phase : SourceState.Phase.values()) {
+      Gauge.builder("lb4j.source.phase", lb, p -> p.sourceState().map(s -> s.phase() == phase ? 1 : 0).orElse(0))
+          .tags(tags.and("phase", phase.name())).register(registry);
+    }
+    Gauge.builder("lb4j.source.backends", lb, p -> p.sourceState().map(SourceState::backends).orElse(0))
+        .tags(tags).register(registry);
+    Gauge.builder("lb4j.source.retries", lb, p -> p.sourceState().map(SourceState::retries).orElse(0))
+        .tags(tags).register(registry);
+  }
+
+  /**
+   * Binds what only a pool built by {@link LoadBalancers} knows (pass the pool itself, not a wrapper), tagged
+   * {@code listener} (the pool's name): with load-aware weights, per backend {@code lb4j.backend.load_weight}
+   * (1-100, before slow start), {@code lb4j.backend.load_utilization} (its last report's),
+   * {@code lb4j.backend.load_reports} and {@code lb4j.backend.load_reports_malformed} (function counters), and
+   * {@code lb4j.pool.load_weight_updates}; with subsetting, {@code lb4j.pool.subset_backends} and
+   * {@code lb4j.pool.membership_backends} (the subset against every backend given). Call it again after
+   * adding backends. Nothing is bound for a pool with neither option.
+   *
+   * @param pool a pool built by {@code LoadBalancers}
+   * @param registry where the meters go
+   */
+  public static void bindFleet(LoadBalancer pool, MeterRegistry registry) {
+    Tags pooled = Tags.of("listener", pool.name());
+    LoadBalancers.subsetStatus(pool).ifPresent(first -> {
+      Gauge.builder("lb4j.pool.subset_backends", pool, p -> LoadBalancers.subsetStatus(p).map(SubsetStatus::subset)
+          .orElse(0)).tags(pooled).register(registry);
+      Gauge.builder("lb4j.pool.membership_backends", pool, p -> LoadBalancers.subsetStatus(p)
+          .map(SubsetStatus::membership).orElse(0)).tags(pooled).register(registry);
+    });
+    LoadBalancers.loadAwareMetrics(pool).ifPresent(first -> {
+      FunctionCounter.builder("lb4j.pool.load_weight_updates", pool, p -> LoadBalancers.loadAwareMetrics(p)
+          .map(LoadAwareMetrics::updates).orElse(0L)).tags(pooled).register(registry);
+      for (LoadAwareMetrics.BackendLoad b : first.backends()) {
+        String id = b.backendId();
+        Tags tags = pooled.and("backend", id);
+        Gauge.builder("lb4j.backend.load_weight", pool, load(id, LoadAwareMetrics.BackendLoad::loadWeight))
+            .tags(tags).register(registry);
+        Gauge.builder("lb4j.backend.load_utilization", pool, load(id, x -> x.lastReport() == null ? Double.NaN
+            : x.lastReport().effectiveUtilization())).tags(tags).register(registry);
+        FunctionCounter.builder("lb4j.backend.load_reports", pool, load(id, LoadAwareMetrics.BackendLoad::reports))
+            .tags(tags).register(registry);
+        FunctionCounter.builder("lb4j.backend.load_reports_malformed", pool,
+            load(id, LoadAwareMetrics.BackendLoad::malformedReports)).tags(tags).register(registry);
+      }
+    });
+  }
+
+  private static ToDoubleFunction<LoadBalancer> load(String id, ToDoubleFunction<LoadAwareMetrics.BackendLoad> metric) {
+    return lb -> {
+      LoadAwareMetrics.BackendLoad b = LoadBalancers.loadAwareMetrics(lb).map(m -> m.backend(id)).orElse(null);
+      return b == null ? Double.NaN : metric.applyAsDouble(b); // the backend left the pool
+    };
   }
 
   /**

@@ -3,6 +3,7 @@ package io.lb4j.api;
 import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthTransition;
+import io.lb4j.api.load.LoadReport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -169,6 +170,41 @@ public interface LoadBalancer extends AutoCloseable {
    * @throws NullPointerException when an argument is null
    */
   void report(Selection selection, Outcome outcome);
+
+  /**
+   * Hands in the load report the selected backend sent with its response (ORCA's
+   * {@value LoadReport#HEADER} header, parsed). A pool whose weights follow backend reports
+   * ({@link PoolSettings#loadAware()} with {@link io.lb4j.api.load.LoadAwarePolicy.Signal#BACKEND_REPORTS})
+   * keeps the latest report of each backend and uses it at its next weight update; any other pool ignores it.
+   * lb4j's Layer-7 listener and {@code BalancedHttpClient} call it for every response that carries the header;
+   * a client of its own calls it the same way. Lock-free; never blocks, and keeps one report per backend
+   * whatever the rate.
+   *
+   * @param selection the selection the response came from; one from another load balancer, or without a
+   *     backend, is ignored
+   * @param report what the backend reported
+   * @throws NullPointerException when an argument is null
+   * @since 0.1.0
+   */
+  default void reportLoad(Selection selection, LoadReport report) {
+    Objects.requireNonNull(selection, "selection");
+    Objects.requireNonNull(report, "report");
+  }
+
+  /**
+   * Tells the pool that the selected backend sent a load report that could not be read: counted per backend
+   * (metrics, diagnostics), and the backend keeps the weight its last good report gave. Ignored by pools that
+   * do not use reports. Lock-free.
+   *
+   * @param selection the selection the response came from
+   * @param reason why the report was refused, for operators
+   * @throws NullPointerException when an argument is null
+   * @since 0.1.0
+   */
+  default void reportMalformedLoad(Selection selection, String reason) {
+    Objects.requireNonNull(selection, "selection");
+    Objects.requireNonNull(reason, "reason");
+  }
 
   /**
    * Server-cookie persistence: tells the balancer about a {@code Set-Cookie} header the selected backend

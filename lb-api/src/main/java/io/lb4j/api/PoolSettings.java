@@ -1,15 +1,19 @@
 package io.lb4j.api;
 
 import static io.lb4j.api.internal.Checks.checkRange;
+import static io.lb4j.api.internal.Checks.checkState;
 import static io.lb4j.api.internal.Checks.checkZeroOrRange;
 import static io.lb4j.api.internal.Checks.format;
 
+import io.lb4j.api.discovery.SubsetPolicy;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.OutlierDetectionPolicy;
+import io.lb4j.api.load.LoadAwarePolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a pool of backends runs under, whoever serves it: the scheduling algorithm, active and passive health
@@ -18,7 +22,8 @@ import java.util.Objects;
  * ({@link Listener#poolSettings()}); a client-side pool is built from them alone.
  *
  * <p>Defaults: weighted round robin, a TCP health check every 2 s ({@link HealthCheckPolicy#defaults()}), no
- * outlier detection, no persistence, no draining, no slow start (from 10% when on), each backend's own port.
+ * outlier detection, no persistence, no draining, no slow start (from 10% when on), each backend's own port,
+ * static weights (no load-aware weights) and no subsetting.
  *
  * <p>Immutable and thread-safe; build with {@link #builder()}. Each setter validates its value at once,
  * naming the field {@code pool.<field>}.
@@ -43,6 +48,8 @@ public final class PoolSettings {
   private final Duration slowStartWindow;
   private final int slowStartFloorPercent;
   private final int backendPort;
+  private final LoadAwarePolicy loadAware;
+  private final SubsetPolicy subset;
 
   private PoolSettings(Builder b) {
     this.scheduler = b.scheduler;
@@ -53,6 +60,8 @@ public final class PoolSettings {
     this.slowStartWindow = b.slowStartWindow;
     this.slowStartFloorPercent = b.slowStartFloorPercent;
     this.backendPort = b.backendPort;
+    this.loadAware = b.loadAware;
+    this.subset = b.subset;
   }
 
   /**
@@ -88,6 +97,8 @@ public final class PoolSettings {
     b.slowStartWindow = slowStartWindow;
     b.slowStartFloorPercent = slowStartFloorPercent;
     b.backendPort = backendPort;
+    b.loadAware = loadAware;
+    b.subset = subset;
     return b;
   }
 
@@ -175,6 +186,27 @@ public final class PoolSettings {
     return backendPort == 0 ? backend.port() : backendPort;
   }
 
+  /**
+   * Load-aware weights: when present, each backend's weight follows its load (the reports it sends, or the
+   * latency the pool observes), rebuilt every {@link LoadAwarePolicy#weightUpdatePeriod()}, and the
+   * configured weights count only as 0 (drained) or not. Empty (the default): the configured weights.
+   *
+   * @return the policy, or empty when off
+   */
+  public Optional<LoadAwarePolicy> loadAware() {
+    return Optional.ofNullable(loadAware);
+  }
+
+  /**
+   * Deterministic subsetting: when present, the pool uses (balances over and health-checks) only its subset
+   * of the backends it is given. Empty (the default): every backend.
+   *
+   * @return the policy, or empty when off
+   */
+  public Optional<SubsetPolicy> subset() {
+    return Optional.ofNullable(subset);
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -187,13 +219,13 @@ public final class PoolSettings {
     return scheduler == p.scheduler && healthCheck.equals(p.healthCheck) && outlierDetection.equals(p.outlierDetection)
         && sessionPersistence.equals(p.sessionPersistence) && drainTimeout.equals(p.drainTimeout)
         && slowStartWindow.equals(p.slowStartWindow) && slowStartFloorPercent == p.slowStartFloorPercent
-        && backendPort == p.backendPort;
+        && backendPort == p.backendPort && Objects.equals(loadAware, p.loadAware) && Objects.equals(subset, p.subset);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(scheduler, healthCheck, outlierDetection, sessionPersistence, drainTimeout, slowStartWindow,
-        slowStartFloorPercent, backendPort);
+        slowStartFloorPercent, backendPort, loadAware, subset);
   }
 
   @Override
@@ -213,6 +245,12 @@ public final class PoolSettings {
     if (!slowStartWindow.isZero()) {
       s.append(" slowStart=").append(format(slowStartWindow)).append(" from ").append(slowStartFloorPercent).append('%');
     }
+    if (loadAware != null) {
+      s.append(" loadAware=").append(loadAware);
+    }
+    if (subset != null) {
+      s.append(" subset=").append(subset);
+    }
     return s.append('}').toString();
   }
 
@@ -231,6 +269,8 @@ public final class PoolSettings {
     private Duration slowStartWindow = Duration.ZERO;
     private int slowStartFloorPercent = DEFAULT_SLOW_START_FLOOR_PERCENT;
     private int backendPort;
+    private LoadAwarePolicy loadAware;
+    private SubsetPolicy subset;
 
     private Builder() {}
 
@@ -323,11 +363,42 @@ public final class PoolSettings {
     }
 
     /**
+     * Turns on load-aware weights (default off): weights follow each backend's load, see
+     * {@link LoadAwarePolicy}. Needs a scheduler that uses weights and keeps no key on a backend (wrr, wlc,
+     * p2c), checked at {@link #build()}.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder loadAware(LoadAwarePolicy policy) {
+      this.loadAware = Objects.requireNonNull(policy, "pool.loadAware");
+      return this;
+    }
+
+    /**
+     * Turns on deterministic subsetting (default off): the pool uses only its subset of the backends.
+     *
+     * @param policy who this client is and how many backends it uses
+     * @return this builder
+     */
+    public Builder subset(SubsetPolicy policy) {
+      this.subset = Objects.requireNonNull(policy, "pool.subset");
+      return this;
+    }
+
+    /**
      * Builds the settings.
      *
      * @return the settings
+     * @throws IllegalStateException when load-aware weights are on with a scheduler that ignores weights
+     *     ({@code rr}) or maps keys to backends ({@code sch}, {@code tch}: moving weights would move keys)
      */
     public PoolSettings build() {
+      checkState(loadAware == null || scheduler == SchedulingAlgorithm.WEIGHTED_ROUND_ROBIN
+          || scheduler == SchedulingAlgorithm.WEIGHTED_LEAST_CONNECTIONS
+          || scheduler == SchedulingAlgorithm.LEAST_REQUEST_P2C,
+          "pool.loadAware needs a scheduler that uses weights and keeps no key on a backend (wrr, wlc or p2c), was "
+              + scheduler.code());
       return new PoolSettings(this);
     }
   }

@@ -32,8 +32,9 @@ import org.xbill.DNS.TextParseException;
  * good answer (its clamped TTL; {@code maxTtl} before any answer), each wait drawn between half of it and all
  * of it so that a fleet of sources does not query in step. So it is back within about one TTL of the
  * server's return, however long the outage lasted, and while the server is down it asks no more often than
- * when it is up. The pool's {@link #refresh()} calls, with the pool's own backoff, resolve at once on top of
- * that. Answers are never cached by lb4j.
+ * when it is up. So it {@linkplain #retriesItself() retries by itself}: the pool adds no retries of its own
+ * (whose backoff grows with the outage), and a {@link #refresh()} still resolves at once. Answers are never
+ * cached by lb4j.
  *
  * <p>SRV records: by default only the targets of the lowest priority are used (RFC 2782: the others are
  * for when all of those are unreachable, which the pool decides with health checks). With
@@ -143,6 +144,16 @@ public final class DnsBackendSource implements BackendSource {
     });
     thread.setRemoveOnCancelPolicy(true);
     next = thread.schedule(this::resolve, 0, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>True: after a failure the source asks again on its own, within about one TTL of its last good answer.
+   */
+  @Override
+  public boolean retriesItself() {
+    return true;
   }
 
   @Override

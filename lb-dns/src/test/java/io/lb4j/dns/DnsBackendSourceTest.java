@@ -17,6 +17,7 @@ import io.lb4j.impl.LoadBalancers;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -190,6 +191,53 @@ class DnsBackendSourceTest {
 
     await("back after the server's return", () -> state().phase() == Phase.HEALTHY
         && ids().equals(List.of("127.0.0.9:8080")));
+  }
+
+  /**
+   * The DNS source retries by itself, so the pool, however short its own backoff, adds no refresh during an
+   * outage: the queries are the source's, at most one per TTL once it has backed off.
+   */
+  @Test
+  void theSourceRetriesItself_soThePoolAddsNoRefreshDuringAnOutage() throws Exception {
+    dns.set(NAME, Type.A, a(NAME, 1, "127.0.0.1"));
+    AtomicInteger refreshes = new AtomicInteger();
+    DnsBackendSource real = addresses().ipv6(false).minTtl(Duration.ofMillis(50)).build();
+    assertThat(real.retriesItself()).isTrue();
+    BackendSource counting = new BackendSource() {
+      @Override
+      public String description() {
+        return real.description();
+      }
+
+      @Override
+      public void start(Subscriber subscriber) {
+        real.start(subscriber);
+      }
+
+      @Override
+      public void refresh() {
+        refreshes.incrementAndGet();
+        real.refresh();
+      }
+
+      @Override
+      public boolean retriesItself() {
+        return real.retriesItself();
+      }
+
+      @Override
+      public void close() {
+        real.close();
+      }
+    };
+    startPool(counting); // FAST_RETRY: the pool alone would refresh every few milliseconds
+    await("first list", () -> ids().equals(List.of("127.0.0.1:8080")));
+    dns.rcode(NAME, Rcode.SERVFAIL);
+    await("several failures in a row", () -> state().phase() == Phase.FAILING && state().retries() >= 4);
+    assertThat(refreshes.get()).isZero();
+    dns.rcode(NAME, null);
+    await("recovered", () -> state().phase() == Phase.HEALTHY);
+    assertThat(refreshes.get()).isZero();
   }
 
   @Test

@@ -11,8 +11,10 @@ import io.lb4j.api.PoolSettings;
 import io.lb4j.api.Protocol;
 import io.lb4j.api.discovery.BackendSource;
 import io.lb4j.api.discovery.DiscoveryPolicy;
+import io.lb4j.api.discovery.SubsetPolicy;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.OutlierDetectionPolicy;
+import io.lb4j.api.load.LoadAwarePolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
@@ -26,6 +28,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -71,10 +74,42 @@ public final class LoadBalancers {
    * @since 0.1.0
    */
   public static HealthCheckMetrics healthCheckMetrics(LoadBalancer lb) {
+    return new HealthCheckMetrics(built(lb).probeMetrics());
+  }
+
+  /**
+   * The load-aware weights of a pool: each backend's load weight, last report and malformed reports, and what
+   * the last weight update found. Applies what is already queued for the pool first, like
+   * {@link LoadBalancer#view()}.
+   *
+   * @param lb a load balancer built by this class
+   * @return the metrics, or empty when the pool's weights do not follow load ({@code PoolSettings.loadAware})
+   * @throws IllegalArgumentException when {@code lb} was not built here
+   * @since 0.1.0
+   */
+  public static Optional<LoadAwareMetrics> loadAwareMetrics(LoadBalancer lb) {
+    return built(lb).loadAwareMetrics();
+  }
+
+  /**
+   * A subsetting pool's subset against the whole membership it was given: its view (and its health checks)
+   * covers {@link SubsetStatus#subset()} backends of {@link SubsetStatus#membership()}. Applies what is
+   * already queued for the pool first, like {@link LoadBalancer#view()}.
+   *
+   * @param lb a load balancer built by this class
+   * @return the status, or empty when the pool does not subset ({@code PoolSettings.subset})
+   * @throws IllegalArgumentException when {@code lb} was not built here
+   * @since 0.1.0
+   */
+  public static Optional<SubsetStatus> subsetStatus(LoadBalancer lb) {
+    return built(lb).subsetStatus();
+  }
+
+  private static DefaultLoadBalancer built(LoadBalancer lb) {
     if (!(lb instanceof DefaultLoadBalancer)) {
       throw new IllegalArgumentException("lb must be built by LoadBalancers, was " + lb);
     }
-    return new HealthCheckMetrics(((DefaultLoadBalancer) lb).probeMetrics());
+    return (DefaultLoadBalancer) lb;
   }
 
   /**
@@ -137,6 +172,9 @@ public final class LoadBalancers {
     private Duration addressRefreshInterval = DEFAULT_ADDRESS_REFRESH_INTERVAL;
     private BackendSource source;
     private DiscoveryPolicy discoveryPolicy = DiscoveryPolicy.defaults();
+    /** A listener's pool's load-aware policy and subset (a client-side pool keeps them in its settings). */
+    private LoadAwarePolicy listenerLoadAware;
+    private SubsetPolicy listenerSubset;
     /** Host name to address (null: unknown); blocking. Tests replace it to move a name elsewhere. */
     private Function<String, InetAddress> resolver = Addresses::lookup;
 
@@ -300,6 +338,46 @@ public final class LoadBalancers {
     }
 
     /**
+     * Turns on load-aware weights, for a listener's pool or a client-side one: each backend's weight follows
+     * the load it reports in {@code endpoint-load-metrics} (or, with
+     * {@link LoadAwarePolicy.Signal#OBSERVED_LATENCY}, the latency the pool observes), updated every
+     * {@link LoadAwarePolicy#weightUpdatePeriod()}. As {@link PoolSettings.Builder#loadAware}: the scheduler
+     * must be wrr, wlc or p2c.
+     *
+     * @param policy the policy
+     * @return this builder
+     * @since 0.1.0
+     */
+    public Builder loadAware(LoadAwarePolicy policy) {
+      Objects.requireNonNull(policy, "pool.loadAware");
+      if (listener == null) {
+        clientSettings.loadAware(policy);
+      } else {
+        listenerLoadAware = policy;
+      }
+      return this;
+    }
+
+    /**
+     * Turns on deterministic subsetting, for a listener's pool or a client-side one: of the backends it is
+     * given (fixed, {@code setBackends}, or from its source), the pool uses and health-checks only this
+     * client's subset. As {@link PoolSettings.Builder#subset}.
+     *
+     * @param policy who this client is and how many backends it uses
+     * @return this builder
+     * @since 0.1.0
+     */
+    public Builder subset(SubsetPolicy policy) {
+      Objects.requireNonNull(policy, "pool.subset");
+      if (listener == null) {
+        clientSettings.subset(policy);
+      } else {
+        listenerSubset = policy;
+      }
+      return this;
+    }
+
+    /**
      * The keys that sign inserted session cookies. Give every balancer of a fleet the same keys so they
      * honour each other's cookies. Default: a random key, valid for this instance only.
      *
@@ -410,9 +488,22 @@ public final class LoadBalancers {
       checkState(listener == null, field + " of a listener's pool is set on the listener, not the pool builder");
     }
 
-    /** The settings the pool runs under: the listener's, or the client-side pool's. */
+    /** The settings the pool runs under: the listener's (with the pool's own options), or the client-side pool's. */
     private PoolSettings poolSettings() {
-      return listener != null ? listener.poolSettings() : clientSettings.build();
+      if (listener == null) {
+        return clientSettings.build();
+      }
+      if (listenerLoadAware == null && listenerSubset == null) {
+        return listener.poolSettings();
+      }
+      PoolSettings.Builder b = listener.poolSettings().toBuilder();
+      if (listenerLoadAware != null) {
+        b.loadAware(listenerLoadAware);
+      }
+      if (listenerSubset != null) {
+        b.subset(listenerSubset);
+      }
+      return b.build();
     }
 
     /** Whether inserted session cookies are marked {@code Secure}: the pool serves an HTTPS listener. */

@@ -13,6 +13,21 @@ final class ScriptedSource implements BackendSource {
   final AtomicInteger refreshes = new AtomicInteger();
   final AtomicInteger closes = new AtomicInteger();
   private volatile Subscriber subscriber;
+  private final boolean retriesItself;
+
+  ScriptedSource() {
+    this(false);
+  }
+
+  /** A source that says whether it retries by itself (then the pool must not call refresh). */
+  ScriptedSource(boolean retriesItself) {
+    this.retriesItself = retriesItself;
+  }
+
+  @Override
+  public boolean retriesItself() {
+    return retriesItself;
+  }
 
   @Override
   public String description() {

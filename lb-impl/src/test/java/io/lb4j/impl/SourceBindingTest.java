@@ -178,6 +178,32 @@ class SourceBindingTest {
         .containsExactly("b UPDATED", "d ADDED", "c REMOVED", "c ADDED");
   }
 
+  /**
+   * Issue 22's DNS backoff: a source that retries on its own (DNS, within about one TTL) gets no refresh from
+   * the pool, whose backoff grows with the outage; the failures are still recorded and the list kept.
+   */
+  @Test
+  void aSourceThatRetriesItself_getsNoRefreshFromThePool_butItsFailuresAreRecorded() {
+    ScriptedSource dnsLike = new ScriptedSource(true);
+    pool = LoadBalancers.builder(LISTENER).backendSource(dnsLike)
+        .discoveryPolicy(FAST.toBuilder().initialTimeout(Duration.ofMillis(10)).build()).timeSource(time).seed(7)
+        .build().start();
+    time.advance(Duration.ofMillis(10)); // the first-list timeout: failing, and no refresh either
+    assertThat(state().phase()).isEqualTo(Phase.FAILING);
+    dnsLike.deliver(List.of(backend("a", 100)));
+    for (int i = 0; i < 5; i++) {
+      dnsLike.fail("SERVFAIL");
+      time.advance(Duration.ofSeconds(10)); // far past every backoff of the policy
+    }
+    assertThat(dnsLike.refreshes.get()).isZero();
+    assertThat(state().phase()).isEqualTo(Phase.FAILING);
+    assertThat(state().retries()).isEqualTo(5);
+    assertThat(ids()).containsExactly("a");
+    dnsLike.deliver(List.of(backend("b", 100)));
+    assertThat(state().phase()).isEqualTo(Phase.HEALTHY);
+    assertThat(ids()).containsExactly("b");
+  }
+
   @Test
   void initialTimeout_failsWhenReadyReportsFailingAndAsksTheSourceAgain() throws Exception {
     start(FAST.toBuilder().initialTimeout(Duration.ofMillis(10)).build());

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How an {@link HttpTestBackend} answers: status, headers, body, latency (fixed plus uniform jitter), a share of
- * requests that fail with another status, and a {@link Fault}.
+ * How an {@link HttpTestBackend} answers: status, headers, body, latency (fixed plus uniform jitter), CPU time
+ * spent on one of the backend's cores, a share of requests that fail with another status, and a {@link Fault}.
  *
  * <p>Immutable and thread-safe; a backend swaps whole behaviours, so a request never sees half of a change.
  *
@@ -25,6 +25,8 @@ public final class Behavior {
   public static final int DEFAULT_FAILURE_STATUS = 503;
   /** The longest latency or jitter. */
   public static final Duration MAX_LATENCY = Duration.ofMinutes(5);
+  /** The most CPU time one request may burn. */
+  public static final Duration MAX_CPU = Duration.ofSeconds(10);
 
   private static final Behavior OK = builder().build();
 
@@ -33,6 +35,7 @@ public final class Behavior {
   private final Map<String, String> headers;
   private final Duration latency;
   private final Duration jitter;
+  private final Duration cpu;
   private final double failureShare;
   private final int failureStatus;
   private final Fault fault;
@@ -43,6 +46,7 @@ public final class Behavior {
     this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
     this.latency = b.latency;
     this.jitter = b.jitter;
+    this.cpu = b.cpu;
     this.failureShare = b.failureShare;
     this.failureStatus = b.failureStatus;
     this.fault = b.fault;
@@ -98,6 +102,7 @@ public final class Behavior {
     b.headers.putAll(headers);
     b.latency = latency;
     b.jitter = jitter;
+    b.cpu = cpu;
     b.failureShare = failureShare;
     b.failureStatus = failureStatus;
     b.fault = fault;
@@ -154,6 +159,16 @@ public final class Behavior {
   }
 
   /**
+   * The CPU time each request burns on one of the backend's cores ({@link HttpTestBackend#cores()}), after its
+   * latency: zero for none.
+   *
+   * @return the CPU time per request
+   */
+  public Duration cpu() {
+    return cpu;
+  }
+
+  /**
    * The share of requests, 0 to 1, answered with {@link #failureStatus()} instead of {@link #status()}.
    *
    * @return the failure share
@@ -182,7 +197,8 @@ public final class Behavior {
 
   @Override
   public String toString() {
-    return "Behavior{status=" + status + ", latency=" + latency + "+" + jitter + ", failureShare=" + failureShare
+    return "Behavior{status=" + status + ", latency=" + latency + "+" + jitter + (cpu.isZero() ? "" : ", cpu=" + cpu)
+        + ", failureShare=" + failureShare
         + " -> " + failureStatus + ", fault=" + fault + "}";
   }
 
@@ -197,6 +213,7 @@ public final class Behavior {
     private final Map<String, String> headers = new LinkedHashMap<>();
     private Duration latency = Duration.ZERO;
     private Duration jitter = Duration.ZERO;
+    private Duration cpu = Duration.ZERO;
     private double failureShare;
     private int failureStatus = DEFAULT_FAILURE_STATUS;
     private Fault fault = Fault.none();
@@ -280,6 +297,22 @@ public final class Behavior {
       Duration checkedJitter = checkRange("behavior.jitter", jitter, Duration.ZERO, MAX_LATENCY);
       latency(latency);
       this.jitter = checkedJitter;
+      return this;
+    }
+
+    /**
+     * Makes each request cost CPU: it waits for a free core of the backend ({@link HttpTestBackend#cores()}),
+     * then keeps that core busy for {@code cpu}, spinning a real thread (it burns real CPU), measured in wall
+     * time so that a request holds its core for exactly {@code cpu} however loaded the machine is. Requests
+     * beyond the cores queue for them, so a backend whose requests cost more saturates at a lower rate and
+     * answers later, as a real one does. With {@link HttpTestBackend.Builder#loadReports} the busy time is the
+     * CPU utilization the backend reports.
+     *
+     * @param cpu 0 (none, the default) to {@link #MAX_CPU}
+     * @return this builder
+     */
+    public Builder cpu(Duration cpu) {
+      this.cpu = checkRange("behavior.cpu", cpu, Duration.ZERO, MAX_CPU);
       return this;
     }
 

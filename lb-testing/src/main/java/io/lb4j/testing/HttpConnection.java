@@ -1,5 +1,6 @@
 package io.lb4j.testing;
 
+import io.lb4j.api.load.LoadReport;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -90,8 +91,10 @@ final class HttpConnection {
         break;
     }
     Pacing.delay(behavior.latency(), behavior.jitter());
+    long busy = backend.burn(behavior.cpu());
     boolean fails = behavior.failureShare() > 0 && ThreadLocalRandom.current().nextDouble() < behavior.failureShare();
     int status = fails ? behavior.failureStatus() : behavior.status();
+    String load = request.path().equals(backend.healthPath()) ? null : backend.meterAndReport(busy, status);
     byte[] body = behavior.bodyUnsafe() != null ? behavior.bodyUnsafe()
         : ("hello from " + backend.name() + "\n").getBytes(StandardCharsets.UTF_8);
     boolean noBody = status < 200 || status == 204 || status == 304;
@@ -100,9 +103,14 @@ final class HttpConnection {
     }
     boolean close = wantsClose(request);
     Map<String, String> headers = behavior.headers();
-    if (fault.kind() == Fault.Kind.OVERSIZED_HEADERS) {
+    if (fault.kind() == Fault.Kind.OVERSIZED_HEADERS || load != null) {
       headers = new LinkedHashMap<>(headers);
-      headers.put("X-Lb4j-Padding", "x".repeat(fault.bytes()));
+      if (load != null) {
+        headers.putIfAbsent(LoadReport.HEADER, load); // a behaviour's own (a test's malformed report) wins
+      }
+      if (fault.kind() == Fault.Kind.OVERSIZED_HEADERS) {
+        headers.put("X-Lb4j-Padding", "x".repeat(fault.bytes()));
+      }
     }
     byte[] head = head(status, headers, noBody ? -1 : body.length, close);
     if ("HEAD".equals(request.method())) {

@@ -5,7 +5,10 @@ import static io.lb4j.api.internal.Checks.checkRange;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -28,6 +31,18 @@ import java.util.function.Function;
  * b.update(x -> x.latency(Duration.ofMillis(50), Duration.ofMillis(20)));
  * }</pre>
  *
+ * <p><b>Load.</b> A behaviour may cost CPU per request ({@link Behavior.Builder#cpu}): the request waits for one
+ * of the backend's {@link Builder#cores cores} and keeps it busy, so a backend that costs three times as much
+ * per request saturates at a third of the rate. With {@link Builder#loadReports} every application response
+ * carries ORCA's {@code endpoint-load-metrics} header ({@code TEXT cpu_utilization=0.42, rps_fractional=120.000,
+ * eps=0.000}): the cores' busy share, requests and 5xx answers per second, all over the same sliding window,
+ * which is what a load-aware balancer (gRPC's weighted_round_robin, lb4j's {@code loadAware}) weighs it by.
+ *
+ * <pre>{@code
+ * HttpTestBackend slow = HttpTestBackend.builder("c").cores(1).loadReports(Duration.ofSeconds(1)).build().start();
+ * slow.update(x -> x.cpu(Duration.ofMillis(3)));   // three times the CPU of its 1 ms peers
+ * }</pre>
+ *
  * <p>Thread-safe. Behaviours are immutable and swapped whole through volatile fields: a request sees the old or
  * the new behaviour, never a mix; changes are serialised on this object, so {@link #update} loses none.
  * Lifecycle: see {@link TestBackend}.
@@ -46,10 +61,24 @@ public final class HttpTestBackend extends BackendServer {
   public static final int MIN_REQUEST_HEAD_BYTES = 64;
   /** The largest request head or body limit: 64 MiB. */
   public static final int MAX_REQUEST_BYTES = 64 << 20;
+  /** The cores a backend has when none are set: 1. */
+  public static final int DEFAULT_CORES = 1;
+  /** The most cores a backend may have. */
+  public static final int MAX_CORES = 256;
+  /** The shortest load-report window. */
+  public static final Duration MIN_LOAD_WINDOW = Duration.ofMillis(100);
+  /** The longest load-report window. */
+  public static final Duration MAX_LOAD_WINDOW = Duration.ofMinutes(1);
 
   private final String healthPath;
   private final int maxRequestHeadBytes;
   private final int maxRequestBodyBytes;
+  private final int cores;
+  /** One permit per core: a request with CPU work holds one while it burns. */
+  private final Semaphore freeCores;
+  private final Duration loadWindow;
+  /** The load reported in responses; null when the backend reports none. */
+  private final LoadMeter meter;
   private final Recording<RecordedRequest> requests = new Recording<>();
   private final Recording<RecordedRequest> healthChecks = new Recording<>();
   private volatile Behavior app = Behavior.ok();
@@ -61,6 +90,10 @@ public final class HttpTestBackend extends BackendServer {
     this.healthPath = b.healthPath;
     this.maxRequestHeadBytes = b.maxRequestHeadBytes;
     this.maxRequestBodyBytes = b.maxRequestBodyBytes;
+    this.cores = b.cores;
+    this.freeCores = new Semaphore(b.cores, true);
+    this.loadWindow = b.loadWindow;
+    this.meter = b.loadWindow == null ? null : new LoadMeter(b.loadWindow.toNanos(), b.cores, System.nanoTime());
   }
 
   /**
@@ -114,6 +147,72 @@ public final class HttpTestBackend extends BackendServer {
    */
   public int maxRequestBodyBytes() {
     return maxRequestBodyBytes;
+  }
+
+  /**
+   * How many requests can burn CPU at once ({@link Behavior#cpu()}); more wait for a core, first come first
+   * served.
+   *
+   * @return the number of cores
+   */
+  public int cores() {
+    return cores;
+  }
+
+  /**
+   * The window the load reports cover, or empty when the backend sends none.
+   *
+   * @return the window
+   */
+  public Optional<Duration> loadWindow() {
+    return Optional.ofNullable(loadWindow);
+  }
+
+  /**
+   * The load report the backend would send now, as its {@code endpoint-load-metrics} value.
+   *
+   * @return the header value, or empty when the backend sends none
+   */
+  public Optional<String> loadReport() {
+    return meter == null ? Optional.empty() : Optional.of(meter.header(System.nanoTime()));
+  }
+
+  /**
+   * Burns {@code cpu} on a free core (waiting for one first); returns how long the core was busy. The spin
+   * reads the wall clock, so a request holds its core for {@code cpu} however loaded the machine is.
+   */
+  long burn(Duration cpu) throws InterruptedException {
+    long nanos = cpu.toNanos();
+    if (nanos == 0) {
+      return 0;
+    }
+    freeCores.acquire();
+    try {
+      long start = System.nanoTime();
+      long x = start;
+      while (System.nanoTime() - start < nanos) {
+        x = x * 6364136223846793005L + 1442695040888963407L; // work the JIT cannot drop: its result is used
+      }
+      if (x == 42) {
+        Thread.onSpinWait();
+      }
+      return System.nanoTime() - start;
+    } finally {
+      freeCores.release();
+    }
+  }
+
+  /**
+   * Counts an answered application request in the load meter and returns the report to send with it, or null
+   * when the backend sends none.
+   */
+  String meterAndReport(long busyNanos, int status) {
+    if (meter == null) {
+      return null;
+    }
+    long now = System.nanoTime();
+    meter.record(now, busyNanos, status >= 500);
+    return meter.header(now);
   }
 
   /**
@@ -245,6 +344,8 @@ public final class HttpTestBackend extends BackendServer {
     private String healthPath = DEFAULT_HEALTH_PATH;
     private int maxRequestHeadBytes = DEFAULT_MAX_REQUEST_HEAD_BYTES;
     private int maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES;
+    private int cores = DEFAULT_CORES;
+    private Duration loadWindow;
 
     private Builder(String name) {
       super(name);
@@ -291,6 +392,30 @@ public final class HttpTestBackend extends BackendServer {
      */
     public Builder maxRequestBodyBytes(int bytes) {
       this.maxRequestBodyBytes = checkRange("backend.maxRequestBodyBytes", bytes, 0, MAX_REQUEST_BYTES);
+      return this;
+    }
+
+    /**
+     * Sets how many requests can burn CPU at once ({@link Behavior.Builder#cpu}).
+     *
+     * @param cores 1 to {@link #MAX_CORES} (default {@value #DEFAULT_CORES})
+     * @return this builder
+     */
+    public Builder cores(int cores) {
+      this.cores = checkRange("backend.cores", cores, 1, MAX_CORES);
+      return this;
+    }
+
+    /**
+     * Makes every application response (not the health path's) carry ORCA's {@code endpoint-load-metrics}
+     * header: CPU utilization of the cores, requests and 5xx answers per second, over the last {@code window}
+     * (default: no reports).
+     *
+     * @param window {@link #MIN_LOAD_WINDOW} to {@link #MAX_LOAD_WINDOW}
+     * @return this builder
+     */
+    public Builder loadReports(Duration window) {
+      this.loadWindow = checkRange("backend.loadReports", window, MIN_LOAD_WINDOW, MAX_LOAD_WINDOW);
       return this;
     }
 

@@ -343,4 +343,81 @@ class HttpTestBackendTest {
       c.close();
     }
   }
+
+  @Test
+  void loadReports_ridOnApplicationResponses_notOnHealthChecks_andParse() throws Exception {
+    try (HttpTestBackend b = HttpTestBackend.builder("reporting").loadReports(Duration.ofMillis(100)).build().start()) {
+      b.set(Behavior.builder().cpu(Duration.ofMillis(2)).build());
+      assertThat(b.loadWindow()).contains(Duration.ofMillis(100));
+      RawClient.Response first = RawClient.get(b, "/work");
+      assertThat(first.head()).containsPattern("endpoint-load-metrics: TEXT cpu_utilization=[0-9.]+, "
+          + "rps_fractional=[0-9.]+, eps=[0-9.]+\r\n");
+      assertThat(RawClient.get(b, b.healthPath()).head()).doesNotContain("endpoint-load-metrics");
+      // Once a slot with the request is complete, the report counts it: a rate above 0.
+      String[] seen = new String[1];
+      Await.until("a complete slot with the request",
+          () -> !(seen[0] = b.loadReport().orElseThrow()).contains("rps_fractional=0.000"));
+      io.lb4j.api.load.LoadReport parsed = parse(seen[0]);
+      assertThat(parsed.qps()).isPositive();
+      // Utilization per request per second is the busy time of a request: at least the 2 ms it burnt.
+      assertThat(parsed.cpuUtilization() / parsed.qps()).isGreaterThanOrEqualTo(0.002);
+    }
+  }
+
+  @Test
+  void aBehavioursOwnLoadHeader_winsOverTheMeter() throws IOException {
+    try (HttpTestBackend b = HttpTestBackend.builder("own").loadReports(Duration.ofSeconds(1)).build().start()) {
+      b.set(Behavior.builder().header("endpoint-load-metrics", "TEXT eps=-1").build());
+      RawClient.Response r = RawClient.get(b, "/x");
+      assertThat(r.head()).contains("endpoint-load-metrics: TEXT eps=-1\r\n");
+      assertThat(r.head().split("endpoint-load-metrics", -1)).hasSize(2); // sent once
+    }
+  }
+
+  @Test
+  void cpuWork_queuesForTheBackendsCores() throws Exception {
+    try (HttpTestBackend b = HttpTestBackend.builder("busy").cores(1).build().start()) {
+      b.set(Behavior.builder().cpu(Duration.ofMillis(60)).build());
+      ExecutorService clients = Executors.newFixedThreadPool(3);
+      try {
+        long start = System.nanoTime();
+        List<Future<RawClient.Response>> answers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          answers.add(clients.submit(() -> RawClient.get(b, "/burn")));
+        }
+        for (Future<RawClient.Response> f : answers) {
+          assertThat(f.get(DEADLINE.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo(200);
+        }
+        // One core: the three requests burnt one after the other, 3 x 60 ms at the least.
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(180));
+      } finally {
+        clients.shutdownNow();
+      }
+    }
+    assertThatThrownBy(() -> HttpTestBackend.builder("x").cores(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("backend.cores must be between 1 and 256, was 0");
+    assertThatThrownBy(() -> HttpTestBackend.builder("x").loadReports(Duration.ofMillis(50)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("backend.loadReports must be between 100ms and 60s, was 50ms");
+    assertThatThrownBy(() -> Behavior.builder().cpu(Duration.ofSeconds(11)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("behavior.cpu must be between 0s and 10s, was 11s");
+  }
+
+  /** Reads the three figures of a report this backend made (the parser proper is lb-impl's). */
+  private static io.lb4j.api.load.LoadReport parse(String header) {
+    double cpu = 0;
+    double qps = 0;
+    double eps = 0;
+    for (String entry : header.substring("TEXT ".length()).split(", ")) {
+      String[] kv = entry.split("=");
+      double v = Double.parseDouble(kv[1]);
+      switch (kv[0]) {
+        case "cpu_utilization" -> cpu = v;
+        case "rps_fractional" -> qps = v;
+        case "eps" -> eps = v;
+        default -> throw new AssertionError("unexpected key " + kv[0]);
+      }
+    }
+    return io.lb4j.api.load.LoadReport.of(cpu, qps, eps);
+  }
 }

@@ -38,8 +38,11 @@ import org.slf4j.LoggerFactory;
  * {@code enabled: false} honoured. Payload classes of the registering service are not needed.
  *
  * <p>When the connection is lost (Curator reports {@code SUSPENDED} or {@code LOST}) the source reports an
- * error: the pool keeps its last known good list and says it is failing. When Curator reconnects, a new
- * watch reads the instances afresh and the current list is delivered. Optionally the source registers the
+ * error naming that state ({@code zookeeper connection SUSPENDED (zookeeper /services/web)}), and every answer
+ * to the pool's retries names it again until the connection is back, so the pool's source state (its
+ * {@code lastError}, the gateway's {@code /status}) says SUSPENDED or LOST for as long as it lasts, not a
+ * generic "not connected": the pool keeps its last known good list and says it is failing. When Curator
+ * reconnects, a new watch reads the instances afresh and the current list is delivered. Optionally the source registers the
  * local instance ({@link Builder#registerSelf}) as an ephemeral node for its lifetime.
  *
  * <pre>{@code
@@ -107,6 +110,8 @@ public final class ZooKeeperBackendSource implements BackendSource {
   private long cacheStartedNanos;
   /** Registers {@link #self}; null without self-registration. */
   private SelfRegistration registration;
+  /** The connection's last state as Curator reported it, or null before the first report. */
+  private volatile ConnectionState connection;
 
   private ZooKeeperBackendSource(Builder b, CuratorFramework client, boolean ownsClient, ServiceInstance<Object> self) {
     this.client = client;
@@ -212,8 +217,9 @@ public final class ZooKeeperBackendSource implements BackendSource {
   }
 
   private void onConnectionState(ConnectionState state) {
+    connection = state;
     switch (state) {
-      case SUSPENDED, LOST -> error("zookeeper connection " + state + " (" + description + ")");
+      case SUSPENDED, LOST -> error(notConnected());
       case RECONNECTED -> {
         rewatch();
         registerAgain();
@@ -251,7 +257,7 @@ public final class ZooKeeperBackendSource implements BackendSource {
       return;
     }
     if (!client.getZookeeperClient().isConnected()) {
-      subscriber.onError("zookeeper not connected (" + description + ")");
+      subscriber.onError(notConnected());
       return;
     }
     List<ServiceInstance<Object>> instances = new ArrayList<>();
@@ -266,6 +272,17 @@ public final class ZooKeeperBackendSource implements BackendSource {
     List<Backend> backends = InstanceMapper.toBackends(instances,
         skipped -> log.warn("{}: skipped {}", description, skipped));
     subscriber.onBackends(backends);
+  }
+
+  /**
+   * Why there is no current list while the client is not connected: the connection's state when Curator called
+   * it SUSPENDED (lost, the session may live on) or LOST (the session expired), so operators see which.
+   */
+  private String notConnected() {
+    ConnectionState state = connection;
+    return state == ConnectionState.SUSPENDED || state == ConnectionState.LOST
+        ? "zookeeper connection " + state + " (" + description + ")"
+        : "zookeeper not connected (" + description + ")";
   }
 
   private synchronized void error(String message) {
@@ -289,7 +306,7 @@ public final class ZooKeeperBackendSource implements BackendSource {
       return;
     }
     if (!client.getZookeeperClient().isConnected()) {
-      subscriber.onError("zookeeper not connected (" + description + ")");
+      subscriber.onError(notConnected());
       return;
     }
     long waitedMillis = (System.nanoTime() - cacheStartedNanos) / 1_000_000;

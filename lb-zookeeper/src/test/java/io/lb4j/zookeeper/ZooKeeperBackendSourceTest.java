@@ -148,6 +148,29 @@ class ZooKeeperBackendSourceTest {
     await("the watch resumed: a new instance arrives", () -> ids(pool).equals(List.of("web-1", "web-3")));
   }
 
+  /**
+   * Issue 22: the ZooKeeper source's SUSPENDED state was logged but not shown anywhere an operator looks; the
+   * first retry of the pool replaced it with "not connected". The source state now names the connection's
+   * state through every retry, until the connection is back.
+   */
+  @Test
+  void suspendedConnection_staysInTheSourceStateThroughThePoolsRetries() throws Exception {
+    register("web-1", "127.0.0.1", 8001);
+    LoadBalancer pool = pool(source().build()); // a 10 s session: SUSPENDED long before LOST
+    await("first list", () -> state(pool).phase() == Phase.HEALTHY);
+
+    zk.stop();
+
+    await("several retries while the connection is down", () -> state(pool).phase() == Phase.FAILING
+        && state(pool).retries() >= 4);
+    // LOST only if the machine is so loaded that the 10 s session ran out meanwhile.
+    assertThat(state(pool).lastError()).matches("zookeeper connection (SUSPENDED|LOST) \\(zookeeper /services/web\\)");
+    assertThat(ids(pool)).as("last known good").containsExactly("web-1");
+
+    zk.restart();
+    await("healthy again", () -> state(pool).phase() == Phase.HEALTHY);
+  }
+
   @Test
   void serverDownUntilTheSessionIsLost_theNewSessionWatchesAgain() throws Exception {
     register("web-1", "127.0.0.1", 8001);

@@ -158,6 +158,12 @@ final class GatewayRuntime implements AutoCloseable {
           continue;
         }
         LoadBalancers.Builder builder = LoadBalancers.builder(listener.listener());
+        if (listener.fleet().loadAware() != null) {
+          builder.loadAware(listener.fleet().loadAware());
+        }
+        if (listener.fleet().subset() != null) {
+          builder.subset(listener.fleet().subset());
+        }
         if (listener.source() != null) {
           builder.backendSource(listener.source().factory().get());
         } else {

@@ -118,6 +118,9 @@ public record ReloadPlan(List<Update> updates, List<String> needsRestart) {
         restart.add("listener '" + name + "': sessionPersistence.keyFile was " + (now.cookieKeys() == null
             ? "added" : "removed") + "; restart to apply (a new key in the same file is applied at once)");
       }
+      if (!now.fleet().equals(then.get().fleet())) {
+        restart.add("listener '" + name + "': loadAware or subset changed; restart to apply");
+      }
       if (!Objects.equals(now.tls(), then.get().tls())) {
         restart.add("listener '" + name + "': tls files changed; restart to apply");
       }

@@ -160,6 +160,84 @@ class AdminEndpointTest {
     gateway.stop();
   }
 
+  /**
+   * Issue 22: the ZooKeeper source's SUSPENDED state was logged but not shown where an operator looks. With the
+   * ensemble down, /status names it and /metrics counts the source as failing, until it is back.
+   */
+  @Test
+  void aSuspendedZooKeeperSource_isShownOnStatusAndInMetrics(@TempDir Path folder) throws Exception {
+    HttpTestBackend a = started(HttpTestBackend.builder("a").host("127.0.0.15").build().start());
+    org.apache.curator.test.TestingServer zk = started(new org.apache.curator.test.TestingServer(true));
+    org.apache.curator.framework.CuratorFramework registry = started(org.apache.curator.framework
+        .CuratorFrameworkFactory.newClient(zk.getConnectString(), new org.apache.curator.retry.RetryOneTime(100)));
+    registry.start();
+    registry.create().creatingParentsIfNeeded().forPath("/services/web/a",
+        ("{\"name\":\"web\",\"id\":\"a\",\"address\":\"127.0.0.15\",\"port\":" + a.port()
+            + ",\"registrationTimeUTC\":0,\"serviceType\":\"STATIC\"}").getBytes(StandardCharsets.UTF_8));
+    int admin = freePort();
+    Path file = folder.resolve("gateway.yaml");
+    Files.writeString(file, "admin: {port: " + admin + "}\n"
+        + "listeners:\n  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: " + freePort() + "\n"
+        + "    healthCheck: {path: /health, interval: 100ms, healthyThreshold: 1}\n"
+        + "    source: {type: zookeeper, connect: '" + zk.getConnectString() + "', service: web}\n");
+    Running gateway = run(file);
+    Await.until("the source healthy with a", () -> get(admin, "/status.json").body().contains("\"sourceFailing\":false")
+        && java.util.regex.Pattern.compile("lb4j_source_phase\\{[^}]*phase=\"HEALTHY\"[^}]*\\} 1\\.0")
+            .matcher(get(admin, "/metrics").body()).find(), DEADLINE,
+        () -> get(admin, "/status.json").body());
+
+    zk.stop();
+
+    Await.until("SUSPENDED on /status.json", () -> get(admin, "/status.json").body()
+        .contains("last error: zookeeper connection SUSPENDED (zookeeper /services/web)"), DEADLINE,
+        () -> get(admin, "/status.json").body());
+    assertThat(get(admin, "/status.json").body()).contains("\"sourceFailing\":true");
+    String metrics = get(admin, "/metrics").body();
+    assertThat(metrics).containsPattern("lb4j_source_phase\\{[^}]*phase=\"FAILING\"[^}]*source=\"zookeeper"
+        + " /services/web\"\\} 1\\.0").containsPattern("lb4j_source_phase\\{[^}]*phase=\"HEALTHY\"[^}]*\\} 0\\.0")
+        .contains("lb4j_source_backends{");
+
+    zk.restart();
+    Await.until("healthy again", () -> get(admin, "/status.json").body().contains("\"sourceFailing\":false"),
+        DEADLINE, () -> get(admin, "/status.json").body());
+    gateway.stop();
+  }
+
+  @Test
+  void loadAwareWeightsAndTheSubset_areOnStatusAndInMetrics(@TempDir Path folder) throws Exception {
+    List<HttpTestBackend> fleet = new ArrayList<>();
+    StringBuilder backends = new StringBuilder();
+    for (int i = 0; i < 4; i++) {
+      HttpTestBackend b = started(HttpTestBackend.builder("f" + i).host("127.0.0." + (21 + i)).build().start());
+      b.set(io.lb4j.testing.Behavior.builder().header("endpoint-load-metrics",
+          "TEXT cpu_utilization=0." + (2 + i) + ", rps_fractional=100").build());
+      fleet.add(b);
+      backends.append("      - {id: f").append(i).append(", host: ").append(b.host()).append(", port: ")
+          .append(b.port()).append("}\n");
+    }
+    int admin = freePort();
+    int web = freePort();
+    Path file = folder.resolve("gateway.yaml");
+    Files.writeString(file, "admin: {port: " + admin + "}\n"
+        + "listeners:\n  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: " + web + "\n"
+        + "    healthCheck: {path: /health, interval: 100ms, healthyThreshold: 1}\n"
+        + "    loadAware: {blackoutPeriod: 0s, weightUpdatePeriod: 100ms}\n"
+        + "    subset: {clientIndex: 0, clientCount: 2, size: 2}\n"
+        + "    backends:\n" + backends);
+    Running gateway = run(file);
+    Await.until("ready", () -> get(admin, "/ready").statusCode() == 200, DEADLINE);
+    for (int i = 0; i < 10; i++) {
+      assertThat(get(web, "/").statusCode()).isEqualTo(200);
+    }
+    Await.until("reports counted", () -> get(admin, "/metrics").body().contains("lb4j_backend_load_reports_total{"),
+        DEADLINE);
+    String metrics = get(admin, "/metrics").body();
+    assertThat(metrics).contains("lb4j_pool_subset_backends{listener=\"web\"} 2.0",
+        "lb4j_pool_membership_backends{listener=\"web\"} 4.0", "lb4j_backend_load_weight{");
+    assertThat(get(admin, "/status.json").body()).contains("subset: 2 of 4 backends (client 0 of 2)");
+    gateway.stop();
+  }
+
   @Test
   void thePageCountsEachRequestOnce_andEach5xx(@TempDir Path folder) throws Exception {
     HttpTestBackend a = started(HttpTestBackend.builder("a").host("127.0.0.14").build().start());

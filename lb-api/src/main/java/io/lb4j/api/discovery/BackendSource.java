@@ -39,10 +39,26 @@ public interface BackendSource extends AutoCloseable {
 
   /**
    * Asks the source to resolve again now. The pool calls it after {@link Subscriber#onError} with
-   * exponential backoff, so a source that polls (DNS, a file) need not retry on its own; a source that
-   * watches (ZooKeeper) may ignore it while its client reconnects by itself. Never blocks.
+   * exponential backoff (unless the source {@link #retriesItself()}), so a source that polls need not retry on
+   * its own; a source that watches (ZooKeeper) may ignore it while its client reconnects by itself. Never
+   * blocks.
    */
   void refresh();
+
+  /**
+   * Whether the source retries on its own after a failure, on a schedule of its own that already bounds how
+   * soon it recovers (a DNS source asks again within about one TTL). The pool then records the failure (state,
+   * events, the last good list kept) but calls no {@link #refresh()} of its own: its backoff, which grows with
+   * every failure in a row, could only add queries to the registry, and a refresh at the end of a long backoff
+   * is what once made recovery take as long as the backoff. Default false: the pool retries with its
+   * {@link DiscoveryPolicy} backoff.
+   *
+   * @return true when the source retries by itself
+   * @since 0.1.0
+   */
+  default boolean retriesItself() {
+    return false;
+  }
 
   /** Stops resolving and releases threads and connections; idempotent. */
   @Override

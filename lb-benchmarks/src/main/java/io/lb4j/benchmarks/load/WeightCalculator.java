@@ -49,10 +49,14 @@ public interface WeightCalculator extends AutoCloseable {
     abstract WeightCalculator create(int backends, LoadAwarePolicy policy, LongSupplier clock);
   }
 
-  /** lb4j's calculator; its shares are the exact shares of its weighted round robin, weight over total. */
+  /**
+   * lb4j's calculator as the pool runs it: each backend's state kept beside it (on the pool's member), so that
+   * neither a report nor an update looks it up by id. Its shares are the exact shares of its weighted round
+   * robin, weight over total.
+   */
   final class Lb4j implements WeightCalculator {
     private final ReportedLoadWeights weights;
-    private final List<String> ids = new ArrayList<>();
+    private final List<ReportedLoadWeights.State> states = new ArrayList<>();
     private final LongSupplier clock;
     private LoadWeights last;
 
@@ -60,18 +64,18 @@ public interface WeightCalculator extends AutoCloseable {
       this.weights = new ReportedLoadWeights(policy);
       this.clock = clock;
       for (int i = 0; i < backends; i++) {
-        ids.add("backend-" + i);
+        states.add(weights.newState());
       }
     }
 
     @Override
     public void report(int index, double cpu, double qps, double eps) {
-      weights.onReport(ids.get(index), LoadReport.of(cpu, qps, eps), clock.getAsLong());
+      weights.onReport(states.get(index), LoadReport.of(cpu, qps, eps), clock.getAsLong());
     }
 
     @Override
     public Object update() {
-      last = weights.weights(ids, clock.getAsLong());
+      last = weights.weightsOf(states, clock.getAsLong());
       return last;
     }
 

@@ -8,6 +8,7 @@ import static io.lb4j.api.internal.Checks.format;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
+import io.lb4j.api.load.LoadAwarePolicy;
 import io.lb4j.api.persistence.SessionPersistence;
 import io.lb4j.impl.LoadBalancers;
 import java.io.IOException;
@@ -151,7 +152,8 @@ public final class BalancedHttpClient {
         .connectTimeout(attemptTimeout.compareTo(DEFAULT_CONNECT_TIMEOUT) < 0 ? attemptTimeout : DEFAULT_CONNECT_TIMEOUT)
         .build();
     this.requests = new PoolRequests(lb.name(), b.effectiveBackendProtocol() == Protocol.HTTPS ? "https" : "http",
-        b.hostHeader, b.hashKey, persistenceOf(lb));
+        b.hostHeader, b.hashKey, persistenceOf(lb), lb.settings().loadAware()
+            .filter(p -> p.signal() == LoadAwarePolicy.Signal.BACKEND_REPORTS).isPresent());
     this.idempotent = b.idempotent;
   }
 

@@ -231,6 +231,7 @@ final class Call<T> {
         client.lb.observeSetCookie(attempt.selection, setCookie);
       }
     }
+    client.requests.readLoadReport(client.lb, attempt.selection, info.headers());
     if (result.isDone()) {
       attempt.abandon();
       return new DroppingSubscriber<>();

@@ -2,11 +2,16 @@ package io.lb4j.impl.client;
 
 import static io.lb4j.api.internal.Checks.checkArgument;
 
+import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.api.load.LoadReport;
 import io.lb4j.api.persistence.SessionPersistence;
+import io.lb4j.impl.load.MalformedLoadReportException;
+import io.lb4j.impl.load.OrcaLoadReportParser;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +28,8 @@ import java.util.function.Function;
  * <p>The request path does only what the pool's persistence needs: without cookie persistence no
  * {@code Cookie} header is read and the context is the shared {@link RequestContext#EMPTY} (unless a hash
  * key is derived), and {@code Set-Cookie} headers are read only for server-cookie persistence. The
- * {@code http://address:port} origin of each backend address is built once and kept.
+ * {@code http://address:port} origin of each backend address is built once and kept. A response's load
+ * report ({@value LoadReport#HEADER}) is read only when the pool's weights follow backend reports.
  */
 final class PoolRequests {
   /** Past this many backend addresses the origin cache starts over, so a churning pool cannot grow it without end. */
@@ -35,21 +41,45 @@ final class PoolRequests {
   private final Function<HttpRequest, ? extends CharSequence> hashKey;
   private final boolean readsCookies;
   private final boolean observesSetCookies;
+  /** Parses load reports when the pool uses them; null otherwise. */
+  private final OrcaLoadReportParser loadReports;
   /** {@code http://127.0.0.1:8080} by backend address, plain HTTP only (HTTPS names the backend's host). */
   private final ConcurrentHashMap<InetSocketAddress, String> origins = new ConcurrentHashMap<>();
 
   /**
    * @param persistence the pool's session persistence, or null when it cannot be known (a load balancer
    *     not built by {@code LoadBalancers}): then cookies are read and observed as if it used them
+   * @param loadReports whether the pool's weights follow backend load reports
    */
   PoolRequests(String pool, String scheme, String hostHeader, Function<HttpRequest, ? extends CharSequence> hashKey,
-      SessionPersistence.Mode persistence) {
+      SessionPersistence.Mode persistence, boolean loadReports) {
     this.pool = pool;
     this.scheme = scheme;
     this.hostHeader = hostHeader;
     this.hashKey = hashKey;
     this.readsCookies = persistence == null || persistence.isCookie();
     this.observesSetCookies = persistence == null || persistence == SessionPersistence.Mode.SERVER_COOKIE;
+    this.loadReports = loadReports ? OrcaLoadReportParser.strict() : null;
+  }
+
+  /**
+   * Hands the load report in a response's headers to the pool, when the pool uses reports; a malformed one
+   * (or one sent twice) is counted against its backend instead.
+   */
+  void readLoadReport(LoadBalancer lb, Selection selection, HttpHeaders headers) {
+    if (loadReports == null) {
+      return;
+    }
+    LoadReport report;
+    try {
+      report = loadReports.parseFieldValues(headers.allValues(LoadReport.HEADER));
+    } catch (MalformedLoadReportException e) {
+      lb.reportMalformedLoad(selection, e.getMessage());
+      return;
+    }
+    if (report != null) {
+      lb.reportLoad(selection, report);
+    }
   }
 
   /** Whether responses' {@code Set-Cookie} headers are shown to the load balancer (server-cookie persistence). */

@@ -6,6 +6,7 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.impl.client.ClientMetrics;
+import io.lb4j.impl.pool.DefaultLoadBalancer;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -88,6 +89,7 @@ public final class Diagnostics {
   private final ListenerFindings listenerFindings;
   private final RoutingFindings routingFindings;
   private final ClientFindings clientFindings;
+  private final LoadFindings loadFindings = new LoadFindings();
   private final HostFindings hostFindings;
 
   private Diagnostics(Builder b) {
@@ -144,8 +146,10 @@ public final class Diagnostics {
   private Report run(LoadBalancer pool, List<ListenerSnapshot> snapshots, boolean served, ClientMetrics client) {
     Objects.requireNonNull(pool, "pool");
     List<BackendView> view = pool.view();
+    DefaultLoadBalancer built = pool instanceof DefaultLoadBalancer d ? d : null;
     Examined e = new Examined(pool, pool.name(), pool.settings(), pool.listener(), pool.healthCheck(), view,
-        resolve(view), clock.instant());
+        resolve(view), clock.instant(), built == null ? null : built.subsetStatus().orElse(null),
+        built == null ? null : built.loadAwareMetrics().orElse(null));
     List<Finding> out = new ArrayList<>();
     if (served) {
       guarded("listeners", out, () -> listenerFindings.examine(e, snapshots, out));
@@ -156,6 +160,7 @@ public final class Diagnostics {
     }
     guarded("pool", out, () -> poolFindings.examine(e, out));
     guarded("health checks", out, () -> healthFindings.examine(e, out));
+    guarded("load reports", out, () -> loadFindings.examine(e, out));
     guarded("host", out, () -> hostFindings.examine(e, snapshots, out));
     return new Report(e.name(), e.now(), out);
   }

@@ -6,6 +6,8 @@ import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.PoolSettings;
 import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.impl.LoadAwareMetrics;
+import io.lb4j.impl.SubsetStatus;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.List;
@@ -22,9 +24,14 @@ import java.util.Map;
  * @param backends the pool's view, taken once
  * @param addresses the backends' resolved addresses (a backend whose host does not resolve is missing)
  * @param now when the examination runs
+ * @param subset the pool's subset against its whole membership, or null when it does not subset (or is not a
+ *     pool {@code LoadBalancers} built)
+ * @param load the pool's load-aware weights, or null when its weights do not follow load (or it is not a pool
+ *     {@code LoadBalancers} built)
  */
 record Examined(LoadBalancer pool, String name, PoolSettings settings, Listener listener, HealthCheckPolicy check,
-    List<BackendView> backends, Map<Backend, InetAddress> addresses, Instant now) {
+    List<BackendView> backends, Map<Backend, InetAddress> addresses, Instant now, SubsetStatus subset,
+    LoadAwareMetrics load) {
 
   /** Whether the pool serves a listener (false for a client-side pool). */
   boolean servesListener() {

@@ -78,6 +78,17 @@ public enum FindingCode {
    * {@code upstream_rq_retry_overflow}).
    */
   RETRY_BUDGET_EXHAUSTED("retry-budget-exhausted"),
+  /**
+   * Backends of a pool whose weights follow load reports sent reports that could not be read (malformed, or
+   * the header twice in one response), counted since the last examination (the first: since they joined):
+   * each keeps the weight of its last good report, or the mean.
+   */
+  LOAD_REPORT_MALFORMED("load-report-malformed"),
+  /**
+   * Backends of a pool whose weights follow load reports took traffic but sent no report at all: they get the
+   * mean weight, so the pool cannot weigh them by their load. Seen at one examination.
+   */
+  LOAD_REPORT_MISSING("load-report-missing"),
   /** Session persistence is on and one backend takes far more than its weighted share, judged once the pool made 100 picks (by default). */
   PERSISTENCE_SKEW("persistence-skew"),
   /** A source of evidence (for example /proc) could not be read, so some findings could not be looked for. At one examination. */

@@ -8,6 +8,7 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.internal.Checks;
+import io.lb4j.impl.SubsetStatus;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -264,6 +265,17 @@ final class HealthCheckFindings {
     Map<String, String> evidence = new LinkedHashMap<>();
     evidence.put("probesPerMinutePerBackend", format(perBackend));
     evidence.put("probesPerMinuteTotal", format(perBackend * backendCount) + " (" + backendCount + " backends)");
+    SubsetStatus subset = e.subset();
+    String fleet = "";
+    if (subset != null) {
+      evidence.put("subset", subset.subset() + " of " + subset.membership() + " backends, " + subset.policy());
+      double clients = subset.clientsPerBackend();
+      if (clients >= 0) {
+        // Each instance checks its own subset only: a backend is probed by about N x k / M instances, not N.
+        evidence.put("fleetProbesPerMinutePerBackend", format(perBackend * clients) + " (about "
+            + format(clients) + " of " + subset.policy().clientCount() + " clients check each backend)");
+      }
+    }
     evidence.put("check", PoolFindings.describeCheck(check) + " every " + Checks.format(check.interval()));
     evidence.put("skipWhenTrafficSucceeds", String.valueOf(check.skipWhenTrafficSucceeds()));
     StringBuilder fix = new StringBuilder("To cut backend log lines: ");
@@ -276,12 +288,20 @@ final class HealthCheckFindings {
       fix.append(settings.fixes.say("skipWhenTrafficSucceeds(true)", "healthCheck.skipWhenTrafficSucceeds: true"))
           .append(" skips probes of busy backends; ");
     }
+    if (subset == null) {
+      fix.append("when many instances of this pool share these backends, each backend gets this from every"
+          + " instance: " + settings.fixes.say("deterministic subsetting (PoolSettings.subset)", "subset (the"
+          + " listener's subset section)") + " has each instance check only its subset, so a backend is probed by"
+          + " about instances x subsetSize / backends of them; ");
+    }
     fix.append("a longer interval detects failures later; a TCP check writes no log line but cannot see HTTP errors;"
         + " a separate check site (" + settings.fixes.say("HealthCheckPolicy.domain", "healthCheck.domain")
         + ") with logging off misses failures of the real site;"
         + " disabling checks leaves a dead backend its share of traffic.");
+    String scope = subset == null ? "each backend" : "each backend of this instance's subset (" + backendCount
+        + " of " + subset.membership() + ")";
     out.add(new Finding(FindingCode.PROBE_VOLUME, Severity.INFO, "pool " + e.name(),
-        "active checks send " + format(perBackend) + " HTTP requests per minute to each backend, "
+        "active checks send " + format(perBackend) + " HTTP requests per minute to " + scope + ", "
             + format(perBackend * backendCount) + " in total, each a line in the backend's access log",
         evidence, fix.toString()));
   }

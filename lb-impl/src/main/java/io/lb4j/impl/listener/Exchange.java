@@ -211,6 +211,7 @@ final class Exchange {
     Selection selection = dialer.selection();
     dialer.committed(); // the response started: no other backend will be asked
     report(Outcome.httpStatus(status, sinceStart()));
+    ctx.readLoadReport(dialer.pool(), selection, head);
     SessionCookies.observe(dialer.pool(), selection, head);
     // The backend's own "Connection: close" ends the backend connection only: the client's stays open
     // (nginx's way), unless the body runs until the backend closes, which only a close can tell the client.

@@ -1,9 +1,16 @@
 package io.lb4j.impl.listener;
 
 import io.lb4j.api.Listener;
+import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Selection;
+import io.lb4j.api.load.LoadAwarePolicy;
+import io.lb4j.api.load.LoadReport;
+import io.lb4j.impl.listener.http.ResponseHead;
+import io.lb4j.impl.load.MalformedLoadReportException;
+import io.lb4j.impl.load.OrcaLoadReportParser;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.Optional;
 
 /**
  * What every connection of one running listener shares: configuration, server groups, metrics. Immutable, but
@@ -22,6 +29,8 @@ final class ProxyContext {
   final Admission admission;
   /** The listener's peak-bandwidth buckets, shared by every connection and loop; caps change in place. */
   final BandwidthLimiter bandwidth;
+  /** Reads backend load reports for the groups whose pool's weights follow them. */
+  private final OrcaLoadReportParser loadReports = OrcaLoadReportParser.strict();
 
   ProxyContext(Listener listener, ServerGroups groups, MetricsRecorder metrics, long connectTimeoutNanos,
       int maxConnectAttempts, ProxyProtocol proxyProtocol, Admission admission, BandwidthLimiter bandwidth) {
@@ -34,6 +43,28 @@ final class ProxyContext {
     this.proxyProtocol = proxyProtocol;
     this.admission = admission;
     this.bandwidth = bandwidth;
+  }
+
+  /**
+   * Hands the load report of a final response head to {@code pool} (the request's group's), when the pool
+   * uses reports: parsed on the loop thread from the head's bytes (allocation: the report), and a malformed one
+   * counted against its backend. A response without the field, or to a pool without reports, changes nothing.
+   */
+  void readLoadReport(LoadBalancer pool, Selection selection, ResponseHead head) {
+    Optional<LoadAwarePolicy> loadAware = pool.settings().loadAware();
+    if (loadAware.isEmpty() || loadAware.get().signal() != LoadAwarePolicy.Signal.BACKEND_REPORTS) {
+      return;
+    }
+    LoadReport report;
+    try {
+      report = head.loadReport(loadReports);
+    } catch (MalformedLoadReportException e) {
+      pool.reportMalformedLoad(selection, e.getMessage());
+      return;
+    }
+    if (report != null) {
+      pool.reportLoad(selection, report);
+    }
   }
 
   /** The routing generation in force: one volatile read, made once per request or connection. */

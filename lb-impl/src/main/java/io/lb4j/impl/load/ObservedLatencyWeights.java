@@ -1,6 +1,7 @@
 package io.lb4j.impl.load;
 
 import io.lb4j.api.load.LoadAwarePolicy;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -49,10 +50,17 @@ public final class ObservedLatencyWeights {
   private final double failurePenalty;
   private final Map<String, State> states = new HashMap<>();
 
-  /** One backend's estimate. */
-  private static final class State {
-    double costNanos;
-    long stamp;
+  /**
+   * One backend's estimate: created by {@link #newState()}, kept by whoever names the backend (a pool keeps
+   * it on its member, so that no sample or update looks it up), touched only through the estimator's
+   * methods. Confined like the estimator.
+   */
+  public static final class State {
+    private double costNanos;
+    private long stamp;
+    private boolean sampled;
+
+    private State() {}
   }
 
   /**
@@ -76,11 +84,32 @@ public final class ObservedLatencyWeights {
    * @return the backend's estimate after the sample, in nanoseconds
    */
   public double onOutcome(String backendId, long latencyNanos, boolean failed, long nowNanos) {
+    return onOutcome(states.computeIfAbsent(backendId, id -> new State()), latencyNanos, failed, nowNanos);
+  }
+
+  /**
+   * A backend's state with no sample yet, for {@link #onOutcome(State, long, boolean, long)} and
+   * {@link #weightsOf}.
+   *
+   * @return a new state
+   */
+  public State newState() {
+    return new State();
+  }
+
+  /**
+   * Records one outcome of the backend whose state is {@code s}.
+   *
+   * @param s the backend's state
+   * @param latencyNanos how long the request took, 0 or more
+   * @param failed whether it failed
+   * @param nowNanos when it completed
+   * @return the backend's estimate after the sample, in nanoseconds
+   */
+  public double onOutcome(State s, long latencyNanos, boolean failed, long nowNanos) {
     double sample = Math.max(0, latencyNanos);
-    State s = states.get(backendId);
-    if (s == null || nowNanos - s.stamp >= forgetNanos()) {
-      s = s == null ? new State() : s;
-      states.put(backendId, s);
+    if (!s.sampled || nowNanos - s.stamp >= forgetNanos()) {
+      s.sampled = true;
       s.costNanos = Math.min(MAX_COST_NANOS, sample);
       s.stamp = nowNanos;
       return s.costNanos;
@@ -117,7 +146,18 @@ public final class ObservedLatencyWeights {
    */
   public double estimateNanos(String backendId, long nowNanos) {
     State s = states.get(backendId);
-    if (s == null || nowNanos - s.stamp >= forgetNanos()) {
+    return s == null ? -1 : estimateNanos(s, nowNanos);
+  }
+
+  /**
+   * {@link #estimateNanos(String, long)} of the backend whose state is {@code s}.
+   *
+   * @param s the backend's state
+   * @param nowNanos the time
+   * @return the estimate in nanoseconds, or -1 when there is none
+   */
+  public double estimateNanos(State s, long nowNanos) {
+    if (!s.sampled || nowNanos - s.stamp >= forgetNanos()) {
       return -1;
     }
     return s.costNanos * decay(nowNanos - s.stamp);
@@ -159,15 +199,30 @@ public final class ObservedLatencyWeights {
    * @return the weights
    */
   public LoadWeights weights(List<String> backendIds, long nowNanos) {
-    double[] raw = new double[backendIds.size()];
+    List<State> list = new ArrayList<>(backendIds.size());
+    for (String id : backendIds) {
+      list.add(states.get(id)); // null: never sampled
+    }
+    return weightsOf(list, nowNanos);
+  }
+
+  /**
+   * {@link #weights(List, long)} of the backends whose states are {@code backends}, without a lookup.
+   *
+   * @param backends the states (a null element is a backend never sampled)
+   * @param nowNanos the time
+   * @return the weights
+   */
+  public LoadWeights weightsOf(List<State> backends, long nowNanos) {
+    double[] raw = new double[backends.size()];
     int notYetUsable = 0;
     for (int i = 0; i < raw.length; i++) {
-      State s = states.get(backendIds.get(i));
-      if (s == null) {
+      State s = backends.get(i);
+      if (s == null || !s.sampled) {
         notYetUsable++;
         continue;
       }
-      double estimate = estimateNanos(backendIds.get(i), nowNanos);
+      double estimate = estimateNanos(s, nowNanos);
       // Below a nanosecond (an idle backend's decayed estimate) every estimate means "very fast": the cap
       // decides. The +1 keeps the division finite.
       raw[i] = estimate < 0 ? 0 : 1e9 / (estimate + 1);

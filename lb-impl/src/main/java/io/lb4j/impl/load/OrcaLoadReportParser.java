@@ -136,10 +136,21 @@ public final class OrcaLoadReportParser {
       return null;
     }
     if (fieldValues.size() > 1) {
-      throw new MalformedLoadReportException(HEADER + " must appear at most once in a response, appeared "
-          + fieldValues.size() + " times");
+      throw repeated(fieldValues.size());
     }
     return parse(fieldValues.get(0));
+  }
+
+  /**
+   * The refusal of a response that carries the header more than once (which of the reports would count is
+   * ambiguous).
+   *
+   * @param times how many field lines the response had
+   * @return the exception, to throw
+   */
+  public static MalformedLoadReportException repeated(int times) {
+    return new MalformedLoadReportException(HEADER + " must appear at most once in a response, appeared " + times
+        + " times");
   }
 
   /**

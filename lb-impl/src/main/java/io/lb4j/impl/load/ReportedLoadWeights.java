@@ -2,6 +2,7 @@ package io.lb4j.impl.load;
 
 import io.lb4j.api.load.LoadAwarePolicy;
 import io.lb4j.api.load.LoadReport;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,6 +20,10 @@ import java.util.Objects;
  * then gives each backend without a usable weight the mean of the others and bounds every weight, see
  * {@link LoadWeights#bound}.
  *
+ * <p>Two ways to name a backend: by id (a map lookup per call, for tests and the benchmarks' adapters), or by
+ * the {@link State} object {@link #newState()} creates, which a pool keeps on its member so that a report and
+ * an update cost no lookup ({@link #onReport(State, LoadReport, long)}, {@link #weightsOf}).
+ *
  * <p>A pure, single-threaded state machine: no clock, no thread, no lock. Every method takes the time as a
  * {@code nanoTime}-style reading (only differences count, so it may be negative or wrap); callers confine an
  * instance to one serial context and hand reports to it from the threads that read them.
@@ -31,13 +36,18 @@ public final class ReportedLoadWeights {
   private final double penalty;
   private final Map<String, State> states = new HashMap<>();
 
-  /** One backend's last usable report. */
-  private static final class State {
-    double weight;
-    long lastUpdated;
+  /**
+   * One backend's last usable report: created by {@link #newState()}, kept by whoever names the backend, and
+   * touched only through the calculator's methods. Confined like the calculator.
+   */
+  public static final class State {
+    private double weight;
+    private long lastUpdated;
     /** Whether reports have arrived since the backend last had none (start, expiry, restart). */
-    boolean reporting;
-    long reportingSince;
+    private boolean reporting;
+    private long reportingSince;
+
+    private State() {}
   }
 
   /**
@@ -71,6 +81,16 @@ public final class ReportedLoadWeights {
   }
 
   /**
+   * A backend's state with no report yet, for {@link #onReport(State, LoadReport, long)} and
+   * {@link #weightsOf}.
+   *
+   * @return a new state
+   */
+  public State newState() {
+    return new State();
+  }
+
+  /**
    * Records a backend's report.
    *
    * @param backendId the backend's id
@@ -79,11 +99,25 @@ public final class ReportedLoadWeights {
    * @return the weight the report gives, 0 when it was ignored
    */
   public double onReport(String backendId, LoadReport report, long nowNanos) {
+    if (weightOf(report, penalty) == 0) {
+      return 0; // no state for a report that gives no weight
+    }
+    return onReport(states.computeIfAbsent(backendId, id -> new State()), report, nowNanos);
+  }
+
+  /**
+   * Records a report of the backend whose state is {@code s}.
+   *
+   * @param s the backend's state
+   * @param report what it reported
+   * @param nowNanos the time it was read
+   * @return the weight the report gives, 0 when it was ignored
+   */
+  public double onReport(State s, LoadReport report, long nowNanos) {
     double weight = weightOf(report, penalty);
     if (weight == 0) {
       return 0; // like gRPC: neither the weight nor its age changes
     }
-    State s = states.computeIfAbsent(backendId, id -> new State());
     if (!s.reporting) {
       s.reporting = true;
       s.reportingSince = nowNanos;
@@ -102,8 +136,17 @@ public final class ReportedLoadWeights {
   public void restartBlackout(String backendId) {
     State s = states.get(backendId);
     if (s != null) {
-      s.reporting = false;
+      restartBlackout(s);
     }
+  }
+
+  /**
+   * {@link #restartBlackout(String)} for the backend whose state is {@code s}.
+   *
+   * @param s the backend's state
+   */
+  public void restartBlackout(State s) {
+    s.reporting = false;
   }
 
   /**
@@ -166,11 +209,27 @@ public final class ReportedLoadWeights {
    * @return the weights and how many were usable, not yet usable, or stale
    */
   public LoadWeights weights(List<String> backendIds, long nowNanos) {
-    double[] raw = new double[backendIds.size()];
+    List<State> list = new ArrayList<>(backendIds.size());
+    for (String id : backendIds) {
+      list.add(states.get(id)); // null: never reported
+    }
+    return weightsOf(list, nowNanos);
+  }
+
+  /**
+   * The weights of the backends whose states are {@code backends} now, in that order, bounded and scaled to
+   * 1-100: {@link #weights(List, long)} without a lookup.
+   *
+   * @param backends the states (a null element is a backend that never reported)
+   * @param nowNanos the time
+   * @return the weights and how many were usable, not yet usable, or stale
+   */
+  public LoadWeights weightsOf(List<State> backends, long nowNanos) {
+    double[] raw = new double[backends.size()];
     int notYetUsable = 0;
     for (int i = 0; i < raw.length; i++) {
-      State s = states.get(backendIds.get(i));
-      if (s == null) {
+      State s = backends.get(i);
+      if (s == null || s.weight == 0) { // never gave a weight
         notYetUsable++;
         continue;
       }

@@ -18,8 +18,9 @@ import java.util.TreeMap;
  * checked yet are neither counted nor picked, so a pool that just started does not send traffic to backends
  * never seen working.
  *
- * <p><b>Effective weight.</b> 0 while removed or at weight 0; during slow start it ramps linearly from
- * {@code floorPercent} of the weight (at least 1) to the full weight over the window.
+ * <p><b>Effective weight.</b> 0 while removed or at weight 0; else the configured weight, or with load-aware
+ * weights the member's load weight (1-100, set by {@link LoadWeighting}); during slow start it ramps linearly
+ * from {@code floorPercent} of that weight (at least 1) to all of it over the window.
  *
  * <p><b>Priority tiers.</b> Members are grouped by {@link io.lb4j.api.Backend#priority()}. The active tier is
  * the lowest priority value with a healthy serving backend; when no tier has one, the lowest with a serving
@@ -127,6 +128,10 @@ final class CandidatePlanner {
     int weight = s.backend().weight();
     if (s.removed() || weight == 0) {
       return 0;
+    }
+    MemberLoad load = s.member().load;
+    if (load != null && load.weight > 0) {
+      weight = load.weight; // set by the control context, which runs this planning too
     }
     long rampStart = s.rampStart();
     if (rampStart == MemberState.NOT_RAMPING || slowStartNanos == 0) {

@@ -17,12 +17,16 @@ import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
+import io.lb4j.api.load.LoadReport;
 import io.lb4j.api.scheduler.Scheduler;
 import io.lb4j.api.scheduler.SchedulingAlgorithm;
+import io.lb4j.impl.LoadAwareMetrics;
+import io.lb4j.impl.SubsetStatus;
 import io.lb4j.impl.health.ProbeMetrics;
 import io.lb4j.impl.health.HealthChecker;
 import io.lb4j.impl.health.HealthEventHistory;
 import io.lb4j.impl.health.OutlierDetector;
+import io.lb4j.impl.load.LoadWeights;
 import io.lb4j.impl.persistence.SessionAffinity;
 import io.lb4j.impl.scheduler.Schedulers;
 import java.time.Clock;
@@ -78,6 +82,10 @@ public final class DefaultLoadBalancer implements LoadBalancer {
   private final MemberTable members;
   private final RequestPath requests;
   private final Readiness readiness;
+  /** Load-aware weights, or null when off. */
+  private final LoadWeighting load;
+  /** The deterministic subset, or null when off. */
+  private final Subsetting subset;
 
   /**
    * A pool built from {@code b}, which {@code LoadBalancers.Builder} checked.
@@ -124,8 +132,10 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     this.checker = checkerBuilder.build();
     checker.onTransition(t -> context.submit(() -> control().activeHealthChanged(t)));
     checker.onFirstResult(backend -> context.submit(() -> control().firstCheck(backend)));
+    this.load = settings.loadAware().map(p -> new LoadWeighting(p, () -> members().states(), () -> members().touch(),
+        timers, nanoTime, () -> control().panic())).orElse(null);
     this.members = new MemberTable(settings, slowStartNanos, checker, outliers, affinity, clock, nanoTime, timers,
-        events::emit, log, name);
+        events::emit, log, name, load == null ? null : load::newMemberLoad);
     this.readiness = new Readiness(context, () -> published.current,
         () -> new IllegalStateException("load balancer '" + name + "' is closed"));
     this.control = new PoolControl(name, log, scheduler, policy, slowStartNanos, settings.slowStartFloorPercent(),
@@ -133,12 +143,19 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         b.addressRefreshInterval().toNanos(), b.resolver());
     this.requests = new RequestPath(published, algorithm, affinity, settings, checker, outliers, events, context,
         clock, nanoTime, m -> context.submit(() -> members.idle(m)));
+    if (load != null) {
+      control.loadWeighting(load);
+    }
+    this.subset = settings.subset().map(Subsetting::new).orElse(null);
+    if (subset != null) {
+      control.subsetting(subset);
+    }
     if (b.source() != null) {
       control.source(new SourceBinding(b.source(), b.discoveryPolicy(), control::apply, events::emit,
           control::changed, clock, name, b.seed(), timers, context));
     }
     context.run(() -> {
-      members.joinAll(b.backends());
+      control.joinInitial(b.backends());
       control.changed();
       control.resolveSoon();
     });
@@ -150,6 +167,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
   /** The control state, for the hooks created before the constructor assigned it (they run after). */
   private PoolControl control() {
     return control;
+  }
+
+  /** The members, for the hooks created before the constructor assigned them (they run after). */
+  private MemberTable members() {
+    return members;
   }
 
   @Override
@@ -236,6 +258,16 @@ public final class DefaultLoadBalancer implements LoadBalancer {
   @Override
   public void report(Selection selection, Outcome outcome) {
     requests.report(selection, outcome);
+  }
+
+  @Override
+  public void reportLoad(Selection selection, LoadReport report) {
+    requests.reportLoad(selection, report);
+  }
+
+  @Override
+  public void reportMalformedLoad(Selection selection, String reason) {
+    requests.reportMalformedLoad(selection, reason);
   }
 
   @Override
@@ -360,6 +392,43 @@ public final class DefaultLoadBalancer implements LoadBalancer {
   public Optional<SourceState> sourceState() {
     context.run(NOTHING);
     return Optional.ofNullable(published.current.source);
+  }
+
+  /**
+   * The load-aware weights' state, for {@code LoadBalancers.loadAwareMetrics}: applies what is queued first
+   * (a barrier, as {@link #view()}).
+   *
+   * @return the metrics, or empty when the pool's weights do not follow load
+   */
+  public Optional<LoadAwareMetrics> loadAwareMetrics() {
+    if (load == null) {
+      return Optional.empty();
+    }
+    context.run(NOTHING);
+    PoolSnapshot s = published.current;
+    List<LoadAwareMetrics.BackendLoad> backends = new ArrayList<>(s.members.size());
+    for (MemberState m : s.members) {
+      MemberLoad l = m.member().load;
+      backends.add(new LoadAwareMetrics.BackendLoad(m.backend().id(), l.weight, l.lastReport(), l.reports(),
+          l.malformed(), l.lastMalformed()));
+    }
+    LoadWeights last = load.last();
+    return Optional.of(new LoadAwareMetrics(load.policy(), load.updates(), last == null ? 0 : last.usable(),
+        last == null ? s.members.size() : last.notYetUsable(), last == null ? 0 : last.stale(), backends));
+  }
+
+  /**
+   * The subset's size and the whole membership's, for {@code LoadBalancers.subsetStatus}: applies what is
+   * queued first (a barrier, as {@link #view()}).
+   *
+   * @return the status, or empty when the pool does not subset
+   */
+  public Optional<SubsetStatus> subsetStatus() {
+    if (subset == null) {
+      return Optional.empty();
+    }
+    context.run(NOTHING);
+    return Optional.of(new SubsetStatus(subset.policy(), subset.membershipSize(), subset.subsetSize()));
   }
 
   /**

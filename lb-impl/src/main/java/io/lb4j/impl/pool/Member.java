@@ -29,9 +29,16 @@ final class Member {
   /** The timer of its drain deadline, or of the end of its ejection; confined to the control context. */
   PoolTimers.Timer drainTimer;
   PoolTimers.Timer ejectionTimer;
+  /** Its load-aware state, or null when the pool's weights do not follow load. */
+  final MemberLoad load;
 
   Member(String id) {
+    this(id, null);
+  }
+
+  Member(String id, MemberLoad load) {
     this.id = id;
+    this.load = load;
   }
 
   @Override

@@ -29,8 +29,13 @@ record MemberState(Member member, Backend backend, InetSocketAddress address, bo
 
   /** A new membership of {@code backend}. */
   static MemberState joined(Backend backend, InetSocketAddress address, boolean healthy) {
-    return new MemberState(new Member(backend.id()), backend, address, false, healthy, healthy, false, false, 0,
-        NOT_RAMPING);
+    return joined(backend, address, healthy, null);
+  }
+
+  /** A new membership of {@code backend} with its load-aware state ({@code load} null when off). */
+  static MemberState joined(Backend backend, InetSocketAddress address, boolean healthy, MemberLoad load) {
+    return new MemberState(new Member(backend.id(), load), backend, address, false, healthy, healthy, false, false,
+        0, NOT_RAMPING);
   }
 
   MemberState withBackend(Backend b) {

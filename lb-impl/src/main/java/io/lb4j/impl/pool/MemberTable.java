@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
@@ -54,6 +55,8 @@ final class MemberTable {
   private final Consumer<LoadBalancerEvent> emit;
   private final Logger log;
   private final String poolName;
+  /** Creates a joining member's load-aware state; null when the pool's weights do not follow load. */
+  private final Supplier<MemberLoad> newLoad;
   /** Members by id, in the order they joined. */
   private final Map<String, MemberState> members = new LinkedHashMap<>();
   /** Whether anything changed since the last {@link #takeChanged()}. */
@@ -61,7 +64,7 @@ final class MemberTable {
 
   MemberTable(PoolSettings settings, long slowStartNanos, HealthChecker checker, OutlierDetector outliers,
       SessionAffinity affinity, Clock clock, LongSupplier nanoTime, PoolTimers timers,
-      Consumer<LoadBalancerEvent> emit, Logger log, String poolName) {
+      Consumer<LoadBalancerEvent> emit, Logger log, String poolName, Supplier<MemberLoad> newLoad) {
     this.settings = settings;
     this.checker = checker;
     this.outliers = outliers;
@@ -75,6 +78,7 @@ final class MemberTable {
     this.emit = emit;
     this.log = log;
     this.poolName = poolName;
+    this.newLoad = newLoad;
   }
 
   MemberState get(String id) {
@@ -120,7 +124,7 @@ final class MemberTable {
     // left, so a re-added backend always gets fresh probes (no stale target to keep).
     checker.add(backend, address.isUnresolved() ? null : address.getAddress());
     boolean healthy = checker.status(backend.id()) == HealthStatus.HEALTHY;
-    MemberState state = MemberState.joined(backend, address, healthy);
+    MemberState state = MemberState.joined(backend, address, healthy, newLoad == null ? null : newLoad.get());
     if (healthy && slowStartNanos > 0 && announce) {
       state = state.withRampStart(nanoTime.getAsLong());
     }

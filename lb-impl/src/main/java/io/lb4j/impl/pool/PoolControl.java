@@ -55,6 +55,10 @@ final class PoolControl {
   private final long addressRefreshNanos;
   private final Function<String, InetAddress> resolver;
   private SourceBinding source;
+  /** Load-aware weights, or null when the pool's weights are the configured ones. */
+  private LoadWeighting load;
+  /** The deterministic subset, or null when the pool uses every backend it is given. */
+  private Subsetting subset;
 
   private volatile HealthCheckPolicy policy;
   private CandidatePlanner planner;
@@ -102,6 +106,26 @@ final class PoolControl {
     this.source = binding;
   }
 
+  /** The pool's load-aware weights, once; updated from when the pool starts. */
+  void loadWeighting(LoadWeighting weighting) {
+    this.load = weighting;
+  }
+
+  /** The pool's subsetting, once: from then on only the subset of what the pool is given becomes members. */
+  void subsetting(Subsetting subsetting) {
+    this.subset = subsetting;
+  }
+
+  /** The backends the pool is built with (ids unique), joined without events: the subset of them, if any. */
+  void joinInitial(List<Backend> backends) {
+    members.joinAll(subset == null ? backends : List.copyOf(subset.replaceAll(validated(backends)).values()));
+  }
+
+  /** Whether fail-open is on, as last published. */
+  boolean panic() {
+    return panic;
+  }
+
   private CandidatePlanner newPlanner(HealthCheckPolicy p) {
     return new CandidatePlanner(p.enabled() ? p.panicThresholdPercent() : 0, slowStartNanos, slowStartFloorPercent);
   }
@@ -141,6 +165,9 @@ final class PoolControl {
     lifecycle = Lifecycle.STARTED;
     dirty = true;
     checker.start();
+    if (load != null) {
+      load.start();
+    }
     if (source != null) {
       source.start();
     }
@@ -158,6 +185,9 @@ final class PoolControl {
       source.close(); // first, so that no list is applied to a closing pool
     }
     members.closed();
+    if (load != null) {
+      load.stop();
+    }
     timers.clear();
     checker.close();
     context.stop();
@@ -170,9 +200,13 @@ final class PoolControl {
   void addBackend(Backend backend) {
     requireOpen();
     MemberState existing = members.get(backend.id());
-    if (existing != null) {
+    if (existing != null || (subset != null && subset.contains(backend.id()))) {
       throw new IllegalArgumentException("backend.id must be unique in the pool, was '" + backend.id()
-          + "' (already a member" + (existing.removed() ? ", draining)" : ")"));
+          + "' (already a member" + (existing != null && existing.removed() ? ", draining)" : ")"));
+    }
+    if (subset != null) {
+      replace(subset.add(backend), "added " + backend.id());
+      return;
     }
     members.join(backend);
     log.info("load balancer '{}': added {}", name, backend);
@@ -184,6 +218,10 @@ final class PoolControl {
   /** Removes (or drains) a member; false when none has that id or the pool is closed. */
   boolean removeBackend(String backendId) {
     MemberState m = members.get(backendId);
+    if (subset != null && subset.contains(backendId) && lifecycle != Lifecycle.CLOSED) {
+      replace(subset.remove(backendId), "removed " + backendId);
+      return true;
+    }
     if (m == null || lifecycle == Lifecycle.CLOSED) {
       return false;
     }
@@ -212,11 +250,21 @@ final class PoolControl {
     replace(validated(backends));
   }
 
-  /** Makes the membership {@code wanted}, as one change. */
+  /** Makes the membership {@code wanted} (or, with subsetting, its subset), as one change. */
   void replace(Map<String, Backend> wanted) {
+    if (subset != null) {
+      replace(subset.replaceAll(wanted), "backends set");
+    } else {
+      replace(wanted, "backends set");
+    }
+  }
+
+  /** Makes the members {@code wanted}, as one change. */
+  private void replace(Map<String, Backend> wanted, String what) {
     MemberTable.Diff diff = members.replaceAll(wanted);
-    log.info("load balancer '{}': backends set: {} added, {} updated, {} removed or draining", name, diff.added(),
-        diff.updated(), diff.removed());
+    log.info("load balancer '{}': {}: {} added, {} updated, {} removed or draining{}", name, what, diff.added(),
+        diff.updated(), diff.removed(), subset == null ? ""
+            : " (subset of " + subset.subsetSize() + " of " + subset.membershipSize() + " backends)");
     if (diff.hostNameAdded()) {
       resolveSoon();
     }
@@ -226,6 +274,14 @@ final class PoolControl {
   void changeMember(String backendId, UnaryOperator<Backend> change, String logLine) {
     requireOpen();
     MemberState m = members.get(backendId);
+    if (subset != null && subset.contains(backendId)) {
+      Backend updated = change.apply(subset.get(backendId));
+      subset.update(updated); // outside the subset it waits there, in case the subset moves to it
+      if (m != null && !m.removed() && members.update(m, updated, nanoTime.getAsLong())) {
+        log.info("load balancer '{}': {}", name, logLine);
+      }
+      return;
+    }
     if (m == null) {
       throw new IllegalArgumentException("backendId must name a member of the pool, was '" + backendId + "'");
     }
@@ -334,6 +390,9 @@ final class PoolControl {
     if (members.takeChanged() | dirty) {
       dirty = false;
       List<MemberState> states = members.states();
+      if (load != null) {
+        load.assignNew(states);
+      }
       CandidatePlanner.Plan plan = planner.plan(states, nanoTime.getAsLong());
       Picker picker = scheduler.update(plan.candidates());
       if (plan.activePriority() != activePriority) {

@@ -6,6 +6,8 @@ import io.lb4j.api.LoadBalancerEvent;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
+import io.lb4j.api.load.LoadAwarePolicy;
+import io.lb4j.api.load.LoadReport;
 import io.lb4j.api.scheduler.ActiveRequests;
 import io.lb4j.api.scheduler.Candidate;
 import io.lb4j.api.scheduler.NoBackendReason;
@@ -67,6 +69,10 @@ final class RequestPath {
   private final LongSupplier nanoTime;
   /** Tells the control context that a member left to drain has no request left (a task, never inline). */
   private final Consumer<Member> idle;
+  /** Load-aware weights from backend reports: {@link #reportLoad} keeps them (else ignores them). */
+  private final boolean takesReports;
+  /** Load-aware weights from observed latency: {@link #report} feeds the member's estimate. */
+  private final boolean observesLatency;
 
   RequestPath(PoolSnapshot.Published published, SchedulingAlgorithm algorithm, SessionAffinity affinity,
       PoolSettings settings, HealthChecker checker, OutlierDetector outliers, PoolEvents events,
@@ -84,6 +90,9 @@ final class RequestPath {
     this.clock = clock;
     this.nanoTime = nanoTime;
     this.idle = idle;
+    LoadAwarePolicy.Signal signal = settings.loadAware().map(LoadAwarePolicy::signal).orElse(null);
+    this.takesReports = signal == LoadAwarePolicy.Signal.BACKEND_REPORTS;
+    this.observesLatency = signal == LoadAwarePolicy.Signal.OBSERVED_LATENCY;
   }
 
   Selection select(RequestContext context) {
@@ -262,6 +271,36 @@ final class RequestPath {
     if (!outcome.isFailure() && published.current.skipWhenTrafficSucceeds) {
       checker.recordTrafficSuccess(id);
     }
+    Member m = ((Selections.Picked) selection).member;
+    if (observesLatency && m != null) {
+      m.load.observe(outcome); // a few adders: the weight update reads them on the control path
+    }
+  }
+
+  /** A backend's load report: kept in its member's one slot until the next weight update (lock-free). */
+  void reportLoad(Selection selection, LoadReport report) {
+    Objects.requireNonNull(selection, "selection");
+    Objects.requireNonNull(report, "report");
+    Member m = takesReports ? memberOf(selection) : null;
+    if (m != null) {
+      m.load.offer(report);
+    }
+  }
+
+  /** A load report that did not parse: counted on its member, whose weight stays as it was. */
+  void reportMalformedLoad(Selection selection, String reason) {
+    Objects.requireNonNull(selection, "selection");
+    Objects.requireNonNull(reason, "reason");
+    Member m = takesReports ? memberOf(selection) : null;
+    if (m != null) {
+      m.load.refused(reason);
+    }
+  }
+
+  /** The member a selection of this pool went to, or null (another pool's, no backend, a custom scheduler's). */
+  private Member memberOf(Selection selection) {
+    return selection instanceof Selections.Picked && ((Selections.Picked) selection).owner == this
+        ? ((Selections.Picked) selection).member : null;
   }
 
   void observeSetCookie(Selection selection, String setCookieHeader) {

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Connects a {@link BackendSource} to a pool: applies each whole list the source delivers (one diff, one
  * publication), keeps the last good list when the source fails (or answers with an empty list the policy
- * does not allow), retries with exponential backoff and jitter, times out the wait for the first list, and
+ * does not allow), retries with exponential backoff and jitter (unless the source
+ * {@link BackendSource#retriesItself() retries by itself}: then only the source's own schedule asks again),
+ * times out the wait for the first list, and
  * reports all of it as a {@link SourceState} (published in the pool's snapshot) and
  * {@link LoadBalancerEvent.SourceStateChanged} events.
  *
@@ -173,7 +175,7 @@ public final class SourceBinding {
     if (firstListTimeout != null) {
       firstListTimeout = new TimeoutException(previous.source() + ": " + error);
     }
-    if (pendingRetry == null) {
+    if (pendingRetry == null && !source.retriesItself()) {
       long delay = jittered(policy.backoff(retries).toNanos(), random);
       pendingRetry = timers.after(delay, this::retry);
     }

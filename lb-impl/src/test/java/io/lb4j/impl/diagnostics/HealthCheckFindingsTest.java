@@ -7,6 +7,7 @@ import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
+import io.lb4j.api.discovery.SubsetPolicy;
 import io.lb4j.api.health.HealthCheckMethod;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthCheckType;
@@ -18,6 +19,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -260,6 +263,32 @@ class HealthCheckFindingsTest {
         .containsEntry("skipWhenTrafficSucceeds", "false");
     assertThat(f.fix()).contains("use method HEAD").contains("skipWhenTrafficSucceeds(true)")
         .contains("detects failures later").contains("TCP check writes no log line but cannot see HTTP errors");
+  }
+
+  @Test
+  void probeVolume_withSubsets_countsTheSubsetAndTheFleetsProbesPerBackend() {
+    List<Backend> backends = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      backends.add(Backend.of("b" + i, Loop.host(), 80));
+    }
+    Listener web = Listener.builder("web", Protocol.HTTP, 0).healthCheck(idle().type(HealthCheckType.HTTP)
+        .interval(Duration.ofSeconds(1)).responseTimeout(Duration.ofMillis(500)).build()).build();
+    LoadBalancer pool = loop.track(LoadBalancers.builder(web).subset(SubsetPolicy.byIndex(2, 20, 3))
+        .backends(backends).build()).start();
+
+    Finding f = only(diagnostics.examine(pool), FindingCode.PROBE_VOLUME);
+
+    // 20 instances each check 3 of the 12 backends: each backend is checked by 5 of them, not 20.
+    assertThat(f.evidence()).containsEntry("probesPerMinutePerBackend", "60")
+        .containsEntry("probesPerMinuteTotal", "180 (3 backends)")
+        .containsEntry("subset", "3 of 12 backends, SubsetPolicy{client 2 of 20, subsetSize=3}")
+        .containsEntry("fleetProbesPerMinutePerBackend", "300 (about 5 of 20 clients check each backend)");
+    assertThat(f.summary()).contains("to each backend of this instance's subset (3 of 12)");
+    assertThat(f.fix()).doesNotContain("subsetting");
+
+    LoadBalancer whole = loop.pool(web, backends.get(0), backends.get(1));
+    assertThat(only(diagnostics.examine(whole), FindingCode.PROBE_VOLUME).fix())
+        .contains("deterministic subsetting (PoolSettings.subset) has each instance check only its subset");
   }
 
   @Test

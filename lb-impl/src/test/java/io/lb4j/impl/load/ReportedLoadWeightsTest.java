@@ -178,4 +178,29 @@ class ReportedLoadWeightsTest {
     assertThat(weights.tracked()).isZero();
     assertThat(weights.usableWeight("c", now)).isZero();
   }
+
+  @Test
+  void stateObjects_giveTheSameWeightsAsIds_throughBlackoutExpiryAndRestart() {
+    ReportedLoadWeights byState = new ReportedLoadWeights(LoadAwarePolicy.backendReports());
+    List<ReportedLoadWeights.State> states = List.of(byState.newState(), byState.newState(), byState.newState());
+    double[][] cpu = {{0.2, 0.2, 0.6}, {0.3, 0.2, 0.9}, {0.3, 0.1, 0.9}};
+    for (int second = 0; second < 200; second++) {
+      double[] c = cpu[second / 70];
+      if (second != 120) { // one second without reports...
+        reportAll(c[0], c[1], c[2]);
+        for (int i = 0; i < 3; i++) {
+          byState.onReport(states.get(i), LoadReport.of(c[i], 100, 0), now);
+        }
+      }
+      if (second == 150) { // ...and a restart of b's blackout
+        weights.restartBlackout("b");
+        byState.restartBlackout(states.get(1));
+      }
+      assertThat(byState.weightsOf(states, now).toArray()).as("second %d", second)
+          .containsExactly(weights.weights(ABC, now).toArray());
+      advance(Duration.ofSeconds(1));
+    }
+    List<ReportedLoadWeights.State> withNew = List.of(states.get(0), byState.newState());
+    assertThat(byState.weightsOf(withNew, now).notYetUsable()).as("a state that never reported").isEqualTo(1);
+  }
 }

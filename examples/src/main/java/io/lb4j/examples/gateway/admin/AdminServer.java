@@ -70,6 +70,7 @@ public final class AdminServer implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     for (GatewayStatus.Served s : served.get()) {
       MicrometerMetrics.bind(s.pool(), registry);
+      MicrometerMetrics.bindFleet(s.pool().delegate(), registry);
       MicrometerMetrics.bind(s.server(), registry);
     }
     GatewayStatus status = new GatewayStatus(served);

@@ -13,6 +13,7 @@ import io.lb4j.api.Subscription;
 import io.lb4j.api.discovery.SourceState;
 import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.api.health.HealthTransition;
+import io.lb4j.api.load.LoadReport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -142,6 +143,26 @@ public final class CountingPool implements LoadBalancer {
   @Override
   public void observeSetCookie(Selection selection, String setCookieHeader) {
     pool.observeSetCookie(selection, setCookieHeader);
+  }
+
+  @Override
+  public void reportLoad(Selection selection, LoadReport report) {
+    pool.reportLoad(selection, report);
+  }
+
+  @Override
+  public void reportMalformedLoad(Selection selection, String reason) {
+    pool.reportMalformedLoad(selection, reason);
+  }
+
+  /**
+   * The pool this one wraps, for what only a pool {@code LoadBalancers} built answers (its load-aware
+   * metrics, its subset).
+   *
+   * @return the wrapped pool
+   */
+  public LoadBalancer delegate() {
+    return pool;
   }
 
   @Override

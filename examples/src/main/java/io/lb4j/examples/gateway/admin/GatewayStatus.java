@@ -4,6 +4,9 @@ import io.lb4j.api.BackendState;
 import io.lb4j.api.BackendView;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.discovery.SourceState;
+import io.lb4j.api.discovery.SubsetPolicy;
+import io.lb4j.impl.LoadBalancers;
+import io.lb4j.impl.SubsetStatus;
 import io.lb4j.api.health.HealthStatus;
 import io.lb4j.api.health.HealthTransition;
 import io.lb4j.api.routing.ServerGroup;
@@ -157,7 +160,8 @@ public final class GatewayStatus {
       SourceState source = pool.sourceState().orElse(null);
       double[] r = rates.getOrDefault(name, new double[2]);
       listeners.add(new ListenerRow(name, pool.listener().frontendProtocol().name().toLowerCase(Locale.ROOT),
-          address(s.server()), state.name().toLowerCase(Locale.ROOT), describe(source),
+          address(s.server()), state.name().toLowerCase(Locale.ROOT), describe(source)
+              + LoadBalancers.subsetStatus(s.pool().delegate()).map(GatewayStatus::describe).orElse(""),
           source != null && (source.phase() == SourceState.Phase.FAILING || source.phase() == SourceState.Phase.PENDING),
           s.server().metrics().connectionsActive(), r[0], r[1], rows, traffic(pool), bandwidth(s.server())));
     }
@@ -200,6 +204,13 @@ public final class GatewayStatus {
     }
     return b.caps() + " (throttled " + Durations.format(b.timeThrottled(BandwidthMetrics.Direction.UPSTREAM))
         + " up, " + Durations.format(b.timeThrottled(BandwidthMetrics.Direction.DOWNSTREAM)) + " down)";
+  }
+
+  /** {@code ; subset: 5 of 40 backends (client 3 of 12)}: the view lists the subset only. */
+  private static String describe(SubsetStatus subset) {
+    SubsetPolicy p = subset.policy();
+    return "; subset: " + subset.subset() + " of " + subset.membership() + " backends ("
+        + (p.byIndex() ? "client " + p.clientIndex() + " of " + p.clientCount() : "client " + p.clientId()) + ")";
   }
 
   private static String describe(SourceState source) {

@@ -73,6 +73,11 @@ import org.snakeyaml.engine.v2.nodes.Node;
  *     sessionPersistence: {mode: insert-cookie, timeout: 1000s, cookieName: LB4J_SESSION,
  *                          keyFile: cookie-keys}   # Base64 keys a line, newest first (see CookieKeys)
  *     viaId: edge-1.web            # default: the name and a random id of the gateway instance
+ *     loadAware: {signal: reports, weightUpdatePeriod: 1s, blackoutPeriod: 10s, weightExpirationPeriod: 3m,
+ *                 errorUtilizationPenalty: 1.0, minWeightRatio: 0.1, maxWeightRatio: 10}
+ *     #   weights follow endpoint-load-metrics; signal: latency (with latencyDecay: 10s, failurePenalty: 2)
+ *     #   follows the latency the gateway observes instead. Needs scheduler wrr (the default), wlc or p2c.
+ *     subset: {clientIndex: 3, clientCount: 12, size: 5, salt: web}   # or {clientId: gw-7, size: 5}
  *     backends:
  *       - {id: app-1, host: 127.0.0.1, port: 9001, weight: 3, enabled: true}
  *     # or, instead of backends, where they are registered:
@@ -117,7 +122,7 @@ public final class GatewayConfigParser {
       "drainTimeout",
       "slowStart", "tls", "healthCheck", "outlierDetection", "sessionPersistence", "backends", "source",
       "backendPool", "maxConnections", "viaId", "peakBandwidth", "udp", "groups", "rules", "defaultGroup",
-      "standby");
+      "standby", "loadAware", "subset");
   private static final Set<String> BACKEND_POOL_KEYS = keys("maxIdlePerBackend", "idleTimeout");
   private static final Set<String> HTTP2_LIMITS_KEYS = keys("maxConcurrentStreams", "initialWindowSize",
       "connectionWindowSize", "maxHeaderListSize", "streamIdleTimeout");
@@ -286,8 +291,15 @@ public final class GatewayConfigParser {
       });
     }
 
+    ListenerConfig.FleetOptions fleet = new ListenerConfig.FleetOptions(
+        node.section("loadAware", FleetSections.LOAD_AWARE_KEYS).flatMap(FleetSections::loadAware).orElse(null),
+        node.section("subset", FleetSections.SUBSET_KEYS).flatMap(FleetSections::subset).orElse(null));
+
     Listener[] built = {null};
     node.apply("", () -> built[0] = b.build());
+    if (built[0] != null && fleet.loadAware() != null) {
+      node.apply("loadAware", () -> built[0].poolSettings().toBuilder().loadAware(fleet.loadAware()).build());
+    }
     if (!complete || built[0] == null) {
       return Optional.empty();
     }
@@ -299,7 +311,7 @@ public final class GatewayConfigParser {
     }
     Http2Limits limits = http2Limits == null ? null : http2Limits.build();
     return Optional.of(new ListenerConfig(built[0], bind[0], tls, backends, source, backendPool, limits,
-        maxConnections[0], viaId[0], keys[0], node.lineOf("port"), routing, udp));
+        maxConnections[0], viaId[0], keys[0], node.lineOf("port"), routing, udp, fleet));
   }
 
   /** {@code admin: {port, bind}}: off unless present, loopback unless {@code bind} says otherwise. */

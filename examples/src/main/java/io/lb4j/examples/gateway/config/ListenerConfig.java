@@ -3,6 +3,8 @@ package io.lb4j.examples.gateway.config;
 import io.lb4j.api.Backend;
 import io.lb4j.api.Listener;
 import io.lb4j.impl.listener.Http2Limits;
+import io.lb4j.api.discovery.SubsetPolicy;
+import io.lb4j.api.load.LoadAwarePolicy;
 import io.lb4j.impl.listener.ListenerServer;
 import io.lb4j.impl.listener.UdpSettings;
 import java.nio.file.Path;
@@ -33,17 +35,30 @@ import java.util.Objects;
  * @param routing the listener's server groups and forwarding rules ({@code groups:}), or null when its
  *     backends are listed or come from a source directly
  * @param udp a UDP listener's flow settings ({@code udp:}), or null for another protocol
+ * @param fleet the pool's load-aware weights and subset ({@code loadAware}, {@code subset} in the file)
  */
 public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
     SourceConfig source, BackendPool backendPool, Http2Limits http2Limits, int maxConnections, String viaId,
-    CookieKeys cookieKeys, int line, RoutingConfig routing, UdpSettings udp) {
+    CookieKeys cookieKeys, int line, RoutingConfig routing, UdpSettings udp, FleetOptions fleet) {
 
   /** Checks and copies the components. */
   public ListenerConfig {
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(backendPool, "backendPool");
+    Objects.requireNonNull(fleet, "fleet");
     backends = List.copyOf(backends);
+  }
+
+  /**
+   * The pool options that are not the listener's: load-aware weights and deterministic subsetting.
+   *
+   * @param loadAware the load-aware policy, or null for the configured weights
+   * @param subset the subset policy, or null for every backend
+   */
+  public record FleetOptions(LoadAwarePolicy loadAware, SubsetPolicy subset) {
+    /** Neither: configured weights, every backend. */
+    public static final FleetOptions NONE = new FleetOptions(null, null);
   }
 
   /**
@@ -53,19 +68,19 @@ public record ListenerConfig(Listener listener, String bindAddress, TlsFiles tls
   public ListenerConfig(Listener listener, String bindAddress, TlsFiles tls, List<Backend> backends,
       SourceConfig source) {
     this(listener, bindAddress, tls, backends, source, BackendPool.DEFAULTS, null, 0, null, null, 0, null,
-        listener.frontendProtocol() == io.lb4j.api.Protocol.UDP ? UdpSettings.defaults() : null);
+        listener.frontendProtocol() == io.lb4j.api.Protocol.UDP ? UdpSettings.defaults() : null, FleetOptions.NONE);
   }
 
   /** This listener with what a reload applies to a running one: settings, backends and cookie keys. */
   public ListenerConfig reloaded(Listener settings, List<Backend> newBackends, CookieKeys keys) {
     return new ListenerConfig(settings, bindAddress, tls, newBackends, source, backendPool, http2Limits,
-        maxConnections, viaId, keys, line, routing, udp);
+        maxConnections, viaId, keys, line, routing, udp, fleet);
   }
 
   /** This listener with another routing (a reload applied it). */
   public ListenerConfig withRouting(RoutingConfig newRouting) {
     return new ListenerConfig(listener, bindAddress, tls, backends, source, backendPool, http2Limits,
-        maxConnections, viaId, cookieKeys, line, newRouting, udp);
+        maxConnections, viaId, cookieKeys, line, newRouting, udp, fleet);
   }
 
   /**
