@@ -38,8 +38,9 @@ import org.xbill.DNS.TextParseException;
  *
  * <p>SRV records: by default only the targets of the lowest priority are used (RFC 2782: the others are
  * for when all of those are unreachable, which the pool decides with health checks). With
- * {@link Builder#allPriorities(boolean)} every priority is reported, each backend carrying its priority in
- * its metadata under {@value #PRIORITY_KEY}, for pools that use priorities as failover tiers.
+ * {@link Builder#allPriorities(boolean)} every priority is reported, each backend's priority being its
+ * record's ({@link io.lb4j.api.Backend#priority()}, also in its metadata under {@value #PRIORITY_KEY}): the
+ * pool uses the lowest priority with an eligible backend, so the others are failover tiers.
  *
  * <pre>{@code
  * BackendSource web = DnsBackendSource.addresses("web.internal", 8080).build();
@@ -340,10 +341,11 @@ public final class DnsBackendSource implements BackendSource {
     }
 
     /**
-     * Whether an SRV source reports the targets of every priority, each with its priority in metadata under
-     * {@value DnsBackendSource#PRIORITY_KEY} and weights mapped within its priority (default false: the
-     * lowest priority only). Turn it on only for a pool that uses the priority, for example as failover tiers:
-     * a pool that does not would balance over the standby targets too.
+     * Whether an SRV source reports the targets of every priority, each with its record's priority as its
+     * {@link io.lb4j.api.Backend#priority()} (and in metadata under {@value DnsBackendSource#PRIORITY_KEY}) and
+     * weights mapped within its priority (default false: the lowest priority only). The pool sends traffic to
+     * the lowest priority with an eligible backend, so the higher ones are failover tiers (RFC 2782's
+     * meaning), taking over when health checks or outlier detection take out every target of the lower one.
      */
     public Builder allPriorities(boolean all) {
       this.allPriorities = all;

@@ -57,7 +57,8 @@ final class DnsRecordMapper {
    * (RFC 2782: higher priorities are for when every lower one is unreachable, which health checks, not DNS,
    * decide here); with {@code allPriorities} every record is, lower priorities first. Weights are mapped by
    * {@link #weight} within each priority, since RFC 2782 weights compare records of one priority only. Each
-   * backend carries its record's priority and weight in metadata. An address that several records name keeps
+   * backend's {@link Backend#priority()} is its record's priority (the pool's failover tier), and its metadata
+   * carries the record's priority and weight. An address that several records name keeps
    * the first (the lowest priority's).
    */
   static List<Backend> fromSrv(List<Target> targets, String name, boolean allPriorities) {
@@ -74,6 +75,7 @@ final class DnsRecordMapper {
         int port = t.srv().getPort();
         Backend b = Backend.builder(authority(address, port), address.getHostAddress(), port)
             .weight(weight(t.srv().getWeight(), maxWeight.get(t.srv().getPriority())))
+            .priority(t.srv().getPriority()) // the pool's failover tier: both are 0-65535, lower preferred
             .metadata("dns.name", name)
             .metadata("dns.target", t.srv().getTarget().toString())
             .metadata(DnsBackendSource.PRIORITY_KEY, Integer.toString(t.srv().getPriority()))

@@ -8,6 +8,8 @@ import io.lb4j.api.BackendView;
 import io.lb4j.api.Listener;
 import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Protocol;
+import io.lb4j.api.RequestContext;
+import io.lb4j.api.Selection;
 import io.lb4j.api.discovery.BackendSource;
 import io.lb4j.api.discovery.DiscoveryPolicy;
 import io.lb4j.api.discovery.SourceState;
@@ -16,6 +18,7 @@ import io.lb4j.api.health.HealthCheckPolicy;
 import io.lb4j.impl.LoadBalancers;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -258,7 +261,7 @@ class DnsBackendSourceTest {
   }
 
   @Test
-  void srv_allPriorities_reportsEveryPriorityWithItsTierAndWeightsPerTier() throws Exception {
+  void srv_allPriorities_reportsEveryPriorityAsAFailoverTierWithWeightsPerTier() throws Exception {
     String service = "_http._tcp.lb4j.test.";
     dns.set(service, Type.SRV, srv(service, 20, 1000, 9999, "backup.lb4j.test."),
         srv(service, 10, 300, 8081, "a.lb4j.test."), srv(service, 10, 150, 8082, "b.lb4j.test."),
@@ -283,6 +286,29 @@ class DnsBackendSourceTest {
             + " lowest priority")
         .containsExactly("127.0.0.21:8081 w100 p10 srvw300", "127.0.0.23:8082 w50 p10 srvw150",
             "127.0.0.25:9999 w100 p20 srvw1000", "127.0.0.26:9998 w50 p20 srvw500", "127.0.0.27:7000 w100 p30 srvw0");
+
+    // The SRV priority is the backend's failover tier: priority 20 takes traffic only once 10 has no backend.
+    assertThat(pool.view()).extracting(v -> v.backend().priority()).containsExactly(10, 10, 20, 20, 30);
+    await("priority 10 in use", () -> pool.activePriority() == 10);
+    assertThat(pickedPriorities(20)).containsOnly(10);
+    pool.setEnabled("127.0.0.21:8081", false);
+    pool.setEnabled("127.0.0.23:8082", false);
+    await("failover to priority 20", () -> pool.activePriority() == 20);
+    assertThat(pickedPriorities(20)).containsOnly(20);
+    pool.setEnabled("127.0.0.23:8082", true);
+    await("back to priority 10", () -> pool.activePriority() == 10);
+    assertThat(pickedPriorities(20)).containsOnly(10);
+  }
+
+  private List<Integer> pickedPriorities(int picks) {
+    List<Integer> tiers = new ArrayList<>();
+    for (int i = 0; i < picks; i++) {
+      Selection s = pool.select(RequestContext.EMPTY);
+      assertThat(s.hasBackend()).as("a backend for pick %d", i).isTrue();
+      tiers.add(s.backend().priority());
+      s.release();
+    }
+    return tiers;
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.lb4j.examples.gateway.config;
 
 import io.lb4j.api.Backend;
+import io.lb4j.api.HttpVersion;
 import io.lb4j.api.Listener;
 import io.lb4j.api.PoolSettings;
 import io.lb4j.api.Protocol;
@@ -65,7 +66,7 @@ final class RoutingSections {
     Map<String, Read> byName = new LinkedHashMap<>();
     groups.forEach(g -> byName.put(g.config().name(), g));
     ForwardingRules.Builder rules = ForwardingRules.builder();
-    List<ForwardingRule> ruleList = rules(listener, protocol, byName, rules);
+    List<ForwardingRule> ruleList = rules(listener, protocol, built.backendHttpVersion(), byName, rules);
     boolean hasRules = !ruleList.isEmpty();
     String[] defaultGroup = {null};
     listener.string("defaultGroup", value -> {
@@ -174,12 +175,17 @@ final class RoutingSections {
   }
 
   /** Reads the rules into {@code rules}; returns those read. */
-  private static List<ForwardingRule> rules(ConfigNode listener, Protocol protocol, Map<String, Read> groups,
-      ForwardingRules.Builder rules) {
+  private static List<ForwardingRule> rules(ConfigNode listener, Protocol protocol, HttpVersion backendHttpVersion,
+      Map<String, Read> groups, ForwardingRules.Builder rules) {
     List<ConfigNode> nodes = listener.sections("rules", RULE_KEYS);
     if (listener.has("rules") && !protocol.isLayer7()) {
       listener.problem("rules", "rules need an http or https listener, but protocol is "
           + protocol.name().toLowerCase(Locale.ROOT) + " (it sends everything to its default group)");
+      return List.of();
+    }
+    if (listener.has("rules") && backendHttpVersion == HttpVersion.HTTP_2) {
+      listener.problem("rules", "rules need HTTP/1.1 backends, but backendProtocol is h2c (streams relayed to"
+          + " h2c backends go to the default group): drop the rules, or give the routed groups http1 backends");
       return List.of();
     }
     Map<String, int[]> seen = new HashMap<>(); // host and prefix -> {index, line}

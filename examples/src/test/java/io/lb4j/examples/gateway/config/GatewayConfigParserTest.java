@@ -355,6 +355,9 @@ class GatewayConfigParserTest {
         bad("rules on a tcp listener", GROUPS_HEAD.replace("protocol: http", "protocol: tcp") + GROUP_A + GROUP_B
                 + "    rules:\n      - {path: /b, group: b}\n    defaultGroup: a\n",
             "g.yaml:14: listeners[0].rules: rules need an http or https listener, but protocol is tcp"),
+        bad("rules beside h2c backends", GROUPS_HEAD.replace("protocol: http", "protocol: http\n    backendProtocol: h2c")
+                + GROUP_A + GROUP_B + "    rules:\n      - {path: /b, group: b}\n    defaultGroup: a\n",
+            "g.yaml:15: listeners[0].rules: rules need HTTP/1.1 backends, but backendProtocol is h2c"),
         bad("a key file on a group", GROUPS_HEAD + "      - name: a\n        sessionPersistence: {mode: insert-cookie,"
                 + " keyFile: k}\n        backends: []\n",
             "g.yaml:8: listeners[0].groups[0].sessionPersistence.keyFile: keyFile is the listener's (its keys sign the"
