@@ -39,6 +39,8 @@ final class Http2BackendDialer {
   private RequestContext selectBy;
   /** The request's group (the listener's default group): held from the first select until the response. */
   private GroupPool group;
+  /** The pool of the request's group, kept after the group is let go: outcomes are reported to it. */
+  private LoadBalancer selectFrom;
   private Selection selection;
   private InetSocketAddress address;
   private Http2BackendConnection ready;
@@ -60,6 +62,7 @@ final class Http2BackendDialer {
   /** A new request, selected by {@code selectBy}. */
   void start(RequestContext selectBy) {
     letGroupGo();
+    selectFrom = null;
     this.selectBy = selectBy;
     tried.clear();
     attempts = 0;
@@ -82,10 +85,11 @@ final class Http2BackendDialer {
         return failed(FailureCause.NO_ROUTE, "the listener has no default group");
       }
       group.acquire();
+      selectFrom = group.pool;
     }
     while (attempts < ctx.maxConnectAttempts) {
       attempts++;
-      Selection s = group.pool.select(selectBy, tried);
+      Selection s = selectFrom.select(selectBy, tried);
       if (!s.hasBackend()) {
         return failure != null ? Result.FAILED : failed(FailureCause.NO_BACKEND, s.reason().description());
       }
@@ -192,13 +196,13 @@ final class Http2BackendDialer {
   /** Reports {@code outcome} for the current selection (nothing once it was released). */
   void report(Outcome outcome) {
     if (selection != null) {
-      group.pool.report(selection, outcome);
+      selectFrom.report(selection, outcome);
     }
   }
 
   /** The pool the request selects from (null before its first dial). */
   LoadBalancer pool() {
-    return group == null ? null : group.pool;
+    return selectFrom;
   }
 
   /** The request will select no more (its response started or it ended): its group is let go. Idempotent. */

@@ -184,6 +184,35 @@ class Http2BackendRelayTest {
   }
 
   @Test
+  void resetOnceTheResponseStarted_resetsTheClientsStream_andIsReportedToTheGroupsPool() {
+    // Regression: the relay lets its group go when the response head arrives; a reset after that was reported to
+    // the pool through the group it no longer held (a NullPointerException on the loop).
+    H2TestBackend.Handler startsThenResets = new H2TestBackend.Handler() {
+      @Override
+      public void ended(io.lb4j.impl.listener.http2.Http2Stream stream, H2TestBackend.Request request) {
+        if (request.header(":path").equals("/ok")) {
+          H2TestBackend.respond(200, "ok").ended(stream, request);
+          return;
+        }
+        stream.sendHeaders(new Http2Headers().add(":status", "200"), false);
+        request.send(stream, new byte[] {1, 2, 3});
+        stream.reset(io.lb4j.impl.listener.http2.Http2ErrorCode.INTERNAL_ERROR);
+      }
+    };
+    try (H2TestBackend b = new H2TestBackend(startsThenResets);
+        LoadBalancer pool = Fixtures.pool(h2c("h2c-late-reset"), backend("b", b));
+        ListenerServer server = Fixtures.server(pool).eventLoops(1).build().start();
+        H2TestClient c = H2TestClient.connect(server.localAddress())) {
+      Response broken = c.get("/broken");
+      assertThat(broken.status()).isEqualTo(200);
+      assertThat(broken.reset()).as("the client's stream is reset too").isNotNull();
+      Await.until("the failure counted", () -> server.metrics().failures(FailureCause.BACKEND_CLOSED) == 1);
+      Await.until("the selection released", () -> pool.view().get(0).activeConnections() == 0);
+      assertThat(c.get("/ok").bodyText()).as("the loop still serves").isEqualTo("ok");
+    }
+  }
+
+  @Test
   void resetAfterProcessing_isSentAgainOnlyWhenIdempotent() {
     H2TestBackend.Handler resets = new H2TestBackend.Handler() {
       @Override
