@@ -56,21 +56,15 @@ final class BackendConnection extends IoHandler {
       in = buffers.acquire();
       in.flip();
     }
-    in.compact();
-    int room = in.remaining();
-    int allowed = throttle.allowance(room);
-    if (allowed == 0 && room > 0) {
-      in.flip();
+    if (!throttle.beginRead(in)) {
       return 0;
     }
-    in.limit(in.position() + allowed);
-    int n;
+    int n = 0;
     try {
       n = channel.read(in);
     } finally {
-      in.flip();
+      throttle.endRead(in, n);
     }
-    throttle.consumed(n);
     return n;
   }
 

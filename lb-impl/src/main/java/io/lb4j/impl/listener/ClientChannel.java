@@ -58,21 +58,15 @@ final class ClientChannel implements ClientSide {
       in = buffers.acquire();
       in.flip();
     }
-    in.compact();
-    int room = in.remaining();
-    int allowed = throttle.allowance(room);
-    if (allowed == 0 && room > 0) {
-      in.flip(); // over the budget: the throttle resumes reading when the tokens are there
-      return;
+    if (!throttle.beginRead(in)) {
+      return; // over the peak bandwidth: the throttle resumes reading when the tokens are there
     }
-    in.limit(in.position() + allowed);
-    int n;
+    int n = 0;
     try {
       n = transport.read(in);
     } finally {
-      in.flip();
+      throttle.endRead(in, n);
     }
-    throttle.consumed(n);
     if (n < 0) {
       ended = true;
     } else if (n > 0) {

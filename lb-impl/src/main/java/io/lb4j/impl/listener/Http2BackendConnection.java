@@ -215,25 +215,19 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
         in = buffers.acquire();
         in.flip();
       }
-      in.compact();
-      int room = in.remaining();
-      int allowed = downThrottle.allowance(room);
-      if (allowed == 0 && room > 0) {
-        in.flip(); // over the peak bandwidth: the throttle resumes reading when the tokens are there
-        if (!in.hasRemaining()) {
+      if (!downThrottle.beginRead(in)) {
+        if (!in.hasRemaining()) { // over the peak bandwidth: the throttle resumes reading when the tokens are there
           buffers.release(in);
           in = null;
         }
         return;
       }
-      in.limit(in.position() + allowed);
-      int n;
+      int n = 0;
       try {
         n = channel.read(in);
       } finally {
-        in.flip();
+        downThrottle.endRead(in, n);
       }
-      downThrottle.consumed(n);
       if (n > 0) {
         lastRead = System.nanoTime();
         conn.receive(in);

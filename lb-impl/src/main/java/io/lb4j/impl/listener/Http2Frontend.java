@@ -149,22 +149,16 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
         in = buffers.acquire();
         in.flip();
       }
-      in.compact();
-      int room = in.remaining();
-      int allowed = upThrottle.allowance(room);
-      if (allowed == 0 && room > 0) {
-        in.flip(); // over the peak bandwidth: the throttle resumes reading when the tokens are there
-        releaseInput();
+      if (!upThrottle.beginRead(in)) {
+        releaseInput(); // over the peak bandwidth: the throttle resumes reading when the tokens are there
         return;
       }
-      in.limit(in.position() + allowed);
-      int n;
+      int n = 0;
       try {
         n = transport.read(in);
       } finally {
-        in.flip();
+        upThrottle.endRead(in, n);
       }
-      upThrottle.consumed(n);
       if (n < 0) {
         inputEnded = true;
       } else if (n > 0) {

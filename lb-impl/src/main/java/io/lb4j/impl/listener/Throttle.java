@@ -1,5 +1,7 @@
 package io.lb4j.impl.listener;
 
+import java.nio.ByteBuffer;
+
 /**
  * The peak-bandwidth gate of one connection's reads in one direction: before each read the connection asks
  * for an {@link #allowance} (tokens taken from the listener's shared buckets, up to the room it has), reads at
@@ -62,6 +64,30 @@ final class Throttle extends LoopTimer {
     granted = got;
     delayed = afterPause || got < room;
     return (int) got;
+  }
+
+  /**
+   * Readies {@code in} (in read mode, its unread bytes kept) for a read of at most the {@link #allowance}: it
+   * is compacted and limited to what the read may take. Returns false, with {@code in} back in read mode, when
+   * the budget is spent and the connection must not read; else the caller reads into {@code in} and then calls
+   * {@link #endRead} whatever happened (in a {@code finally}).
+   */
+  boolean beginRead(ByteBuffer in) {
+    in.compact();
+    int room = in.remaining();
+    int allowed = allowance(room);
+    if (allowed == 0 && room > 0) {
+      in.flip(); // over the budget: resume runs when the tokens are there
+      return false;
+    }
+    in.limit(in.position() + allowed);
+    return true;
+  }
+
+  /** After a read {@link #beginRead} allowed: {@code in} back in read mode, and {@code n} bytes consumed. */
+  void endRead(ByteBuffer in, int n) {
+    in.flip();
+    consumed(n);
   }
 
   /** After the read an {@link #allowance} allowed: {@code n} bytes read (0 or -1: none). */
