@@ -338,7 +338,7 @@ class AdminEndpointTest {
   private Running run(Path file) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Gateway g = gateway(out, new ByteArrayOutputStream());
-    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> g.execute(new String[] {"run", "--config",
+    CompletableFuture<Integer> exit = OwnThread.supply(() -> g.execute(new String[] {"run", "--config",
         file.toString(), "--event-loops", "1", "--status-every", "0s", "--diagnose-every", "0s"}));
     Running running = new Running(g, out, exit);
     closing.add(() -> {

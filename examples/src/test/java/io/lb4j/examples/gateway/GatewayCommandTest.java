@@ -180,9 +180,9 @@ class GatewayCommandTest {
       Files.writeString(outerFile, String.format(config, outer, "127.0.0.1", inner));
       Gateway second = new Gateway(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
           new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-      CompletableFuture<Integer> innerExit = CompletableFuture.supplyAsync(() -> second.execute(new String[] {"run",
+      CompletableFuture<Integer> innerExit = OwnThread.supply(() -> second.execute(new String[] {"run",
           "--config", innerFile.toString(), "--event-loops", "1", "--status-every", "0s", "--diagnose-every", "0s"}));
-      CompletableFuture<Integer> outerExit = CompletableFuture.supplyAsync(() -> gateway.execute(new String[] {"run",
+      CompletableFuture<Integer> outerExit = OwnThread.supply(() -> gateway.execute(new String[] {"run",
           "--config", outerFile.toString(), "--event-loops", "1", "--status-every", "0s", "--diagnose-every", "0s"}));
       try {
         PlainHttpClient client = new PlainHttpClient(10_000);
@@ -217,9 +217,9 @@ class GatewayCommandTest {
       Files.writeString(folder.resolve("second.yaml"), String.format(config, second.getPort()));
       Gateway other = new Gateway(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
           new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-      CompletableFuture<Integer> firstExit = CompletableFuture.supplyAsync(() -> gateway.execute(new String[] {"run",
+      CompletableFuture<Integer> firstExit = OwnThread.supply(() -> gateway.execute(new String[] {"run",
           "--config", folder.resolve("first.yaml").toString(), "--event-loops", "1", "--status-every", "0s"}));
-      CompletableFuture<Integer> secondExit = CompletableFuture.supplyAsync(() -> other.execute(new String[] {"run",
+      CompletableFuture<Integer> secondExit = OwnThread.supply(() -> other.execute(new String[] {"run",
           "--config", folder.resolve("second.yaml").toString(), "--event-loops", "1", "--status-every", "0s"}));
       try {
         PlainHttpClient client = new PlainHttpClient(10_000);
@@ -271,7 +271,7 @@ class GatewayCommandTest {
           + "      - {id: b, host: 127.0.0.26, port: " + b.port() + "}\n";
       InetSocketAddress running = new InetSocketAddress("127.0.0.1", freePort());
       Files.writeString(folder.resolve("gateway.yaml"), String.format(config, running.getPort(), "cookie-keys"));
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> gateway.execute(new String[] {"run",
+      CompletableFuture<Integer> exit = OwnThread.supply(() -> gateway.execute(new String[] {"run",
           "--config", folder.resolve("gateway.yaml").toString(), "--event-loops", "1", "--status-every", "0s"}));
       PlainHttpClient client = new PlainHttpClient(10_000);
       try {
@@ -299,7 +299,7 @@ class GatewayCommandTest {
         Files.writeString(folder.resolve("other.yaml"), String.format(config, other.getPort(), "only-new"));
         Gateway second = new Gateway(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        CompletableFuture<Integer> secondExit = CompletableFuture.supplyAsync(() -> second.execute(new String[] {"run",
+        CompletableFuture<Integer> secondExit = OwnThread.supply(() -> second.execute(new String[] {"run",
             "--config", folder.resolve("other.yaml").toString(), "--event-loops", "1", "--status-every", "0s"}));
         try {
           Await.until("the other gateway reaches both backends", () -> {
@@ -339,7 +339,7 @@ class GatewayCommandTest {
           + "    backends:\n%s";
       Files.writeString(file, String.format(config, "      - {id: a, host: 127.0.0.2, port: " + a.port() + "}\n"));
       Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> gateway.execute(
+      CompletableFuture<Integer> exit = OwnThread.supply(() -> gateway.execute(
           new String[] {"run", "--config", file.toString(), "--event-loops", "1", "--status-every", "100ms"}));
       PlainHttpClient client = new PlainHttpClient(10_000);
       InetSocketAddress listener = new InetSocketAddress("127.0.0.1", port);
@@ -387,7 +387,7 @@ class GatewayCommandTest {
           + "  - name: web\n    protocol: http\n    bind: 127.0.0.1\n    port: " + port + "\n"
           + "    healthCheck: {path: /health, interval: 100ms, healthyThreshold: 1}\n"
           + "    source: {type: file, path: backends.txt}\n");
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> gateway.execute(
+      CompletableFuture<Integer> exit = OwnThread.supply(() -> gateway.execute(
           new String[] {"run", "--config", file.toString(), "--event-loops", "1", "--status-every", "0s"}));
       PlainHttpClient client = new PlainHttpClient(10_000);
 
@@ -417,7 +417,7 @@ class GatewayCommandTest {
           + "  - name: tcp\n    protocol: tcp\n    bind: 127.0.0.1\n    port: " + tcp + "\n"
           + "    healthCheck: {enabled: false}\n"
           + "    backends:\n      - {id: a, host: 127.0.0.7, port: " + a.port() + "}\n");
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> gateway.execute(
+      CompletableFuture<Integer> exit = OwnThread.supply(() -> gateway.execute(
           new String[] {"run", "--config", file.toString(), "--event-loops", "1", "--status-every", "0s",
               "--diagnose-every", "0s"}));
       PlainHttpClient client = new PlainHttpClient(10_000);
