@@ -148,7 +148,9 @@ final class TcpProxyConnection extends IoHandler {
    * Reads from the client and writes on to the backend, up to {@link #MAX_READS_PER_EVENT} buffers in one
    * readiness event while the backend keeps taking them (a bulk transfer then costs one select per
    * {@code MAX_READS_PER_EVENT} buffers, as Netty's {@code maxMessagesPerRead}); stops as soon as the
-   * backend cannot take more, which is the back-pressure.
+   * backend cannot take more, which is the back-pressure, and after a read that did not fill its buffer (the
+   * socket is drained: a request-response exchange then costs one read per direction, not a second one that
+   * returns nothing, as Netty's and HAProxy's loops do).
    */
   private void readClient() throws IOException {
     for (int i = 0; i < MAX_READS_PER_EVENT && up == null && !clientEof; i++) {
@@ -171,6 +173,9 @@ final class TcpProxyConnection extends IoHandler {
         ctx.metrics.bytesIn(n);
         b.flip();
         up = b;
+        if (n < allowed) {
+          break; // a short read: the socket is drained, so a further read would only return 0
+        }
       }
       flushUp();
     }
@@ -198,6 +203,9 @@ final class TcpProxyConnection extends IoHandler {
         lastActivity = System.nanoTime();
         b.flip();
         down = b;
+        if (n < allowed) {
+          break; // a short read: drained (the selector, level-triggered, reports any byte that comes after)
+        }
       }
       flushDown();
     }
