@@ -149,8 +149,8 @@ final class TcpProxyConnection extends IoHandler {
    * readiness event while the backend keeps taking them (a bulk transfer then costs one select per
    * {@code MAX_READS_PER_EVENT} buffers, as Netty's {@code maxMessagesPerRead}); stops as soon as the
    * backend cannot take more, which is the back-pressure, and after a read that did not fill its buffer (the
-   * socket is drained: a request-response exchange then costs one read per direction, not a second one that
-   * returns nothing, as Netty's and HAProxy's loops do).
+   * socket is drained: a request then costs one read, not a second one that returns nothing, as Netty's and
+   * HAProxy's loops do).
    */
   private void readClient() throws IOException {
     for (int i = 0; i < MAX_READS_PER_EVENT && up == null && !clientEof; i++) {
@@ -174,7 +174,7 @@ final class TcpProxyConnection extends IoHandler {
         b.flip();
         up = b;
         if (n < allowed) {
-          break; // a short read: the socket is drained, so a further read would only return 0
+          break; // a short read: the client's socket is drained (the level-triggered selector reports more)
         }
       }
       flushUp();
@@ -203,9 +203,8 @@ final class TcpProxyConnection extends IoHandler {
         lastActivity = System.nanoTime();
         b.flip();
         down = b;
-        if (n < allowed) {
-          break; // a short read: drained (the selector, level-triggered, reports any byte that comes after)
-        }
+        // No short-read stop on this side: a backend often closes right after its last bytes (a connection
+        // per request), and the next read finds that end at once instead of after another select.
       }
       flushDown();
     }
