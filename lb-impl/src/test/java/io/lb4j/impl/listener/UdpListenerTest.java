@@ -74,6 +74,10 @@ class UdpListenerTest {
         exec.shutdownNow();
       }
       long total = (long) clients * perClient;
+      // The loop counts a reply once its send returned, which may be after the client already read it.
+      long bytes = expectedBytes;
+      Await.until("the last replies counted", () -> server.udpMetrics().datagramsOut() == total
+          && server.metrics().bytesOut() == bytes);
       UdpMetrics m = server.udpMetrics();
       assertThat(m.datagramsIn()).isEqualTo(total);
       assertThat(m.datagramsOut()).isEqualTo(total);
@@ -150,6 +154,8 @@ class UdpListenerTest {
           () -> server.udpMetrics().dropped(UdpMetrics.DropCause.BACKEND_TOO_LARGE) == 1);
       a.reply("y".repeat(1000));
       assertThat(client.request(new byte[10])).hasSize(1000);
+      // Counted once its send returned, which may be after the client read it.
+      Await.until("the reply counted", () -> server.udpMetrics().datagramsOut() == 2);
       UdpMetrics m = server.udpMetrics();
       assertThat(m.datagramsIn()).isEqualTo(3);
       assertThat(m.datagramsOut()).isEqualTo(2);
