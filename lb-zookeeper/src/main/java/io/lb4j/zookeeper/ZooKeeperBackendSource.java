@@ -152,10 +152,13 @@ public final class ZooKeeperBackendSource implements BackendSource {
     checkState(!started, "source already started: " + description);
     started = true;
     this.subscriber = Objects.requireNonNull(subscriber, "subscriber");
+    // The listener goes on before the client starts: Curator tells CONNECTED only to the listeners it has
+    // when it dispatches the event, which can be before isConnected() turns true (then a self-registration
+    // would wait for an event already gone; seen in CI as an instance that never registered).
+    client.getConnectionStateListenable().addListener(connectionListener);
     if (ownsClient) {
       client.start(); // connects in the background
     }
-    client.getConnectionStateListenable().addListener(connectionListener);
     watch();
     if (self != null) {
       registration = new SelfRegistration(client, servicePath, self, serializer, this::error);
