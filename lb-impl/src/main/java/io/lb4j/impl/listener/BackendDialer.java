@@ -233,7 +233,7 @@ final class BackendDialer {
   private Result open(InetSocketAddress address) throws IOException {
     SocketChannel channel;
     try {
-      channel = SocketChannel.open();
+      channel = Sockets.connecting(address);
     } catch (IOException e) {
       // Out of file descriptors here, not at the backend: no other backend would do better, and none is
       // blamed. The selection stays for the owner, whose access-log line names the backend before it ends.

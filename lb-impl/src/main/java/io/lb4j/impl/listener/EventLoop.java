@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -60,6 +61,8 @@ final class EventLoop implements Executor {
   private LoopHttp2 http2;
   private final TimerQueue timers = new TimerQueue();
   private final TurnEnds turnEnds = new TurnEnds();
+  /** Channels whose keys were cancelled, closed once the next select has deregistered them. */
+  private final ArrayDeque<SocketChannel> closeAfterSelect = new ArrayDeque<>();
   private volatile boolean stopRequested;
   /** Set once the loop starts closing: a channel handed to it from then on is closed, not opened. */
   private volatile boolean closing;
@@ -125,6 +128,20 @@ final class EventLoop implements Executor {
   /** Calls {@code t} once the current turn's events are handled; loop thread only. */
   void atTurnEnd(TurnEnds.TurnEnd t) {
     turnEnds.add(t);
+  }
+
+  /**
+   * Closes {@code channel}, whose key on this loop was just cancelled, once the loop's next select has
+   * deregistered that key; the next select then does not wait. Loop thread only.
+   *
+   * <p>Why: the JDK closes a channel that is still registered with a selector in two steps, a
+   * {@code getsockopt(SO_LINGER)} and a {@code shutdown} now and the real {@code close} at deregistration;
+   * a deregistered channel closes in one system call. With a connection per request, that is four system
+   * calls fewer per Layer-4 connection. The peer sees the end (a FIN, or a reset after {@code SO_LINGER}
+   * 0) one loop turn later, microseconds.
+   */
+  void closeAfterSelect(SocketChannel channel) {
+    closeAfterSelect.add(channel);
   }
 
   /** This loop's pooled TLS buffers (loop thread only). */
@@ -253,7 +270,7 @@ final class EventLoop implements Executor {
   }
 
   private void turn() throws IOException {
-    if (!tasks.isEmpty() || !turnEnds.isEmpty()) {
+    if (!tasks.isEmpty() || !turnEnds.isEmpty() || !closeAfterSelect.isEmpty()) {
       selector.selectNow();
     } else if (timers.size() == 0) {
       selector.select(); // nothing armed: sleep until I/O or a task
@@ -268,6 +285,7 @@ final class EventLoop implements Executor {
     }
     wakeupPending.set(false);
     turns.lazySet(turns.get() + 1); // written by this thread only: an ordered store is enough
+    closeDeregistered();
     processSelected();
     runTurnEnds();
     runTasks();
@@ -317,6 +335,14 @@ final class EventLoop implements Executor {
     }
   }
 
+  /** Closes the channels queued before this turn's select, which deregistered their cancelled keys. */
+  private void closeDeregistered() {
+    SocketChannel channel;
+    while ((channel = closeAfterSelect.poll()) != null) {
+      TcpProxyConnection.closeQuietly(channel);
+    }
+  }
+
   private void runTasks() {
     // Bounded: tasks queued by these tasks wait for the next turn, so I/O is never starved.
     for (int n = tasks.size(); n > 0; n--) {
@@ -361,6 +387,11 @@ final class EventLoop implements Executor {
       selector.close();
     } catch (Throwable e) {
       // the channels are closed; the selector's own descriptors go with the process at worst
+    }
+    try {
+      closeDeregistered(); // queued by the closes above, deregistered by the selector's close
+    } catch (Throwable e) {
+      // out of memory while closing: the process is failing, its descriptors go with it
     }
     buffers.clear();
     terminated = true;

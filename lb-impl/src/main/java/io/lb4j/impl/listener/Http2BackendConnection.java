@@ -79,7 +79,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
    * @throws IOException when no socket can be opened (out of file descriptors): a local shortage
    */
   static Http2BackendConnection open(Http2BackendPool pool, InetSocketAddress address) throws IOException {
-    SocketChannel ch = SocketChannel.open();
+    SocketChannel ch = Sockets.connecting(address);
     long now = System.nanoTime();
     Http2BackendConnection c;
     try {

@@ -244,7 +244,7 @@ public final class ListenerServer implements AutoCloseable {
     }
     ServerSocketChannel server = null;
     try {
-      server = ServerSocketChannel.open();
+      server = Sockets.listening(address);
       server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       server.configureBlocking(false);
       server.bind(address, listener.acceptBacklog());

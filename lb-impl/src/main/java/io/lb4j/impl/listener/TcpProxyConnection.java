@@ -105,6 +105,11 @@ final class TcpProxyConnection extends IoHandler {
       up.flip();
       flushUp();
     }
+    if (up == null) {
+      // The client usually sent its first bytes while the backend connected: read them now rather than after
+      // another select (HAProxy's speculative read); a client that waits for the server costs one empty read.
+      readClient();
+    }
     updateInterest();
   }
 
@@ -223,7 +228,9 @@ final class TcpProxyConnection extends IoHandler {
     }
     if (clientEof && !backendOutputShut) {
       backendOutputShut = true;
-      backend.channel.shutdownOutput();
+      if (!clientOutputShut) {
+        backend.channel.shutdownOutput();
+      } // else the other direction ended too: the close sends the FIN, one system call fewer
       closeIfDone();
     }
   }
@@ -241,7 +248,9 @@ final class TcpProxyConnection extends IoHandler {
     }
     if (backendEof && !clientOutputShut) {
       clientOutputShut = true;
-      client.shutdownOutput();
+      if (!backendOutputShut) {
+        client.shutdownOutput();
+      } // else the other direction ended too: the close sends the FIN, one system call fewer
       closeIfDone();
     }
   }
@@ -333,9 +342,9 @@ final class TcpProxyConnection extends IoHandler {
       }
     }
     clientKey.cancel();
-    closeQuietly(client);
+    loop.closeAfterSelect(client);
     if (backend != null) {
-      backend.close(buffers);
+      backend.closeAfterSelect(buffers, loop);
     }
     dialer.close();
     upThrottle.close();

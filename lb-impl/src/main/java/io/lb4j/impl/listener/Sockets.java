@@ -1,0 +1,35 @@
+package io.lb4j.impl.listener;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+/**
+ * Opens TCP sockets of the family their address needs. The JDK's default socket is IPv6 and carries IPv4 as
+ * mapped addresses ({@code ::ffff:127.0.0.1}), which costs a {@code setsockopt} per socket and takes the
+ * kernel's IPv6 path for IPv4 traffic; an IPv4 address gets an IPv4 socket instead, as nginx and HAProxy
+ * open them. Stateless.
+ */
+final class Sockets {
+  private Sockets() {}
+
+  /** A socket to connect to {@code address}: IPv4 for an IPv4 address, the JDK's default otherwise. */
+  static SocketChannel connecting(InetSocketAddress address) throws IOException {
+    return address.getAddress() instanceof Inet4Address
+        ? SocketChannel.open(StandardProtocolFamily.INET)
+        : SocketChannel.open();
+  }
+
+  /**
+   * A server socket to bind {@code address}: IPv4 for a specific IPv4 address; the JDK's default for a
+   * wildcard ({@code 0.0.0.0} then also accepts IPv6 clients, as it always did) and for IPv6.
+   */
+  static ServerSocketChannel listening(InetSocketAddress address) throws IOException {
+    return address.getAddress() instanceof Inet4Address && !address.getAddress().isAnyLocalAddress()
+        ? ServerSocketChannel.open(StandardProtocolFamily.INET)
+        : ServerSocketChannel.open();
+  }
+}
