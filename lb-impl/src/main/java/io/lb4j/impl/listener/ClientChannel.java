@@ -229,11 +229,14 @@ final class ClientChannel implements ClientSide {
     }
   }
 
-  /** Closes the socket and gives the input buffer back. */
-  void close() {
+  /**
+   * Closes the socket, once {@code loop}'s next select deregistered it ({@link EventLoop#closeAfterSelect}:
+   * fewer system calls), and gives the input buffer back. Loop thread only.
+   */
+  void close(EventLoop loop) {
     throttle.close();
     key.cancel();
-    TcpProxyConnection.closeQuietly(transport.channel());
+    loop.closeAfterSelect(transport.channel());
     if (in != null) {
       buffers.release(in);
       in = null;

@@ -488,7 +488,7 @@ final class HttpProxyConnection extends IoHandler {
     }
     closed = true;
     loop.cancel(this);
-    client.close();
+    client.close(loop);
     downThrottle.close();
     exchange.end();
     if (tunnel != null) {
