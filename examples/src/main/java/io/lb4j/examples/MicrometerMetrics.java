@@ -39,34 +39,57 @@ import java.util.function.ToDoubleFunction;
  * ({@link #bind(BalancedHttpClient, MeterRegistry)}).
  */
 public final class MicrometerMetrics {
+  /** The meters {@link #bind(LoadBalancer, MeterRegistry)} registers per backend. */
+  private static final String[] BACKEND_METERS = {
+    "lb4j.backend.active", "lb4j.backend.picks", "lb4j.backend.healthy", "lb4j.backend.weight"};
 
   private MicrometerMetrics() {}
 
   /**
-   * Binds gauges for every current backend of {@code lb} and a counter of "no eligible backend" events.
-   * Call it again after adding backends.
+   * Binds gauges for every backend of {@code lb} and a counter of "no eligible backend" events. A backend
+   * that joins later (a reload, a discovery source) gets its meters when it joins, and one that leaves loses
+   * them. Bind a pool once: a second call would count each "no eligible backend" event twice.
    */
   public static void bind(LoadBalancer lb, MeterRegistry registry) {
     String listener = lb.listener().name();
     String pool = lb.name();
     Gauge.builder("lb4j.pool.active_priority", lb, LoadBalancer::activePriority)
         .tags(Tags.of("listener", listener, "pool", pool)).register(registry);
-    for (BackendView v : lb.view()) {
-      String id = v.backend().id();
-      Tags tags = Tags.of("listener", listener, "pool", pool, "backend", id);
-      Gauge.builder("lb4j.backend.active", lb, read(id, BackendView::activeConnections)).tags(tags).register(registry);
-      FunctionCounter.builder("lb4j.backend.picks", lb, read(id, BackendView::picks)).tags(tags).register(registry);
-      Gauge.builder("lb4j.backend.healthy", lb, read(id, x -> x.health() == HealthStatus.HEALTHY ? 1 : 0))
-          .tags(tags).register(registry);
-      Gauge.builder("lb4j.backend.weight", lb, read(id, BackendView::effectiveWeight)).tags(tags).register(registry);
-    }
+    // Subscribed before the current backends are bound, so that none joining meanwhile is missed (binding a
+    // backend twice registers nothing new: Micrometer returns the meter it has).
     lb.subscribe(event -> {
       if (event instanceof LoadBalancerEvent.NoEligibleBackend) {
         Counter.builder("lb4j.no_backend").tags("listener", listener, "pool", pool, "reason",
             ((LoadBalancerEvent.NoEligibleBackend) event).reason().name()).register(registry).increment();
+      } else if (event instanceof LoadBalancerEvent.MembershipChanged) {
+        LoadBalancerEvent.MembershipChanged m = (LoadBalancerEvent.MembershipChanged) event;
+        Tags tags = backendTags(listener, pool, m.backend().id());
+        if (m.change() == LoadBalancerEvent.MembershipChange.ADDED) {
+          bindBackend(lb, m.backend().id(), tags, registry);
+        } else if (m.change() == LoadBalancerEvent.MembershipChange.REMOVED) {
+          for (String name : BACKEND_METERS) {
+            registry.find(name).tags(tags).meters().forEach(registry::remove);
+          }
+        }
       }
     });
+    for (BackendView v : lb.view()) {
+      String id = v.backend().id();
+      bindBackend(lb, id, backendTags(listener, pool, id), registry);
+    }
     lb.sourceState().ifPresent(first -> bindSource(lb, listener, first.source(), registry));
+  }
+
+  private static Tags backendTags(String listener, String pool, String backendId) {
+    return Tags.of("listener", listener, "pool", pool, "backend", backendId);
+  }
+
+  private static void bindBackend(LoadBalancer lb, String id, Tags tags, MeterRegistry registry) {
+    Gauge.builder(BACKEND_METERS[0], lb, read(id, BackendView::activeConnections)).tags(tags).register(registry);
+    FunctionCounter.builder(BACKEND_METERS[1], lb, read(id, BackendView::picks)).tags(tags).register(registry);
+    Gauge.builder(BACKEND_METERS[2], lb, read(id, x -> x.health() == HealthStatus.HEALTHY ? 1 : 0))
+        .tags(tags).register(registry);
+    Gauge.builder(BACKEND_METERS[3], lb, read(id, BackendView::effectiveWeight)).tags(tags).register(registry);
   }
 
   /**

@@ -48,6 +48,34 @@ class MicrometerMetricsTest {
   }
 
   @Test
+  void bind_givesBackendsThatJoinLaterTheirMeters_andTakesThemFromBackendsThatLeave() {
+    // Bound at start, the gateway's /metrics showed nothing for backends a reload or a discovery source added.
+    Listener listener = Listener.builder("metrics-later", Protocol.TCP, 0)
+        .healthCheck(HealthCheckPolicy.disabled()).build();
+    try (LoadBalancer lb = LoadBalancers.builder(listener)
+        .backend(Backend.of("a", "127.0.0.1", 1, 1)).build().start()) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      MicrometerMetrics.bind(lb, registry);
+
+      lb.addBackend(Backend.of("b", "127.0.0.1", 2, 1));
+      Await.until("b's meters", () -> registry.find("lb4j.backend.picks").tag("backend", "b")
+          .functionCounter() != null);
+      lb.setWeight("a", 0);
+      lb.select(RequestContext.EMPTY).release();
+      assertThat(registry.get("lb4j.backend.picks").tag("backend", "b").functionCounter().count()).isEqualTo(1.0);
+      assertThat(registry.get("lb4j.backend.weight").tag("backend", "b").gauge().value()).isEqualTo(1.0);
+
+      assertThat(lb.removeBackend("b")).isTrue();
+      Await.until("b's meters gone", () -> registry.find("lb4j.backend.picks").tag("backend", "b")
+          .functionCounter() == null);
+      assertThat(registry.find("lb4j.backend.active").tag("backend", "b").meters()).isEmpty();
+      assertThat(registry.find("lb4j.backend.healthy").tag("backend", "b").meters()).isEmpty();
+      assertThat(registry.find("lb4j.backend.weight").tag("backend", "b").meters()).isEmpty();
+      assertThat(registry.find("lb4j.backend.picks").tag("backend", "a").functionCounter()).isNotNull();
+    }
+  }
+
+  @Test
   void bindClient_publishesRetriesAndRetryOverflow() throws Exception {
     // Issue 25 item 2: running out of retry budget showed in no metric.
     try (io.lb4j.testing.HttpTestBackend a = io.lb4j.testing.HttpTestBackend.builder("a").build().start();

@@ -28,6 +28,8 @@ final class ClientChannel implements ClientSide {
   /** Client bytes not yet consumed, in read mode; null when empty. */
   private ByteBuffer in;
   private boolean ended;
+  /** The output was shut down ({@link #shutdownOutput}) or set to end with a reset ({@link #resetOnClose}). */
+  private boolean outputEnded;
   private long bytesRead;
   private long bytesWritten;
   private long lastRead;
@@ -194,6 +196,7 @@ final class ClientChannel implements ClientSide {
 
   @Override
   public void shutdownOutput() throws IOException {
+    outputEnded = true;
     transport.shutdownOutput();
   }
 
@@ -222,6 +225,7 @@ final class ClientChannel implements ClientSide {
 
   /** Makes the coming close a reset: the client must not take a cut-off response for a complete one. */
   void resetOnClose() {
+    outputEnded = true;
     try {
       transport.channel().setOption(StandardSocketOptions.SO_LINGER, 0);
     } catch (IOException | RuntimeException ignored) {
@@ -235,6 +239,9 @@ final class ClientChannel implements ClientSide {
    */
   void close(EventLoop loop) {
     throttle.close();
+    if (!outputEnded) {
+      Sockets.endOutputBeforeClose(transport.channel());
+    }
     key.cancel();
     loop.closeAfterSelect(transport.channel());
     if (in != null) {

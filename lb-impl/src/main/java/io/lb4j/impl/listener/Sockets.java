@@ -32,4 +32,18 @@ final class Sockets {
         ? ServerSocketChannel.open(StandardProtocolFamily.INET)
         : ServerSocketChannel.open();
   }
+
+  /**
+   * Sends {@code channel}'s FIN before it is closed by {@link EventLoop#closeAfterSelect}, where the end was not
+   * passed on yet: a peer whose bytes were not all read then sees an orderly end of stream before the reset
+   * that closing with unread bytes sends, as when the JDK closed a registered channel (it shut the output
+   * down first). Failures are ignored: the peer may be gone already.
+   */
+  static void endOutputBeforeClose(SocketChannel channel) {
+    try {
+      channel.shutdownOutput();
+    } catch (IOException | RuntimeException ignored) {
+      // not connected any more: the close below is all there is to do
+    }
+  }
 }

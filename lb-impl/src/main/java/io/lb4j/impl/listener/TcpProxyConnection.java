@@ -352,9 +352,15 @@ final class TcpProxyConnection extends IoHandler {
         // already closed
       }
     }
+    if (!abort && !clientOutputShut) {
+      Sockets.endOutputBeforeClose(client); // ended early (no backend, idle): a FIN first
+    }
     clientKey.cancel();
     loop.closeAfterSelect(client);
     if (backend != null) {
+      if (!backendOutputShut) {
+        Sockets.endOutputBeforeClose(backend.channel);
+      }
       backend.closeAfterSelect(buffers, loop);
     }
     dialer.close();
