@@ -30,15 +30,9 @@ final class Attempt<T> implements BodyHandler<T>, BiConsumer<HttpResponse<T>, Th
   /** When the attempt was handed to the client, after its backoff. */
   private volatile long sentNanos;
   /** Ends the attempt once: a field updater rather than an AtomicBoolean, one object less per attempt. */
-  private static final AtomicIntegerFieldUpdater<Attempt<?>> ENDED =
-      newEndedUpdater();
+  private static final AtomicIntegerFieldUpdater<Attempt<?>> ENDED = endedUpdater();
 
   private volatile int ended;
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static AtomicIntegerFieldUpdater<Attempt<?>> newEndedUpdater() {
-    return (AtomicIntegerFieldUpdater) AtomicIntegerFieldUpdater.newUpdater(Attempt.class, "ended");
-  }
   /** The wait before this attempt is sent (0 for a requeue); set before it is handed to the timer, which publishes it. */
   long backoffNanos;
   /**
@@ -57,6 +51,11 @@ final class Attempt<T> implements BodyHandler<T>, BiConsumer<HttpResponse<T>, Th
     this.call = call;
     this.lb = lb;
     this.selection = selection;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"}) // the updater of the raw class serves every Attempt<T>
+  private static AtomicIntegerFieldUpdater<Attempt<?>> endedUpdater() {
+    return (AtomicIntegerFieldUpdater) AtomicIntegerFieldUpdater.newUpdater(Attempt.class, "ended");
   }
 
   /** The response headers of this attempt arrived (on the client's thread): see {@code Call.onHeaders}. */

@@ -32,13 +32,13 @@ final class BackendRequest extends HttpRequest {
   /**
    * @param request the caller's request
    * @param uri where the attempt goes: the backend's origin with the request's path and query
-   * @param timeout the attempt's timeout
+   * @param timeout the attempt's timeout (present)
    * @param hostHeader the {@code Host} header to send instead of the request's own, or null to leave them be
    */
-  BackendRequest(HttpRequest request, URI uri, Duration timeout, String hostHeader) {
+  BackendRequest(HttpRequest request, URI uri, Optional<Duration> timeout, String hostHeader) {
     this.request = request;
     this.uri = uri;
-    this.timeout = Optional.of(timeout);
+    this.timeout = timeout;
     this.headers = hostHeader == null ? request.headers() : withHost(request.headers(), hostHeader);
   }
 

@@ -7,19 +7,21 @@ import java.util.Objects;
  * The URI an attempt is sent to ({@code http://127.0.0.1:9001/orders?id=42}) for a request URI of the pool
  * ({@code http://web/orders?id=42}) and a backend's origin, remembered for the URIs sent most recently.
  *
- * <p>Why: {@link URI#create} parses the whole string again for every attempt, which was a third of what the
- * balanced client allocated beyond the bare {@code HttpClient} per request, and applications send the same
- * few URIs over and over (an API's endpoints, a health or polling URI). A request whose URI is new costs
- * the parse, as before, and one small entry.
+ * <p>Why: {@link URI#create} parses the whole string again, into several new objects, for every attempt, and
+ * applications send the same few URIs over and over (an API's endpoints, a health or polling URI). A
+ * request whose URI is new costs the parse, as before, and one small entry.
  *
  * <p>A direct-mapped table of {@value #SIZE} slots, lock-free: each slot holds an immutable {@link Entry}
  * (final fields, so a thread that reads a slot written by another sees the whole entry or the slot's older
- * value, never a half-built one), and two URIs that share a slot replace each other. Bounded whatever the
- * traffic; thread-safe.
+ * value, never a half-built one), and two URIs that share a slot replace each other. A path and query
+ * longer than {@value #MAX_REMEMBERED_LENGTH} characters is not remembered (such URIs seldom repeat), so the
+ * table holds at most {@value #SIZE} entries of bounded size, whatever the traffic. Thread-safe.
  */
 final class BackendUris {
   /** Slots in the table; a power of two. */
   static final int SIZE = 256;
+  /** The longest raw path and query remembered, in characters. */
+  static final int MAX_REMEMBERED_LENGTH = 1024;
 
   private final Entry[] slots = new Entry[SIZE];
 
@@ -39,7 +41,9 @@ final class BackendUris {
     }
     String absolutePath = path == null || path.isEmpty() ? "/" : path;
     URI backendUri = URI.create(query == null ? origin + absolutePath : origin + absolutePath + "?" + query);
-    slots[slot] = new Entry(path, query, origin, backendUri);
+    if (absolutePath.length() + (query == null ? 0 : query.length()) <= MAX_REMEMBERED_LENGTH) {
+      slots[slot] = new Entry(path, query, origin, backendUri);
+    }
     return backendUri;
   }
 

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -147,7 +148,7 @@ final class PoolRequests {
    * goes to the address the load balancer resolved (no DNS lookup on the request path); HTTPS names the
    * backend's host, which the certificate must match, with the selection's port.
    */
-  HttpRequest forBackend(HttpRequest request, Selection selection, Duration timeout) {
+  HttpRequest forBackend(HttpRequest request, Selection selection, Optional<Duration> timeout) {
     return new BackendRequest(request, backendUris.resolve(request.uri(), origin(selection)), timeout, hostHeader);
   }
 
