@@ -4,22 +4,33 @@ import io.lb4j.api.LoadBalancer;
 import io.lb4j.api.Outcome;
 import io.lb4j.api.Selection;
 import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.ResponseInfo;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.BiConsumer;
 
 /**
  * One attempt of a request on one selected backend. Ends exactly once, whichever path gets there first
  * (response body consumed or closed, failure, retry, cancellation): {@link #finish} reports the outcome
  * and releases the selection, {@link #abandon} only releases it. Thread-safe.
+ *
+ * <p>It is also what {@code HttpClient} calls back for its exchange: the body handler given to
+ * {@code send}/{@code sendAsync} ({@link #apply}) and the action run when the exchange completes
+ * ({@link #accept}), both handed to its {@link Call} with the attempt they belong to. One object rather
+ * than a lambda per callback, for speed: it saves their allocations on every attempt, and a callback
+ * that comes late still names its own attempt, not the call's current one.
  */
-final class Attempt {
+final class Attempt<T> implements BodyHandler<T>, BiConsumer<HttpResponse<T>, Throwable> {
+  private final Call<T> call;
   private final LoadBalancer lb;
   final Selection selection;
   /** When the attempt was handed to the client, after its backoff. */
   private volatile long sentNanos;
   /** Ends the attempt once: a field updater rather than an AtomicBoolean, one object less per attempt. */
-  private static final AtomicIntegerFieldUpdater<Attempt> ENDED =
-      AtomicIntegerFieldUpdater.newUpdater(Attempt.class, "ended");
+  private static final AtomicIntegerFieldUpdater<Attempt<?>> ENDED = endedUpdater();
 
   private volatile int ended;
   /** The wait before this attempt is sent (0 for a requeue); set before it is handed to the timer, which publishes it. */
@@ -36,9 +47,27 @@ final class Attempt {
   private volatile int status;
   private volatile long headersNanos;
 
-  Attempt(LoadBalancer lb, Selection selection) {
+  Attempt(Call<T> call, LoadBalancer lb, Selection selection) {
+    this.call = call;
     this.lb = lb;
     this.selection = selection;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"}) // the updater of the raw class serves every Attempt<T>
+  private static AtomicIntegerFieldUpdater<Attempt<?>> endedUpdater() {
+    return (AtomicIntegerFieldUpdater) AtomicIntegerFieldUpdater.newUpdater(Attempt.class, "ended");
+  }
+
+  /** The response headers of this attempt arrived (on the client's thread): see {@code Call.onHeaders}. */
+  @Override
+  public BodySubscriber<T> apply(ResponseInfo info) {
+    return call.onHeaders(this, info);
+  }
+
+  /** This attempt's exchange completed ({@code sendAsync} only): see {@code Call.onExchangeDone}. */
+  @Override
+  public void accept(HttpResponse<T> response, Throwable error) {
+    call.onExchangeDone(this, response, error);
   }
 
   /** Marks the attempt as sent now with {@code timeout}, so that its latency leaves out the backoff before it. */

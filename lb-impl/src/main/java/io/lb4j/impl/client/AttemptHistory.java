@@ -25,7 +25,7 @@ final class AttemptHistory {
     this.causes = new ArrayList<>(maxAttempts);
   }
 
-  void record(Attempt attempt, Outcome.Kind kind, String description, Throwable cause) {
+  void record(Attempt<?> attempt, Outcome.Kind kind, String description, Throwable cause) {
     attempts.add(new FailedAttempt(attempt.backendId(), attempt.address(), kind, attempt.status(), description));
     causes.add(cause);
   }

@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -132,6 +133,8 @@ public final class BalancedHttpClient {
   final ClientStats stats = new ClientStats();
   final BudgetLog budgetLog;
   final Duration attemptTimeout;
+  /** {@link #attemptTimeout} as the attempts' requests return it, made once. */
+  final Optional<Duration> attemptTimeoutOption;
   final Duration deadline;
   final PoolRequests requests;
   final boolean retryableStatusAsException;
@@ -146,6 +149,7 @@ public final class BalancedHttpClient {
     this.retryableStatusAsException = b.retryableStatusAsException;
     this.deadline = b.effectiveDeadline();
     this.attemptTimeout = b.attemptTimeout != null ? b.attemptTimeout : deadline;
+    this.attemptTimeoutOption = Optional.of(attemptTimeout);
     this.http = b.http != null ? b.http : HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .followRedirects(HttpClient.Redirect.NEVER)

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse.ResponseInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +57,7 @@ final class Call<T> {
   private AttemptHistory history;
   /** A retryable status that is to be thrown instead of returned ({@code retryableStatusAsException}). */
   private RequestFailedException statusFailure;
-  private volatile Attempt current;
+  private volatile Attempt<T> current;
   private volatile CompletableFuture<?> inFlight;
 
   Call(BalancedHttpClient client, HttpRequest request, BodyHandler<T> handler, ClientSession session,
@@ -82,7 +83,7 @@ final class Call<T> {
     // a no-op for them (ending an attempt is idempotent, and cancelling a finished exchange does nothing).
     result.whenComplete((response, error) -> {
       if (error != null) {
-        Attempt attempt = current;
+        Attempt<T> attempt = current;
         if (attempt != null) {
           attempt.abandon();
         }
@@ -107,13 +108,13 @@ final class Call<T> {
     if (!first.hasBackend()) {
       throw noBackend(first);
     }
-    Attempt attempt = nextAttempt(first);
+    Attempt<T> attempt = nextAttempt(first);
     while (true) {
-      Attempt sent = attempt;
+      Attempt<T> sent = attempt;
       HttpResponse<T> response = null;
       Exception failure = null;
       try {
-        response = client.http.send(backendRequest(sent), info -> onHeaders(sent, info));
+        response = client.http.send(backendRequest(sent), sent);
       } catch (InterruptedException e) {
         // Mark the call over first: a retry that the client's thread plans from response headers at this
         // moment then sees it (planRetry checks after publishing the attempt), or is seen here.
@@ -124,7 +125,7 @@ final class Call<T> {
       } catch (IOException | RuntimeException e) {
         failure = e;
       }
-      Attempt next;
+      Attempt<T> next;
       if (sent != current) {
         next = current; // the status was retryable: onHeaders planned the retry and dropped the body
       } else if (failure == null) {
@@ -175,9 +176,9 @@ final class Call<T> {
     return new NoBackendException(client.requests.pool(), none.reason());
   }
 
-  private Attempt nextAttempt(Selection selection) {
+  private Attempt<T> nextAttempt(Selection selection) {
     attempts++;
-    Attempt attempt = new Attempt(client.lb, selection);
+    Attempt<T> attempt = new Attempt<>(this, client.lb, selection);
     if (tried != null) {
       tried.add(attempt.backendId());
     }
@@ -186,44 +187,48 @@ final class Call<T> {
   }
 
   /**
-   * The copy sent to the attempt's backend, with the attempt's timeout cut to what the deadline leaves;
+   * What is sent to the attempt's backend, with the attempt's timeout cut to what the deadline leaves;
    * the attempt counts as sent from here.
    */
-  private HttpRequest backendRequest(Attempt attempt) {
+  private HttpRequest backendRequest(Attempt<T> attempt) {
     long remaining = deadlineNanos - System.nanoTime();
-    Duration timeout = request.timeout().orElse(client.attemptTimeout);
+    Optional<Duration> own = request.timeout();
+    // The request's own Optional, or the client's: for speed, no new Optional unless the timeout is cut.
+    Optional<Duration> timeout = own.isPresent() ? own : client.attemptTimeoutOption;
     // The first attempt starts microseconds after the deadline did: an attempt timeout no longer than the
     // deadline is kept as it is rather than cut by those microseconds into a new Duration.
-    boolean fits = attempts == 1 ? timeout.compareTo(client.deadline) <= 0 : timeout.toNanos() <= remaining;
+    Duration wanted = timeout.get();
+    boolean fits = attempts == 1 ? wanted.compareTo(client.deadline) <= 0 : wanted.toNanos() <= remaining;
     if (!fits) {
-      timeout = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), remaining)); // positive, as the JDK requires
+      // positive, as the JDK requires
+      timeout = Optional.of(Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), remaining)));
     }
-    attempt.sending(timeout);
+    attempt.sending(timeout.get());
     return client.requests.forBackend(request, attempt.selection, timeout);
   }
 
-  private void sendAsync(Attempt attempt) {
+  private void sendAsync(Attempt<T> attempt) {
     if (result.isDone()) {
       attempt.abandon();
       return;
     }
     CompletableFuture<HttpResponse<T>> exchange;
     try {
-      exchange = client.http.sendAsync(backendRequest(attempt), info -> onHeaders(attempt, info));
+      exchange = client.http.sendAsync(backendRequest(attempt), attempt);
     } catch (RuntimeException e) {
       attempt.abandon();
       result.completeExceptionally(e);
       return;
     }
     inFlight = exchange;
-    exchange.whenComplete((response, error) -> onExchangeDone(attempt, response, error));
+    exchange.whenComplete(attempt);
     if (result.isCancelled()) {
       exchange.cancel(true);
     }
   }
 
   /** Response headers of {@code attempt} arrived: retry it, or hand its body to the caller's handler. */
-  private BodySubscriber<T> onHeaders(Attempt attempt, ResponseInfo info) {
+  BodySubscriber<T> onHeaders(Attempt<T> attempt, ResponseInfo info) {
     attempt.headersReceived(info.statusCode());
     // Server-cookie persistence learns the application's cookies; other modes ignore them.
     if (client.requests.observesSetCookies()) {
@@ -267,7 +272,7 @@ final class Call<T> {
     return new ReleasingBodySubscriber<>(body, attempt);
   }
 
-  private void onExchangeDone(Attempt attempt, HttpResponse<T> response, Throwable error) {
+  void onExchangeDone(Attempt<T> attempt, HttpResponse<T> response, Throwable error) {
     if (attempt != current) {
       retryAfterBackoff(current); // the status was retryable: onHeaders planned the retry and dropped the body
       return;
@@ -288,7 +293,7 @@ final class Call<T> {
       return;
     }
     Throwable cause = Failures.unwrap(error);
-    Attempt retry = afterFailure(attempt, cause);
+    Attempt<T> retry = afterFailure(attempt, cause);
     if (retry != null) {
       retryAfterBackoff(retry);
     } else {
@@ -302,7 +307,7 @@ final class Call<T> {
    * the client refused the request) is not reported and leaves the call not {@link #stopped()}: it reaches
    * the caller unchanged. A response whose body failed is committed and not retried.
    */
-  private Attempt afterFailure(Attempt attempt, Throwable cause) {
+  private Attempt<T> afterFailure(Attempt<T> attempt, Throwable cause) {
     Outcome.Kind kind = Failures.kindOf(cause);
     if (kind == null) {
       attempt.abandon();
@@ -321,7 +326,7 @@ final class Call<T> {
     return planRetry(kind != Outcome.Kind.CONNECT_FAILURE, attempt);
   }
 
-  private void recordFailure(Attempt attempt, Outcome.Kind kind, String description, Throwable cause) {
+  private void recordFailure(Attempt<T> attempt, Outcome.Kind kind, String description, Throwable cause) {
     if (history == null) {
       history = new AttemptHistory(client.retryPolicy.maxAttempts());
     }
@@ -346,7 +351,7 @@ final class Call<T> {
    * left the client ({@code mayHaveReachedServer} false) is requeued: at once, on the requeue budget; any
    * other is retried after its backoff, on the retry budget.
    */
-  private Attempt planRetry(boolean mayHaveReachedServer, Attempt failed) {
+  private Attempt<T> planRetry(boolean mayHaveReachedServer, Attempt<T> failed) {
     RetryPolicy policy = client.retryPolicy;
     if (attempts >= policy.maxAttempts()) {
       return stop(StopReason.ATTEMPTS_USED_UP, " (" + attempts + " of " + policy.maxAttempts() + ")");
@@ -381,7 +386,7 @@ final class Call<T> {
       budget.refund();
       return stop(StopReason.NO_OTHER_BACKEND, ": " + next.reason().description());
     }
-    Attempt attempt = nextAttempt(next);
+    Attempt<T> attempt = nextAttempt(next);
     if (result.isDone()) { // the caller gave up meanwhile: whoever sees the other's write ends the attempt
       attempt.abandon();
       budget.refund();
@@ -396,12 +401,12 @@ final class Call<T> {
     return attempt;
   }
 
-  private Attempt stop(StopReason reason, String detail) {
+  private Attempt<T> stop(StopReason reason, String detail) {
     history.stop(reason, detail);
     return null;
   }
 
-  private void retryAfterBackoff(Attempt attempt) {
+  private void retryAfterBackoff(Attempt<T> attempt) {
     if (attempt.backoffNanos == 0) {
       sendAsync(attempt); // a requeue (or a retry without backoff): at once, at most maxAttempts deep
       return;

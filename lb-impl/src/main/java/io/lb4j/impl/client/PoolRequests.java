@@ -17,19 +17,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
  * How a request addressed to the pool ({@code http://<pool>/path}) becomes what the load balancer selects
- * with (a {@link RequestContext}) and what a backend receives (a copy sent to its address). Thread-safe;
+ * with (a {@link RequestContext}) and what a backend receives (the request sent to its address). Thread-safe;
  * its settings are immutable.
  *
  * <p>The request path does only what the pool's persistence needs: without cookie persistence no
  * {@code Cookie} header is read and the context is the shared {@link RequestContext#EMPTY} (unless a hash
  * key is derived), and {@code Set-Cookie} headers are read only for server-cookie persistence. The
- * {@code http://address:port} origin of each backend address is built once and kept. A response's load
- * report ({@value LoadReport#HEADER}) is read only when the pool's weights follow backend reports.
+ * {@code http://address:port} origin of each backend address is built once and kept, the backend URIs of
+ * recent request URIs too ({@link BackendUris}), and what a backend receives is a view of the caller's
+ * request ({@link BackendRequest}), not a copy. A response's load report ({@value LoadReport#HEADER}) is
+ * read only when the pool's weights follow backend reports.
  */
 final class PoolRequests {
   /** Past this many backend addresses the origin cache starts over, so a churning pool cannot grow it without end. */
@@ -45,6 +48,8 @@ final class PoolRequests {
   private final OrcaLoadReportParser loadReports;
   /** {@code http://127.0.0.1:8080} by backend address, plain HTTP only (HTTPS names the backend's host). */
   private final ConcurrentHashMap<InetSocketAddress, String> origins = new ConcurrentHashMap<>();
+  /** The backend URIs of the request URIs sent lately. */
+  private final BackendUris backendUris = new BackendUris();
 
   /**
    * @param persistence the pool's session persistence, or null when it cannot be known (a load balancer
@@ -138,22 +143,13 @@ final class PoolRequests {
   }
 
   /**
-   * The copy of {@code request} sent to the selected backend, with the attempt's timeout. Plain HTTP
+   * What is sent to the selected backend: {@code request} at the backend's address, with the attempt's
+   * timeout (and the configured {@code Host} header, if any). Plain HTTP
    * goes to the address the load balancer resolved (no DNS lookup on the request path); HTTPS names the
    * backend's host, which the certificate must match, with the selection's port.
    */
-  HttpRequest forBackend(HttpRequest request, Selection selection, Duration timeout) {
-    URI uri = request.uri();
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    String query = uri.getRawQuery();
-    String origin = origin(selection);
-    HttpRequest.Builder copy = HttpRequest.newBuilder(request, (name, value) -> true)
-        .uri(URI.create(query == null ? origin + path : origin + path + "?" + query))
-        .timeout(timeout);
-    if (hostHeader != null) {
-      copy.setHeader("Host", hostHeader);
-    }
-    return copy.build();
+  HttpRequest forBackend(HttpRequest request, Selection selection, Optional<Duration> timeout) {
+    return new BackendRequest(request, backendUris.resolve(request.uri(), origin(selection)), timeout, hostHeader);
   }
 
   /** {@code http://127.0.0.1:8080}: where the selected backend is reached. */

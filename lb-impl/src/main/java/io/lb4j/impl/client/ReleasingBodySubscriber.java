@@ -30,9 +30,9 @@ final class ReleasingBodySubscriber<T> implements BodySubscriber<T> {
       "jdk.internal.net.http.ResponseSubscribers$ConsumerSubscriber");
 
   private final BodySubscriber<T> downstream;
-  private final Attempt attempt;
+  private final Attempt<?> attempt;
 
-  ReleasingBodySubscriber(BodySubscriber<T> downstream, Attempt attempt) {
+  ReleasingBodySubscriber(BodySubscriber<T> downstream, Attempt<?> attempt) {
     this.downstream = downstream;
     this.attempt = attempt;
   }

@@ -12,6 +12,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,14 +22,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP/1.1 backend on a loopback address for the client tests, whose behaviour can be switched
- * while a test runs: answer 200 with its id as the body, answer 503, reset the connection after reading
- * the request, never answer, answer with a large body, close in the middle of one or stall in the middle
- * of one. Counts the requests it read completely, so tests can assert how many attempts reached it. A
- * thread per connection: fine for a test server.
+ * while a test runs: answer 200 with its id as the body (or its id and the request target), answer 503,
+ * reset the connection after reading the request, never answer, answer with a large body, close in the
+ * middle of one or stall in the middle of one. Counts and keeps the requests it read completely, so tests
+ * can assert how many attempts reached it and what each carried. A thread per connection: fine for a test
+ * server.
  */
 final class HttpTestBackend implements AutoCloseable {
 
-  enum Behaviour { OK, UNAVAILABLE, RESET, HANG, LARGE_BODY, TRUNCATED_BODY, STALLED_BODY }
+  enum Behaviour { OK, ECHO, UNAVAILABLE, RESET, HANG, LARGE_BODY, TRUNCATED_BODY, STALLED_BODY }
+
+  /**
+   * One request as the backend read it.
+   *
+   * @param target the request target ({@code /path?query})
+   * @param headers every header line, names lower-cased, in order ({@code x-trace: 7})
+   */
+  record Received(String method, String target, List<String> headers, String body) {}
 
   static final int LARGE_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -39,6 +50,7 @@ final class HttpTestBackend implements AutoCloseable {
   private final AtomicInteger accepted = new AtomicInteger();
   final ConcurrentLinkedQueue<String> hostHeaders = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<String> methods = new ConcurrentLinkedQueue<>();
+  final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
   private volatile Behaviour behaviour = Behaviour.OK;
   /** When set, 200 answers carry {@code Set-Cookie: <name>=session-<id>}, as an application server's do. */
   private volatile String sessionCookieName;
@@ -117,18 +129,22 @@ final class HttpTestBackend implements AutoCloseable {
         }
         int contentLength = 0;
         String[] lines = head.split("\r\n");
-        methods.add(lines[0].substring(0, lines[0].indexOf(' ')));
+        String[] requestLine = lines[0].split(" ");
+        methods.add(requestLine[0]);
+        List<String> headers = new ArrayList<>();
         for (int i = 1; i < lines.length; i++) {
           int colon = lines[i].indexOf(':');
           String name = lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT);
           String value = lines[i].substring(colon + 1).trim();
+          headers.add(name + ": " + value);
           if (name.equals("content-length")) {
             contentLength = Integer.parseInt(value);
           } else if (name.equals("host")) {
             hostHeaders.add(value);
           }
         }
-        in.readNBytes(contentLength);
+        String body = new String(in.readNBytes(contentLength), StandardCharsets.UTF_8);
+        received.add(new Received(requestLine[0], requestLine[1], headers, body));
         requests.incrementAndGet();
         Behaviour now = behaviour;
         switch (now) {
@@ -136,6 +152,9 @@ final class HttpTestBackend implements AutoCloseable {
             String cookie = sessionCookieName;
             respond(out, "200 OK" + (cookie == null ? "" : "\r\nSet-Cookie: " + cookie + "=session-" + id + "; Path=/"),
                 id.getBytes(StandardCharsets.US_ASCII));
+            break;
+          case ECHO: // the request target, so that a caller can tell its response from another's
+            respond(out, "200 OK", (id + " " + requestLine[1]).getBytes(StandardCharsets.UTF_8));
             break;
           case UNAVAILABLE:
             respond(out, "503 Service Unavailable", "busy".getBytes(StandardCharsets.US_ASCII));

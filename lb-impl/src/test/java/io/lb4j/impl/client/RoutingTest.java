@@ -21,11 +21,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Where requests go: pool URIs, no eligible backend, Host, session cookies and hash keys. */
+/** Where requests go and what they carry: pool URIs, no eligible backend, Host, session cookies and hash keys. */
 class RoutingTest {
 
   @Test
@@ -229,6 +235,83 @@ class RoutingTest {
               e -> assertThat(e.reason()).isEqualTo(NoBackendReason.NO_HASH_KEY));
     } finally {
       backends.forEach(HttpTestBackend::close);
+    }
+  }
+
+  @Test
+  void retriedRequest_reachesEachBackendWithTheCallersMethodTargetHeadersAndBody() throws Exception {
+    try (HttpTestBackend a = new HttpTestBackend("a", "127.0.0.2").behave(HttpTestBackend.Behaviour.UNAVAILABLE);
+        HttpTestBackend b = new HttpTestBackend("b", "127.0.0.3").behave(HttpTestBackend.Behaviour.UNAVAILABLE);
+        CountingLoadBalancer lb = pool(listener().build(), a.backend(), b.backend())) {
+      BalancedHttpClient client = BalancedHttpClient.builder(lb).build();
+      HttpRequest request = HttpRequest.newBuilder(client.uri("/orders/7?v=2&w=%20"))
+          .PUT(HttpRequest.BodyPublishers.ofString("order-7")).header("X-Trace", "t-7").build();
+
+      HttpResponse<String> last = client.send(request, BodyHandlers.ofString());
+
+      assertThat(last.statusCode()).isEqualTo(503); // both tried, none left: the last answer is returned
+      for (HttpTestBackend backend : List.of(a, b)) {
+        assertThat(backend.received).singleElement().satisfies(r -> {
+          assertThat(r.method()).isEqualTo("PUT");
+          assertThat(r.target()).isEqualTo("/orders/7?v=2&w=%20");
+          assertThat(r.headers()).contains("x-trace: t-7", "host: " + backend.backend().host() + ":"
+              + backend.backend().port());
+          assertThat(r.body()).isEqualTo("order-7");
+        });
+      }
+      assertThat(lb.outstanding()).isZero();
+    }
+  }
+
+  @Test
+  void concurrentCalls_eachGetTheirOwnResponse_whetherTheirUrisRepeatOrNot() throws Exception {
+    int threads = 8;
+    int perThread = 100;
+    try (HttpTestBackend a = new HttpTestBackend("a", "127.0.0.2").behave(HttpTestBackend.Behaviour.ECHO);
+        HttpTestBackend b = new HttpTestBackend("b", "127.0.0.3").behave(HttpTestBackend.Behaviour.ECHO);
+        CountingLoadBalancer lb = pool(listener().build(), a.backend(), b.backend())) {
+      BalancedHttpClient client = BalancedHttpClient.builder(lb).build();
+      Map<Integer, String> idByPort = Map.of(a.backend().port(), "a", b.backend().port(), "b");
+      ExecutorService callers = Executors.newFixedThreadPool(threads);
+      CountDownLatch start = new CountDownLatch(1);
+      try {
+        List<Future<List<String>>> results = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int thread = t;
+          results.add(callers.submit(() -> {
+            start.await();
+            List<String> wrong = new ArrayList<>();
+            for (int i = 0; i < perThread; i++) {
+              // Half the URIs are shared by every thread and repeat, half are this call's own.
+              String pathAndQuery = i % 2 == 0 ? "/shared?k=" + (i % 6) : "/t" + thread + "/" + i + "?q=" + i;
+              HttpRequest request = get(client, pathAndQuery);
+              HttpResponse<String> response = i % 3 == 0
+                  ? client.sendAsync(request, BodyHandlers.ofString()).get(30, TimeUnit.SECONDS)
+                  : client.send(request, BodyHandlers.ofString());
+              String servedBy = idByPort.get(response.uri().getPort());
+              if (!response.body().equals(servedBy + " " + pathAndQuery)
+                  || !response.uri().getRawPath().concat("?" + response.uri().getRawQuery()).equals(pathAndQuery)) {
+                wrong.add(pathAndQuery + " got " + response.body() + " from " + response.uri());
+              }
+            }
+            return wrong;
+          }));
+        }
+        start.countDown();
+        List<String> wrong = new ArrayList<>();
+        for (Future<List<String>> f : results) {
+          wrong.addAll(f.get(120, TimeUnit.SECONDS));
+        }
+
+        assertThat(wrong).isEmpty();
+        assertThat(a.requests() + b.requests()).isEqualTo(threads * perThread);
+        assertThat(a.requests()).isPositive();
+        assertThat(b.requests()).isPositive();
+        assertThat(lb.outstanding()).isZero();
+        assertThat(lb.releasedTwice.get()).isZero();
+      } finally {
+        callers.shutdownNow();
+      }
     }
   }
 }
