@@ -64,7 +64,9 @@ final class EventLoop implements Executor {
   /** Channels whose keys were cancelled, closed once the next select has deregistered them. */
   private final ArrayDeque<SocketChannel> closeAfterSelect = new ArrayDeque<>();
   /** Runs a ready channel's handler; one instance, so a select allocates nothing. */
-  private final Consumer<SelectionKey> dispatch = EventLoop::dispatch;
+  private final Consumer<SelectionKey> dispatch = this::dispatch;
+  /** Whether the current turn was counted in {@link #turns} (at its first handler, or after its select). */
+  private boolean turnCounted;
   private volatile boolean stopRequested;
   /** Set once the loop starts closing: a channel handed to it from then on is closed, not opened. */
   private volatile boolean closing;
@@ -275,6 +277,7 @@ final class EventLoop implements Executor {
     // Channels queued before this select are deregistered by it; those queued by the handlers it runs wait
     // for the next one.
     int closable = closeAfterSelect.size();
+    turnCounted = false;
     // The handlers run from inside select (the JDK's select-with-action): no selected-key set to fill, walk
     // and empty, which saves a hash-set insert, an iterator step and a remove per ready channel.
     if (!tasks.isEmpty() || !turnEnds.isEmpty() || closable > 0) {
@@ -291,7 +294,7 @@ final class EventLoop implements Executor {
       }
     }
     wakeupPending.set(false);
-    turns.lazySet(turns.get() + 1); // written by this thread only: an ordered store is enough
+    countTurn(); // a wake-up with no ready channel (a task, a timer) counts here
     closeDeregistered(closable);
     runTurnEnds();
     runTasks();
@@ -330,8 +333,20 @@ final class EventLoop implements Executor {
     }
   }
 
+  /**
+   * Counts this turn once, before its first handler runs: a handler's effect (a reply written) is then never
+   * seen before the turn that made it is counted (tests compare the count before and after a quiet time).
+   */
+  private void countTurn() {
+    if (!turnCounted) {
+      turnCounted = true;
+      turns.lazySet(turns.get() + 1); // written by this thread only: an ordered store is enough
+    }
+  }
+
   /** A ready channel's handler, run by the selector during select. */
-  private static void dispatch(SelectionKey key) {
+  private void dispatch(SelectionKey key) {
+    countTurn();
     if (key.isValid()) {
       ((IoHandler) key.attachment()).ready(key);
     }
