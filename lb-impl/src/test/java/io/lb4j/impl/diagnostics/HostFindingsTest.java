@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -256,14 +257,19 @@ class HostFindingsTest {
       Loop.await("the server saw 20 clients close", () -> server.closed.get() == 20);
       LoadBalancer pool = loop.pool(TCP, Backend.of("a", server.host, server.port()));
 
-      Diagnostics diagnostics = Diagnostics.builder().timeWaitThreshold(20).build();
+      // Not all 20 are sure to stay: a TIME_WAIT socket that receives a reset is freed at once (RFC 1337's
+      // assassination, which Linux allows unless net.ipv4.tcp_rfc1337 is set), and on a busy loopback a
+      // retransmitted FIN draws one from the closed server now and then (seen in about 1 run of 30).
+      Diagnostics diagnostics = Diagnostics.builder().timeWaitThreshold(15).build();
 
       // The server's FIN is on its way when it counts a close; the kernel moves our side to TIME_WAIT on receipt.
-      Loop.await("20 sockets in TIME_WAIT", () -> !diagnostics.examine(pool).findings(FindingCode.TIME_WAIT_PILE_UP)
+      Loop.await("15 sockets in TIME_WAIT", () -> !diagnostics.examine(pool).findings(FindingCode.TIME_WAIT_PILE_UP)
           .isEmpty());
-      assertThat(only(diagnostics.examine(pool), FindingCode.TIME_WAIT_PILE_UP).evidence())
-          .containsEntry("timeWaitSockets", "20")
-          .containsEntry("establishedSockets", "0 (connections look unpooled: 20 closed recently for 0 open)");
+      Map<String, String> evidence = only(diagnostics.examine(pool), FindingCode.TIME_WAIT_PILE_UP).evidence();
+      String counted = evidence.get("timeWaitSockets");
+      assertThat(Integer.parseInt(counted)).isBetween(15, 20);
+      assertThat(evidence.get("establishedSockets"))
+          .isEqualTo("0 (connections look unpooled: " + counted + " closed recently for 0 open)");
     }
   }
 
