@@ -159,7 +159,20 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
     }
   }
 
-  /** Opens a stream for {@code relay} with {@code headers}; null when none can be opened here. */
+  /** True if {@code headers} fit the backend's SETTINGS_MAX_HEADER_LIST_SIZE: it announced it refuses more. */
+  boolean headerListFits(Http2Headers headers) {
+    return conn.headerListFits(headers);
+  }
+
+  /** The backend's SETTINGS_MAX_HEADER_LIST_SIZE, or {@link Long#MAX_VALUE} while it set none. */
+  long peerMaxHeaderListSize() {
+    return conn.peerMaxHeaderListSize();
+  }
+
+  /**
+   * Opens a stream for {@code relay} with {@code headers}, which {@link #headerListFits}; null when none can be
+   * opened here.
+   */
   Http2Stream openStream(Http2Headers headers, boolean endStream, Http2StreamRelay relay) {
     if (!canOpenStream()) {
       return null;

@@ -180,6 +180,12 @@ final class Http2StreamRelay extends StreamProxy {
     if (callDeadline != 0) {
       sending.add("grpc-timeout", Grpc.formatTimeout(callDeadline - now));
     }
+    if (!c.headerListFits(sending)) {
+      // The backend announced it would refuse this list: not sent, and nothing is held against the backend.
+      fail(FailureCause.HEADER_TOO_LARGE, "the request's header list of " + sending.listSize() + " bytes is"
+          + " larger than the backend's SETTINGS_MAX_HEADER_LIST_SIZE of " + c.peerMaxHeaderListSize());
+      return;
+    }
     boolean endNow = up.endsWithHeaders();
     backendStream = c.openStream(sending, endNow, this);
     backendConn = c;
@@ -202,6 +208,10 @@ final class Http2StreamRelay extends StreamProxy {
     boolean wasDone = up.done();
     if (up.pump() && !wasDone) {
       requestSentAt = System.nanoTime();
+    }
+    if (up.trailersRefused()) {
+      trailersRefused();
+      return;
     }
     if (backendConn != null) {
       backendConn.flushSoon();
@@ -249,6 +259,10 @@ final class Http2StreamRelay extends StreamProxy {
       complete();
       return;
     }
+    if (down.trailersRefused()) {
+      trailersRefused();
+      return;
+    }
     if (backendConn != null) {
       backendConn.flushSoon(); // the credit read back lets the backend send more
     }
@@ -261,9 +275,18 @@ final class Http2StreamRelay extends StreamProxy {
     backendProgress = System.nanoTime();
     int st = Http2Forwarding.status(headers);
     if (st < 200) {
-      out.copyFrom(headers); // informational: 100 Continue, 103 Early Hints
-      stream.sendHeaders(out, false);
+      out.copyFrom(headers); // informational: 100 Continue, 103 Early Hints; left out when the client's limit
+      stream.sendHeaders(out, false); // refuses them (sendHeaders sends nothing then): they are optional
       front.flushSoon();
+      return;
+    }
+    dialer.report(Outcome.httpStatus(st, dialer.sinceAttempt()));
+    Http2Forwarding.response(headers, out, front.http, dialer.pool(), dialer.selection());
+    if (!stream.headerListFits(out)) {
+      // The client announced it would refuse this list: no part of the response can reach it (nginx answers
+      // an upstream's too-big header with 502 too).
+      fail(FailureCause.BAD_RESPONSE, "the response's header list of " + out.listSize() + " bytes is larger"
+          + " than the client's SETTINGS_MAX_HEADER_LIST_SIZE of " + stream.peerMaxHeaderListSize());
       return;
     }
     status = st;
@@ -271,8 +294,6 @@ final class Http2StreamRelay extends StreamProxy {
     up.stopRetaining();
     down.start(backendStream, endStream, false, backendProgress);
     down.to(stream);
-    dialer.report(Outcome.httpStatus(st, dialer.sinceAttempt()));
-    Http2Forwarding.response(headers, out, front.http, dialer.pool(), dialer.selection());
     dialer.letGroupGo(); // the response started: no other backend will be selected
     stream.sendHeaders(out, endStream);
     if (endStream) {
@@ -294,6 +315,10 @@ final class Http2StreamRelay extends StreamProxy {
       complete();
       return;
     }
+    if (down.trailersRefused()) {
+      trailersRefused();
+      return;
+    }
     front.flushSoon();
     afterEvent();
   }
@@ -306,6 +331,8 @@ final class Http2StreamRelay extends StreamProxy {
     down.trailers(trailers);
     if (down.done()) {
       complete();
+    } else if (down.trailersRefused()) {
+      trailersRefused();
     }
   }
 
@@ -442,6 +469,23 @@ final class Http2StreamRelay extends StreamProxy {
     stream.reset(code);
     front.flushSoon();
     finish(status, cause, null);
+  }
+
+  /**
+   * Trailers larger than the receiving side's SETTINGS_MAX_HEADER_LIST_SIZE cannot go, and without them that
+   * side would wait for an end that never comes. The response's trailers end the client's stream with a reset
+   * (the backend's response was too large for the client: 502's cause). The request's trailers, before any
+   * response, are answered with 431; after it started, both streams are reset.
+   */
+  private void trailersRefused() {
+    if (down.trailersRefused()) {
+      endWithReset(FailureCause.BAD_RESPONSE, Http2ErrorCode.INTERNAL_ERROR);
+    } else if (responseStarted) {
+      endWithReset(FailureCause.HEADER_TOO_LARGE, Http2ErrorCode.INTERNAL_ERROR);
+    } else {
+      fail(FailureCause.HEADER_TOO_LARGE, "the request's trailers are larger than the backend's"
+          + " SETTINGS_MAX_HEADER_LIST_SIZE of " + backendConn.peerMaxHeaderListSize());
+    }
   }
 
   /** Lets go of the backend's stream: reset (CANCEL) when it is still open. */

@@ -27,6 +27,8 @@ final class StreamPipe {
   private boolean ended;
   /** The end went to the receiver. */
   private boolean done;
+  /** The sender's trailers are larger than the receiver's SETTINGS_MAX_HEADER_LIST_SIZE: they cannot go. */
+  private boolean trailersRefused;
   private long passed;
   private long lastPassed;
 
@@ -44,6 +46,7 @@ final class StreamPipe {
     this.ended = ended;
     this.done = false;
     this.hasTrailers = false;
+    this.trailersRefused = false;
     this.retaining = retain;
     this.passed = 0;
     this.lastPassed = nowNanos;
@@ -87,6 +90,14 @@ final class StreamPipe {
     pump();
   }
 
+  /**
+   * True if the sender's trailers cannot go: the receiver's SETTINGS_MAX_HEADER_LIST_SIZE is smaller. The pipe
+   * then never ends; its owner resets or answers instead.
+   */
+  boolean trailersRefused() {
+    return trailersRefused;
+  }
+
   /** The sender's trailers, which end its side. */
   void trailers(Http2Headers t) {
     ended = true;
@@ -121,6 +132,10 @@ final class StreamPipe {
     }
     if (ended) {
       if (hasTrailers) {
+        if (!to.headerListFits(trailers)) {
+          trailersRefused = true; // the receiver announced it would refuse them: its owner ends the exchange
+          return false;
+        }
         to.sendTrailers(trailers);
       } else {
         to.sendData(EMPTY, true);

@@ -138,15 +138,20 @@ final class H2TestBackend implements AutoCloseable {
   final AtomicInteger streams = new AtomicInteger();
   final AtomicInteger resetsReceived = new AtomicInteger();
   private volatile Handler handler;
-  private final int maxConcurrentStreams;
+  private final Http2Limits limits;
 
   H2TestBackend(Handler handler) {
     this(handler, 100);
   }
 
   H2TestBackend(Handler handler, int maxConcurrentStreams) {
+    this(handler, Http2Limits.builder().maxConcurrentStreams(maxConcurrentStreams).build());
+  }
+
+  /** A backend whose SETTINGS announce {@code limits} (SETTINGS_MAX_HEADER_LIST_SIZE among them). */
+  H2TestBackend(Handler handler, Http2Limits limits) {
     this.handler = handler;
-    this.maxConcurrentStreams = maxConcurrentStreams;
+    this.limits = limits;
     try {
       server = ServerSocketChannel.open();
       server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
@@ -311,8 +316,7 @@ final class H2TestBackend implements AutoCloseable {
       }
     };
     try (s) {
-      conn[0] = Http2Connection.server(io.lb4j.impl.listener.Http2Limits.builder()
-          .maxConcurrentStreams(maxConcurrentStreams).build(), h, Http2BufferPool.unpooled(16 * 1024), System::nanoTime);
+      conn[0] = Http2Connection.server(limits, h, Http2BufferPool.unpooled(16 * 1024), System::nanoTime);
       synchronized (lock) {
         conn[0].start();
         flush(conn[0], s);

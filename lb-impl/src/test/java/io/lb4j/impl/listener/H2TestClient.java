@@ -64,12 +64,24 @@ final class H2TestClient implements AutoCloseable {
   volatile int goAwayLastStreamId = -1;
   final CompletableFuture<Void> ended = new CompletableFuture<>();
 
-  private H2TestClient(InetSocketAddress address) throws IOException {
+  /** The response to the request sent with the preface ({@link #connectSending}), or null. */
+  private final CompletableFuture<Response> first;
+
+  private H2TestClient(InetSocketAddress address, Http2Limits limits, Http2Headers firstRequest)
+      throws IOException {
     channel = SocketChannel.open(address);
-    conn = Http2Connection.client(io.lb4j.impl.listener.Http2Limits.defaults(), new Handler(),
-        Http2BufferPool.unpooled(16 * 1024), System::nanoTime);
+    conn = Http2Connection.client(limits, new Handler(), Http2BufferPool.unpooled(16 * 1024), System::nanoTime);
     synchronized (lock) {
       conn.start();
+      if (firstRequest != null) {
+        // Before the reader starts, so before the server's SETTINGS are known here: its limits cannot hold
+        // the request back (RFC 9113 section 3.4 lets a client send at once, after its preface).
+        Call call = new Call(null);
+        conn.openStream(firstRequest, true).attach(call);
+        first = call.future;
+      } else {
+        first = null;
+      }
       flush();
     }
     reader = new Thread(this::readLoop, "h2-test-client");
@@ -78,11 +90,34 @@ final class H2TestClient implements AutoCloseable {
   }
 
   static H2TestClient connect(InetSocketAddress address) {
+    return connect(address, Http2Limits.defaults());
+  }
+
+  /** A client whose SETTINGS announce {@code limits} (its SETTINGS_MAX_HEADER_LIST_SIZE among them). */
+  static H2TestClient connect(InetSocketAddress address, Http2Limits limits) {
     try {
-      return new H2TestClient(address);
+      return new H2TestClient(address, limits, null);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * A client that sends {@code request} (ended with its headers) right after its preface, before it reads
+   * the server's SETTINGS: a list over the server's SETTINGS_MAX_HEADER_LIST_SIZE still goes out, as from a
+   * client that does not wait. {@link #first()} is its response.
+   */
+  static H2TestClient connectSending(InetSocketAddress address, Http2Headers request) {
+    try {
+      return new H2TestClient(address, Http2Limits.defaults(), request);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The response to the request {@link #connectSending} sent. */
+  CompletableFuture<Response> first() {
+    return first;
   }
 
   /** Request headers for {@code method} and {@code path}, authority {@code example.test}. */

@@ -331,16 +331,39 @@ public final class Http2Connection {
   }
 
   /**
+   * True if {@code headers} fit the peer's SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 section 6.5.2: each field
+   * counted as name + value + 32 bytes). The peer announces it would refuse a larger list, so this side does
+   * not send one: {@link #openStream} refuses it, and a stream's {@link Http2Stream#sendHeaders} and
+   * {@link Http2Stream#sendTrailers} return false for it. Until the peer's first SETTINGS arrive, any list fits.
+   */
+  public boolean headerListFits(Http2Headers headers) {
+    return headers.listSize() <= peerMaxHeaderListSize;
+  }
+
+  /** The peer's SETTINGS_MAX_HEADER_LIST_SIZE, or {@link Long#MAX_VALUE} while it set none. */
+  public long peerMaxHeaderListSize() {
+    return peerMaxHeaderListSize;
+  }
+
+  /**
    * Client side: opens a stream with {@code request}'s headers (a request the owner built, pseudo-header
    * fields first). Returns null when no stream can be opened now: the peer's SETTINGS_MAX_CONCURRENT_STREAMS
    * is reached, a GOAWAY was sent or received, or stream ids are used up. A value, not an exception, since
    * a pool of connections asks this on every request.
+   *
+   * @throws IllegalArgumentException if {@code request} does not fit the peer's SETTINGS_MAX_HEADER_LIST_SIZE
+   *     (check {@link #headerListFits} first): nothing is opened, as a stream whose headers cannot be sent
+   *     would never end
    */
   public Http2Stream openStream(Http2Headers request, boolean endStream) {
     if (server) {
       throw new IllegalStateException("a server connection does not open streams");
     }
     requireStarted();
+    if (!headerListFits(request)) {
+      throw new IllegalArgumentException("a header list of " + request.listSize() + " bytes is larger than"
+          + " the peer's SETTINGS_MAX_HEADER_LIST_SIZE of " + peerMaxHeaderListSize);
+    }
     if (!canOpenStream()) {
       return null;
     }

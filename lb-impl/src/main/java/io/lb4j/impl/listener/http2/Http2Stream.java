@@ -147,7 +147,20 @@ public final class Http2Stream {
     return connection.outbound.sendData(this, src, endStream);
   }
 
-  /** Sends trailers, ending this side of the stream; false if the stream can no longer send. */
+  /** True if {@code headers} fit the peer's SETTINGS_MAX_HEADER_LIST_SIZE ({@link Http2Connection#headerListFits}). */
+  public boolean headerListFits(Http2Headers headers) {
+    return connection.headerListFits(headers);
+  }
+
+  /** The peer's SETTINGS_MAX_HEADER_LIST_SIZE, or {@link Long#MAX_VALUE} while it set none. */
+  public long peerMaxHeaderListSize() {
+    return connection.peerMaxHeaderListSize();
+  }
+
+  /**
+   * Sends trailers, ending this side of the stream; false if the stream can no longer send or the list exceeds
+   * the peer's SETTINGS_MAX_HEADER_LIST_SIZE (then nothing is sent and the stream stays open).
+   */
   public boolean sendTrailers(Http2Headers trailers) {
     return connection.outbound.sendHeaders(this, trailers, true, true);
   }
