@@ -43,6 +43,11 @@ public final class MicrometerMetrics {
   private static final String[] BACKEND_METERS = {
     "lb4j.backend.active", "lb4j.backend.picks", "lb4j.backend.healthy", "lb4j.backend.weight"};
 
+  /** The meters {@link #bindFleet(LoadBalancer, MeterRegistry)} registers per backend of a load-aware pool. */
+  private static final String[] LOAD_METERS = {
+    "lb4j.backend.load_weight", "lb4j.backend.load_utilization", "lb4j.backend.load_reports",
+    "lb4j.backend.load_reports_malformed"};
+
   private MicrometerMetrics() {}
 
   /**
@@ -118,8 +123,9 @@ public final class MicrometerMetrics {
    * (1-100, before slow start), {@code lb4j.backend.load_utilization} (its last report's),
    * {@code lb4j.backend.load_reports} and {@code lb4j.backend.load_reports_malformed} (function counters), and
    * {@code lb4j.pool.load_weight_updates}; with subsetting, {@code lb4j.pool.subset_backends} and
-   * {@code lb4j.pool.membership_backends} (the subset against every backend given). Call it again after
-   * adding backends. Nothing is bound for a pool with neither option.
+   * {@code lb4j.pool.membership_backends} (the subset against every backend given). A backend that joins
+   * later gets its load meters when it joins, and one that leaves loses them, as with
+   * {@link #bind(LoadBalancer, MeterRegistry)}. Nothing is bound for a pool with neither option.
    *
    * @param pool a pool built by {@code LoadBalancers}
    * @param registry where the meters go
@@ -135,19 +141,35 @@ public final class MicrometerMetrics {
     LoadBalancers.loadAwareMetrics(pool).ifPresent(first -> {
       FunctionCounter.builder("lb4j.pool.load_weight_updates", pool, p -> LoadBalancers.loadAwareMetrics(p)
           .map(LoadAwareMetrics::updates).orElse(0L)).tags(pooled).register(registry);
+      // Subscribed first, so that no backend joining meanwhile is missed (a second registration is a no-op).
+      pool.subscribe(event -> {
+        if (event instanceof LoadBalancerEvent.MembershipChanged) {
+          LoadBalancerEvent.MembershipChanged m = (LoadBalancerEvent.MembershipChanged) event;
+          Tags tags = pooled.and("backend", m.backend().id());
+          if (m.change() == LoadBalancerEvent.MembershipChange.ADDED) {
+            bindLoad(pool, m.backend().id(), tags, registry);
+          } else if (m.change() == LoadBalancerEvent.MembershipChange.REMOVED) {
+            for (String name : LOAD_METERS) {
+              registry.find(name).tags(tags).meters().forEach(registry::remove);
+            }
+          }
+        }
+      });
       for (LoadAwareMetrics.BackendLoad b : first.backends()) {
-        String id = b.backendId();
-        Tags tags = pooled.and("backend", id);
-        Gauge.builder("lb4j.backend.load_weight", pool, load(id, LoadAwareMetrics.BackendLoad::loadWeight))
-            .tags(tags).register(registry);
-        Gauge.builder("lb4j.backend.load_utilization", pool, load(id, x -> x.lastReport() == null ? Double.NaN
-            : x.lastReport().effectiveUtilization())).tags(tags).register(registry);
-        FunctionCounter.builder("lb4j.backend.load_reports", pool, load(id, LoadAwareMetrics.BackendLoad::reports))
-            .tags(tags).register(registry);
-        FunctionCounter.builder("lb4j.backend.load_reports_malformed", pool,
-            load(id, LoadAwareMetrics.BackendLoad::malformedReports)).tags(tags).register(registry);
+        bindLoad(pool, b.backendId(), pooled.and("backend", b.backendId()), registry);
       }
     });
+  }
+
+  private static void bindLoad(LoadBalancer pool, String id, Tags tags, MeterRegistry registry) {
+    Gauge.builder(LOAD_METERS[0], pool, load(id, LoadAwareMetrics.BackendLoad::loadWeight))
+        .tags(tags).register(registry);
+    Gauge.builder(LOAD_METERS[1], pool, load(id, x -> x.lastReport() == null ? Double.NaN
+        : x.lastReport().effectiveUtilization())).tags(tags).register(registry);
+    FunctionCounter.builder(LOAD_METERS[2], pool, load(id, LoadAwareMetrics.BackendLoad::reports))
+        .tags(tags).register(registry);
+    FunctionCounter.builder(LOAD_METERS[3], pool, load(id, LoadAwareMetrics.BackendLoad::malformedReports))
+        .tags(tags).register(registry);
   }
 
   private static ToDoubleFunction<LoadBalancer> load(String id, ToDoubleFunction<LoadAwareMetrics.BackendLoad> metric) {

@@ -9,6 +9,7 @@ import io.lb4j.api.Protocol;
 import io.lb4j.api.RequestContext;
 import io.lb4j.api.Selection;
 import io.lb4j.api.health.HealthCheckPolicy;
+import io.lb4j.api.load.LoadAwarePolicy;
 import io.lb4j.impl.LoadBalancers;
 import io.lb4j.impl.client.BalancedHttpClient;
 import io.lb4j.impl.client.RetryPolicy;
@@ -72,6 +73,34 @@ class MicrometerMetricsTest {
       assertThat(registry.find("lb4j.backend.healthy").tag("backend", "b").meters()).isEmpty();
       assertThat(registry.find("lb4j.backend.weight").tag("backend", "b").meters()).isEmpty();
       assertThat(registry.find("lb4j.backend.picks").tag("backend", "a").functionCounter()).isNotNull();
+    }
+  }
+
+  @Test
+  void bindFleet_givesBackendsThatJoinLaterTheirLoadMeters_andTakesThemFromBackendsThatLeave() {
+    Listener listener = Listener.builder("metrics-fleet", Protocol.TCP, 0)
+        .healthCheck(HealthCheckPolicy.disabled()).build();
+    try (LoadBalancer lb = LoadBalancers.builder(listener).loadAware(LoadAwarePolicy.backendReports())
+        .backend(Backend.of("a", "127.0.0.1", 1, 1)).build().start()) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      MicrometerMetrics.bindFleet(lb, registry);
+      assertThat(registry.get("lb4j.backend.load_weight").tag("backend", "a").gauge().value()).isPositive();
+
+      lb.addBackend(Backend.of("b", "127.0.0.1", 2, 1));
+      Await.until("b's load meters", () -> registry.find("lb4j.backend.load_reports").tag("backend", "b")
+          .functionCounter() != null);
+      Await.until("b's load weight", () -> registry.get("lb4j.backend.load_weight").tag("backend", "b").gauge()
+          .value() > 0);
+      assertThat(registry.get("lb4j.backend.load_reports").tag("backend", "b").functionCounter().count()).isZero();
+
+      assertThat(lb.removeBackend("b")).isTrue();
+      Await.until("b's load meters gone", () -> registry.find("lb4j.backend.load_reports").tag("backend", "b")
+          .functionCounter() == null);
+      for (String name : new String[] {"lb4j.backend.load_weight", "lb4j.backend.load_utilization",
+          "lb4j.backend.load_reports_malformed"}) {
+        assertThat(registry.find(name).tag("backend", "b").meters()).as(name).isEmpty();
+      }
+      assertThat(registry.find("lb4j.backend.load_weight").tag("backend", "a").gauge()).isNotNull();
     }
   }
 
