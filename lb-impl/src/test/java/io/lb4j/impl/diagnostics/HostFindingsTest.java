@@ -248,6 +248,42 @@ class HostFindingsTest {
   }
 
   @Test
+  void socketTableFields_areFoundWhateverTheWhitespace() {
+    String line = " \t 12:  0100007F:9C40\t01C8017F:1F90   06 rest";
+    int remote = HostFindings.fieldStart(line, 0, 2);
+    int remoteEnd = HostFindings.fieldEnd(line, remote);
+    assertThat(line.substring(remote, remoteEnd)).isEqualTo("01C8017F:1F90");
+    int st = HostFindings.fieldStart(line, remoteEnd, 0);
+    assertThat(line.substring(st, HostFindings.fieldEnd(line, st))).isEqualTo("06");
+    assertThat(HostFindings.fieldStart(line, 0, 4)).isEqualTo(line.indexOf("rest"));
+    assertThat(HostFindings.fieldStart(line, 0, 5)).as("past the last field").isEqualTo(-1);
+    assertThat(HostFindings.fieldStart("   ", 0, 0)).as("a blank line").isEqualTo(-1);
+    assertThat(HostFindings.fieldStart("a b", -1, 0)).isEqualTo(-1);
+    assertThat(HostFindings.fieldEnd("a b", -1)).isEqualTo(-1);
+  }
+
+  @Test
+  void timeWait_countsShortAndOddLinesOut() {
+    quietHost();
+    write("net/tcp", "  sl  local_address rem_address   st",
+        "",
+        "   0: 0100007F:9C40 01C8017F:1F90",
+        "   1: 0100007F:9C41 01C8017F:1F90 06",
+        "   2: 0100007F:9C42 01C8017F:1F90 066 0",
+        "   3: 0100007F:9C43 01C8017F 06 0",
+        "   4: 0100007F:9C44 ZZ:1F90 06 0",
+        "   5: 0100007F:9C45 01C8017F:1F90 06 0");
+    write("net/tcp6", "  sl  local_address remote_address st");
+    LoadBalancer pool = loop.pool(TCP, Backend.of("a", "127.1.200.1", 8080));
+
+    Report report = Diagnostics.builder().procRoot(proc).timeWaitThreshold(2).build().examine(pool);
+
+    assertThat(only(report, FindingCode.TIME_WAIT_PILE_UP).evidence()).containsEntry("timeWaitSockets", "2");
+    assertThat(Diagnostics.builder().procRoot(proc).timeWaitThreshold(3).build().examine(pool)
+        .findings(FindingCode.TIME_WAIT_PILE_UP)).as("lines 0, 2, 3 and 4 are not counted").isEmpty();
+  }
+
+  @Test
   void timeWait_realSockets_whenThisHostClosesFirst() throws Exception {
     assumeTrue(Files.isReadable(Path.of("/proc/net/tcp")), "Linux /proc");
     try (ClosingServer server = new ClosingServer(Loop.host())) {
