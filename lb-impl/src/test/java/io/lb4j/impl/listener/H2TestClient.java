@@ -76,7 +76,7 @@ final class H2TestClient implements AutoCloseable {
       if (firstRequest != null) {
         // Before the reader starts, so before the server's SETTINGS are known here: its limits cannot hold
         // the request back (RFC 9113 section 3.4 lets a client send at once, after its preface).
-        Call call = new Call(null);
+        Call call = new Call(null, null);
         conn.openStream(firstRequest, true).attach(call);
         first = call.future;
       } else {
@@ -133,12 +133,17 @@ final class H2TestClient implements AutoCloseable {
 
   /** Opens a stream with {@code headers} and sends {@code body} (null: none), waiting for room to open one. */
   CompletableFuture<Response> send(Http2Headers headers, byte[] body) {
-    Call call = new Call(body == null ? null : ByteBuffer.wrap(body));
+    return send(headers, body, null);
+  }
+
+  /** As {@link #send(Http2Headers, byte[])}, then ends the request with {@code trailers} (null: none). */
+  CompletableFuture<Response> send(Http2Headers headers, byte[] body, Http2Headers trailers) {
+    Call call = new Call(body == null ? null : ByteBuffer.wrap(body), trailers);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (true) {
       synchronized (lock) {
         if (conn.canOpenStream()) {
-          Http2Stream s = conn.openStream(headers, body == null);
+          Http2Stream s = conn.openStream(headers, body == null && trailers == null);
           s.attach(call);
           call.sendMore(s);
           flush();
@@ -232,17 +237,25 @@ final class H2TestClient implements AutoCloseable {
   private static final class Call {
     final CompletableFuture<Response> future = new CompletableFuture<>();
     final ByteBuffer body;
+    /** Request trailers to end with once the body went out, or null. */
+    final Http2Headers trailers;
+    boolean trailersSent;
     final ByteArrayOutputStream received = new ByteArrayOutputStream();
     int status;
     List<String[]> headers = List.of();
 
-    Call(ByteBuffer body) {
+    Call(ByteBuffer body, Http2Headers trailers) {
       this.body = body;
+      this.trailers = trailers;
     }
 
     void sendMore(Http2Stream s) {
       if (body != null && body.hasRemaining()) {
-        s.sendData(body, true);
+        s.sendData(body, trailers == null);
+      }
+      if (trailers != null && !trailersSent && (body == null || !body.hasRemaining())) {
+        trailersSent = true;
+        s.sendTrailers(trailers);
       }
     }
 

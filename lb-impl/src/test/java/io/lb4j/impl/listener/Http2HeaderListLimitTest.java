@@ -67,6 +67,27 @@ class Http2HeaderListLimitTest {
   }
 
   @Test
+  void requestTrailersOverTheBackendsLimit_are431_andTheBackendsStreamIsCancelled() {
+    try (H2TestBackend b = new H2TestBackend(bigWhereAsked(), Http2Limits.builder().maxHeaderListSize(1024).build());
+        LoadBalancer pool = Fixtures.pool(strict("h2-backend-trailers"), Http2BackendRelayTest.backend("b", b));
+        ListenerServer server = Fixtures.server(pool).eventLoops(1).build().start();
+        H2TestClient c = H2TestClient.connect(server.localAddress())) {
+      assertThat(c.get("/warm").status()).isEqualTo(200);
+
+      Response r = H2TestClient.await(c.send(H2TestClient.request("POST", "/with-trailers"),
+          "body".getBytes(StandardCharsets.UTF_8), new Http2Headers().add("x-big", BIG)));
+
+      assertThat(r.status()).isEqualTo(431);
+      assertThat(r.bodyText()).contains("trailers are larger than the backend's SETTINGS_MAX_HEADER_LIST_SIZE of 1024");
+      Await.until("the backend's stream is cancelled", () -> b.resetsReceived.get() == 1);
+      assertThat(b.requests.get(1).ended).as("the request never ended at the backend").isFalse();
+      assertThat(server.metrics().failures(FailureCause.HEADER_TOO_LARGE)).isEqualTo(1);
+      assertThat(pool.view().get(0).ejected()).as("a limit is not the backend's failure").isFalse();
+      assertThat(c.get("/after").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void responseHeadOverTheClientsLimit_is502_andTheConnectionGoesOn() {
     try (H2TestBackend b = new H2TestBackend(bigWhereAsked());
         LoadBalancer pool = Fixtures.pool(Http2BackendRelayTest.h2c("h2-client-limit"),
