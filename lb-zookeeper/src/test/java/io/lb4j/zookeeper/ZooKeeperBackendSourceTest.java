@@ -2,6 +2,7 @@ package io.lb4j.zookeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.lb4j.api.Backend;
 import io.lb4j.api.BackendView;
@@ -100,8 +101,12 @@ class ZooKeeperBackendSourceTest {
         .connectionTimeout(Duration.ofSeconds(5));
   }
 
+  /**
+   * The pool's backend ids, sorted: the pool keeps members in the order they joined, so an instance that
+   * registers after the first list was read comes last (seen under load with registerSelf: [web-1, me]).
+   */
   private static List<String> ids(LoadBalancer pool) {
-    return pool.view().stream().map(v -> v.backend().id()).toList();
+    return pool.view().stream().map(v -> v.backend().id()).sorted().toList();
   }
 
   private static SourceState state(LoadBalancer pool) {
@@ -281,7 +286,8 @@ class ZooKeeperBackendSourceTest {
     LoadBalancer pool = pool(source().build());
 
     await("both valid instances", () -> ids(pool).equals(List.of("web-1", "web-9")));
-    Backend web9 = pool.view().get(1).backend();
+    Backend web9 = pool.view().stream().map(BackendView::backend).filter(b -> b.id().equals("web-9")).findFirst()
+        .orElseThrow();
     assertThat(web9.port()).as("the SSL port when there is no plain one").isEqualTo(8443);
     assertThat(web9.weight()).isEqualTo(25);
     assertThat(web9.enabled()).isFalse();
@@ -293,7 +299,8 @@ class ZooKeeperBackendSourceTest {
     register("web-1", "127.0.0.1", 8001);
     LoadBalancer pool = pool(source().registerSelf(Backend.of("me", "127.0.0.7", 9000, 40)).build());
     await("itself and the other", () -> ids(pool).equals(List.of("me", "web-1")));
-    assertThat(pool.view()).extracting(BackendView::backend).extracting(Backend::weight).containsExactly(40, 100);
+    assertThat(pool.view()).extracting(BackendView::backend).extracting(Backend::id, Backend::weight)
+        .containsExactlyInAnyOrder(tuple("me", 40), tuple("web-1", 100));
 
     try (CuratorFramework reader = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100));
         ServiceDiscovery<Object> discovery = ServiceDiscoveryBuilder.builder(Object.class).client(reader)
