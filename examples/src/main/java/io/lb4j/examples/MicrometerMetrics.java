@@ -21,6 +21,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -66,16 +68,9 @@ public final class MicrometerMetrics {
       if (event instanceof LoadBalancerEvent.NoEligibleBackend) {
         Counter.builder("lb4j.no_backend").tags("listener", listener, "pool", pool, "reason",
             ((LoadBalancerEvent.NoEligibleBackend) event).reason().name()).register(registry).increment();
-      } else if (event instanceof LoadBalancerEvent.MembershipChanged) {
-        LoadBalancerEvent.MembershipChanged m = (LoadBalancerEvent.MembershipChanged) event;
-        Tags tags = backendTags(listener, pool, m.backend().id());
-        if (m.change() == LoadBalancerEvent.MembershipChange.ADDED) {
-          bindBackend(lb, m.backend().id(), tags, registry);
-        } else if (m.change() == LoadBalancerEvent.MembershipChange.REMOVED) {
-          for (String name : BACKEND_METERS) {
-            registry.find(name).tags(tags).meters().forEach(registry::remove);
-          }
-        }
+      } else {
+        followMembership(event, registry, BACKEND_METERS, id -> backendTags(listener, pool, id),
+            (id, tags) -> bindBackend(lb, id, tags, registry));
       }
     });
     for (BackendView v : lb.view()) {
@@ -83,6 +78,28 @@ public final class MicrometerMetrics {
       bindBackend(lb, id, backendTags(listener, pool, id), registry);
     }
     lb.sourceState().ifPresent(first -> bindSource(lb, listener, first.source(), registry));
+  }
+
+  /**
+   * Keeps per-backend meters in step with the pool's members: on a {@link LoadBalancerEvent.MembershipChanged}
+   * event, a backend that joined is bound ({@code bind}, with its tags) and one that left loses the meters
+   * named {@code meters}; other events are ignored.
+   */
+  private static void followMembership(LoadBalancerEvent event, MeterRegistry registry, String[] meters,
+      Function<String, Tags> tagsOf, BiConsumer<String, Tags> bind) {
+    if (!(event instanceof LoadBalancerEvent.MembershipChanged)) {
+      return;
+    }
+    LoadBalancerEvent.MembershipChanged m = (LoadBalancerEvent.MembershipChanged) event;
+    String id = m.backend().id();
+    Tags tags = tagsOf.apply(id);
+    if (m.change() == LoadBalancerEvent.MembershipChange.ADDED) {
+      bind.accept(id, tags);
+    } else if (m.change() == LoadBalancerEvent.MembershipChange.REMOVED) {
+      for (String name : meters) {
+        registry.find(name).tags(tags).meters().forEach(registry::remove);
+      }
+    }
   }
 
   private static Tags backendTags(String listener, String pool, String backendId) {
@@ -142,19 +159,8 @@ public final class MicrometerMetrics {
       FunctionCounter.builder("lb4j.pool.load_weight_updates", pool, p -> LoadBalancers.loadAwareMetrics(p)
           .map(LoadAwareMetrics::updates).orElse(0L)).tags(pooled).register(registry);
       // Subscribed first, so that no backend joining meanwhile is missed (a second registration is a no-op).
-      pool.subscribe(event -> {
-        if (event instanceof LoadBalancerEvent.MembershipChanged) {
-          LoadBalancerEvent.MembershipChanged m = (LoadBalancerEvent.MembershipChanged) event;
-          Tags tags = pooled.and("backend", m.backend().id());
-          if (m.change() == LoadBalancerEvent.MembershipChange.ADDED) {
-            bindLoad(pool, m.backend().id(), tags, registry);
-          } else if (m.change() == LoadBalancerEvent.MembershipChange.REMOVED) {
-            for (String name : LOAD_METERS) {
-              registry.find(name).tags(tags).meters().forEach(registry::remove);
-            }
-          }
-        }
-      });
+      pool.subscribe(event -> followMembership(event, registry, LOAD_METERS, id -> pooled.and("backend", id),
+          (id, tags) -> bindLoad(pool, id, tags, registry)));
       for (LoadAwareMetrics.BackendLoad b : first.backends()) {
         bindLoad(pool, b.backendId(), pooled.and("backend", b.backendId()), registry);
       }
