@@ -86,7 +86,7 @@ final class Acceptor extends IoHandler {
         c.setOption(StandardSocketOptions.TCP_NODELAY, true);
       } catch (IOException e) {
         log.debug("listener {}: an accepted connection failed at once: {}", listenerName, e.toString());
-        TcpProxyConnection.closeQuietly(c);
+        Sockets.closeQuietly(c);
         admission.release();
         continue;
       }
@@ -95,7 +95,7 @@ final class Acceptor extends IoHandler {
       try {
         loop.adopt(c, opener);
       } catch (Error e) {
-        TcpProxyConnection.closeQuietly(c); // accepted, never owned: close it before the loop fails
+        Sockets.closeQuietly(c); // accepted, never owned: close it before the loop fails
         throw e;
       }
     }

@@ -82,7 +82,7 @@ final class BackendConnection extends IoHandler {
 
   void close(BufferPool buffers) {
     if (detach(buffers)) {
-      TcpProxyConnection.closeQuietly(channel);
+      Sockets.closeQuietly(channel);
     }
   }
 

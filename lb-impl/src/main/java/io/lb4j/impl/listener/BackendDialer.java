@@ -250,7 +250,7 @@ final class BackendDialer {
       SelectionKey key = channel.register(loop.selector(), done ? 0 : SelectionKey.OP_CONNECT, owner);
       connecting = new BackendConnection(channel, key, address, idle);
     } catch (IOException e) {
-      TcpProxyConnection.closeQuietly(channel);
+      Sockets.closeQuietly(channel);
       failed(e.toString());
       return null;
     }

@@ -355,7 +355,7 @@ final class EventLoop implements Executor {
   /** Closes the first {@code count} queued channels, whose cancelled keys a select has deregistered since. */
   private void closeDeregistered(int count) {
     for (int i = 0; i < count; i++) {
-      TcpProxyConnection.closeQuietly(closeAfterSelect.poll());
+      Sockets.closeQuietly(closeAfterSelect.poll());
     }
   }
 
@@ -462,7 +462,7 @@ final class EventLoop implements Executor {
         opener.open(loop, channel);
       } catch (Error e) {
         // Half-opened (out of memory while building the connection): never leave the socket open.
-        TcpProxyConnection.closeQuietly(channel);
+        Sockets.closeQuietly(channel);
         throw e;
       }
     }

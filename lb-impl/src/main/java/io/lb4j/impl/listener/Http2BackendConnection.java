@@ -93,7 +93,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
       c.connecting = !done;
       c.established = done;
     } catch (IOException e) {
-      TcpProxyConnection.closeQuietly(ch);
+      Sockets.closeQuietly(ch);
       java.net.ConnectException failed = new java.net.ConnectException("connect to " + address + " failed: "
           + e.getMessage());
       failed.initCause(e);
@@ -468,7 +468,7 @@ final class Http2BackendConnection extends IoHandler implements Http2Handler, Tu
     pool.loop.cancel(this);
     downThrottle.close();
     key.cancel();
-    TcpProxyConnection.closeQuietly(channel);
+    Sockets.closeQuietly(channel);
     conn.close();
     failWaiters(true);
     if (in != null) {

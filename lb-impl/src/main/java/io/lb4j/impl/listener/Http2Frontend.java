@@ -448,7 +448,7 @@ final class Http2Frontend extends IoHandler implements TurnEnds.TurnEnd {
     conn.close(); // every open stream is reset for its proxy, which lets its backend go
     beginPending();
     key.cancel();
-    TcpProxyConnection.closeQuietly(transport.channel());
+    Sockets.closeQuietly(transport.channel());
     if (in != null) {
       buffers.release(in);
       in = null;

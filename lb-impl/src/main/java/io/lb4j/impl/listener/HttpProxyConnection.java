@@ -110,7 +110,7 @@ final class HttpProxyConnection extends IoHandler {
       new HttpProxyConnection(http, loop, channel);
     } catch (IOException | RuntimeException e) {
       http.proxy.connectionClosed();
-      TcpProxyConnection.closeQuietly(channel);
+      Sockets.closeQuietly(channel);
     }
   }
 

@@ -381,7 +381,7 @@ public final class ListenerServer implements AutoCloseable {
 
       @Override
       public void discard(SocketChannel channel) {
-        TcpProxyConnection.closeQuietly(channel);
+        Sockets.closeQuietly(channel);
         admission.release();
       }
     };

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
@@ -11,7 +12,7 @@ import java.nio.channels.SocketChannel;
  * Opens TCP sockets of the family their address needs. The JDK's default socket is IPv6 and carries IPv4 as
  * mapped addresses ({@code ::ffff:127.0.0.1}), which costs a {@code setsockopt} per socket and takes the
  * kernel's IPv6 path for IPv4 traffic; an IPv4 address gets an IPv4 socket instead, as nginx and HAProxy
- * open them. Stateless.
+ * open them; and closes them. Stateless.
  */
 final class Sockets {
   private Sockets() {}
@@ -44,6 +45,17 @@ final class Sockets {
       channel.shutdownOutput();
     } catch (IOException | RuntimeException ignored) {
       // not connected any more: the close below is all there is to do
+    }
+  }
+
+  /** Closes {@code channel} (null: nothing), ignoring a failure: nothing is left to do with it then. */
+  static void closeQuietly(Channel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // nothing left to do with a channel that cannot close
+      }
     }
   }
 }

@@ -76,7 +76,7 @@ final class TcpProxyConnection extends IoHandler {
       c = new TcpProxyConnection(ctx, loop, client);
     } catch (IOException e) {
       ctx.connectionClosed();
-      closeQuietly(client);
+      Sockets.closeQuietly(client);
       return;
     }
     try {
@@ -371,15 +371,5 @@ final class TcpProxyConnection extends IoHandler {
     up = null;
     down = null;
     ctx.connectionClosed();
-  }
-
-  static void closeQuietly(java.nio.channels.Channel c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (IOException ignored) {
-        // nothing left to do with a channel that cannot close
-      }
-    }
   }
 }
